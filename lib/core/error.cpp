@@ -1,0 +1,61 @@
+#include <discord/oauth2/error.hpp>
+
+namespace discord::oauth2 {
+namespace {
+
+class category final : public std::error_category {
+public:
+    const char* name() const noexcept override { return "discord.oauth2"; }
+
+    std::string message(int value) const override
+    {
+        switch (static_cast<errc>(value)) {
+        case errc::timeout: return "the request timed out";
+        case errc::connection_refused: return "the connection was refused";
+        case errc::resolve_failed: return "the host name could not be resolved";
+        case errc::tls_error: return "TLS failed";
+        case errc::response_too_large: return "the response is larger than the configured limit";
+        case errc::cancelled: return "the operation was cancelled";
+        case errc::connection_lost: return "the connection was lost";
+        case errc::invalid_url: return "the URL is not usable";
+        case errc::transport: return "transport failure";
+        case errc::invalid_argument: return "invalid argument";
+        case errc::address_in_use: return "the address could not be bound";
+        }
+        return "unknown discord.oauth2 error";
+    }
+
+    // Lets callers test `ec == std::errc::timed_out` and friends without knowing our enum.
+    std::error_condition default_error_condition(int value) const noexcept override
+    {
+        switch (static_cast<errc>(value)) {
+        case errc::timeout: return std::errc::timed_out;
+        case errc::connection_refused: return std::errc::connection_refused;
+        case errc::cancelled: return std::errc::operation_canceled;
+        case errc::response_too_large: return std::errc::message_size;
+        case errc::invalid_argument: return std::errc::invalid_argument;
+        case errc::address_in_use: return std::errc::address_in_use;
+        default: return {value, *this};
+        }
+    }
+};
+
+} // namespace
+
+const std::error_category& error_category() noexcept
+{
+    static const category instance;
+    return instance;
+}
+
+std::error_code make_error_code(errc code) noexcept
+{
+    return {static_cast<int>(code), error_category()};
+}
+
+error::error(errc code, const std::string& message, int http_status)
+    : std::system_error(make_error_code(code), message), http_status_(http_status)
+{
+}
+
+} // namespace discord::oauth2

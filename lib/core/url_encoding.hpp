@@ -1,0 +1,30 @@
+// Percent-encoding as URLs and application/x-www-form-urlencoded bodies use it.
+// Decoding is strict: a '%' not followed by two hex digits, or a decoded NUL, is an error,
+// because every such input reaching us comes from the network and may be hostile.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace discord::oauth2::url {
+
+using parameters = std::vector<std::pair<std::string, std::string>>;
+
+/// Decodes %XX escapes (and '+' as a space when `plus_is_space`). nullopt on a malformed
+/// escape or an encoded NUL.
+[[nodiscard]] std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space = false);
+
+/// Splits `a=1&b=2` into decoded pairs, in order, duplicates kept. Empty segments are skipped;
+/// a name without '=' gets an empty value. nullopt when any part fails to decode.
+[[nodiscard]] std::optional<parameters> parse_query(std::string_view query);
+
+/// Encodes every byte outside RFC 3986's unreserved set (ALPHA DIGIT - . _ ~) as %XX.
+[[nodiscard]] std::string percent_encode(std::string_view text);
+
+/// `a=1&b=2` with both sides percent-encoded: a URL query or a form body.
+[[nodiscard]] std::string encode_query(const parameters& params);
+
+} // namespace discord::oauth2::url

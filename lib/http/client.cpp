@@ -1,0 +1,400 @@
+#include "http/client.hpp"
+
+#include "http/curl_failure.hpp"
+#include "http/multi_driver.hpp"
+
+#include <discord/oauth2/error.hpp>
+
+#include <asio/associated_cancellation_slot.hpp>
+#include <asio/associated_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/dispatch.hpp>
+#include <asio/execution/outstanding_work.hpp>
+#include <asio/post.hpp>
+#include <asio/prefer.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <curl/curl.h>
+
+#include <atomic>
+#include <charconv>
+#include <unordered_map>
+#include <vector>
+
+namespace discord::oauth2::http {
+namespace {
+
+// The waiting coroutine, type-erased; resumed through its own executor, never from inside curl.
+struct completion {
+    virtual ~completion() = default;
+    virtual void complete(std::exception_ptr failure, response&& result) = 0;
+};
+
+template <class Handler>
+struct completion_for final : completion {
+    completion_for(Handler h, const asio::any_io_executor& fallback)
+        : handler(std::move(h)),
+          work(asio::prefer(asio::get_associated_executor(handler, fallback), asio::execution::outstanding_work.tracked))
+    {
+    }
+
+    void complete(std::exception_ptr failure, response&& result) override
+    {
+        auto executor = std::move(work);
+        asio::post(executor, [h = std::move(handler), failure, r = std::move(result)]() mutable {
+            std::move(h)(failure, std::move(r));
+        });
+    }
+
+    Handler handler;
+    asio::any_io_executor work; // keeps the handler's io_context running until we complete
+};
+
+bool is_token_char(unsigned char c) noexcept
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+bool is_token(std::string_view s) noexcept
+{
+    if (s.empty())
+        return false;
+    for (unsigned char c : s)
+        if (!is_token_char(c))
+            return false;
+    return true;
+}
+
+// Headers built from data must not smuggle a second header or request.
+void validate(const request& req)
+{
+    if (!is_token(req.method))
+        throw error(errc::invalid_argument, "the HTTP method must be a token such as GET or POST");
+    if (req.url.empty())
+        throw error(errc::invalid_url, "the request has no URL");
+    for (const auto& [name, value] : req.fields) {
+        if (!is_token(name))
+            throw error(errc::invalid_argument, "an HTTP header name is empty or has characters outside a token");
+        if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
+            throw error(errc::invalid_argument, "an HTTP header value contains a line break or NUL");
+    }
+    if (req.timeout && req.timeout->count() <= 0)
+        throw error(errc::invalid_argument, "the request timeout must be positive");
+}
+
+// Responses larger than this in headers alone are hostile.
+constexpr std::size_t max_header_bytes = 256 * 1024;
+
+} // namespace
+
+struct transfer {
+    std::uint64_t serial = 0;
+    CURL* easy = nullptr;
+    curl_slist* header_list = nullptr;
+    request req;
+    response resp;
+    std::size_t limit = 0;
+    std::size_t header_bytes = 0;
+    bool too_large = false;
+    char errbuf[CURL_ERROR_SIZE] = {};
+    std::unique_ptr<completion> done;
+    asio::cancellation_slot slot;
+
+    ~transfer() { curl_slist_free_all(header_list); }
+
+    static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* self)
+    {
+        auto& t = *static_cast<transfer*>(self);
+        std::size_t n = size * count;
+        if (t.resp.body.size() + n > t.limit) {
+            t.too_large = true;
+            return 0; // CURLE_WRITE_ERROR, reported as response_too_large
+        }
+        t.resp.body.append(data, n);
+        return n;
+    }
+
+    static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* self)
+    {
+        auto& t = *static_cast<transfer*>(self);
+        std::size_t n = size * count;
+        t.header_bytes += n;
+        if (t.header_bytes > max_header_bytes) {
+            t.too_large = true;
+            return 0;
+        }
+        std::string_view line(data, n);
+        while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
+            line.remove_suffix(1);
+        if (line.starts_with("HTTP/")) { // a new response (after 100 Continue): start over
+            t.resp.fields.clear();
+            return n;
+        }
+        auto colon = line.find(':');
+        if (colon == std::string_view::npos || colon == 0)
+            return n;
+        auto value = line.substr(colon + 1);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+            value.remove_prefix(1);
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+            value.remove_suffix(1);
+        auto name = line.substr(0, colon);
+        if (iequals(name, "content-length")) {
+            std::size_t length = 0;
+            auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
+            if (ec == std::errc() && length <= t.limit)
+                t.resp.body.reserve(length);
+        }
+        t.resp.fields.add(std::string(name), std::string(value));
+        return n;
+    }
+};
+
+struct client::impl : std::enable_shared_from_this<impl> {
+    impl(asio::any_io_executor ex, client_options o)
+        : executor(std::move(ex)), strand(asio::make_strand(executor)), options(std::move(o))
+    {
+        if (options.timeout.count() <= 0 || options.connect_timeout.count() <= 0)
+            throw error(errc::invalid_argument, "client timeouts must be positive");
+        if (options.max_response_bytes == 0)
+            throw error(errc::invalid_argument, "max_response_bytes must be positive");
+    }
+
+    ~impl()
+    {
+        for (CURL* e : spare)
+            curl_easy_cleanup(e);
+    }
+
+    void init()
+    {
+        driver = std::make_shared<multi_driver>(strand, [weak = weak_from_this()](CURL* easy, CURLcode code) {
+            if (auto self = weak.lock())
+                self->finish(easy, code);
+        });
+        curl_multi_setopt(driver->handle(), CURLMOPT_MAXCONNECTS, static_cast<long>(options.max_idle_connections));
+    }
+
+    template <class Handler>
+    void initiate(Handler handler, std::unique_ptr<transfer> t)
+    {
+        t->serial = ++serials;
+        auto slot = asio::get_associated_cancellation_slot(handler);
+        if (slot.is_connected()) {
+            slot.assign([weak = weak_from_this(), serial = t->serial](asio::cancellation_type type) {
+                if (type == asio::cancellation_type::none)
+                    return;
+                if (auto self = weak.lock())
+                    asio::dispatch(self->strand, [self, serial] { self->cancel(serial); });
+            });
+            t->slot = slot;
+        }
+        t->done = std::make_unique<completion_for<Handler>>(std::move(handler), executor);
+        asio::dispatch(strand, [self = shared_from_this(), t = std::move(t)]() mutable { self->start(std::move(t)); });
+    }
+
+    CURL* acquire()
+    {
+        if (!spare.empty()) {
+            CURL* e = spare.back();
+            spare.pop_back();
+            return e;
+        }
+        CURL* e = curl_easy_init();
+        if (!e)
+            throw std::bad_alloc();
+        return e;
+    }
+
+    void configure(transfer& t)
+    {
+        CURL* e = t.easy;
+        const auto& req = t.req;
+        curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
+        curl_easy_setopt(e, CURLOPT_URL, req.url.c_str());
+        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.errbuf);
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &transfer::on_body);
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+        curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &transfer::on_header);
+        curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout.value_or(options.timeout).count()));
+        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
+        curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+        curl_easy_setopt(e, CURLOPT_PROXY, options.proxy.c_str()); // "" also ignores *_proxy variables
+        if (!options.ca_file.empty())
+            curl_easy_setopt(e, CURLOPT_CAINFO, options.ca_file.c_str());
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
+        curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.max_response_bytes));
+        curl_easy_setopt(e, CURLOPT_USERAGENT, options.user_agent.c_str());
+        curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+        // Over TLS, wait for a connection that may multiplex instead of opening a new one.
+        if (req.url.starts_with("https:"))
+            curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+
+        if (req.method == "GET" && req.body.empty()) {
+            curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+        } else if (req.method == "HEAD") {
+            curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+        } else {
+            if (req.method != "POST")
+                curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+            curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+            curl_easy_setopt(e, CURLOPT_POSTFIELDS, req.body.c_str());
+        }
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.header_list);
+    }
+
+    void start(std::unique_ptr<transfer> t)
+    {
+        if (closed) {
+            complete(std::move(t), std::make_exception_ptr(error(errc::cancelled, "the HTTP client was destroyed")));
+            return;
+        }
+        t->easy = acquire();
+        configure(*t);
+        auto serial = t->serial;
+        auto* easy = t->easy;
+        active.emplace(serial, std::move(t));
+        driver->add(easy);
+    }
+
+    void finish(CURL* easy, CURLcode code)
+    {
+        transfer* raw = nullptr;
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, &raw);
+        auto it = raw ? active.find(raw->serial) : active.end();
+        if (it == active.end())
+            return;
+        auto t = std::move(it->second);
+        active.erase(it);
+        driver->remove(easy);
+
+        long connects = 0;
+        curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects);
+        connections += static_cast<std::uint64_t>(connects);
+
+        std::exception_ptr failure;
+        if (code == CURLE_OK) {
+            long status = 0;
+            long version = 0;
+            curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+            curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version);
+            t->resp.status = static_cast<int>(status);
+            t->resp.version = version == CURL_HTTP_VERSION_1_0 ? 10
+                : version == CURL_HTTP_VERSION_2_0            ? 20
+                : version == CURL_HTTP_VERSION_3              ? 30
+                                                              : 11;
+        } else {
+            failure = std::make_exception_ptr(describe_curl_failure(
+                {easy, code, t->too_large, t->errbuf, t->req.url, t->limit, !options.proxy.empty()}));
+        }
+        complete(std::move(t), failure);
+    }
+
+    void cancel(std::uint64_t serial)
+    {
+        auto it = active.find(serial);
+        if (it == active.end())
+            return; // already finished: the completion is on its way
+        auto t = std::move(it->second);
+        active.erase(it);
+        driver->remove(t->easy);
+        complete(std::move(t), std::make_exception_ptr(error(errc::cancelled, "the HTTP request was cancelled")));
+    }
+
+    void complete(std::unique_ptr<transfer> t, std::exception_ptr failure)
+    {
+        if (t->slot.is_connected())
+            t->slot.clear();
+        auto done = std::move(t->done);
+        auto result = std::move(t->resp);
+        if (t->easy) {
+            curl_easy_reset(t->easy);
+            if (spare.size() < 256 && !closed)
+                spare.push_back(t->easy);
+            else
+                curl_easy_cleanup(t->easy);
+        }
+        t.reset();
+        done->complete(failure, std::move(result));
+    }
+
+    void close()
+    {
+        closed = true;
+        auto pending = std::move(active);
+        active.clear();
+        for (auto& [serial, t] : pending) {
+            driver->remove(t->easy);
+            complete(std::move(t), std::make_exception_ptr(error(errc::cancelled, "the HTTP client was destroyed")));
+        }
+        driver->shutdown();
+    }
+
+    asio::any_io_executor executor;
+    multi_driver::strand_type strand;
+    client_options options;
+    std::shared_ptr<multi_driver> driver;
+    std::unordered_map<std::uint64_t, std::unique_ptr<transfer>> active;
+    std::vector<CURL*> spare;
+    std::atomic<std::uint64_t> serials{0};
+    std::atomic<std::uint64_t> connections{0};
+    bool closed = false;
+};
+
+client::client(executor_type executor, client_options options)
+    : impl_(std::make_shared<impl>(std::move(executor), std::move(options)))
+{
+    impl_->init();
+}
+
+client::~client()
+{
+    asio::dispatch(impl_->strand, [self = impl_] { self->close(); });
+}
+
+asio::awaitable<response> client::send(const request& req)
+{
+    return send(request(req));
+}
+
+// Not a coroutine, and the request is taken by reference: it is moved onto the heap before
+// send() returns. g++ 12 copies a by-value aggregate argument built in a coroutine's
+// `co_await f({...})` bitwise, leaving its strings pointing into the caller's frame.
+asio::awaitable<response> client::send(request&& req)
+{
+    validate(req);
+    auto t = std::make_unique<transfer>();
+    t->limit = impl_->options.max_response_bytes;
+    for (const auto& [name, value] : req.fields) {
+        auto line = name + ": " + value;
+        auto* grown = curl_slist_append(t->header_list, line.c_str());
+        if (!grown)
+            throw std::bad_alloc();
+        t->header_list = grown;
+    }
+    // curl would otherwise wait for "100 Continue" before sending larger bodies.
+    if (!req.fields.contains("expect"))
+        t->header_list = curl_slist_append(t->header_list, "Expect:");
+    t->req = std::move(req);
+
+    return asio::async_initiate<const asio::use_awaitable_t<>, void(std::exception_ptr, response)>(
+        [self = impl_](auto handler, std::unique_ptr<transfer> t) { self->initiate(std::move(handler), std::move(t)); },
+        asio::use_awaitable, std::move(t));
+}
+
+client::executor_type client::get_executor() const noexcept
+{
+    return impl_->executor;
+}
+
+std::uint64_t client::connections_opened() const noexcept
+{
+    return impl_->connections.load();
+}
+
+} // namespace discord::oauth2::http

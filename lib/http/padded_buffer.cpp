@@ -1,0 +1,29 @@
+#include "http/padded_buffer.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace discord::oauth2::http {
+
+void padded_buffer::reserve(std::size_t n)
+{
+    if (n + padding <= capacity_)
+        return;
+    std::size_t cap = std::max<std::size_t>(n + padding, capacity_ ? capacity_ * 2 : 1024);
+    auto bigger = std::make_unique_for_overwrite<char[]>(cap);
+    if (size_)
+        std::memcpy(bigger.get(), data_.get(), size_);
+    data_ = std::move(bigger);
+    capacity_ = cap;
+}
+
+void padded_buffer::append(const char* data, std::size_t n)
+{
+    reserve(size_ + n);
+    std::memcpy(data_.get() + size_, data, n);
+    size_ += n;
+    // Only the padding right after the contents must be zero for the parser.
+    std::memset(data_.get() + size_, 0, padding);
+}
+
+} // namespace discord::oauth2::http

@@ -1,0 +1,85 @@
+#include "server/response.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace discord::oauth2::server {
+
+response response::with_body(int status, std::string_view content_type, std::string body)
+{
+    response r;
+    r.status = status;
+    r.fields.add("Content-Type", std::string(content_type));
+    r.body = std::move(body);
+    return r;
+}
+
+response response::plain(int status, std::string_view detail)
+{
+    std::string text(reason_phrase(status));
+    if (!detail.empty()) {
+        text += ": ";
+        text += detail;
+    }
+    text += '\n';
+    return with_body(status, "text/plain; charset=utf-8", std::move(text));
+}
+
+std::string_view reason_phrase(int status) noexcept
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 417: return "Expectation Failed";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Unknown";
+    }
+}
+
+std::string serialize_head(const response& r, bool keep_alive)
+{
+    fmt::memory_buffer out;
+    fmt::format_to(std::back_inserter(out), "HTTP/1.1 {} {}\r\n", r.status, reason_phrase(r.status));
+    for (const auto& [name, value] : r.fields) {
+        // A value built from request data must never split the header block.
+        if (name.find_first_of("\r\n:") != std::string::npos || value.find_first_of("\r\n") != std::string::npos
+            || value.find('\0') != std::string::npos)
+            throw std::invalid_argument("response header contains a line break");
+        if (!http::iequals(name, "content-length") && !http::iequals(name, "connection"))
+            fmt::format_to(std::back_inserter(out), "{}: {}\r\n", name, value);
+    }
+    // 1xx, 204 and 304 never carry a body or its length (RFC 9110 8.6).
+    if (r.status >= 200 && r.status != 204 && r.status != 304)
+        fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", r.body.size());
+    if (!keep_alive)
+        fmt::format_to(std::back_inserter(out), "Connection: close\r\n");
+    fmt::format_to(std::back_inserter(out), "\r\n");
+    return fmt::to_string(out);
+}
+
+} // namespace discord::oauth2::server

@@ -1,0 +1,29 @@
+// An HTTP response a route returns, and its serialisation on the wire.
+#pragma once
+
+#include "http/headers.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace discord::oauth2::server {
+
+struct response {
+    int status = 200;
+    http::headers fields;
+    std::string body;
+
+    /// A response with `Content-Type` set and `body`.
+    static response with_body(int status, std::string_view content_type, std::string body);
+    /// A short plain-text response: the status line's reason and an optional detail.
+    static response plain(int status, std::string_view detail = {});
+};
+
+/// "OK", "Not Found", ... ("Unknown" for codes we never send).
+[[nodiscard]] std::string_view reason_phrase(int status) noexcept;
+
+/// The status line and header block, with Content-Length from the body (and Connection: close
+/// when `keep_alive` is false). The body is written after it, unless the request was HEAD.
+[[nodiscard]] std::string serialize_head(const response& r, bool keep_alive);
+
+} // namespace discord::oauth2::server

@@ -1,0 +1,447 @@
+#include "server/server.hpp"
+
+#include <discord/oauth2/error.hpp>
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/dispatch.hpp>
+#include <asio/ssl.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include <fmt/format.h>
+
+#include <array>
+#include <unordered_map>
+
+namespace discord::oauth2::server {
+namespace {
+
+using asio::ip::tcp;
+using clock = std::chrono::steady_clock;
+using strand_type = asio::strand<asio::any_io_executor>;
+constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+// After an error answer, how long and how much we keep reading so that closing does not turn
+// into a reset that destroys the answer before the client has read it.
+constexpr std::chrono::milliseconds linger_time{1000};
+constexpr std::size_t linger_bytes = 256 * 1024;
+
+struct connection_base {
+    virtual ~connection_base() = default;
+    virtual void close() noexcept = 0;
+};
+
+template <class Stream>
+struct connection final : connection_base, std::enable_shared_from_this<connection<Stream>> {
+    template <class... Args>
+    explicit connection(const strand_type& strand, Args&&... args)
+        : stream(std::forward<Args>(args)...), timer(strand)
+    {
+    }
+
+    tcp::socket& socket() noexcept
+    {
+        if constexpr (std::is_same_v<Stream, tcp::socket>)
+            return stream;
+        else
+            return stream.next_layer();
+    }
+
+    void close() noexcept override
+    {
+        if (!open)
+            return;
+        open = false;
+        std::error_code ignored;
+        socket().close(ignored);
+        timer.cancel();
+    }
+
+    // The timer closes the socket when the deadline passes, which fails the pending read or
+    // write: one mechanism covers slow reads, idle keep-alive and stuck writes.
+    void set_deadline(std::chrono::milliseconds timeout)
+    {
+        if (!open)
+            return;
+        timer.expires_after(timeout);
+        timer.async_wait([self = this->shared_from_this()](std::error_code ec) {
+            if (!ec)
+                self->close();
+        });
+    }
+
+    void clear_deadline() { timer.cancel(); }
+
+    Stream stream;
+    asio::steady_timer timer;
+    bool open = true;
+};
+
+} // namespace
+
+struct server::impl : std::enable_shared_from_this<impl> {
+    impl(asio::any_io_executor executor, router r, server_options o)
+        : strand(asio::make_strand(std::move(executor))), routes(std::move(r)), options(std::move(o))
+    {
+    }
+
+    strand_type strand;
+    router routes;
+    server_options options;
+    std::optional<asio::ssl::context> tls;
+    std::vector<tcp::acceptor> acceptors;
+    std::vector<tcp::endpoint> endpoints;
+    std::unordered_map<std::uint64_t, std::weak_ptr<connection_base>> connections;
+    std::uint64_t next_id = 0;
+    std::size_t rejecting = 0;
+    statistics stats;
+    bool stopped = false;
+
+    void load_tls();
+    void listen();
+    asio::awaitable<void> accept_loop(tcp::acceptor& acceptor);
+    template <class Stream>
+    asio::awaitable<void> run(std::shared_ptr<connection<Stream>> c, bool over_capacity);
+    template <class Stream>
+    asio::awaitable<void> serve(connection<Stream>& c);
+    template <class Stream>
+    asio::awaitable<bool> write(connection<Stream>& c, const response& r, bool keep_alive, bool head_only);
+    template <class Stream>
+    asio::awaitable<void> close_after_error(connection<Stream>& c);
+    asio::awaitable<response> dispatch(request& req);
+    void close_all();
+};
+
+void server::impl::load_tls()
+{
+    if (!options.tls)
+        return;
+    tls.emplace(asio::ssl::context::tls_server);
+    tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2
+                     | asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1
+                     | asio::ssl::context::single_dh_use);
+    std::error_code ec;
+    tls->use_certificate_chain_file(options.tls->certificate_chain_file, ec);
+    if (ec)
+        throw error(errc::invalid_argument,
+                    fmt::format("cannot load the TLS certificate chain from '{}': {}; give a PEM file, leaf first",
+                                options.tls->certificate_chain_file, ec.message()));
+    tls->use_private_key_file(options.tls->private_key_file, asio::ssl::context::pem, ec);
+    if (ec)
+        throw error(errc::invalid_argument,
+                    fmt::format("cannot load the TLS private key from '{}': {}; give an unencrypted PEM key that "
+                                "matches the certificate",
+                                options.tls->private_key_file, ec.message()));
+}
+
+void server::impl::listen()
+{
+    if (options.addresses.empty())
+        throw error(errc::invalid_argument, "the server has no address to listen on");
+    std::vector<asio::ip::address> addresses;
+    bool has_v4 = false;
+    for (const auto& text : options.addresses) {
+        std::error_code ec;
+        auto a = asio::ip::make_address(text, ec);
+        if (ec)
+            throw error(errc::invalid_argument,
+                        fmt::format("listen address '{}' is not an IP address; use e.g. 127.0.0.1 or ::1", text));
+        has_v4 = has_v4 || a.is_v4();
+        addresses.push_back(a);
+    }
+
+    // With port 0 the first listener picks the port and the others must get the same one; a
+    // clash on a later address is retried with a fresh port.
+    for (int attempt = 0;; ++attempt) {
+        acceptors.clear();
+        endpoints.clear();
+        std::uint16_t port = options.port;
+        std::error_code ec;
+        tcp::endpoint failed;
+        for (const auto& address : addresses) {
+            tcp::endpoint ep(address, port);
+            tcp::acceptor a(strand);
+            a.open(ep.protocol(), ec);
+            if (!ec)
+                a.set_option(asio::socket_base::reuse_address(true), ec);
+            if (!ec && address.is_v6() && has_v4)
+                a.set_option(asio::ip::v6_only(true), ec);
+            if (!ec)
+                a.bind(ep, ec);
+            if (!ec)
+                a.listen(asio::socket_base::max_listen_connections, ec);
+            if (ec) {
+                failed = ep;
+                break;
+            }
+            auto local = a.local_endpoint();
+            port = local.port();
+            endpoints.push_back(local);
+            acceptors.push_back(std::move(a));
+        }
+        if (!ec)
+            return;
+        if (options.port == 0 && !acceptors.empty() && attempt < 8)
+            continue;
+        acceptors.clear();
+        throw error(ec == asio::error::address_in_use ? errc::address_in_use : errc::invalid_argument,
+                    fmt::format("cannot listen on {}: {}; choose another address or port, or stop the program that "
+                                "holds it",
+                                fmt::format("[{}]:{}", failed.address().to_string(), failed.port()), ec.message()));
+    }
+}
+
+asio::awaitable<void> server::impl::accept_loop(tcp::acceptor& acceptor)
+{
+    auto self = shared_from_this();
+    for (;;) {
+        auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
+        if (stopped || !acceptor.is_open())
+            co_return;
+        if (ec) {
+            // Out of descriptors or a connection reset before accept: pause instead of spinning.
+            asio::steady_timer pause(strand, std::chrono::milliseconds(20));
+            co_await pause.async_wait(use_tuple);
+            continue;
+        }
+        ++stats.accepted;
+        bool over = connections.size() >= options.max_connections;
+        if (over) {
+            ++stats.rejected;
+            // Answering 503 costs little, but not nothing: past a small budget just close.
+            if (rejecting >= 16 + options.max_connections / 8) {
+                std::error_code ignored;
+                socket.close(ignored);
+                continue;
+            }
+        }
+        std::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        if (tls) {
+            using stream = asio::ssl::stream<tcp::socket>;
+            auto c = std::make_shared<connection<stream>>(strand, std::move(socket), *tls);
+            asio::co_spawn(strand, run(std::move(c), over), asio::detached);
+        } else {
+            auto c = std::make_shared<connection<tcp::socket>>(strand, std::move(socket));
+            asio::co_spawn(strand, run(std::move(c), over), asio::detached);
+        }
+    }
+}
+
+template <class Stream>
+asio::awaitable<void> server::impl::run(std::shared_ptr<connection<Stream>> c, bool over_capacity)
+{
+    auto self = shared_from_this();
+    auto id = next_id++;
+    if (over_capacity)
+        ++rejecting;
+    else
+        connections.emplace(id, c);
+    struct unregister {
+        impl& s;
+        std::uint64_t id;
+        bool over;
+        connection<Stream>& c;
+        ~unregister()
+        {
+            c.close();
+            if (over)
+                --s.rejecting;
+            else
+                s.connections.erase(id);
+        }
+    } guard{*this, id, over_capacity, *c};
+
+    if (stopped)
+        co_return;
+    if constexpr (!std::is_same_v<Stream, tcp::socket>) {
+        c->set_deadline(options.read_timeout);
+        auto [ec] = co_await c->stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
+        if (ec)
+            co_return;
+    }
+    if (over_capacity) {
+        ++stats.requests;
+        c->set_deadline(options.write_timeout);
+        if (co_await write(*c, response::plain(503, "the server is at its connection limit; retry shortly"), false,
+                           false))
+            co_await close_after_error(*c);
+        co_return;
+    }
+    co_await serve(*c);
+}
+
+asio::awaitable<response> server::impl::dispatch(request& req)
+{
+    auto m = routes.find(req);
+    if (m.status == 404)
+        co_return response::plain(404);
+    if (m.status == 405) {
+        auto r = response::plain(405);
+        r.fields.add("Allow", m.allow);
+        co_return r;
+    }
+    try {
+        co_return co_await (*m.target)(req);
+    } catch (const std::exception&) {
+        // The exception's text may hold anything; the client learns only that we failed.
+    }
+    co_return response::plain(500);
+}
+
+template <class Stream>
+asio::awaitable<void> server::impl::serve(connection<Stream>& c)
+{
+    std::array<char, 16 * 1024> buffer;
+    std::size_t begin = 0;
+    std::size_t end = 0;
+    request_parser parser(options.limits);
+    bool continue_sent = false;
+    c.set_deadline(options.idle_timeout);
+
+    for (;;) {
+        std::size_t consumed = 0;
+        auto result = parser.feed({buffer.data() + begin, end - begin}, consumed);
+        begin += consumed;
+
+        if (result == request_parser::result::need_more) {
+            if (parser.awaiting_continue() && !continue_sent) {
+                continue_sent = true;
+                static constexpr std::string_view interim = "HTTP/1.1 100 Continue\r\n\r\n";
+                auto [ec, n] = co_await asio::async_write(c.stream, asio::buffer(interim), use_tuple);
+                if (ec)
+                    co_return;
+            }
+            bool was_started = parser.started();
+            auto [ec, n] = co_await c.stream.async_read_some(asio::buffer(buffer), use_tuple);
+            if (ec || stopped)
+                co_return;
+            begin = 0;
+            end = n;
+            if (!was_started)
+                c.set_deadline(options.read_timeout);
+            continue;
+        }
+
+        ++stats.requests;
+        if (result == request_parser::result::error) {
+            c.set_deadline(options.write_timeout);
+            if (co_await write(c, response::plain(parser.error_status(), parser.error_reason()), false, false))
+                co_await close_after_error(c);
+            co_return;
+        }
+
+        request& req = parser.get();
+        c.clear_deadline(); // the route's own operations carry their timeouts
+        auto resp = co_await dispatch(req);
+        if (!c.open)
+            co_return;
+        bool keep_alive = req.keep_alive && !stopped;
+        c.set_deadline(options.write_timeout);
+        if (!co_await write(c, resp, keep_alive, req.method == "HEAD") || !keep_alive)
+            co_return;
+
+        parser.reset();
+        continue_sent = false;
+        // Bytes after the request (pipelining) start the next one at once.
+        c.set_deadline(begin < end ? options.read_timeout : options.idle_timeout);
+    }
+}
+
+template <class Stream>
+asio::awaitable<bool> server::impl::write(connection<Stream>& c, const response& r, bool keep_alive, bool head_only)
+{
+    std::string head;
+    const response* out = &r;
+    response failure;
+    try {
+        head = serialize_head(r, keep_alive);
+    } catch (const std::invalid_argument&) {
+        failure = response::plain(500);
+        keep_alive = false;
+        out = &failure;
+        head = serialize_head(failure, false);
+    }
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
+                                              head_only ? asio::const_buffer() : asio::buffer(out->body)};
+    auto [ec, n] = co_await asio::async_write(c.stream, buffers, use_tuple);
+    co_return !ec && c.open;
+}
+
+template <class Stream>
+asio::awaitable<void> server::impl::close_after_error(connection<Stream>& c)
+{
+    std::error_code ignored;
+    c.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    c.set_deadline(linger_time);
+    std::array<char, 4096> sink;
+    std::size_t drained = 0;
+    while (c.open && drained < linger_bytes) {
+        auto [ec, n] = co_await c.socket().async_read_some(asio::buffer(sink), use_tuple);
+        if (ec)
+            break;
+        drained += n;
+    }
+    c.close();
+}
+
+void server::impl::close_all()
+{
+    stopped = true;
+    for (auto& a : acceptors) {
+        std::error_code ignored;
+        a.close(ignored);
+    }
+    auto live = connections; // close() unregisters nothing, but a resumed coroutine may
+    for (auto& [id, weak] : live)
+        if (auto c = weak.lock())
+            c->close();
+}
+
+server::server(asio::any_io_executor executor, router routes, server_options options)
+    : impl_(std::make_shared<impl>(std::move(executor), std::move(routes), std::move(options)))
+{
+}
+
+server::~server()
+{
+    stop();
+}
+
+void server::start()
+{
+    if (!impl_->acceptors.empty())
+        throw error(errc::invalid_argument, "the server is already started");
+    impl_->load_tls();
+    impl_->listen();
+    for (auto& a : impl_->acceptors)
+        asio::co_spawn(impl_->strand, impl_->accept_loop(a), asio::detached);
+}
+
+void server::stop()
+{
+    asio::dispatch(impl_->strand, [self = impl_] { self->close_all(); });
+}
+
+std::uint16_t server::port() const noexcept
+{
+    return impl_->endpoints.empty() ? 0 : impl_->endpoints.front().port();
+}
+
+std::vector<asio::ip::tcp::endpoint> server::local_endpoints() const
+{
+    return impl_->endpoints;
+}
+
+server::statistics server::stats() const noexcept
+{
+    auto s = impl_->stats;
+    s.active = impl_->connections.size();
+    return s;
+}
+
+} // namespace discord::oauth2::server

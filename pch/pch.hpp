@@ -1,0 +1,14 @@
+// Precompiled header: Asio's coroutine machinery dominates compile times on small machines.
+
+
+#include <asio/experimental/channel.hpp> // before coro.hpp, see DESIGN.md
+#include <asio.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
