@@ -1,0 +1,387 @@
+#include "http/client.hpp"
+#include "server/server.hpp"
+#include "support/run.hpp"
+#include "support/test_routes.hpp"
+#include "tls/self_signed_certificate.hpp"
+
+#include <discord/oauth2/error.hpp>
+
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/read.hpp>
+#include <asio/write.hpp>
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <thread>
+
+namespace http = discord::oauth2::http;
+namespace srv = discord::oauth2::server;
+namespace oauth2 = discord::oauth2;
+using namespace std::chrono_literals;
+using asio::ip::tcp;
+
+namespace {
+
+struct fixture {
+    asio::io_context io;
+    srv::server server;
+    std::string base;
+
+    explicit fixture(srv::server_options options = {})
+        : server(io.get_executor(), test::test_routes(), std::move(options))
+    {
+        server.start();
+        base = "http://127.0.0.1:" + std::to_string(server.port());
+    }
+};
+
+http::request get(std::string url)
+{
+    http::request r;
+    r.url = std::move(url);
+    return r;
+}
+
+// Runs `op` and returns the library error it throws; fails the test if it does not throw one.
+template <class Op>
+asio::awaitable<oauth2::error> expect_error(Op op)
+{
+    try {
+        co_await op();
+    } catch (const oauth2::error& e) {
+        co_return e;
+    }
+    FAIL("no discord::oauth2::error was thrown");
+    co_return oauth2::error(oauth2::errc::transport, "unreachable");
+}
+
+// A port nothing listens on: bound, then released.
+std::uint16_t closed_port()
+{
+    asio::io_context io;
+    tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+    return a.local_endpoint().port();
+}
+
+} // namespace
+
+TEST_CASE("GET, POST and other methods return status, headers and a padded body")
+{
+    fixture f;
+    http::client client(f.io.get_executor());
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto root = co_await client.send(get(f.base + "/"));
+        CHECK(root.status == 200);
+        CHECK(root.version == 11);
+        CHECK(root.body.view() == "root");
+        CHECK(root.fields.find("CONTENT-TYPE") == "text/plain");
+        CHECK(root.fields.find("content-length") == "4");
+        // simdjson may read past the end: the padding is there and zeroed.
+        CHECK(root.body.capacity() >= root.body.size() + http::padded_buffer::padding);
+        for (std::size_t i = 0; i < http::padded_buffer::padding; ++i)
+            CHECK(root.body.data()[root.body.size() + i] == '\0');
+
+        http::request echo;
+        echo.method = "POST";
+        echo.url = f.base + "/echo";
+        echo.fields.add("Content-Type", "application/x-www-form-urlencoded");
+        echo.body = "grant_type=authorization_code&code=abc";
+        auto posted = co_await client.send(std::move(echo));
+        CHECK(posted.status == 200);
+        CHECK(posted.body.view() == "grant_type=authorization_code&code=abc");
+        CHECK(posted.fields.find("content-type") == "application/x-www-form-urlencoded");
+
+        for (const char* method : {"PUT", "DELETE", "PATCH"}) {
+            http::request r;
+            r.method = method;
+            r.url = f.base + "/method";
+            r.body = method == std::string("DELETE") ? "" : "{}";
+            auto expected = std::string(method) + ":" + r.body;
+            auto resp = co_await client.send(std::move(r));
+            CHECK(resp.status == 200);
+            CHECK(resp.body.view() == expected);
+        }
+
+        http::request head;
+        head.method = "HEAD";
+        head.url = f.base + "/";
+        auto headed = co_await client.send(std::move(head));
+        CHECK(headed.status == 200);
+        CHECK(headed.body.empty());
+
+        http::request with_header = get(f.base + "/headers");
+        with_header.fields.add("X-Test", "value 1");
+        auto echoed = co_await client.send(std::move(with_header));
+        CHECK(echoed.fields.find("x-echo") == "value 1");
+        CHECK(echoed.fields.find("x-mixed-case") == "yes");
+        CHECK(echoed.fields.count("X-TWICE") == 2);
+
+        auto missing = co_await client.send(get(f.base + "/nope"));
+        CHECK(missing.status == 404);
+        http::request wrong;
+        wrong.method = "DELETE";
+        wrong.url = f.base + "/";
+        auto not_allowed = co_await client.send(std::move(wrong));
+        CHECK(not_allowed.status == 405);
+        CHECK(not_allowed.fields.find("allow") == "GET, HEAD");
+    }());
+}
+
+TEST_CASE("connections are reused across sequential requests")
+{
+    fixture f;
+    http::client client(f.io.get_executor());
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 25; ++i) {
+            auto r = co_await client.send(get(f.base + "/items/" + std::to_string(i)));
+            CHECK(r.body.view() == std::to_string(i));
+        }
+        CHECK(f.server.stats().accepted == 1);
+        CHECK(client.connections_opened() == 1);
+    }());
+}
+
+TEST_CASE("1,000 concurrent requests complete on one thread, each with its own answer")
+{
+    srv::server_options options;
+    options.max_connections = 2000;
+    fixture f(options);
+    http::client client(f.io.get_executor());
+    constexpr int count = 1000;
+    int correct = 0;
+    int finished = 0;
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto ex = co_await asio::this_coro::executor;
+        for (int i = 0; i < count; ++i)
+            asio::co_spawn(ex, [&, i]() -> asio::awaitable<void> {
+                auto r = co_await client.send(get(f.base + "/search?q=" + std::to_string(i)));
+                if (r.status == 200 && r.body.view() == std::to_string(i))
+                    ++correct;
+                ++finished;
+            }, asio::detached);
+        while (finished < count)
+            co_await test::sleep(10ms);
+    }());
+    CHECK(correct == count);
+    CHECK(f.server.stats().requests == count);
+}
+
+TEST_CASE("a request can be cancelled mid-transfer through its cancellation slot")
+{
+    fixture f;
+    http::client client(f.io.get_executor());
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto ex = co_await asio::this_coro::executor;
+        asio::cancellation_signal signal;
+        std::exception_ptr outcome;
+        bool done = false;
+        asio::co_spawn(ex, client.send(get(f.base + "/slow?ms=5000")),
+                       asio::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr e, http::response) {
+                           outcome = e;
+                           done = true;
+                       }));
+        co_await test::sleep(200ms);
+        CHECK_FALSE(done);
+        signal.emit(asio::cancellation_type::terminal);
+        for (int i = 0; i < 100 && !done; ++i)
+            co_await test::sleep(5ms);
+        REQUIRE(done); // long before the server's 5 s answer
+        REQUIRE(outcome);
+        try {
+            std::rethrow_exception(outcome);
+        } catch (const oauth2::error& e) {
+            CHECK(e.code() == oauth2::errc::cancelled);
+            CHECK(e.code() == std::errc::operation_canceled);
+        }
+        // The client is still usable, and `||` cancels the loser the same way.
+        using namespace asio::experimental::awaitable_operators;
+        asio::steady_timer timer(ex, 100ms);
+        auto winner = co_await (client.send(get(f.base + "/slow?ms=5000")) || timer.async_wait(asio::use_awaitable));
+        CHECK(winner.index() == 1);
+        auto after = co_await client.send(get(f.base + "/"));
+        CHECK(after.status == 200);
+    }());
+}
+
+TEST_CASE("a request that outlives its timeout fails with timeout")
+{
+    fixture f;
+    http::client client(f.io.get_executor());
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto e = co_await expect_error([&]() -> asio::awaitable<void> {
+            auto r = get(f.base + "/slow?ms=3000");
+            r.timeout = 200ms;
+            co_await client.send(std::move(r));
+        });
+        CHECK(e.code() == oauth2::errc::timeout);
+        CHECK(e.code() == std::errc::timed_out);
+        CHECK(std::string(e.what()).find("127.0.0.1") != std::string::npos);
+        CHECK(std::string(e.what()).find("/slow") == std::string::npos); // no path: it may hold secrets
+    }());
+}
+
+TEST_CASE("responses over the size limit fail instead of being truncated")
+{
+    fixture f;
+    http::client_options options;
+    options.max_response_bytes = 1000;
+    http::client client(f.io.get_executor(), options);
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto fits = co_await client.send(get(f.base + "/big?bytes=1000"));
+        CHECK(fits.body.size() == 1000);
+        auto e = co_await expect_error([&]() -> asio::awaitable<void> {
+            co_await client.send(get(f.base + "/big?bytes=5000"));
+        });
+        CHECK(e.code() == oauth2::errc::response_too_large);
+        CHECK(std::string(e.what()).find("1000") != std::string::npos);
+
+        // Without Content-Length the limit is enforced while the body streams in.
+        tcp::acceptor raw(f.io, {asio::ip::make_address("127.0.0.1"), 0});
+        asio::co_spawn(f.io, [&]() -> asio::awaitable<void> {
+            auto s = co_await raw.async_accept(asio::use_awaitable);
+            char buf[4096];
+            co_await s.async_read_some(asio::buffer(buf), asio::use_awaitable);
+            std::string answer = "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + std::string(5000, 'y');
+            co_await asio::async_write(s, asio::buffer(answer), asio::use_awaitable);
+        }, asio::detached);
+        auto streamed = co_await expect_error([&]() -> asio::awaitable<void> {
+            co_await client.send(get("http://127.0.0.1:" + std::to_string(raw.local_endpoint().port()) + "/"));
+        });
+        CHECK(streamed.code() == oauth2::errc::response_too_large);
+    }());
+}
+
+TEST_CASE("refused connections, bad URLs and bad headers fail with their own codes")
+{
+    fixture f;
+    http::client client(f.io.get_executor());
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto refused = co_await expect_error([&]() -> asio::awaitable<void> {
+            co_await client.send(get("http://127.0.0.1:" + std::to_string(closed_port()) + "/"));
+        });
+        CHECK(refused.code() == oauth2::errc::connection_refused);
+        CHECK(refused.code() == std::errc::connection_refused);
+
+        auto scheme = co_await expect_error([&]() -> asio::awaitable<void> {
+            co_await client.send(get("ftp://127.0.0.1/file"));
+        });
+        CHECK(scheme.code() == oauth2::errc::invalid_url);
+
+        auto injected = co_await expect_error([&]() -> asio::awaitable<void> {
+            auto r = get(f.base + "/");
+            r.fields.add("X-Evil", "a\r\nHost: other");
+            co_await client.send(std::move(r));
+        });
+        CHECK(injected.code() == oauth2::errc::invalid_argument);
+
+        auto bad_name = co_await expect_error([&]() -> asio::awaitable<void> {
+            auto r = get(f.base + "/");
+            r.fields.add("Bad Name", "x");
+            co_await client.send(std::move(r));
+        });
+        CHECK(bad_name.code() == oauth2::errc::invalid_argument);
+
+        // User info never reaches a message.
+        auto secret = co_await expect_error([&]() -> asio::awaitable<void> {
+            co_await client.send(get("http://user:hunter2@127.0.0.1:" + std::to_string(closed_port()) + "/"));
+        });
+        CHECK(std::string(secret.what()).find("hunter2") == std::string::npos);
+    }());
+}
+
+TEST_CASE("TLS: verified with the CA file, refused without it")
+{
+    auto dir = std::filesystem::temp_directory_path() / ("discord-oauth2-tls-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto cert = discord::oauth2::tls::write_self_signed_certificate(dir.string());
+    srv::server_options options;
+    options.tls = srv::tls_files{cert.certificate_file, cert.private_key_file};
+    fixture f(options);
+    auto base = "https://127.0.0.1:" + std::to_string(f.server.port());
+    auto by_name = "https://localhost:" + std::to_string(f.server.port());
+
+    http::client_options trusted_options;
+    trusted_options.ca_file = cert.certificate_file;
+    http::client trusted(f.io.get_executor(), trusted_options);
+    http::client untrusted(f.io.get_executor());
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto r = co_await trusted.send(get(base + "/items/7"));
+        CHECK(r.status == 200);
+        CHECK(r.body.view() == "7");
+        auto again = co_await trusted.send(get(by_name + "/items/8"));
+        CHECK(again.body.view() == "8");
+        for (int i = 0; i < 5; ++i)
+            CHECK((co_await trusted.send(get(base + "/"))).status == 200);
+        CHECK(trusted.connections_opened() == 2); // one per host name, then reused
+
+        auto e = co_await expect_error([&]() -> asio::awaitable<void> { co_await untrusted.send(get(base + "/")); });
+        CHECK(e.code() == oauth2::errc::tls_error);
+        CHECK(std::string(e.what()).find("CA file") != std::string::npos);
+    }());
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a client on a multi-threaded io_context keeps its state on its strand")
+{
+    fixture f;
+    asio::io_context pool(4);
+    auto guard = asio::make_work_guard(pool);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i)
+        threads.emplace_back([&] { pool.run(); });
+    std::thread server_thread([&] { f.io.run(); });
+
+    std::atomic<int> correct{0};
+    std::atomic<int> finished{0};
+    {
+        http::client client(pool.get_executor());
+        for (int i = 0; i < 400; ++i)
+            asio::co_spawn(pool, [&, i]() -> asio::awaitable<void> {
+                auto r = co_await client.send(get(f.base + "/search?q=" + std::to_string(i)));
+                if (r.body.view() == std::to_string(i))
+                    ++correct;
+                ++finished;
+            }, asio::detached);
+        for (int i = 0; i < 3000 && finished < 400; ++i)
+            std::this_thread::sleep_for(10ms);
+    }
+    guard.reset();
+    for (auto& t : threads)
+        t.join();
+    f.server.stop();
+    f.io.stop();
+    server_thread.join();
+    CHECK(finished == 400);
+    CHECK(correct == 400);
+}
+
+TEST_CASE("destroying the client fails its pending requests with cancelled")
+{
+    fixture f;
+    auto client = std::make_unique<http::client>(f.io.get_executor());
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto ex = co_await asio::this_coro::executor;
+        std::exception_ptr outcome;
+        bool done = false;
+        asio::co_spawn(ex, client->send(get(f.base + "/slow?ms=5000")), [&](std::exception_ptr e, http::response) {
+            outcome = e;
+            done = true;
+        });
+        co_await test::sleep(100ms);
+        client.reset();
+        for (int i = 0; i < 200 && !done; ++i)
+            co_await test::sleep(5ms);
+        REQUIRE(done);
+        REQUIRE(outcome);
+        try {
+            std::rethrow_exception(outcome);
+        } catch (const oauth2::error& e) {
+            CHECK(e.code() == oauth2::errc::cancelled);
+        }
+    }());
+}

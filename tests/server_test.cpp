@@ -1,0 +1,280 @@
+#include "server/server.hpp"
+#include "support/raw_client.hpp"
+#include "support/request_table.hpp"
+#include "support/run.hpp"
+#include "support/test_routes.hpp"
+#include "tls/self_signed_certificate.hpp"
+
+#include <discord/oauth2/error.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/write.hpp>
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+namespace srv = discord::oauth2::server;
+namespace oauth2 = discord::oauth2;
+using namespace std::chrono_literals;
+using asio::ip::tcp;
+
+namespace {
+
+asio::awaitable<void> write(test::connection& c, std::string_view bytes)
+{
+    co_await asio::async_write(c.socket, asio::buffer(bytes), asio::use_awaitable);
+}
+
+} // namespace
+
+TEST_CASE("every request of the table gets its status over a real socket, and errors close")
+{
+    asio::io_context io;
+    srv::server server(io.get_executor(), test::test_routes());
+    server.start();
+    test::run(io, [&]() -> asio::awaitable<void> {
+        for (const auto& c : test::request_table()) {
+            CAPTURE(c.name);
+            auto r = co_await test::exchange(server.port(), c.bytes);
+            CHECK(r.status == c.status);
+            if (c.status >= 400 && c.status != 404 && c.status != 405)
+                CHECK(r.closed);
+            if (c.status == 405)
+                CHECK_FALSE(test::header_value(r.head, "allow").empty());
+        }
+        // Nothing of the request is echoed back in an error.
+        auto r = co_await test::exchange(server.port(), "GET /%zz<script> HTTP/1.1\r\nHost: a\r\n\r\n");
+        CHECK(r.body.find("script") == std::string::npos);
+    }());
+}
+
+TEST_CASE("keep-alive serves several requests on one connection, pipelined too")
+{
+    asio::io_context io;
+    srv::server server(io.get_executor(), test::test_routes());
+    server.start();
+    test::run(io, [&]() -> asio::awaitable<void> {
+        auto s = co_await test::connect(server.port());
+        co_await write(s, "GET /items/1 HTTP/1.1\r\nHost: a\r\n\r\n");
+        auto first = co_await test::read_response(s);
+        CHECK(first.status == 200);
+        CHECK(first.body == "1");
+        CHECK_FALSE(first.closed);
+        // Two requests in one write: both are answered, in order.
+        co_await write(s, "GET /items/2 HTTP/1.1\r\nHost: a\r\n\r\nPOST /echo HTTP/1.1\r\nHost: a\r\n"
+                          "Content-Length: 3\r\n\r\nabc");
+        auto second = co_await test::read_response(s);
+        auto third = co_await test::read_response(s);
+        CHECK(second.body == "2");
+        CHECK(third.body == "abc");
+        // HTTP/1.0 closes after its answer.
+        co_await write(s, "GET / HTTP/1.0\r\n\r\n");
+        auto last = co_await test::read_response(s);
+        CHECK(last.status == 200);
+        CHECK(last.closed);
+        CHECK(co_await test::wait_closed(s, 2000ms));
+        CHECK(server.stats().accepted == 1);
+        CHECK(server.stats().requests == 4);
+    }());
+}
+
+TEST_CASE("Expect: 100-continue gets an interim answer before the body is sent")
+{
+    asio::io_context io;
+    srv::server server(io.get_executor(), test::test_routes());
+    server.start();
+    test::run(io, [&]() -> asio::awaitable<void> {
+        auto s = co_await test::connect(server.port());
+        co_await write(s, "POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
+        auto interim = co_await test::read_response(s);
+        CHECK(interim.head == "HTTP/1.1 100 Continue");
+        co_await write(s, "data");
+        auto final = co_await test::read_response(s);
+        CHECK(final.status == 200);
+        CHECK(final.body == "data");
+    }());
+}
+
+TEST_CASE("a client sending one byte at a time is dropped at the read timeout while others are served")
+{
+    asio::io_context io;
+    srv::server_options options;
+    options.read_timeout = 1000ms;
+    srv::server server(io.get_executor(), test::test_routes(), options);
+    server.start();
+    test::run(io, [&]() -> asio::awaitable<void> {
+        const std::string request = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: aaaaaaaaaaaaaaaa\r\n\r\n";
+        auto slow = co_await test::connect(server.port());
+        std::size_t sent = 0;
+        bool stop_writing = false;
+        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+            for (char c : request) {
+                if (stop_writing)
+                    co_return;
+                auto [ec, n] = co_await asio::async_write(
+                    slow.socket, asio::buffer(&c, 1), asio::experimental::as_tuple(asio::use_awaitable));
+                if (ec)
+                    co_return;
+                ++sent;
+                co_await test::sleep(200ms);
+            }
+        }, asio::detached);
+
+        // Meanwhile a normal client gets every answer.
+        for (int i = 0; i < 10; ++i) {
+            auto r = co_await test::exchange(server.port(), "GET /items/" + std::to_string(i)
+                                                                  + " HTTP/1.1\r\nHost: a\r\n\r\n");
+            CHECK(r.status == 200);
+            CHECK(r.body == std::to_string(i));
+            co_await test::sleep(50ms);
+        }
+        bool closed = co_await test::wait_closed(slow, 10s);
+        stop_writing = true;
+        CHECK(closed);
+        CHECK(sent < request.size()); // dropped before its request could finish
+    }());
+}
+
+TEST_CASE("an idle connection is closed at the idle timeout without an answer")
+{
+    asio::io_context io;
+    srv::server_options options;
+    options.idle_timeout = 300ms;
+    srv::server server(io.get_executor(), test::test_routes(), options);
+    server.start();
+    test::run(io, [&]() -> asio::awaitable<void> {
+        auto s = co_await test::connect(server.port());
+        auto r = co_await test::read_response(s, 5000ms);
+        CHECK(r.status == 0);
+        CHECK(r.head.empty());
+        CHECK(r.closed);
+        CHECK(server.stats().active == 0);
+    }());
+}
+
+TEST_CASE("connections over the cap are answered 503 and closed; room frees up again")
+{
+    asio::io_context io;
+    srv::server_options options;
+    options.max_connections = 2;
+    srv::server server(io.get_executor(), test::test_routes(), options);
+    server.start();
+    test::run(io, [&]() -> asio::awaitable<void> {
+        auto a = co_await test::connect(server.port());
+        auto b = co_await test::connect(server.port());
+        co_await write(a, "GET / HTTP/1.1\r\nHost: a\r\n\r\n"); // make sure both are accepted
+        CHECK((co_await test::read_response(a)).status == 200);
+        auto over = co_await test::exchange(server.port(), "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        CHECK(over.status == 503);
+        CHECK(over.closed);
+        CHECK(server.stats().rejected == 1);
+
+        b.socket.close();
+        for (int i = 0; i < 50 && server.stats().active > 1; ++i)
+            co_await test::sleep(20ms);
+        auto again = co_await test::exchange(server.port(), "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        CHECK(again.status == 200);
+    }());
+}
+
+TEST_CASE("listens on IPv4 and IPv6 on the same ephemeral port")
+{
+    asio::io_context io;
+    srv::server_options options;
+    options.addresses = {"127.0.0.1", "::1"};
+    srv::server server(io.get_executor(), test::test_routes(), options);
+    server.start();
+    REQUIRE(server.port() != 0);
+    auto endpoints = server.local_endpoints();
+    REQUIRE(endpoints.size() == 2);
+    CHECK(endpoints[0].port() == endpoints[1].port());
+    CHECK(endpoints[1].address().is_v6());
+    test::run(io, [&]() -> asio::awaitable<void> {
+        auto v4 = co_await test::connect(server.port(), "127.0.0.1");
+        auto v6 = co_await test::connect(server.port(), "::1");
+        co_await write(v4, "GET /items/4 HTTP/1.1\r\nHost: a\r\n\r\n");
+        co_await write(v6, "GET /items/6 HTTP/1.1\r\nHost: a\r\n\r\n");
+        CHECK((co_await test::read_response(v4)).body == "4");
+        CHECK((co_await test::read_response(v6)).body == "6");
+    }());
+}
+
+TEST_CASE("a failing route answers 500 without its exception text; header injection is refused")
+{
+    asio::io_context io;
+    srv::server server(io.get_executor(), test::test_routes());
+    server.start();
+    test::run(io, [&]() -> asio::awaitable<void> {
+        auto boom = co_await test::exchange(server.port(), "GET /boom HTTP/1.1\r\nHost: a\r\n\r\n");
+        CHECK(boom.status == 500);
+        CHECK(boom.body.find("secret") == std::string::npos);
+        auto inject = co_await test::exchange(server.port(), "GET /inject HTTP/1.1\r\nHost: a\r\n\r\n");
+        CHECK(inject.status == 500);
+        CHECK(inject.head.find("evil") == std::string::npos);
+    }());
+}
+
+TEST_CASE("stop closes the listener and every connection")
+{
+    asio::io_context io;
+    srv::server server(io.get_executor(), test::test_routes());
+    server.start();
+    auto port = server.port();
+    test::run(io, [&]() -> asio::awaitable<void> {
+        auto s = co_await test::connect(port);
+        co_await write(s, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        CHECK((co_await test::read_response(s)).status == 200);
+        server.stop();
+        CHECK(co_await test::wait_closed(s, 2000ms));
+        tcp::socket again(io);
+        auto [ec] = co_await again.async_connect({asio::ip::make_address("127.0.0.1"), port},
+                                                 asio::experimental::as_tuple(asio::use_awaitable));
+        CHECK(ec == asio::error::connection_refused);
+    }());
+}
+
+TEST_CASE("start reports unusable addresses, busy ports and bad TLS files clearly")
+{
+    asio::io_context io;
+    {
+        srv::server_options options;
+        options.addresses = {"not-an-ip"};
+        srv::server server(io.get_executor(), test::test_routes(), options);
+        CHECK_THROWS_AS(server.start(), oauth2::error);
+        try {
+            server.start();
+        } catch (const oauth2::error& e) {
+            CHECK(e.code() == oauth2::errc::invalid_argument);
+            CHECK(std::string(e.what()).find("not-an-ip") != std::string::npos);
+        }
+    }
+    srv::server first(io.get_executor(), test::test_routes());
+    first.start();
+    {
+        srv::server_options options;
+        options.port = first.port();
+        srv::server second(io.get_executor(), test::test_routes(), options);
+        try {
+            second.start();
+            FAIL("a busy port was bound twice");
+        } catch (const oauth2::error& e) {
+            CHECK(e.code() == oauth2::errc::address_in_use);
+            CHECK(e.code() == std::errc::address_in_use);
+        }
+    }
+    {
+        srv::server_options options;
+        options.tls = srv::tls_files{"/nonexistent/cert.pem", "/nonexistent/key.pem"};
+        srv::server tls(io.get_executor(), test::test_routes(), options);
+        try {
+            tls.start();
+            FAIL("missing certificate files were accepted");
+        } catch (const oauth2::error& e) {
+            CHECK(e.code() == oauth2::errc::invalid_argument);
+            CHECK(std::string(e.what()).find("/nonexistent/cert.pem") != std::string::npos);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+// Routes the server and client tests serve.
+#pragma once
+
+#include "server/router.hpp"
+
+namespace test {
+
+/// GET /  GET /search?q=  GET /items/{id}  POST /echo  PUT|DELETE|PATCH /method
+/// GET /slow?ms=N  GET /big?bytes=N  GET /boom (throws)  GET /inject (bad header)
+/// GET /headers (echoes X-Test as X-Echo, plus mixed-case headers)
+discord::oauth2::server::router test_routes();
+
+} // namespace test
