@@ -385,3 +385,52 @@ TEST_CASE("destroying the client fails its pending requests with cancelled")
         }
     }());
 }
+
+TEST_CASE("a reused handle carries nothing over from the previous request's method")
+{
+    fixture f;
+    http::client client(f.io.get_executor());
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 3; ++i) {
+            http::request head;
+            head.method = "HEAD";
+            head.url = f.base + "/items/5";
+            CHECK((co_await client.send(std::move(head))).body.empty());
+            auto after_head = co_await client.send(get(f.base + "/items/5"));
+            CHECK(after_head.body.view() == "5"); // not a HEAD any more
+
+            http::request post;
+            post.method = "POST";
+            post.url = f.base + "/echo";
+            post.body = "x=1";
+            CHECK((co_await client.send(std::move(post))).body.view() == "x=1");
+            auto after_post = co_await client.send(get(f.base + "/items/6"));
+            CHECK(after_post.status == 200); // a GET, without the previous body (that would be 400)
+            CHECK(after_post.body.view() == "6");
+
+            http::request put;
+            put.method = "PUT";
+            put.url = f.base + "/method";
+            put.body = "{}";
+            CHECK((co_await client.send(std::move(put))).body.view() == "PUT:{}");
+            CHECK((co_await client.send(get(f.base + "/items/7"))).body.view() == "7");
+        }
+    }());
+}
+
+TEST_CASE("a kept-alive connection the server closed meanwhile is replaced transparently")
+{
+    srv::server_options options;
+    options.idle_timeout = 200ms;
+    fixture f(options);
+    http::client client(f.io.get_executor());
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        CHECK((co_await client.send(get(f.base + "/items/1"))).body.view() == "1");
+        co_await test::sleep(800ms); // the server drops the idle connection
+        CHECK(f.server.stats().active == 0);
+        CHECK((co_await client.send(get(f.base + "/items/2"))).body.view() == "2");
+        CHECK((co_await client.send(get(f.base + "/items/3"))).body.view() == "3");
+        CHECK(client.connections_opened() == 2);
+        CHECK(f.server.stats().accepted == 2);
+    }());
+}

@@ -21,6 +21,7 @@ public:
     /// Replaces every field called `name` by one with `value`.
     void set(std::string_view name, std::string value);
     void clear() noexcept { fields_.clear(); }
+    void reserve(std::size_t n) { fields_.reserve(n); }
 
     /// The first field called `name`, compared case-insensitively.
     [[nodiscard]] std::optional<std::string_view> find(std::string_view name) const noexcept;

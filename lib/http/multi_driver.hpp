@@ -5,6 +5,9 @@
 //   inside curl's callback;
 // - after each curl_multi_socket_action the finished transfers are drained and handed to
 //   `on_done` outside any curl callback.
+// Sockets that curl opens for connections go through our open and close callbacks, so we know
+// when an fd really closes: while a connection waits in curl's cache its descriptor stays
+// registered with the reactor, which saves two epoll_ctl calls per reused connection.
 #pragma once
 
 #include <asio/posix/stream_descriptor.hpp>
@@ -13,9 +16,13 @@
 
 #include <curl/curl.h>
 
+#include <chrono>
 #include <functional>
+#include <optional>
+#include <vector>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace discord::oauth2::http {
 
@@ -31,6 +38,8 @@ public:
 
     [[nodiscard]] CURLM* handle() const noexcept { return multi_; }
 
+    /// Sets the socket open/close callbacks on an easy handle; before every `add`.
+    void prepare(CURL* easy);
     /// Both run on the strand. Adding arms curl's timer, which starts the transfer.
     void add(CURL* easy);
     void remove(CURL* easy);
@@ -45,13 +54,30 @@ private:
         int wanted = 0; // CURL_POLL_IN / OUT / INOUT
         bool reading = false;
         bool writing = false;
-        bool removed = false;
+        // Bumped when waits are cancelled, so a cancelled wait's late handler changes nothing.
+        unsigned read_generation = 0;
+        unsigned write_generation = 0;
+
+        void cancel_waits() noexcept
+        {
+            reading = writing = false;
+            ++read_generation;
+            ++write_generation;
+            std::error_code ignored;
+            descriptor.cancel(ignored);
+        }
+        bool removed = false; // released: the fd is no longer ours to watch
+        bool parked = false;  // curl stopped watching, but the connection is still open
     };
 
     static int on_socket(CURL* easy, curl_socket_t fd, int what, void* self, void* socket);
     static int on_timer(CURLM* multi, long timeout_ms, void* self);
+    static curl_socket_t on_open(void* self, curlsocktype purpose, curl_sockaddr* address);
+    static int on_close(void* self, curl_socket_t fd);
 
     void watch(const std::shared_ptr<socket_state>& s);
+    void arm_timer(std::chrono::steady_clock::time_point when);
+    void on_timer_expired();
     void forget(socket_state& s);
     void act(curl_socket_t fd, int events);
     void drain();
@@ -61,6 +87,14 @@ private:
     asio::steady_timer timer_;
     done_handler on_done_;
     std::unordered_map<curl_socket_t, std::shared_ptr<socket_state>> sockets_;
+    std::unordered_set<curl_socket_t> opened_; // connection sockets we opened for curl
+    std::vector<std::pair<CURL*, CURLcode>> finished_;
+    // curl moves its timeout on nearly every state change. Re-arming the Asio timer each time
+    // costs a timerfd_settime syscall, so the timer is only moved earlier, and a wake-up that
+    // comes before curl's time re-arms instead of calling curl.
+    std::optional<std::chrono::steady_clock::time_point> curl_deadline_;
+    std::optional<std::chrono::steady_clock::time_point> timer_armed_for_;
+    bool timeout_posted_ = false;
     bool shut_down_ = false;
 };
 

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <unordered_map>
 
@@ -33,13 +34,21 @@ constexpr std::size_t linger_bytes = 256 * 1024;
 struct connection_base {
     virtual ~connection_base() = default;
     virtual void close() noexcept = 0;
+
+    // Checked by the server's sweeper, which closes the socket once it has passed; closing fails
+    // the pending read or write. One coarse timer for all connections instead of one timer
+    // operation per request phase, each of which would cost a timerfd syscall.
+    clock::time_point deadline = clock::time_point::max();
+    bool open = true;
+
+    void set_deadline(std::chrono::milliseconds timeout) { deadline = clock::now() + timeout; }
+    void clear_deadline() { deadline = clock::time_point::max(); }
 };
 
 template <class Stream>
-struct connection final : connection_base, std::enable_shared_from_this<connection<Stream>> {
+struct connection final : connection_base {
     template <class... Args>
-    explicit connection(const strand_type& strand, Args&&... args)
-        : stream(std::forward<Args>(args)...), timer(strand)
+    explicit connection(Args&&... args) : stream(std::forward<Args>(args)...)
     {
     }
 
@@ -58,27 +67,9 @@ struct connection final : connection_base, std::enable_shared_from_this<connecti
         open = false;
         std::error_code ignored;
         socket().close(ignored);
-        timer.cancel();
     }
-
-    // The timer closes the socket when the deadline passes, which fails the pending read or
-    // write: one mechanism covers slow reads, idle keep-alive and stuck writes.
-    void set_deadline(std::chrono::milliseconds timeout)
-    {
-        if (!open)
-            return;
-        timer.expires_after(timeout);
-        timer.async_wait([self = this->shared_from_this()](std::error_code ec) {
-            if (!ec)
-                self->close();
-        });
-    }
-
-    void clear_deadline() { timer.cancel(); }
 
     Stream stream;
-    asio::steady_timer timer;
-    bool open = true;
 };
 
 } // namespace
@@ -95,15 +86,20 @@ struct server::impl : std::enable_shared_from_this<impl> {
     std::optional<asio::ssl::context> tls;
     std::vector<tcp::acceptor> acceptors;
     std::vector<tcp::endpoint> endpoints;
+    // Every open connection, served or being turned away, for the sweeper and for stop().
     std::unordered_map<std::uint64_t, std::weak_ptr<connection_base>> connections;
     std::uint64_t next_id = 0;
+    std::size_t serving = 0;
     std::size_t rejecting = 0;
+    std::optional<asio::steady_timer> sweep_timer;
     statistics stats;
     bool stopped = false;
 
     void load_tls();
     void listen();
     asio::awaitable<void> accept_loop(tcp::acceptor& acceptor);
+    asio::awaitable<void> sweep();
+    std::chrono::milliseconds sweep_interval() const;
     template <class Stream>
     asio::awaitable<void> run(std::shared_ptr<connection<Stream>> c, bool over_capacity);
     template <class Stream>
@@ -209,7 +205,7 @@ asio::awaitable<void> server::impl::accept_loop(tcp::acceptor& acceptor)
             continue;
         }
         ++stats.accepted;
-        bool over = connections.size() >= options.max_connections;
+        bool over = serving >= options.max_connections;
         if (over) {
             ++stats.rejected;
             // Answering 503 costs little, but not nothing: past a small budget just close.
@@ -223,10 +219,10 @@ asio::awaitable<void> server::impl::accept_loop(tcp::acceptor& acceptor)
         socket.set_option(tcp::no_delay(true), ignored);
         if (tls) {
             using stream = asio::ssl::stream<tcp::socket>;
-            auto c = std::make_shared<connection<stream>>(strand, std::move(socket), *tls);
+            auto c = std::make_shared<connection<stream>>(std::move(socket), *tls);
             asio::co_spawn(strand, run(std::move(c), over), asio::detached);
         } else {
-            auto c = std::make_shared<connection<tcp::socket>>(strand, std::move(socket));
+            auto c = std::make_shared<connection<tcp::socket>>(std::move(socket));
             asio::co_spawn(strand, run(std::move(c), over), asio::detached);
         }
     }
@@ -237,10 +233,8 @@ asio::awaitable<void> server::impl::run(std::shared_ptr<connection<Stream>> c, b
 {
     auto self = shared_from_this();
     auto id = next_id++;
-    if (over_capacity)
-        ++rejecting;
-    else
-        connections.emplace(id, c);
+    ++(over_capacity ? rejecting : serving);
+    connections.emplace(id, c);
     struct unregister {
         impl& s;
         std::uint64_t id;
@@ -249,10 +243,8 @@ asio::awaitable<void> server::impl::run(std::shared_ptr<connection<Stream>> c, b
         ~unregister()
         {
             c.close();
-            if (over)
-                --s.rejecting;
-            else
-                s.connections.erase(id);
+            --(over ? s.rejecting : s.serving);
+            s.connections.erase(id);
         }
     } guard{*this, id, over_capacity, *c};
 
@@ -389,6 +381,27 @@ asio::awaitable<void> server::impl::close_after_error(connection<Stream>& c)
     c.close();
 }
 
+std::chrono::milliseconds server::impl::sweep_interval() const
+{
+    // A quarter of the shortest timeout: deadlines are kept to within 25%, 250 ms at most.
+    auto shortest = std::min({options.read_timeout, options.idle_timeout, options.write_timeout, linger_time});
+    return std::clamp(shortest / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(250));
+}
+
+asio::awaitable<void> server::impl::sweep()
+{
+    auto self = shared_from_this();
+    auto interval = sweep_interval();
+    while (!stopped) {
+        sweep_timer->expires_after(interval);
+        co_await sweep_timer->async_wait(use_tuple);
+        auto now = clock::now();
+        for (auto& [id, weak] : connections)
+            if (auto c = weak.lock(); c && c->deadline <= now)
+                c->close(); // the connection's coroutine unregisters when it resumes
+    }
+}
+
 void server::impl::close_all()
 {
     stopped = true;
@@ -396,8 +409,9 @@ void server::impl::close_all()
         std::error_code ignored;
         a.close(ignored);
     }
-    auto live = connections; // close() unregisters nothing, but a resumed coroutine may
-    for (auto& [id, weak] : live)
+    if (sweep_timer)
+        sweep_timer->cancel();
+    for (auto& [id, weak] : connections)
         if (auto c = weak.lock())
             c->close();
 }
@@ -420,6 +434,8 @@ void server::start()
     impl_->listen();
     for (auto& a : impl_->acceptors)
         asio::co_spawn(impl_->strand, impl_->accept_loop(a), asio::detached);
+    impl_->sweep_timer.emplace(impl_->strand);
+    asio::co_spawn(impl_->strand, impl_->sweep(), asio::detached);
 }
 
 void server::stop()
@@ -440,7 +456,7 @@ std::vector<asio::ip::tcp::endpoint> server::local_endpoints() const
 server::statistics server::stats() const noexcept
 {
     auto s = impl_->stats;
-    s.active = impl_->connections.size();
+    s.active = impl_->serving;
     return s;
 }
 

@@ -1,0 +1,298 @@
+// Requests per second, CPU time per request and RSS of http::client against the server core on
+// loopback, side by side in the same run with a plain libcurl-multi loop sending the same
+// requests. The server runs in a child process so that the figures are the client's alone.
+//
+//   http_client_bench [--requests N] [--rounds R]   compare at 1, 64 and 512 in flight
+//   http_client_bench --serve                       only serve (for wrk); prints the port
+#include "http/client.hpp"
+#include "server/server.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace http = discord::oauth2::http;
+namespace srv = discord::oauth2::server;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+// A body the size of a typical Discord user object.
+const std::string payload = R"({"id":"80351110224678912","username":"Nelly","discriminator":"0","global_name":"Nelly",)"
+                            R"("avatar":"8342729096ea3675442027381ff50dfe","verified":true,"flags":64,"public_flags":64})";
+
+int serve(int port_pipe)
+{
+    asio::io_context io(1);
+    srv::router routes;
+    routes.add("GET", "/bench", [](srv::request&) -> asio::awaitable<srv::response> {
+        co_return srv::response::with_body(200, "application/json", payload);
+    });
+    srv::server_options options;
+    options.max_connections = 8192;
+    srv::server server(io.get_executor(), std::move(routes), options);
+    server.start();
+    asio::signal_set signals(io, SIGTERM, SIGINT);
+    signals.async_wait([&](std::error_code, int) {
+        server.stop();
+        io.stop();
+    });
+    auto port = std::to_string(server.port()) + "\n";
+    if (port_pipe >= 0) {
+        if (::write(port_pipe, port.data(), port.size()) < 0)
+            return 1;
+        ::close(port_pipe);
+    } else {
+        fmt::print("{}", port);
+        std::fflush(stdout);
+    }
+    io.run();
+    return 0;
+}
+
+double cpu_seconds()
+{
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec)
+        + static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+double rss_mib()
+{
+    std::ifstream statm("/proc/self/statm");
+    long pages = 0;
+    long resident = 0;
+    statm >> pages >> resident;
+    return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+struct figures {
+    double seconds = 0;
+    double cpu = 0;
+    double peak_rss = 0;
+    int ok = 0;
+    int total = 0;
+
+    double per_second() const { return total / seconds; }
+    double cpu_us_per_request() const { return cpu * 1e6 / total; }
+};
+
+size_t collect(char* data, size_t size, size_t count, void* body)
+{
+    static_cast<std::string*>(body)->append(data, size * count);
+    return size * count;
+}
+
+// What a careful user of libcurl's multi interface writes by hand: one easy handle per slot,
+// re-added as soon as it finishes, curl_multi_poll in between.
+const std::string user_agent = http::client_options{}.user_agent;
+
+figures plain_loop(const std::string& url, int in_flight, int total)
+{
+    figures f;
+    f.total = total;
+    CURLM* multi = curl_multi_init();
+    std::vector<CURL*> easies(static_cast<size_t>(std::min(in_flight, total)));
+    std::vector<std::string> bodies(easies.size());
+    for (size_t i = 0; i < easies.size(); ++i) {
+        CURL* e = easies[i] = curl_easy_init();
+        curl_easy_setopt(e, CURLOPT_URL, url.c_str());
+        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &collect);
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, &bodies[i]);
+        curl_easy_setopt(e, CURLOPT_PRIVATE, &bodies[i]);
+        curl_easy_setopt(e, CURLOPT_PROXY, "");
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 30000L);
+        // The same request bytes as http::client sends.
+        curl_easy_setopt(e, CURLOPT_USERAGENT, user_agent.c_str());
+        curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    }
+    auto start = clock_type::now();
+    double cpu_start = cpu_seconds();
+    int started = 0;
+    int done = 0;
+    for (CURL* e : easies) {
+        curl_multi_add_handle(multi, e);
+        ++started;
+    }
+    auto next_sample = clock_type::now();
+    while (done < total) {
+        int running = 0;
+        curl_multi_perform(multi, &running);
+        int queued = 0;
+        while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            CURL* e = msg->easy_handle;
+            long status = 0;
+            curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+            std::string* body = nullptr;
+            curl_easy_getinfo(e, CURLINFO_PRIVATE, &body);
+            if (msg->data.result == CURLE_OK && status == 200 && body->size() == payload.size())
+                ++f.ok;
+            ++done;
+            curl_multi_remove_handle(multi, e);
+            if (started < total) {
+                body->clear();
+                curl_multi_add_handle(multi, e);
+                ++started;
+            }
+        }
+        if (clock_type::now() >= next_sample) {
+            f.peak_rss = std::max(f.peak_rss, rss_mib());
+            next_sample = clock_type::now() + std::chrono::milliseconds(20);
+        }
+        if (done < total)
+            curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+    }
+    f.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+    f.cpu = cpu_seconds() - cpu_start;
+    for (CURL* e : easies)
+        curl_easy_cleanup(e);
+    curl_multi_cleanup(multi);
+    return f;
+}
+
+figures ours(const std::string& url, int in_flight, int total)
+{
+    figures f;
+    f.total = total;
+    asio::io_context io(1);
+    http::client client(io.get_executor());
+    int started = 0;
+    int done = 0;
+    auto start = clock_type::now();
+    double cpu_start = cpu_seconds();
+    for (int i = 0; i < std::min(in_flight, total); ++i)
+        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+            while (started < total) {
+                ++started;
+                http::request r;
+                r.url = url;
+                auto resp = co_await client.send(std::move(r));
+                if (resp.status == 200 && resp.body.size() == payload.size())
+                    ++f.ok;
+                ++done;
+            }
+        }, asio::detached);
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        asio::steady_timer t(io);
+        while (done < total) {
+            f.peak_rss = std::max(f.peak_rss, rss_mib());
+            t.expires_after(std::chrono::milliseconds(20));
+            co_await t.async_wait(asio::use_awaitable);
+        }
+    }, asio::detached);
+    while (done < total)
+        io.run_one();
+    f.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+    f.cpu = cpu_seconds() - cpu_start;
+    return f;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    int requests = 40000;
+    int rounds = 3;
+    std::string only;              // "ours" or "plain": run one side alone (for profilers)
+    std::vector<int> levels{1, 64, 512};
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--serve")
+            return serve(-1);
+        if (arg == "--requests" && i + 1 < argc)
+            requests = std::stoi(argv[++i]);
+        else if (arg == "--rounds" && i + 1 < argc)
+            rounds = std::stoi(argv[++i]);
+        else if (arg == "--only" && i + 1 < argc)
+            only = argv[++i];
+        else if (arg == "--in-flight" && i + 1 < argc)
+            levels = {std::stoi(argv[++i])};
+        else {
+            fmt::print(stderr, "usage: {} [--requests N] [--rounds R] [--in-flight N] [--only ours|plain] | --serve\n", argv[0]);
+            return 2;
+        }
+    }
+
+    int port_pipe[2];
+    if (::pipe(port_pipe) != 0)
+        return 1;
+    pid_t child = ::fork();
+    if (child == 0) {
+        ::close(port_pipe[0]);
+        ::_exit(serve(port_pipe[1]));
+    }
+    ::close(port_pipe[1]);
+    char port_text[16] = {};
+    if (::read(port_pipe[0], port_text, sizeof port_text - 1) <= 0) {
+        fmt::print(stderr, "the server did not start\n");
+        return 1;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    std::string url = fmt::format("http://127.0.0.1:{}/bench", std::atoi(port_text));
+
+    fmt::print("http::client vs a plain libcurl-multi loop, GET of a {}-byte JSON body over loopback,\n"
+               "server core in a child process; best of {} rounds, alternating\n\n",
+               payload.size(), rounds);
+    fmt::print("{:>9} {:>10} | {:>12} {:>12} {:>6} | {:>13} {:>13} {:>6} | {:>9} {:>9}\n", "in flight", "requests",
+               "plain req/s", "ours req/s", "ratio", "plain CPU/req", "ours CPU/req", "ratio", "plain RSS",
+               "ours RSS");
+    bool all_ok = true;
+    for (int in_flight : levels) {
+        int total = in_flight == 1 ? std::max(1, requests / 4) : requests;
+        if (!only.empty()) {
+            auto f = only == "ours" ? ours(url, in_flight, total) : plain_loop(url, in_flight, total);
+            fmt::print("{} alone, {} in flight: {:.0f} req/s, {:.1f}us CPU/request, {:.1f} MiB\n", only, in_flight,
+                       f.per_second(), f.cpu_us_per_request(), f.peak_rss);
+            continue;
+        }
+        plain_loop(url, in_flight, std::max(in_flight, total / 10)); // warm-up
+        ours(url, in_flight, std::max(in_flight, total / 10));
+        figures best_plain, best_ours;
+        for (int round = 0; round < rounds; ++round) {
+            auto o = ours(url, in_flight, total);
+            auto p = plain_loop(url, in_flight, total);
+            all_ok = all_ok && o.ok == total && p.ok == total;
+            if (round == 0 || o.per_second() > best_ours.per_second())
+                best_ours = o;
+            if (round == 0 || p.per_second() > best_plain.per_second())
+                best_plain = p;
+        }
+        fmt::print("{:>9} {:>10} | {:>12.0f} {:>12.0f} {:>5.2f}x | {:>11.1f}us {:>11.1f}us {:>5.2f}x | {:>6.1f}MiB "
+                   "{:>6.1f}MiB\n",
+                   in_flight, total, best_plain.per_second(), best_ours.per_second(),
+                   best_ours.per_second() / best_plain.per_second(), best_plain.cpu_us_per_request(),
+                   best_ours.cpu_us_per_request(), best_ours.cpu_us_per_request() / best_plain.cpu_us_per_request(),
+                   best_plain.peak_rss, best_ours.peak_rss);
+        std::fflush(stdout);
+    }
+    fmt::print("\ngoals: throughput ratio >= 0.90x, CPU ratio <= 1.20x, ours RSS < 50 MiB at 512 in flight\n");
+    ::kill(child, SIGTERM);
+    ::waitpid(child, nullptr, 0);
+    if (!all_ok) {
+        fmt::print(stderr, "some requests failed\n");
+        return 1;
+    }
+    return 0;
+}
