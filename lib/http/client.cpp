@@ -1,5 +1,6 @@
 #include "http/client.hpp"
 
+#include "core/serial_executor.hpp"
 #include "http/curl_failure.hpp"
 #include "http/multi_driver.hpp"
 
@@ -147,15 +148,15 @@ struct transfer {
                 t.resp.body.reserve(length);
         }
         if (t.resp.fields.empty())
-            t.resp.fields.reserve(12); // Discord sends about ten; saves regrowing
-        t.resp.fields.add(std::string(name), std::string(value));
+            t.resp.fields.reserve(12, 512); // Discord sends about ten; saves regrowing
+        t.resp.fields.add(name, value);
         return n;
     }
 };
 
 struct client::impl : std::enable_shared_from_this<impl> {
     impl(asio::any_io_executor ex, client_options o)
-        : executor(std::move(ex)), strand(asio::make_strand(executor)), options(std::move(o))
+        : executor(std::move(ex)), strand(serial_executor(executor)), options(std::move(o))
     {
         if (options.timeout.count() <= 0 || options.connect_timeout.count() <= 0)
             throw error(errc::invalid_argument, "client timeouts must be positive");
@@ -384,7 +385,9 @@ asio::awaitable<response> client::send(request&& req)
     auto t = std::make_unique<transfer>();
     t->limit = impl_->options.max_response_bytes;
     for (const auto& [name, value] : req.fields) {
-        auto line = name + ": " + value;
+        std::string line;
+        line.reserve(name.size() + value.size() + 2);
+        line.append(name).append(": ").append(value);
         auto* grown = curl_slist_append(t->header_list, line.c_str());
         if (!grown)
             throw std::bad_alloc();

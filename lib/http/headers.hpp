@@ -1,7 +1,12 @@
 // An ordered list of HTTP header fields with case-insensitive lookup by name.
 // Shared by outgoing (lib/http) and incoming (lib/server) messages.
+//
+// Names and values live back to back in one buffer, indexed by offsets: a response's ten
+// headers cost two allocations, not twenty, which shows at tens of thousands of requests/s.
 #pragma once
 
+#include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,28 +19,77 @@ namespace discord::oauth2::http {
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
 
 class headers {
-public:
-    using field = std::pair<std::string, std::string>;
+    struct entry {
+        std::uint32_t name_offset;
+        std::uint32_t name_size;
+        std::uint32_t value_offset;
+        std::uint32_t value_size;
+    };
 
-    void add(std::string name, std::string value) { fields_.emplace_back(std::move(name), std::move(value)); }
+public:
+    /// A field as a (name, value) pair of views into the list; valid until the list changes.
+    using field = std::pair<std::string_view, std::string_view>;
+
+    class const_iterator {
+    public:
+        using iterator_category = std::forward_iterator_tag;
+        using value_type = field;
+        using difference_type = std::ptrdiff_t;
+        using pointer = void;
+        using reference = field;
+
+        const_iterator() = default;
+        field operator*() const noexcept { return owner_->at(index_); }
+        const_iterator& operator++() noexcept
+        {
+            ++index_;
+            return *this;
+        }
+        const_iterator operator++(int) noexcept
+        {
+            auto copy = *this;
+            ++index_;
+            return copy;
+        }
+        bool operator==(const const_iterator& other) const noexcept { return index_ == other.index_; }
+
+    private:
+        friend class headers;
+        const_iterator(const headers* owner, std::size_t index) : owner_(owner), index_(index) {}
+        const headers* owner_ = nullptr;
+        std::size_t index_ = 0;
+    };
+
+    void add(std::string_view name, std::string_view value);
     /// Replaces every field called `name` by one with `value`.
-    void set(std::string_view name, std::string value);
-    void clear() noexcept { fields_.clear(); }
-    void reserve(std::size_t n) { fields_.reserve(n); }
+    void set(std::string_view name, std::string_view value);
+    void clear() noexcept
+    {
+        bytes_.clear();
+        entries_.clear();
+    }
+    /// Room for `fields` fields of `bytes` bytes in all.
+    void reserve(std::size_t fields, std::size_t bytes = 0);
 
     /// The first field called `name`, compared case-insensitively.
     [[nodiscard]] std::optional<std::string_view> find(std::string_view name) const noexcept;
     [[nodiscard]] std::size_t count(std::string_view name) const noexcept;
     [[nodiscard]] bool contains(std::string_view name) const noexcept { return find(name).has_value(); }
 
-    [[nodiscard]] const std::vector<field>& fields() const noexcept { return fields_; }
-    [[nodiscard]] std::size_t size() const noexcept { return fields_.size(); }
-    [[nodiscard]] bool empty() const noexcept { return fields_.empty(); }
-    auto begin() const noexcept { return fields_.begin(); }
-    auto end() const noexcept { return fields_.end(); }
+    [[nodiscard]] field at(std::size_t i) const noexcept
+    {
+        const auto& e = entries_[i];
+        return {std::string_view(bytes_).substr(e.name_offset, e.name_size),
+                std::string_view(bytes_).substr(e.value_offset, e.value_size)};
+    }
+    [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
+    [[nodiscard]] bool empty() const noexcept { return entries_.empty(); }
+    const_iterator begin() const noexcept { return {this, 0}; }
+    const_iterator end() const noexcept { return {this, entries_.size()}; }
 
 private:
-    std::vector<field> fields_;
+    std::string bytes_;
+    std::vector<entry> entries_;
 };
 
 } // namespace discord::oauth2::http

@@ -1,4 +1,5 @@
-// The glue between one CURLM and an Asio strand, following DESIGN.md's rules:
+// The glue between one CURLM and an Asio executor that runs one handler at a time (a strand,
+// see core/serial_executor.hpp), following DESIGN.md's rules:
 // - every socket curl reports gets per-socket state that outlives its pending waits, and a
 //   stream_descriptor that is released (never closed: curl owns the fd) on CURL_POLL_REMOVE;
 // - curl's timer is an Asio timer, and a 0 timeout is run from the event loop, never from
@@ -12,7 +13,7 @@
 
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
-#include <asio/strand.hpp>
+#include <asio/any_io_executor.hpp>
 
 #include <curl/curl.h>
 
@@ -28,7 +29,7 @@ namespace discord::oauth2::http {
 
 class multi_driver : public std::enable_shared_from_this<multi_driver> {
 public:
-    using strand_type = asio::strand<asio::any_io_executor>;
+    using strand_type = asio::any_io_executor; // serial: see core/serial_executor.hpp
     using done_handler = std::function<void(CURL*, CURLcode)>;
 
     multi_driver(strand_type strand, done_handler on_done);

@@ -203,7 +203,7 @@ request_parser::result request_parser::feed(std::string_view data, std::size_t& 
             [[fallthrough]];
         case state::value:
             if (c == '\r') {
-                request_.fields.add(std::move(name_), std::string(trim_ows(value_)));
+                request_.fields.add(name_, trim_ows(value_));
                 name_.clear();
                 state_ = state::field_lf;
             } else if (is_value_char(c)) {

@@ -1,5 +1,7 @@
 #include "server/server.hpp"
 
+#include "core/serial_executor.hpp"
+
 #include <discord/oauth2/error.hpp>
 
 #include <asio/experimental/as_tuple.hpp>
@@ -23,7 +25,7 @@ namespace {
 
 using asio::ip::tcp;
 using clock = std::chrono::steady_clock;
-using strand_type = asio::strand<asio::any_io_executor>;
+using strand_type = asio::any_io_executor; // serial: see core/serial_executor.hpp
 constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 // After an error answer, how long and how much we keep reading so that closing does not turn
@@ -76,7 +78,7 @@ struct connection final : connection_base {
 
 struct server::impl : std::enable_shared_from_this<impl> {
     impl(asio::any_io_executor executor, router r, server_options o)
-        : strand(asio::make_strand(std::move(executor))), routes(std::move(r)), options(std::move(o))
+        : strand(serial_executor(executor)), routes(std::move(r)), options(std::move(o))
     {
     }
 

@@ -1,0 +1,16 @@
+// An executor on which our handlers never run concurrently with each other.
+//
+// The client and the server keep their state on such an executor, so they are safe on a
+// multi-threaded io_context. A strand costs a lock and a queue per handler, so it is skipped
+// when the executor already serialises: a strand given by the caller, or an io_context built
+// with concurrency hint 1 (`asio::io_context io(1)`), by which the caller promised to run it
+// on one thread.
+#pragma once
+
+#include <asio/any_io_executor.hpp>
+
+namespace discord::oauth2 {
+
+[[nodiscard]] asio::any_io_executor serial_executor(const asio::any_io_executor& executor);
+
+} // namespace discord::oauth2

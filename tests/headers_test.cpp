@@ -1,0 +1,68 @@
+#include "http/headers.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using discord::oauth2::http::headers;
+using discord::oauth2::http::iequals;
+
+TEST_CASE("lookup is case-insensitive and keeps order and duplicates")
+{
+    headers h;
+    h.add("Content-Type", "application/json");
+    h.add("X-RateLimit-Remaining", "4");
+    h.add("set-cookie", "a=1");
+    h.add("Set-Cookie", "b=2");
+    CHECK(h.size() == 4);
+    CHECK(h.find("content-type") == "application/json");
+    CHECK(h.find("X-RATELIMIT-REMAINING") == "4");
+    CHECK(h.find("SET-COOKIE") == "a=1");
+    CHECK(h.count("set-cookie") == 2);
+    CHECK_FALSE(h.find("retry-after"));
+    CHECK_FALSE(h.contains("content"));
+
+    std::string joined;
+    for (const auto& [name, value] : h)
+        joined += std::string(name) + "=" + std::string(value) + ";";
+    CHECK(joined == "Content-Type=application/json;X-RateLimit-Remaining=4;set-cookie=a=1;Set-Cookie=b=2;");
+}
+
+TEST_CASE("set replaces every field of that name; empty values are kept")
+{
+    headers h;
+    h.add("A", "1");
+    h.add("b", "2");
+    h.add("a", "3");
+    h.set("A", "4");
+    CHECK(h.count("a") == 1);
+    CHECK(h.find("a") == "4");
+    CHECK(h.at(0).first == "b");
+    h.add("Empty", "");
+    CHECK(h.find("empty") == "");
+    h.clear();
+    CHECK(h.empty());
+}
+
+TEST_CASE("adding a value that points into the list itself is safe")
+{
+    headers h;
+    h.add("Original", std::string(100, 'v'));
+    for (int i = 0; i < 50; ++i) {
+        auto value = *h.find("original"); // a view into h's own storage
+        h.add("Copy" + std::to_string(i), value);
+    }
+    CHECK(h.find("copy49") == std::string(100, 'v'));
+    auto self = *h.find("original");
+    h.set("Original", self);
+    CHECK(h.find("original") == std::string(100, 'v'));
+}
+
+TEST_CASE("iequals compares ASCII letters without case and nothing else")
+{
+    CHECK(iequals("Content-Length", "content-length"));
+    CHECK_FALSE(iequals("Content-Length", "Content-Lengt"));
+    CHECK_FALSE(iequals("a", "b"));
+    CHECK_FALSE(iequals("[", "{")); // differ by 0x20 but are not letters
+    CHECK(iequals("", ""));
+}
