@@ -16,7 +16,12 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 namespace http = discord::oauth2::http;
@@ -433,5 +438,119 @@ TEST_CASE("a kept-alive connection the server closed meanwhile is replaced trans
         CHECK((co_await client.send(get(f.base + "/items/3"))).body.view() == "3");
         CHECK(client.connections_opened() == 2);
         CHECK(f.server.stats().accepted == 2);
+    }());
+}
+
+namespace {
+
+// nghttpd (Debian's nghttp2-server) serving `docroot` over TLS with HTTP/2 only.
+struct h2_server {
+    pid_t pid = -1;
+    std::uint16_t port = 0;
+
+    h2_server(const std::string& docroot, const discord::oauth2::tls::certificate_files& cert)
+    {
+        port = closed_port();
+        auto port_text = std::to_string(port);
+        pid = ::fork();
+        if (pid == 0) {
+            ::execlp("nghttpd", "nghttpd", "-a", "127.0.0.1", "-d", docroot.c_str(), port_text.c_str(),
+                     cert.private_key_file.c_str(), cert.certificate_file.c_str(), static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        // Ready when it accepts connections.
+        for (int i = 0; i < 200; ++i) {
+            asio::io_context io;
+            tcp::socket s(io);
+            std::error_code ec;
+            s.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+            if (!ec)
+                return;
+            int status = 0;
+            if (::waitpid(pid, &status, WNOHANG) == pid)
+                throw std::runtime_error("nghttpd did not start; install Debian's nghttp2-server");
+            std::this_thread::sleep_for(25ms);
+        }
+        throw std::runtime_error("nghttpd does not accept connections");
+    }
+
+    ~h2_server()
+    {
+        ::kill(pid, SIGTERM);
+        ::waitpid(pid, nullptr, 0);
+    }
+};
+
+} // namespace
+
+TEST_CASE("HTTP/2 is negotiated and multiplexed when the server offers it")
+{
+    auto dir = std::filesystem::temp_directory_path() / ("discord-oauth2-h2-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir / "docroot");
+    auto cert = discord::oauth2::tls::write_self_signed_certificate(dir.string());
+    for (int i = 0; i < 20; ++i) {
+        std::ofstream file(dir / "docroot" / ("item" + std::to_string(i)));
+        file << "item " << i;
+    }
+    h2_server server((dir / "docroot").string(), cert);
+
+    asio::io_context io;
+    http::client_options options;
+    options.ca_file = cert.certificate_file;
+    http::client client(io.get_executor(), options);
+    int correct = 0;
+    int finished = 0;
+    test::run(io, [&]() -> asio::awaitable<void> {
+        auto base = "https://127.0.0.1:" + std::to_string(server.port);
+        auto first = co_await client.send(get(base + "/item0"));
+        CHECK(first.version == 20);
+        CHECK(first.body.view() == "item 0");
+        auto ex = co_await asio::this_coro::executor;
+        for (int i = 0; i < 20; ++i)
+            asio::co_spawn(ex, [&, i]() -> asio::awaitable<void> {
+                auto r = co_await client.send(get(base + "/item" + std::to_string(i)));
+                if (r.version == 20 && r.body.view() == "item " + std::to_string(i))
+                    ++correct;
+                ++finished;
+            }, asio::detached);
+        while (finished < 20)
+            co_await test::sleep(5ms);
+    }());
+    CHECK(correct == 20);
+    CHECK(client.connections_opened() == 1); // all 21 requests shared one connection
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("requests go through the configured proxy, and only then")
+{
+    asio::io_context io;
+    tcp::acceptor proxy(io, {asio::ip::make_address("127.0.0.1"), 0});
+    std::string seen_request_line;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        auto s = co_await proxy.async_accept(asio::use_awaitable);
+        std::string head;
+        char buf[4096];
+        while (head.find("\r\n\r\n") == std::string::npos) {
+            auto n = co_await s.async_read_some(asio::buffer(buf), asio::use_awaitable);
+            head.append(buf, n);
+        }
+        seen_request_line = head.substr(0, head.find("\r\n"));
+        std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nproxied";
+        co_await asio::async_write(s, asio::buffer(answer), asio::use_awaitable);
+    }, asio::detached);
+
+    // Nothing listens at the target: only the proxy can answer.
+    auto target = "http://127.0.0.1:" + std::to_string(closed_port()) + "/through?x=1";
+    http::client_options options;
+    options.proxy = "http://127.0.0.1:" + std::to_string(proxy.local_endpoint().port());
+    http::client via_proxy(io.get_executor(), options);
+    http::client direct(io.get_executor());
+    test::run(io, [&]() -> asio::awaitable<void> {
+        auto r = co_await via_proxy.send(get(target));
+        CHECK(r.status == 200);
+        CHECK(r.body.view() == "proxied");
+        CHECK(seen_request_line == "GET " + target + " HTTP/1.1"); // absolute-form, as to a proxy
+        auto e = co_await expect_error([&]() -> asio::awaitable<void> { co_await direct.send(get(target)); });
+        CHECK(e.code() == oauth2::errc::connection_refused);
     }());
 }

@@ -11,15 +11,20 @@ meson install -C "$build_dir" --no-rebuild --destdir "$scratch/root" >/dev/null
 prefix="$scratch/root$(meson introspect "$build_dir" --buildoptions |
     python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"]=="prefix"))')"
 
-echo "package check: CMake find_package"
+pcfile="$(find "$prefix" -name discord-oauth2.pc | head -n1)"
+pcdir="$(dirname "$pcfile")"
+# A shared library is found at run time from the scratch prefix.
+export LD_LIBRARY_PATH="$(dirname "$pcdir")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+kind="$([ -e "$(dirname "$pcdir")/libdiscord-oauth2.so" ] && echo shared || echo static)"
+
+echo "package check ($kind): CMake find_package"
 cmake -S "$here/consumer" -B "$scratch/cmake" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$scratch/cmake" -j2 >/dev/null
 "$scratch/cmake/consumer" | grep -q "consumer: discord.oauth2 error caught" || { echo "CMake consumer failed" >&2; exit 1; }
 
-echo "package check: pkg-config"
-pcdir="$(dirname "$(find "$prefix" -name discord-oauth2.pc | head -n1)")"
+echo "package check ($kind): pkg-config"
 flags="$(PKG_CONFIG_PATH="$pcdir" pkg-config --define-variable=prefix="$prefix" --cflags --libs discord-oauth2)"
 # shellcheck disable=SC2086
 c++ -std=c++20 "$here/consumer/main.cpp" -o "$scratch/pc-consumer" $flags
 "$scratch/pc-consumer" | grep -q "consumer: discord.oauth2 error caught" || { echo "pkg-config consumer failed" >&2; exit 1; }
-echo "package check: passed"
+echo "package check ($kind): passed"
