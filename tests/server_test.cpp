@@ -15,6 +15,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <thread>
 
 namespace srv = discord::oauth2::server;
 namespace oauth2 = discord::oauth2;
@@ -277,4 +278,37 @@ TEST_CASE("start reports unusable addresses, busy ports and bad TLS files clearl
             CHECK(std::string(e.what()).find("/nonexistent/cert.pem") != std::string::npos);
         }
     }
+}
+
+TEST_CASE("a server on a multi-threaded io_context serves concurrent clients")
+{
+    asio::io_context pool(4);
+    srv::server server(pool.get_executor(), test::test_routes());
+    server.start();
+    auto guard = asio::make_work_guard(pool);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i)
+        threads.emplace_back([&] { pool.run(); });
+
+    asio::io_context io;
+    int correct = 0;
+    int finished = 0;
+    test::run(io, [&]() -> asio::awaitable<void> {
+        auto ex = co_await asio::this_coro::executor;
+        for (int i = 0; i < 200; ++i)
+            asio::co_spawn(ex, [&, i]() -> asio::awaitable<void> {
+                auto id = std::to_string(i);
+                auto r = co_await test::exchange(server.port(), "GET /items/" + id + " HTTP/1.1\r\nHost: a\r\n\r\n");
+                if (r.status == 200 && r.body == id)
+                    ++correct;
+                ++finished;
+            }, asio::detached);
+        while (finished < 200)
+            co_await test::sleep(5ms);
+    }());
+    server.stop();
+    guard.reset();
+    for (auto& t : threads)
+        t.join();
+    CHECK(correct == 200);
 }
