@@ -28,6 +28,7 @@ namespace {
 // The waiting coroutine, type-erased; resumed through its own executor, never from inside curl.
 struct completion {
     virtual ~completion() = default;
+    /// Consumes the completion: it deletes itself once the handler has run.
     virtual void complete(std::exception_ptr failure, response&& result) = 0;
 };
 
@@ -39,16 +40,22 @@ struct completion_for final : completion {
     {
     }
 
-    void complete(std::exception_ptr failure, response&& result) override
+    // The outcome is parked here and the posted function carries only this object's address:
+    // a small function fits Asio's recycled handler memory, a response-sized one would not.
+    void complete(std::exception_ptr f, response&& r) override
     {
+        failure = std::move(f);
+        result = std::move(r);
         auto executor = std::move(work);
-        asio::post(executor, [h = std::move(handler), failure, r = std::move(result)]() mutable {
-            std::move(h)(failure, std::move(r));
+        asio::post(executor, [self = std::unique_ptr<completion_for>(this)]() mutable {
+            std::move(self->handler)(std::move(self->failure), std::move(self->result));
         });
     }
 
     Handler handler;
     asio::any_io_executor work; // keeps the handler's io_context running until we complete
+    std::exception_ptr failure;
+    response result;
 };
 
 bool is_token_char(unsigned char c) noexcept
@@ -320,7 +327,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
     {
         if (t->slot.is_connected())
             t->slot.clear();
-        auto done = std::move(t->done);
+        auto* done = t->done.release();
         auto result = std::move(t->resp);
         if (t->easy) {
             // The handle must not keep pointers into the transfer we are about to free.
