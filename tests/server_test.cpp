@@ -312,3 +312,27 @@ TEST_CASE("a server on a multi-threaded io_context serves concurrent clients")
         t.join();
     CHECK(correct == 200);
 }
+
+TEST_CASE("the connection cap holds for a burst of connections accepted together")
+{
+    asio::io_context io;
+    srv::server_options options;
+    options.max_connections = 4;
+    srv::server server(io.get_executor(), test::test_routes(), options);
+    server.start();
+    test::run(io, [&]() -> asio::awaitable<void> {
+        std::vector<test::connection> burst;
+        for (int i = 0; i < 20; ++i)
+            burst.push_back(co_await test::connect(server.port()));
+        int served = 0;
+        int refused = 0;
+        for (auto& c : burst) {
+            co_await write(c, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            auto r = co_await test::read_response(c);
+            served += r.status == 200;
+            refused += r.status == 503;
+        }
+        CHECK(served == 4);
+        CHECK(refused == 16);
+    }());
+}

@@ -189,7 +189,10 @@ void server::impl::listen()
         throw error(ec == asio::error::address_in_use ? errc::address_in_use : errc::invalid_argument,
                     fmt::format("cannot listen on {}: {}; choose another address or port, or stop the program that "
                                 "holds it",
-                                fmt::format("[{}]:{}", failed.address().to_string(), failed.port()), ec.message()));
+                                failed.address().is_v6()
+                                    ? fmt::format("[{}]:{}", failed.address().to_string(), failed.port())
+                                    : fmt::format("{}:{}", failed.address().to_string(), failed.port()),
+                                ec.message()));
     }
 }
 
@@ -217,6 +220,9 @@ asio::awaitable<void> server::impl::accept_loop(tcp::acceptor& acceptor)
                 continue;
             }
         }
+        // Counted now, not when the connection's coroutine first runs: a burst of accepts must
+        // not all see room under the cap.
+        ++(over ? rejecting : serving);
         std::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         if (tls) {
@@ -235,7 +241,6 @@ asio::awaitable<void> server::impl::run(std::shared_ptr<connection<Stream>> c, b
 {
     auto self = shared_from_this();
     auto id = next_id++;
-    ++(over_capacity ? rejecting : serving);
     connections.emplace(id, c);
     struct unregister {
         impl& s;
