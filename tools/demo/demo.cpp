@@ -36,7 +36,10 @@ srv::router demo_routes()
 asio::awaitable<void> talk(http::client& client, const std::string& base, int& failures)
 {
     auto show = [](const char* what, const http::response& r) {
-        fmt::print("  {:<28} -> {} (HTTP/{}.{}) {}\n", what, r.status, r.version / 10, r.version % 10, r.body.view());
+        auto body = r.body.view();
+        while (!body.empty() && body.back() == '\n')
+            body.remove_suffix(1);
+        fmt::print("  {:<28} -> {} (HTTP/{}.{}) {}\n", what, r.status, r.version / 10, r.version % 10, body);
     };
     // Requests are named variables: g++ 12 miscompiles brace-initialised temporaries inside a
     // co_await expression (see docs/compilers.md).
