@@ -328,6 +328,11 @@ TEST_CASE("TLS: verified with the CA file, refused without it")
         auto e = co_await expect_error([&]() -> asio::awaitable<void> { co_await untrusted.send(get(base + "/")); });
         CHECK(e.code() == oauth2::errc::tls_error);
         CHECK(std::string(e.what()).find("CA file") != std::string::npos);
+        // Verification can be turned off, for throwaway local setups only.
+        http::client_options insecure_options;
+        insecure_options.verify_tls = false;
+        http::client insecure(f.io.get_executor(), insecure_options);
+        CHECK((co_await insecure.send(get(base + "/items/9"))).body.view() == "9");
     }());
     std::filesystem::remove_all(dir);
 }

@@ -336,3 +336,23 @@ TEST_CASE("the connection cap holds for a burst of connections accepted together
         CHECK(refused == 16);
     }());
 }
+
+TEST_CASE("a client that stops reading is dropped at the write timeout")
+{
+    asio::io_context io;
+    srv::server_options options;
+    options.write_timeout = 300ms;
+    srv::server server(io.get_executor(), test::test_routes(), options);
+    server.start();
+    test::run(io, [&]() -> asio::awaitable<void> {
+        auto c = co_await test::connect(server.port());
+        // 64 MB cannot fit in the socket buffers: the server's write blocks until the deadline.
+        co_await write(c, "GET /big?bytes=64000000 HTTP/1.1\r\nHost: a\r\n\r\n");
+        for (int i = 0; i < 50 && server.stats().active == 0; ++i)
+            co_await test::sleep(10ms);
+        CHECK(server.stats().active == 1);
+        for (int i = 0; i < 500 && server.stats().active > 0; ++i)
+            co_await test::sleep(10ms);
+        CHECK(server.stats().active == 0);
+    }());
+}
