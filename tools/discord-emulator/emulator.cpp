@@ -1,0 +1,270 @@
+#include "emulator_impl.hpp"
+
+#include <discord/oauth2/error.hpp>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <charconv>
+#include <filesystem>
+
+namespace discord::oauth2::emulator {
+
+emulator::impl::impl(asio::any_io_executor ex, options o)
+    : executor(std::move(ex)), opts(std::move(o)), world(std::move(opts.world))
+{
+    if (opts.auto_approve_user && !find_user(*opts.auto_approve_user))
+        throw error(errc::invalid_argument,
+                    fmt::format("auto-approve user {} is not in the seed", *opts.auto_approve_user));
+    if (opts.code_ttl.count() <= 0 || opts.token_ttl.count() <= 0)
+        throw error(errc::invalid_argument, "code and token lifetimes must be positive");
+}
+
+void emulator::impl::route(server::router& r, const std::string& method, const std::string& pattern,
+                           server::handler h)
+{
+    auto key = method + " " + pattern;
+    call_counts.emplace(key, 0);
+    r.add(method, pattern, [this, key, h = std::move(h)](server::request& req) -> asio::awaitable<server::response> {
+        ++call_counts[key];
+        co_return co_await h(req);
+    });
+}
+
+const application* emulator::impl::find_application(snowflake id) const
+{
+    for (const auto& a : world.applications)
+        if (a.id == id)
+            return &a;
+    return nullptr;
+}
+
+const user* emulator::impl::find_user(snowflake id) const
+{
+    for (const auto& u : world.users)
+        if (u.id == id)
+            return &u;
+    return nullptr;
+}
+
+guild* emulator::impl::find_guild(snowflake id)
+{
+    for (auto& g : world.guilds)
+        if (g.id == id)
+            return &g;
+    return nullptr;
+}
+
+std::string emulator::impl::base_url() const
+{
+    auto host = opts.host.find(':') != std::string::npos ? "[" + opts.host + "]" : opts.host;
+    return fmt::format("{}://{}:{}", opts.tls ? "https" : "http", host, http ? http->port() : 0);
+}
+
+emulator::emulator(asio::any_io_executor executor, options opts)
+    : impl_(std::make_shared<impl>(std::move(executor), std::move(opts)))
+{
+}
+
+emulator::~emulator()
+{
+    stop();
+}
+
+void emulator::start()
+{
+    auto& e = *impl_;
+    server::router routes;
+    add_oauth_routes(e, routes);
+    add_authorize_routes(e, routes);
+    add_api_routes(e, routes);
+
+    server::server_options so;
+    so.addresses = {e.opts.host};
+    so.port = e.opts.port;
+    if (e.opts.tls) {
+        auto dir = e.opts.tls_directory;
+        if (dir.empty())
+            dir = (std::filesystem::temp_directory_path() / fmt::format("discord-emulator-{}", ::getpid())).string();
+        std::filesystem::create_directories(dir);
+        e.certificate = tls::write_self_signed_certificate(dir);
+        so.tls = server::tls_files{e.certificate->certificate_file, e.certificate->private_key_file};
+    }
+    e.http = std::make_unique<server::server>(e.executor, std::move(routes), so);
+    e.http->start();
+}
+
+void emulator::stop()
+{
+    if (impl_->http)
+        impl_->http->stop();
+}
+
+std::string emulator::url() const
+{
+    return impl_->base_url();
+}
+
+std::optional<std::string> emulator::ca_file() const
+{
+    if (!impl_->certificate)
+        return std::nullopt;
+    return impl_->certificate->certificate_file;
+}
+
+std::string emulator::ready_line() const
+{
+    const auto& e = *impl_;
+    json::writer w;
+    w.begin_object().field("url", url());
+    w.key("ca_file");
+    if (auto ca = ca_file())
+        w.value(*ca);
+    else
+        w.null();
+    w.key("applications").begin_array();
+    for (const auto& a : e.world.applications) {
+        w.begin_object().field("client_id", to_string(a.id)).field("name", a.name);
+        w.key("client_secret");
+        if (a.client_secret.empty())
+            w.null();
+        else
+            w.value(a.client_secret);
+        w.key("redirect_uris").begin_array();
+        for (const auto& uri : a.redirect_uris)
+            w.value(uri);
+        w.end_array();
+        w.key("bot_token");
+        if (a.bot_token.empty())
+            w.null();
+        else
+            w.value(a.bot_token);
+        w.field("public_client", a.public_client).end_object();
+    }
+    w.end_array().key("users").begin_array();
+    for (const auto& u : e.world.users)
+        if (!u.bot)
+            w.begin_object().field("id", to_string(u.id)).field("username", u.username).end_object();
+    w.end_array().end_object();
+    return w.take();
+}
+
+const grant_book& emulator::grants() const noexcept
+{
+    return impl_->book;
+}
+
+const world_data& emulator::world() const noexcept
+{
+    return impl_->world;
+}
+
+std::uint64_t emulator::calls(const std::string& route) const
+{
+    auto it = impl_->call_counts.find(route);
+    return it == impl_->call_counts.end() ? 0 : it->second;
+}
+
+server::response json_response(int status, std::string body)
+{
+    auto r = server::response::with_body(status, "application/json", std::move(body));
+    r.fields.add("Cache-Control", "no-store");
+    return r;
+}
+
+server::response oauth_error(int status, std::string_view error, std::string_view description)
+{
+    json::writer w;
+    w.begin_object().field("error", error);
+    if (!description.empty())
+        w.field("error_description", description);
+    w.end_object();
+    return json_response(status, w.take());
+}
+
+server::response api_error(int status, int code, std::string_view message)
+{
+    json::writer w;
+    w.begin_object().field("message", message).field("code", code).end_object();
+    return json_response(status, w.take());
+}
+
+server::response unauthorized()
+{
+    return api_error(401, 0, "401: Unauthorized");
+}
+
+std::optional<snowflake> parse_snowflake(std::string_view text)
+{
+    if (text.empty() || text.size() > 20 || (text.size() > 1 && text.front() == '0'))
+        return std::nullopt;
+    snowflake v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size())
+        return std::nullopt;
+    return v;
+}
+
+std::string to_string(snowflake id)
+{
+    return std::to_string(id);
+}
+
+std::string iso8601(clock::time_point t)
+{
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count() % 1000000;
+    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:06}+00:00", std::chrono::floor<std::chrono::seconds>(t), micros);
+}
+
+bool is_known_scope(std::string_view scope)
+{
+    static constexpr std::string_view known[] = {
+        "activities.read", "activities.write", "applications.builds.read", "applications.builds.upload",
+        "applications.commands", "applications.commands.update", "applications.commands.permissions.update",
+        "applications.entitlements", "applications.store.update", "bot", "connections", "dm_channels.read",
+        "email", "gdm.join", "guilds", "guilds.join", "guilds.members.read", "identify", "identify.premium",
+        "messages.read", "openid", "relationships.read", "role_connections.write", "rpc", "rpc.activities.write",
+        "rpc.notifications.read", "rpc.voice.read", "rpc.voice.write", "voice", "webhook.incoming",
+        "sdk.social_layer", "sdk.social_layer_presence",
+    };
+    for (auto k : known)
+        if (k == scope)
+            return true;
+    return false;
+}
+
+std::vector<std::string> split_scopes(std::string_view text)
+{
+    std::vector<std::string> out;
+    while (!text.empty()) {
+        auto space = text.find(' ');
+        auto item = text.substr(0, space);
+        if (!item.empty() && !has_scope(out, item))
+            out.emplace_back(item);
+        if (space == std::string_view::npos)
+            break;
+        text.remove_prefix(space + 1);
+    }
+    return out;
+}
+
+std::string join_scopes(const std::vector<std::string>& scopes)
+{
+    std::string out;
+    for (const auto& s : scopes) {
+        if (!out.empty())
+            out += ' ';
+        out += s;
+    }
+    return out;
+}
+
+bool has_scope(const std::vector<std::string>& scopes, std::string_view scope)
+{
+    for (const auto& s : scopes)
+        if (s == scope)
+            return true;
+    return false;
+}
+
+} // namespace discord::oauth2::emulator

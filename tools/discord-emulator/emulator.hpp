@@ -1,0 +1,76 @@
+// A local, faithful Discord OAuth2 server for tests, demos, benchmarks and offline development.
+//
+//   emulator::emulator discord(io.get_executor(), {.auto_approve = true});
+//   discord.start();
+//   discord.url();   // "http://127.0.0.1:PORT": use it as the client's API and OAuth2 base
+//
+// It runs on the server core, on the given executor, and keeps its world (seed data, codes,
+// grants) in memory. docs/emulator.md lists the endpoints and what each answers.
+#pragma once
+
+#include "grants.hpp"
+#include "model.hpp"
+
+#include <asio/any_io_executor.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace discord::oauth2::emulator {
+
+/// A snowflake's decimal text as Discord writes it; nullopt for anything else.
+std::optional<snowflake> parse_snowflake(std::string_view text);
+
+/// The seed type under a name that cannot collide with the class below.
+using world_data = seed;
+
+struct options {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0; ///< 0: ephemeral
+    /// Serve HTTPS with a self-signed certificate written into `tls_directory`.
+    bool tls = false;
+    std::string tls_directory;
+    /// Approve every authorization at once, as this user (the first seeded user when unset).
+    bool auto_approve = false;
+    std::optional<snowflake> auto_approve_user;
+    std::chrono::seconds code_ttl{100};
+    std::chrono::seconds token_ttl{604800};
+    /// Users, guilds, connections and applications to start with.
+    world_data world = default_seed();
+};
+
+class emulator {
+public:
+    emulator(asio::any_io_executor executor, options opts = {});
+    ~emulator();
+    emulator(const emulator&) = delete;
+    emulator& operator=(const emulator&) = delete;
+
+    /// Listens; throws `error` when it cannot.
+    void start();
+    void stop();
+
+    /// "http://127.0.0.1:PORT" (or https), without a trailing slash.
+    [[nodiscard]] std::string url() const;
+    /// The PEM file that makes the emulator's certificate trusted, when serving TLS.
+    [[nodiscard]] std::optional<std::string> ca_file() const;
+    /// One line of JSON describing the running emulator: url, ca_file, applications, users.
+    [[nodiscard]] std::string ready_line() const;
+
+    /// Introspection for tests; read on the emulator's executor.
+    [[nodiscard]] const grant_book& grants() const noexcept;
+    [[nodiscard]] const world_data& world() const noexcept;
+    /// Requests answered per route pattern ("POST /api/v10/oauth2/token").
+    [[nodiscard]] std::uint64_t calls(const std::string& route) const;
+
+    struct impl;
+
+private:
+    std::shared_ptr<impl> impl_;
+};
+
+} // namespace discord::oauth2::emulator

@@ -1,0 +1,70 @@
+// The emulator's shared state and the helpers its routes use. Private to tools/discord-emulator.
+#pragma once
+
+#include "emulator.hpp"
+#include "json/writer.hpp"
+#include "server/server.hpp"
+#include "tls/self_signed_certificate.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace discord::oauth2::emulator {
+
+struct emulator::impl {
+    impl(asio::any_io_executor executor, options o);
+
+    asio::any_io_executor executor;
+    options opts;
+    world_data world;
+    grant_book book;
+    std::optional<tls::certificate_files> certificate;
+    std::unique_ptr<server::server> http;
+    std::unordered_map<std::string, std::uint64_t> call_counts;
+
+    /// Registers `h` for `method` on `pattern`, counting its calls.
+    void route(server::router& r, const std::string& method, const std::string& pattern, server::handler h);
+
+    const application* find_application(snowflake id) const;
+    const user* find_user(snowflake id) const;
+    guild* find_guild(snowflake id);
+    clock::time_point now() const { return clock::now(); }
+    [[nodiscard]] std::string base_url() const;
+};
+
+void add_oauth_routes(emulator::impl& e, server::router& r);
+void add_api_routes(emulator::impl& e, server::router& r);
+/// The consent page (GET) and its form's answer (POST) of /oauth2/authorize.
+void add_authorize_routes(emulator::impl& e, server::router& r);
+
+// Responses as Discord shapes them.
+server::response json_response(int status, std::string body);
+/// RFC 6749 §5.2: {"error": ..., "error_description": ...} (no description when empty).
+server::response oauth_error(int status, std::string_view error, std::string_view description = {});
+/// Discord's API error: {"message": ..., "code": ...}.
+server::response api_error(int status, int code, std::string_view message);
+server::response unauthorized();
+
+std::string to_string(snowflake id);
+/// "2021-01-23T02:33:17.017000+00:00", as Discord writes timestamps.
+std::string iso8601(clock::time_point t);
+
+/// Scopes Discord knows (REFERENCE.md §6).
+bool is_known_scope(std::string_view scope);
+std::vector<std::string> split_scopes(std::string_view text);
+std::string join_scopes(const std::vector<std::string>& scopes);
+bool has_scope(const std::vector<std::string>& scopes, std::string_view scope);
+
+// Models as JSON.
+void write_user(json::writer& w, const user& u, bool with_email);
+void write_application(json::writer& w, const application& a);
+void write_partial_guild(json::writer& w, const guild& g, snowflake user_id, bool with_counts);
+void write_member(json::writer& w, const user& u, const member& m);
+void write_connection(json::writer& w, const connection& c);
+/// The bot flow's guild object, as in the token response's `guild`.
+void write_full_guild(json::writer& w, const guild& g);
+
+} // namespace discord::oauth2::emulator

@@ -1,0 +1,105 @@
+// discord-oauth2-emulator: a local Discord for OAuth2 development and tests.
+// When it is ready it prints one JSON line on stdout (url, ca_file, applications, users), then
+// serves until SIGINT or SIGTERM.
+#include "emulator.hpp"
+
+#include <discord/oauth2/error.hpp>
+
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+namespace em = discord::oauth2::emulator;
+
+namespace {
+
+constexpr std::string_view usage = R"(usage: discord-oauth2-emulator [options]
+  --host ADDRESS         listen address (default 127.0.0.1)
+  --port PORT            listen port; 0 picks a free one (default 0)
+  --tls                  serve HTTPS with a generated self-signed certificate
+  --tls-dir DIR          where to write the certificate and key (default: a temporary directory)
+  --auto-approve[=ID]    approve every authorization at once, as user ID (default: the first user)
+  --code-ttl SECONDS     authorization code lifetime (default 100)
+  --token-ttl SECONDS    access token lifetime (default 604800)
+  --help                 this text
+)";
+
+[[noreturn]] void fail(std::string_view message)
+{
+    fmt::print(stderr, "discord-oauth2-emulator: {}\n\n{}", message, usage);
+    std::exit(2);
+}
+
+long long number(std::string_view flag, std::string_view text, long long min, long long max)
+{
+    long long v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max)
+        fail(fmt::format("{} needs a whole number from {} to {}, not '{}'", flag, min, max, text));
+    return v;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    em::options opts;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        auto next = [&]() -> std::string_view {
+            if (i + 1 >= argc)
+                fail(fmt::format("{} needs a value", arg));
+            return argv[++i];
+        };
+        if (arg == "--help") {
+            fmt::print("{}", usage);
+            return 0;
+        } else if (arg == "--host") {
+            opts.host = next();
+        } else if (arg == "--port") {
+            opts.port = static_cast<std::uint16_t>(number(arg, next(), 0, 65535));
+        } else if (arg == "--tls") {
+            opts.tls = true;
+        } else if (arg == "--tls-dir") {
+            opts.tls_directory = next();
+        } else if (arg == "--auto-approve") {
+            opts.auto_approve = true;
+        } else if (arg.starts_with("--auto-approve=")) {
+            opts.auto_approve = true;
+            auto id = em::parse_snowflake(arg.substr(15));
+            if (!id)
+                fail("--auto-approve= needs a user id");
+            opts.auto_approve_user = *id;
+        } else if (arg == "--code-ttl") {
+            opts.code_ttl = std::chrono::seconds(number(arg, next(), 1, 86400));
+        } else if (arg == "--token-ttl") {
+            opts.token_ttl = std::chrono::seconds(number(arg, next(), 1, 31536000));
+        } else {
+            fail(fmt::format("unknown option '{}'", arg));
+        }
+    }
+
+    try {
+        asio::io_context io(1);
+        em::emulator discord(io.get_executor(), opts);
+        discord.start();
+        asio::signal_set signals(io, SIGINT, SIGTERM);
+        signals.async_wait([&](std::error_code, int) {
+            discord.stop();
+            io.stop();
+        });
+        fmt::print("{}\n", discord.ready_line());
+        std::fflush(stdout);
+        io.run();
+        return 0;
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "discord-oauth2-emulator: {}\n", e.what());
+        return 1;
+    }
+}

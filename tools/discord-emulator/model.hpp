@@ -1,0 +1,99 @@
+// The emulator's world: users, their connections, guilds, applications, and the grants and
+// codes that OAuth2 creates. Plain data; the emulator keeps it on its server's executor.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace discord::oauth2::emulator {
+
+using snowflake = std::uint64_t;
+using clock = std::chrono::system_clock;
+
+struct user {
+    snowflake id = 0;
+    std::string username;
+    std::optional<std::string> global_name;
+    std::string discriminator = "0";
+    std::optional<std::string> avatar;
+    std::optional<std::string> banner;
+    std::optional<int> accent_color;
+    std::string email;
+    bool verified = true;
+    bool mfa_enabled = false;
+    std::string locale = "en-US";
+    int flags = 0;
+    int premium_type = 0;
+    int public_flags = 0;
+    bool bot = false;
+};
+
+struct connection {
+    std::string id; // not a snowflake: the service's own account id
+    std::string name;
+    std::string type; // "github", "steam", ...
+    bool verified = true;
+    bool revoked = false;
+    bool friend_sync = false;
+    bool show_activity = true;
+    bool two_way_link = false;
+    int visibility = 1;
+};
+
+struct member {
+    std::string permissions = "104324673"; // the member's permissions, Discord's decimal string
+    std::optional<std::string> nick;
+    std::vector<snowflake> roles;
+    std::string joined_at; // ISO 8601
+    bool deaf = false;
+    bool mute = false;
+    int flags = 0;
+    bool pending = false;
+};
+
+struct guild {
+    snowflake id = 0;
+    std::string name;
+    std::optional<std::string> icon;
+    std::optional<std::string> banner;
+    snowflake owner_id = 0;
+    std::vector<std::string> features;
+    std::map<snowflake, member> members;
+    std::optional<int> approximate_member_count; // members.size() when unset
+    int approximate_presence_count = 0;
+};
+
+struct application {
+    snowflake id = 0; // the client id
+    std::string name;
+    std::optional<std::string> icon;
+    std::string description;
+    std::string client_secret; // empty for a public client
+    std::vector<std::string> redirect_uris;
+    std::string bot_token;
+    snowflake bot_user_id = 0;
+    snowflake owner_id = 0;
+    bool public_client = false;
+    bool hook = true;
+    bool bot_public = true;
+    bool bot_require_code_grant = false;
+    std::string verify_key;
+};
+
+struct seed {
+    std::vector<user> users;
+    std::map<snowflake, std::vector<connection>> connections; // by user
+    std::vector<guild> guilds;
+    std::vector<application> applications;
+};
+
+/// A few users with Unicode names, guilds, connections of several services, one confidential and
+/// one public application. The first user and guild reproduce the documentation's examples.
+seed default_seed();
+
+} // namespace discord::oauth2::emulator
