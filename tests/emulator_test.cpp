@@ -656,3 +656,89 @@ TEST_CASE("over TLS with its generated certificate")
     }());
     std::filesystem::remove_all(o.tls_directory);
 }
+
+TEST_CASE("a bot adds a user who granted guilds.join: 201, then 204; Discord's errors otherwise")
+{
+    fixture f(auto_approving());
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        // The bot joins Nelly's guild through the bot flow.
+        url::parameters bot_flow = {{"client_id", confidential_id}, {"redirect_uri", redirect},
+                                    {"response_type", "code"},      {"scope", "bot"},
+                                    {"guild_id", "80351110224678912"}};
+        auto joined = co_await f.exchange(fixture::value(co_await f.authorize(bot_flow), "code"));
+        REQUIRE(joined.status == 200);
+
+        url::parameters user_flow = {{"client_id", confidential_id}, {"redirect_uri", redirect},
+                                     {"response_type", "code"},      {"scope", "identify guilds.join"},
+                                     {"emulator_user", "613425648685547541"}};
+        auto token = str(json_doc((co_await f.exchange(fixture::value(co_await f.authorize(user_flow), "code"))).body.view())["access_token"]);
+
+        auto put = [&](std::string guild, std::string bot, std::string body) -> asio::awaitable<http::response> {
+            http::request r;
+            r.method = "PUT";
+            r.url = f.api("/guilds/" + guild + "/members/613425648685547541");
+            r.fields.add("Authorization", "Bot " + bot);
+            r.fields.add("Content-Type", "application/json");
+            r.body = std::move(body);
+            co_return co_await f.client.send(std::move(r));
+        };
+        const std::string bot_token = "emulator-airhorn-bot-token.0123456789";
+        auto body = R"({"access_token":")" + token + R"(","nick":"小龙","mute":true})";
+        auto added = co_await put("80351110224678912", bot_token, body);
+        CHECK(added.status == 201);
+        json_doc m(added.body.view());
+        CHECK(str(m["nick"]) == "小龙");
+        CHECK(bool(m["mute"]));
+        CHECK(str(m["user"]["id"]) == "613425648685547541");
+        auto again = co_await put("80351110224678912", bot_token, body);
+        CHECK(again.status == 204);
+        CHECK(again.body.empty());
+
+        CHECK((co_await put("80351110224678912", "wrong", body)).status == 401);
+        auto not_in_guild = co_await put("1234647491267808778", bot_token, body);
+        CHECK(not_in_guild.body.view() == R"({"message":"Missing Access","code":50001})");
+        auto bad_token = co_await put("80351110224678912", bot_token, R"({"access_token":"nope"})");
+        CHECK(bad_token.body.view() == R"({"message":"Invalid OAuth2 access token","code":50025})");
+        auto not_json = co_await put("80351110224678912", bot_token, "access_token=x");
+        CHECK(not_json.status == 400);
+        CHECK(int64_t(json_doc(not_json.body.view())["code"]) == 50109);
+    }());
+}
+
+TEST_CASE("role connections: read, validated write, delete")
+{
+    fixture f(auto_approving());
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto token = str(json_doc((co_await f.exchange(co_await f.code_for("role_connections.write"))).body.view())["access_token"]);
+        auto path = f.api("/users/@me/applications/" + confidential_id + "/role-connection");
+        auto send = [&](std::string method, std::string body, std::string where) -> asio::awaitable<http::response> {
+            http::request r;
+            r.method = std::move(method);
+            r.url = std::move(where);
+            r.fields.add("Authorization", "Bearer " + token);
+            if (!body.empty())
+                r.fields.add("Content-Type", "application/json");
+            r.body = std::move(body);
+            co_return co_await f.client.send(std::move(r));
+        };
+        auto empty = co_await send("GET", "", path);
+        CHECK(empty.body.view() == R"({"platform_name":null,"platform_username":null,"metadata":{}})");
+
+        auto put = co_await send("PUT", R"({"platform_name":"Chess Club","platform_username":"nelly","metadata":{"elo":"1800","games_won":42}})", path);
+        CHECK(put.status == 200);
+        CHECK(put.body.view() == R"({"platform_name":"Chess Club","platform_username":"nelly","metadata":{"elo":"1800","games_won":"42"}})");
+        CHECK((co_await send("GET", "", path)).body.view() == put.body.view());
+
+        auto six = co_await send("PUT", R"({"metadata":{"a":"1","b":"1","c":"1","d":"1","e":"1","f":"1"}})", path);
+        CHECK(six.status == 400);
+        CHECK(int64_t(json_doc(six.body.view())["code"]) == 50035);
+        CHECK((co_await send("PUT", R"({"metadata":{"Bad-Key":"1"}})", path)).status == 400);
+        CHECK((co_await send("PUT", R"({"platform_name":")" + std::string(51, 'x') + R"("})", path)).status == 400);
+        CHECK((co_await send("PUT", R"({"platform_name":")" + std::string(50, 'x') + R"("})", path)).status == 200);
+
+        CHECK((co_await send("DELETE", "", path)).status == 204);
+        CHECK((co_await send("GET", "", path)).body.view() == empty.body.view());
+        auto other_app = co_await send("GET", "", f.api("/users/@me/applications/" + public_id + "/role-connection"));
+        CHECK(other_app.status == 403);
+    }());
+}

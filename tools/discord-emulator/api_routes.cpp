@@ -10,14 +10,6 @@ namespace {
 using server::request;
 using server::response;
 
-// The live grant behind "Authorization: Bearer TOKEN", or nullptr.
-const grant* bearer(const emulator::impl& e, const request& req)
-{
-    auto auth = req.fields.find("authorization");
-    if (!auth || !auth->starts_with("Bearer "))
-        return nullptr;
-    return e.book.by_access_token(std::string(auth->substr(7)), e.now());
-}
 
 response json_of(const std::function<void(json::writer&)>& write)
 {
@@ -28,7 +20,7 @@ response json_of(const std::function<void(json::writer&)>& write)
 
 asio::awaitable<response> authorization_info(emulator::impl& e, request& req)
 {
-    auto* g = bearer(e, req);
+    auto* g = bearer_grant(e, req);
     if (!g)
         co_return unauthorized();
     const auto* app = e.find_application(g->application_id);
@@ -50,7 +42,7 @@ asio::awaitable<response> authorization_info(emulator::impl& e, request& req)
 
 asio::awaitable<response> current_user(emulator::impl& e, request& req)
 {
-    auto* g = bearer(e, req);
+    auto* g = bearer_grant(e, req);
     if (!g || !has_scope(g->scopes, "identify"))
         co_return unauthorized();
     const auto* u = e.find_user(g->user_id);
@@ -61,7 +53,7 @@ asio::awaitable<response> current_user(emulator::impl& e, request& req)
 
 asio::awaitable<response> connections(emulator::impl& e, request& req)
 {
-    auto* g = bearer(e, req);
+    auto* g = bearer_grant(e, req);
     if (!g || !has_scope(g->scopes, "connections"))
         co_return unauthorized();
     co_return json_of([&](json::writer& w) {
@@ -73,26 +65,9 @@ asio::awaitable<response> connections(emulator::impl& e, request& req)
     });
 }
 
-response invalid_form_body(std::string_view field, std::string_view code, std::string_view message)
-{
-    json::writer w;
-    w.begin_object()
-        .field("message", "Invalid Form Body")
-        .field("code", 50035)
-        .key("errors").begin_object()
-        .key(field).begin_object()
-        .key("_errors").begin_array()
-        .begin_object().field("code", code).field("message", message).end_object()
-        .end_array()
-        .end_object()
-        .end_object()
-        .end_object();
-    return json_response(400, w.take());
-}
-
 asio::awaitable<response> guilds(emulator::impl& e, request& req)
 {
-    auto* g = bearer(e, req);
+    auto* g = bearer_grant(e, req);
     if (!g || !has_scope(g->scopes, "guilds"))
         co_return unauthorized();
     std::optional<snowflake> before;
@@ -141,7 +116,7 @@ asio::awaitable<response> guilds(emulator::impl& e, request& req)
 
 asio::awaitable<response> guild_member(emulator::impl& e, request& req)
 {
-    auto* g = bearer(e, req);
+    auto* g = bearer_grant(e, req);
     if (!g || !has_scope(g->scopes, "guilds.members.read"))
         co_return unauthorized();
     auto id = parse_snowflake(*req.path_param("guild"));

@@ -78,6 +78,8 @@ void emulator::start()
     add_oauth_routes(e, routes);
     add_authorize_routes(e, routes);
     add_api_routes(e, routes);
+    add_guild_join_routes(e, routes);
+    add_role_connection_routes(e, routes);
 
     server::server_options so;
     so.addresses = {e.opts.host};
@@ -192,6 +194,31 @@ server::response api_error(int status, int code, std::string_view message)
 server::response unauthorized()
 {
     return api_error(401, 0, "401: Unauthorized");
+}
+
+server::response invalid_form_body(std::string_view field, std::string_view code, std::string_view message)
+{
+    json::writer w;
+    w.begin_object()
+        .field("message", "Invalid Form Body")
+        .field("code", 50035)
+        .key("errors").begin_object()
+        .key(field).begin_object()
+        .key("_errors").begin_array()
+        .begin_object().field("code", code).field("message", message).end_object()
+        .end_array()
+        .end_object()
+        .end_object()
+        .end_object();
+    return json_response(400, w.take());
+}
+
+const grant* bearer_grant(const emulator::impl& e, const server::request& req)
+{
+    auto auth = req.fields.find("authorization");
+    if (!auth || !auth->starts_with("Bearer "))
+        return nullptr;
+    return e.book.by_access_token(std::string(auth->substr(7)), e.now());
 }
 
 std::optional<snowflake> parse_snowflake(std::string_view text)

@@ -6,6 +6,7 @@
 #include "server/server.hpp"
 #include "tls/self_signed_certificate.hpp"
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +25,8 @@ struct emulator::impl {
     std::optional<tls::certificate_files> certificate;
     std::unique_ptr<server::server> http;
     std::unordered_map<std::string, std::uint64_t> call_counts;
+    /// (application, user) -> the user's role connection for that application.
+    std::map<std::pair<snowflake, snowflake>, role_connection> role_connections;
 
     /// Registers `h` for `method` on `pattern`, counting its calls.
     void route(server::router& r, const std::string& method, const std::string& pattern, server::handler h);
@@ -36,6 +39,10 @@ struct emulator::impl {
 };
 
 void add_oauth_routes(emulator::impl& e, server::router& r);
+/// PUT /guilds/{guild}/members/{user} with the application's bot token.
+void add_guild_join_routes(emulator::impl& e, server::router& r);
+/// GET/PUT/DELETE /users/@me/applications/{application}/role-connection.
+void add_role_connection_routes(emulator::impl& e, server::router& r);
 void add_api_routes(emulator::impl& e, server::router& r);
 /// The consent page (GET) and its form's answer (POST) of /oauth2/authorize.
 void add_authorize_routes(emulator::impl& e, server::router& r);
@@ -47,6 +54,10 @@ server::response oauth_error(int status, std::string_view error, std::string_vie
 /// Discord's API error: {"message": ..., "code": ...}.
 server::response api_error(int status, int code, std::string_view message);
 server::response unauthorized();
+/// Discord's 50035 "Invalid Form Body" with one field's error.
+server::response invalid_form_body(std::string_view field, std::string_view code, std::string_view message);
+/// The live grant behind "Authorization: Bearer TOKEN", or nullptr.
+const grant* bearer_grant(const emulator::impl& e, const server::request& req);
 
 std::string to_string(snowflake id);
 /// "2021-01-23T02:33:17.017000+00:00", as Discord writes timestamps.

@@ -85,6 +85,12 @@ struct application {
     std::string verify_key;
 };
 
+struct role_connection {
+    std::optional<std::string> platform_name;
+    std::optional<std::string> platform_username;
+    std::map<std::string, std::string> metadata;
+};
+
 struct seed {
     std::vector<user> users;
     std::map<snowflake, std::vector<connection>> connections; // by user
