@@ -742,3 +742,52 @@ TEST_CASE("role connections: read, validated write, delete")
         CHECK(other_app.status == 403);
     }());
 }
+
+TEST_CASE("rate limits: headers on API answers, 429 per bucket and globally, invalid requests counted")
+{
+    auto o = auto_approving();
+    // Windows generous enough for a slow sanitizer build to stay inside them.
+    o.rate_limits.routes["users_me"] = {2, 1500ms};
+    o.rate_limits.global = {4, 3s};
+    fixture f(std::move(o));
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto code = co_await f.code_for("identify guilds");
+        auto token_response = co_await f.exchange(code);
+        CHECK_FALSE(token_response.fields.contains("x-ratelimit-limit")); // the token route sends none
+        auto token = str(json_doc(token_response.body.view())["access_token"]);
+
+        auto first = co_await f.get(f.api("/users/@me"), token);
+        CHECK(first.status == 200);
+        CHECK(first.fields.find("x-ratelimit-limit") == "2");
+        CHECK(first.fields.find("x-ratelimit-remaining") == "1");
+        CHECK_FALSE(first.fields.find("x-ratelimit-bucket")->empty());
+        CHECK(std::stod(std::string(*first.fields.find("x-ratelimit-reset-after"))) <= 1.5);
+        CHECK((co_await f.get(f.api("/users/@me"), token)).status == 200);
+        auto limited = co_await f.get(f.api("/users/@me"), token);
+        CHECK(limited.status == 429);
+        CHECK(limited.fields.find("retry-after") == "2");
+        CHECK(limited.fields.find("x-ratelimit-scope") == "user");
+        json_doc body(limited.body.view());
+        CHECK(str(body["message"]) == "You are being rate limited.");
+        CHECK(double(body["retry_after"]) > 0);
+        CHECK_FALSE(bool(body["global"]));
+        CHECK(f.discord.invalid_requests() == 1);
+
+        // Another token has its own buckets; a new window opens after reset-after.
+        co_await test::sleep(1600ms);
+        CHECK((co_await f.get(f.api("/users/@me"), token)).status == 200);
+
+        // The global limit spans routes: 4 per window for this token.
+        co_await test::sleep(3100ms);
+        for (int i = 0; i < 4; ++i)
+            CHECK((co_await f.get(f.api("/users/@me/guilds"), token)).status == 200);
+        auto global = co_await f.get(f.api("/users/@me/guilds"), token);
+        CHECK(global.status == 429);
+        CHECK(global.fields.find("x-ratelimit-global") == "true");
+        CHECK(global.fields.find("x-ratelimit-scope") == "global");
+        CHECK(bool(json_doc(global.body.view())["global"]));
+
+        CHECK((co_await f.get(f.api("/users/@me"), "bad-token")).status == 401);
+        CHECK(f.discord.invalid_requests() == 3);
+    }());
+}

@@ -356,3 +356,20 @@ TEST_CASE("a client that stops reading is dropped at the write timeout")
         CHECK(server.stats().active == 0);
     }());
 }
+
+TEST_CASE("simulated network failures: a reset without an answer, a truncated body")
+{
+    asio::io_context io;
+    srv::server server(io.get_executor(), test::test_routes());
+    server.start();
+    test::run(io, [&]() -> asio::awaitable<void> {
+        auto reset = co_await test::exchange(server.port(), "GET /reset HTTP/1.1\r\nHost: a\r\n\r\n");
+        CHECK(reset.status == 0);
+        CHECK(reset.head.empty());
+        CHECK(reset.closed);
+        auto truncated = co_await test::exchange(server.port(), "GET /truncate HTTP/1.1\r\nHost: a\r\n\r\n");
+        CHECK(truncated.status == 200);
+        CHECK(test::header_value(truncated.head, "content-length") == "100");
+        CHECK(truncated.body.size() == 50);
+    }());
+}

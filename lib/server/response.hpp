@@ -9,9 +9,18 @@
 namespace discord::oauth2::server {
 
 struct response {
+    /// How the answer leaves. Anything but `normal` exists to simulate broken networks (the
+    /// emulator's fault injection): the connection is closed either way.
+    enum class delivery {
+        normal,
+        reset,    ///< close the connection with a TCP reset, sending nothing
+        truncate, ///< send the head and half the body, then close
+    };
+
     int status = 200;
     http::headers fields;
     std::string body;
+    delivery how = delivery::normal;
 
     /// A response with `Content-Type` set and `body`.
     static response with_body(int status, std::string_view content_type, std::string body);

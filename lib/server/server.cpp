@@ -354,6 +354,12 @@ asio::awaitable<void> server::impl::serve(connection<Stream>& c)
 template <class Stream>
 asio::awaitable<bool> server::impl::write(connection<Stream>& c, const response& r, bool keep_alive, bool head_only)
 {
+    if (r.how == response::delivery::reset) {
+        std::error_code ignored;
+        c.socket().set_option(asio::socket_base::linger(true, 0), ignored); // close() sends RST
+        c.close();
+        co_return false;
+    }
     std::string head;
     const response* out = &r;
     response failure;
@@ -365,9 +371,16 @@ asio::awaitable<bool> server::impl::write(connection<Stream>& c, const response&
         out = &failure;
         head = serialize_head(failure, false);
     }
-    std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
-                                              head_only ? asio::const_buffer() : asio::buffer(out->body)};
+    auto body = head_only ? asio::const_buffer() : asio::buffer(out->body);
+    bool truncated = out->how == response::delivery::truncate;
+    if (truncated)
+        body = asio::buffer(out->body.data(), out->body.size() / 2);
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(head), body};
     auto [ec, n] = co_await asio::async_write(c.stream, buffers, use_tuple);
+    if (truncated) {
+        c.close();
+        co_return false;
+    }
     co_return !ec && c.open;
 }
 

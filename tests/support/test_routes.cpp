@@ -57,6 +57,16 @@ srv::router test_routes()
         resp.fields.add("X-Twice", "2");
         co_return resp;
     });
+    r.add("GET", "/reset", [](srv::request&) -> asio::awaitable<srv::response> {
+        auto resp = srv::response::plain(200, "never sent");
+        resp.how = srv::response::delivery::reset;
+        co_return resp;
+    });
+    r.add("GET", "/truncate", [](srv::request&) -> asio::awaitable<srv::response> {
+        auto resp = srv::response::with_body(200, "text/plain", std::string(100, 't'));
+        resp.how = srv::response::delivery::truncate;
+        co_return resp;
+    });
     return r;
 }
 

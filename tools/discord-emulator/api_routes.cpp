@@ -133,12 +133,13 @@ void add_api_routes(emulator::impl& e, server::router& r)
 {
     for (auto prefix : {"/api", "/api/v9", "/api/v10"}) {
         std::string base = prefix;
-        e.route(r, "GET", base + "/oauth2/@me", [&e](request& req) { return authorization_info(e, req); });
-        e.route(r, "GET", base + "/users/@me", [&e](request& req) { return current_user(e, req); });
-        e.route(r, "GET", base + "/users/@me/connections", [&e](request& req) { return connections(e, req); });
-        e.route(r, "GET", base + "/users/@me/guilds", [&e](request& req) { return guilds(e, req); });
-        e.route(r, "GET", base + "/users/@me/guilds/{guild}/member",
-                [&e](request& req) { return guild_member(e, req); });
+        e.api_route(r, "GET", base + "/oauth2/@me", "oauth2_me", [&e](request& req) { return authorization_info(e, req); });
+        e.api_route(r, "GET", base + "/users/@me", "users_me", [&e](request& req) { return current_user(e, req); });
+        e.api_route(r, "GET", base + "/users/@me/connections", "connections",
+                    [&e](request& req) { return connections(e, req); });
+        e.api_route(r, "GET", base + "/users/@me/guilds", "guilds", [&e](request& req) { return guilds(e, req); });
+        e.api_route(r, "GET", base + "/users/@me/guilds/{guild}/member", "guild_member",
+                    [&e](request& req) { return guild_member(e, req); });
     }
 }
 

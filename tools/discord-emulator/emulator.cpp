@@ -6,12 +6,13 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <cmath>
 #include <filesystem>
 
 namespace discord::oauth2::emulator {
 
 emulator::impl::impl(asio::any_io_executor ex, options o)
-    : executor(std::move(ex)), opts(std::move(o)), world(std::move(opts.world))
+    : executor(std::move(ex)), opts(std::move(o)), world(std::move(opts.world)), limiter(opts.rate_limits)
 {
     if (opts.auto_approve_user && !find_user(*opts.auto_approve_user))
         throw error(errc::invalid_argument,
@@ -29,6 +30,52 @@ void emulator::impl::route(server::router& r, const std::string& method, const s
         ++call_counts[key];
         co_return co_await h(req);
     });
+}
+
+void emulator::impl::api_route(server::router& r, const std::string& method, const std::string& pattern,
+                               std::string bucket, server::handler h)
+{
+    route(r, method, pattern,
+          [this, bucket = std::move(bucket), h = std::move(h)](server::request& req) -> asio::awaitable<server::response> {
+              std::optional<rate_limiter::decision> d;
+              if (limiter.enabled()) {
+                  d = limiter.check(bucket, req.fields.find("authorization").value_or(""), now());
+                  if (!d->allowed) {
+                      ++invalid_requests;
+                      json::writer w;
+                      w.begin_object()
+                          .field("message", "You are being rate limited.")
+                          .field("retry_after", std::round(d->retry_after * 1000) / 1000)
+                          .field("global", d->global)
+                          .end_object();
+                      auto limited = json_response(429, w.take());
+                      limited.fields.add("Retry-After", std::to_string(static_cast<long>(std::ceil(d->retry_after))));
+                      if (d->global) {
+                          limited.fields.add("X-RateLimit-Global", "true");
+                          limited.fields.add("X-RateLimit-Scope", "global");
+                      } else {
+                          limited.fields.add("X-RateLimit-Limit", std::to_string(d->limit));
+                          limited.fields.add("X-RateLimit-Remaining", "0");
+                          limited.fields.add("X-RateLimit-Reset", fmt::format("{:.3f}", d->reset_at));
+                          limited.fields.add("X-RateLimit-Reset-After", fmt::format("{:.3f}", d->reset_after));
+                          limited.fields.add("X-RateLimit-Bucket", d->bucket);
+                          limited.fields.add("X-RateLimit-Scope", "user");
+                      }
+                      co_return limited;
+                  }
+              }
+              auto resp = co_await h(req);
+              if (resp.status == 401 || resp.status == 403)
+                  ++invalid_requests;
+              if (d) {
+                  resp.fields.add("X-RateLimit-Limit", std::to_string(d->limit));
+                  resp.fields.add("X-RateLimit-Remaining", std::to_string(d->remaining));
+                  resp.fields.add("X-RateLimit-Reset", fmt::format("{:.3f}", d->reset_at));
+                  resp.fields.add("X-RateLimit-Reset-After", fmt::format("{:.3f}", d->reset_after));
+                  resp.fields.add("X-RateLimit-Bucket", d->bucket);
+              }
+              co_return resp;
+          });
 }
 
 const application* emulator::impl::find_application(snowflake id) const
@@ -159,6 +206,11 @@ const grant_book& emulator::grants() const noexcept
 const world_data& emulator::world() const noexcept
 {
     return impl_->world;
+}
+
+std::uint64_t emulator::invalid_requests() const noexcept
+{
+    return impl_->invalid_requests;
 }
 
 std::uint64_t emulator::calls(const std::string& route) const

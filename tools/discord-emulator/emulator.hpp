@@ -10,6 +10,7 @@
 
 #include "grants.hpp"
 #include "model.hpp"
+#include "rate_limits.hpp"
 
 #include <asio/any_io_executor.hpp>
 
@@ -39,6 +40,8 @@ struct options {
     std::optional<snowflake> auto_approve_user;
     std::chrono::seconds code_ttl{100};
     std::chrono::seconds token_ttl{604800};
+    /// On by default at Discord-like values; benchmarks turn them off.
+    rate_limit_options rate_limits;
     /// Users, guilds, connections and applications to start with.
     world_data world = default_seed();
 };
@@ -66,6 +69,9 @@ public:
     [[nodiscard]] const world_data& world() const noexcept;
     /// Requests answered per route pattern ("POST /api/v10/oauth2/token").
     [[nodiscard]] std::uint64_t calls(const std::string& route) const;
+    /// API answers with status 401, 403 or 429 (but not 429 of the shared scope): what Discord
+    /// counts towards its ban of callers that keep failing.
+    [[nodiscard]] std::uint64_t invalid_requests() const noexcept;
 
     struct impl;
 

@@ -28,8 +28,15 @@ struct emulator::impl {
     /// (application, user) -> the user's role connection for that application.
     std::map<std::pair<snowflake, snowflake>, role_connection> role_connections;
 
+    rate_limiter limiter;
+    std::uint64_t invalid_requests = 0;
+
     /// Registers `h` for `method` on `pattern`, counting its calls.
     void route(server::router& r, const std::string& method, const std::string& pattern, server::handler h);
+    /// The same for an API route: rate limited in `bucket`, with X-RateLimit-* headers, and its
+    /// 401, 403 and 429 answers counted as invalid requests.
+    void api_route(server::router& r, const std::string& method, const std::string& pattern, std::string bucket,
+                   server::handler h);
 
     const application* find_application(snowflake id) const;
     const user* find_user(snowflake id) const;

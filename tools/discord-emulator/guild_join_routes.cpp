@@ -91,7 +91,8 @@ asio::awaitable<response> add_member(emulator::impl& e, request& req)
 void add_guild_join_routes(emulator::impl& e, server::router& r)
 {
     for (std::string base : {"/api", "/api/v9", "/api/v10"})
-        e.route(r, "PUT", base + "/guilds/{guild}/members/{user}", [&e](request& req) { return add_member(e, req); });
+        e.api_route(r, "PUT", base + "/guilds/{guild}/members/{user}", "guild_join",
+                    [&e](request& req) { return add_member(e, req); });
 }
 
 } // namespace discord::oauth2::emulator

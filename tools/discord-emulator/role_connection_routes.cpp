@@ -137,9 +137,9 @@ void add_role_connection_routes(emulator::impl& e, server::router& r)
 {
     for (std::string base : {"/api", "/api/v9", "/api/v10"}) {
         auto path = base + "/users/@me/applications/{application}/role-connection";
-        e.route(r, "GET", path, [&e](request& req) { return get_connection(e, req); });
-        e.route(r, "PUT", path, [&e](request& req) { return put_connection(e, req); });
-        e.route(r, "DELETE", path, [&e](request& req) { return delete_connection(e, req); });
+        e.api_route(r, "GET", path, "role_connection", [&e](request& req) { return get_connection(e, req); });
+        e.api_route(r, "PUT", path, "role_connection", [&e](request& req) { return put_connection(e, req); });
+        e.api_route(r, "DELETE", path, "role_connection", [&e](request& req) { return delete_connection(e, req); });
     }
 }
 

@@ -1,0 +1,59 @@
+// Discord's rate limits on API routes (REFERENCE.md §7): a bucket per route and caller, a global
+// limit per caller, X-RateLimit-* headers on every answer and 429 with Retry-After past a limit.
+// Callers are told apart by their Authorization header (one bucket per token, as Discord does).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace discord::oauth2::emulator {
+
+struct bucket_limit {
+    int limit = 10;
+    std::chrono::milliseconds window{10'000};
+};
+
+struct rate_limit_options {
+    bool enabled = true;
+    bucket_limit per_route{10, std::chrono::seconds(10)};
+    bucket_limit global{50, std::chrono::seconds(1)};
+    /// Overrides by bucket name ("users_me", "guilds", "connections", "oauth2_me", "guild_member",
+    /// "guild_join", "role_connection").
+    std::unordered_map<std::string, bucket_limit> routes;
+};
+
+class rate_limiter {
+public:
+    using time_point = std::chrono::system_clock::time_point;
+
+    struct decision {
+        bool allowed = true;
+        bool global = false;  ///< the global limit refused it
+        int limit = 0;
+        int remaining = 0;
+        double reset_after = 0; ///< seconds until the route bucket refills
+        double reset_at = 0;    ///< the same as Unix time
+        double retry_after = 0; ///< when refused: seconds to wait
+        std::string bucket;     ///< opaque id shared by the routes of one bucket
+    };
+
+    explicit rate_limiter(rate_limit_options options) : options_(std::move(options)) {}
+
+    decision check(std::string_view bucket, std::string_view caller, time_point now);
+    [[nodiscard]] bool enabled() const noexcept { return options_.enabled; }
+    void reset() { buckets_.clear(); }
+
+private:
+    struct window {
+        int remaining = 0;
+        time_point reset_at;
+    };
+    window& take(const std::string& key, const bucket_limit& limit, time_point now);
+
+    rate_limit_options options_;
+    std::unordered_map<std::string, window> buckets_;
+};
+
+} // namespace discord::oauth2::emulator
