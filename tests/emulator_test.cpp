@@ -2,6 +2,11 @@
 #include "http/client.hpp"
 #include "support/run.hpp"
 
+#include <discord/oauth2/error.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+
 #include "core/base64.hpp"
 #include "core/url_encoding.hpp"
 
@@ -789,5 +794,134 @@ TEST_CASE("rate limits: headers on API answers, 429 per bucket and globally, inv
 
         CHECK((co_await f.get(f.api("/users/@me"), "bad-token")).status == 401);
         CHECK(f.discord.invalid_requests() == 3);
+    }());
+}
+
+TEST_CASE("fault specs parse, and bad ones say what is wrong")
+{
+    auto f = em::fault::parse("POST /oauth2/token reset-after every=2");
+    CHECK(f.what == em::fault::kind::reset_after);
+    CHECK(f.every == 2);
+    CHECK(f.applies_to("POST", "/api/v10/oauth2/token"));
+    CHECK(f.applies_to("POST", "/api/oauth2/token"));
+    CHECK_FALSE(f.applies_to("GET", "/api/v10/oauth2/token"));
+    CHECK_FALSE(f.applies_to("POST", "/api/v10/oauth2/token/revoke"));
+    auto latency = em::fault::parse("* * latency=250 probability=0.5");
+    CHECK(latency.latency == 250ms);
+    CHECK(latency.probability == 0.5);
+    CHECK(latency.applies_to("GET", "/anything"));
+    CHECK(em::fault::parse("GET /users/@me status=502").status == 502);
+    for (auto bad : {"POST /oauth2/token", "POST oauth2/token truncate", "GET / explode", "GET / status=200",
+                     "GET / truncate every=0", "GET / truncate probability=2", "GET / truncate sometimes"}) {
+        CAPTURE(bad);
+        try {
+            em::fault::parse(bad);
+            FAIL("accepted");
+        } catch (const discord::oauth2::error& e) {
+            CHECK(e.code() == discord::oauth2::errc::invalid_argument);
+            CHECK(std::string(e.what()).find(bad) != std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("faults: failing statuses, latency without blocking others, lost answers before and after effect")
+{
+    fixture f(auto_approving());
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto token = str(json_doc((co_await f.exchange(co_await f.code_for("identify"))).body.view())["access_token"]);
+
+        f.discord.add_fault(em::fault::parse("GET /users/@me status=503 every=2"));
+        CHECK((co_await f.get(f.api("/users/@me"), token)).status == 200);
+        auto failed = co_await f.get(f.api("/users/@me"), token);
+        CHECK(failed.status == 503);
+        CHECK((co_await f.get(f.api("/users/@me"), token)).status == 200);
+        f.discord.clear_faults();
+
+        // A slow route holds up nobody else.
+        f.discord.add_fault(em::fault::parse("GET /users/@me latency=1500"));
+        bool slow_done = false;
+        auto ex = co_await asio::this_coro::executor;
+        asio::co_spawn(ex, [&]() -> asio::awaitable<void> {
+            auto r = co_await f.get(f.api("/users/@me"), token);
+            CHECK(r.status == 200);
+            slow_done = true;
+        }, asio::detached);
+        co_await test::sleep(50ms);
+        auto fast = co_await f.get(f.discord.url() + "/.well-known/oauth-authorization-server");
+        CHECK(fast.status == 200);
+        CHECK_FALSE(slow_done);
+        while (!slow_done)
+            co_await test::sleep(20ms);
+        f.discord.clear_faults();
+
+        auto expect_lost = [&](std::string code) -> asio::awaitable<void> {
+            try {
+                co_await f.exchange(code);
+                FAIL("the answer arrived");
+            } catch (const discord::oauth2::error& e) {
+                CHECK(e.code() == discord::oauth2::errc::connection_lost);
+            }
+        };
+        // Lost before it took effect: the code still works.
+        f.discord.add_fault(em::fault::parse("POST /oauth2/token reset-before"));
+        auto kept = co_await f.code_for("identify");
+        co_await expect_lost(kept);
+        f.discord.clear_faults();
+        CHECK((co_await f.exchange(kept)).status == 200);
+
+        // Lost after it took effect: the code is spent and the grant exists, but nobody has it.
+        auto grants_before = f.discord.grants().grants().size();
+        f.discord.add_fault(em::fault::parse("POST /oauth2/token reset-after"));
+        auto spent = co_await f.code_for("identify");
+        co_await expect_lost(spent);
+        f.discord.clear_faults();
+        CHECK(f.discord.grants().grants().size() == grants_before + 1);
+        CHECK((co_await f.exchange(spent)).status == 400);
+
+        f.discord.add_fault(em::fault::parse("GET /users/@me truncate"));
+        try {
+            co_await f.get(f.api("/users/@me"), token);
+            FAIL("a truncated body was accepted");
+        } catch (const discord::oauth2::error& e) {
+            CHECK(e.code() == discord::oauth2::errc::connection_lost);
+        }
+    }());
+}
+
+TEST_CASE("introspection: state, faults and reset over HTTP")
+{
+    fixture f(auto_approving());
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        json_doc t((co_await f.exchange(co_await f.code_for("identify"))).body.view());
+        json_doc s((co_await f.get(f.discord.url() + "/_emulator/state")).body.view());
+        CHECK(int64_t(s["calls"]["POST /api/v10/oauth2/token"]) == 1);
+        auto grants = simdjson::dom::array(s["grants"]);
+        REQUIRE(grants.size() == 1);
+        CHECK(str(grants.at(0)["refresh_token"]) == str(t["refresh_token"]));
+        CHECK(str(grants.at(0)["user_id"]) == "80351110224678912");
+        CHECK(f.discord.calls("POST /api/v10/oauth2/token") == 1);
+
+        http::request bad;
+        bad.method = "POST";
+        bad.url = f.discord.url() + "/_emulator/faults";
+        bad.body = "GET /users/@me explode";
+        CHECK((co_await f.client.send(std::move(bad))).status == 400);
+        http::request good;
+        good.method = "POST";
+        good.url = f.discord.url() + "/_emulator/faults";
+        good.body = "GET /users/@me status=502";
+        CHECK((co_await f.client.send(std::move(good))).status == 204);
+        CHECK((co_await f.get(f.api("/users/@me"), str(t["access_token"]))).status == 502);
+        http::request clear;
+        clear.method = "DELETE";
+        clear.url = f.discord.url() + "/_emulator/faults";
+        CHECK((co_await f.client.send(std::move(clear))).status == 204);
+
+        http::request reset;
+        reset.method = "POST";
+        reset.url = f.discord.url() + "/_emulator/reset";
+        CHECK((co_await f.client.send(std::move(reset))).status == 204);
+        CHECK(f.discord.grants().grants().empty());
+        CHECK((co_await f.get(f.api("/users/@me"), str(t["access_token"]))).status == 401);
     }());
 }

@@ -5,6 +5,9 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -26,10 +29,41 @@ void emulator::impl::route(server::router& r, const std::string& method, const s
 {
     auto key = method + " " + pattern;
     call_counts.emplace(key, 0);
-    r.add(method, pattern, [this, key, h = std::move(h)](server::request& req) -> asio::awaitable<server::response> {
-        ++call_counts[key];
-        co_return co_await h(req);
-    });
+    r.add(method, pattern,
+          [this, key, method, pattern, h = std::move(h)](server::request& req) -> asio::awaitable<server::response> {
+              ++call_counts[key];
+              std::optional<server::response::delivery> after;
+              for (auto& f : opts.faults) {
+                  if (!f.applies_to(method, pattern) || ++f.matched % f.every != 0)
+                      continue;
+                  if (f.probability < 1.0 && std::uniform_real_distribution<double>(0, 1)(random) >= f.probability)
+                      continue;
+                  switch (f.what) {
+                  case fault::kind::latency: {
+                      asio::steady_timer delay(executor, f.latency);
+                      co_await delay.async_wait(asio::use_awaitable);
+                      break;
+                  }
+                  case fault::kind::status:
+                      co_return api_error(f.status, 0, fmt::format("{}: injected fault", f.status));
+                  case fault::kind::reset_before: {
+                      server::response lost;
+                      lost.how = server::response::delivery::reset;
+                      co_return lost;
+                  }
+                  case fault::kind::reset_after:
+                      after = server::response::delivery::reset;
+                      break;
+                  case fault::kind::truncate:
+                      after = server::response::delivery::truncate;
+                      break;
+                  }
+              }
+              auto resp = co_await h(req);
+              if (after)
+                  resp.how = *after;
+              co_return resp;
+          });
 }
 
 void emulator::impl::api_route(server::router& r, const std::string& method, const std::string& pattern,
@@ -127,6 +161,7 @@ void emulator::start()
     add_api_routes(e, routes);
     add_guild_join_routes(e, routes);
     add_role_connection_routes(e, routes);
+    add_introspection_routes(e, *this, routes);
 
     server::server_options so;
     so.addresses = {e.opts.host};
@@ -206,6 +241,27 @@ const grant_book& emulator::grants() const noexcept
 const world_data& emulator::world() const noexcept
 {
     return impl_->world;
+}
+
+void emulator::add_fault(fault f)
+{
+    impl_->opts.faults.push_back(std::move(f));
+}
+
+void emulator::clear_faults()
+{
+    impl_->opts.faults.clear();
+}
+
+void emulator::reset()
+{
+    auto& e = *impl_;
+    e.book = grant_book{};
+    e.role_connections.clear();
+    e.limiter.reset();
+    e.invalid_requests = 0;
+    for (auto& [route, count] : e.call_counts)
+        count = 0;
 }
 
 std::uint64_t emulator::invalid_requests() const noexcept

@@ -8,6 +8,7 @@
 // grants) in memory. docs/emulator.md lists the endpoints and what each answers.
 #pragma once
 
+#include "faults.hpp"
 #include "grants.hpp"
 #include "model.hpp"
 #include "rate_limits.hpp"
@@ -20,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace discord::oauth2::emulator {
 
@@ -42,6 +44,7 @@ struct options {
     std::chrono::seconds token_ttl{604800};
     /// On by default at Discord-like values; benchmarks turn them off.
     rate_limit_options rate_limits;
+    std::vector<fault> faults;
     /// Users, guilds, connections and applications to start with.
     world_data world = default_seed();
 };
@@ -72,6 +75,12 @@ public:
     /// API answers with status 401, 403 or 429 (but not 429 of the shared scope): what Discord
     /// counts towards its ban of callers that keep failing.
     [[nodiscard]] std::uint64_t invalid_requests() const noexcept;
+
+    /// Adds a fault at run time (on the emulator's executor), or removes them all.
+    void add_fault(fault f);
+    void clear_faults();
+    /// Forgets every code, grant, role connection, counter and rate-limit window.
+    void reset();
 
     struct impl;
 

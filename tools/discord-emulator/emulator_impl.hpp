@@ -6,8 +6,10 @@
 #include "server/server.hpp"
 #include "tls/self_signed_certificate.hpp"
 
+#include <algorithm>
 #include <map>
 #include <memory>
+#include <random>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +31,7 @@ struct emulator::impl {
     std::map<std::pair<snowflake, snowflake>, role_connection> role_connections;
 
     rate_limiter limiter;
+    std::mt19937_64 random{std::random_device{}()}; // for faults with a probability
     std::uint64_t invalid_requests = 0;
 
     /// Registers `h` for `method` on `pattern`, counting its calls.
@@ -48,6 +51,8 @@ struct emulator::impl {
 void add_oauth_routes(emulator::impl& e, server::router& r);
 /// PUT /guilds/{guild}/members/{user} with the application's bot token.
 void add_guild_join_routes(emulator::impl& e, server::router& r);
+/// /_emulator/state, /_emulator/reset and /_emulator/faults.
+void add_introspection_routes(emulator::impl& e, emulator& owner, server::router& r);
 /// GET/PUT/DELETE /users/@me/applications/{application}/role-connection.
 void add_role_connection_routes(emulator::impl& e, server::router& r);
 void add_api_routes(emulator::impl& e, server::router& r);

@@ -27,6 +27,10 @@ constexpr std::string_view usage = R"(usage: discord-oauth2-emulator [options]
   --auto-approve[=ID]    approve every authorization at once, as user ID (default: the first user)
   --code-ttl SECONDS     authorization code lifetime (default 100)
   --token-ttl SECONDS    access token lifetime (default 604800)
+  --fault SPEC           inject a fault, repeatable: 'METHOD PATH KIND [every=N] [probability=P]'
+                         with KIND latency=MS, status=CODE, reset-before, reset-after or truncate,
+                         e.g. --fault 'POST /oauth2/token reset-after every=2'
+  --no-rate-limits       turn Discord's rate limits off (for benchmarks)
   --help                 this text
 )";
 
@@ -78,6 +82,14 @@ int main(int argc, char** argv)
             opts.auto_approve_user = *id;
         } else if (arg == "--code-ttl") {
             opts.code_ttl = std::chrono::seconds(number(arg, next(), 1, 86400));
+        } else if (arg == "--fault") {
+            try {
+                opts.faults.push_back(em::fault::parse(next()));
+            } catch (const std::exception& e) {
+                fail(e.what());
+            }
+        } else if (arg == "--no-rate-limits") {
+            opts.rate_limits.enabled = false;
         } else if (arg == "--token-ttl") {
             opts.token_ttl = std::chrono::seconds(number(arg, next(), 1, 31536000));
         } else {
