@@ -925,3 +925,37 @@ TEST_CASE("introspection: state, faults and reset over HTTP")
         CHECK((co_await f.get(f.api("/users/@me"), str(t["access_token"]))).status == 401);
     }());
 }
+
+TEST_CASE("load: 1,000 concurrent authorization flows, each ending with its own user's token")
+{
+    fixture f(auto_approving());
+    constexpr int flows = 1000;
+    int completed = 0;
+    int finished = 0;
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto ex = co_await asio::this_coro::executor;
+        static constexpr std::string_view users[] = {"80351110224678912", "268473310986240001", "175928847299117063",
+                                                     "613425648685547541"};
+        for (int i = 0; i < flows; ++i)
+            asio::co_spawn(ex, [&, i]() -> asio::awaitable<void> {
+                auto user = std::string(users[i % 4]);
+                url::parameters params = {{"client_id", confidential_id}, {"redirect_uri", redirect},
+                                          {"response_type", "code"},      {"scope", "identify"},
+                                          {"state", std::to_string(i)},   {"emulator_user", user}};
+                auto p = co_await f.authorize(params);
+                if (fixture::value(p, "state") == std::to_string(i)) {
+                    auto t = co_await f.exchange(fixture::value(p, "code"));
+                    json_doc token(t.body.view());
+                    auto me = co_await f.get(f.api("/users/@me"), str(token["access_token"]));
+                    if (me.status == 200 && str(json_doc(me.body.view())["id"]) == user)
+                        ++completed;
+                }
+                ++finished;
+            }, asio::detached);
+        while (finished < flows)
+            co_await test::sleep(20ms);
+    }(), std::chrono::seconds(120));
+    CHECK(completed == flows);
+    CHECK(f.discord.grants().grants().size() == flows);
+    CHECK(f.discord.grants().codes_outstanding() == 0);
+}

@@ -166,6 +166,7 @@ void emulator::start()
     server::server_options so;
     so.addresses = {e.opts.host};
     so.port = e.opts.port;
+    so.max_connections = e.opts.max_connections;
     if (e.opts.tls) {
         auto dir = e.opts.tls_directory;
         if (dir.empty())

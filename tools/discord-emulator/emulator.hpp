@@ -34,6 +34,8 @@ using world_data = seed;
 struct options {
     std::string host = "127.0.0.1";
     std::uint16_t port = 0; ///< 0: ephemeral
+    /// Connections served at once (load tests open thousands).
+    std::size_t max_connections = 4096;
     /// Serve HTTPS with a self-signed certificate written into `tls_directory`.
     bool tls = false;
     std::string tls_directory;
