@@ -12,6 +12,7 @@
 #include "grants.hpp"
 #include "model.hpp"
 #include "rate_limits.hpp"
+#include "seed_file.hpp"
 
 #include <asio/any_io_executor.hpp>
 
@@ -24,9 +25,6 @@
 #include <vector>
 
 namespace discord::oauth2::emulator {
-
-/// A snowflake's decimal text as Discord writes it; nullopt for anything else.
-std::optional<snowflake> parse_snowflake(std::string_view text);
 
 /// The seed type under a name that cannot collide with the class below.
 using world_data = seed;

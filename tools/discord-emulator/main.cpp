@@ -24,6 +24,7 @@ constexpr std::string_view usage = R"(usage: discord-oauth2-emulator [options]
   --port PORT            listen port; 0 picks a free one (default 0)
   --tls                  serve HTTPS with a generated self-signed certificate
   --tls-dir DIR          where to write the certificate and key (default: a temporary directory)
+  --seed FILE            users, connections, guilds and applications from a JSON file
   --auto-approve[=ID]    approve every authorization at once, as user ID (default: the first user)
   --code-ttl SECONDS     authorization code lifetime (default 100)
   --token-ttl SECONDS    access token lifetime (default 604800)
@@ -70,6 +71,12 @@ int main(int argc, char** argv)
             opts.port = static_cast<std::uint16_t>(number(arg, next(), 0, 65535));
         } else if (arg == "--tls") {
             opts.tls = true;
+        } else if (arg == "--seed") {
+            try {
+                opts.world = em::load_seed(std::string(next()));
+            } catch (const std::exception& e) {
+                fail(e.what());
+            }
         } else if (arg == "--tls-dir") {
             opts.tls_directory = next();
         } else if (arg == "--auto-approve") {
