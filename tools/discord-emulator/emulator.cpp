@@ -81,6 +81,7 @@ void emulator::impl::api_route(server::router& r, const std::string& method, con
                           .field("message", "You are being rate limited.")
                           .field("retry_after", std::round(d->retry_after * 1000) / 1000)
                           .field("global", d->global)
+                          .field("code", 0) // Discord's spec requires it; its examples omit it
                           .end_object();
                       auto limited = json_response(429, w.take());
                       limited.fields.add("Retry-After", std::to_string(static_cast<long>(std::ceil(d->retry_after))));

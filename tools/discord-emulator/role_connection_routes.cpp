@@ -34,9 +34,10 @@ bool valid_metadata_key(std::string_view k)
 response write(const role_connection& rc)
 {
     json::writer w;
-    w.begin_object()
-        .key("platform_name").value_or_null(rc.platform_name)
-        .key("platform_username").value_or_null(rc.platform_username)
+    w.begin_object();
+    if (rc.platform_name) // Discord's spec types it as a string, never null: absent when unset
+        w.field("platform_name", *rc.platform_name);
+    w.key("platform_username").value_or_null(rc.platform_username)
         .key("metadata").begin_object();
     for (const auto& [k, v] : rc.metadata)
         w.field(k, v);

@@ -25,6 +25,7 @@ void write_user(json::writer& w, const user& u, bool with_email)
         .field("premium_type", u.premium_type)
         .field("public_flags", u.public_flags);
     w.key("avatar_decoration_data").null();
+    w.key("primary_guild").null();
     if (with_email) { // only with the `email` scope
         w.field("verified", u.verified);
         w.key("email");
@@ -47,7 +48,9 @@ void write_application(json::writer& w, const application& a)
         .field("bot_public", a.bot_public)
         .field("bot_require_code_grant", a.bot_require_code_grant)
         .field("verify_key", a.verify_key)
+        .key("type").null()
         .field("flags", 0)
+        .field("flags_new", "0")
         .end_object();
 }
 
