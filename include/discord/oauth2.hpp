@@ -1,4 +1,11 @@
 // discord-oauth2: the whole public API.
 #pragma once
 
+#include <discord/oauth2/api_error.hpp>
+#include <discord/oauth2/application.hpp>
 #include <discord/oauth2/error.hpp>
+#include <discord/oauth2/guild.hpp>
+#include <discord/oauth2/secret.hpp>
+#include <discord/oauth2/snowflake.hpp>
+#include <discord/oauth2/token.hpp>
+#include <discord/oauth2/user.hpp>

@@ -19,6 +19,7 @@ public:
         case errc::connection_lost: return "the connection was lost";
         case errc::invalid_url: return "the URL is not usable";
         case errc::transport: return "transport failure";
+        case errc::invalid_response: return "the server's answer could not be understood";
         case errc::invalid_argument: return "invalid argument";
         case errc::address_in_use: return "the address could not be bound";
         }

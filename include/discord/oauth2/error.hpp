@@ -24,6 +24,7 @@ enum class errc {
     connection_lost,      ///< the connection broke before a complete response arrived
     invalid_url,          ///< the URL could not be used (malformed or unsupported scheme)
     transport,            ///< any other transport failure
+    invalid_response,     ///< the server's answer is not what Discord sends (malformed JSON, wrong types)
     // Configuration and use.
     invalid_argument,     ///< an argument or option is not acceptable; the message says which
     address_in_use,       ///< a listening address could not be bound

@@ -1,0 +1,40 @@
+// What the token endpoint returns.
+#pragma once
+
+#include <discord/oauth2/application.hpp>
+#include <discord/oauth2/guild.hpp>
+#include <discord/oauth2/secret.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace discord::oauth2 {
+
+struct access_token {
+    secret token;
+    std::string token_type = "Bearer";
+    std::chrono::seconds expires_in{0};
+    /// When it expires: the time it was received plus `expires_in`.
+    std::chrono::system_clock::time_point expires_at;
+    std::optional<secret> refresh_token; ///< absent for client credentials and implicit grants
+    std::vector<std::string> scopes;
+    std::optional<oauth2::webhook> webhook; ///< `webhook.incoming`
+    std::optional<oauth2::guild> guild;     ///< `bot` with the code grant
+    std::optional<secret> id_token;         ///< `openid`
+
+    [[nodiscard]] bool has_scope(std::string_view scope) const noexcept
+    {
+        for (const auto& s : scopes)
+            if (s == scope)
+                return true;
+        return false;
+    }
+    [[nodiscard]] bool expired(std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) const noexcept
+    {
+        return now >= expires_at;
+    }
+};
+
+} // namespace discord::oauth2

@@ -1,0 +1,570 @@
+#include "json/decode.hpp"
+
+#include <discord/oauth2/error.hpp>
+
+#include <simdjson.h>
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <ctime>
+
+static_assert(discord::oauth2::http::padded_buffer::padding >= simdjson::SIMDJSON_PADDING,
+              "response buffers must carry simdjson's padding");
+
+namespace discord::oauth2::json {
+namespace {
+
+using simdjson::ondemand::object;
+using simdjson::ondemand::value;
+
+// Where a decode is, for error messages ("guild.roles[0].id").
+struct context {
+    std::string path;
+};
+
+[[noreturn]] void fail(const context& at, std::string_view what)
+{
+    throw error(errc::invalid_response,
+                fmt::format("Discord's answer is not as expected: {} {}", at.path.empty() ? "the body" : at.path, what));
+}
+
+std::string text(value v, const context& at)
+{
+    std::string_view s;
+    if (v.get_string().get(s))
+        fail(at, "should be a string");
+    return std::string(s);
+}
+
+std::optional<std::string> nullable_text(value v, const context& at)
+{
+    if (v.is_null())
+        return std::nullopt;
+    return text(v, at);
+}
+
+bool boolean(value v, const context& at)
+{
+    bool b = false;
+    if (v.get_bool().get(b))
+        fail(at, "should be true or false");
+    return b;
+}
+
+std::int64_t integer(value v, const context& at)
+{
+    std::int64_t n = 0;
+    if (v.get_int64().get(n))
+        fail(at, "should be an integer");
+    return n;
+}
+
+// Discord sends 64-bit values as strings (snowflakes, permissions) but some older fields as
+// numbers: both are accepted.
+std::uint64_t big_number(value v, const context& at)
+{
+    std::uint64_t n = 0;
+    if (v.type() == simdjson::ondemand::json_type::string) {
+        auto s = text(v, at);
+        auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+        if (ec != std::errc() || end != s.data() + s.size())
+            fail(at, "should be a number in a string");
+        return n;
+    }
+    if (v.get_uint64().get(n))
+        fail(at, "should be a non-negative integer");
+    return n;
+}
+
+snowflake id(value v, const context& at)
+{
+    auto s = text(v, at);
+    auto parsed = snowflake::parse(s);
+    if (!parsed)
+        fail(at, "should be a snowflake");
+    return *parsed;
+}
+
+std::optional<snowflake> nullable_id(value v, const context& at)
+{
+    if (v.is_null())
+        return std::nullopt;
+    return id(v, at);
+}
+
+std::vector<std::string> texts(value v, const context& at)
+{
+    std::vector<std::string> out;
+    simdjson::ondemand::array a;
+    if (v.get_array().get(a))
+        fail(at, "should be an array");
+    for (auto item : a)
+        out.push_back(text(item.value(), at));
+    return out;
+}
+
+// Calls f(key, value, context) for every field of the object at `v`.
+template <class F>
+void each_field(value v, const context& at, F&& f)
+{
+    object o;
+    if (v.get_object().get(o))
+        fail(at, "should be an object");
+    for (auto field : o) {
+        std::string_view key;
+        if (field.unescaped_key().get(key))
+            fail(at, "is not valid JSON: a key is malformed or missing");
+        context inner{at.path.empty() ? std::string(key) : at.path + "." + std::string(key)};
+        f(key, field.value(), inner);
+    }
+}
+
+template <class F>
+void each_item(value v, const context& at, F&& f)
+{
+    simdjson::ondemand::array a;
+    if (v.get_array().get(a))
+        fail(at, "should be an array");
+    std::size_t i = 0;
+    for (auto item : a) {
+        context inner{fmt::format("{}[{}]", at.path, i++)};
+        f(item.value(), inner);
+    }
+}
+
+user read_user(value v, const context& at)
+{
+    user u;
+    each_field(v, at, [&](std::string_view k, value f, const context& c) {
+        if (k == "id") u.id = id(f, c);
+        else if (k == "username") u.username = text(f, c);
+        else if (k == "discriminator") u.discriminator = text(f, c);
+        else if (k == "global_name") u.global_name = nullable_text(f, c);
+        else if (k == "avatar") u.avatar = nullable_text(f, c);
+        else if (k == "bot") u.bot = boolean(f, c);
+        else if (k == "system") u.system = boolean(f, c);
+        else if (k == "mfa_enabled") u.mfa_enabled = boolean(f, c);
+        else if (k == "banner") u.banner = nullable_text(f, c);
+        else if (k == "accent_color") { if (!f.is_null()) u.accent_color = static_cast<std::int32_t>(integer(f, c)); }
+        else if (k == "locale") u.locale = nullable_text(f, c);
+        else if (k == "verified") u.verified = boolean(f, c);
+        else if (k == "email") u.email = nullable_text(f, c);
+        else if (k == "flags") u.flags = big_number(f, c);
+        else if (k == "premium_type") { if (!f.is_null()) u.premium_type = static_cast<int>(integer(f, c)); }
+        else if (k == "public_flags") u.public_flags = big_number(f, c);
+        else if (k == "avatar_decoration_data") {
+            if (!f.is_null()) {
+                avatar_decoration d;
+                each_field(f, c, [&](std::string_view k2, value f2, const context& c2) {
+                    if (k2 == "asset") d.asset = text(f2, c2);
+                    else if (k2 == "sku_id") d.sku_id = id(f2, c2);
+                });
+                u.avatar_decoration_data = d;
+            }
+        } else if (k == "primary_guild") {
+            if (!f.is_null()) {
+                primary_guild g;
+                each_field(f, c, [&](std::string_view k2, value f2, const context& c2) {
+                    if (k2 == "identity_guild_id") g.identity_guild_id = nullable_id(f2, c2);
+                    else if (k2 == "identity_enabled") { if (!f2.is_null()) g.identity_enabled = boolean(f2, c2); }
+                    else if (k2 == "tag") g.tag = nullable_text(f2, c2);
+                    else if (k2 == "badge") g.badge = nullable_text(f2, c2);
+                });
+                u.primary_guild = g;
+            }
+        }
+    });
+    return u;
+}
+
+connection read_connection(value v, const context& at)
+{
+    connection x;
+    each_field(v, at, [&](std::string_view k, value f, const context& c) {
+        if (k == "id") x.id = text(f, c);
+        else if (k == "name") x.name = text(f, c);
+        else if (k == "type") x.type = text(f, c);
+        else if (k == "revoked") x.revoked = boolean(f, c);
+        else if (k == "verified") x.verified = boolean(f, c);
+        else if (k == "friend_sync") x.friend_sync = boolean(f, c);
+        else if (k == "show_activity") x.show_activity = boolean(f, c);
+        else if (k == "two_way_link") x.two_way_link = boolean(f, c);
+        else if (k == "visibility") x.visibility = static_cast<int>(integer(f, c));
+    });
+    return x;
+}
+
+partial_guild read_partial_guild(value v, const context& at)
+{
+    partial_guild g;
+    each_field(v, at, [&](std::string_view k, value f, const context& c) {
+        if (k == "id") g.id = id(f, c);
+        else if (k == "name") g.name = text(f, c);
+        else if (k == "icon") g.icon = nullable_text(f, c);
+        else if (k == "banner") g.banner = nullable_text(f, c);
+        else if (k == "owner") g.owner = boolean(f, c);
+        else if (k == "permissions") g.permissions = big_number(f, c);
+        else if (k == "features") g.features = texts(f, c);
+        else if (k == "approximate_member_count") g.approximate_member_count = static_cast<int>(integer(f, c));
+        else if (k == "approximate_presence_count") g.approximate_presence_count = static_cast<int>(integer(f, c));
+    });
+    return g;
+}
+
+guild_member read_member(value v, const context& at)
+{
+    guild_member m;
+    each_field(v, at, [&](std::string_view k, value f, const context& c) {
+        if (k == "user") { if (!f.is_null()) m.user = read_user(f, c); }
+        else if (k == "nick") m.nick = nullable_text(f, c);
+        else if (k == "avatar") m.avatar = nullable_text(f, c);
+        else if (k == "banner") m.banner = nullable_text(f, c);
+        else if (k == "roles") each_item(f, c, [&](value r, const context& rc) { m.roles.push_back(id(r, rc)); });
+        else if (k == "joined_at") m.joined_at = nullable_text(f, c);
+        else if (k == "premium_since") m.premium_since = nullable_text(f, c);
+        else if (k == "deaf") m.deaf = boolean(f, c);
+        else if (k == "mute") m.mute = boolean(f, c);
+        else if (k == "flags") m.flags = big_number(f, c);
+        else if (k == "pending") m.pending = boolean(f, c);
+        else if (k == "permissions") m.permissions = big_number(f, c);
+        else if (k == "communication_disabled_until") m.communication_disabled_until = nullable_text(f, c);
+    });
+    return m;
+}
+
+role read_role(value v, const context& at)
+{
+    role r;
+    std::optional<std::uint64_t> permissions_new;
+    each_field(v, at, [&](std::string_view k, value f, const context& c) {
+        if (k == "id") r.id = id(f, c);
+        else if (k == "name") r.name = text(f, c);
+        else if (k == "permissions") r.permissions = big_number(f, c);
+        else if (k == "permissions_new") permissions_new = big_number(f, c);
+        else if (k == "color") r.color = static_cast<int>(integer(f, c));
+        else if (k == "position") r.position = static_cast<int>(integer(f, c));
+        else if (k == "hoist") r.hoist = boolean(f, c);
+        else if (k == "managed") r.managed = boolean(f, c);
+        else if (k == "mentionable") r.mentionable = boolean(f, c);
+    });
+    if (permissions_new)
+        r.permissions = *permissions_new; // the string form carries all 64 bits
+    return r;
+}
+
+guild read_guild(value v, const context& at)
+{
+    guild g;
+    each_field(v, at, [&](std::string_view k, value f, const context& c) {
+        if (k == "id") g.id = id(f, c);
+        else if (k == "name") g.name = text(f, c);
+        else if (k == "icon") g.icon = nullable_text(f, c);
+        else if (k == "description") g.description = nullable_text(f, c);
+        else if (k == "banner") g.banner = nullable_text(f, c);
+        else if (k == "owner_id") g.owner_id = id(f, c);
+        else if (k == "features") g.features = texts(f, c);
+        else if (k == "roles") each_item(f, c, [&](value r, const context& rc) { g.roles.push_back(read_role(r, rc)); });
+        else if (k == "preferred_locale") g.preferred_locale = nullable_text(f, c);
+        else if (k == "verification_level") g.verification_level = static_cast<int>(integer(f, c));
+        else if (k == "premium_tier") g.premium_tier = static_cast<int>(integer(f, c));
+        else if (k == "max_members") { if (!f.is_null()) g.max_members = static_cast<int>(integer(f, c)); }
+    });
+    return g;
+}
+
+application read_application(value v, const context& at)
+{
+    application a;
+    each_field(v, at, [&](std::string_view k, value f, const context& c) {
+        if (k == "id") a.id = id(f, c);
+        else if (k == "name") a.name = text(f, c);
+        else if (k == "icon") a.icon = nullable_text(f, c);
+        else if (k == "description") a.description = text(f, c);
+        else if (k == "hook") a.hook = boolean(f, c);
+        else if (k == "bot_public") a.bot_public = boolean(f, c);
+        else if (k == "bot_require_code_grant") a.bot_require_code_grant = boolean(f, c);
+        else if (k == "verify_key") a.verify_key = text(f, c);
+        else if (k == "flags") a.flags = big_number(f, c);
+    });
+    return a;
+}
+
+webhook read_webhook(value v, const context& at)
+{
+    webhook w;
+    each_field(v, at, [&](std::string_view k, value f, const context& c) {
+        if (k == "id") w.id = id(f, c);
+        else if (k == "type") w.type = static_cast<int>(integer(f, c));
+        else if (k == "guild_id") w.guild_id = nullable_id(f, c);
+        else if (k == "channel_id") w.channel_id = nullable_id(f, c);
+        else if (k == "name") w.name = nullable_text(f, c);
+        else if (k == "avatar") w.avatar = nullable_text(f, c);
+        else if (k == "application_id") w.application_id = nullable_id(f, c);
+        else if (k == "token") w.token = secret(text(f, c));
+        else if (k == "url") w.url = secret(text(f, c));
+    });
+    return w;
+}
+
+std::vector<std::string> split_scopes(std::string_view s)
+{
+    std::vector<std::string> out;
+    while (!s.empty()) {
+        auto space = s.find(' ');
+        if (auto item = s.substr(0, space); !item.empty())
+            out.emplace_back(item);
+        if (space == std::string_view::npos)
+            break;
+        s.remove_prefix(space + 1);
+    }
+    return out;
+}
+
+void flatten_errors(value v, const context& at, const std::string& path, std::vector<field_error>& out)
+{
+    each_field(v, at, [&](std::string_view k, value f, const context& c) {
+        if (k == "_errors") {
+            each_item(f, c, [&](value e, const context& ec) {
+                field_error fe;
+                fe.path = path;
+                each_field(e, ec, [&](std::string_view k2, value f2, const context& c2) {
+                    if (k2 == "code") {
+                        // Documented as strings; Discord's spec says integers: take both.
+                        if (f2.type() == simdjson::ondemand::json_type::string)
+                            fe.code = text(f2, c2);
+                        else
+                            fe.code = std::to_string(integer(f2, c2));
+                    } else if (k2 == "message") {
+                        fe.message = text(f2, c2);
+                    }
+                });
+                out.push_back(std::move(fe));
+            });
+        } else {
+            flatten_errors(f, c, path.empty() ? std::string(k) : path + "." + std::string(k), out);
+        }
+    });
+}
+
+// Runs `read` on the document's root value, turning simdjson's failures into our error.
+template <class F>
+auto decode(const http::padded_buffer& body, std::string_view what, F&& read)
+{
+    thread_local simdjson::ondemand::parser parser;
+    context at{};
+    try {
+        auto doc = parser.iterate(body.data(), body.size(), body.capacity());
+        value root;
+        if (doc.get_value().get(root))
+            fail(at, fmt::format("is not JSON (expected {})", what));
+        return read(root, at);
+    } catch (const simdjson::simdjson_error& e) {
+        throw error(errc::invalid_response,
+                    fmt::format("Discord's answer is not valid JSON ({}): {}", what, e.what()));
+    }
+}
+
+} // namespace
+
+std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_view s)
+{
+    // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)
+    auto num = [&](std::size_t pos, std::size_t len, int& out) {
+        if (pos + len > s.size())
+            return false;
+        auto [end, ec] = std::from_chars(s.data() + pos, s.data() + pos + len, out);
+        return ec == std::errc() && end == s.data() + pos + len;
+    };
+    int year, month, day, hour, minute, second;
+    if (s.size() < 20 || !num(0, 4, year) || s[4] != '-' || !num(5, 2, month) || s[7] != '-' || !num(8, 2, day)
+        || (s[10] != 'T' && s[10] != ' ') || !num(11, 2, hour) || s[13] != ':' || !num(14, 2, minute) || s[16] != ':'
+        || !num(17, 2, second))
+        return std::nullopt;
+    std::size_t pos = 19;
+    std::chrono::microseconds fraction{0};
+    if (pos < s.size() && s[pos] == '.') {
+        ++pos;
+        long long micros = 0;
+        int digits = 0;
+        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+            if (digits < 6) {
+                micros = micros * 10 + (s[pos] - '0');
+                ++digits;
+            }
+            ++pos;
+        }
+        if (digits == 0)
+            return std::nullopt;
+        while (digits++ < 6)
+            micros *= 10;
+        fraction = std::chrono::microseconds(micros);
+    }
+    std::chrono::minutes offset{0};
+    if (pos < s.size() && s[pos] == 'Z') {
+        ++pos;
+    } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+        int oh, om;
+        if (!num(pos + 1, 2, oh) || s.size() < pos + 6 || s[pos + 3] != ':' || !num(pos + 4, 2, om))
+            return std::nullopt;
+        offset = std::chrono::minutes(oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
+        pos += 6;
+    } else {
+        return std::nullopt;
+    }
+    if (pos != s.size() || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
+        return std::nullopt;
+    auto ymd = std::chrono::year{year} / month / day;
+    if (!ymd.ok())
+        return std::nullopt;
+    auto t = std::chrono::sys_days(ymd) + std::chrono::hours(hour) + std::chrono::minutes(minute)
+        + std::chrono::seconds(second) + fraction - offset;
+    return std::chrono::time_point_cast<std::chrono::system_clock::duration>(t);
+}
+
+user decode_user(const http::padded_buffer& body)
+{
+    return decode(body, "a user", [](value v, const context& at) { return read_user(v, at); });
+}
+
+std::vector<connection> decode_connections(const http::padded_buffer& body)
+{
+    return decode(body, "a list of connections", [](value v, const context& at) {
+        std::vector<connection> out;
+        each_item(v, at, [&](value item, const context& c) { out.push_back(read_connection(item, c)); });
+        return out;
+    });
+}
+
+partial_guild decode_partial_guild(const http::padded_buffer& body)
+{
+    return decode(body, "a guild", [](value v, const context& at) { return read_partial_guild(v, at); });
+}
+
+std::vector<partial_guild> decode_partial_guilds(const http::padded_buffer& body)
+{
+    return decode(body, "a list of guilds", [](value v, const context& at) {
+        std::vector<partial_guild> out;
+        each_item(v, at, [&](value item, const context& c) { out.push_back(read_partial_guild(item, c)); });
+        return out;
+    });
+}
+
+guild_member decode_guild_member(const http::padded_buffer& body)
+{
+    return decode(body, "a guild member", [](value v, const context& at) { return read_member(v, at); });
+}
+
+guild decode_guild(const http::padded_buffer& body)
+{
+    return decode(body, "a guild", [](value v, const context& at) { return read_guild(v, at); });
+}
+
+authorization_info decode_authorization_info(const http::padded_buffer& body)
+{
+    return decode(body, "authorization information", [](value v, const context& at) {
+        authorization_info info;
+        each_field(v, at, [&](std::string_view k, value f, const context& c) {
+            if (k == "application") info.application = read_application(f, c);
+            else if (k == "scopes") info.scopes = texts(f, c);
+            else if (k == "expires") {
+                auto t = parse_iso8601(text(f, c));
+                if (!t)
+                    fail(c, "should be an ISO 8601 time");
+                info.expires = *t;
+            } else if (k == "user") {
+                if (!f.is_null())
+                    info.user = read_user(f, c);
+            }
+        });
+        return info;
+    });
+}
+
+role_connection decode_role_connection(const http::padded_buffer& body)
+{
+    return decode(body, "a role connection", [](value v, const context& at) {
+        role_connection rc;
+        each_field(v, at, [&](std::string_view k, value f, const context& c) {
+            if (k == "platform_name") rc.platform_name = nullable_text(f, c);
+            else if (k == "platform_username") rc.platform_username = nullable_text(f, c);
+            else if (k == "metadata")
+                each_field(f, c, [&](std::string_view mk, value mv, const context& mc) {
+                    // Discord stores metadata values as strings; integers are accepted too.
+                    rc.metadata[std::string(mk)] = mv.type() == simdjson::ondemand::json_type::string
+                        ? text(mv, mc)
+                        : std::to_string(integer(mv, mc));
+                });
+        });
+        return rc;
+    });
+}
+
+access_token decode_access_token(const http::padded_buffer& body, std::chrono::system_clock::time_point received)
+{
+    return decode(body, "a token response", [&](value v, const context& at) {
+        access_token t;
+        bool has_token = false;
+        each_field(v, at, [&](std::string_view k, value f, const context& c) {
+            if (k == "access_token") {
+                t.token = secret(text(f, c));
+                has_token = true;
+            } else if (k == "token_type") t.token_type = text(f, c);
+            else if (k == "expires_in") t.expires_in = std::chrono::seconds(integer(f, c));
+            else if (k == "refresh_token") { if (!f.is_null()) t.refresh_token = secret(text(f, c)); }
+            else if (k == "scope") t.scopes = split_scopes(text(f, c));
+            else if (k == "webhook") t.webhook = read_webhook(f, c);
+            else if (k == "guild") t.guild = read_guild(f, c);
+            else if (k == "id_token") t.id_token = secret(text(f, c));
+        });
+        if (!has_token)
+            fail(at, "has no access_token");
+        t.expires_at = received + t.expires_in;
+        return t;
+    });
+}
+
+oauth_error_body decode_oauth_error(const http::padded_buffer& body)
+{
+    return decode(body, "an OAuth2 error", [](value v, const context& at) {
+        oauth_error_body e;
+        each_field(v, at, [&](std::string_view k, value f, const context& c) {
+            if (k == "error") e.error = text(f, c);
+            else if (k == "error_description") e.error_description = nullable_text(f, c);
+        });
+        return e;
+    });
+}
+
+api_error_body decode_api_error(const http::padded_buffer& body)
+{
+    return decode(body, "an API error", [](value v, const context& at) {
+        api_error_body e;
+        each_field(v, at, [&](std::string_view k, value f, const context& c) {
+            if (k == "code") e.code = static_cast<int>(integer(f, c));
+            else if (k == "message") e.message = text(f, c);
+            else if (k == "errors") flatten_errors(f, c, "", e.errors);
+        });
+        return e;
+    });
+}
+
+rate_limit_body decode_rate_limit(const http::padded_buffer& body)
+{
+    return decode(body, "a rate limit", [](value v, const context& at) {
+        rate_limit_body r;
+        each_field(v, at, [&](std::string_view k, value f, const context& c) {
+            if (k == "message") r.message = text(f, c);
+            else if (k == "retry_after") {
+                double d = 0;
+                if (f.get_double().get(d))
+                    fail(c, "should be a number");
+                r.retry_after = d;
+            } else if (k == "global") r.global = boolean(f, c);
+            else if (k == "code") r.code = static_cast<int>(integer(f, c));
+        });
+        return r;
+    });
+}
+
+} // namespace discord::oauth2::json

@@ -1,0 +1,38 @@
+// Discord's JSON into the library's models, with simdjson On-Demand, reading the response body
+// in place (its buffer carries simdjson's padding). Unknown fields are skipped, nulls accepted
+// where Discord allows them; malformed JSON or a wrong type throws `error` (invalid_response)
+// naming the field.
+#pragma once
+
+#include "http/padded_buffer.hpp"
+
+#include <discord/oauth2/api_error.hpp>
+#include <discord/oauth2/application.hpp>
+#include <discord/oauth2/guild.hpp>
+#include <discord/oauth2/token.hpp>
+#include <discord/oauth2/user.hpp>
+
+#include <chrono>
+#include <string_view>
+#include <vector>
+
+namespace discord::oauth2::json {
+
+user decode_user(const http::padded_buffer& body);
+std::vector<connection> decode_connections(const http::padded_buffer& body);
+partial_guild decode_partial_guild(const http::padded_buffer& body);
+std::vector<partial_guild> decode_partial_guilds(const http::padded_buffer& body);
+guild_member decode_guild_member(const http::padded_buffer& body);
+guild decode_guild(const http::padded_buffer& body);
+authorization_info decode_authorization_info(const http::padded_buffer& body);
+role_connection decode_role_connection(const http::padded_buffer& body);
+/// `received` is when the response arrived: the token's expiry is counted from it.
+access_token decode_access_token(const http::padded_buffer& body, std::chrono::system_clock::time_point received);
+oauth_error_body decode_oauth_error(const http::padded_buffer& body);
+api_error_body decode_api_error(const http::padded_buffer& body);
+rate_limit_body decode_rate_limit(const http::padded_buffer& body);
+
+/// "2021-01-23T02:33:17.017000+00:00" (any offset, optional fraction) -> time point; nullopt if malformed.
+std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_view text);
+
+} // namespace discord::oauth2::json
