@@ -28,3 +28,33 @@ TEST_CASE("error carries its code, message and HTTP status")
     const std::system_error& base = with_status;
     CHECK(base.code() == oauth2::errc::transport);
 }
+
+TEST_CASE("Discord's details travel with the error, and reauthorization is recognised")
+{
+    oauth2::error_details d;
+    d.discord_code = 50035;
+    d.description = "Invalid Form Body";
+    d.field_errors.push_back({"access_token", "BASE_TYPE_REQUIRED", "This field is required"});
+    oauth2::error e(oauth2::errc::api_error, "Discord rejected the request", 400, d);
+    CHECK(e.discord_code() == 50035);
+    CHECK(e.description() == "Invalid Form Body");
+    REQUIRE(e.field_errors().size() == 1);
+    CHECK(e.field_errors()[0].path == "access_token");
+    oauth2::error copy = e; // copies share the details
+    CHECK(copy.field_errors().size() == 1);
+    CHECK_FALSE(e.needs_reauthorization());
+    CHECK(oauth2::error(oauth2::errc::timeout, "t").field_errors().empty());
+    CHECK_FALSE(oauth2::error(oauth2::errc::timeout, "t").retry_after());
+
+    auto with = [](oauth2::errc code, std::string description) {
+        oauth2::error_details details;
+        details.description = std::move(description);
+        return oauth2::error(code, "x", 400, details);
+    };
+    CHECK(with(oauth2::errc::invalid_grant, "").needs_reauthorization());
+    CHECK(with(oauth2::errc::invalid_request, "Invalid \"code\" in request.").needs_reauthorization());
+    CHECK(with(oauth2::errc::invalid_request, "Invalid \"refresh_token\" in request").needs_reauthorization());
+    CHECK_FALSE(with(oauth2::errc::invalid_request, "Missing \"code_verifier\"").needs_reauthorization());
+    CHECK_FALSE(with(oauth2::errc::invalid_client, "").needs_reauthorization());
+    CHECK(std::error_code(oauth2::errc::access_denied) == std::errc::permission_denied);
+}

@@ -22,6 +22,22 @@ public:
         case errc::invalid_response: return "the server's answer could not be understood";
         case errc::invalid_argument: return "invalid argument";
         case errc::address_in_use: return "the address could not be bound";
+        case errc::invalid_request: return "invalid request";
+        case errc::invalid_client: return "invalid client";
+        case errc::invalid_grant: return "invalid grant";
+        case errc::unauthorized_client: return "unauthorized client";
+        case errc::unsupported_grant_type: return "unsupported grant type";
+        case errc::invalid_scope: return "invalid scope";
+        case errc::access_denied: return "access denied";
+        case errc::unsupported_token_type: return "unsupported token type";
+        case errc::missing_scope: return "the token lacks a required scope";
+        case errc::unauthorized: return "unauthorized";
+        case errc::forbidden: return "forbidden";
+        case errc::not_found: return "not found";
+        case errc::rate_limited: return "rate limited";
+        case errc::api_error: return "Discord API error";
+        case errc::server_error: return "Discord server error";
+        case errc::outcome_unknown: return "the outcome of the request is unknown";
         }
         return "unknown discord.oauth2 error";
     }
@@ -36,6 +52,7 @@ public:
         case errc::response_too_large: return std::errc::message_size;
         case errc::invalid_argument: return std::errc::invalid_argument;
         case errc::address_in_use: return std::errc::address_in_use;
+        case errc::access_denied: return std::errc::permission_denied;
         default: return {value, *this};
         }
     }
@@ -57,6 +74,28 @@ std::error_code make_error_code(errc code) noexcept
 error::error(errc code, const std::string& message, int http_status)
     : std::system_error(make_error_code(code), message), http_status_(http_status)
 {
+}
+
+error::error(errc code, const std::string& message, int http_status, error_details details)
+    : std::system_error(make_error_code(code), message), http_status_(http_status),
+      details_(std::make_shared<const error_details>(std::move(details)))
+{
+}
+
+const std::vector<field_error>& error::field_errors() const noexcept
+{
+    static const std::vector<field_error> none;
+    return details_ ? details_->field_errors : none;
+}
+
+bool error::needs_reauthorization() const noexcept
+{
+    if (code() == errc::invalid_grant)
+        return true;
+    // Discord has also answered invalid_request for spent codes and dead refresh tokens.
+    auto d = description();
+    return code() == errc::invalid_request
+        && (d.find("\"code\"") != std::string_view::npos || d.find("\"refresh_token\"") != std::string_view::npos);
 }
 
 } // namespace discord::oauth2

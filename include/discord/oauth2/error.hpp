@@ -7,8 +7,14 @@
 // Messages say what happened and what to do; they never contain a secret.
 #pragma once
 
+#include <discord/oauth2/api_error.hpp>
+
+#include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
+#include <vector>
 
 namespace discord::oauth2 {
 
@@ -28,6 +34,24 @@ enum class errc {
     // Configuration and use.
     invalid_argument,     ///< an argument or option is not acceptable; the message says which
     address_in_use,       ///< a listening address could not be bound
+    // OAuth2 errors (RFC 6749 §5.2, RFC 7009), as the token endpoints answer them.
+    invalid_request,
+    invalid_client,       ///< wrong client id or secret
+    invalid_grant,        ///< the code or refresh token is invalid, expired, spent or revoked
+    unauthorized_client,
+    unsupported_grant_type,
+    invalid_scope,
+    access_denied,        ///< the user cancelled the authorization
+    unsupported_token_type,
+    // Discord's API.
+    missing_scope,        ///< the token lacks a scope the operation needs (checked locally)
+    unauthorized,         ///< 401: the token is invalid, expired or revoked
+    forbidden,            ///< 403
+    not_found,            ///< 404 (unknown guild, member, ...)
+    rate_limited,         ///< 429 that was not waited out; retry_after() says how long
+    api_error,            ///< another 4xx; discord_code() and field_errors() say what
+    server_error,         ///< 5xx
+    outcome_unknown,      ///< the request may have taken effect at Discord, but no answer came
 };
 
 /// The category of `errc`; its name is "discord.oauth2".
@@ -35,16 +59,35 @@ enum class errc {
 
 [[nodiscard]] std::error_code make_error_code(errc code) noexcept;
 
+/// What Discord said, when it said something.
+struct error_details {
+    std::optional<int> discord_code;         ///< Discord's JSON error code (50035, 10004, ...)
+    std::string description;                 ///< error_description, or Discord's message
+    std::optional<double> retry_after;       ///< seconds, for rate limits
+    std::vector<field_error> field_errors;   ///< Discord's nested form errors, flattened
+};
+
 /// The exception every operation throws. `what()` is a complete sentence for people;
 /// `code()` is for programs. `http_status()` is the HTTP status involved, or 0.
 class error : public std::system_error {
 public:
     error(errc code, const std::string& message, int http_status = 0);
+    error(errc code, const std::string& message, int http_status, error_details details);
 
     [[nodiscard]] int http_status() const noexcept { return http_status_; }
+    [[nodiscard]] std::optional<int> discord_code() const noexcept { return details_ ? details_->discord_code : std::nullopt; }
+    [[nodiscard]] std::string_view description() const noexcept { return details_ ? std::string_view(details_->description) : std::string_view(); }
+    [[nodiscard]] std::optional<double> retry_after() const noexcept { return details_ ? details_->retry_after : std::nullopt; }
+    [[nodiscard]] const std::vector<field_error>& field_errors() const noexcept;
+
+    /// True when only a new authorization by the user can help: the grant is gone.
+    /// (invalid_grant, and the invalid_request texts Discord has been seen to send about codes
+    /// and refresh tokens.)
+    [[nodiscard]] bool needs_reauthorization() const noexcept;
 
 private:
     int http_status_;
+    std::shared_ptr<const error_details> details_; // shared: exceptions must copy without throwing
 };
 
 } // namespace discord::oauth2
