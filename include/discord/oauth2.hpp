@@ -3,6 +3,7 @@
 
 #include <discord/oauth2/api_error.hpp>
 #include <discord/oauth2/application.hpp>
+#include <discord/oauth2/client.hpp>
 #include <discord/oauth2/error.hpp>
 #include <discord/oauth2/guild.hpp>
 #include <discord/oauth2/secret.hpp>

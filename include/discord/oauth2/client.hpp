@@ -1,0 +1,140 @@
+// The OAuth2 client: every Discord OAuth2 and Bearer-token operation as an awaitable.
+//
+//   discord::oauth2::client discord(io.get_executor(), {
+//       .client_id = snowflake(159799960412356608), .client_secret = secret("..."),
+//       .redirect_uri = "http://127.0.0.1:53134/callback"});
+//   auto link = discord.authorization_url({.scopes = {"identify", "connections"}});
+//   // ... the user authorizes; the callback receives `code`
+//   auto token = co_await discord.exchange_code(code, link.code_verifier);
+//   auto me = co_await discord.get_current_user(token);
+//
+// Errors are thrown as discord::oauth2::error (see error.hpp). The client keeps no per-user
+// state; it is safe to share between coroutines, also on a multi-threaded io_context.
+#pragma once
+
+#include <discord/oauth2/application.hpp>
+#include <discord/oauth2/guild.hpp>
+#include <discord/oauth2/secret.hpp>
+#include <discord/oauth2/snowflake.hpp>
+#include <discord/oauth2/token.hpp>
+#include <discord/oauth2/user.hpp>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace discord::oauth2 {
+
+/// Where Discord's endpoints are. The defaults are Discord's; `under(base)` points everything at
+/// another host with Discord's layout (the emulator, a proxy).
+struct endpoints {
+    std::string authorize = "https://discord.com/oauth2/authorize";
+    std::string token = "https://discord.com/api/v10/oauth2/token";
+    std::string revoke = "https://discord.com/api/v10/oauth2/token/revoke";
+    std::string api = "https://discord.com/api/v10";
+
+    /// "http://127.0.0.1:4000" -> authorize at /oauth2/authorize, the rest under /api/v10.
+    [[nodiscard]] static endpoints under(const std::string& base);
+};
+
+struct client_config {
+    snowflake client_id;
+    /// Absent for public clients, which must use PKCE.
+    std::optional<secret> client_secret;
+    /// The redirect URI registered for the application; sent with every code exchange.
+    std::string redirect_uri;
+    oauth2::endpoints endpoints;
+    /// The application's bot token, for add_guild_member.
+    std::optional<secret> bot_token;
+    std::chrono::milliseconds timeout{30'000};
+    /// A PEM file of trusted CAs; empty uses the system's.
+    std::string ca_file;
+    std::string proxy;
+    std::string user_agent = "DiscordBot (https://github.com/discord-oauth2/discord-oauth2, 0.1)";
+    /// Refuse an operation locally (missing_scope) when the token lacks its scope.
+    bool check_scopes = true;
+};
+
+enum class response_type { code, token };
+
+struct authorization_request {
+    std::vector<std::string> scopes;
+    /// Echoed back to the redirect URI. A random one is made when empty.
+    std::string state;
+    /// "consent" or "none"; empty leaves it to Discord.
+    std::string prompt;
+    oauth2::response_type response_type = response_type::code;
+    /// PKCE S256 (default for the code flow; never with role_connections.write, which Discord rejects).
+    bool pkce = true;
+    std::optional<int> integration_type;     ///< 0 guild install, 1 user install
+    std::optional<std::uint64_t> permissions; ///< bot flow
+    std::optional<snowflake> guild_id;        ///< bot flow
+    bool disable_guild_select = false;        ///< bot flow
+};
+
+struct authorization_link {
+    std::string url;
+    std::string state;
+    /// Keep it for the exchange; present when PKCE was used.
+    std::optional<secret> code_verifier;
+};
+
+enum class token_type_hint { none, access_token, refresh_token };
+
+/// PKCE (RFC 7636): a 64-character random verifier and its S256 challenge.
+struct pkce_pair {
+    secret verifier;
+    std::string challenge;
+};
+[[nodiscard]] pkce_pair make_pkce();
+[[nodiscard]] std::string pkce_challenge(std::string_view verifier);
+
+class client {
+public:
+    using executor_type = asio::any_io_executor;
+
+    client(executor_type executor, client_config config);
+    ~client();
+    client(const client&) = delete;
+    client& operator=(const client&) = delete;
+
+    [[nodiscard]] const client_config& config() const noexcept;
+
+    /// The URL to send the user to. Every value is percent-encoded.
+    [[nodiscard]] authorization_link authorization_url(const authorization_request& request) const;
+
+    // Token endpoints (REFERENCE.md §3, §4). A code exchange or a refresh is never retried once it
+    // may have reached Discord: losing the answer raises outcome_unknown.
+    [[nodiscard]] asio::awaitable<access_token> exchange_code(std::string code,
+                                                              std::optional<secret> code_verifier = std::nullopt);
+    [[nodiscard]] asio::awaitable<access_token> refresh(secret refresh_token);
+    [[nodiscard]] asio::awaitable<access_token> client_credentials(std::vector<std::string> scopes);
+    /// Revokes the whole grant the token belongs to.
+    [[nodiscard]] asio::awaitable<void> revoke(secret token, token_type_hint hint = token_type_hint::none);
+
+    // Bearer endpoints (REFERENCE.md §5).
+    [[nodiscard]] asio::awaitable<authorization_info> get_authorization_info(const access_token& token);
+    [[nodiscard]] asio::awaitable<user> get_current_user(const access_token& token);
+    [[nodiscard]] asio::awaitable<std::vector<connection>> get_connections(const access_token& token);
+
+    struct guild_page {
+        std::optional<snowflake> before;
+        std::optional<snowflake> after;
+        int limit = 200; ///< 1..200
+        bool with_counts = false;
+    };
+    [[nodiscard]] asio::awaitable<std::vector<partial_guild>> get_guilds(const access_token& token, guild_page page);
+    [[nodiscard]] asio::awaitable<guild_member> get_guild_member(const access_token& token, snowflake guild_id);
+
+    struct impl;
+
+private:
+    std::shared_ptr<impl> impl_;
+};
+
+} // namespace discord::oauth2

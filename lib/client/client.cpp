@@ -1,0 +1,314 @@
+#include <discord/oauth2/client.hpp>
+
+#include "client/response_errors.hpp"
+#include "core/base64.hpp"
+#include "core/random.hpp"
+#include "core/url_encoding.hpp"
+#include "http/client.hpp"
+#include "json/decode.hpp"
+
+#include <discord/oauth2/error.hpp>
+
+#include <openssl/sha.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace discord::oauth2 {
+namespace {
+
+bool has(const std::vector<std::string>& scopes, std::string_view scope)
+{
+    return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
+}
+
+std::string join(const std::vector<std::string>& scopes)
+{
+    std::string out;
+    for (const auto& s : scopes) {
+        if (!out.empty())
+            out += ' ';
+        out += s;
+    }
+    return out;
+}
+
+std::string with_query(const std::string& url, const url::parameters& params)
+{
+    if (params.empty())
+        return url;
+    return url + (url.find('?') == std::string::npos ? '?' : '&') + url::encode_query(params);
+}
+
+} // namespace
+
+endpoints endpoints::under(const std::string& base)
+{
+    auto root = base;
+    while (!root.empty() && root.back() == '/')
+        root.pop_back();
+    endpoints e;
+    e.authorize = root + "/oauth2/authorize";
+    e.api = root + "/api/v10";
+    e.token = e.api + "/oauth2/token";
+    e.revoke = e.api + "/oauth2/token/revoke";
+    return e;
+}
+
+pkce_pair make_pkce()
+{
+    // 48 random bytes are 64 base64url characters, all in RFC 7636's unreserved set.
+    auto verifier = random::url_safe(48);
+    auto challenge = pkce_challenge(verifier);
+    return {secret(std::move(verifier)), std::move(challenge)};
+}
+
+std::string pkce_challenge(std::string_view verifier)
+{
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(verifier.data()), verifier.size(), digest);
+    return base64::encode_url(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+}
+
+struct client::impl {
+    impl(asio::any_io_executor ex, client_config c)
+        : config(std::move(c)), http(ex, [&] {
+              http::client_options o;
+              o.timeout = config.timeout;
+              o.ca_file = config.ca_file;
+              o.proxy = config.proxy;
+              o.user_agent = config.user_agent;
+              return o;
+          }())
+    {
+        if (config.client_id == snowflake{})
+            throw error(errc::invalid_argument, "client_config.client_id is not set");
+        if (config.client_secret && config.client_secret->empty())
+            throw error(errc::invalid_argument, "client_config.client_secret is empty; leave it unset for a public client");
+    }
+
+    client_config config;
+    http::client http;
+
+    void require_scope(const access_token& token, std::string_view scope, std::string_view operation) const
+    {
+        if (config.check_scopes && !token.has_scope(scope))
+            throw error(errc::missing_scope,
+                        fmt::format("{} needs the '{}' scope, which this token was not granted (it has: {}); "
+                                    "ask the user to authorize with it",
+                                    operation, scope, join(token.scopes)));
+    }
+
+    // A form POST to a token endpoint, with the client's authentication.
+    http::request token_request(const std::string& url, url::parameters form) const
+    {
+        http::request r;
+        r.method = "POST";
+        r.url = url;
+        r.fields.add("Content-Type", "application/x-www-form-urlencoded");
+        if (config.client_secret) {
+            auto credentials = config.client_id.to_string() + ":" + config.client_secret->reveal();
+            r.fields.add("Authorization", "Basic " + base64::encode(credentials));
+        } else {
+            form.emplace_back("client_id", config.client_id.to_string());
+        }
+        r.body = url::encode_query(form);
+        return r;
+    }
+
+    http::request api_get(const std::string& path, const access_token& token, url::parameters query = {}) const
+    {
+        http::request r;
+        r.url = with_query(config.endpoints.api + path, query);
+        r.fields.add("Authorization", "Bearer " + token.token.reveal());
+        return r;
+    }
+
+    // Sends a request that must not be repeated once it may have reached Discord (a code or a
+    // refresh token is spent by it): a lost answer becomes outcome_unknown.
+    asio::awaitable<http::response> send_once(http::request r, std::string_view operation)
+    {
+        try {
+            co_return co_await http.send(std::move(r));
+        } catch (const error& e) {
+            if (e.code() == errc::connection_lost || e.code() == errc::timeout || e.code() == errc::transport)
+                throw error(errc::outcome_unknown,
+                            fmt::format("the answer to {} was lost ({}); it may have taken effect at Discord, and it "
+                                        "was not sent again: a code or refresh token it used may now be spent",
+                                        operation, e.what()));
+            throw;
+        }
+    }
+
+    asio::awaitable<access_token> token_call(http::request r, std::string_view operation)
+    {
+        auto response = co_await send_once(std::move(r), operation);
+        auto received = std::chrono::system_clock::now();
+        detail::throw_unless_success(response, operation);
+        co_return json::decode_access_token(response.body, received);
+    }
+};
+
+client::client(executor_type executor, client_config config)
+    : impl_(std::make_shared<impl>(std::move(executor), std::move(config)))
+{
+}
+
+client::~client() = default;
+
+const client_config& client::config() const noexcept
+{
+    return impl_->config;
+}
+
+authorization_link client::authorization_url(const authorization_request& request) const
+{
+    const auto& c = impl_->config;
+    if (request.scopes.empty())
+        throw error(errc::invalid_argument, "an authorization request needs at least one scope");
+    for (const auto& s : request.scopes)
+        if (s.empty() || s.find(' ') != std::string::npos)
+            throw error(errc::invalid_argument, fmt::format("'{}' is not a scope", s));
+    if (!request.prompt.empty() && request.prompt != "consent" && request.prompt != "none")
+        throw error(errc::invalid_argument, "prompt must be \"consent\" or \"none\"");
+
+    authorization_link link;
+    link.state = request.state.empty() ? random::url_safe(24) : request.state;
+    url::parameters q;
+    q.emplace_back("client_id", c.client_id.to_string());
+    q.emplace_back("response_type", request.response_type == response_type::code ? "code" : "token");
+    q.emplace_back("redirect_uri", c.redirect_uri);
+    q.emplace_back("scope", join(request.scopes));
+    q.emplace_back("state", link.state);
+    if (!request.prompt.empty())
+        q.emplace_back("prompt", request.prompt);
+    // Discord refuses PKCE together with role_connections.write.
+    bool pkce = request.response_type == response_type::code && request.pkce
+        && !has(request.scopes, "role_connections.write");
+    if (!pkce && !c.client_secret && request.response_type == response_type::code)
+        throw error(errc::invalid_argument, "a public client (no secret) must use PKCE for the code flow");
+    if (pkce) {
+        auto pair = make_pkce();
+        q.emplace_back("code_challenge", pair.challenge);
+        q.emplace_back("code_challenge_method", "S256");
+        link.code_verifier = std::move(pair.verifier);
+    }
+    if (request.integration_type)
+        q.emplace_back("integration_type", std::to_string(*request.integration_type));
+    if (request.permissions)
+        q.emplace_back("permissions", std::to_string(*request.permissions));
+    if (request.guild_id)
+        q.emplace_back("guild_id", request.guild_id->to_string());
+    if (request.disable_guild_select)
+        q.emplace_back("disable_guild_select", "true");
+    link.url = with_query(c.endpoints.authorize, q);
+    return link;
+}
+
+asio::awaitable<access_token> client::exchange_code(std::string code, std::optional<secret> code_verifier)
+{
+    if (code.empty())
+        throw error(errc::invalid_argument, "exchange_code needs the code from the redirect");
+    url::parameters form{{"grant_type", "authorization_code"}, {"code", std::move(code)}};
+    form.emplace_back("redirect_uri", impl_->config.redirect_uri);
+    if (code_verifier)
+        form.emplace_back("code_verifier", code_verifier->reveal());
+    auto request = impl_->token_request(impl_->config.endpoints.token, std::move(form));
+    co_return co_await impl_->token_call(std::move(request), "the code exchange");
+}
+
+asio::awaitable<access_token> client::refresh(secret refresh_token)
+{
+    if (refresh_token.empty())
+        throw error(errc::invalid_argument, "refresh needs a refresh token");
+    url::parameters form{{"grant_type", "refresh_token"}};
+    form.emplace_back("refresh_token", refresh_token.reveal());
+    auto request = impl_->token_request(impl_->config.endpoints.token, std::move(form));
+    co_return co_await impl_->token_call(std::move(request), "the token refresh");
+}
+
+asio::awaitable<access_token> client::client_credentials(std::vector<std::string> scopes)
+{
+    if (!impl_->config.client_secret)
+        throw error(errc::invalid_argument, "the client credentials grant needs the client secret");
+    if (scopes.empty())
+        throw error(errc::invalid_argument, "the client credentials grant needs at least one scope");
+    url::parameters form{{"grant_type", "client_credentials"}};
+    form.emplace_back("scope", join(scopes));
+    auto request = impl_->token_request(impl_->config.endpoints.token, std::move(form));
+    // Asking again is harmless: nothing is spent by this grant.
+    auto response = co_await impl_->http.send(std::move(request));
+    auto received = std::chrono::system_clock::now();
+    detail::throw_unless_success(response, "the client credentials grant");
+    co_return json::decode_access_token(response.body, received);
+}
+
+asio::awaitable<void> client::revoke(secret token, token_type_hint hint)
+{
+    if (token.empty())
+        throw error(errc::invalid_argument, "revoke needs a token");
+    url::parameters form;
+    form.emplace_back("token", token.reveal());
+    if (hint != token_type_hint::none)
+        form.emplace_back("token_type_hint", hint == token_type_hint::access_token ? "access_token" : "refresh_token");
+    auto request = impl_->token_request(impl_->config.endpoints.revoke, std::move(form));
+    auto response = co_await impl_->http.send(std::move(request));
+    detail::throw_unless_success(response, "the revocation");
+}
+
+asio::awaitable<authorization_info> client::get_authorization_info(const access_token& token)
+{
+    auto request = impl_->api_get("/oauth2/@me", token);
+    auto response = co_await impl_->http.send(std::move(request));
+    detail::throw_unless_success(response, "GET /oauth2/@me");
+    co_return json::decode_authorization_info(response.body);
+}
+
+asio::awaitable<user> client::get_current_user(const access_token& token)
+{
+    impl_->require_scope(token, "identify", "get_current_user");
+    auto request = impl_->api_get("/users/@me", token);
+    auto response = co_await impl_->http.send(std::move(request));
+    detail::throw_unless_success(response, "GET /users/@me");
+    co_return json::decode_user(response.body);
+}
+
+asio::awaitable<std::vector<connection>> client::get_connections(const access_token& token)
+{
+    impl_->require_scope(token, "connections", "get_connections");
+    auto request = impl_->api_get("/users/@me/connections", token);
+    auto response = co_await impl_->http.send(std::move(request));
+    detail::throw_unless_success(response, "GET /users/@me/connections");
+    co_return json::decode_connections(response.body);
+}
+
+asio::awaitable<std::vector<partial_guild>> client::get_guilds(const access_token& token, guild_page page)
+{
+    impl_->require_scope(token, "guilds", "get_guilds");
+    if (page.limit < 1 || page.limit > 200)
+        throw error(errc::invalid_argument, "get_guilds: limit must be from 1 to 200");
+    url::parameters q;
+    if (page.before)
+        q.emplace_back("before", page.before->to_string());
+    if (page.after)
+        q.emplace_back("after", page.after->to_string());
+    q.emplace_back("limit", std::to_string(page.limit));
+    if (page.with_counts)
+        q.emplace_back("with_counts", "true");
+    auto request = impl_->api_get("/users/@me/guilds", token, std::move(q));
+    auto response = co_await impl_->http.send(std::move(request));
+    detail::throw_unless_success(response, "GET /users/@me/guilds");
+    co_return json::decode_partial_guilds(response.body);
+}
+
+asio::awaitable<guild_member> client::get_guild_member(const access_token& token, snowflake guild_id)
+{
+    impl_->require_scope(token, "guilds.members.read", "get_guild_member");
+    auto request = impl_->api_get("/users/@me/guilds/" + guild_id.to_string() + "/member", token);
+    auto response = co_await impl_->http.send(std::move(request));
+    detail::throw_unless_success(response, "GET /users/@me/guilds/{guild}/member");
+    co_return json::decode_guild_member(response.body);
+}
+
+} // namespace discord::oauth2

@@ -1,0 +1,354 @@
+// discord::oauth2::client against the emulator in-process over loopback.
+#include "emulator.hpp"
+#include "http/client.hpp"
+#include "support/run.hpp"
+
+#include "core/url_encoding.hpp"
+
+#include <discord/oauth2/client.hpp>
+#include <discord/oauth2/error.hpp>
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+namespace em = discord::oauth2::emulator;
+namespace oauth2 = discord::oauth2;
+namespace http = discord::oauth2::http;
+namespace url = discord::oauth2::url;
+using oauth2::secret;
+using oauth2::snowflake;
+using namespace std::chrono_literals;
+
+namespace {
+
+const snowflake confidential_id{159799960412356608ULL};
+const std::string confidential_secret = "emulator-airhorn-client-secret-0123456789";
+const snowflake public_id{1100000000000000001ULL};
+const std::string redirect = "http://127.0.0.1:53134/callback";
+
+struct fixture {
+    asio::io_context io;
+    em::emulator discord;
+    http::client browser; // follows the authorize URL as a browser would
+    oauth2::client client;
+
+    // The emulator must listen before the client's endpoints are known: it starts first.
+    explicit fixture(em::options o = auto_approving(), bool confidential = true)
+        : discord(io.get_executor(), std::move(o)), browser(io.get_executor()),
+          client(io.get_executor(), (discord.start(), config(confidential)))
+    {
+    }
+
+    static em::options auto_approving()
+    {
+        em::options o;
+        o.auto_approve = true;
+        return o;
+    }
+
+    oauth2::client_config config(bool confidential)
+    {
+        oauth2::client_config c;
+        c.client_id = confidential ? confidential_id : public_id;
+        if (confidential)
+            c.client_secret = secret(confidential_secret);
+        c.redirect_uri = redirect;
+        c.endpoints = oauth2::endpoints::under(discord.url());
+        return c;
+    }
+
+    // Follows the authorization URL and returns the redirect's parameters.
+    asio::awaitable<url::parameters> follow(const std::string& link)
+    {
+        http::request r;
+        r.url = link;
+        auto response = co_await browser.send(std::move(r));
+        REQUIRE(response.status == 302);
+        auto location = std::string(*response.fields.find("location"));
+        co_return *url::parse_query(location.substr(location.find_first_of("?#") + 1));
+    }
+
+    static std::string value(const url::parameters& p, std::string_view name)
+    {
+        for (const auto& [k, v] : p)
+            if (k == name)
+                return v;
+        return {};
+    }
+
+    // A token for `scopes` through the whole code flow (PKCE included).
+    asio::awaitable<oauth2::access_token> authorize(std::vector<std::string> scopes)
+    {
+        oauth2::authorization_request request;
+        request.scopes = std::move(scopes);
+        auto link = client.authorization_url(request);
+        auto p = co_await follow(link.url);
+        REQUIRE(value(p, "state") == link.state);
+        co_return co_await client.exchange_code(value(p, "code"), link.code_verifier);
+    }
+};
+
+template <class Op>
+asio::awaitable<oauth2::error> expect_error(Op op)
+{
+    try {
+        co_await op();
+    } catch (const oauth2::error& e) {
+        co_return e;
+    }
+    FAIL("no discord::oauth2::error was thrown");
+    co_return oauth2::error(oauth2::errc::transport, "unreachable");
+}
+
+} // namespace
+
+TEST_CASE("authorization URLs: every value encoded, PKCE S256, a random state, Discord's rules")
+{
+    asio::io_context io;
+    oauth2::client_config c;
+    c.client_id = confidential_id;
+    c.client_secret = secret(confidential_secret);
+    c.redirect_uri = "http://127.0.0.1:53134/callback?x=1&y=2";
+    oauth2::client client(io.get_executor(), c);
+
+    oauth2::authorization_request r;
+    r.scopes = {"identify", "guilds.join"};
+    r.prompt = "consent";
+    r.state = "a b&c=d";
+    r.integration_type = 0;
+    auto link = client.authorization_url(r);
+    CHECK(link.url.starts_with("https://discord.com/oauth2/authorize?client_id=159799960412356608&response_type=code&"));
+    auto query = *url::parse_query(link.url.substr(link.url.find('?') + 1));
+    CHECK(fixture::value(query, "redirect_uri") == c.redirect_uri);
+    CHECK(fixture::value(query, "scope") == "identify guilds.join");
+    CHECK(fixture::value(query, "state") == "a b&c=d");
+    CHECK(link.url.find("scope=identify%20guilds.join") != std::string::npos);
+    CHECK(fixture::value(query, "prompt") == "consent");
+    CHECK(fixture::value(query, "integration_type") == "0");
+    CHECK(fixture::value(query, "code_challenge_method") == "S256");
+    REQUIRE(link.code_verifier);
+    CHECK(link.code_verifier->reveal().size() == 64);
+    CHECK(fixture::value(query, "code_challenge") == oauth2::pkce_challenge(link.code_verifier->reveal()));
+    CHECK(link.url.find(link.code_verifier->reveal()) == std::string::npos); // the verifier stays here
+
+    // RFC 7636's test vector.
+    CHECK(oauth2::pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+
+    oauth2::authorization_request random_state;
+    random_state.scopes = {"identify"};
+    auto a = client.authorization_url(random_state);
+    auto b = client.authorization_url(random_state);
+    CHECK(a.state.size() >= 32);
+    CHECK(a.state != b.state);
+
+    oauth2::authorization_request roles;
+    roles.scopes = {"role_connections.write"};
+    CHECK_FALSE(client.authorization_url(roles).code_verifier); // Discord refuses PKCE with it
+
+    oauth2::authorization_request bot;
+    bot.scopes = {"bot", "applications.commands"};
+    bot.permissions = 8;
+    bot.guild_id = snowflake(290926798626357250ULL);
+    bot.disable_guild_select = true;
+    auto invite = client.authorization_url(bot);
+    CHECK(invite.url.find("permissions=8") != std::string::npos);
+    CHECK(invite.url.find("guild_id=290926798626357250") != std::string::npos);
+    CHECK(invite.url.find("disable_guild_select=true") != std::string::npos);
+
+    oauth2::authorization_request none;
+    CHECK_THROWS_AS((void)client.authorization_url(none), oauth2::error);
+    oauth2::authorization_request bad_prompt;
+    bad_prompt.scopes = {"identify"};
+    bad_prompt.prompt = "always";
+    CHECK_THROWS_AS((void)client.authorization_url(bad_prompt), oauth2::error);
+}
+
+TEST_CASE("the whole code flow and every Bearer read")
+{
+    fixture f;
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        std::vector<std::string> scopes_1{"identify", "email", "connections", "guilds", "guilds.members.read"};
+        auto token = co_await f.authorize(scopes_1);
+        CHECK(token.token.reveal().size() == 30);
+        CHECK(token.refresh_token);
+        CHECK(token.expires_in == 604800s);
+        CHECK(token.has_scope("guilds.members.read"));
+
+        auto me = co_await f.client.get_current_user(token);
+        CHECK(me.id == snowflake(80351110224678912ULL));
+        CHECK(me.email == "nelly@discord.com");
+
+        auto connections = co_await f.client.get_connections(token);
+        CHECK(connections.size() == 5);
+        CHECK(connections.front().type == "github");
+
+        oauth2::client::guild_page page;
+        page.with_counts = true;
+        auto guilds = co_await f.client.get_guilds(token, page);
+        REQUIRE(guilds.size() == 3);
+        CHECK(guilds[0].approximate_member_count == 3268);
+        oauth2::client::guild_page second;
+        second.after = guilds[0].id;
+        second.limit = 1;
+        auto next = co_await f.client.get_guilds(token, second);
+        REQUIRE(next.size() == 1);
+        CHECK(next[0].id == guilds[1].id);
+
+        auto member = co_await f.client.get_guild_member(token, guilds[0].id);
+        CHECK(member.nick == "NOT API SUPPORT");
+        auto stranger = co_await expect_error([&]() -> asio::awaitable<void> {
+            co_await f.client.get_guild_member(token, snowflake(42));
+        });
+        CHECK(stranger.code() == oauth2::errc::not_found);
+        CHECK(stranger.discord_code() == 10004);
+
+        auto info = co_await f.client.get_authorization_info(token);
+        CHECK(info.application.id == confidential_id);
+        CHECK(info.user->id == me.id);
+        CHECK(info.expires > std::chrono::system_clock::now());
+    }());
+}
+
+TEST_CASE("token errors: spent codes, bad secrets, PKCE mismatch, rotated refresh tokens, revoked grants")
+{
+    fixture f;
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        oauth2::authorization_request request;
+        request.scopes = {"identify"};
+        auto link = f.client.authorization_url(request);
+        auto code = fixture::value(co_await f.follow(link.url), "code");
+        auto token = co_await f.client.exchange_code(code, link.code_verifier);
+        auto reused = co_await expect_error([&]() -> asio::awaitable<void> {
+            co_await f.client.exchange_code(code, link.code_verifier);
+        });
+        CHECK(reused.code() == oauth2::errc::invalid_grant);
+        CHECK(reused.needs_reauthorization());
+        CHECK(reused.http_status() == 400);
+        CHECK(std::string(reused.what()).find(code) == std::string::npos); // no secret in the message
+
+        auto other = f.client.authorization_url(request);
+        auto other_code = fixture::value(co_await f.follow(other.url), "code");
+        auto wrong_verifier = co_await expect_error([&]() -> asio::awaitable<void> {
+            co_await f.client.exchange_code(other_code, link.code_verifier);
+        });
+        CHECK(wrong_verifier.code() == oauth2::errc::invalid_grant);
+
+        oauth2::client_config bad = f.client.config();
+        bad.client_secret = secret("not-the-secret");
+        oauth2::client impostor(f.io.get_executor(), bad);
+        auto bad_secret = co_await expect_error([&]() -> asio::awaitable<void> {
+            co_await impostor.refresh(*token.refresh_token);
+        });
+        CHECK(bad_secret.code() == oauth2::errc::invalid_client);
+        CHECK(bad_secret.http_status() == 401);
+
+        auto rotated = co_await f.client.refresh(*token.refresh_token);
+        CHECK_FALSE(rotated.refresh_token == token.refresh_token);
+        auto old_refresh = co_await expect_error([&]() -> asio::awaitable<void> {
+            co_await f.client.refresh(*token.refresh_token);
+        });
+        CHECK(old_refresh.code() == oauth2::errc::invalid_grant);
+        CHECK(old_refresh.needs_reauthorization());
+        auto old_access = co_await expect_error([&]() -> asio::awaitable<void> {
+            co_await f.client.get_current_user(token);
+        });
+        CHECK(old_access.code() == oauth2::errc::unauthorized);
+
+        co_await f.client.revoke(*rotated.refresh_token, oauth2::token_type_hint::refresh_token);
+        auto revoked = co_await expect_error([&]() -> asio::awaitable<void> {
+            co_await f.client.get_current_user(rotated);
+        });
+        CHECK(revoked.code() == oauth2::errc::unauthorized);
+        CHECK(revoked.discord_code() == 0);
+        co_await f.client.revoke(secret("never-issued")); // RFC 7009: fine
+    }());
+}
+
+TEST_CASE("a missing scope is refused locally, without a request")
+{
+    fixture f;
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        std::vector<std::string> scopes_2{"identify"};
+        auto token = co_await f.authorize(scopes_2);
+        auto before = f.discord.calls("GET /api/v10/users/@me/connections");
+        auto e = co_await expect_error([&]() -> asio::awaitable<void> { co_await f.client.get_connections(token); });
+        CHECK(e.code() == oauth2::errc::missing_scope);
+        CHECK(std::string(e.what()).find("'connections'") != std::string::npos);
+        CHECK(f.discord.calls("GET /api/v10/users/@me/connections") == before);
+    }());
+}
+
+TEST_CASE("client credentials, a public PKCE client, and rate limits reported with retry-after")
+{
+    auto o = fixture::auto_approving();
+    o.rate_limits.routes["users_me"] = {1, 10s};
+    fixture f(o);
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        std::vector<std::string> scopes{"identify", "connections"};
+        auto owner = co_await f.client.client_credentials(scopes);
+        CHECK_FALSE(owner.refresh_token);
+        auto me = co_await f.client.get_current_user(owner);
+        CHECK(me.id == snowflake(268473310986240001ULL));
+        auto limited = co_await expect_error([&]() -> asio::awaitable<void> { co_await f.client.get_current_user(owner); });
+        CHECK(limited.code() == oauth2::errc::rate_limited);
+        REQUIRE(limited.retry_after());
+        CHECK(*limited.retry_after() > 0);
+        CHECK(limited.http_status() == 429);
+    }());
+
+    fixture pub(fixture::auto_approving(), false);
+    test::run(pub.io, [&]() -> asio::awaitable<void> {
+        std::vector<std::string> scopes_3{"identify"};
+        auto token = co_await pub.authorize(scopes_3);
+        CHECK((co_await pub.client.get_current_user(token)).username == "Nelly");
+        auto no_secret = co_await expect_error([&]() -> asio::awaitable<void> {
+            std::vector<std::string> scopes{"identify"};
+            co_await pub.client.client_credentials(scopes);
+        });
+        CHECK(no_secret.code() == oauth2::errc::invalid_argument);
+    }());
+}
+
+TEST_CASE("an exchange whose answer is lost is not repeated: outcome_unknown")
+{
+    fixture f;
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        oauth2::authorization_request request;
+        request.scopes = {"identify"};
+        auto link = f.client.authorization_url(request);
+        auto code = fixture::value(co_await f.follow(link.url), "code");
+        f.discord.add_fault(em::fault::parse("POST /oauth2/token reset-after"));
+        auto calls_before = f.discord.calls("POST /api/v10/oauth2/token");
+        auto lost = co_await expect_error([&]() -> asio::awaitable<void> {
+            co_await f.client.exchange_code(code, link.code_verifier);
+        });
+        CHECK(lost.code() == oauth2::errc::outcome_unknown);
+        CHECK(std::string(lost.what()).find("not sent again") != std::string::npos);
+        CHECK(f.discord.calls("POST /api/v10/oauth2/token") == calls_before + 1); // exactly one attempt
+        CHECK(f.discord.grants().grants().size() == 1); // it did take effect
+    }());
+}
+
+TEST_CASE("over TLS with the emulator's certificate")
+{
+    auto o = fixture::auto_approving();
+    o.tls = true;
+    o.tls_directory = (std::filesystem::temp_directory_path() / ("client-tls-" + std::to_string(::getpid()))).string();
+    asio::io_context io;
+    em::emulator discord(io.get_executor(), o);
+    discord.start();
+    oauth2::client_config c;
+    c.client_id = confidential_id;
+    c.client_secret = secret(confidential_secret);
+    c.redirect_uri = redirect;
+    c.endpoints = oauth2::endpoints::under(discord.url());
+    c.ca_file = *discord.ca_file();
+    oauth2::client client(io.get_executor(), c);
+    test::run(io, [&]() -> asio::awaitable<void> {
+        std::vector<std::string> scopes{"identify"};
+        auto token = co_await client.client_credentials(scopes);
+        CHECK((co_await client.get_current_user(token)).username == "discord");
+    }());
+    std::filesystem::remove_all(o.tls_directory);
+}
