@@ -352,3 +352,109 @@ TEST_CASE("over TLS with the emulator's certificate")
     }());
     std::filesystem::remove_all(o.tls_directory);
 }
+
+TEST_CASE("add_guild_member tells added from already a member; role connections with local limits")
+{
+    auto o = fixture::auto_approving();
+    asio::io_context io;
+    em::emulator discord(io.get_executor(), o);
+    discord.start();
+    oauth2::client_config c;
+    c.client_id = confidential_id;
+    c.client_secret = secret(confidential_secret);
+    c.redirect_uri = redirect;
+    c.endpoints = oauth2::endpoints::under(discord.url());
+    c.bot_token = secret("emulator-airhorn-bot-token.0123456789");
+    oauth2::client client(io.get_executor(), c);
+    http::client browser(io.get_executor());
+    auto flow = [&](oauth2::authorization_request request, std::string user) -> asio::awaitable<oauth2::access_token> {
+        auto link = client.authorization_url(request);
+        http::request r;
+        r.url = link.url + "&emulator_user=" + user;
+        auto response = co_await browser.send(std::move(r));
+        auto location = std::string(*response.fields.find("location"));
+        auto p = *url::parse_query(location.substr(location.find('?') + 1));
+        co_return co_await client.exchange_code(fixture::value(p, "code"), link.code_verifier);
+    };
+    test::run(io, [&]() -> asio::awaitable<void> {
+        oauth2::authorization_request bot;
+        bot.scopes = {"bot"};
+        bot.guild_id = snowflake(80351110224678912ULL);
+        auto bot_token = co_await flow(bot, "80351110224678912");
+        REQUIRE(bot_token.guild);
+        CHECK(bot_token.guild->name == "1337 Krew");
+
+        oauth2::authorization_request join;
+        join.scopes = {"identify", "guilds.join", "role_connections.write"};
+        auto user_token = co_await flow(join, "613425648685547541");
+        oauth2::add_member_options options;
+        options.nick = "小龙";
+        auto first = co_await client.add_guild_member(user_token, snowflake(80351110224678912ULL),
+                                                      snowflake(613425648685547541ULL), options);
+        CHECK(first.added);
+        REQUIRE(first.member);
+        CHECK(first.member->nick == "小龙");
+        auto second = co_await client.add_guild_member(user_token, snowflake(80351110224678912ULL),
+                                                       snowflake(613425648685547541ULL));
+        CHECK_FALSE(second.added);
+        CHECK_FALSE(second.member);
+
+        auto empty = co_await client.get_role_connection(user_token);
+        CHECK(empty.metadata.empty());
+        oauth2::role_connection rc;
+        rc.platform_name = "Chess Club";
+        rc.metadata["elo"] = "1800";
+        auto stored = co_await client.update_role_connection(user_token, rc);
+        CHECK(stored.platform_name == "Chess Club");
+        CHECK(stored.metadata.at("elo") == "1800");
+        CHECK((co_await client.get_role_connection(user_token)).metadata.at("elo") == "1800");
+
+        auto calls = discord.calls("PUT /api/v10/users/@me/applications/{application}/role-connection");
+        oauth2::role_connection too_many;
+        for (auto k : {"a", "b", "c", "d", "e", "f"})
+            too_many.metadata[k] = "1";
+        auto refused = co_await expect_error([&]() -> asio::awaitable<void> {
+            co_await client.update_role_connection(user_token, too_many);
+        });
+        CHECK(refused.code() == oauth2::errc::invalid_argument);
+        oauth2::role_connection bad_key;
+        bad_key.metadata["Bad-Key"] = "1";
+        auto refused_key = co_await expect_error([&]() -> asio::awaitable<void> {
+            co_await client.update_role_connection(user_token, bad_key);
+        });
+        CHECK(std::string(refused_key.what()).find("Bad-Key") != std::string::npos);
+        CHECK(discord.calls("PUT /api/v10/users/@me/applications/{application}/role-connection") == calls);
+
+        co_await client.delete_role_connection(user_token);
+        CHECK_FALSE((co_await client.get_role_connection(user_token)).platform_name);
+    }());
+}
+
+TEST_CASE("the implicit grant's fragment parses into a usable token; an error fragment throws")
+{
+    fixture f;
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        oauth2::authorization_request request;
+        request.scopes = {"identify"};
+        request.response_type = oauth2::response_type::token;
+        auto link = f.client.authorization_url(request);
+        CHECK_FALSE(link.code_verifier);
+        http::request r;
+        r.url = link.url;
+        auto response = co_await f.browser.send(std::move(r));
+        auto location = std::string(*response.fields.find("location"));
+        auto grant = oauth2::parse_implicit_fragment(location.substr(location.find('#')));
+        CHECK(grant.state == link.state);
+        CHECK(grant.token.expires_in == 604800s);
+        CHECK_FALSE(grant.token.refresh_token);
+        CHECK((co_await f.client.get_current_user(grant.token)).username == "Nelly");
+    }());
+    try {
+        (void)oauth2::parse_implicit_fragment("#error=access_denied&error_description=The+resource+owner+denied&state=s");
+        FAIL("an error fragment was accepted");
+    } catch (const oauth2::error& e) {
+        CHECK(e.code() == oauth2::errc::access_denied);
+        CHECK(e.description() == "The resource owner denied");
+    }
+    CHECK_THROWS_AS((void)oauth2::parse_implicit_fragment("state=x"), oauth2::error);
+}

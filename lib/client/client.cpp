@@ -6,6 +6,7 @@
 #include "core/url_encoding.hpp"
 #include "http/client.hpp"
 #include "json/decode.hpp"
+#include "json/writer.hpp"
 
 #include <discord/oauth2/error.hpp>
 
@@ -14,6 +15,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 
 namespace discord::oauth2 {
 namespace {
@@ -41,7 +43,77 @@ std::string with_query(const std::string& url, const url::parameters& params)
     return url + (url.find('?') == std::string::npos ? '?' : '&') + url::encode_query(params);
 }
 
+// Characters, not bytes, as Discord counts them.
+std::size_t characters(std::string_view s)
+{
+    std::size_t n = 0;
+    for (unsigned char c : s)
+        n += (c & 0xC0) != 0x80;
+    return n;
+}
+
+void check_role_connection(const role_connection& rc)
+{
+    auto bad = [](std::string what) { throw error(errc::invalid_argument, "role connection: " + what); };
+    if (rc.platform_name && characters(*rc.platform_name) > 50)
+        bad("platform_name is longer than 50 characters");
+    if (rc.platform_username && characters(*rc.platform_username) > 100)
+        bad("platform_username is longer than 100 characters");
+    if (rc.metadata.size() > 5)
+        bad("more than 5 metadata keys");
+    for (const auto& [k, v] : rc.metadata) {
+        if (k.empty() || k.size() > 50
+            || k.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
+            bad("metadata key '" + k + "' is not 1 to 50 of a-z, 0-9 and _");
+        if (characters(v) > 100)
+            bad("the value of metadata key '" + k + "' is longer than 100 characters");
+    }
+}
+
 } // namespace
+
+implicit_grant parse_implicit_fragment(std::string_view fragment)
+{
+    if (fragment.starts_with('#'))
+        fragment.remove_prefix(1);
+    auto params = url::parse_query(fragment);
+    if (!params)
+        throw error(errc::invalid_argument, "the implicit grant's fragment is not form-encoded");
+    auto get = [&](std::string_view name) -> std::optional<std::string> {
+        for (const auto& [k, v] : *params)
+            if (k == name)
+                return v;
+        return std::nullopt;
+    };
+    implicit_grant g;
+    g.state = get("state").value_or("");
+    if (auto e = get("error")) {
+        error_details d;
+        d.description = get("error_description").value_or("");
+        auto code = *e == "access_denied" ? errc::access_denied : *e == "invalid_scope" ? errc::invalid_scope : errc::invalid_request;
+        throw error(code, "the authorization failed: " + *e + (d.description.empty() ? "" : " (" + d.description + ")"), 0, d);
+    }
+    auto token = get("access_token");
+    if (!token || token->empty())
+        throw error(errc::invalid_argument, "the implicit grant's fragment has no access_token");
+    g.token.token = secret(*token);
+    g.token.token_type = get("token_type").value_or("Bearer");
+    long seconds = 0;
+    auto expires = get("expires_in").value_or("0");
+    std::from_chars(expires.data(), expires.data() + expires.size(), seconds);
+    g.token.expires_in = std::chrono::seconds(seconds);
+    g.token.expires_at = std::chrono::system_clock::now() + g.token.expires_in;
+    auto scope = get("scope").value_or("");
+    for (std::size_t start = 0; start < scope.size();) {
+        auto end = scope.find(' ', start);
+        if (end == std::string::npos)
+            end = scope.size();
+        if (end > start)
+            g.token.scopes.push_back(scope.substr(start, end - start));
+        start = end + 1;
+    }
+    return g;
+}
 
 endpoints endpoints::under(const std::string& base)
 {
@@ -309,6 +381,84 @@ asio::awaitable<guild_member> client::get_guild_member(const access_token& token
     auto response = co_await impl_->http.send(std::move(request));
     detail::throw_unless_success(response, "GET /users/@me/guilds/{guild}/member");
     co_return json::decode_guild_member(response.body);
+}
+
+asio::awaitable<guild_join> client::add_guild_member(const access_token& token, snowflake guild_id,
+                                                     snowflake user_id, add_member_options options)
+{
+    if (!impl_->config.bot_token)
+        throw error(errc::invalid_argument, "add_guild_member needs client_config.bot_token");
+    impl_->require_scope(token, "guilds.join", "add_guild_member");
+    json::writer body;
+    body.begin_object().field("access_token", token.token.reveal());
+    if (options.nick)
+        body.field("nick", *options.nick);
+    if (!options.roles.empty()) {
+        body.key("roles").begin_array();
+        for (auto r : options.roles)
+            body.value(r.to_string());
+        body.end_array();
+    }
+    if (options.mute)
+        body.field("mute", *options.mute);
+    if (options.deaf)
+        body.field("deaf", *options.deaf);
+    body.end_object();
+
+    http::request r;
+    r.method = "PUT";
+    r.url = impl_->config.endpoints.api + "/guilds/" + guild_id.to_string() + "/members/" + user_id.to_string();
+    r.fields.add("Authorization", "Bot " + impl_->config.bot_token->reveal());
+    r.fields.add("Content-Type", "application/json");
+    r.body = body.take();
+    auto response = co_await impl_->http.send(std::move(r));
+    detail::throw_unless_success(response, "PUT /guilds/{guild}/members/{user}");
+    guild_join result;
+    result.added = response.status == 201;
+    if (result.added)
+        result.member = json::decode_guild_member(response.body);
+    co_return result;
+}
+
+asio::awaitable<role_connection> client::get_role_connection(const access_token& token)
+{
+    impl_->require_scope(token, "role_connections.write", "get_role_connection");
+    auto request = impl_->api_get("/users/@me/applications/" + impl_->config.client_id.to_string() + "/role-connection", token);
+    auto response = co_await impl_->http.send(std::move(request));
+    detail::throw_unless_success(response, "GET role-connection");
+    co_return json::decode_role_connection(response.body);
+}
+
+asio::awaitable<role_connection> client::update_role_connection(const access_token& token, role_connection connection)
+{
+    impl_->require_scope(token, "role_connections.write", "update_role_connection");
+    check_role_connection(connection);
+    json::writer body;
+    body.begin_object();
+    if (connection.platform_name)
+        body.field("platform_name", *connection.platform_name);
+    if (connection.platform_username)
+        body.field("platform_username", *connection.platform_username);
+    body.key("metadata").begin_object();
+    for (const auto& [k, v] : connection.metadata)
+        body.field(k, v);
+    body.end_object().end_object();
+    auto request = impl_->api_get("/users/@me/applications/" + impl_->config.client_id.to_string() + "/role-connection", token);
+    request.method = "PUT";
+    request.fields.add("Content-Type", "application/json");
+    request.body = body.take();
+    auto response = co_await impl_->http.send(std::move(request));
+    detail::throw_unless_success(response, "PUT role-connection");
+    co_return json::decode_role_connection(response.body);
+}
+
+asio::awaitable<void> client::delete_role_connection(const access_token& token)
+{
+    impl_->require_scope(token, "role_connections.write", "delete_role_connection");
+    auto request = impl_->api_get("/users/@me/applications/" + impl_->config.client_id.to_string() + "/role-connection", token);
+    request.method = "DELETE";
+    auto response = co_await impl_->http.send(std::move(request));
+    detail::throw_unless_success(response, "DELETE role-connection");
 }
 
 } // namespace discord::oauth2

@@ -86,6 +86,28 @@ struct authorization_link {
 
 enum class token_type_hint { none, access_token, refresh_token };
 
+/// What add_guild_member did.
+struct guild_join {
+    bool added = false;                  ///< false: the user was already a member (Discord's 204)
+    std::optional<guild_member> member;  ///< the new member, when added
+};
+
+struct add_member_options {
+    std::optional<std::string> nick;
+    std::vector<snowflake> roles;
+    std::optional<bool> mute;
+    std::optional<bool> deaf;
+};
+
+/// The values of an implicit grant's redirect fragment (`#access_token=...&state=...`).
+struct implicit_grant {
+    access_token token;
+    std::string state;
+};
+/// Parses the fragment (with or without '#'); throws `error` for an error fragment (its code,
+/// e.g. access_denied) or one without a token.
+[[nodiscard]] implicit_grant parse_implicit_fragment(std::string_view fragment);
+
 /// PKCE (RFC 7636): a 64-character random verifier and its S256 challenge.
 struct pkce_pair {
     secret verifier;
@@ -130,6 +152,17 @@ public:
     };
     [[nodiscard]] asio::awaitable<std::vector<partial_guild>> get_guilds(const access_token& token, guild_page page);
     [[nodiscard]] asio::awaitable<guild_member> get_guild_member(const access_token& token, snowflake guild_id);
+
+    /// Adds the token's user to a guild with the application's bot (config.bot_token); the user
+    /// must have granted guilds.join, the bot must be in the guild.
+    [[nodiscard]] asio::awaitable<guild_join> add_guild_member(const access_token& token, snowflake guild_id,
+                                                               snowflake user_id, add_member_options options = {});
+
+    // Role connections (role_connections.write). Discord's limits are checked before sending.
+    [[nodiscard]] asio::awaitable<role_connection> get_role_connection(const access_token& token);
+    [[nodiscard]] asio::awaitable<role_connection> update_role_connection(const access_token& token,
+                                                                          role_connection connection);
+    [[nodiscard]] asio::awaitable<void> delete_role_connection(const access_token& token);
 
     struct impl;
 
