@@ -290,7 +290,11 @@ TEST_CASE("client credentials, a public PKCE client, and rate limits reported wi
         CHECK_FALSE(owner.refresh_token);
         auto me = co_await f.client.get_current_user(owner);
         CHECK(me.id == snowflake(268473310986240001ULL));
-        auto limited = co_await expect_error([&]() -> asio::awaitable<void> { co_await f.client.get_current_user(owner); });
+        // Waiting 10 s is more than this client is willing to: it says so instead.
+        auto impatient_config = f.client.config();
+        impatient_config.retries.max_rate_limit_wait = 1s;
+        oauth2::client impatient(f.io.get_executor(), impatient_config);
+        auto limited = co_await expect_error([&]() -> asio::awaitable<void> { co_await impatient.get_current_user(owner); });
         CHECK(limited.code() == oauth2::errc::rate_limited);
         REQUIRE(limited.retry_after());
         CHECK(*limited.retry_after() > 0);
@@ -457,4 +461,78 @@ TEST_CASE("the implicit grant's fragment parses into a usable token; an error fr
         CHECK(e.description() == "The resource owner denied");
     }
     CHECK_THROWS_AS((void)oauth2::parse_implicit_fragment("state=x"), oauth2::error);
+}
+
+TEST_CASE("rate limits are waited out: a known empty bucket before sending, a 429 after")
+{
+    auto o = fixture::auto_approving();
+    o.rate_limits.routes["users_me"] = {1, 1500ms};
+    fixture f(o);
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        std::vector<std::string> scopes{"identify"};
+        auto token = co_await f.client.client_credentials(scopes);
+        CHECK((co_await f.client.get_current_user(token)).username == "discord");
+        // The headers said the bucket is empty: the client waits for its reset instead of failing.
+        CHECK((co_await f.client.get_current_user(token)).username == "discord");
+        CHECK(f.discord.invalid_requests() == 0);
+
+        // A second client does not know the bucket: it meets a 429, waits Retry-After, succeeds.
+        oauth2::client stranger(f.io.get_executor(), f.client.config());
+        CHECK((co_await stranger.get_current_user(token)).username == "discord");
+        CHECK(f.discord.invalid_requests() == 1);
+    }());
+}
+
+TEST_CASE("retries: reads on 503 and lost connections; never a code exchange")
+{
+    fixture f;
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        std::vector<std::string> scopes{"identify"};
+        auto token = co_await f.client.client_credentials(scopes);
+        f.discord.add_fault(em::fault::parse("GET /users/@me status=503 every=2"));
+        auto before = f.discord.calls("GET /api/v10/users/@me");
+        CHECK((co_await f.client.get_current_user(token)).username == "discord");
+        CHECK((co_await f.client.get_current_user(token)).username == "discord"); // 503, retried
+        CHECK(f.discord.calls("GET /api/v10/users/@me") == before + 3);
+        f.discord.clear_faults();
+
+        f.discord.add_fault(em::fault::parse("GET /users/@me reset-before every=2"));
+        CHECK((co_await f.client.get_current_user(token)).username == "discord");
+        CHECK((co_await f.client.get_current_user(token)).username == "discord"); // reset, retried
+        f.discord.clear_faults();
+
+        oauth2::authorization_request request;
+        request.scopes = {"identify"};
+        auto link = f.client.authorization_url(request);
+        auto code = fixture::value(co_await f.follow(link.url), "code");
+        f.discord.add_fault(em::fault::parse("POST /oauth2/token status=503"));
+        auto exchanges = f.discord.calls("POST /api/v10/oauth2/token");
+        auto failed = co_await expect_error([&]() -> asio::awaitable<void> {
+            co_await f.client.exchange_code(code, link.code_verifier);
+        });
+        CHECK(failed.code() == oauth2::errc::server_error);
+        CHECK(f.discord.calls("POST /api/v10/oauth2/token") == exchanges + 1);
+    }());
+}
+
+TEST_CASE("after repeated 401s the client stops sending for a while")
+{
+    fixture f;
+    auto careful_config = f.client.config();
+    careful_config.retries.invalid_request_limit = 3;
+    oauth2::client careful(f.io.get_executor(), careful_config);
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        oauth2::access_token forged;
+        forged.token = secret("forged-token");
+        forged.scopes = {"identify"};
+        for (int i = 0; i < 3; ++i) {
+            auto e = co_await expect_error([&]() -> asio::awaitable<void> { co_await careful.get_current_user(forged); });
+            CHECK(e.code() == oauth2::errc::unauthorized);
+        }
+        auto sent = f.discord.calls("GET /api/v10/users/@me");
+        auto stopped = co_await expect_error([&]() -> asio::awaitable<void> { co_await careful.get_current_user(forged); });
+        CHECK(stopped.code() == oauth2::errc::unauthorized);
+        CHECK(std::string(stopped.what()).find("bans callers that keep failing") != std::string::npos);
+        CHECK(f.discord.calls("GET /api/v10/users/@me") == sent); // nothing went out
+    }());
 }

@@ -14,8 +14,15 @@
 
 #include <fmt/format.h>
 
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
 #include <algorithm>
 #include <charconv>
+#include <mutex>
+#include <random>
+#include <unordered_map>
 
 namespace discord::oauth2 {
 namespace {
@@ -197,25 +204,146 @@ struct client::impl {
         return r;
     }
 
-    // Sends a request that must not be repeated once it may have reached Discord (a code or a
-    // refresh token is spent by it): a lost answer becomes outcome_unknown.
-    asio::awaitable<http::response> send_once(http::request r, std::string_view operation)
+    enum class repeat { never, safe };
+
+    struct bucket_state {
+        int remaining = 1;
+        std::chrono::steady_clock::time_point reset_at;
+    };
+    std::mutex mutex; // the client may be shared by coroutines on several threads
+    std::unordered_map<std::string, std::string> route_buckets;   // route -> Discord's bucket id
+    std::unordered_map<std::string, bucket_state> buckets;        // bucket id -> state
+    std::chrono::steady_clock::time_point global_until;
+    std::chrono::steady_clock::time_point stopped_until;
+    int invalid_in_a_row = 0;
+    std::mt19937 jitter{std::random_device{}()};
+
+    static double header_number(const http::response& r, std::string_view name, double fallback)
     {
-        try {
-            co_return co_await http.send(std::move(r));
-        } catch (const error& e) {
-            if (e.code() == errc::connection_lost || e.code() == errc::timeout || e.code() == errc::transport)
-                throw error(errc::outcome_unknown,
-                            fmt::format("the answer to {} was lost ({}); it may have taken effect at Discord, and it "
-                                        "was not sent again: a code or refresh token it used may now be spent",
-                                        operation, e.what()));
-            throw;
+        auto h = r.fields.find(name);
+        double v = fallback;
+        if (h)
+            std::from_chars(h->data(), h->data() + h->size(), v);
+        return v;
+    }
+
+    // When `route` may next be sent, from what Discord told us (global limit, empty bucket).
+    std::chrono::steady_clock::time_point earliest(const std::string& route)
+    {
+        std::lock_guard lock(mutex);
+        auto when = global_until;
+        if (auto b = route_buckets.find(route); b != route_buckets.end())
+            if (auto s = buckets.find(b->second); s != buckets.end() && s->second.remaining <= 0)
+                when = std::max(when, s->second.reset_at);
+        return when;
+    }
+
+    void learn(const std::string& route, const http::response& r, std::chrono::steady_clock::time_point now)
+    {
+        std::lock_guard lock(mutex);
+        if (auto bucket = r.fields.find("x-ratelimit-bucket")) {
+            auto& b = buckets[std::string(*bucket)];
+            route_buckets[route] = std::string(*bucket);
+            b.remaining = static_cast<int>(header_number(r, "x-ratelimit-remaining", 1));
+            b.reset_at = now + std::chrono::milliseconds(static_cast<long>(header_number(r, "x-ratelimit-reset-after", 0) * 1000));
+        }
+        if (r.status == 429 && r.fields.find("x-ratelimit-global") == "true")
+            global_until = now + std::chrono::milliseconds(static_cast<long>(header_number(r, "retry-after", 1) * 1000));
+        if (r.status == 401 || r.status == 403) {
+            if (++invalid_in_a_row >= config.retries.invalid_request_limit)
+                stopped_until = now + config.retries.invalid_cooldown;
+        } else if (r.status != 429) {
+            invalid_in_a_row = 0;
+        }
+    }
+
+    asio::awaitable<void> sleep(std::chrono::steady_clock::duration d)
+    {
+        asio::steady_timer t(co_await asio::this_coro::executor, d);
+        co_await t.async_wait(asio::use_awaitable);
+    }
+
+    std::chrono::milliseconds backoff(int attempt)
+    {
+        auto base = config.retries.backoff * (1 << std::min(attempt - 1, 10));
+        auto capped = std::min<std::chrono::milliseconds>(base, config.retries.max_backoff);
+        std::lock_guard lock(mutex);
+        return std::chrono::milliseconds(
+            static_cast<long>(capped.count() * std::uniform_real_distribution<double>(0.5, 1.0)(jitter)));
+    }
+
+    // Sends `r` for `route` ("GET /users/@me"), honouring Discord's limits. 429s are waited out
+    // (Discord did not process them). Requests that are safe to repeat are retried on connection
+    // failures and 502/503/504; the others never are: a lost answer becomes outcome_unknown.
+    asio::awaitable<http::response> send(http::request r, std::string route, repeat kind)
+    {
+        const auto& policy = config.retries;
+        for (int attempt = 1;; ++attempt) {
+            auto now = std::chrono::steady_clock::now();
+            {
+                std::lock_guard lock(mutex);
+                if (now < stopped_until)
+                    throw error(errc::unauthorized,
+                                fmt::format("not sending {}: the last {} answers were 401 or 403, and Discord bans "
+                                            "callers that keep failing; check the tokens (sending resumes in {} s)",
+                                            route, policy.invalid_request_limit,
+                                            std::chrono::duration_cast<std::chrono::seconds>(stopped_until - now).count() + 1));
+            }
+            if (auto when = earliest(route); when > now) {
+                if (when - now > policy.max_rate_limit_wait)
+                    throw error(errc::rate_limited, fmt::format("{} is rate-limited for longer than the configured wait", route));
+                co_await sleep(when - now);
+            }
+
+            http::response response;
+            std::optional<error> failure; // co_await is not allowed inside a handler
+            try {
+                http::request attempt_request = r;
+                response = co_await http.send(std::move(attempt_request));
+            } catch (const error& e) {
+                failure = e;
+            }
+            if (failure) {
+                auto code = failure->code();
+                bool maybe_sent = code == errc::connection_lost || code == errc::timeout || code == errc::transport;
+                if (kind == repeat::never && maybe_sent)
+                    throw error(errc::outcome_unknown,
+                                fmt::format("the answer to {} was lost ({}); it may have taken effect at Discord, and "
+                                            "it was not sent again: a code or refresh token it used may now be spent",
+                                            route, failure->what()));
+                bool retryable = maybe_sent || code == errc::connection_refused;
+                if (kind == repeat::safe && retryable && attempt < policy.max_attempts) {
+                    co_await sleep(backoff(attempt));
+                    continue;
+                }
+                throw *failure;
+            }
+            learn(route, response, std::chrono::steady_clock::now());
+
+            if (response.status == 429) {
+                double wait = header_number(response, "retry-after", 1);
+                try {
+                    wait = json::decode_rate_limit(response.body).retry_after;
+                } catch (const error&) {
+                }
+                if (std::chrono::duration<double>(wait) <= policy.max_rate_limit_wait && attempt < policy.max_attempts + 2) {
+                    co_await sleep(std::chrono::milliseconds(static_cast<long>(wait * 1000) + 1));
+                    continue;
+                }
+                co_return response;
+            }
+            if (kind == repeat::safe && (response.status == 502 || response.status == 503 || response.status == 504)
+                && attempt < policy.max_attempts) {
+                co_await sleep(backoff(attempt));
+                continue;
+            }
+            co_return response;
         }
     }
 
     asio::awaitable<access_token> token_call(http::request r, std::string_view operation)
     {
-        auto response = co_await send_once(std::move(r), operation);
+        auto response = co_await send(std::move(r), std::string(operation), repeat::never);
         auto received = std::chrono::system_clock::now();
         detail::throw_unless_success(response, operation);
         co_return json::decode_access_token(response.body, received);
@@ -310,7 +438,7 @@ asio::awaitable<access_token> client::client_credentials(std::vector<std::string
     form.emplace_back("scope", join(scopes));
     auto request = impl_->token_request(impl_->config.endpoints.token, std::move(form));
     // Asking again is harmless: nothing is spent by this grant.
-    auto response = co_await impl_->http.send(std::move(request));
+    auto response = co_await impl_->send(std::move(request), "the client credentials grant", impl::repeat::safe);
     auto received = std::chrono::system_clock::now();
     detail::throw_unless_success(response, "the client credentials grant");
     co_return json::decode_access_token(response.body, received);
@@ -325,14 +453,14 @@ asio::awaitable<void> client::revoke(secret token, token_type_hint hint)
     if (hint != token_type_hint::none)
         form.emplace_back("token_type_hint", hint == token_type_hint::access_token ? "access_token" : "refresh_token");
     auto request = impl_->token_request(impl_->config.endpoints.revoke, std::move(form));
-    auto response = co_await impl_->http.send(std::move(request));
+    auto response = co_await impl_->send(std::move(request), "the revocation", impl::repeat::safe);
     detail::throw_unless_success(response, "the revocation");
 }
 
 asio::awaitable<authorization_info> client::get_authorization_info(const access_token& token)
 {
     auto request = impl_->api_get("/oauth2/@me", token);
-    auto response = co_await impl_->http.send(std::move(request));
+    auto response = co_await impl_->send(std::move(request), "GET /oauth2/@me", impl::repeat::safe);
     detail::throw_unless_success(response, "GET /oauth2/@me");
     co_return json::decode_authorization_info(response.body);
 }
@@ -341,7 +469,7 @@ asio::awaitable<user> client::get_current_user(const access_token& token)
 {
     impl_->require_scope(token, "identify", "get_current_user");
     auto request = impl_->api_get("/users/@me", token);
-    auto response = co_await impl_->http.send(std::move(request));
+    auto response = co_await impl_->send(std::move(request), "GET /users/@me", impl::repeat::safe);
     detail::throw_unless_success(response, "GET /users/@me");
     co_return json::decode_user(response.body);
 }
@@ -350,7 +478,7 @@ asio::awaitable<std::vector<connection>> client::get_connections(const access_to
 {
     impl_->require_scope(token, "connections", "get_connections");
     auto request = impl_->api_get("/users/@me/connections", token);
-    auto response = co_await impl_->http.send(std::move(request));
+    auto response = co_await impl_->send(std::move(request), "GET /users/@me/connections", impl::repeat::safe);
     detail::throw_unless_success(response, "GET /users/@me/connections");
     co_return json::decode_connections(response.body);
 }
@@ -369,7 +497,7 @@ asio::awaitable<std::vector<partial_guild>> client::get_guilds(const access_toke
     if (page.with_counts)
         q.emplace_back("with_counts", "true");
     auto request = impl_->api_get("/users/@me/guilds", token, std::move(q));
-    auto response = co_await impl_->http.send(std::move(request));
+    auto response = co_await impl_->send(std::move(request), "GET /users/@me/guilds", impl::repeat::safe);
     detail::throw_unless_success(response, "GET /users/@me/guilds");
     co_return json::decode_partial_guilds(response.body);
 }
@@ -378,7 +506,7 @@ asio::awaitable<guild_member> client::get_guild_member(const access_token& token
 {
     impl_->require_scope(token, "guilds.members.read", "get_guild_member");
     auto request = impl_->api_get("/users/@me/guilds/" + guild_id.to_string() + "/member", token);
-    auto response = co_await impl_->http.send(std::move(request));
+    auto response = co_await impl_->send(std::move(request), "GET /users/@me/guilds/{guild}/member", impl::repeat::safe);
     detail::throw_unless_success(response, "GET /users/@me/guilds/{guild}/member");
     co_return json::decode_guild_member(response.body);
 }
@@ -411,7 +539,8 @@ asio::awaitable<guild_join> client::add_guild_member(const access_token& token, 
     r.fields.add("Authorization", "Bot " + impl_->config.bot_token->reveal());
     r.fields.add("Content-Type", "application/json");
     r.body = body.take();
-    auto response = co_await impl_->http.send(std::move(r));
+    // Adding twice is harmless: the second answer is 204.
+    auto response = co_await impl_->send(std::move(r), "PUT /guilds/{guild}/members/{user}", impl::repeat::safe);
     detail::throw_unless_success(response, "PUT /guilds/{guild}/members/{user}");
     guild_join result;
     result.added = response.status == 201;
@@ -424,7 +553,7 @@ asio::awaitable<role_connection> client::get_role_connection(const access_token&
 {
     impl_->require_scope(token, "role_connections.write", "get_role_connection");
     auto request = impl_->api_get("/users/@me/applications/" + impl_->config.client_id.to_string() + "/role-connection", token);
-    auto response = co_await impl_->http.send(std::move(request));
+    auto response = co_await impl_->send(std::move(request), "GET role-connection", impl::repeat::safe);
     detail::throw_unless_success(response, "GET role-connection");
     co_return json::decode_role_connection(response.body);
 }
@@ -447,7 +576,7 @@ asio::awaitable<role_connection> client::update_role_connection(const access_tok
     request.method = "PUT";
     request.fields.add("Content-Type", "application/json");
     request.body = body.take();
-    auto response = co_await impl_->http.send(std::move(request));
+    auto response = co_await impl_->send(std::move(request), "PUT role-connection", impl::repeat::safe);
     detail::throw_unless_success(response, "PUT role-connection");
     co_return json::decode_role_connection(response.body);
 }
@@ -457,7 +586,7 @@ asio::awaitable<void> client::delete_role_connection(const access_token& token)
     impl_->require_scope(token, "role_connections.write", "delete_role_connection");
     auto request = impl_->api_get("/users/@me/applications/" + impl_->config.client_id.to_string() + "/role-connection", token);
     request.method = "DELETE";
-    auto response = co_await impl_->http.send(std::move(request));
+    auto response = co_await impl_->send(std::move(request), "DELETE role-connection", impl::repeat::safe);
     detail::throw_unless_success(response, "DELETE role-connection");
 }
 

@@ -42,6 +42,21 @@ struct endpoints {
     [[nodiscard]] static endpoints under(const std::string& base);
 };
 
+/// How the client behaves towards Discord's limits and failures.
+struct retry_policy {
+    /// Attempts for requests that are safe to repeat (reads, revocation, client credentials)
+    /// on connection failures and 502/503/504. A code exchange or refresh is never repeated.
+    int max_attempts = 3;
+    std::chrono::milliseconds backoff{250};      ///< doubled per attempt, with jitter
+    std::chrono::milliseconds max_backoff{4000};
+    /// A 429 (or a known empty bucket) is waited out up to this long, then raised as rate_limited.
+    std::chrono::seconds max_rate_limit_wait{60};
+    /// After this many 401/403 answers in a row the client stops sending for `invalid_cooldown`:
+    /// Discord bans callers that keep failing (REFERENCE.md §7).
+    int invalid_request_limit = 10;
+    std::chrono::seconds invalid_cooldown{60};
+};
+
 struct client_config {
     snowflake client_id;
     /// Absent for public clients, which must use PKCE.
@@ -58,6 +73,7 @@ struct client_config {
     std::string user_agent = "DiscordBot (https://github.com/discord-oauth2/discord-oauth2, 0.1)";
     /// Refuse an operation locally (missing_scope) when the token lacks its scope.
     bool check_scopes = true;
+    retry_policy retries;
 };
 
 enum class response_type { code, token };
