@@ -8,5 +8,6 @@
 #include <discord/oauth2/guild.hpp>
 #include <discord/oauth2/secret.hpp>
 #include <discord/oauth2/snowflake.hpp>
+#include <discord/oauth2/state.hpp>
 #include <discord/oauth2/token.hpp>
 #include <discord/oauth2/user.hpp>

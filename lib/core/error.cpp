@@ -38,6 +38,9 @@ public:
         case errc::api_error: return "Discord API error";
         case errc::server_error: return "Discord server error";
         case errc::outcome_unknown: return "the outcome of the request is unknown";
+        case errc::invalid_state: return "invalid state";
+        case errc::state_expired: return "the state has expired";
+        case errc::state_replayed: return "the state was already used";
         }
         return "unknown discord.oauth2 error";
     }

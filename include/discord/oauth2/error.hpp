@@ -52,6 +52,10 @@ enum class errc {
     api_error,            ///< another 4xx; discord_code() and field_errors() say what
     server_error,         ///< 5xx
     outcome_unknown,      ///< the request may have taken effect at Discord, but no answer came
+    // Sealed states (state.hpp).
+    invalid_state,        ///< malformed, or not sealed with our key (forged or tampered with)
+    state_expired,        ///< authentic but too old: the user should start again
+    state_replayed,       ///< authentic but already used (double click, prefetch, replay)
 };
 
 /// The category of `errc`; its name is "discord.oauth2".

@@ -1,0 +1,188 @@
+#include <discord/oauth2/state.hpp>
+
+#include "core/base64.hpp"
+#include "core/random.hpp"
+
+#include <discord/oauth2/error.hpp>
+
+#include <openssl/evp.h>
+
+#include <fmt/format.h>
+
+#include <memory>
+
+namespace discord::oauth2 {
+namespace {
+
+// Layout: version(1) | iv(12) | ciphertext | tag(16), base64url. The version byte is also the
+// additional authenticated data, so it cannot be changed without failing the tag.
+constexpr unsigned char version = 1;
+constexpr std::size_t iv_size = 12;
+constexpr std::size_t tag_size = 16;
+constexpr std::size_t nonce_size = 16;
+constexpr std::size_t max_flow = 32;
+
+using cipher_ctx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
+
+[[noreturn]] void invalid(std::string_view why)
+{
+    throw error(errc::invalid_state,
+                fmt::format("the state is not one we issued ({}): the link was altered, is from elsewhere, or the key "
+                            "changed; start the authorization again",
+                            why));
+}
+
+void put_u64(std::string& out, std::uint64_t v)
+{
+    for (int i = 7; i >= 0; --i)
+        out.push_back(static_cast<char>((v >> (i * 8)) & 0xFF));
+}
+
+std::uint64_t get_u64(std::string_view in, std::size_t& at)
+{
+    if (at + 8 > in.size())
+        invalid("truncated");
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i)
+        v = (v << 8) | static_cast<unsigned char>(in[at++]);
+    return v;
+}
+
+std::int64_t seconds(std::chrono::system_clock::time_point t)
+{
+    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+} // namespace
+
+state_key state_key::generate()
+{
+    return state_key(secret(random::bytes(32)));
+}
+
+state_key state_key::from_bytes(std::string_view bytes)
+{
+    if (bytes.size() != 32)
+        throw error(errc::invalid_argument,
+                    fmt::format("a state key is 32 bytes, not {}; make one with state_key::generate()", bytes.size()));
+    return state_key(secret(std::string(bytes)));
+}
+
+bool memory_replay_guard::consume(std::string_view nonce, std::chrono::system_clock::time_point expires_at)
+{
+    std::lock_guard lock(mutex_);
+    auto now = std::chrono::system_clock::now();
+    std::erase_if(seen_, [&](const auto& entry) { return entry.second <= now; }); // expired states fail anyway
+    return seen_.emplace(std::string(nonce), expires_at).second;
+}
+
+std::size_t memory_replay_guard::size() const
+{
+    std::lock_guard lock(mutex_);
+    return seen_.size();
+}
+
+std::string seal_state(const state_key& key, state_claims claims)
+{
+    if (claims.flow.size() > max_flow)
+        throw error(errc::invalid_argument, fmt::format("a state's flow is at most {} bytes", max_flow));
+    if (claims.nonce.empty())
+        claims.nonce = random::bytes(nonce_size);
+    if (claims.nonce.size() != nonce_size)
+        throw error(errc::invalid_argument, "a state's nonce is 16 bytes");
+    const auto& verifier = claims.code_verifier ? claims.code_verifier->reveal() : std::string();
+    if (verifier.size() > 128)
+        throw error(errc::invalid_argument, "a PKCE verifier is at most 128 characters");
+
+    std::string plain;
+    put_u64(plain, claims.user_id.value());
+    put_u64(plain, static_cast<std::uint64_t>(seconds(claims.issued_at)));
+    put_u64(plain, static_cast<std::uint64_t>(seconds(claims.expires_at)));
+    plain += claims.nonce;
+    plain.push_back(static_cast<char>(claims.flow.size()));
+    plain += claims.flow;
+    plain.push_back(static_cast<char>(claims.code_verifier ? verifier.size() + 1 : 0)); // 0: no verifier
+    plain += verifier;
+
+    auto iv = random::bytes(iv_size);
+    std::string out;
+    out.push_back(static_cast<char>(version));
+    out += iv;
+    out.resize(1 + iv_size + plain.size() + tag_size);
+
+    cipher_ctx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
+    int n = 0;
+    auto* k = reinterpret_cast<const unsigned char*>(key.bytes().reveal().data());
+    auto* cipher_out = reinterpret_cast<unsigned char*>(out.data() + 1 + iv_size);
+    if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, k,
+                                   reinterpret_cast<const unsigned char*>(iv.data())) != 1
+        || EVP_EncryptUpdate(ctx.get(), nullptr, &n, &version, 1) != 1
+        || EVP_EncryptUpdate(ctx.get(), cipher_out, &n, reinterpret_cast<const unsigned char*>(plain.data()),
+                             static_cast<int>(plain.size())) != 1
+        || EVP_EncryptFinal_ex(ctx.get(), cipher_out + n, &n) != 1
+        || EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, tag_size, cipher_out + plain.size()) != 1)
+        throw error(errc::transport, "sealing a state failed in OpenSSL");
+    OPENSSL_cleanse(plain.data(), plain.size());
+    return base64::encode_url(out);
+}
+
+state_claims open_state(const state_key& key, std::string_view text, replay_guard* guard,
+                        std::chrono::system_clock::time_point now)
+{
+    if (text.size() > 512)
+        invalid("too long");
+    auto raw = base64::decode_url(text);
+    if (!raw)
+        invalid("not base64url");
+    if (raw->size() < 1 + iv_size + tag_size + 8 * 3 + nonce_size + 2)
+        invalid("too short");
+    if (static_cast<unsigned char>((*raw)[0]) != version)
+        invalid("unknown version");
+
+    auto cipher_size = raw->size() - 1 - iv_size - tag_size;
+    std::string plain(cipher_size, '\0');
+    cipher_ctx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
+    int n = 0;
+    auto* k = reinterpret_cast<const unsigned char*>(key.bytes().reveal().data());
+    auto* bytes = reinterpret_cast<const unsigned char*>(raw->data());
+    std::string tag(raw->data() + raw->size() - tag_size, tag_size);
+    bool ok = ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, k, bytes + 1) == 1
+        && EVP_DecryptUpdate(ctx.get(), nullptr, &n, &version, 1) == 1
+        && EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &n, bytes + 1 + iv_size,
+                             static_cast<int>(cipher_size)) == 1
+        && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, tag_size, tag.data()) == 1
+        // The tag comparison inside OpenSSL is constant-time.
+        && EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + n, &n) == 1;
+    if (!ok)
+        invalid("authentication failed");
+
+    state_claims claims;
+    std::size_t at = 0;
+    claims.user_id = snowflake(get_u64(plain, at));
+    claims.issued_at = std::chrono::system_clock::time_point(std::chrono::seconds(get_u64(plain, at)));
+    claims.expires_at = std::chrono::system_clock::time_point(std::chrono::seconds(get_u64(plain, at)));
+    claims.nonce = plain.substr(at, nonce_size);
+    at += nonce_size;
+    auto flow_size = static_cast<unsigned char>(plain.at(at++));
+    if (at + flow_size + 1 > plain.size())
+        invalid("truncated");
+    claims.flow = plain.substr(at, flow_size);
+    at += flow_size;
+    auto verifier_size = static_cast<unsigned char>(plain[at++]);
+    if (verifier_size) {
+        if (at + verifier_size - 1 != plain.size())
+            invalid("truncated");
+        claims.code_verifier = secret(plain.substr(at, verifier_size - 1u));
+    } else if (at != plain.size()) {
+        invalid("trailing bytes");
+    }
+    OPENSSL_cleanse(plain.data(), plain.size());
+
+    if (now >= claims.expires_at)
+        throw error(errc::state_expired, "this authorization link has expired: start again");
+    if (guard && !guard->consume(claims.nonce, claims.expires_at))
+        throw error(errc::state_replayed, "this authorization link was already used: start again if needed");
+    return claims;
+}
+
+} // namespace discord::oauth2

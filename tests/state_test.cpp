@@ -1,0 +1,129 @@
+#include <discord/oauth2/error.hpp>
+#include <discord/oauth2/state.hpp>
+
+#include "core/base64.hpp"
+
+#include <doctest/doctest.h>
+
+#include <set>
+#include <thread>
+
+namespace oauth2 = discord::oauth2;
+using namespace std::chrono_literals;
+
+namespace {
+
+oauth2::state_claims claims_for(std::uint64_t user)
+{
+    oauth2::state_claims c;
+    c.user_id = oauth2::snowflake(user);
+    c.issued_at = std::chrono::system_clock::now();
+    c.expires_at = c.issued_at + 10min;
+    c.code_verifier = oauth2::secret(std::string(64, 'v'));
+    c.flow = "login";
+    return c;
+}
+
+oauth2::errc code_of(const oauth2::state_key& key, const std::string& text, oauth2::replay_guard* guard = nullptr)
+{
+    try {
+        (void)oauth2::open_state(key, text, guard);
+    } catch (const oauth2::error& e) {
+        return static_cast<oauth2::errc>(e.code().value());
+    }
+    return oauth2::errc{};
+}
+
+} // namespace
+
+TEST_CASE("a sealed state opens to its claims, is short, and hides what it carries")
+{
+    auto key = oauth2::state_key::generate();
+    auto sealed = oauth2::seal_state(key, claims_for(80351110224678912ULL));
+    CHECK(sealed.size() <= 200);
+    CHECK(sealed.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == std::string::npos);
+    CHECK(sealed.find("vvvv") == std::string::npos);
+    auto raw = *discord::oauth2::base64::decode_url(sealed);
+    CHECK(raw.find(std::string(16, 'v')) == std::string::npos); // the verifier is encrypted
+
+    auto opened = oauth2::open_state(key, sealed);
+    CHECK(opened.user_id == oauth2::snowflake(80351110224678912ULL));
+    CHECK(opened.flow == "login");
+    REQUIRE(opened.code_verifier);
+    CHECK(opened.code_verifier->reveal() == std::string(64, 'v'));
+    CHECK(opened.nonce.size() == 16);
+    CHECK(opened.expires_at - opened.issued_at == 10min);
+
+    std::set<std::string> nonces;
+    for (int i = 0; i < 100; ++i)
+        nonces.insert(oauth2::open_state(key, oauth2::seal_state(key, claims_for(1))).nonce);
+    CHECK(nonces.size() == 100);
+
+    auto no_verifier = claims_for(2);
+    no_verifier.code_verifier.reset();
+    CHECK_FALSE(oauth2::open_state(key, oauth2::seal_state(key, no_verifier)).code_verifier);
+}
+
+TEST_CASE("flipping any byte, another key, or garbage: invalid_state")
+{
+    auto key = oauth2::state_key::generate();
+    auto sealed = oauth2::seal_state(key, claims_for(7));
+    auto raw = *discord::oauth2::base64::decode_url(sealed);
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        for (unsigned char bit : {0x01, 0x80}) {
+            auto tampered = raw;
+            tampered[i] = static_cast<char>(tampered[i] ^ bit);
+            CAPTURE(i);
+            CHECK(code_of(key, discord::oauth2::base64::encode_url(tampered)) == oauth2::errc::invalid_state);
+        }
+    }
+    CHECK(code_of(oauth2::state_key::generate(), sealed) == oauth2::errc::invalid_state);
+    CHECK(code_of(key, sealed.substr(0, sealed.size() - 4)) == oauth2::errc::invalid_state);
+    CHECK(code_of(key, sealed + "AAAA") == oauth2::errc::invalid_state);
+    CHECK(code_of(key, "not a state!") == oauth2::errc::invalid_state);
+    CHECK(code_of(key, "") == oauth2::errc::invalid_state);
+    CHECK(code_of(key, std::string(2000, 'A')) == oauth2::errc::invalid_state);
+}
+
+TEST_CASE("expiry and single use")
+{
+    auto key = oauth2::state_key::generate();
+    auto c = claims_for(9);
+    c.issued_at -= 20min;
+    c.expires_at = c.issued_at + 10min;
+    CHECK(code_of(key, oauth2::seal_state(key, c)) == oauth2::errc::state_expired);
+
+    oauth2::memory_replay_guard guard;
+    auto sealed = oauth2::seal_state(key, claims_for(9));
+    CHECK(code_of(key, sealed, &guard) == oauth2::errc{});
+    CHECK(code_of(key, sealed, &guard) == oauth2::errc::state_replayed);
+    CHECK(guard.size() == 1);
+
+    // Many threads opening the same state: exactly one wins.
+    auto contested = oauth2::seal_state(key, claims_for(10));
+    std::atomic<int> winners{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 8; ++i)
+        threads.emplace_back([&] {
+            if (code_of(key, contested, &guard) == oauth2::errc{})
+                ++winners;
+        });
+    for (auto& t : threads)
+        t.join();
+    CHECK(winners == 1);
+}
+
+TEST_CASE("keys and claims are checked")
+{
+    CHECK_THROWS_AS((void)oauth2::state_key::from_bytes("short"), oauth2::error);
+    auto key = oauth2::state_key::from_bytes(std::string(32, 'k'));
+    auto c = claims_for(1);
+    c.flow = std::string(33, 'f');
+    CHECK_THROWS_AS((void)oauth2::seal_state(key, c), oauth2::error);
+    c = claims_for(1);
+    c.nonce = "short";
+    CHECK_THROWS_AS((void)oauth2::seal_state(key, c), oauth2::error);
+    // The same key bytes open what they sealed.
+    auto again = oauth2::state_key::from_bytes(std::string(32, 'k'));
+    CHECK(oauth2::open_state(again, oauth2::seal_state(key, claims_for(3))).user_id == oauth2::snowflake(3));
+}
