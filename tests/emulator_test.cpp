@@ -10,7 +10,7 @@
 #include "core/base64.hpp"
 #include "core/url_encoding.hpp"
 
-#include <openssl/sha.h>
+#include <discord/oauth2/client.hpp>
 #include <simdjson.h>
 
 #include <doctest/doctest.h>
@@ -160,12 +160,6 @@ em::options auto_approving()
     return o;
 }
 
-std::string s256(const std::string& verifier)
-{
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(verifier.data()), verifier.size(), digest);
-    return discord::oauth2::base64::encode_url(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
-}
 
 } // namespace
 
@@ -297,7 +291,7 @@ TEST_CASE("PKCE: S256 only, verifier checked, public clients must use it, not wi
         CHECK(fixture::value(refused, "error_description") == "Unsupported \"code_challenge_method\"");
 
         auto with = base;
-        with.emplace_back("code_challenge", s256(verifier));
+        with.emplace_back("code_challenge", discord::oauth2::pkce_challenge(verifier));
         with.emplace_back("code_challenge_method", "S256");
         auto exchange = [&](std::string code, std::optional<std::string> v) -> asio::awaitable<http::response> {
             url::parameters form{{"grant_type", "authorization_code"},

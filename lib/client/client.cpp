@@ -4,6 +4,7 @@
 #include "core/base64.hpp"
 #include "core/random.hpp"
 #include "core/url_encoding.hpp"
+#include "core/utf8.hpp"
 #include "http/client.hpp"
 #include "json/decode.hpp"
 #include "json/writer.hpp"
@@ -50,21 +51,12 @@ std::string with_query(const std::string& url, const url::parameters& params)
     return url + (url.find('?') == std::string::npos ? '?' : '&') + url::encode_query(params);
 }
 
-// Characters, not bytes, as Discord counts them.
-std::size_t characters(std::string_view s)
-{
-    std::size_t n = 0;
-    for (unsigned char c : s)
-        n += (c & 0xC0) != 0x80;
-    return n;
-}
-
 void check_role_connection(const role_connection& rc)
 {
     auto bad = [](std::string what) { throw error(errc::invalid_argument, "role connection: " + what); };
-    if (rc.platform_name && characters(*rc.platform_name) > 50)
+    if (rc.platform_name && utf8::characters(*rc.platform_name) > 50)
         bad("platform_name is longer than 50 characters");
-    if (rc.platform_username && characters(*rc.platform_username) > 100)
+    if (rc.platform_username && utf8::characters(*rc.platform_username) > 100)
         bad("platform_username is longer than 100 characters");
     if (rc.metadata.size() > 5)
         bad("more than 5 metadata keys");
@@ -72,7 +64,7 @@ void check_role_connection(const role_connection& rc)
         if (k.empty() || k.size() > 50
             || k.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
             bad("metadata key '" + k + "' is not 1 to 50 of a-z, 0-9 and _");
-        if (characters(v) > 100)
+        if (utf8::characters(v) > 100)
             bad("the value of metadata key '" + k + "' is longer than 100 characters");
     }
 }

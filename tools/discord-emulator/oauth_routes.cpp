@@ -4,8 +4,9 @@
 #include "core/base64.hpp"
 #include "core/url_encoding.hpp"
 
+#include <discord/oauth2/client.hpp>
+
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
 
 #include <fmt/format.h>
 
@@ -83,13 +84,6 @@ bool valid_verifier(std::string_view v)
     return true;
 }
 
-std::string s256(std::string_view verifier)
-{
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(verifier.data()), verifier.size(), digest);
-    return base64::encode_url(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
-}
-
 response token_response(emulator::impl& e, const grant& g)
 {
     json::writer w;
@@ -140,7 +134,7 @@ response exchange_code(emulator::impl& e, const application& app, const url::par
             return oauth_error(400, "invalid_request", "Missing \"code_verifier\"");
         if (!valid_verifier(*verifier))
             return oauth_error(400, "invalid_request", "Invalid \"code_verifier\"");
-        if (s256(*verifier) != *code->code_challenge)
+        if (pkce_challenge(*verifier) != *code->code_challenge)
             return oauth_error(400, "invalid_grant", "Invalid \"code_verifier\"");
     }
     grant g;

@@ -2,6 +2,8 @@
 // needs role_connections.write for that application; PUT is validated as Discord does.
 #include "emulator_impl.hpp"
 
+#include "core/utf8.hpp"
+
 #include <simdjson.h>
 
 #include <fmt/format.h>
@@ -11,15 +13,6 @@ namespace {
 
 using server::request;
 using server::response;
-
-// Length in characters (code points), as Discord counts.
-std::size_t characters(std::string_view s)
-{
-    std::size_t n = 0;
-    for (unsigned char c : s)
-        n += (c & 0xC0) != 0x80;
-    return n;
-}
 
 bool valid_metadata_key(std::string_view k)
 {
@@ -85,12 +78,12 @@ asio::awaitable<response> put_connection(emulator::impl& e, request& req)
     role_connection rc;
     std::string_view text;
     if (auto field = body["platform_name"]; field.error() != simdjson::NO_SUCH_FIELD && !field.is_null()) {
-        if (field.get(text) || characters(text) > 50)
+        if (field.get(text) || utf8::characters(text) > 50)
             co_return invalid_form_body("platform_name", "BASE_TYPE_BAD_LENGTH", "Must be 50 or fewer in length.");
         rc.platform_name = std::string(text);
     }
     if (auto field = body["platform_username"]; field.error() != simdjson::NO_SUCH_FIELD && !field.is_null()) {
-        if (field.get(text) || characters(text) > 100)
+        if (field.get(text) || utf8::characters(text) > 100)
             co_return invalid_form_body("platform_username", "BASE_TYPE_BAD_LENGTH", "Must be 100 or fewer in length.");
         rc.platform_username = std::string(text);
     }
@@ -113,7 +106,7 @@ asio::awaitable<response> put_connection(emulator::impl& e, request& req)
                 v = std::to_string(n); // Discord stores metadata values as strings
             else
                 co_return invalid_form_body("metadata", "BASE_TYPE_BAD_TYPE", "Values must be strings or integers.");
-            if (characters(v) > 100)
+            if (utf8::characters(v) > 100)
                 co_return invalid_form_body("metadata", "BASE_TYPE_BAD_LENGTH", "Values must be 100 or fewer in length.");
             rc.metadata[std::string(key)] = std::move(v);
         }

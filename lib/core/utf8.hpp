@@ -1,0 +1,18 @@
+// UTF-8 helpers.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace discord::oauth2::utf8 {
+
+/// Characters (code points) in valid UTF-8 text, as Discord counts lengths.
+[[nodiscard]] inline std::size_t characters(std::string_view s) noexcept
+{
+    std::size_t n = 0;
+    for (unsigned char c : s)
+        n += (c & 0xC0) != 0x80; // every byte but continuation bytes starts a character
+    return n;
+}
+
+} // namespace discord::oauth2::utf8
