@@ -8,6 +8,13 @@
 #include <discord/oauth2/client.hpp>
 #include <discord/oauth2/error.hpp>
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/steady_timer.hpp>
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -535,4 +542,67 @@ TEST_CASE("after repeated 401s the client stops sending for a while")
         CHECK(std::string(stopped.what()).find("bans callers that keep failing") != std::string::npos);
         CHECK(f.discord.calls("GET /api/v10/users/@me") == sent); // nothing went out
     }());
+}
+
+TEST_CASE("operations are cancellable through their cancellation slot")
+{
+    fixture f;
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        std::vector<std::string> scopes{"identify"};
+        auto token = co_await f.client.client_credentials(scopes);
+        f.discord.add_fault(em::fault::parse("GET /users/@me latency=5000"));
+        using namespace asio::experimental::awaitable_operators;
+        asio::steady_timer timer(co_await asio::this_coro::executor, 100ms);
+        auto winner = co_await (f.client.get_current_user(token) || timer.async_wait(asio::use_awaitable));
+        CHECK(winner.index() == 1);
+
+        asio::cancellation_signal signal;
+        std::exception_ptr outcome;
+        bool done = false;
+        asio::co_spawn(co_await asio::this_coro::executor, f.client.get_current_user(token),
+                       asio::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr e, oauth2::user) {
+                           outcome = e;
+                           done = true;
+                       }));
+        co_await test::sleep(100ms);
+        signal.emit(asio::cancellation_type::terminal);
+        for (int i = 0; i < 200 && !done; ++i)
+            co_await test::sleep(5ms);
+        REQUIRE(done);
+        try {
+            std::rethrow_exception(outcome);
+        } catch (const oauth2::error& e) {
+            CHECK(e.code() == oauth2::errc::cancelled);
+        }
+        f.discord.clear_faults();
+        CHECK((co_await f.client.get_current_user(token)).username == "discord"); // still usable
+    }());
+}
+
+TEST_CASE("1,000 authorization flows at once on one thread")
+{
+    auto o = fixture::auto_approving();
+    o.rate_limits.enabled = false;
+    fixture f(o);
+    constexpr int flows = 1000;
+    int completed = 0;
+    int finished = 0;
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto ex = co_await asio::this_coro::executor;
+        for (int i = 0; i < flows; ++i)
+            asio::co_spawn(ex, [&]() -> asio::awaitable<void> {
+                std::vector<std::string> scopes{"identify", "guilds"};
+                auto token = co_await f.authorize(scopes);
+                auto me = co_await f.client.get_current_user(token);
+                oauth2::client::guild_page page;
+                auto guilds = co_await f.client.get_guilds(token, page);
+                if (me.username == "Nelly" && guilds.size() == 3)
+                    ++completed;
+                ++finished;
+            }, asio::detached);
+        while (finished < flows)
+            co_await test::sleep(20ms);
+    }(), std::chrono::seconds(180));
+    CHECK(completed == flows);
+    CHECK(f.discord.grants().grants().size() == flows);
 }
