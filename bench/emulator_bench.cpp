@@ -3,6 +3,7 @@
 // in a child process on one thread; http::client drives it from this one.
 //
 //   emulator_bench [--requests N] [--in-flight N]
+#include "child_process.hpp"
 #include "emulator.hpp"
 #include "http/client.hpp"
 
@@ -94,20 +95,12 @@ int main(int argc, char** argv)
         else if (arg == "--in-flight")
             in_flight = std::atoi(argv[i + 1]);
     }
-    int port_pipe[2];
-    if (::pipe(port_pipe) != 0)
+    auto child = start_child(serve);
+    if (child.pid < 0) {
+        fmt::print(stderr, "the emulator did not start\n");
         return 1;
-    pid_t child = ::fork();
-    if (child == 0) {
-        ::close(port_pipe[0]);
-        ::_exit(serve(port_pipe[1]));
     }
-    ::close(port_pipe[1]);
-    char url_text[128] = {};
-    if (::read(port_pipe[0], url_text, sizeof url_text - 1) <= 0)
-        return 1;
-    std::string base(url_text);
-    base.pop_back();
+    const std::string base = child.ready_line;
 
     asio::io_context io(1);
     http::client client(io.get_executor());
@@ -143,8 +136,7 @@ int main(int argc, char** argv)
     run(io, client, requests / 10, in_flight, me_request, failures); // warm-up
     double me_rate = run(io, client, requests, in_flight, me_request, failures);
     double token_rate = run(io, client, requests / 2, in_flight, token_request, failures);
-    ::kill(child, SIGTERM);
-    ::waitpid(child, nullptr, 0);
+    stop_child(child);
     double emulator_cpu = child_cpu_seconds(); // the child's whole life, every request above
     int answered = 1 + requests / 10 + requests + requests / 2;
 

@@ -4,6 +4,7 @@
 //
 //   http_client_bench [--requests N] [--rounds R]   compare at 1, 64 and 512 in flight
 //   http_client_bench --serve                       only serve (for wrk); prints the port
+#include "child_process.hpp"
 #include "http/client.hpp"
 #include "server/server.hpp"
 
@@ -103,35 +104,86 @@ size_t collect(char* data, size_t size, size_t count, void* body)
     return size * count;
 }
 
-// What a careful user of libcurl's multi interface writes by hand: one easy handle per slot,
-// re-added as soon as it finishes, curl_multi_poll in between.
 const std::string user_agent = http::client_options{}.user_agent;
 
+// One easy handle per slot, sending what http::client sends (same User-Agent and
+// Accept-Encoding), each with its own body buffer as its private pointer.
+struct slots {
+    std::vector<CURL*> easies;
+    std::vector<std::string> bodies;
+
+    slots(const std::string& url, int count) : easies(static_cast<std::size_t>(count)), bodies(easies.size())
+    {
+        for (std::size_t i = 0; i < easies.size(); ++i) {
+            CURL* e = easies[i] = curl_easy_init();
+            curl_easy_setopt(e, CURLOPT_URL, url.c_str());
+            curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+            curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &collect);
+            curl_easy_setopt(e, CURLOPT_WRITEDATA, &bodies[i]);
+            curl_easy_setopt(e, CURLOPT_PRIVATE, &bodies[i]);
+            curl_easy_setopt(e, CURLOPT_PROXY, "");
+            curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 30000L);
+            curl_easy_setopt(e, CURLOPT_USERAGENT, user_agent.c_str());
+            curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+        }
+    }
+    ~slots()
+    {
+        for (CURL* e : easies)
+            curl_easy_cleanup(e);
+    }
+    slots(const slots&) = delete;
+    slots& operator=(const slots&) = delete;
+};
+
+// Counts the finished transfers (and the correct ones in `f`), re-adding each handle while
+// requests remain. Returns how many finished.
+int reap(CURLM* multi, figures& f, int& started, int total)
+{
+    int finished = 0;
+    int queued = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        CURL* e = msg->easy_handle;
+        long status = 0;
+        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+        std::string* body = nullptr;
+        curl_easy_getinfo(e, CURLINFO_PRIVATE, &body);
+        if (msg->data.result == CURLE_OK && status == 200 && body->size() == payload.size())
+            ++f.ok;
+        ++finished;
+        curl_multi_remove_handle(multi, e);
+        if (started < total) {
+            body->clear();
+            curl_multi_add_handle(multi, e);
+            ++started;
+        }
+    }
+    return finished;
+}
+
+void sample_rss(figures& f, clock_type::time_point& next_sample)
+{
+    if (clock_type::now() < next_sample)
+        return;
+    f.peak_rss = std::max(f.peak_rss, rss_mib());
+    next_sample = clock_type::now() + std::chrono::milliseconds(20);
+}
+
+// What a careful user of libcurl's multi interface writes by hand: one easy handle per slot,
+// re-added as soon as it finishes, curl_multi_poll in between.
 figures plain_loop(const std::string& url, int in_flight, int total)
 {
     figures f;
     f.total = total;
     CURLM* multi = curl_multi_init();
-    std::vector<CURL*> easies(static_cast<size_t>(std::min(in_flight, total)));
-    std::vector<std::string> bodies(easies.size());
-    for (size_t i = 0; i < easies.size(); ++i) {
-        CURL* e = easies[i] = curl_easy_init();
-        curl_easy_setopt(e, CURLOPT_URL, url.c_str());
-        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &collect);
-        curl_easy_setopt(e, CURLOPT_WRITEDATA, &bodies[i]);
-        curl_easy_setopt(e, CURLOPT_PRIVATE, &bodies[i]);
-        curl_easy_setopt(e, CURLOPT_PROXY, "");
-        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 30000L);
-        // The same request bytes as http::client sends.
-        curl_easy_setopt(e, CURLOPT_USERAGENT, user_agent.c_str());
-        curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-    }
+    slots pool(url, std::min(in_flight, total));
     auto start = clock_type::now();
     double cpu_start = cpu_seconds();
     int started = 0;
     int done = 0;
-    for (CURL* e : easies) {
+    for (CURL* e : pool.easies) {
         curl_multi_add_handle(multi, e);
         ++started;
     }
@@ -139,36 +191,15 @@ figures plain_loop(const std::string& url, int in_flight, int total)
     while (done < total) {
         int running = 0;
         curl_multi_perform(multi, &running);
-        int queued = 0;
-        while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
-            if (msg->msg != CURLMSG_DONE)
-                continue;
-            CURL* e = msg->easy_handle;
-            long status = 0;
-            curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-            std::string* body = nullptr;
-            curl_easy_getinfo(e, CURLINFO_PRIVATE, &body);
-            if (msg->data.result == CURLE_OK && status == 200 && body->size() == payload.size())
-                ++f.ok;
-            ++done;
-            curl_multi_remove_handle(multi, e);
-            if (started < total) {
-                body->clear();
-                curl_multi_add_handle(multi, e);
-                ++started;
-            }
-        }
-        if (clock_type::now() >= next_sample) {
-            f.peak_rss = std::max(f.peak_rss, rss_mib());
-            next_sample = clock_type::now() + std::chrono::milliseconds(20);
-        }
+        done += reap(multi, f, started, total);
+        sample_rss(f, next_sample);
         if (done < total)
             curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
     }
     f.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
     f.cpu = cpu_seconds() - cpu_start;
-    for (CURL* e : easies)
-        curl_easy_cleanup(e);
+    for (CURL* e : pool.easies)
+        curl_multi_remove_handle(multi, e);
     curl_multi_cleanup(multi);
     return f;
 }
@@ -212,25 +243,12 @@ figures socket_loop(const std::string& url, int in_flight, int total)
     curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, &st);
     curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &epoll_timer_cb);
     curl_multi_setopt(multi, CURLMOPT_TIMERDATA, &st);
-    std::vector<CURL*> easies(static_cast<size_t>(std::min(in_flight, total)));
-    std::vector<std::string> bodies(easies.size());
-    for (size_t i = 0; i < easies.size(); ++i) {
-        CURL* e = easies[i] = curl_easy_init();
-        curl_easy_setopt(e, CURLOPT_URL, url.c_str());
-        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &collect);
-        curl_easy_setopt(e, CURLOPT_WRITEDATA, &bodies[i]);
-        curl_easy_setopt(e, CURLOPT_PRIVATE, &bodies[i]);
-        curl_easy_setopt(e, CURLOPT_PROXY, "");
-        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 30000L);
-        curl_easy_setopt(e, CURLOPT_USERAGENT, user_agent.c_str());
-        curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-    }
+    slots pool(url, std::min(in_flight, total));
     auto start = clock_type::now();
     double cpu_start = cpu_seconds();
     int started = 0;
     int done = 0;
-    for (CURL* e : easies) {
+    for (CURL* e : pool.easies) {
         curl_multi_add_handle(multi, e);
         ++started;
     }
@@ -252,34 +270,13 @@ figures socket_loop(const std::string& url, int in_flight, int total)
         }
         if (st.timeout_ms == 0)
             curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
-        int queued = 0;
-        while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
-            if (msg->msg != CURLMSG_DONE)
-                continue;
-            CURL* e = msg->easy_handle;
-            long status = 0;
-            curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-            std::string* body = nullptr;
-            curl_easy_getinfo(e, CURLINFO_PRIVATE, &body);
-            if (msg->data.result == CURLE_OK && status == 200 && body->size() == payload.size())
-                ++f.ok;
-            ++done;
-            curl_multi_remove_handle(multi, e);
-            if (started < total) {
-                body->clear();
-                curl_multi_add_handle(multi, e);
-                ++started;
-            }
-        }
-        if (clock_type::now() >= next_sample) {
-            f.peak_rss = std::max(f.peak_rss, rss_mib());
-            next_sample = clock_type::now() + std::chrono::milliseconds(20);
-        }
+        done += reap(multi, f, started, total);
+        sample_rss(f, next_sample);
     }
     f.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
     f.cpu = cpu_seconds() - cpu_start;
-    for (CURL* e : easies)
-        curl_easy_cleanup(e);
+    for (CURL* e : pool.easies)
+        curl_multi_remove_handle(multi, e);
     curl_multi_cleanup(multi);
     ::close(st.epfd);
     return f;
@@ -348,22 +345,13 @@ int main(int argc, char** argv)
         }
     }
 
-    int port_pipe[2];
-    if (::pipe(port_pipe) != 0)
-        return 1;
-    pid_t child = ::fork();
-    if (child == 0) {
-        ::close(port_pipe[0]);
-        ::_exit(serve(port_pipe[1]));
-    }
-    ::close(port_pipe[1]);
-    char port_text[16] = {};
-    if (::read(port_pipe[0], port_text, sizeof port_text - 1) <= 0) {
+    auto child = start_child(serve);
+    if (child.pid < 0) {
         fmt::print(stderr, "the server did not start\n");
         return 1;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    std::string url = fmt::format("http://127.0.0.1:{}/bench", std::atoi(port_text));
+    std::string url = fmt::format("http://127.0.0.1:{}/bench", child.ready_line);
 
     fmt::print("http::client vs a plain libcurl-multi loop (curl_multi_perform + curl_multi_poll), GET of a {}-byte\n"
                "JSON body over loopback, server core in a child process; best of {} rounds, alternating.\n"
@@ -411,8 +399,7 @@ int main(int argc, char** argv)
         std::fflush(stdout);
     }
     fmt::print("\nratios are ours / plain. goals: throughput >= 0.90x, CPU <= 1.20x, ours RSS < 50 MiB at 512\n");
-    ::kill(child, SIGTERM);
-    ::waitpid(child, nullptr, 0);
+    stop_child(child);
     if (!all_ok) {
         fmt::print(stderr, "some requests failed\n");
         return 1;
