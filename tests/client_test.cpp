@@ -84,29 +84,25 @@ struct fixture {
         return {};
     }
 
-    // A token for `scopes` through the whole code flow (PKCE included).
-    asio::awaitable<oauth2::access_token> authorize(std::vector<std::string> scopes)
+    // An authorization link for `scopes` and the code its redirect brought.
+    asio::awaitable<std::pair<oauth2::authorization_link, std::string>> code_for(std::vector<std::string> scopes)
     {
         oauth2::authorization_request request;
         request.scopes = std::move(scopes);
         auto link = client.authorization_url(request);
         auto p = co_await follow(link.url);
         REQUIRE(value(p, "state") == link.state);
-        co_return co_await client.exchange_code(value(p, "code"), link.code_verifier);
+        co_return std::pair{std::move(link), value(p, "code")};
+    }
+
+    // A token for `scopes` through the whole code flow (PKCE included).
+    asio::awaitable<oauth2::access_token> authorize(std::vector<std::string> scopes)
+    {
+        auto [link, code] = co_await code_for(std::move(scopes));
+        co_return co_await client.exchange_code(code, link.code_verifier);
     }
 };
 
-template <class Op>
-asio::awaitable<oauth2::error> expect_error(Op op)
-{
-    try {
-        co_await op();
-    } catch (const oauth2::error& e) {
-        co_return e;
-    }
-    FAIL("no discord::oauth2::error was thrown");
-    co_return oauth2::error(oauth2::errc::transport, "unreachable");
-}
 
 } // namespace
 
@@ -204,7 +200,7 @@ TEST_CASE("the whole code flow and every Bearer read")
 
         auto member = co_await f.client.get_guild_member(token, guilds[0].id);
         CHECK(member.nick == "NOT API SUPPORT");
-        auto stranger = co_await expect_error([&]() -> asio::awaitable<void> {
+        auto stranger = co_await test::expect_error([&]() -> asio::awaitable<void> {
             co_await f.client.get_guild_member(token, snowflake(42));
         });
         CHECK(stranger.code() == oauth2::errc::not_found);
@@ -221,12 +217,10 @@ TEST_CASE("token errors: spent codes, bad secrets, PKCE mismatch, rotated refres
 {
     fixture f;
     test::run(f.io, [&]() -> asio::awaitable<void> {
-        oauth2::authorization_request request;
-        request.scopes = {"identify"};
-        auto link = f.client.authorization_url(request);
-        auto code = fixture::value(co_await f.follow(link.url), "code");
+        std::vector<std::string> identify{"identify"};
+        auto [link, code] = co_await f.code_for(identify);
         auto token = co_await f.client.exchange_code(code, link.code_verifier);
-        auto reused = co_await expect_error([&]() -> asio::awaitable<void> {
+        auto reused = co_await test::expect_error([&]() -> asio::awaitable<void> {
             co_await f.client.exchange_code(code, link.code_verifier);
         });
         CHECK(reused.code() == oauth2::errc::invalid_grant);
@@ -234,9 +228,8 @@ TEST_CASE("token errors: spent codes, bad secrets, PKCE mismatch, rotated refres
         CHECK(reused.http_status() == 400);
         CHECK(std::string(reused.what()).find(code) == std::string::npos); // no secret in the message
 
-        auto other = f.client.authorization_url(request);
-        auto other_code = fixture::value(co_await f.follow(other.url), "code");
-        auto wrong_verifier = co_await expect_error([&]() -> asio::awaitable<void> {
+        auto [other, other_code] = co_await f.code_for(identify);
+        auto wrong_verifier = co_await test::expect_error([&]() -> asio::awaitable<void> {
             co_await f.client.exchange_code(other_code, link.code_verifier);
         });
         CHECK(wrong_verifier.code() == oauth2::errc::invalid_grant);
@@ -244,7 +237,7 @@ TEST_CASE("token errors: spent codes, bad secrets, PKCE mismatch, rotated refres
         oauth2::client_config bad = f.client.config();
         bad.client_secret = secret("not-the-secret");
         oauth2::client impostor(f.io.get_executor(), bad);
-        auto bad_secret = co_await expect_error([&]() -> asio::awaitable<void> {
+        auto bad_secret = co_await test::expect_error([&]() -> asio::awaitable<void> {
             co_await impostor.refresh(*token.refresh_token);
         });
         CHECK(bad_secret.code() == oauth2::errc::invalid_client);
@@ -252,18 +245,18 @@ TEST_CASE("token errors: spent codes, bad secrets, PKCE mismatch, rotated refres
 
         auto rotated = co_await f.client.refresh(*token.refresh_token);
         CHECK_FALSE(rotated.refresh_token == token.refresh_token);
-        auto old_refresh = co_await expect_error([&]() -> asio::awaitable<void> {
+        auto old_refresh = co_await test::expect_error([&]() -> asio::awaitable<void> {
             co_await f.client.refresh(*token.refresh_token);
         });
         CHECK(old_refresh.code() == oauth2::errc::invalid_grant);
         CHECK(old_refresh.needs_reauthorization());
-        auto old_access = co_await expect_error([&]() -> asio::awaitable<void> {
+        auto old_access = co_await test::expect_error([&]() -> asio::awaitable<void> {
             co_await f.client.get_current_user(token);
         });
         CHECK(old_access.code() == oauth2::errc::unauthorized);
 
         co_await f.client.revoke(*rotated.refresh_token, oauth2::token_type_hint::refresh_token);
-        auto revoked = co_await expect_error([&]() -> asio::awaitable<void> {
+        auto revoked = co_await test::expect_error([&]() -> asio::awaitable<void> {
             co_await f.client.get_current_user(rotated);
         });
         CHECK(revoked.code() == oauth2::errc::unauthorized);
@@ -279,7 +272,7 @@ TEST_CASE("a missing scope is refused locally, without a request")
         std::vector<std::string> scopes_2{"identify"};
         auto token = co_await f.authorize(scopes_2);
         auto before = f.discord.calls("GET /api/v10/users/@me/connections");
-        auto e = co_await expect_error([&]() -> asio::awaitable<void> { co_await f.client.get_connections(token); });
+        auto e = co_await test::expect_error([&]() -> asio::awaitable<void> { co_await f.client.get_connections(token); });
         CHECK(e.code() == oauth2::errc::missing_scope);
         CHECK(std::string(e.what()).find("'connections'") != std::string::npos);
         CHECK(f.discord.calls("GET /api/v10/users/@me/connections") == before);
@@ -301,7 +294,7 @@ TEST_CASE("client credentials, a public PKCE client, and rate limits reported wi
         auto impatient_config = f.client.config();
         impatient_config.retries.max_rate_limit_wait = 1s;
         oauth2::client impatient(f.io.get_executor(), impatient_config);
-        auto limited = co_await expect_error([&]() -> asio::awaitable<void> { co_await impatient.get_current_user(owner); });
+        auto limited = co_await test::expect_error([&]() -> asio::awaitable<void> { co_await impatient.get_current_user(owner); });
         CHECK(limited.code() == oauth2::errc::rate_limited);
         REQUIRE(limited.retry_after());
         CHECK(*limited.retry_after() > 0);
@@ -313,7 +306,7 @@ TEST_CASE("client credentials, a public PKCE client, and rate limits reported wi
         std::vector<std::string> scopes_3{"identify"};
         auto token = co_await pub.authorize(scopes_3);
         CHECK((co_await pub.client.get_current_user(token)).username == "Nelly");
-        auto no_secret = co_await expect_error([&]() -> asio::awaitable<void> {
+        auto no_secret = co_await test::expect_error([&]() -> asio::awaitable<void> {
             std::vector<std::string> scopes{"identify"};
             co_await pub.client.client_credentials(scopes);
         });
@@ -325,13 +318,11 @@ TEST_CASE("an exchange whose answer is lost is not repeated: outcome_unknown")
 {
     fixture f;
     test::run(f.io, [&]() -> asio::awaitable<void> {
-        oauth2::authorization_request request;
-        request.scopes = {"identify"};
-        auto link = f.client.authorization_url(request);
-        auto code = fixture::value(co_await f.follow(link.url), "code");
+        std::vector<std::string> identify{"identify"};
+        auto [link, code] = co_await f.code_for(identify);
         f.discord.add_fault(em::fault::parse("POST /oauth2/token reset-after"));
         auto calls_before = f.discord.calls("POST /api/v10/oauth2/token");
-        auto lost = co_await expect_error([&]() -> asio::awaitable<void> {
+        auto lost = co_await test::expect_error([&]() -> asio::awaitable<void> {
             co_await f.client.exchange_code(code, link.code_verifier);
         });
         CHECK(lost.code() == oauth2::errc::outcome_unknown);
@@ -424,13 +415,13 @@ TEST_CASE("add_guild_member tells added from already a member; role connections 
         oauth2::role_connection too_many;
         for (auto k : {"a", "b", "c", "d", "e", "f"})
             too_many.metadata[k] = "1";
-        auto refused = co_await expect_error([&]() -> asio::awaitable<void> {
+        auto refused = co_await test::expect_error([&]() -> asio::awaitable<void> {
             co_await client.update_role_connection(user_token, too_many);
         });
         CHECK(refused.code() == oauth2::errc::invalid_argument);
         oauth2::role_connection bad_key;
         bad_key.metadata["Bad-Key"] = "1";
-        auto refused_key = co_await expect_error([&]() -> asio::awaitable<void> {
+        auto refused_key = co_await test::expect_error([&]() -> asio::awaitable<void> {
             co_await client.update_role_connection(user_token, bad_key);
         });
         CHECK(std::string(refused_key.what()).find("Bad-Key") != std::string::npos);
@@ -508,13 +499,11 @@ TEST_CASE("retries: reads on 503 and lost connections; never a code exchange")
         CHECK((co_await f.client.get_current_user(token)).username == "discord"); // reset, retried
         f.discord.clear_faults();
 
-        oauth2::authorization_request request;
-        request.scopes = {"identify"};
-        auto link = f.client.authorization_url(request);
-        auto code = fixture::value(co_await f.follow(link.url), "code");
+        std::vector<std::string> identify{"identify"};
+        auto [link, code] = co_await f.code_for(identify);
         f.discord.add_fault(em::fault::parse("POST /oauth2/token status=503"));
         auto exchanges = f.discord.calls("POST /api/v10/oauth2/token");
-        auto failed = co_await expect_error([&]() -> asio::awaitable<void> {
+        auto failed = co_await test::expect_error([&]() -> asio::awaitable<void> {
             co_await f.client.exchange_code(code, link.code_verifier);
         });
         CHECK(failed.code() == oauth2::errc::server_error);
@@ -533,11 +522,11 @@ TEST_CASE("after repeated 401s the client stops sending for a while")
         forged.token = secret("forged-token");
         forged.scopes = {"identify"};
         for (int i = 0; i < 3; ++i) {
-            auto e = co_await expect_error([&]() -> asio::awaitable<void> { co_await careful.get_current_user(forged); });
+            auto e = co_await test::expect_error([&]() -> asio::awaitable<void> { co_await careful.get_current_user(forged); });
             CHECK(e.code() == oauth2::errc::unauthorized);
         }
         auto sent = f.discord.calls("GET /api/v10/users/@me");
-        auto stopped = co_await expect_error([&]() -> asio::awaitable<void> { co_await careful.get_current_user(forged); });
+        auto stopped = co_await test::expect_error([&]() -> asio::awaitable<void> { co_await careful.get_current_user(forged); });
         CHECK(stopped.code() == oauth2::errc::unauthorized);
         CHECK(std::string(stopped.what()).find("bans callers that keep failing") != std::string::npos);
         CHECK(f.discord.calls("GET /api/v10/users/@me") == sent); // nothing went out

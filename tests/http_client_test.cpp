@@ -53,18 +53,6 @@ http::request get(std::string url)
     return r;
 }
 
-// Runs `op` and returns the library error it throws; fails the test if it does not throw one.
-template <class Op>
-asio::awaitable<oauth2::error> expect_error(Op op)
-{
-    try {
-        co_await op();
-    } catch (const oauth2::error& e) {
-        co_return e;
-    }
-    FAIL("no discord::oauth2::error was thrown");
-    co_return oauth2::error(oauth2::errc::transport, "unreachable");
-}
 
 // A port nothing listens on: bound, then released.
 std::uint16_t closed_port()
@@ -219,7 +207,7 @@ TEST_CASE("a request that outlives its timeout fails with timeout")
     fixture f;
     http::client client(f.io.get_executor());
     test::run(f.io, [&]() -> asio::awaitable<void> {
-        auto e = co_await expect_error([&]() -> asio::awaitable<void> {
+        auto e = co_await test::expect_error([&]() -> asio::awaitable<void> {
             auto r = get(f.base + "/slow?ms=3000");
             r.timeout = 200ms;
             co_await client.send(std::move(r));
@@ -240,7 +228,7 @@ TEST_CASE("responses over the size limit fail instead of being truncated")
     test::run(f.io, [&]() -> asio::awaitable<void> {
         auto fits = co_await client.send(get(f.base + "/big?bytes=1000"));
         CHECK(fits.body.size() == 1000);
-        auto e = co_await expect_error([&]() -> asio::awaitable<void> {
+        auto e = co_await test::expect_error([&]() -> asio::awaitable<void> {
             co_await client.send(get(f.base + "/big?bytes=5000"));
         });
         CHECK(e.code() == oauth2::errc::response_too_large);
@@ -255,7 +243,7 @@ TEST_CASE("responses over the size limit fail instead of being truncated")
             std::string answer = "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + std::string(5000, 'y');
             co_await asio::async_write(s, asio::buffer(answer), asio::use_awaitable);
         }, asio::detached);
-        auto streamed = co_await expect_error([&]() -> asio::awaitable<void> {
+        auto streamed = co_await test::expect_error([&]() -> asio::awaitable<void> {
             co_await client.send(get("http://127.0.0.1:" + std::to_string(raw.local_endpoint().port()) + "/"));
         });
         CHECK(streamed.code() == oauth2::errc::response_too_large);
@@ -267,25 +255,25 @@ TEST_CASE("refused connections, bad URLs and bad headers fail with their own cod
     fixture f;
     http::client client(f.io.get_executor());
     test::run(f.io, [&]() -> asio::awaitable<void> {
-        auto refused = co_await expect_error([&]() -> asio::awaitable<void> {
+        auto refused = co_await test::expect_error([&]() -> asio::awaitable<void> {
             co_await client.send(get("http://127.0.0.1:" + std::to_string(closed_port()) + "/"));
         });
         CHECK(refused.code() == oauth2::errc::connection_refused);
         CHECK(refused.code() == std::errc::connection_refused);
 
-        auto scheme = co_await expect_error([&]() -> asio::awaitable<void> {
+        auto scheme = co_await test::expect_error([&]() -> asio::awaitable<void> {
             co_await client.send(get("ftp://127.0.0.1/file"));
         });
         CHECK(scheme.code() == oauth2::errc::invalid_url);
 
-        auto injected = co_await expect_error([&]() -> asio::awaitable<void> {
+        auto injected = co_await test::expect_error([&]() -> asio::awaitable<void> {
             auto r = get(f.base + "/");
             r.fields.add("X-Evil", "a\r\nHost: other");
             co_await client.send(std::move(r));
         });
         CHECK(injected.code() == oauth2::errc::invalid_argument);
 
-        auto bad_name = co_await expect_error([&]() -> asio::awaitable<void> {
+        auto bad_name = co_await test::expect_error([&]() -> asio::awaitable<void> {
             auto r = get(f.base + "/");
             r.fields.add("Bad Name", "x");
             co_await client.send(std::move(r));
@@ -293,7 +281,7 @@ TEST_CASE("refused connections, bad URLs and bad headers fail with their own cod
         CHECK(bad_name.code() == oauth2::errc::invalid_argument);
 
         // User info never reaches a message.
-        auto secret = co_await expect_error([&]() -> asio::awaitable<void> {
+        auto secret = co_await test::expect_error([&]() -> asio::awaitable<void> {
             co_await client.send(get("http://user:hunter2@127.0.0.1:" + std::to_string(closed_port()) + "/"));
         });
         CHECK(std::string(secret.what()).find("hunter2") == std::string::npos);
@@ -325,7 +313,7 @@ TEST_CASE("TLS: verified with the CA file, refused without it")
             CHECK((co_await trusted.send(get(base + "/"))).status == 200);
         CHECK(trusted.connections_opened() == 2); // one per host name, then reused
 
-        auto e = co_await expect_error([&]() -> asio::awaitable<void> { co_await untrusted.send(get(base + "/")); });
+        auto e = co_await test::expect_error([&]() -> asio::awaitable<void> { co_await untrusted.send(get(base + "/")); });
         CHECK(e.code() == oauth2::errc::tls_error);
         CHECK(std::string(e.what()).find("CA file") != std::string::npos);
         // Verification can be turned off, for throwaway local setups only.
@@ -555,7 +543,7 @@ TEST_CASE("requests go through the configured proxy, and only then")
         CHECK(r.status == 200);
         CHECK(r.body.view() == "proxied");
         CHECK(seen_request_line == "GET " + target + " HTTP/1.1"); // absolute-form, as to a proxy
-        auto e = co_await expect_error([&]() -> asio::awaitable<void> { co_await direct.send(get(target)); });
+        auto e = co_await test::expect_error([&]() -> asio::awaitable<void> { co_await direct.send(get(target)); });
         CHECK(e.code() == oauth2::errc::connection_refused);
     }());
 }

@@ -1,10 +1,14 @@
 // Runs a test's coroutine to completion on an io_context and hands back its result or exception.
 #pragma once
 
+#include <discord/oauth2/error.hpp>
+
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
+
+#include <doctest/doctest.h>
 
 #include <chrono>
 #include <exception>
@@ -44,6 +48,19 @@ inline void run(asio::io_context& io, asio::awaitable<void> body, std::chrono::s
         co_return true;
     };
     run<bool>(io, wrapped(std::move(body)), limit);
+}
+
+/// Runs `op` and returns the library error it throws; fails the test if it throws none.
+template <class Op>
+asio::awaitable<discord::oauth2::error> expect_error(Op op)
+{
+    try {
+        co_await op();
+    } catch (const discord::oauth2::error& e) {
+        co_return e;
+    }
+    FAIL("no discord::oauth2::error was thrown");
+    co_return discord::oauth2::error(discord::oauth2::errc::transport, "unreachable");
 }
 
 /// Suspends the calling coroutine for `d`.
