@@ -333,9 +333,9 @@ struct client::impl {
         }
     }
 
-    asio::awaitable<access_token> token_call(http::request r, std::string_view operation)
+    asio::awaitable<access_token> token_call(http::request r, std::string_view operation, repeat kind)
     {
-        auto response = co_await send(std::move(r), std::string(operation), repeat::never);
+        auto response = co_await send(std::move(r), std::string(operation), kind);
         auto received = std::chrono::system_clock::now();
         detail::throw_unless_success(response, operation);
         co_return json::decode_access_token(response.body, received);
@@ -407,7 +407,7 @@ asio::awaitable<access_token> client::exchange_code(std::string code, std::optio
     if (code_verifier)
         form.emplace_back("code_verifier", code_verifier->reveal());
     auto request = impl_->token_request(impl_->config.endpoints.token, std::move(form));
-    co_return co_await impl_->token_call(std::move(request), "the code exchange");
+    co_return co_await impl_->token_call(std::move(request), "the code exchange", impl::repeat::never);
 }
 
 asio::awaitable<access_token> client::refresh(secret refresh_token)
@@ -417,7 +417,7 @@ asio::awaitable<access_token> client::refresh(secret refresh_token)
     url::parameters form{{"grant_type", "refresh_token"}};
     form.emplace_back("refresh_token", refresh_token.reveal());
     auto request = impl_->token_request(impl_->config.endpoints.token, std::move(form));
-    co_return co_await impl_->token_call(std::move(request), "the token refresh");
+    co_return co_await impl_->token_call(std::move(request), "the token refresh", impl::repeat::never);
 }
 
 asio::awaitable<access_token> client::client_credentials(std::vector<std::string> scopes)
@@ -430,10 +430,7 @@ asio::awaitable<access_token> client::client_credentials(std::vector<std::string
     form.emplace_back("scope", join(scopes));
     auto request = impl_->token_request(impl_->config.endpoints.token, std::move(form));
     // Asking again is harmless: nothing is spent by this grant.
-    auto response = co_await impl_->send(std::move(request), "the client credentials grant", impl::repeat::safe);
-    auto received = std::chrono::system_clock::now();
-    detail::throw_unless_success(response, "the client credentials grant");
-    co_return json::decode_access_token(response.body, received);
+    co_return co_await impl_->token_call(std::move(request), "the client credentials grant", impl::repeat::safe);
 }
 
 asio::awaitable<void> client::revoke(secret token, token_type_hint hint)
