@@ -6,6 +6,8 @@
 #include "core/url_encoding.hpp"
 
 #include <discord/oauth2/client.hpp>
+#include <discord/oauth2/endpoints.hpp>
+#include <discord/oauth2/log.hpp>
 #include <discord/oauth2/error.hpp>
 
 #include <asio/bind_cancellation_slot.hpp>
@@ -594,4 +596,150 @@ TEST_CASE("1,000 authorization flows at once on one thread")
     }(), std::chrono::seconds(180));
     CHECK(completed == flows);
     CHECK(f.discord.grants().grants().size() == flows);
+}
+
+TEST_CASE("get_all_guilds walks every page as it is consumed")
+{
+    fixture f;
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        std::vector<std::string> scopes{"identify", "guilds"};
+        auto token = co_await f.authorize(scopes);
+        oauth2::guild_page everything;
+        auto expected = co_await f.client.get_guilds(token, everything);
+        REQUIRE(expected.size() == 3);
+
+        for (int limit : {1, 2, 3, 200}) {
+            CAPTURE(limit);
+            oauth2::guild_page page;
+            page.limit = limit;
+            auto before = f.discord.calls("GET /api/v10/users/@me/guilds");
+            auto stream = f.client.get_all_guilds(token, page);
+            CHECK(stream.pages_fetched() == 0); // nothing is fetched before it is consumed
+            std::vector<snowflake> seen;
+            while (auto g = co_await stream.next())
+                seen.push_back(g->id);
+            REQUIRE(seen.size() == expected.size());
+            for (std::size_t i = 0; i < seen.size(); ++i)
+                CHECK(seen[i] == expected[i].id);
+            // Full pages are followed by one more request; a short page ends it.
+            int pages = limit == 1 ? 4 : limit == 2 ? 2 : limit == 3 ? 2 : 1;
+            CHECK(stream.pages_fetched() == pages);
+            CHECK(f.discord.calls("GET /api/v10/users/@me/guilds") == before + static_cast<std::uint64_t>(pages));
+            CHECK_FALSE(co_await stream.next()); // and it stays ended, without requests
+            CHECK(stream.pages_fetched() == pages);
+        }
+
+        oauth2::guild_page from_second;
+        from_second.after = expected[0].id;
+        from_second.limit = 1;
+        auto rest = f.client.get_all_guilds(token, from_second);
+        auto first_page = co_await rest.next_page();
+        REQUIRE(first_page.size() == 1);
+        CHECK(first_page[0].id == expected[1].id);
+        auto g = co_await rest.next();
+        REQUIRE(g);
+        CHECK(g->id == expected[2].id);
+        CHECK((co_await rest.next_page()).empty());
+
+        oauth2::guild_page backwards;
+        backwards.before = expected[2].id;
+        CHECK_THROWS_AS((void)f.client.get_all_guilds(token, backwards), oauth2::error);
+        oauth2::guild_page too_big;
+        too_big.limit = 201;
+        CHECK_THROWS_AS((void)f.client.get_all_guilds(token, too_big), oauth2::error);
+        std::vector<std::string> identify{"identify"};
+        auto no_guilds = co_await f.authorize(identify);
+        try {
+            (void)f.client.get_all_guilds(no_guilds);
+            FAIL("a token without the guilds scope was accepted");
+        } catch (const oauth2::error& e) {
+            CHECK(e.code() == oauth2::errc::missing_scope);
+        }
+    }());
+}
+
+TEST_CASE("the logger hears about requests, retries and waits, and never a secret")
+{
+    fixture f;
+    std::vector<std::pair<oauth2::log_level, std::string>> lines;
+    auto config = f.config(true);
+    config.logger = [&](oauth2::log_level level, std::string_view message) { lines.emplace_back(level, message); };
+    config.retries.backoff = 1ms;
+    oauth2::client logged(f.io.get_executor(), config);
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        oauth2::authorization_request request;
+        request.scopes = {"identify"};
+        auto link = logged.authorization_url(request);
+        auto redirect_params = co_await f.follow(link.url);
+        auto code = f.value(redirect_params, "code");
+        auto token = co_await logged.exchange_code(code, link.code_verifier);
+        f.discord.add_fault(em::fault::parse("GET /users/@me status=503 every=2"));
+        (void)co_await logged.get_current_user(token);
+        (void)co_await logged.get_current_user(token); // 503, retried
+        f.discord.clear_faults();
+        auto refreshed = co_await logged.refresh(*token.refresh_token);
+        co_await logged.revoke(refreshed.token);
+
+        auto has = [&](oauth2::log_level level, std::string_view text) {
+            for (const auto& [l, m] : lines)
+                if (l == level && m.find(text) != std::string::npos)
+                    return true;
+            return false;
+        };
+        CHECK(has(oauth2::log_level::debug, "the code exchange: 200 in "));
+        CHECK(has(oauth2::log_level::debug, "GET /users/@me: 200 in "));
+        CHECK(has(oauth2::log_level::warning, "GET /users/@me: 503; retrying in "));
+        CHECK(has(oauth2::log_level::debug, "the token refresh: 200"));
+        CHECK(has(oauth2::log_level::debug, "the revocation: 200"));
+        CHECK(oauth2::to_string(oauth2::log_level::warning) == "warning");
+        std::vector<std::string> secrets{code, confidential_secret, token.token.reveal(), token.refresh_token->reveal(),
+                                         refreshed.token.reveal(), link.code_verifier->reveal()};
+        for (const auto& [level, message] : lines)
+            for (const auto& s : secrets) {
+                CAPTURE(message);
+                CHECK(message.find(s) == std::string::npos);
+            }
+    }());
+}
+
+TEST_CASE("endpoints discovered from the issuer's metadata work; a mismatched or insecure issuer does not")
+{
+    fixture f;
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto found = co_await oauth2::discover_endpoints(f.io.get_executor(), f.discord.url() + "/");
+        CHECK(found.issuer == f.discord.url());
+        CHECK(found.authorize == f.discord.url() + "/oauth2/authorize");
+        CHECK(found.token == f.discord.url() + "/api/oauth2/token");
+        CHECK(found.revoke == f.discord.url() + "/api/oauth2/token/revoke");
+        CHECK(found.api == f.discord.url() + "/api/v10");
+
+        auto config = f.config(true);
+        config.endpoints = found;
+        oauth2::client discovered(f.io.get_executor(), config);
+        oauth2::authorization_request request;
+        request.scopes = {"identify"};
+        auto link = discovered.authorization_url(request);
+        auto p = co_await f.follow(link.url);
+        auto token = co_await discovered.exchange_code(f.value(p, "code"), link.code_verifier);
+        CHECK((co_await discovered.get_current_user(token)).id == snowflake(80351110224678912ULL));
+        co_await discovered.revoke(token.token);
+
+        // The same server reached by another name names an issuer that is not the one asked for.
+        auto port = f.discord.url().substr(f.discord.url().rfind(':'));
+        auto other_name = co_await test::expect_error([&]() -> asio::awaitable<void> {
+            co_await oauth2::discover_endpoints(f.io.get_executor(), "http://localhost" + port);
+        });
+        CHECK(other_name.code() == oauth2::errc::invalid_response);
+        CHECK(std::string(other_name.what()).find("another issuer") != std::string::npos);
+
+        auto insecure = co_await test::expect_error([&]() -> asio::awaitable<void> {
+            co_await oauth2::discover_endpoints(f.io.get_executor(), "http://discord.example");
+        });
+        CHECK(insecure.code() == oauth2::errc::invalid_response);
+
+        auto missing = co_await test::expect_error([&]() -> asio::awaitable<void> {
+            co_await oauth2::discover_endpoints(f.io.get_executor(), f.discord.url() + "/nothing-here");
+        });
+        CHECK(missing.code() == oauth2::errc::not_found);
+    }());
 }

@@ -4,8 +4,11 @@
 #include <discord/oauth2/api_error.hpp>
 #include <discord/oauth2/application.hpp>
 #include <discord/oauth2/client.hpp>
+#include <discord/oauth2/endpoints.hpp>
 #include <discord/oauth2/error.hpp>
+#include <discord/oauth2/foreign.hpp>
 #include <discord/oauth2/guild.hpp>
+#include <discord/oauth2/log.hpp>
 #include <discord/oauth2/secret.hpp>
 #include <discord/oauth2/snowflake.hpp>
 #include <discord/oauth2/state.hpp>

@@ -114,19 +114,6 @@ implicit_grant parse_implicit_fragment(std::string_view fragment)
     return g;
 }
 
-endpoints endpoints::under(const std::string& base)
-{
-    auto root = base;
-    while (!root.empty() && root.back() == '/')
-        root.pop_back();
-    endpoints e;
-    e.authorize = root + "/oauth2/authorize";
-    e.api = root + "/api/v10";
-    e.token = e.api + "/oauth2/token";
-    e.revoke = e.api + "/oauth2/token/revoke";
-    return e;
-}
-
 pkce_pair make_pkce()
 {
     // 48 random bytes are 64 base64url characters, all in RFC 7636's unreserved set.
@@ -161,6 +148,13 @@ struct client::impl {
 
     client_config config;
     http::client http;
+
+    template <class... Args>
+    void log(log_level level, fmt::format_string<Args...> format, Args&&... args) const
+    {
+        if (config.logger)
+            config.logger(level, fmt::format(format, std::forward<Args>(args)...));
+    }
 
     void require_scope(const access_token& token, std::string_view scope, std::string_view operation) const
     {
@@ -272,18 +266,25 @@ struct client::impl {
         const auto& policy = config.retries;
         for (int attempt = 1;; ++attempt) {
             auto now = std::chrono::steady_clock::now();
+            std::optional<std::chrono::steady_clock::time_point> stopped;
             {
                 std::lock_guard lock(mutex);
                 if (now < stopped_until)
-                    throw error(errc::unauthorized,
-                                fmt::format("not sending {}: the last {} answers were 401 or 403, and Discord bans "
-                                            "callers that keep failing; check the tokens (sending resumes in {} s)",
-                                            route, policy.invalid_request_limit,
-                                            std::chrono::duration_cast<std::chrono::seconds>(stopped_until - now).count() + 1));
+                    stopped = stopped_until;
+            }
+            if (stopped) {
+                auto message = fmt::format("not sending {}: the last {} answers were 401 or 403, and Discord bans "
+                                           "callers that keep failing; check the tokens (sending resumes in {} s)",
+                                           route, policy.invalid_request_limit,
+                                           std::chrono::duration_cast<std::chrono::seconds>(*stopped - now).count() + 1);
+                log(log_level::error, "{}", message);
+                throw error(errc::unauthorized, message);
             }
             if (auto when = earliest(route); when > now) {
                 if (when - now > policy.max_rate_limit_wait)
                     throw error(errc::rate_limited, fmt::format("{} is rate-limited for longer than the configured wait", route));
+                log(log_level::info, "{} waits {} ms for Discord's rate limit", route,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(when - now).count());
                 co_await sleep(when - now);
             }
 
@@ -298,19 +299,28 @@ struct client::impl {
             if (failure) {
                 auto code = failure->code();
                 bool maybe_sent = code == errc::connection_lost || code == errc::timeout || code == errc::transport;
-                if (kind == repeat::never && maybe_sent)
+                if (kind == repeat::never && maybe_sent) {
+                    log(log_level::warning, "{}: the answer was lost ({}); not sending it again", route, failure->what());
                     throw error(errc::outcome_unknown,
                                 fmt::format("the answer to {} was lost ({}); it may have taken effect at Discord, and "
                                             "it was not sent again: a code or refresh token it used may now be spent",
                                             route, failure->what()));
+                }
                 bool retryable = maybe_sent || code == errc::connection_refused;
                 if (kind == repeat::safe && retryable && attempt < policy.max_attempts) {
-                    co_await sleep(backoff(attempt));
+                    auto wait = backoff(attempt);
+                    log(log_level::warning, "{}: {}; retrying in {} ms (attempt {} of {})", route, failure->what(),
+                        wait.count(), attempt + 1, policy.max_attempts);
+                    co_await sleep(wait);
                     continue;
                 }
+                log(log_level::debug, "{}: failed after {} attempt(s): {}", route, attempt, failure->what());
                 throw *failure;
             }
-            learn(route, response, std::chrono::steady_clock::now());
+            auto answered = std::chrono::steady_clock::now();
+            learn(route, response, answered);
+            log(log_level::debug, "{}: {} in {:.1f} ms", route, response.status,
+                std::chrono::duration<double, std::milli>(answered - now).count());
 
             if (response.status == 429) {
                 double wait = header_number(response, "retry-after", 1);
@@ -319,6 +329,7 @@ struct client::impl {
                 } catch (const error&) {
                 }
                 if (std::chrono::duration<double>(wait) <= policy.max_rate_limit_wait && attempt < policy.max_attempts + 2) {
+                    log(log_level::info, "{} was rate-limited by Discord; waiting {:.3f} s", route, wait);
                     co_await sleep(std::chrono::milliseconds(static_cast<long>(wait * 1000) + 1));
                     continue;
                 }
@@ -326,11 +337,33 @@ struct client::impl {
             }
             if (kind == repeat::safe && (response.status == 502 || response.status == 503 || response.status == 504)
                 && attempt < policy.max_attempts) {
-                co_await sleep(backoff(attempt));
+                auto wait = backoff(attempt);
+                log(log_level::warning, "{}: {}; retrying in {} ms (attempt {} of {})", route, response.status,
+                    wait.count(), attempt + 1, policy.max_attempts);
+                co_await sleep(wait);
                 continue;
             }
             co_return response;
         }
+    }
+
+    asio::awaitable<std::vector<partial_guild>> guilds(const access_token& token, client::guild_page page)
+    {
+        require_scope(token, "guilds", "get_guilds");
+        if (page.limit < 1 || page.limit > 200)
+            throw error(errc::invalid_argument, "get_guilds: limit must be from 1 to 200");
+        url::parameters q;
+        if (page.before)
+            q.emplace_back("before", page.before->to_string());
+        if (page.after)
+            q.emplace_back("after", page.after->to_string());
+        q.emplace_back("limit", std::to_string(page.limit));
+        if (page.with_counts)
+            q.emplace_back("with_counts", "true");
+        auto request = api_get("/users/@me/guilds", token, std::move(q));
+        auto response = co_await send(std::move(request), "GET /users/@me/guilds", repeat::safe);
+        detail::throw_unless_success(response, "GET /users/@me/guilds");
+        co_return json::decode_partial_guilds(response.body);
     }
 
     asio::awaitable<access_token> token_call(http::request r, std::string_view operation, repeat kind)
@@ -474,21 +507,80 @@ asio::awaitable<std::vector<connection>> client::get_connections(const access_to
 
 asio::awaitable<std::vector<partial_guild>> client::get_guilds(const access_token& token, guild_page page)
 {
-    impl_->require_scope(token, "guilds", "get_guilds");
-    if (page.limit < 1 || page.limit > 200)
-        throw error(errc::invalid_argument, "get_guilds: limit must be from 1 to 200");
-    url::parameters q;
+    co_return co_await impl_->guilds(token, page);
+}
+
+client::guild_stream client::get_all_guilds(access_token token, guild_page page)
+{
+    impl_->require_scope(token, "guilds", "get_all_guilds");
     if (page.before)
-        q.emplace_back("before", page.before->to_string());
-    if (page.after)
-        q.emplace_back("after", page.after->to_string());
-    q.emplace_back("limit", std::to_string(page.limit));
-    if (page.with_counts)
-        q.emplace_back("with_counts", "true");
-    auto request = impl_->api_get("/users/@me/guilds", token, std::move(q));
-    auto response = co_await impl_->send(std::move(request), "GET /users/@me/guilds", impl::repeat::safe);
-    detail::throw_unless_success(response, "GET /users/@me/guilds");
-    co_return json::decode_partial_guilds(response.body);
+        throw error(errc::invalid_argument, "get_all_guilds pages forwards: use `after`, not `before`");
+    if (page.limit < 1 || page.limit > 200)
+        throw error(errc::invalid_argument, "get_all_guilds: limit must be from 1 to 200");
+    return guild_stream(impl_, std::move(token), page);
+}
+
+struct client::guild_stream::state {
+    std::shared_ptr<client::impl> impl;
+    access_token token;
+    client::guild_page page;
+    std::vector<partial_guild> buffer;
+    std::size_t position = 0;
+    bool last_page_seen = false;
+    int pages = 0;
+};
+
+client::guild_stream::guild_stream(std::shared_ptr<client::impl> impl, access_token token, client::guild_page page)
+    : state_(std::make_unique<state>())
+{
+    state_->impl = std::move(impl);
+    state_->token = std::move(token);
+    state_->page = page;
+}
+
+client::guild_stream::guild_stream(guild_stream&&) noexcept = default;
+client::guild_stream& client::guild_stream::operator=(guild_stream&&) noexcept = default;
+client::guild_stream::~guild_stream() = default;
+
+int client::guild_stream::pages_fetched() const noexcept
+{
+    return state_ ? state_->pages : 0;
+}
+
+asio::awaitable<std::vector<partial_guild>> client::guild_stream::next_page()
+{
+    auto& s = *state_;
+    if (s.position < s.buffer.size()) {
+        std::vector<partial_guild> rest(std::make_move_iterator(s.buffer.begin() + static_cast<std::ptrdiff_t>(s.position)),
+                                        std::make_move_iterator(s.buffer.end()));
+        s.buffer.clear();
+        s.position = 0;
+        co_return rest;
+    }
+    if (s.last_page_seen)
+        co_return std::vector<partial_guild>{};
+    auto page = co_await s.impl->guilds(s.token, s.page);
+    ++s.pages;
+    // A short page is the last one; a full one may be followed by an empty one.
+    if (page.size() < static_cast<std::size_t>(s.page.limit))
+        s.last_page_seen = true;
+    if (!page.empty())
+        s.page.after = page.back().id;
+    else
+        s.last_page_seen = true;
+    co_return page;
+}
+
+asio::awaitable<std::optional<partial_guild>> client::guild_stream::next()
+{
+    auto& s = *state_;
+    if (s.position >= s.buffer.size()) {
+        s.buffer = co_await next_page();
+        s.position = 0;
+        if (s.buffer.empty())
+            co_return std::nullopt;
+    }
+    co_return std::move(s.buffer[s.position++]);
 }
 
 asio::awaitable<guild_member> client::get_guild_member(const access_token& token, snowflake guild_id)
@@ -498,6 +590,12 @@ asio::awaitable<guild_member> client::get_guild_member(const access_token& token
     auto response = co_await impl_->send(std::move(request), "GET /users/@me/guilds/{guild}/member", impl::repeat::safe);
     detail::throw_unless_success(response, "GET /users/@me/guilds/{guild}/member");
     co_return json::decode_guild_member(response.body);
+}
+
+// Not a coroutine: g++ 12 destroys a coroutine's braced default argument twice.
+asio::awaitable<guild_join> client::add_guild_member(const access_token& token, snowflake guild_id, snowflake user_id)
+{
+    return add_guild_member(token, guild_id, user_id, add_member_options{});
 }
 
 asio::awaitable<guild_join> client::add_guild_member(const access_token& token, snowflake guild_id,

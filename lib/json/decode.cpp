@@ -567,4 +567,18 @@ rate_limit_body decode_rate_limit(const http::padded_buffer& body)
     });
 }
 
+issuer_metadata decode_issuer_metadata(const http::padded_buffer& body)
+{
+    return decode(body, "authorization server metadata", [](value v, const context& at) {
+        issuer_metadata m;
+        each_field(v, at, [&](std::string_view k, value f, const context& c) {
+            if (k == "issuer") m.issuer = text(f, c);
+            else if (k == "authorization_endpoint") m.authorization_endpoint = text(f, c);
+            else if (k == "token_endpoint") m.token_endpoint = text(f, c);
+            else if (k == "revocation_endpoint") m.revocation_endpoint = text(f, c);
+        });
+        return m;
+    });
+}
+
 } // namespace discord::oauth2::json

@@ -32,6 +32,15 @@ oauth_error_body decode_oauth_error(const http::padded_buffer& body);
 api_error_body decode_api_error(const http::padded_buffer& body);
 rate_limit_body decode_rate_limit(const http::padded_buffer& body);
 
+/// The parts of RFC 8414 authorization server metadata the client uses.
+struct issuer_metadata {
+    std::string issuer;
+    std::string authorization_endpoint;
+    std::string token_endpoint;
+    std::string revocation_endpoint;
+};
+issuer_metadata decode_issuer_metadata(const http::padded_buffer& body);
+
 /// "2021-01-23T02:33:17.017000+00:00" (any offset, optional fraction) -> time point; nullopt if malformed.
 std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_view text);
 

@@ -13,7 +13,9 @@
 #pragma once
 
 #include <discord/oauth2/application.hpp>
+#include <discord/oauth2/endpoints.hpp>
 #include <discord/oauth2/guild.hpp>
+#include <discord/oauth2/log.hpp>
 #include <discord/oauth2/secret.hpp>
 #include <discord/oauth2/snowflake.hpp>
 #include <discord/oauth2/token.hpp>
@@ -29,18 +31,6 @@
 #include <vector>
 
 namespace discord::oauth2 {
-
-/// Where Discord's endpoints are. The defaults are Discord's; `under(base)` points everything at
-/// another host with Discord's layout (the emulator, a proxy).
-struct endpoints {
-    std::string authorize = "https://discord.com/oauth2/authorize";
-    std::string token = "https://discord.com/api/v10/oauth2/token";
-    std::string revoke = "https://discord.com/api/v10/oauth2/token/revoke";
-    std::string api = "https://discord.com/api/v10";
-
-    /// "http://127.0.0.1:4000" -> authorize at /oauth2/authorize, the rest under /api/v10.
-    [[nodiscard]] static endpoints under(const std::string& base);
-};
 
 /// How the client behaves towards Discord's limits and failures.
 struct retry_policy {
@@ -74,6 +64,8 @@ struct client_config {
     /// Refuse an operation locally (missing_scope) when the token lacks its scope.
     bool check_scopes = true;
     retry_policy retries;
+    /// Told about every request, retry and wait (log.hpp); never given a secret.
+    oauth2::logger logger;
 };
 
 enum class response_type { code, token };
@@ -132,6 +124,14 @@ struct pkce_pair {
 [[nodiscard]] pkce_pair make_pkce();
 [[nodiscard]] std::string pkce_challenge(std::string_view verifier);
 
+/// Which page of the user's guilds to read.
+struct guild_page {
+    std::optional<snowflake> before;
+    std::optional<snowflake> after;
+    int limit = 200; ///< 1..200
+    bool with_counts = false;
+};
+
 class client {
 public:
     using executor_type = asio::any_io_executor;
@@ -160,19 +160,26 @@ public:
     [[nodiscard]] asio::awaitable<user> get_current_user(const access_token& token);
     [[nodiscard]] asio::awaitable<std::vector<connection>> get_connections(const access_token& token);
 
-    struct guild_page {
-        std::optional<snowflake> before;
-        std::optional<snowflake> after;
-        int limit = 200; ///< 1..200
-        bool with_counts = false;
-    };
+    using guild_page = oauth2::guild_page;
+    /// One page of the user's guilds, in ascending id order.
     [[nodiscard]] asio::awaitable<std::vector<partial_guild>> get_guilds(const access_token& token, guild_page page);
+    /// Every guild of the user, fetched a page at a time as they are consumed:
+    ///
+    ///   auto guilds = discord.get_all_guilds(token);
+    ///   while (auto g = co_await guilds.next()) { ... }
+    ///
+    /// `page.after` is where it starts (after that id), `page.limit` the page size; `before` is
+    /// not allowed. The stream keeps the client's state alive but must not outlive its executor.
+    class guild_stream;
+    [[nodiscard]] guild_stream get_all_guilds(access_token token, guild_page page = {});
     [[nodiscard]] asio::awaitable<guild_member> get_guild_member(const access_token& token, snowflake guild_id);
 
     /// Adds the token's user to a guild with the application's bot (config.bot_token); the user
     /// must have granted guilds.join, the bot must be in the guild.
     [[nodiscard]] asio::awaitable<guild_join> add_guild_member(const access_token& token, snowflake guild_id,
-                                                               snowflake user_id, add_member_options options = {});
+                                                               snowflake user_id, add_member_options options);
+    [[nodiscard]] asio::awaitable<guild_join> add_guild_member(const access_token& token, snowflake guild_id,
+                                                               snowflake user_id);
 
     // Role connections (role_connections.write). Discord's limits are checked before sending.
     [[nodiscard]] asio::awaitable<role_connection> get_role_connection(const access_token& token);
@@ -184,6 +191,26 @@ public:
 
 private:
     std::shared_ptr<impl> impl_;
+};
+
+/// An async generator over every guild of a user (client::get_all_guilds).
+class client::guild_stream {
+public:
+    guild_stream(std::shared_ptr<client::impl> impl, access_token token, client::guild_page page);
+    guild_stream(guild_stream&&) noexcept;
+    guild_stream& operator=(guild_stream&&) noexcept;
+    ~guild_stream();
+
+    /// The next guild, or nullopt after the last one. Errors of the page requests are thrown.
+    [[nodiscard]] asio::awaitable<std::optional<partial_guild>> next();
+    /// The rest of the current page, or the next page; an empty vector after the last one.
+    [[nodiscard]] asio::awaitable<std::vector<partial_guild>> next_page();
+    /// Page requests sent so far.
+    [[nodiscard]] int pages_fetched() const noexcept;
+
+private:
+    struct state;
+    std::unique_ptr<state> state_;
 };
 
 } // namespace discord::oauth2

@@ -1,0 +1,40 @@
+// Where an authorization server's endpoints are: Discord's by default, another host with
+// Discord's layout (the emulator, a proxy), or discovered from an issuer's RFC 8414 metadata.
+#pragma once
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+
+#include <chrono>
+#include <string>
+
+namespace discord::oauth2 {
+
+struct endpoints {
+    std::string authorize = "https://discord.com/oauth2/authorize";
+    std::string token = "https://discord.com/api/v10/oauth2/token";
+    std::string revoke = "https://discord.com/api/v10/oauth2/token/revoke";
+    std::string api = "https://discord.com/api/v10";
+    /// The `iss` a genuine authorization response carries (RFC 9207).
+    std::string issuer = "https://discord.com";
+
+    /// "http://127.0.0.1:4000" -> authorize at /oauth2/authorize, the rest under /api/v10, and
+    /// the base itself as the issuer.
+    [[nodiscard]] static endpoints under(const std::string& base);
+};
+
+struct discovery_options {
+    std::chrono::milliseconds timeout{10'000};
+    std::string ca_file; ///< empty: the system's CAs
+    std::string proxy;
+};
+
+/// Reads `{issuer}/.well-known/oauth-authorization-server` and returns its endpoints. The
+/// metadata must name the same issuer (RFC 8414 §3.3) and use https unless the issuer is on
+/// loopback; anything else throws `error` (invalid_response). The API base, which the metadata
+/// does not give, is the token endpoint's `/api` followed by `/v10`.
+[[nodiscard]] asio::awaitable<endpoints> discover_endpoints(asio::any_io_executor executor, std::string issuer,
+                                                            discovery_options options);
+[[nodiscard]] asio::awaitable<endpoints> discover_endpoints(asio::any_io_executor executor, std::string issuer);
+
+} // namespace discord::oauth2

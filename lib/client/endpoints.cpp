@@ -1,0 +1,123 @@
+#include <discord/oauth2/endpoints.hpp>
+
+#include "client/response_errors.hpp"
+#include "http/client.hpp"
+#include "json/decode.hpp"
+
+#include <discord/oauth2/error.hpp>
+
+#include <fmt/format.h>
+
+namespace discord::oauth2 {
+namespace {
+
+std::string without_trailing_slashes(std::string s)
+{
+    while (!s.empty() && s.back() == '/')
+        s.pop_back();
+    return s;
+}
+
+// The host of an absolute http(s) URL, or empty.
+std::string_view host_of(std::string_view url)
+{
+    auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos)
+        return {};
+    auto rest = url.substr(scheme_end + 3);
+    rest = rest.substr(0, rest.find_first_of("/?#"));
+    if (auto at = rest.rfind('@'); at != std::string_view::npos)
+        rest = rest.substr(at + 1);
+    if (rest.starts_with('['))
+        return rest.substr(0, rest.find(']') + 1);
+    return rest.substr(0, rest.find(':'));
+}
+
+bool on_loopback(std::string_view url)
+{
+    auto host = host_of(url);
+    return host == "localhost" || host == "[::1]" || host.starts_with("127.");
+}
+
+// Metadata endpoints must be absolute URLs an attacker on the path could not have swapped for
+// plain http (RFC 8414 §2, RFC 6749 §3.1.2.1); loopback is allowed for local development.
+void check_endpoint(std::string_view name, const std::string& url, bool required)
+{
+    if (url.empty()) {
+        if (required)
+            throw error(errc::invalid_response, fmt::format("the issuer metadata has no {}", name));
+        return;
+    }
+    bool https = url.starts_with("https://") && !host_of(url).empty();
+    bool local_http = url.starts_with("http://") && on_loopback(url);
+    if (!https && !local_http)
+        throw error(errc::invalid_response,
+                    fmt::format("the issuer metadata's {} is not an https URL (nor http on loopback)", name));
+}
+
+} // namespace
+
+endpoints endpoints::under(const std::string& base)
+{
+    auto root = without_trailing_slashes(base);
+    endpoints e;
+    e.authorize = root + "/oauth2/authorize";
+    e.api = root + "/api/v10";
+    e.token = e.api + "/oauth2/token";
+    e.revoke = e.api + "/oauth2/token/revoke";
+    e.issuer = root;
+    return e;
+}
+
+// Not a coroutine: g++ 12 destroys a coroutine's braced default argument twice.
+asio::awaitable<endpoints> discover_endpoints(asio::any_io_executor executor, std::string issuer)
+{
+    return discover_endpoints(std::move(executor), std::move(issuer), discovery_options{});
+}
+
+asio::awaitable<endpoints> discover_endpoints(asio::any_io_executor executor, std::string issuer,
+                                              discovery_options options)
+{
+    issuer = without_trailing_slashes(std::move(issuer));
+    check_endpoint("issuer", issuer, true);
+
+    http::client_options o;
+    o.timeout = options.timeout;
+    o.ca_file = options.ca_file;
+    o.proxy = options.proxy;
+    o.max_response_bytes = 256 * 1024;
+    http::client http(executor, o);
+    http::request r;
+    r.url = issuer + "/.well-known/oauth-authorization-server";
+    r.fields.add("Accept", "application/json");
+    auto response = co_await http.send(std::move(r));
+    detail::throw_unless_success(response, "the issuer metadata request");
+    auto metadata = json::decode_issuer_metadata(response.body);
+
+    // A document that names another issuer may be a mix-up attack (RFC 8414 §3.3).
+    if (without_trailing_slashes(metadata.issuer) != issuer)
+        throw error(errc::invalid_response,
+                    fmt::format("the metadata at {} names another issuer; refusing to use it", issuer));
+    check_endpoint("authorization_endpoint", metadata.authorization_endpoint, true);
+    check_endpoint("token_endpoint", metadata.token_endpoint, true);
+    check_endpoint("revocation_endpoint", metadata.revocation_endpoint, false);
+
+    endpoints e;
+    e.issuer = issuer;
+    e.authorize = metadata.authorization_endpoint;
+    e.token = metadata.token_endpoint;
+    e.revoke = metadata.revocation_endpoint.empty() ? e.token + "/revoke" : metadata.revocation_endpoint;
+    // Discord's metadata names no API base: it is where the token endpoint's /oauth2 lives,
+    // pinned to the version the client speaks.
+    auto api = e.token;
+    if (auto at = api.rfind("/oauth2/token"); at != std::string::npos && at + 13 == api.size())
+        api.erase(at);
+    else
+        api = issuer + "/api";
+    if (api.ends_with("/api"))
+        api += "/v10";
+    e.api = api;
+    co_return e;
+}
+
+} // namespace discord::oauth2
