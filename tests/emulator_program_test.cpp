@@ -1,4 +1,6 @@
 // The discord-oauth2-emulator program: flags, the ready line, and clear errors for bad flags.
+#include "support/process.hpp"
+
 #include <doctest/doctest.h>
 
 #include <sys/wait.h>
@@ -19,43 +21,15 @@ struct run_result {
 };
 
 // Runs the program; when it prints a line on stdout (ready), stops it with SIGTERM.
-run_result run(std::vector<std::string> args)
+run_result run(const std::vector<std::string>& args)
 {
-    int out[2];
-    int err[2];
-    REQUIRE(::pipe(out) == 0);
-    REQUIRE(::pipe(err) == 0);
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        ::dup2(out[1], 1);
-        ::dup2(err[1], 2);
-        ::close(out[0]);
-        ::close(err[0]);
-        std::vector<char*> argv;
-        static std::string program = EMULATOR_PROGRAM;
-        argv.push_back(program.data());
-        for (auto& a : args)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        ::execv(program.c_str(), argv.data());
-        ::_exit(127);
-    }
-    ::close(out[1]);
-    ::close(err[1]);
+    auto c = test::spawn(EMULATOR_PROGRAM, args);
     run_result r;
-    char c;
-    while (::read(out[0], &c, 1) == 1 && c != '\n')
-        r.first_line.push_back(c);
+    r.first_line = test::read_line(c.out);
     if (!r.first_line.empty())
-        ::kill(pid, SIGTERM);
-    char buf[4096];
-    for (ssize_t n; (n = ::read(err[0], buf, sizeof buf)) > 0;)
-        r.errors.append(buf, static_cast<std::size_t>(n));
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    ::close(out[0]);
-    ::close(err[0]);
+        ::kill(c.pid, SIGTERM);
+    r.errors = test::read_all(c.err);
+    r.exit_code = test::wait_exit(c);
     return r;
 }
 

@@ -1,0 +1,276 @@
+// The discord-oauth2 command line, end to end against the emulator program.
+#include "http/client.hpp"
+#include "support/process.hpp"
+
+#include "core/url_encoding.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+
+#include <doctest/doctest.h>
+
+#include <simdjson.h>
+
+#include <csignal>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace http = discord::oauth2::http;
+namespace url = discord::oauth2::url;
+
+namespace {
+
+const std::string client_id = "159799960412356608";
+const std::string client_secret = "emulator-airhorn-client-secret-0123456789";
+const std::string bot_token = "emulator-airhorn-bot-token.0123456789";
+const std::string redirect = "http://127.0.0.1:53134/callback";
+
+// The emulator program, auto-approving, for the whole test case.
+struct emulator_program {
+    test::child process;
+    std::string base;
+
+    emulator_program()
+    {
+        process = test::spawn(EMULATOR_PROGRAM, {"--auto-approve"});
+        auto ready = test::read_line(process.out);
+        simdjson::dom::parser p;
+        auto doc = p.parse(ready);
+        REQUIRE_FALSE(doc.error());
+        base = std::string(std::string_view(doc["url"]));
+    }
+    ~emulator_program()
+    {
+        ::kill(process.pid, SIGTERM);
+        test::wait_exit(process);
+    }
+};
+
+struct cli_fixture {
+    emulator_program discord;
+    std::map<std::string, std::string> env{{"DISCORD_CLIENT_ID", client_id},
+                                           {"DISCORD_CLIENT_SECRET", client_secret},
+                                           {"DISCORD_REDIRECT_URI", redirect},
+                                           {"DISCORD_API_BASE", discord.base},
+                                           {"DISCORD_BOT_TOKEN", bot_token}};
+
+    test::program_result cli(const std::vector<std::string>& args) const { return cli(args, env); }
+    static test::program_result cli(const std::vector<std::string>& args, const std::map<std::string, std::string>& env)
+    {
+        return test::run_program(CLI_PROGRAM, args, env);
+    }
+
+    // The browser's part: follows the authorization URL and returns the redirect's code.
+    static std::string code_from(const std::string& link)
+    {
+        asio::io_context io;
+        http::client browser(io.get_executor());
+        std::string location;
+        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+            http::request r;
+            r.url = link;
+            auto response = co_await browser.send(std::move(r));
+            if (auto l = response.fields.find("location"))
+                location = std::string(*l);
+        }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+        io.run();
+        auto params = url::parse_query(location.substr(location.find('?') + 1));
+        REQUIRE(params);
+        for (const auto& [k, v] : *params)
+            if (k == "code")
+                return v;
+        FAIL("no code in the redirect: " << location);
+        return {};
+    }
+};
+
+// The output parsed as JSON (the parser must outlive the element).
+struct json_output {
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+
+    explicit json_output(const test::program_result& r)
+    {
+        INFO("stderr: " << r.err);
+        REQUIRE(r.exit_code == 0);
+        REQUIRE(r.err.empty());
+        auto doc = parser.parse(r.out);
+        REQUIRE_FALSE(doc.error());
+        root = doc.value();
+    }
+    std::string text(const char* key) const { return std::string(std::string_view(root[key])); }
+};
+
+void check_failed_cleanly(const test::program_result& r, int status, const std::vector<std::string>& secrets)
+{
+    CHECK(r.exit_code == status);
+    CHECK(r.out.empty());
+    CHECK_FALSE(r.err.empty());
+    CHECK(r.err.starts_with("discord-oauth2: "));
+    if (status == 1)
+        CHECK(r.err.find('\n') == r.err.size() - 1); // one line
+    for (const auto& s : secrets) {
+        CAPTURE(r.err);
+        CHECK(r.err.find(s) == std::string::npos);
+    }
+}
+
+} // namespace
+
+TEST_CASE("the code flow from the shell: url, exchange, every read, refresh and revoke")
+{
+    cli_fixture f;
+    auto link = f.cli({"url", "--scope", "identify", "email", "connections", "--scope", "guilds,guilds.members.read",
+                       "--state", "from the shell"});
+    REQUIRE(link.exit_code == 0);
+    CHECK(link.out.starts_with(f.discord.base + "/oauth2/authorize?client_id=" + client_id));
+    CHECK(link.out.find("scope=identify%20email%20connections%20guilds%20guilds.members.read") != std::string::npos);
+    CHECK(link.out.find("state=from%20the%20shell") != std::string::npos);
+    CHECK(link.out.find("code_challenge") == std::string::npos);
+    auto code = cli_fixture::code_from(link.out.substr(0, link.out.size() - 1));
+
+    json_output grant(f.cli({"exchange", "--code", code}));
+    auto access = grant.text("access_token");
+    auto refresh = grant.text("refresh_token");
+    CHECK(grant.text("token_type") == "Bearer");
+    CHECK(grant.text("scope") == "identify email connections guilds guilds.members.read");
+    CHECK(int64_t(grant.root["expires_in"]) == 604800);
+
+    json_output me(f.cli({"me", "--access-token", access}));
+    CHECK(me.text("id") == "80351110224678912");
+    CHECK(me.text("email") == "nelly@discord.com");
+
+    auto env_token = f.env;
+    env_token["DISCORD_ACCESS_TOKEN"] = access;
+    json_output connections(cli_fixture::cli({"connections"}, env_token));
+    CHECK(simdjson::dom::array(connections.root).size() == 5);
+
+    json_output all(f.cli({"guilds", "--access-token", access, "--all", "--limit", "1", "--with-counts"}));
+    simdjson::dom::array guilds = all.root;
+    REQUIRE(guilds.size() == 3);
+    std::string first_guild(std::string_view(guilds.at(0)["id"]));
+    CHECK(int64_t(guilds.at(0)["approximate_member_count"]) == 3268);
+    json_output page(f.cli({"guilds", "--access-token", access, "--after", first_guild, "--limit=1"}));
+    CHECK(simdjson::dom::array(page.root).size() == 1);
+
+    json_output member(f.cli({"member", "--access-token", access, "--guild", first_guild}));
+    CHECK(member.text("nick") == "NOT API SUPPORT");
+    json_output info(f.cli({"authorization", "--access-token", access}));
+    CHECK(std::string_view(info.root["application"]["id"]) == client_id);
+    CHECK(std::string_view(info.root["user"]["id"]) == "80351110224678912");
+
+    json_output refreshed(f.cli({"refresh", "--refresh-token", refresh}));
+    CHECK(refreshed.text("access_token") != access);
+    auto rotated_away = f.cli({"refresh", "--refresh-token", refresh});
+    check_failed_cleanly(rotated_away, 1, {refresh, client_secret});
+    CHECK(rotated_away.err.find("invalid_grant") != std::string::npos);
+
+    json_output revoked(f.cli({"revoke", "--token", refreshed.text("refresh_token"), "--hint", "refresh_token"}));
+    CHECK(bool(revoked.root["revoked"]));
+    auto after_revoke = f.cli({"me", "--access-token", refreshed.text("access_token")});
+    check_failed_cleanly(after_revoke, 1, {refreshed.text("access_token")});
+
+    auto spent = f.cli({"exchange", "--code", code});
+    check_failed_cleanly(spent, 1, {code, client_secret});
+}
+
+TEST_CASE("PKCE, client credentials, the bot flow, add-member and role connections from the shell")
+{
+    cli_fixture f;
+    json_output pkce(f.cli({"url", "--scope", "identify", "--pkce"}));
+    auto verifier = pkce.text("code_verifier");
+    CHECK(verifier.size() == 64);
+    CHECK(pkce.text("url").find("code_challenge_method=S256") != std::string::npos);
+    auto code = cli_fixture::code_from(pkce.text("url"));
+    auto wrong = f.cli({"exchange", "--code", code, "--code-verifier", std::string(64, 'x')});
+    check_failed_cleanly(wrong, 1, {code, verifier});
+    json_output pkce2(f.cli({"url", "--scope", "identify", "--pkce"}));
+    auto code2 = cli_fixture::code_from(pkce2.text("url"));
+    json_output with_verifier(f.cli({"exchange", "--code", code2, "--code-verifier", pkce2.text("code_verifier")}));
+    CHECK(with_verifier.text("scope") == "identify");
+
+    json_output cc(f.cli({"client-credentials", "--scope", "identify", "connections"}));
+    CHECK(cc.text("scope") == "identify connections");
+    CHECK(cc.root["refresh_token"].error() == simdjson::NO_SUCH_FIELD);
+
+    // The bot joins the guild, then a user who granted guilds.join is added by it.
+    auto bot_link = f.cli({"url", "--scope", "bot"});
+    auto bot_code = cli_fixture::code_from(bot_link.out.substr(0, bot_link.out.size() - 1)
+                                           + "&guild_id=80351110224678912&emulator_user=80351110224678912");
+    json_output bot(f.cli({"exchange", "--code", bot_code}));
+    CHECK(std::string_view(bot.root["guild"]["name"]) == "1337 Krew");
+
+    auto user_link = f.cli({"url", "--scope", "identify", "guilds.join", "role_connections.write"});
+    auto user_code = cli_fixture::code_from(user_link.out.substr(0, user_link.out.size() - 1)
+                                            + "&emulator_user=613425648685547541");
+    json_output user(f.cli({"exchange", "--code", user_code}));
+    auto access = user.text("access_token");
+    json_output added(f.cli({"add-member", "--access-token", access, "--guild", "80351110224678912", "--user",
+                             "613425648685547541", "--nick", "小龙"}));
+    CHECK(bool(added.root["added"]));
+    CHECK(std::string_view(added.root["member"]["nick"]) == "小龙");
+    json_output already(f.cli({"add-member", "--access-token", access, "--guild", "80351110224678912", "--user",
+                               "613425648685547541"}));
+    CHECK_FALSE(bool(already.root["added"]));
+    auto no_bot = f.env;
+    no_bot.erase("DISCORD_BOT_TOKEN");
+    check_failed_cleanly(cli_fixture::cli({"add-member", "--access-token", access, "--guild", "80351110224678912",
+                                           "--user", "613425648685547541"}, no_bot), 2, {access});
+
+    json_output put(f.cli({"role-connection", "put", "--access-token", access, "--platform-name", "Chess Club",
+                           "--metadata", "elo=1800", "wins=12"}));
+    CHECK(std::string_view(put.root["metadata"]["elo"]) == "1800");
+    json_output got(f.cli({"role-connection", "get", "--access-token", access}));
+    CHECK(std::string_view(got.root["platform_name"]) == "Chess Club");
+    CHECK(std::string_view(got.root["metadata"]["wins"]) == "12");
+    auto too_long = f.cli({"role-connection", "put", "--access-token", access, "--platform-name", std::string(51, 'x')});
+    check_failed_cleanly(too_long, 1, {access});
+    CHECK(too_long.err.find("platform_name") != std::string::npos);
+    json_output deleted(f.cli({"role-connection", "delete", "--access-token", access}));
+    CHECK(bool(deleted.root["deleted"]));
+}
+
+TEST_CASE("usage errors exit with 2 and say what is wrong; options come from the environment")
+{
+    cli_fixture f;
+    auto expect_usage = [&](const std::vector<std::string>& args, const std::string& says,
+                            const std::map<std::string, std::string>* env = nullptr) {
+        auto r = env ? cli_fixture::cli(args, *env) : f.cli(args);
+        CAPTURE(r.err);
+        check_failed_cleanly(r, 2, {client_secret, bot_token});
+        CHECK(r.err.find(says) != std::string::npos);
+        CHECK(r.err.find("usage: discord-oauth2") != std::string::npos);
+    };
+    expect_usage({"fly"}, "unknown command 'fly'");
+    expect_usage({"me", "--frobnicate"}, "unknown option --frobnicate");
+    expect_usage({"me", "--code", "x"}, "me does not take --code");
+    expect_usage({"me"}, "needs an access token");
+    expect_usage({"exchange"}, "--code is required");
+    expect_usage({"exchange", "--code"}, "--code needs a value");
+    expect_usage({"url"}, "--scope is required");
+    expect_usage({"member", "--access-token", "t", "--guild", "krew"}, "--guild must be a snowflake");
+    expect_usage({"guilds", "--access-token", "t", "--limit", "500"}, "--limit must be a whole number from 1 to 200");
+    expect_usage({"revoke", "--token", "t", "--hint", "id_token"}, "--hint must be access_token or refresh_token");
+    expect_usage({"role-connection", "--access-token", "t"}, "get, put or delete");
+    expect_usage({"me", "extra", "--access-token", "t"}, "me takes no operand 'extra'");
+    std::map<std::string, std::string> nothing;
+    expect_usage({"me", "--access-token", "t"}, "--client-id or set DISCORD_CLIENT_ID", &nothing);
+    auto no_redirect = f.env;
+    no_redirect.erase("DISCORD_REDIRECT_URI");
+    expect_usage({"url", "--scope", "identify"}, "the redirect URI is missing", &no_redirect);
+
+    auto help = f.cli({"--help"});
+    CHECK(help.exit_code == 0);
+    CHECK(help.out.find("role-connection get|put|delete") != std::string::npos);
+
+    // Options override the environment; a wrong secret is Discord's invalid_client, not a secret leak.
+    auto wrong_secret = f.cli({"client-credentials", "--scope", "identify", "--client-secret", "not-the-secret"});
+    check_failed_cleanly(wrong_secret, 1, {"not-the-secret", client_secret});
+    CHECK(wrong_secret.err.find("invalid_client") != std::string::npos);
+
+    auto nothing_listens = f.env;
+    nothing_listens["DISCORD_API_BASE"] = "http://127.0.0.1:1";
+    auto refused = cli_fixture::cli({"client-credentials", "--scope", "identify"}, nothing_listens);
+    check_failed_cleanly(refused, 1, {client_secret});
+}

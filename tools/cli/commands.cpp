@@ -1,0 +1,275 @@
+#include "commands.hpp"
+
+#include "model_json.hpp"
+
+#include "json/writer.hpp"
+
+#include <discord/oauth2/error.hpp>
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+namespace cli {
+namespace {
+
+using oauth2::json::writer;
+
+template <class T>
+std::string to_json(const T& value)
+{
+    writer w;
+    write(w, value);
+    return w.take() + "\n";
+}
+
+std::string require_redirect_uri(const invocation& in)
+{
+    if (in.client.config().redirect_uri.empty())
+        throw usage_error("the redirect URI is missing: pass --redirect-uri or set DISCORD_REDIRECT_URI");
+    return in.client.config().redirect_uri;
+}
+
+oauth2::access_token bearer(const invocation& in)
+{
+    auto t = setting(in.args, in.env, "access-token");
+    if (!t)
+        throw usage_error("this command needs an access token: pass --access-token or set DISCORD_ACCESS_TOKEN");
+    oauth2::access_token token;
+    token.token = oauth2::secret(*t);
+    return token;
+}
+
+std::vector<std::string> scopes(const invocation& in)
+{
+    auto s = in.args.list("scope");
+    if (s.empty())
+        throw usage_error("--scope is required (one or more scopes, e.g. --scope identify email)");
+    return s;
+}
+
+std::string required(const invocation& in, std::string_view name)
+{
+    auto v = in.args.value(name);
+    if (!v)
+        throw usage_error("--" + std::string(name) + " is required");
+    return *v;
+}
+
+int limit_option(const invocation& in)
+{
+    auto v = in.args.value("limit");
+    if (!v)
+        return 200;
+    int n = 0;
+    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (ec != std::errc() || end != v->data() + v->size() || n < 1 || n > 200)
+        throw usage_error("--limit must be a whole number from 1 to 200");
+    return n;
+}
+
+asio::awaitable<std::string> url_command(invocation& in)
+{
+    require_redirect_uri(in);
+    oauth2::authorization_request r;
+    r.scopes = scopes(in);
+    r.state = in.args.value("state").value_or("");
+    r.prompt = in.args.value("prompt").value_or("");
+    r.pkce = in.args.has("pkce");
+    auto link = in.client.authorization_url(r);
+    if (!link.code_verifier)
+        co_return link.url + "\n";
+    writer w;
+    w.begin_object()
+        .field("url", link.url)
+        .field("state", link.state)
+        .field("code_verifier", link.code_verifier->reveal())
+        .end_object();
+    co_return w.take() + "\n";
+}
+
+asio::awaitable<std::string> exchange_command(invocation& in)
+{
+    require_redirect_uri(in);
+    std::optional<oauth2::secret> verifier;
+    if (auto v = in.args.value("code-verifier"))
+        verifier = oauth2::secret(*v);
+    auto token = co_await in.client.exchange_code(required(in, "code"), std::move(verifier));
+    co_return to_json(token);
+}
+
+asio::awaitable<std::string> refresh_command(invocation& in)
+{
+    auto token = co_await in.client.refresh(oauth2::secret(required(in, "refresh-token")));
+    co_return to_json(token);
+}
+
+asio::awaitable<std::string> revoke_command(invocation& in)
+{
+    auto hint = oauth2::token_type_hint::none;
+    if (auto h = in.args.value("hint")) {
+        if (*h == "access_token")
+            hint = oauth2::token_type_hint::access_token;
+        else if (*h == "refresh_token")
+            hint = oauth2::token_type_hint::refresh_token;
+        else
+            throw usage_error("--hint must be access_token or refresh_token");
+    }
+    co_await in.client.revoke(oauth2::secret(required(in, "token")), hint);
+    co_return "{\"revoked\":true}\n";
+}
+
+asio::awaitable<std::string> client_credentials_command(invocation& in)
+{
+    auto token = co_await in.client.client_credentials(scopes(in));
+    co_return to_json(token);
+}
+
+asio::awaitable<std::string> authorization_command(invocation& in)
+{
+    auto info = co_await in.client.get_authorization_info(bearer(in));
+    co_return to_json(info);
+}
+
+asio::awaitable<std::string> me_command(invocation& in)
+{
+    auto me = co_await in.client.get_current_user(bearer(in));
+    co_return to_json(me);
+}
+
+asio::awaitable<std::string> connections_command(invocation& in)
+{
+    auto connections = co_await in.client.get_connections(bearer(in));
+    co_return to_json(connections);
+}
+
+asio::awaitable<std::string> guilds_command(invocation& in)
+{
+    oauth2::guild_page page;
+    page.limit = limit_option(in);
+    page.with_counts = in.args.has("with-counts");
+    if (in.args.has("after"))
+        page.after = snowflake_option(in.args, "after");
+    if (in.args.has("before")) {
+        if (in.args.has("all"))
+            throw usage_error("--all pages forwards: use --after, not --before");
+        page.before = snowflake_option(in.args, "before");
+    }
+    auto token = bearer(in);
+    std::vector<oauth2::partial_guild> guilds;
+    if (in.args.has("all")) {
+        auto stream = in.client.get_all_guilds(token, page);
+        while (auto g = co_await stream.next())
+            guilds.push_back(std::move(*g));
+    } else {
+        guilds = co_await in.client.get_guilds(token, page);
+    }
+    co_return to_json(guilds);
+}
+
+asio::awaitable<std::string> member_command(invocation& in)
+{
+    auto guild = snowflake_option(in.args, "guild");
+    auto member = co_await in.client.get_guild_member(bearer(in), guild);
+    co_return to_json(member);
+}
+
+asio::awaitable<std::string> add_member_command(invocation& in)
+{
+    if (!in.client.config().bot_token)
+        throw usage_error("add-member needs the application's bot token: pass --bot-token or set DISCORD_BOT_TOKEN");
+    auto guild = snowflake_option(in.args, "guild");
+    auto user = snowflake_option(in.args, "user");
+    oauth2::add_member_options options;
+    options.nick = in.args.value("nick");
+    for (const auto& r : in.args.list("role"))
+        options.roles.push_back(snowflake_value("role", r));
+    auto join = co_await in.client.add_guild_member(bearer(in), guild, user, options);
+    co_return to_json(join);
+}
+
+asio::awaitable<std::string> role_connection_command(invocation& in)
+{
+    const auto& words = in.args.words;
+    if (words.size() != 2)
+        throw usage_error("role-connection needs one of get, put or delete");
+    const auto& action = words[1];
+    auto token = bearer(in);
+    if (action == "get")
+        co_return to_json(co_await in.client.get_role_connection(token));
+    if (action == "delete") {
+        co_await in.client.delete_role_connection(token);
+        co_return "{\"deleted\":true}\n";
+    }
+    if (action != "put")
+        throw usage_error("role-connection needs one of get, put or delete, not '" + action + "'");
+    oauth2::role_connection rc;
+    rc.platform_name = in.args.value("platform-name");
+    rc.platform_username = in.args.value("platform-username");
+    for (const auto& pair : in.args.list("metadata")) {
+        auto eq = pair.find('=');
+        if (eq == std::string::npos || eq == 0)
+            throw usage_error("--metadata takes key=value pairs, not '" + pair + "'");
+        rc.metadata[pair.substr(0, eq)] = pair.substr(eq + 1);
+    }
+    co_return to_json(co_await in.client.update_role_connection(token, std::move(rc)));
+}
+
+using k = option_kind;
+
+const std::vector<command>& table()
+{
+    static const std::vector<command> all{
+        {"url", "--scope S... [--state X] [--prompt consent|none] [--pkce]",
+         {{"scope", k::list}, {"state", k::value}, {"prompt", k::value}, {"pkce", k::flag}}, url_command},
+        {"exchange", "--code C [--code-verifier V]", {{"code", k::value}, {"code-verifier", k::value}}, exchange_command},
+        {"refresh", "--refresh-token R", {{"refresh-token", k::value}}, refresh_command},
+        {"revoke", "--token T [--hint access_token|refresh_token]", {{"token", k::value}, {"hint", k::value}},
+         revoke_command},
+        {"client-credentials", "--scope S...", {{"scope", k::list}}, client_credentials_command},
+        {"authorization", "--access-token T", {}, authorization_command},
+        {"me", "--access-token T", {}, me_command},
+        {"connections", "--access-token T", {}, connections_command},
+        {"guilds", "--access-token T [--all] [--after ID] [--before ID] [--limit N] [--with-counts]",
+         {{"all", k::flag}, {"after", k::value}, {"before", k::value}, {"limit", k::value}, {"with-counts", k::flag}},
+         guilds_command},
+        {"member", "--access-token T --guild G", {{"guild", k::value}}, member_command},
+        {"add-member", "--access-token T --guild G --user U [--nick N] [--role R...]",
+         {{"guild", k::value}, {"user", k::value}, {"nick", k::value}, {"role", k::list}}, add_member_command},
+        {"role-connection", "get|put|delete --access-token T [--platform-name N] [--platform-username U] [--metadata K=V...]",
+         {{"platform-name", k::value}, {"platform-username", k::value}, {"metadata", k::list}},
+         role_connection_command},
+    };
+    return all;
+}
+
+} // namespace
+
+std::span<const command> commands()
+{
+    return table();
+}
+
+const command* find_command(std::string_view name)
+{
+    for (const auto& c : table())
+        if (c.name == name)
+            return &c;
+    return nullptr;
+}
+
+std::string usage_text()
+{
+    std::string text = "usage: discord-oauth2 COMMAND [options]\n\ncommands:\n";
+    for (const auto& c : table())
+        text += fmt::format("  {} {}\n", c.name, c.synopsis);
+    text += "\noptions of every command (or the environment variable named):\n";
+    for (const auto& o : shared_options)
+        text += fmt::format("  --{:<16} {}\n", o.name, o.variable);
+    text += "\n--api-base URL puts the token, revoke and API endpoints under URL (as Discord lays them out).\n"
+            "Results are JSON on stdout. Errors are one line on stderr: exit status 1, or 2 for usage.\n"
+            "Prefer the environment for secrets: other users can read a command line.\n";
+    return text;
+}
+
+} // namespace cli

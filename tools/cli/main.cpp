@@ -1,0 +1,99 @@
+// discord-oauth2: every OAuth2 operation of the library from the shell.
+//
+//   export DISCORD_CLIENT_ID=... DISCORD_CLIENT_SECRET=... DISCORD_REDIRECT_URI=...
+//   discord-oauth2 url --scope identify connections
+//   discord-oauth2 exchange --code CODE > grant.json
+//   discord-oauth2 me --access-token "$(jq -r .access_token grant.json)"
+//
+// Exit status: 0 done, 1 the operation failed (one line on stderr), 2 a usage error.
+#include "commands.hpp"
+
+#include <discord/oauth2/error.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace {
+
+int usage(std::string_view message)
+{
+    fmt::print(stderr, "discord-oauth2: {}\n\n{}", message, cli::usage_text());
+    return 2;
+}
+
+// Every option any command knows, so that a misplaced one is reported as such.
+std::vector<cli::option_spec> all_options()
+{
+    std::vector<cli::option_spec> all;
+    for (const auto& o : cli::shared_options)
+        all.push_back({o.name, cli::option_kind::value});
+    all.push_back({"help", cli::option_kind::flag});
+    for (const auto& c : cli::commands())
+        for (const auto& o : c.options)
+            if (std::none_of(all.begin(), all.end(), [&](const cli::option_spec& s) { return s.name == o.name; }))
+                all.push_back(o);
+    return all;
+}
+
+void check_options_belong(const cli::arguments& args, const cli::command& c)
+{
+    for (const auto& [name, values] : args.options) {
+        bool shared = std::any_of(std::begin(cli::shared_options), std::end(cli::shared_options),
+                                  [&](const cli::shared_option& o) { return o.name == name; });
+        bool own = std::any_of(c.options.begin(), c.options.end(), [&](const cli::option_spec& o) { return o.name == name; });
+        if (!shared && !own && name != "help")
+            throw cli::usage_error(fmt::format("{} does not take --{}", c.name, name));
+    }
+    if (c.name != "role-connection" && args.words.size() > 1)
+        throw cli::usage_error(fmt::format("{} takes no operand '{}'", c.name, args.words[1]));
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    std::vector<std::string> words(argv + 1, argv + argc);
+    try {
+        auto args = cli::parse_arguments(words, all_options());
+        if (args.has("help") || (args.words.empty() && args.options.empty())) {
+            fmt::print("{}", cli::usage_text());
+            return args.has("help") ? 0 : 2;
+        }
+        if (args.words.empty())
+            throw cli::usage_error("which command? (url, exchange, me, ...)");
+        const auto* command = cli::find_command(args.words.front());
+        if (!command)
+            throw cli::usage_error(fmt::format("unknown command '{}'", args.words.front()));
+        check_options_belong(args, *command);
+
+        auto env = cli::process_environment();
+        asio::io_context io(1);
+        discord::oauth2::client client(io.get_executor(), cli::client_settings(args, env));
+        cli::invocation in{args, env, client};
+        std::string output;
+        std::exception_ptr failure;
+        asio::co_spawn(io, command->run(in), [&](std::exception_ptr e, std::string out) {
+            failure = e;
+            output = std::move(out);
+        });
+        io.run();
+        if (failure)
+            std::rethrow_exception(failure);
+        std::fwrite(output.data(), 1, output.size(), stdout);
+        return std::fflush(stdout) == 0 ? 0 : 1;
+    } catch (const cli::usage_error& e) {
+        return usage(e.what());
+    } catch (const discord::oauth2::error& e) {
+        // The library's messages never contain a secret.
+        fmt::print(stderr, "discord-oauth2: {}\n", e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "discord-oauth2: {}\n", e.what());
+        return 1;
+    }
+}

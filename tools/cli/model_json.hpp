@@ -1,0 +1,33 @@
+// The library's models as the JSON the command line prints: Discord's field names, so that the
+// output reads like Discord's own answers (and pipes into jq the same way).
+#pragma once
+
+#include <discord/oauth2/client.hpp>
+
+#include <string>
+#include <vector>
+
+namespace discord::oauth2::json {
+class writer;
+}
+
+namespace cli {
+
+namespace oauth2 = discord::oauth2;
+
+void write(oauth2::json::writer& w, const oauth2::access_token& t);
+void write(oauth2::json::writer& w, const oauth2::user& u);
+void write(oauth2::json::writer& w, const oauth2::connection& c);
+void write(oauth2::json::writer& w, const oauth2::partial_guild& g);
+void write(oauth2::json::writer& w, const oauth2::guild_member& m);
+void write(oauth2::json::writer& w, const oauth2::authorization_info& info);
+void write(oauth2::json::writer& w, const oauth2::role_connection& rc);
+void write(oauth2::json::writer& w, const oauth2::guild_join& join);
+
+template <class T>
+void write(oauth2::json::writer& w, const std::vector<T>& items);
+
+/// "2026-11-29T08:00:00Z"
+[[nodiscard]] std::string iso8601(std::chrono::system_clock::time_point t);
+
+} // namespace cli

@@ -1,0 +1,91 @@
+#include "settings.hpp"
+
+#include <charconv>
+#include <cstdlib>
+
+namespace cli {
+namespace {
+
+std::optional<oauth2::snowflake> parse_snowflake(std::string_view text)
+{
+    std::uint64_t v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v == 0)
+        return std::nullopt;
+    return oauth2::snowflake(v);
+}
+
+const char* variable_of(std::string_view name)
+{
+    for (const auto& o : shared_options)
+        if (o.name == name)
+            return o.variable;
+    return nullptr;
+}
+
+} // namespace
+
+environment process_environment()
+{
+    return [](const char* name) -> std::optional<std::string> {
+        const char* v = std::getenv(name);
+        if (!v || !*v)
+            return std::nullopt;
+        return std::string(v);
+    };
+}
+
+std::optional<std::string> setting(const arguments& args, const environment& env, std::string_view name)
+{
+    if (auto v = args.value(name))
+        return v;
+    if (auto variable = variable_of(name))
+        return env(variable);
+    return std::nullopt;
+}
+
+oauth2::client_config client_settings(const arguments& args, const environment& env)
+{
+    oauth2::client_config c;
+    auto id = setting(args, env, "client-id");
+    if (!id)
+        throw usage_error("the client id is missing: pass --client-id or set DISCORD_CLIENT_ID");
+    auto parsed = parse_snowflake(*id);
+    if (!parsed)
+        throw usage_error("the client id must be a snowflake (a positive whole number)");
+    c.client_id = *parsed;
+    if (auto s = setting(args, env, "client-secret"))
+        c.client_secret = oauth2::secret(*s);
+    c.redirect_uri = setting(args, env, "redirect-uri").value_or("");
+    if (auto base = setting(args, env, "api-base")) {
+        if (!base->starts_with("http://") && !base->starts_with("https://"))
+            throw usage_error("--api-base must be an http:// or https:// URL");
+        c.endpoints = oauth2::endpoints::under(*base);
+    }
+    if (auto authorize = setting(args, env, "authorize-url"))
+        c.endpoints.authorize = *authorize;
+    c.ca_file = setting(args, env, "ca-file").value_or("");
+    if (auto bot = setting(args, env, "bot-token"))
+        c.bot_token = oauth2::secret(*bot);
+    // A token given on the command line comes without its scopes: let Discord judge them.
+    c.check_scopes = false;
+    return c;
+}
+
+oauth2::snowflake snowflake_value(std::string_view name, std::string_view text)
+{
+    auto parsed = parse_snowflake(text);
+    if (!parsed)
+        throw usage_error("--" + std::string(name) + " must be a snowflake (a positive whole number)");
+    return *parsed;
+}
+
+oauth2::snowflake snowflake_option(const arguments& args, std::string_view name)
+{
+    auto v = args.value(name);
+    if (!v)
+        throw usage_error("--" + std::string(name) + " is required");
+    return snowflake_value(name, *v);
+}
+
+} // namespace cli

@@ -1,0 +1,43 @@
+// Who the command line is and where Discord is: options first, then DISCORD_* variables.
+#pragma once
+
+#include "arguments.hpp"
+
+#include <discord/oauth2/client.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace cli {
+
+namespace oauth2 = discord::oauth2;
+
+/// Reads an environment variable; empty values count as unset.
+using environment = std::function<std::optional<std::string>(const char* name)>;
+[[nodiscard]] environment process_environment();
+
+/// The options every command shares, with their DISCORD_* variable.
+struct shared_option {
+    std::string_view name;
+    const char* variable;
+};
+inline constexpr shared_option shared_options[] = {
+    {"client-id", "DISCORD_CLIENT_ID"},       {"client-secret", "DISCORD_CLIENT_SECRET"},
+    {"redirect-uri", "DISCORD_REDIRECT_URI"}, {"api-base", "DISCORD_API_BASE"},
+    {"authorize-url", "DISCORD_AUTHORIZE_URL"}, {"ca-file", "DISCORD_CA_FILE"},
+    {"bot-token", "DISCORD_BOT_TOKEN"},       {"access-token", "DISCORD_ACCESS_TOKEN"},
+};
+
+/// The option, else its variable.
+[[nodiscard]] std::optional<std::string> setting(const arguments& args, const environment& env, std::string_view name);
+
+/// The client's configuration; usage_error when the client id is missing or malformed.
+[[nodiscard]] oauth2::client_config client_settings(const arguments& args, const environment& env);
+
+/// A snowflake option; usage_error naming it when missing or not a snowflake.
+[[nodiscard]] oauth2::snowflake snowflake_option(const arguments& args, std::string_view name);
+/// `text`, one value of option `name`, as a snowflake; usage_error when it is not one.
+[[nodiscard]] oauth2::snowflake snowflake_value(std::string_view name, std::string_view text);
+
+} // namespace cli
