@@ -5,6 +5,7 @@
 //   http_client_bench [--requests N] [--rounds R]   compare at 1, 64 and 512 in flight
 //   http_client_bench --serve                       only serve (for wrk); prints the port
 #include "child_process.hpp"
+#include "measure.hpp"
 #include "http/client.hpp"
 #include "server/server.hpp"
 
@@ -18,7 +19,6 @@
 #include <fmt/format.h>
 
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,7 +27,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -68,23 +67,6 @@ int serve(int port_pipe)
     }
     io.run();
     return 0;
-}
-
-double cpu_seconds()
-{
-    rusage u{};
-    ::getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec)
-        + static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-double rss_mib()
-{
-    std::ifstream statm("/proc/self/statm");
-    long pages = 0;
-    long resident = 0;
-    statm >> pages >> resident;
-    return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
 }
 
 struct figures {

@@ -547,3 +547,40 @@ TEST_CASE("requests go through the configured proxy, and only then")
         CHECK(e.code() == oauth2::errc::connection_refused);
     }());
 }
+
+TEST_CASE("io_context::run() returns once the client's requests are done, while it keeps idle connections")
+{
+    fixture f;
+    std::thread server_thread([&] {
+        auto guard = asio::make_work_guard(f.io);
+        f.io.run();
+    });
+    asio::io_context io;
+    http::client client(io.get_executor());
+    int answered = 0;
+    for (int i = 0; i < 64; ++i)
+        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+            for (int j = 0; j < 50; ++j)
+                answered += (co_await client.send(get(f.base + "/"))).status == 200;
+        }, asio::detached);
+    // Nothing is left to do after the last answer: curl's timers (connect timeout, happy
+    // eyeballs) and the idle connections must not keep run() going. A run() still busy when the
+    // watchdog fires stops it, and the test fails.
+    std::atomic<bool> returned{false};
+    std::atomic<bool> fired{false};
+    std::thread watchdog([&] {
+        for (int i = 0; i < 500 && !returned; ++i)
+            std::this_thread::sleep_for(10ms);
+        if (!returned) {
+            fired = true;
+            io.stop();
+        }
+    });
+    io.run();
+    returned = true;
+    watchdog.join();
+    CHECK(answered == 64 * 50);
+    CHECK_FALSE(fired);
+    asio::post(f.io, [&] { f.server.stop(); f.io.stop(); });
+    server_thread.join();
+}

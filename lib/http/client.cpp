@@ -276,6 +276,17 @@ struct client::impl : std::enable_shared_from_this<impl> {
         auto serial = t->serial;
         auto* easy = t->easy;
         active.emplace(serial, std::move(t));
+        if (active.size() > peak_active) {
+            peak_active = active.size();
+            // curl sizes its cache by the handles added at the moment a connection is returned,
+            // which drops whenever finished requests are handed back before their coroutines send
+            // again: it would then close connections the next requests need. Size it by the
+            // busiest moment instead (doubling steps, to set the option rarely).
+            if (!options.max_idle_connections && peak_active * 4 > cache_size) {
+                cache_size = std::max<std::size_t>(16, peak_active * 8);
+                curl_multi_setopt(driver->handle(), CURLMOPT_MAXCONNECTS, static_cast<long>(cache_size));
+            }
+        }
         driver->add(easy);
     }
 
@@ -335,7 +346,9 @@ struct client::impl : std::enable_shared_from_this<impl> {
             curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, nullptr);
             curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, nullptr);
             curl_easy_setopt(t->easy, CURLOPT_CUSTOMREQUEST, nullptr);
-            if (spare.size() < 256 && !closed)
+            // Keep as many as were ever in flight at once: a steady load then never pays for
+            // curl_easy_init (and its buffers) again.
+            if (spare.size() < peak_active && !closed)
                 spare.push_back(t->easy);
             else
                 curl_easy_cleanup(t->easy);
@@ -362,6 +375,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
     std::shared_ptr<multi_driver> driver;
     std::unordered_map<std::uint64_t, std::unique_ptr<transfer>> active;
     std::vector<CURL*> spare;
+    std::size_t peak_active = 0;
+    std::size_t cache_size = 0; // CURLMOPT_MAXCONNECTS as we set it
     std::atomic<std::uint64_t> serials{0};
     std::atomic<std::uint64_t> connections{0};
     bool closed = false;

@@ -53,8 +53,9 @@ struct client_options {
     /// Larger bodies fail with `errc::response_too_large`; they are never truncated.
     std::size_t max_response_bytes = 8 * 1024 * 1024;
     std::string user_agent = "discord-oauth2 (https://github.com/discord-oauth2/discord-oauth2, 0.1)";
-    /// Connections kept open for reuse; 0 lets curl size its cache (four per transfer in flight).
-    /// A cache smaller than the number of requests in flight closes connections it could reuse.
+    /// Connections kept open for reuse; 0 sizes the cache by the most requests ever in flight
+    /// at once (eight per request). A cache smaller than the number of requests in flight
+    /// closes connections it could reuse.
     std::size_t max_idle_connections = 0;
 };
 

@@ -171,7 +171,13 @@ int multi_driver::on_timer(CURLM*, long timeout_ms, void* self_ptr)
 {
     auto& self = *static_cast<multi_driver*>(self_ptr);
     if (timeout_ms < 0) {
-        self.curl_deadline_.reset(); // a pending wake-up will find nothing to do
+        // Nothing for curl to time: a wait left armed would keep io_context::run() from
+        // returning until it expired (up to the connect or request timeout of a finished transfer).
+        self.curl_deadline_.reset();
+        if (self.timer_armed_for_) {
+            self.timer_armed_for_.reset();
+            self.timer_.cancel();
+        }
         return 0;
     }
     if (timeout_ms == 0) {
