@@ -6,11 +6,15 @@
 #include <discord/oauth2/client.hpp>
 #include <discord/oauth2/endpoints.hpp>
 #include <discord/oauth2/error.hpp>
+#include <discord/oauth2/events.hpp>
 #include <discord/oauth2/foreign.hpp>
 #include <discord/oauth2/guild.hpp>
 #include <discord/oauth2/log.hpp>
 #include <discord/oauth2/secret.hpp>
 #include <discord/oauth2/snowflake.hpp>
+#include <discord/oauth2/scope.hpp>
 #include <discord/oauth2/state.hpp>
 #include <discord/oauth2/token.hpp>
+#include <discord/oauth2/token_store.hpp>
 #include <discord/oauth2/user.hpp>
+#include <discord/oauth2/web_server.hpp>

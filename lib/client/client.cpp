@@ -71,6 +71,13 @@ void check_role_connection(const role_connection& rc)
 
 } // namespace
 
+bool uses_pkce(const authorization_request& request)
+{
+    // Discord refuses PKCE together with role_connections.write.
+    return request.response_type == response_type::code && request.pkce
+        && !has(request.scopes, "role_connections.write");
+}
+
 implicit_grant parse_implicit_fragment(std::string_view fragment)
 {
     if (fragment.starts_with('#'))
@@ -408,16 +415,24 @@ authorization_link client::authorization_url(const authorization_request& reques
     q.emplace_back("state", link.state);
     if (!request.prompt.empty())
         q.emplace_back("prompt", request.prompt);
-    // Discord refuses PKCE together with role_connections.write.
-    bool pkce = request.response_type == response_type::code && request.pkce
-        && !has(request.scopes, "role_connections.write");
+    bool pkce = uses_pkce(request);
     if (!pkce && !c.client_secret && request.response_type == response_type::code)
         throw error(errc::invalid_argument, "a public client (no secret) must use PKCE for the code flow");
     if (pkce) {
-        auto pair = make_pkce();
-        q.emplace_back("code_challenge", pair.challenge);
+        if (request.code_verifier) {
+            const auto& v = request.code_verifier->reveal();
+            if (v.size() < 43 || v.size() > 128
+                || v.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+                    != std::string::npos)
+                throw error(errc::invalid_argument, "a PKCE verifier is 43 to 128 of A-Z a-z 0-9 - . _ ~ (RFC 7636)");
+            q.emplace_back("code_challenge", pkce_challenge(v));
+            link.code_verifier = *request.code_verifier;
+        } else {
+            auto pair = make_pkce();
+            q.emplace_back("code_challenge", pair.challenge);
+            link.code_verifier = std::move(pair.verifier);
+        }
         q.emplace_back("code_challenge_method", "S256");
-        link.code_verifier = std::move(pair.verifier);
     }
     if (request.integration_type)
         q.emplace_back("integration_type", std::to_string(*request.integration_type));

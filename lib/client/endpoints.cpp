@@ -1,6 +1,7 @@
 #include <discord/oauth2/endpoints.hpp>
 
 #include "client/response_errors.hpp"
+#include "core/url_parts.hpp"
 #include "http/client.hpp"
 #include "json/decode.hpp"
 
@@ -18,38 +19,18 @@ std::string without_trailing_slashes(std::string s)
     return s;
 }
 
-// The host of an absolute http(s) URL, or empty.
-std::string_view host_of(std::string_view url)
-{
-    auto scheme_end = url.find("://");
-    if (scheme_end == std::string_view::npos)
-        return {};
-    auto rest = url.substr(scheme_end + 3);
-    rest = rest.substr(0, rest.find_first_of("/?#"));
-    if (auto at = rest.rfind('@'); at != std::string_view::npos)
-        rest = rest.substr(at + 1);
-    if (rest.starts_with('['))
-        return rest.substr(0, rest.find(']') + 1);
-    return rest.substr(0, rest.find(':'));
-}
-
-bool on_loopback(std::string_view url)
-{
-    auto host = host_of(url);
-    return host == "localhost" || host == "[::1]" || host.starts_with("127.");
-}
-
 // Metadata endpoints must be absolute URLs an attacker on the path could not have swapped for
 // plain http (RFC 8414 §2, RFC 6749 §3.1.2.1); loopback is allowed for local development.
-void check_endpoint(std::string_view name, const std::string& url, bool required)
+void check_endpoint(std::string_view name, const std::string& address, bool required)
 {
-    if (url.empty()) {
+    if (address.empty()) {
         if (required)
             throw error(errc::invalid_response, fmt::format("the issuer metadata has no {}", name));
         return;
     }
-    bool https = url.starts_with("https://") && !host_of(url).empty();
-    bool local_http = url.starts_with("http://") && on_loopback(url);
+    auto parts = url::split(address);
+    bool https = parts && parts->scheme == "https";
+    bool local_http = parts && parts->scheme == "http" && parts->on_loopback();
     if (!https && !local_http)
         throw error(errc::invalid_response,
                     fmt::format("the issuer metadata's {} is not an https URL (nor http on loopback)", name));

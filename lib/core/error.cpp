@@ -41,6 +41,9 @@ public:
         case errc::invalid_state: return "invalid state";
         case errc::state_expired: return "the state has expired";
         case errc::state_replayed: return "the state was already used";
+        case errc::too_many_pending: return "too many pending authorizations";
+        case errc::no_grant: return "no grant is stored for the user";
+        case errc::stopped: return "the web server has stopped";
         }
         return "unknown discord.oauth2 error";
     }

@@ -458,6 +458,16 @@ void server::start()
     asio::co_spawn(impl_->strand, impl_->sweep(), asio::detached);
 }
 
+void server::stop_accepting()
+{
+    asio::dispatch(impl_->strand, [self = impl_] {
+        for (auto& a : self->acceptors) {
+            std::error_code ignored;
+            a.close(ignored);
+        }
+    });
+}
+
 void server::stop()
 {
     asio::dispatch(impl_->strand, [self = impl_] { self->close_all(); });

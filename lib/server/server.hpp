@@ -53,6 +53,8 @@ public:
 
     /// Stops accepting and closes every connection (on the server's strand).
     void stop();
+    /// Stops accepting; connections already open are served until they close or stop() is called.
+    void stop_accepting();
 
     [[nodiscard]] std::uint16_t port() const noexcept;
     [[nodiscard]] std::vector<asio::ip::tcp::endpoint> local_endpoints() const;

@@ -1,5 +1,6 @@
 // GET /oauth2/authorize: the consent page (or an immediate redirect with --auto-approve), and
 // POST /oauth2/authorize: the page's Authorize and Cancel buttons (REFERENCE.md §2).
+#include "core/html.hpp"
 #include "emulator_impl.hpp"
 
 #include "core/url_encoding.hpp"
@@ -37,22 +38,6 @@ std::optional<std::string_view> param(const url::parameters& p, std::string_view
     return std::nullopt;
 }
 
-std::string html_escape(std::string_view s)
-{
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out += c;
-        }
-    }
-    return out;
-}
 
 // application/x-www-form-urlencoded, with '+' for spaces, as Discord's redirects are.
 std::string form_encode(const url::parameters& params)
@@ -85,7 +70,7 @@ button[value=approve] {{ background: #5865f2; color: white; }} button[value=canc
 .note {{ font-size: .8rem; color: #949ba4; }} a {{ color: #00a8fc; }}
 </style></head><body><main>{1}</main></body></html>
 )",
-                            html_escape(title), body_html);
+                            html::escape(title), body_html);
     auto r = response::with_body(status, "text/html; charset=utf-8", std::move(html));
     r.fields.add("Cache-Control", "no-store");
     r.fields.add("Referrer-Policy", "no-referrer");
@@ -98,7 +83,7 @@ button[value=approve] {{ background: #5865f2; color: white; }} button[value=canc
 response error_page(std::string_view message)
 {
     return page(400, "Authorization error",
-                fmt::format("<h1>Something went wrong</h1><p>{}</p>", html_escape(message)));
+                fmt::format("<h1>Something went wrong</h1><p>{}</p>", html::escape(message)));
 }
 
 response redirect(std::string location)
@@ -296,12 +281,12 @@ response consent_page(const emulator::impl& e, const authorize_request& a)
     std::string hidden;
     for (const auto& [k, v] : a.original)
         if (k != "emulator_user" && k != "guild_id")
-            hidden += fmt::format(R"(<input type="hidden" name="{}" value="{}">)", html_escape(k), html_escape(v));
+            hidden += fmt::format(R"(<input type="hidden" name="{}" value="{}">)", html::escape(k), html::escape(v));
     hidden += fmt::format(R"(<input type="hidden" name="emulator_user" value="{}">)", a.signed_in->id);
 
     std::string scopes;
     for (const auto& s : a.scopes)
-        scopes += fmt::format("<li><code>{}</code></li>", html_escape(s));
+        scopes += fmt::format("<li><code>{}</code></li>", html::escape(s));
 
     std::string guild_select;
     if (needs_guild(a)) {
@@ -313,7 +298,7 @@ response consent_page(const emulator::impl& e, const authorize_request& a)
                 continue;
             bool selected = a.guild_id && *a.guild_id == g.id;
             guild_select += fmt::format(R"(<option value="{}"{}>{}</option>)", g.id, selected ? " selected" : "",
-                                        html_escape(g.name));
+                                        html::escape(g.name));
         }
         guild_select += "</select></p>";
     }
@@ -326,7 +311,7 @@ response consent_page(const emulator::impl& e, const authorize_request& a)
         std::erase_if(params, [](const auto& kv) { return kv.first == "emulator_user"; });
         params.emplace_back("emulator_user", to_string(u.id));
         switch_user += fmt::format(R"( <a href="/oauth2/authorize?{}">{}</a>)",
-                                   html_escape(url::encode_query(params)), html_escape(u.username));
+                                   html::escape(url::encode_query(params)), html::escape(u.username));
     }
 
     auto name = a.signed_in->global_name.value_or(a.signed_in->username);
@@ -338,8 +323,8 @@ response consent_page(const emulator::impl& e, const authorize_request& a)
 <div class="actions"><button type="submit" name="decision" value="cancel">Cancel</button>
 <button type="submit" name="decision" value="approve">Authorize</button></div></form>
 <p class="note">Discord OAuth2 emulator. Not you? Sign in as:{switch_user}</p>)",
-        fmt::arg("app", html_escape(a.app->name)), fmt::arg("user", html_escape(name)),
-        fmt::arg("username", html_escape(a.signed_in->username)), fmt::arg("scopes", scopes),
+        fmt::arg("app", html::escape(a.app->name)), fmt::arg("user", html::escape(name)),
+        fmt::arg("username", html::escape(a.signed_in->username)), fmt::arg("scopes", scopes),
         fmt::arg("hidden", hidden), fmt::arg("guild_select", guild_select), fmt::arg("switch_user", switch_user));
     auto r = page(200, "Authorize " + a.app->name, body);
     r.fields.add("Set-Cookie", fmt::format("emulator_user={}; Path=/; HttpOnly; SameSite=Lax", a.signed_in->id));

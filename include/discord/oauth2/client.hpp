@@ -79,11 +79,17 @@ struct authorization_request {
     oauth2::response_type response_type = response_type::code;
     /// PKCE S256 (default for the code flow; never with role_connections.write, which Discord rejects).
     bool pkce = true;
+    /// The PKCE verifier to use, when the caller made it (to seal it into the state first);
+    /// a new one is made when absent.
+    std::optional<secret> code_verifier;
     std::optional<int> integration_type;     ///< 0 guild install, 1 user install
     std::optional<std::uint64_t> permissions; ///< bot flow
     std::optional<snowflake> guild_id;        ///< bot flow
     bool disable_guild_select = false;        ///< bot flow
 };
+
+/// Whether authorization_url uses PKCE for `request` (the code flow, without role_connections.write).
+[[nodiscard]] bool uses_pkce(const authorization_request& request);
 
 struct authorization_link {
     std::string url;

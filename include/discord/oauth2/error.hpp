@@ -56,6 +56,10 @@ enum class errc {
     invalid_state,        ///< malformed, or not sealed with our key (forged or tampered with)
     state_expired,        ///< authentic but too old: the user should start again
     state_replayed,       ///< authentic but already used (double click, prefetch, replay)
+    // The callback web server (web_server.hpp).
+    too_many_pending,     ///< the cap on pending authorizations is reached
+    no_grant,             ///< no grant is stored for the user
+    stopped,              ///< the web server has stopped
 };
 
 /// The category of `errc`; its name is "discord.oauth2".

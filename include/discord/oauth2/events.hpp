@@ -1,0 +1,73 @@
+// What the callback web server tells its subscribers, as an async generator:
+//
+//   auto events = web.events();
+//   while (auto ev = co_await events.next()) {
+//       if (ev->kind == oauth2::event_kind::authorization_code_exchanged) ...
+//   }
+//
+// Each subscriber has its own bounded queue. A subscriber that falls behind is never waited
+// for: events that do not fit are dropped and the next call to next() reports how many with an
+// `events_missed` event. Every stream ends (next() returns nullopt) when the server stops.
+#pragma once
+
+#include <discord/oauth2/snowflake.hpp>
+#include <discord/oauth2/state.hpp>
+#include <discord/oauth2/token.hpp>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace discord::oauth2 {
+
+enum class event_kind {
+    authorization_code_received,  ///< a callback with a valid state and a code arrived
+    authorization_code_exchanged, ///< the code became a grant: `token`, `claims`
+    access_token_refreshed,       ///< `token` is the user's new grant
+    access_token_revoked,         ///< the user's grant was revoked and removed
+    authorization_denied,         ///< the user cancelled, or Discord refused: `code`, `message`
+    error,                        ///< something failed: `where`, `code`, `message`
+    events_missed,                ///< this subscriber's queue was full: `missed` events were dropped
+};
+
+[[nodiscard]] std::string_view to_string(event_kind kind) noexcept;
+
+struct event {
+    event_kind kind = event_kind::error;
+    snowflake user_id;                  ///< whom it is about (0 when nobody is known)
+    std::optional<access_token> token;  ///< exchanged, refreshed
+    std::optional<state_claims> claims; ///< received, exchanged
+    std::string where;                  ///< error: "callback", "exchange", "refresh", "revoke", ...
+    std::error_code code;               ///< error, denied
+    std::string message;                ///< error, denied: for people; never a secret
+    std::uint64_t missed = 0;           ///< events_missed
+};
+
+namespace detail {
+struct subscription;
+}
+
+/// One subscriber's view of the events (web_server::events()).
+class event_stream {
+public:
+    explicit event_stream(std::shared_ptr<detail::subscription> s);
+    event_stream(event_stream&&) noexcept;
+    event_stream& operator=(event_stream&&) noexcept;
+    /// Unsubscribes.
+    ~event_stream();
+
+    /// The next event, or nullopt once the server has stopped and the queue is drained.
+    /// Cancellable through the awaiting coroutine's cancellation slot.
+    [[nodiscard]] asio::awaitable<std::optional<event>> next();
+
+private:
+    std::shared_ptr<detail::subscription> subscription_;
+};
+
+} // namespace discord::oauth2

@@ -1,0 +1,164 @@
+// The callback web server: DisCatSharp's OAuth2Web, done right.
+//
+//   oauth2::web_server web(io.get_executor(), discord, {});       // discord: an oauth2::client
+//   web.start();
+//   auto url = web.authorization_url(user_id, {scope::identify, scope::connections});
+//   // ... send `url` to the user ...
+//   auto result = co_await web.wait_for_access_token(user_id, url, 1min);
+//   if (result) co_await discord.get_connections(result->token);
+//
+// The browser's redirect arrives at the client's redirect URI; the server opens the sealed
+// state (user, expiry, PKCE verifier), exchanges the code, checks that the user who authorized
+// is the user the URL was made for, stores the grant, wakes the waiters, publishes events and
+// answers the browser with a page. The state, not the port, routes a callback: several bots or
+// shards can share one server, and any server holding the key can take any callback.
+#pragma once
+
+#include <discord/oauth2/client.hpp>
+#include <discord/oauth2/events.hpp>
+#include <discord/oauth2/state.hpp>
+#include <discord/oauth2/token_store.hpp>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace discord::oauth2 {
+
+/// Pages shown to the person in the browser. Each is a whole HTML document in which `{{title}}`
+/// and `{{message}}` are replaced by HTML-escaped text; empty uses the built-in page.
+struct page_templates {
+    std::string success;   ///< authorized: "you can close this tab"
+    std::string cancelled; ///< the person clicked Cancel
+    std::string invalid;   ///< a broken, forged, expired or already used link
+    std::string error;     ///< Discord or the exchange failed
+};
+
+struct web_server_config {
+    /// Loopback by default: the redirect comes from the person's own browser.
+    std::string listen_address = "127.0.0.1";
+    /// Listen on every interface (IPv4 and IPv6) instead, e.g. behind a reverse proxy elsewhere.
+    bool listen_all = false;
+    /// 0: the redirect URI's port when its host is local, else an ephemeral one (see port()).
+    std::optional<std::uint16_t> port;
+    /// TLS with these PEM files; plain HTTP when absent.
+    std::optional<std::string> tls_certificate_chain_file;
+    std::optional<std::string> tls_private_key_file;
+    /// Seals the states. A random one when absent; give the same key to every instance that
+    /// may receive callbacks for URLs made by another.
+    std::optional<state_key> key;
+    std::chrono::seconds state_lifetime{600};
+    /// Authorizations waiting for their callback; authorization_url throws too_many_pending past it.
+    std::size_t max_pending = 100'000;
+    page_templates pages;
+    /// Where browsers reach this server when it runs behind a proxy ("https://bot.example.com");
+    /// the client's redirect URI must start with it. Empty: the redirect URI itself.
+    std::string public_base_url;
+    /// Where grants are kept; a memory_token_store when null.
+    std::shared_ptr<token_store> store;
+    /// Events each subscriber may have queued before it misses some.
+    std::size_t event_queue_capacity = 1024;
+};
+
+/// Extra parameters of an authorization URL.
+struct authorization_options {
+    std::string prompt;                       ///< "consent" or "none"
+    std::optional<int> integration_type;
+    std::optional<std::uint64_t> permissions; ///< bot flow
+    std::optional<snowflake> guild_id;        ///< bot flow
+    bool disable_guild_select = false;
+    std::string flow = "login";               ///< sealed into the state, echoed in events
+};
+
+/// A grant the server obtained, and for whom.
+struct authorized_grant {
+    snowflake user_id;
+    access_token token;
+};
+
+enum class authorization_outcome {
+    authorized, ///< `grant` holds the token
+    denied,     ///< the person cancelled, or Discord refused (`code`, `description`)
+    failed,     ///< the callback came but failed (exchange error, wrong user): `code`, `description`
+    timed_out,  ///< no callback within the wait's timeout
+    stopped,    ///< the server stopped first
+};
+
+struct authorization_result {
+    authorization_outcome outcome = authorization_outcome::timed_out;
+    std::optional<authorized_grant> grant;
+    std::error_code code;
+    std::string description;
+
+    explicit operator bool() const noexcept { return grant.has_value(); }
+    /// The grant; throws `error` (its code, or access_denied) when there is none.
+    const authorized_grant* operator->() const;
+};
+
+/// What refresh_all and revoke_all did: they go on past failures.
+struct bulk_result {
+    std::vector<snowflake> succeeded;
+    std::vector<std::pair<snowflake, std::error_code>> failed;
+};
+
+class web_server {
+public:
+    /// `discord` must outlive the server; its redirect URI is where callbacks arrive.
+    web_server(asio::any_io_executor executor, client& discord, web_server_config config = {});
+    /// Stops abruptly (use stop() for a graceful stop).
+    ~web_server();
+    web_server(const web_server&) = delete;
+    web_server& operator=(const web_server&) = delete;
+
+    /// Listens; throws `error` (address_in_use, ...) when it cannot.
+    void start();
+    /// Stops accepting, lets callbacks in flight finish (up to `grace`), then ends every waiter
+    /// with `stopped` and every event stream.
+    [[nodiscard]] asio::awaitable<void> stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
+
+    [[nodiscard]] std::uint16_t port() const noexcept;
+    /// The path callbacks are taken on (the redirect URI's).
+    [[nodiscard]] const std::string& callback_path() const noexcept;
+
+    /// A URL for `user` with a sealed state and PKCE, registered as pending.
+    [[nodiscard]] std::string authorization_url(snowflake user, const std::vector<std::string_view>& scopes,
+                                                const authorization_options& options);
+    /// (An overload, not a default argument: g++ 12 destroys a defaulted temporary twice when the
+    /// call is inside a co_await expression.)
+    [[nodiscard]] std::string authorization_url(snowflake user, const std::vector<std::string_view>& scopes);
+    /// Registers a URL built elsewhere with this server's key (as the seed's SubmitPendingOAuth2Url).
+    /// Throws `error` (invalid_state, state_expired) when its state is not one of ours.
+    void submit_pending(std::string_view url);
+    [[nodiscard]] std::size_t pending_count() const;
+
+    /// Waits for the callback of `url`, made for `user`. A callback that came before the wait
+    /// counts. Many may wait at once; cancellable through the cancellation slot.
+    [[nodiscard]] asio::awaitable<authorization_result> wait_for_access_token(snowflake user, std::string url,
+                                                                            std::chrono::milliseconds timeout);
+
+    [[nodiscard]] event_stream events();
+
+    // Per-user grants, in the configured token_store.
+    [[nodiscard]] asio::awaitable<std::optional<access_token>> access_token_for(snowflake user);
+    /// Refreshes and stores the user's grant; throws no_grant, or the refresh's error.
+    [[nodiscard]] asio::awaitable<access_token> refresh_access_token(snowflake user);
+    /// One revoke call, then removal; throws no_grant, or the revocation's error (the grant is kept).
+    [[nodiscard]] asio::awaitable<void> revoke_access_token(snowflake user);
+    [[nodiscard]] asio::awaitable<bulk_result> refresh_all();
+    [[nodiscard]] asio::awaitable<bulk_result> revoke_all();
+
+    struct impl;
+
+private:
+    std::shared_ptr<impl> impl_;
+};
+
+} // namespace discord::oauth2

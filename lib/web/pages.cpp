@@ -1,0 +1,63 @@
+#include "web/pages.hpp"
+
+#include "core/html.hpp"
+
+namespace discord::oauth2::web {
+namespace {
+
+// One self-contained page: inline style only (the CSP forbids everything else).
+constexpr std::string_view builtin = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{{title}}</title>
+<style>
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;
+font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#313338;color:#dbdee1}
+main{background:#2b2d31;border-radius:12px;padding:40px 48px;max-width:440px;text-align:center;
+box-shadow:0 8px 24px rgba(0,0,0,.35)}
+.mark{width:64px;height:64px;border-radius:50%;margin:0 auto 20px;display:flex;align-items:center;
+justify-content:center;font-size:34px;color:#fff;background:{{colour}}}
+h1{margin:0 0 12px;font-size:22px;color:#f2f3f5}p{margin:0;color:#b5bac1}
+</style></head>
+<body><main><div class="mark">{{symbol}}</div><h1>{{title}}</h1><p>{{message}}</p></main></body></html>
+)";
+
+void replace_all(std::string& text, std::string_view placeholder, std::string_view value)
+{
+    for (auto at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder, at + value.size()))
+        text.replace(at, placeholder.size(), value);
+}
+
+const std::string& custom(const page_templates& t, page_kind kind)
+{
+    switch (kind) {
+    case page_kind::success: return t.success;
+    case page_kind::cancelled: return t.cancelled;
+    case page_kind::invalid: return t.invalid;
+    case page_kind::error: return t.error;
+    }
+    return t.error;
+}
+
+} // namespace
+
+server::response render(const page_templates& templates, const answer& a)
+{
+    const auto& own = custom(templates, a.kind);
+    std::string html = own.empty() ? std::string(builtin) : own;
+    if (own.empty()) {
+        bool good = a.kind == page_kind::success;
+        replace_all(html, "{{colour}}", good ? "#23a55a" : a.kind == page_kind::cancelled ? "#80848e" : "#f23f43");
+        replace_all(html, "{{symbol}}", good ? "&#10003;" : a.kind == page_kind::cancelled ? "&#8617;" : "!");
+    }
+    replace_all(html, "{{title}}", html::escape(a.title));
+    replace_all(html, "{{message}}", html::escape(a.message));
+    auto r = server::response::with_body(a.status, "text/html; charset=utf-8", std::move(html));
+    r.fields.add("Cache-Control", "no-store");
+    r.fields.add("Referrer-Policy", "no-referrer");
+    r.fields.add("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+    r.fields.add("X-Content-Type-Options", "nosniff");
+    r.fields.add("X-Frame-Options", "DENY");
+    return r;
+}
+
+} // namespace discord::oauth2::web

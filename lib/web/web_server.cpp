@@ -1,0 +1,729 @@
+#include <discord/oauth2/web_server.hpp>
+
+#include "core/url_encoding.hpp"
+#include "core/url_parts.hpp"
+#include "server/server.hpp"
+#include "web/event_hub.hpp"
+#include "web/pages.hpp"
+
+#include <discord/oauth2/error.hpp>
+#include <discord/oauth2/fmt.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/experimental/concurrent_channel.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <mutex>
+#include <unordered_map>
+
+namespace discord::oauth2 {
+
+const authorized_grant* authorization_result::operator->() const
+{
+    if (!grant) {
+        auto c = code ? code : make_error_code(errc::access_denied);
+        throw error(static_cast<errc>(c.category() == error_category() ? c.value() : static_cast<int>(errc::access_denied)),
+                    "there is no grant: the authorization " + std::string(outcome == authorization_outcome::timed_out ? "timed out"
+                        : outcome == authorization_outcome::stopped ? "was cut short by the server stopping"
+                        : outcome == authorization_outcome::denied  ? "was denied"
+                                                                    : "failed")
+                        + (description.empty() ? "" : " (" + description + ")"));
+    }
+    return &*grant;
+}
+
+namespace {
+
+using result_channel = asio::experimental::concurrent_channel<void(std::error_code, authorization_result)>;
+using answer_channel = asio::experimental::concurrent_channel<void(std::error_code, web::answer)>;
+
+// One authorization, from its URL to its callback's answer (kept until the state expires, so a
+// replayed callback gets the same answer and a late waiter the same result).
+struct record {
+    snowflake user;
+    std::chrono::system_clock::time_point expires_at;
+    bool callback_started = false;
+    std::optional<web::answer> answer;
+    std::optional<authorization_result> result;
+    std::vector<std::shared_ptr<result_channel>> waiters;
+    std::vector<std::shared_ptr<answer_channel>> followers; // replays while the first is in flight
+};
+
+std::optional<std::string> state_of(std::string_view url_text)
+{
+    auto parts = url::split(url_text);
+    if (!parts)
+        return std::nullopt;
+    auto params = url::parse_query(parts->query);
+    if (!params)
+        return std::nullopt;
+    for (const auto& [k, v] : *params)
+        if (k == "state")
+            return v;
+    return std::nullopt;
+}
+
+} // namespace
+
+struct web_server::impl : std::enable_shared_from_this<impl> {
+    impl(asio::any_io_executor ex, client& c, web_server_config cfg)
+        : executor(std::move(ex)), discord(c), config(std::move(cfg)), key(config.key ? *config.key : state_key::generate())
+    {
+        if (!config.store)
+            config.store = std::make_shared<memory_token_store>();
+        auto redirect = url::split(discord.config().redirect_uri);
+        if (!redirect)
+            throw error(errc::invalid_argument, "the client's redirect URI must be an absolute http or https URL");
+        if (!config.public_base_url.empty() && !discord.config().redirect_uri.starts_with(config.public_base_url))
+            throw error(errc::invalid_argument, "the client's redirect URI does not start with public_base_url");
+        if (config.state_lifetime.count() <= 0)
+            throw error(errc::invalid_argument, "state_lifetime must be positive");
+        path = redirect->path;
+        redirect_parts = *redirect;
+    }
+
+    asio::any_io_executor executor;
+    client& discord;
+    web_server_config config;
+    state_key key;
+    std::string path;
+    url::parts redirect_parts;
+    std::optional<server::server> http;
+    detail::event_hub hub;
+    memory_replay_guard replays;
+
+    std::mutex mutex;
+    std::unordered_map<std::string, record> records; // by state nonce
+    std::size_t pending = 0;                          // records without an answer
+    bool stopped = false;
+    std::atomic<int> in_flight{0};
+
+    void publish(event e) { hub.publish(e); }
+
+    void publish_error(std::string where, const std::error_code& code, std::string message, snowflake user = {})
+    {
+        event e;
+        e.kind = event_kind::error;
+        e.where = std::move(where);
+        e.code = code;
+        e.message = std::move(message);
+        e.user_id = user;
+        publish(std::move(e));
+    }
+
+    // Drops records whose state has expired. Called with the mutex held.
+    void purge(std::chrono::system_clock::time_point now)
+    {
+        for (auto it = records.begin(); it != records.end();) {
+            if (it->second.expires_at <= now && it->second.waiters.empty() && it->second.followers.empty()) {
+                if (!it->second.answer)
+                    --pending;
+                it = records.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+
+    // Registers a state (held: mutex). Throws too_many_pending at the cap.
+    record& enrol(const state_claims& claims)
+    {
+        if (auto it = records.find(claims.nonce); it != records.end())
+            return it->second;
+        auto now = std::chrono::system_clock::now();
+        if (records.size() >= config.max_pending)
+            purge(now);
+        if (pending >= config.max_pending)
+            throw error(errc::too_many_pending,
+                        fmt::format("{} authorizations are pending, the configured maximum; try again later",
+                                    config.max_pending));
+        auto& r = records[claims.nonce];
+        r.user = claims.user_id;
+        r.expires_at = claims.expires_at;
+        ++pending;
+        return r;
+    }
+
+    // The callback's outcome: remembered, waiters woken, followers answered.
+    void settle(const std::string& nonce, const web::answer& a, std::optional<authorization_result> result)
+    {
+        std::vector<std::shared_ptr<result_channel>> waiters;
+        std::vector<std::shared_ptr<answer_channel>> followers;
+        {
+            std::lock_guard lock(mutex);
+            auto it = records.find(nonce);
+            if (it == records.end())
+                return;
+            auto& r = it->second;
+            if (!r.answer)
+                --pending;
+            r.answer = a;
+            if (result)
+                r.result = result;
+            waiters.swap(r.waiters);
+            followers.swap(r.followers);
+        }
+        for (auto& w : waiters)
+            w->try_send(std::error_code{}, result ? *result : authorization_result{});
+        for (auto& f : followers)
+            f->try_send(std::error_code{}, a);
+    }
+
+    static web::answer invalid(int status, std::string title, std::string message)
+    {
+        return {status, web::page_kind::invalid, std::move(title), std::move(message)};
+    }
+
+    asio::awaitable<server::response> callback(server::request& req);
+    asio::awaitable<web::answer> handle(server::request& req);
+    asio::awaitable<web::answer> complete(const std::string& code, const state_claims& claims,
+                                          const std::optional<std::string>& iss);
+};
+
+asio::awaitable<server::response> web_server::impl::callback(server::request& req)
+{
+    ++in_flight;
+    struct leave {
+        std::atomic<int>& n;
+        ~leave() { --n; }
+    } guard{in_flight};
+    auto a = co_await handle(req);
+    co_return web::render(config.pages, a);
+}
+
+asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
+{
+    auto error_param = req.query_param("error");
+    auto code = req.query_param("code");
+    auto state_text = req.query_param("state");
+    auto iss = req.query_param("iss");
+
+    // The state first when there is one: a denial must reach the waiters of its user.
+    std::optional<state_claims> claims;
+    std::error_code state_error;
+    if (state_text) {
+        try {
+            claims = open_state(key, *state_text, &replays);
+        } catch (const error& e) {
+            state_error = e.code();
+        }
+    }
+
+    if (error_param) {
+        std::string description(req.query_param("error_description").value_or(""));
+        bool cancelled = *error_param == "access_denied";
+        web::answer a = cancelled
+            ? web::answer{403, web::page_kind::cancelled, "Authorization cancelled",
+                          "You cancelled the authorization. Nothing was shared; you can close this tab."}
+            : web::answer{400, web::page_kind::error, "Authorization failed",
+                          "Discord could not complete the authorization. Please start again from the bot."};
+        if (claims) {
+            std::lock_guard lock(mutex);
+            enrol(*claims).callback_started = true;
+        }
+        if (claims) {
+            authorization_result result;
+            result.outcome = authorization_outcome::denied;
+            result.code = make_error_code(cancelled ? errc::access_denied
+                                                    : *error_param == "invalid_scope" ? errc::invalid_scope
+                                                                                      : errc::invalid_request);
+            result.description = description.empty() ? std::string(*error_param) : description;
+            event e;
+            e.kind = event_kind::authorization_denied;
+            e.user_id = claims->user_id;
+            e.code = result.code;
+            e.message = result.description;
+            e.claims = claims;
+            publish(std::move(e));
+            settle(claims->nonce, a, result);
+        }
+        co_return a;
+    }
+    if (!code || code->empty() || !state_text || state_text->empty())
+        co_return invalid(400, "Invalid link", "This link is missing part of Discord's answer. Please start again from the bot.");
+    if (state_error == errc::state_expired)
+        co_return invalid(400, "Link expired", "This authorization link has expired. Please start again from the bot.");
+    if (state_error == errc::state_replayed) {
+        // A double click or a prefetch: the same answer as the first callback, no second exchange.
+        std::shared_ptr<answer_channel> follower;
+        try {
+            auto peek = open_state(key, *state_text); // authentic already; only for its nonce
+            std::lock_guard lock(mutex);
+            auto it = records.find(peek.nonce);
+            if (it != records.end()) {
+                if (it->second.answer)
+                    co_return *it->second.answer;
+                follower = std::make_shared<answer_channel>(co_await asio::this_coro::executor, 1);
+                it->second.followers.push_back(follower);
+            }
+        } catch (const error&) {
+        }
+        if (follower) {
+            auto [ec, a] = co_await follower->async_receive(asio::experimental::as_tuple(asio::use_awaitable));
+            if (!ec)
+                co_return a;
+        }
+        co_return invalid(400, "Link already used", "This authorization link was already used. Please start again from the bot.");
+    }
+    if (state_error || !claims)
+        co_return invalid(400, "Invalid link", "This authorization link is not valid. Please start again from the bot.");
+    // Named, not temporaries: g++ 12 destroys temporaries of a co_await expression twice.
+    std::string code_text(*code);
+    std::optional<std::string> issuer;
+    if (iss)
+        issuer.emplace(*iss);
+    auto a = co_await complete(code_text, *claims, issuer);
+    co_return a;
+}
+
+asio::awaitable<web::answer> web_server::impl::complete(const std::string& code, const state_claims& claims,
+                                                          const std::optional<std::string>& iss)
+{
+    {
+        std::lock_guard lock(mutex);
+        try {
+            enrol(claims).callback_started = true;
+        } catch (const error&) {
+            // At the cap: the callback is still served, it is just not remembered for replays.
+        }
+    }
+    auto fail = [&](int status, web::page_kind kind, std::string title, std::string message, std::error_code ec,
+                    std::string description, authorization_outcome outcome = authorization_outcome::failed) {
+        web::answer a{status, kind, std::move(title), std::move(message)};
+        authorization_result result;
+        result.outcome = outcome;
+        result.code = ec;
+        result.description = std::move(description);
+        settle(claims.nonce, a, result);
+        return a;
+    };
+
+    // RFC 9207: an `iss` that names another server means the response was not Discord's.
+    const auto& expected_issuer = discord.config().endpoints.issuer;
+    if (iss && !expected_issuer.empty() && *iss != expected_issuer) {
+        publish_error("callback", make_error_code(errc::invalid_request),
+                      "a callback named another issuer; it was refused", claims.user_id);
+        co_return fail(400, web::page_kind::invalid, "Invalid link",
+                       "This answer did not come from Discord. Please start again from the bot.",
+                       make_error_code(errc::invalid_request), "the callback's iss names another issuer");
+    }
+
+    event received;
+    received.kind = event_kind::authorization_code_received;
+    received.user_id = claims.user_id;
+    received.claims = claims;
+    publish(std::move(received));
+
+    access_token token;
+    std::optional<error> failure;
+    try {
+        token = co_await discord.exchange_code(code, claims.code_verifier);
+    } catch (const error& e) {
+        failure = e;
+    }
+    if (failure) {
+        publish_error("exchange", failure->code(), failure->what(), claims.user_id);
+        co_return fail(502, web::page_kind::error, "Authorization failed",
+                       "Discord did not accept the authorization. Please start again from the bot.", failure->code(),
+                       failure->what());
+    }
+
+    // Who authorized? Without `identify` Discord does not say: the state alone binds the grant.
+    snowflake authorized = claims.user_id;
+    if (token.has_scope("identify")) {
+        std::optional<user> who;
+        try {
+            who = (co_await discord.get_authorization_info(token)).user;
+        } catch (const error& e) {
+            failure = e;
+        }
+        if (failure) {
+            publish_error("authorization information", failure->code(), failure->what(), claims.user_id);
+        } else if (who) {
+            if (claims.user_id != snowflake{} && who->id != claims.user_id) {
+                std::optional<error> revoke_failure;
+                try {
+                    co_await discord.revoke(token.refresh_token ? *token.refresh_token : token.token);
+                } catch (const error& e) {
+                    revoke_failure = e;
+                }
+                if (revoke_failure)
+                    publish_error("revoke", revoke_failure->code(), revoke_failure->what(), who->id);
+                publish_error("callback", make_error_code(errc::forbidden),
+                              fmt::format("user {} authorized a link made for user {}; the grant was revoked", who->id,
+                                          claims.user_id),
+                              claims.user_id);
+                co_return fail(403, web::page_kind::invalid, "Wrong account",
+                               "This link was made for another Discord account. Please start again from the bot "
+                               "while signed in to your own account.",
+                               make_error_code(errc::forbidden), "a different Discord account authorized the link");
+            }
+            authorized = who->id;
+        }
+    }
+
+    if (authorized != snowflake{}) {
+        try {
+            stored_grant grant{authorized, token};
+            co_await config.store->save(std::move(grant));
+        } catch (const std::exception& e) {
+            failure = error(errc::invalid_argument, std::string("the token store failed: ") + e.what());
+        }
+        if (failure)
+            publish_error("store", failure->code(), failure->what(), authorized);
+    }
+
+    event exchanged;
+    exchanged.kind = event_kind::authorization_code_exchanged;
+    exchanged.user_id = authorized;
+    exchanged.token = token;
+    exchanged.claims = claims;
+    publish(std::move(exchanged));
+
+    web::answer a{200, web::page_kind::success, "Authorized",
+                  "You have authorized the application. You can close this tab and return to Discord."};
+    authorization_result result;
+    result.outcome = authorization_outcome::authorized;
+    result.grant = authorized_grant{authorized, std::move(token)};
+    settle(claims.nonce, a, std::move(result));
+    co_return a;
+}
+
+web_server::web_server(asio::any_io_executor executor, client& discord, web_server_config config)
+    : impl_(std::make_shared<impl>(std::move(executor), discord, std::move(config)))
+{
+}
+
+web_server::~web_server()
+{
+    if (impl_->http)
+        impl_->http->stop();
+    impl_->hub.end_all();
+}
+
+void web_server::start()
+{
+    auto& i = *impl_;
+    if (i.http)
+        throw error(errc::invalid_argument, "the web server is already started");
+    server::server_options o;
+    o.addresses = i.config.listen_all ? std::vector<std::string>{"0.0.0.0", "::"}
+                                      : std::vector<std::string>{i.config.listen_address};
+    if (i.config.port)
+        o.port = *i.config.port;
+    else if (i.redirect_parts.on_loopback() && i.config.public_base_url.empty())
+        o.port = i.redirect_parts.effective_port();
+    if (i.config.tls_certificate_chain_file || i.config.tls_private_key_file) {
+        if (!i.config.tls_certificate_chain_file || !i.config.tls_private_key_file)
+            throw error(errc::invalid_argument, "TLS needs both the certificate chain and the private key file");
+        o.tls = server::tls_files{*i.config.tls_certificate_chain_file, *i.config.tls_private_key_file};
+    }
+    server::router routes;
+    routes.add("GET", i.path, [weak = std::weak_ptr<impl>(impl_)](server::request& req) -> asio::awaitable<server::response> {
+        auto self = weak.lock();
+        if (!self)
+            co_return server::response::plain(503);
+        co_return co_await self->callback(req);
+    });
+    i.http.emplace(i.executor, std::move(routes), std::move(o));
+    i.http->start();
+}
+
+asio::awaitable<void> web_server::stop(std::chrono::milliseconds grace)
+{
+    auto self = impl_;
+    {
+        std::lock_guard lock(self->mutex);
+        if (self->stopped)
+            co_return;
+        self->stopped = true;
+    }
+    if (self->http) {
+        self->http->stop_accepting();
+        asio::steady_timer t(co_await asio::this_coro::executor);
+        auto until = std::chrono::steady_clock::now() + grace;
+        while (self->in_flight > 0 && std::chrono::steady_clock::now() < until) {
+            t.expires_after(std::chrono::milliseconds(5));
+            co_await t.async_wait(asio::use_awaitable);
+        }
+        self->http->stop();
+    }
+    std::vector<std::shared_ptr<result_channel>> waiters;
+    {
+        std::lock_guard lock(self->mutex);
+        for (auto& [nonce, r] : self->records)
+            for (auto& w : r.waiters)
+                waiters.push_back(std::move(w));
+        for (auto& [nonce, r] : self->records)
+            r.waiters.clear();
+    }
+    authorization_result stopped;
+    stopped.outcome = authorization_outcome::stopped;
+    stopped.code = make_error_code(errc::stopped);
+    for (auto& w : waiters)
+        w->try_send(std::error_code{}, stopped);
+    self->hub.end_all();
+}
+
+std::uint16_t web_server::port() const noexcept
+{
+    return impl_->http ? impl_->http->port() : 0;
+}
+
+const std::string& web_server::callback_path() const noexcept
+{
+    return impl_->path;
+}
+
+std::string web_server::authorization_url(snowflake user, const std::vector<std::string_view>& scopes)
+{
+    static const authorization_options defaults;
+    return authorization_url(user, scopes, defaults);
+}
+
+std::string web_server::authorization_url(snowflake user, const std::vector<std::string_view>& scopes,
+                                          const authorization_options& options)
+{
+    auto& i = *impl_;
+    authorization_request request;
+    for (auto s : scopes)
+        request.scopes.emplace_back(s);
+    request.prompt = options.prompt;
+    request.integration_type = options.integration_type;
+    request.permissions = options.permissions;
+    request.guild_id = options.guild_id;
+    request.disable_guild_select = options.disable_guild_select;
+
+    state_claims claims;
+    claims.user_id = user;
+    claims.issued_at = std::chrono::system_clock::now();
+    claims.expires_at = claims.issued_at + i.config.state_lifetime;
+    claims.flow = options.flow;
+    if (uses_pkce(request)) {
+        auto pair = make_pkce();
+        claims.code_verifier = pair.verifier;
+        request.code_verifier = std::move(pair.verifier);
+    }
+    request.state = seal_state(i.key, claims);
+    auto opened = open_state(i.key, request.state); // for its nonce
+    auto link = i.discord.authorization_url(request);
+    {
+        std::lock_guard lock(i.mutex);
+        if (i.stopped)
+            throw error(errc::stopped, "the web server has stopped");
+        i.enrol(opened);
+    }
+    return link.url;
+}
+
+void web_server::submit_pending(std::string_view url)
+{
+    auto state = state_of(url);
+    if (!state)
+        throw error(errc::invalid_state, "the URL has no state parameter");
+    auto claims = open_state(impl_->key, *state);
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->stopped)
+        throw error(errc::stopped, "the web server has stopped");
+    impl_->enrol(claims);
+}
+
+std::size_t web_server::pending_count() const
+{
+    std::lock_guard lock(impl_->mutex);
+    return impl_->pending;
+}
+
+asio::awaitable<authorization_result> web_server::wait_for_access_token(snowflake user, std::string url,
+                                                                        std::chrono::milliseconds timeout)
+{
+    using namespace asio::experimental::awaitable_operators;
+    auto self = impl_;
+    auto state = state_of(url);
+    if (!state)
+        throw error(errc::invalid_state, "the URL has no state parameter");
+    state_claims claims;
+    try {
+        claims = open_state(self->key, *state);
+    } catch (const error& e) {
+        if (e.code() != errc::state_expired)
+            throw;
+        authorization_result expired;
+        expired.outcome = authorization_outcome::timed_out;
+        expired.code = e.code();
+        expired.description = "the authorization link has expired";
+        co_return expired;
+    }
+    if (claims.user_id != user)
+        throw error(errc::invalid_argument,
+                    fmt::format("the URL was made for user {}, not for user {}", claims.user_id, user));
+
+    auto channel = std::make_shared<result_channel>(co_await asio::this_coro::executor, 1);
+    {
+        std::lock_guard lock(self->mutex);
+        auto& r = self->enrol(claims);
+        if (r.result)
+            co_return *r.result;
+        if (self->stopped) {
+            authorization_result stopped;
+            stopped.outcome = authorization_outcome::stopped;
+            stopped.code = make_error_code(errc::stopped);
+            co_return stopped;
+        }
+        r.waiters.push_back(channel);
+    }
+    auto forget = [&] {
+        std::lock_guard lock(self->mutex);
+        if (auto it = self->records.find(claims.nonce); it != self->records.end())
+            std::erase(it->second.waiters, channel);
+    };
+
+    asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
+    std::variant<std::tuple<std::error_code, authorization_result>, std::tuple<std::error_code>> outcome;
+    std::exception_ptr cancelled;
+    try {
+        outcome = co_await (channel->async_receive(asio::experimental::as_tuple(asio::use_awaitable))
+                            || timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable)));
+    } catch (...) {
+        cancelled = std::current_exception();
+    }
+    if (cancelled) {
+        forget();
+        throw error(errc::cancelled, "waiting for the access token was cancelled");
+    }
+    if (outcome.index() == 0) {
+        auto& [ec, result] = std::get<0>(outcome);
+        if (!ec)
+            co_return std::move(result);
+        forget();
+        throw error(errc::cancelled, "waiting for the access token was cancelled");
+    }
+    forget();
+    auto [timer_ec] = std::get<1>(outcome);
+    if (timer_ec)
+        throw error(errc::cancelled, "waiting for the access token was cancelled");
+    authorization_result timed_out;
+    timed_out.outcome = authorization_outcome::timed_out;
+    timed_out.code = make_error_code(errc::timeout);
+    timed_out.description = "no authorization arrived in time";
+    co_return timed_out;
+}
+
+event_stream web_server::events()
+{
+    // The stream wakes on the server's executor; next() resumes its caller through Asio as usual.
+    return event_stream(impl_->hub.subscribe(impl_->executor, impl_->config.event_queue_capacity));
+}
+
+asio::awaitable<std::optional<access_token>> web_server::access_token_for(snowflake user)
+{
+    auto self = impl_;
+    auto grant = co_await self->config.store->load(user);
+    if (!grant)
+        co_return std::nullopt;
+    co_return std::move(grant->token);
+}
+
+asio::awaitable<access_token> web_server::refresh_access_token(snowflake user)
+{
+    auto self = impl_;
+    auto grant = co_await self->config.store->load(user);
+    if (!grant)
+        throw error(errc::no_grant, fmt::format("no grant is stored for user {}", user));
+    if (!grant->token.refresh_token)
+        throw error(errc::no_grant, fmt::format("the grant of user {} has no refresh token", user));
+    std::optional<error> failure;
+    access_token renewed;
+    try {
+        renewed = co_await self->discord.refresh(*grant->token.refresh_token);
+    } catch (const error& e) {
+        failure = e;
+    }
+    if (failure) {
+        self->publish_error("refresh", failure->code(), failure->what(), user);
+        throw *failure;
+    }
+    stored_grant updated{user, renewed};
+    co_await self->config.store->save(std::move(updated));
+    event e;
+    e.kind = event_kind::access_token_refreshed;
+    e.user_id = user;
+    e.token = renewed;
+    self->publish(std::move(e));
+    co_return renewed;
+}
+
+asio::awaitable<void> web_server::revoke_access_token(snowflake user)
+{
+    auto self = impl_;
+    auto grant = co_await self->config.store->load(user);
+    if (!grant)
+        throw error(errc::no_grant, fmt::format("no grant is stored for user {}", user));
+    std::optional<error> failure;
+    try {
+        // Revoking either token ends the whole grant; the refresh token is the one that lasts.
+        if (grant->token.refresh_token)
+            co_await self->discord.revoke(*grant->token.refresh_token, token_type_hint::refresh_token);
+        else
+            co_await self->discord.revoke(grant->token.token, token_type_hint::access_token);
+    } catch (const error& e) {
+        failure = e;
+    }
+    if (failure) {
+        self->publish_error("revoke", failure->code(), failure->what(), user);
+        throw *failure;
+    }
+    co_await self->config.store->erase(user);
+    event e;
+    e.kind = event_kind::access_token_revoked;
+    e.user_id = user;
+    self->publish(std::move(e));
+}
+
+asio::awaitable<bulk_result> web_server::refresh_all()
+{
+    bulk_result out;
+    auto users = co_await impl_->config.store->list();
+    for (auto user : users) {
+        std::error_code failed;
+        try {
+            (void)co_await refresh_access_token(user);
+        } catch (const error& e) {
+            failed = e.code();
+        }
+        if (failed)
+            out.failed.emplace_back(user, failed);
+        else
+            out.succeeded.push_back(user);
+    }
+    co_return out;
+}
+
+asio::awaitable<bulk_result> web_server::revoke_all()
+{
+    bulk_result out;
+    auto users = co_await impl_->config.store->list();
+    for (auto user : users) {
+        std::error_code failed;
+        try {
+            co_await revoke_access_token(user);
+        } catch (const error& e) {
+            failed = e.code();
+        }
+        if (failed)
+            out.failed.emplace_back(user, failed);
+        else
+            out.succeeded.push_back(user);
+    }
+    co_return out;
+}
+
+} // namespace discord::oauth2

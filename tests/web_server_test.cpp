@@ -1,0 +1,527 @@
+// The callback web server over real loopback sockets, against the emulator in-process: every
+// branch of the callback, waiters, events, per-user grants and a graceful stop.
+#include "emulator.hpp"
+#include "http/client.hpp"
+#include "support/run.hpp"
+
+#include "core/url_encoding.hpp"
+#include "core/url_parts.hpp"
+
+#include <discord/oauth2/error.hpp>
+#include <discord/oauth2/scope.hpp>
+#include <discord/oauth2/web_server.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <doctest/doctest.h>
+
+namespace em = discord::oauth2::emulator;
+namespace oauth2 = discord::oauth2;
+namespace http = discord::oauth2::http;
+namespace url = discord::oauth2::url;
+namespace scope = discord::oauth2::scope;
+using oauth2::secret;
+using oauth2::snowflake;
+using namespace std::chrono_literals;
+
+namespace {
+
+const snowflake nelly{80351110224678912ULL};   // the emulator's first user
+const snowflake xiao{613425648685547541ULL};   // another user of the default world
+const std::string app_secret = "emulator-airhorn-client-secret-0123456789";
+// Named: g++ 12 mishandles braced lists inside some coroutines (docs/compilers.md).
+const std::vector<std::string_view> identify{scope::identify};
+const std::vector<snowflake> two_users{nelly, xiao};
+const std::vector<std::string_view> identify_connections{scope::identify, scope::connections};
+const std::vector<std::string_view> connections_only{scope::connections};
+
+std::uint16_t free_port()
+{
+    asio::io_context io;
+    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+    return a.local_endpoint().port();
+}
+
+struct page {
+    int status = 0;
+    std::string body;
+    http::headers fields;
+};
+
+struct fixture {
+    asio::io_context io;
+    std::string redirect = "http://127.0.0.1:" + std::to_string(free_port()) + "/discord/callback";
+    em::emulator discord;
+    oauth2::client client;
+    oauth2::web_server web;
+    http::client browser;
+
+    explicit fixture(oauth2::web_server_config config = with_key(), bool auto_approve = true)
+        : discord(io.get_executor(), emulator_options(redirect, auto_approve)),
+          client(io.get_executor(), (discord.start(), client_config())), web(io.get_executor(), client, std::move(config)),
+          browser(io.get_executor())
+    {
+        web.start();
+    }
+
+    static oauth2::web_server_config with_key()
+    {
+        oauth2::web_server_config c;
+        c.key = oauth2::state_key::generate();
+        return c;
+    }
+
+    static em::options emulator_options(const std::string& redirect, bool auto_approve)
+    {
+        em::options o;
+        o.auto_approve = auto_approve;
+        o.rate_limits.enabled = false;
+        for (auto& app : o.world.applications)
+            app.redirect_uris.push_back(redirect);
+        return o;
+    }
+
+    oauth2::client_config client_config()
+    {
+        oauth2::client_config c;
+        c.client_id = snowflake(159799960412356608ULL);
+        c.client_secret = secret(app_secret);
+        c.redirect_uri = redirect;
+        c.endpoints = oauth2::endpoints::under(discord.url());
+        return c;
+    }
+
+    asio::awaitable<page> get(std::string target)
+    {
+        http::request r;
+        r.url = std::move(target);
+        auto response = co_await browser.send(std::move(r));
+        co_return page{response.status, std::string(response.body.view()), response.fields};
+    }
+
+    // Discord's side: the authorize URL (as `user`), answered with a redirect to our callback.
+    asio::awaitable<std::string> redirect_for(const std::string& link, snowflake user = nelly)
+    {
+        auto p = co_await get(link + "&emulator_user=" + user.to_string());
+        REQUIRE(p.status == 302);
+        co_return std::string(*p.fields.find("location"));
+    }
+
+    // The browser's whole trip: authorize, then the callback's page.
+    asio::awaitable<page> authorize(const std::string& link, snowflake user = nelly)
+    {
+        auto callback = co_await redirect_for(link, user);
+        co_return co_await get(callback);
+    }
+
+    std::string callback_base() const { return "http://127.0.0.1:" + std::to_string(web.port()) + web.callback_path(); }
+};
+
+std::string with_param(const std::string& u, std::string_view name, std::string_view value)
+{
+    return u + (u.find('?') == std::string::npos ? "?" : "&") + std::string(name) + "=" + url::percent_encode(value);
+}
+
+std::string param_of(const std::string& u, std::string_view name)
+{
+    auto parts = url::split(u);
+    REQUIRE(parts);
+    auto params = url::parse_query(parts->query);
+    REQUIRE(params);
+    for (const auto& [k, v] : *params)
+        if (k == name)
+            return v;
+    return {};
+}
+
+} // namespace
+
+TEST_CASE("a user authorizes: the waiter gets the token, the page says so, the grant is stored, events flow")
+{
+    fixture f;
+    auto events = f.web.events();
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        CHECK(f.web.port() == url::split(f.redirect)->port); // the redirect URI's own port
+        auto link = f.web.authorization_url(nelly, identify_connections);
+        CHECK(link.find("code_challenge_method=S256") != std::string::npos);
+        CHECK(f.web.pending_count() == 1);
+
+        std::optional<oauth2::authorization_result> waited;
+        asio::co_spawn(f.io, [&]() -> asio::awaitable<void> {
+            waited = co_await f.web.wait_for_access_token(nelly, link, 30s);
+        }, asio::detached);
+
+        auto callback = co_await f.redirect_for(link);
+        auto code = param_of(callback, "code");
+        auto shown = co_await f.get(callback);
+        CHECK(shown.status == 200);
+        CHECK(shown.body.find("You have authorized the application") != std::string::npos);
+        CHECK(shown.body.find(code) == std::string::npos);
+        CHECK(shown.fields.find("content-security-policy") == "default-src 'none'; style-src 'unsafe-inline'");
+        CHECK(shown.fields.find("cache-control") == "no-store");
+        CHECK(shown.fields.find("referrer-policy") == "no-referrer");
+        CHECK(shown.fields.find("x-frame-options") == "DENY");
+
+        for (int i = 0; i < 100 && !waited; ++i)
+            co_await test::sleep(10ms);
+        REQUIRE(waited);
+        REQUIRE(*waited);
+        CHECK(waited->outcome == oauth2::authorization_outcome::authorized);
+        CHECK((*waited)->user_id == nelly);
+        CHECK(shown.body.find((*waited)->token.token.reveal()) == std::string::npos);
+        auto connections = co_await f.client.get_connections((*waited)->token);
+        CHECK(connections.size() == 5);
+        CHECK(f.web.pending_count() == 0);
+
+        auto stored = co_await f.web.access_token_for(nelly);
+        REQUIRE(stored);
+        CHECK(stored->token == (*waited)->token.token);
+        // A waiter that comes after the callback gets the same result at once.
+        auto late = co_await f.web.wait_for_access_token(nelly, link, 1ms);
+        CHECK(late.outcome == oauth2::authorization_outcome::authorized);
+
+        auto first = co_await events.next();
+        REQUIRE(first);
+        CHECK(first->kind == oauth2::event_kind::authorization_code_received);
+        CHECK(first->user_id == nelly);
+        auto second = co_await events.next();
+        REQUIRE(second);
+        CHECK(second->kind == oauth2::event_kind::authorization_code_exchanged);
+        CHECK(second->token->token == (*waited)->token.token);
+        CHECK(second->claims->flow == "login");
+    }());
+}
+
+TEST_CASE("a replayed callback gets the first answer and never a second exchange")
+{
+    fixture f;
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto link = f.web.authorization_url(nelly, identify);
+        auto callback = co_await f.redirect_for(link);
+        auto exchanges = f.discord.calls("POST /api/v10/oauth2/token");
+        // A double click: both at once.
+        std::optional<page> one, two;
+        asio::co_spawn(f.io, [&]() -> asio::awaitable<void> { one = co_await f.get(callback); }, asio::detached);
+        asio::co_spawn(f.io, [&]() -> asio::awaitable<void> { two = co_await f.get(callback); }, asio::detached);
+        for (int i = 0; i < 200 && !(one && two); ++i)
+            co_await test::sleep(10ms);
+        REQUIRE(one);
+        REQUIRE(two);
+        CHECK(one->status == 200);
+        CHECK(two->status == 200);
+        CHECK(one->body == two->body);
+        auto three = co_await f.get(callback); // a prefetch afterwards
+        CHECK(three.status == 200);
+        CHECK(f.discord.calls("POST /api/v10/oauth2/token") == exchanges + 1);
+    }());
+}
+
+TEST_CASE("cancel on the consent page: 403 cancelled page, the waiter learns at once, an event says so")
+{
+    fixture f(fixture::with_key(), false);
+    auto events = f.web.events();
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto link = f.web.authorization_url(nelly, identify);
+        std::optional<oauth2::authorization_result> waited;
+        asio::co_spawn(f.io, [&]() -> asio::awaitable<void> {
+            waited = co_await f.web.wait_for_access_token(nelly, link, 60s);
+        }, asio::detached);
+        // The consent page's Cancel button posts the authorization's parameters back.
+        http::request cancel;
+        cancel.method = "POST";
+        cancel.url = f.discord.url() + "/oauth2/authorize";
+        cancel.fields.add("Content-Type", "application/x-www-form-urlencoded");
+        cancel.body = url::split(link)->query + "&decision=cancel";
+        auto answer = co_await f.browser.send(std::move(cancel));
+        REQUIRE(answer.status == 302);
+        auto shown = co_await f.get(std::string(*answer.fields.find("location")));
+        CHECK(shown.status == 403);
+        CHECK(shown.body.find("cancelled") != std::string::npos);
+        for (int i = 0; i < 100 && !waited; ++i)
+            co_await test::sleep(10ms);
+        REQUIRE(waited);
+        CHECK_FALSE(*waited);
+        CHECK(waited->outcome == oauth2::authorization_outcome::denied);
+        CHECK(waited->code == oauth2::errc::access_denied);
+        try {
+            (void)(*waited)->token;
+            FAIL("a denied result gave a grant");
+        } catch (const oauth2::error& e) {
+            CHECK(e.code() == oauth2::errc::access_denied);
+        }
+        auto e = co_await events.next();
+        REQUIRE(e);
+        CHECK(e->kind == oauth2::event_kind::authorization_denied);
+        CHECK(e->user_id == nelly);
+    }());
+}
+
+TEST_CASE("bad callbacks: missing parts, forged, expired, wrong issuer, failed exchange, another account")
+{
+    auto key = oauth2::state_key::generate();
+    oauth2::web_server_config config;
+    config.key = key;
+    fixture f(config);
+    auto events = f.web.events();
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto base = f.callback_base();
+        auto missing = co_await f.get(with_param(base, "state", "x"));
+        CHECK(missing.status == 400);
+        CHECK((co_await f.get(with_param(base, "code", "x"))).status == 400);
+
+        auto link = f.web.authorization_url(nelly, identify);
+        auto callback = co_await f.redirect_for(link);
+        auto state = param_of(callback, "state");
+        auto forged_state = state;
+        forged_state[forged_state.size() / 2] = forged_state[forged_state.size() / 2] == 'A' ? 'B' : 'A';
+        auto forged = co_await f.get(with_param(with_param(base, "code", param_of(callback, "code")), "state", forged_state));
+        CHECK(forged.status == 400);
+        CHECK(forged.body.find("not valid") != std::string::npos);
+
+        oauth2::state_claims old;
+        old.user_id = nelly;
+        old.issued_at = std::chrono::system_clock::now() - 20min;
+        old.expires_at = std::chrono::system_clock::now() - 10min;
+        auto expired = co_await f.get(with_param(with_param(base, "code", "c"), "state", oauth2::seal_state(key, old)));
+        CHECK(expired.status == 400);
+        CHECK(expired.body.find("start again") != std::string::npos);
+
+        auto wrong_iss = callback.substr(0, callback.find("&iss=")) + "&iss=" + url::percent_encode("https://evil.example");
+        auto refused = co_await f.get(wrong_iss);
+        CHECK(refused.status == 400);
+
+        // The exchange fails at Discord: 502.
+        auto link2 = f.web.authorization_url(nelly, identify);
+        auto callback2 = co_await f.redirect_for(link2);
+        f.discord.add_fault(em::fault::parse("POST /oauth2/token status=500"));
+        auto failed = co_await f.get(callback2);
+        f.discord.clear_faults();
+        CHECK(failed.status == 502);
+        auto result2 = co_await f.web.wait_for_access_token(nelly, link2, 1s);
+        CHECK(result2.outcome == oauth2::authorization_outcome::failed);
+        CHECK(result2.code == oauth2::errc::server_error);
+
+        // Made for Nelly, authorized by Xiao: 403, and the new grant is revoked at once.
+        auto link3 = f.web.authorization_url(nelly, identify);
+        auto revocations = f.discord.calls("POST /api/v10/oauth2/token/revoke");
+        auto other = co_await f.authorize(link3, xiao);
+        CHECK(other.status == 403);
+        CHECK(f.discord.calls("POST /api/v10/oauth2/token/revoke") == revocations + 1);
+        for (const auto& [id, g] : f.discord.grants().grants())
+            CHECK(g.user_id != xiao.value());
+        auto result3 = co_await f.web.wait_for_access_token(nelly, link3, 1s);
+        CHECK(result3.outcome == oauth2::authorization_outcome::failed);
+        CHECK(result3.code == oauth2::errc::forbidden);
+        CHECK_FALSE(co_await f.web.access_token_for(xiao));
+        CHECK_FALSE(co_await f.web.access_token_for(nelly));
+
+        int errors = 0;
+        for (int i = 0; i < 20; ++i) {
+            auto e = co_await events.next();
+            REQUIRE(e);
+            errors += e->kind == oauth2::event_kind::error;
+            if (e->kind == oauth2::event_kind::error && e->code == oauth2::errc::forbidden)
+                break;
+        }
+        CHECK(errors >= 3); // issuer, exchange, another account
+    }());
+}
+
+TEST_CASE("without identify the state alone binds the grant; URLs made elsewhere are accepted with the key")
+{
+    auto key = oauth2::state_key::generate();
+    oauth2::web_server_config config;
+    config.key = key;
+    fixture f(config);
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto link = f.web.authorization_url(xiao, connections_only);
+        auto shown = co_await f.authorize(link, nelly); // Discord names nobody: nothing to compare
+        CHECK(shown.status == 200);
+        auto result = co_await f.web.wait_for_access_token(xiao, link, 1s);
+        REQUIRE(result);
+        CHECK(result->user_id == xiao);
+
+        // The seed's way: a URL built with the client, a state sealed with the server's key.
+        oauth2::state_claims claims;
+        claims.user_id = nelly;
+        claims.issued_at = std::chrono::system_clock::now();
+        claims.expires_at = claims.issued_at + 5min;
+        oauth2::authorization_request request;
+        request.scopes = {"identify"};
+        request.pkce = false;
+        request.state = oauth2::seal_state(key, claims);
+        auto elsewhere = f.client.authorization_url(request).url;
+        auto before = f.web.pending_count();
+        f.web.submit_pending(elsewhere);
+        CHECK(f.web.pending_count() == before + 1);
+        CHECK((co_await f.authorize(elsewhere)).status == 200);
+        CHECK((co_await f.web.wait_for_access_token(nelly, elsewhere, 1s)).outcome
+              == oauth2::authorization_outcome::authorized);
+
+        request.state = oauth2::seal_state(oauth2::state_key::generate(), claims);
+        CHECK_THROWS_AS(f.web.submit_pending(f.client.authorization_url(request).url), oauth2::error);
+        auto wrong_user = co_await test::expect_error([&]() -> asio::awaitable<void> {
+            (void)co_await f.web.wait_for_access_token(xiao, elsewhere, 1s);
+        });
+        CHECK(wrong_user.code() == oauth2::errc::invalid_argument);
+    }());
+}
+
+TEST_CASE("waiters time out, can be cancelled, and many wait for one URL; stop ends them and the streams")
+{
+    fixture f;
+    auto events = f.web.events();
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        using namespace asio::experimental::awaitable_operators;
+        auto link = f.web.authorization_url(nelly, identify);
+        auto timed_out = co_await f.web.wait_for_access_token(nelly, link, 20ms);
+        CHECK(timed_out.outcome == oauth2::authorization_outcome::timed_out);
+
+        asio::steady_timer t(f.io, 20ms);
+        auto either = co_await (f.web.wait_for_access_token(nelly, link, 60s) || t.async_wait(asio::use_awaitable));
+        CHECK(either.index() == 1); // the timer won; the wait was cancelled cleanly
+
+        int done = 0;
+        std::vector<oauth2::authorization_result> results;
+        for (int i = 0; i < 10; ++i)
+            asio::co_spawn(f.io, [&]() -> asio::awaitable<void> {
+                results.push_back(co_await f.web.wait_for_access_token(nelly, link, 60s));
+                ++done;
+            }, asio::detached);
+        co_await test::sleep(10ms);
+        CHECK((co_await f.authorize(link)).status == 200);
+        for (int i = 0; i < 100 && done < 10; ++i)
+            co_await test::sleep(10ms);
+        CHECK(done == 10);
+        for (const auto& r : results)
+            CHECK(r.outcome == oauth2::authorization_outcome::authorized);
+
+        auto pending = f.web.authorization_url(xiao, identify);
+        std::optional<oauth2::authorization_result> cut;
+        asio::co_spawn(f.io, [&]() -> asio::awaitable<void> {
+            cut = co_await f.web.wait_for_access_token(xiao, pending, 60s);
+        }, asio::detached);
+        std::optional<bool> stream_ended;
+        asio::co_spawn(f.io, [&]() -> asio::awaitable<void> {
+            while (co_await events.next()) {
+            }
+            stream_ended = true;
+        }, asio::detached);
+        co_await test::sleep(10ms);
+        co_await f.web.stop();
+        for (int i = 0; i < 100 && !(cut && stream_ended); ++i)
+            co_await test::sleep(10ms);
+        REQUIRE(cut);
+        CHECK(cut->outcome == oauth2::authorization_outcome::stopped);
+        CHECK(stream_ended);
+        CHECK_THROWS_AS((void)f.web.authorization_url(nelly, identify), oauth2::error);
+        CHECK((co_await f.web.wait_for_access_token(xiao, pending, 60s)).outcome == oauth2::authorization_outcome::stopped);
+    }());
+}
+
+TEST_CASE("a slow subscriber is told what it missed and never blocks the server")
+{
+    auto config = fixture::with_key();
+    config.event_queue_capacity = 2;
+    fixture f(config);
+    auto slow = f.web.events();
+    auto other = f.web.events();
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 3; ++i)
+            CHECK((co_await f.authorize(f.web.authorization_url(nelly, identify))).status == 200);
+        // 6 events, room for 2: two delivered, then the count of the 4 dropped.
+        auto a = co_await slow.next();
+        auto b = co_await slow.next();
+        auto c = co_await slow.next();
+        REQUIRE((a && b && c));
+        CHECK(a->kind == oauth2::event_kind::authorization_code_received);
+        CHECK(b->kind == oauth2::event_kind::authorization_code_exchanged);
+        CHECK(c->kind == oauth2::event_kind::events_missed);
+        CHECK(c->missed == 4);
+        auto d = co_await other.next();
+        REQUIRE(d);
+        CHECK(d->kind == oauth2::event_kind::authorization_code_received);
+    }());
+}
+
+TEST_CASE("per-user grants: refresh, revoke, and the bulk operations go on past failures")
+{
+    fixture f;
+    auto events = f.web.events();
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        for (auto user : two_users)
+            CHECK((co_await f.authorize(f.web.authorization_url(user, identify), user)).status == 200);
+        auto before = *co_await f.web.access_token_for(nelly);
+        auto renewed = co_await f.web.refresh_access_token(nelly);
+        CHECK(renewed.token != before.token);
+        CHECK((*co_await f.web.access_token_for(nelly)).token == renewed.token);
+
+        // Xiao's grant dies at Discord behind the server's back: refresh_all reports it and goes on.
+        auto xiao_token = *co_await f.web.access_token_for(xiao);
+        co_await f.client.revoke(xiao_token.token);
+        auto refreshed = co_await f.web.refresh_all();
+        REQUIRE(refreshed.succeeded.size() == 1);
+        CHECK(refreshed.succeeded[0] == nelly);
+        REQUIRE(refreshed.failed.size() == 1);
+        CHECK(refreshed.failed[0].first == xiao);
+        CHECK(refreshed.failed[0].second == oauth2::errc::invalid_grant);
+
+        auto revocations = f.discord.calls("POST /api/v10/oauth2/token/revoke");
+        co_await f.web.revoke_access_token(nelly);
+        CHECK(f.discord.calls("POST /api/v10/oauth2/token/revoke") == revocations + 1);
+        CHECK_FALSE(co_await f.web.access_token_for(nelly));
+        auto none = co_await test::expect_error([&]() -> asio::awaitable<void> { co_await f.web.revoke_access_token(nelly); });
+        CHECK(none.code() == oauth2::errc::no_grant);
+
+        auto all = co_await f.web.revoke_all(); // Xiao's dead grant: revoking an unknown token is fine (RFC 7009)
+        REQUIRE(all.succeeded.size() == 1);
+        CHECK(all.succeeded[0] == xiao);
+        CHECK(all.failed.empty());
+        CHECK_FALSE(co_await f.web.access_token_for(xiao));
+
+        int refreshed_events = 0, revoked_events = 0;
+        for (int i = 0; i < 12; ++i) {
+            auto e = co_await events.next();
+            REQUIRE(e);
+            refreshed_events += e->kind == oauth2::event_kind::access_token_refreshed;
+            revoked_events += e->kind == oauth2::event_kind::access_token_revoked;
+            if (revoked_events == 2)
+                break;
+        }
+        CHECK(refreshed_events == 2);
+        CHECK(revoked_events == 2);
+    }());
+}
+
+TEST_CASE("1,000 concurrent flows through one server, each waiter gets its own user's grant")
+{
+    auto config = fixture::with_key();
+    config.event_queue_capacity = 10;
+    fixture f(config);
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        int authorized = 0;
+        int finished = 0;
+        for (int i = 0; i < 1000; ++i) {
+            auto user = i % 2 ? nelly : xiao;
+            asio::co_spawn(f.io, [&, user]() -> asio::awaitable<void> {
+                auto link = f.web.authorization_url(user, identify);
+                std::optional<oauth2::authorization_result> r;
+                asio::co_spawn(f.io, [&]() -> asio::awaitable<void> {
+                    r = co_await f.web.wait_for_access_token(user, link, 60s);
+                }, asio::detached);
+                auto shown = co_await f.authorize(link, user);
+                while (!r)
+                    co_await test::sleep(5ms);
+                authorized += shown.status == 200 && *r && (*r)->user_id == user;
+                ++finished;
+            }, asio::detached);
+        }
+        while (finished < 1000)
+            co_await test::sleep(20ms);
+        CHECK(authorized == 1000);
+        CHECK(f.web.pending_count() == 0);
+    }(), std::chrono::seconds(120));
+}
