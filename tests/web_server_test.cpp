@@ -525,3 +525,33 @@ TEST_CASE("1,000 concurrent flows through one server, each waiter gets its own u
         CHECK(f.web.pending_count() == 0);
     }(), std::chrono::seconds(120));
 }
+
+TEST_CASE("any server holding the key takes any callback: the state, not the port, routes it")
+{
+    auto key = oauth2::state_key::generate();
+    oauth2::web_server_config config;
+    config.key = key;
+    fixture f(config);
+    oauth2::web_server_config second_config;
+    second_config.key = key;
+    second_config.port = 0; // another instance behind the same public redirect URI
+    oauth2::web_server second(f.io.get_executor(), f.client, second_config);
+    second.start();
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto for_nelly = f.web.authorization_url(nelly, identify);
+        auto for_xiao = f.web.authorization_url(xiao, identify);
+        // Xiao's redirect lands on the second instance, Nelly's on the first.
+        auto callback = co_await f.redirect_for(for_xiao, xiao);
+        auto query = callback.substr(callback.find('?'));
+        auto on_second = co_await f.get("http://127.0.0.1:" + std::to_string(second.port()) + second.callback_path() + query);
+        CHECK(on_second.status == 200);
+        auto theirs = co_await second.wait_for_access_token(xiao, for_xiao, 1s);
+        REQUIRE(theirs);
+        CHECK(theirs->user_id == xiao);
+        CHECK((co_await f.authorize(for_nelly, nelly)).status == 200);
+        auto mine = co_await f.web.wait_for_access_token(nelly, for_nelly, 1s);
+        REQUIRE(mine);
+        CHECK(mine->user_id == nelly);
+        co_await second.stop();
+    }());
+}

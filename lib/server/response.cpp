@@ -15,6 +15,17 @@ response response::with_body(int status, std::string_view content_type, std::str
     return r;
 }
 
+response response::page(int status, std::string html)
+{
+    auto r = with_body(status, "text/html; charset=utf-8", std::move(html));
+    r.fields.add("Cache-Control", "no-store");
+    r.fields.add("Referrer-Policy", "no-referrer");
+    r.fields.add("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+    r.fields.add("X-Content-Type-Options", "nosniff");
+    r.fields.add("X-Frame-Options", "DENY");
+    return r;
+}
+
 response response::plain(int status, std::string_view detail)
 {
     std::string text(reason_phrase(status));

@@ -51,13 +51,7 @@ server::response render(const page_templates& templates, const answer& a)
     }
     replace_all(html, "{{title}}", html::escape(a.title));
     replace_all(html, "{{message}}", html::escape(a.message));
-    auto r = server::response::with_body(a.status, "text/html; charset=utf-8", std::move(html));
-    r.fields.add("Cache-Control", "no-store");
-    r.fields.add("Referrer-Policy", "no-referrer");
-    r.fields.add("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
-    r.fields.add("X-Content-Type-Options", "nosniff");
-    r.fields.add("X-Frame-Options", "DENY");
-    return r;
+    return server::response::page(a.status, std::move(html));
 }
 
 } // namespace discord::oauth2::web

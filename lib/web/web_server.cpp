@@ -688,14 +688,16 @@ asio::awaitable<void> web_server::revoke_access_token(snowflake user)
     self->publish(std::move(e));
 }
 
-asio::awaitable<bulk_result> web_server::refresh_all()
+// Runs `op` for every stored grant, going on past failures.
+template <class Op>
+asio::awaitable<bulk_result> for_each_grant(token_store& store, Op op)
 {
     bulk_result out;
-    auto users = co_await impl_->config.store->list();
+    auto users = co_await store.list();
     for (auto user : users) {
         std::error_code failed;
         try {
-            (void)co_await refresh_access_token(user);
+            co_await op(user);
         } catch (const error& e) {
             failed = e.code();
         }
@@ -707,23 +709,18 @@ asio::awaitable<bulk_result> web_server::refresh_all()
     co_return out;
 }
 
+asio::awaitable<bulk_result> web_server::refresh_all()
+{
+    co_return co_await for_each_grant(*impl_->config.store, [this](snowflake user) -> asio::awaitable<void> {
+        (void)co_await refresh_access_token(user);
+    });
+}
+
 asio::awaitable<bulk_result> web_server::revoke_all()
 {
-    bulk_result out;
-    auto users = co_await impl_->config.store->list();
-    for (auto user : users) {
-        std::error_code failed;
-        try {
-            co_await revoke_access_token(user);
-        } catch (const error& e) {
-            failed = e.code();
-        }
-        if (failed)
-            out.failed.emplace_back(user, failed);
-        else
-            out.succeeded.push_back(user);
-    }
-    co_return out;
+    co_return co_await for_each_grant(*impl_->config.store, [this](snowflake user) -> asio::awaitable<void> {
+        co_await revoke_access_token(user);
+    });
 }
 
 } // namespace discord::oauth2

@@ -71,13 +71,7 @@ button[value=approve] {{ background: #5865f2; color: white; }} button[value=canc
 </style></head><body><main>{1}</main></body></html>
 )",
                             html::escape(title), body_html);
-    auto r = response::with_body(status, "text/html; charset=utf-8", std::move(html));
-    r.fields.add("Cache-Control", "no-store");
-    r.fields.add("Referrer-Policy", "no-referrer");
-    r.fields.add("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
-    r.fields.add("X-Content-Type-Options", "nosniff");
-    r.fields.add("X-Frame-Options", "DENY");
-    return r;
+    return response::page(status, std::move(html));
 }
 
 response error_page(std::string_view message)
