@@ -24,7 +24,14 @@ namespace {
 const std::string client_id = "159799960412356608";
 const std::string client_secret = "emulator-airhorn-client-secret-0123456789";
 const std::string bot_token = "emulator-airhorn-bot-token.0123456789";
-const std::string redirect = "http://127.0.0.1:53134/callback";
+// A port nobody uses: a fixed one may be held by a client connection's TIME_WAIT.
+std::uint16_t free_port()
+{
+    asio::io_context io;
+    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+    return a.local_endpoint().port();
+}
+const std::string redirect = "http://127.0.0.1:" + std::to_string(free_port()) + "/callback";
 
 // The emulator program, auto-approving, for the whole test case.
 struct emulator_program {
@@ -33,7 +40,7 @@ struct emulator_program {
 
     emulator_program()
     {
-        process = test::spawn(EMULATOR_PROGRAM, {"--auto-approve"});
+        process = test::spawn(EMULATOR_PROGRAM, {"--auto-approve", "--redirect-uri", redirect});
         auto ready = test::read_line(process.out);
         simdjson::dom::parser p;
         auto doc = p.parse(ready);
@@ -273,4 +280,53 @@ TEST_CASE("usage errors exit with 2 and say what is wrong; options come from the
     nothing_listens["DISCORD_API_BASE"] = "http://127.0.0.1:1";
     auto refused = cli_fixture::cli({"client-credentials", "--scope", "identify"}, nothing_listens);
     check_failed_cleanly(refused, 1, {client_secret});
+}
+
+TEST_CASE("login runs the callback server, waits for the browser, and prints the grant")
+{
+    cli_fixture f;
+    auto c = test::spawn(CLI_PROGRAM, {"login", "--scope", "identify", "connections", "--no-browser", "--timeout", "30s"},
+                         f.env);
+    auto intro = test::read_line(c.err);
+    CHECK(intro.starts_with("Open this link to authorize"));
+    auto link = test::read_line(c.err);
+    REQUIRE(link.starts_with(f.discord.base + "/oauth2/authorize?"));
+
+    // The browser: Discord's redirect, then the callback on the command's own server.
+    asio::io_context io;
+    http::client browser(io.get_executor());
+    int page_status = 0;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        http::request authorize;
+        authorize.url = link;
+        auto redirect = co_await browser.send(std::move(authorize));
+        http::request callback;
+        callback.url = std::string(redirect.fields.find("location").value_or(""));
+        page_status = (co_await browser.send(std::move(callback))).status;
+    }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+    io.run();
+    CHECK(page_status == 200);
+
+    auto out = test::read_all(c.out);
+    auto rest = test::read_all(c.err);
+    CHECK(test::wait_exit(c) == 0);
+    CHECK(rest.empty());
+    simdjson::dom::parser p;
+    auto doc = p.parse(out);
+    REQUIRE_FALSE(doc.error());
+    CHECK(std::string_view(doc["user_id"]) == "80351110224678912");
+    CHECK(std::string_view(doc["grant"]["scope"]) == "identify connections");
+    auto access = std::string(std::string_view(doc["grant"]["access_token"]));
+    json_output me(f.cli({"me", "--access-token", access}));
+    CHECK(me.text("id") == "80351110224678912");
+
+    auto waited = f.cli({"login", "--scope", "identify", "--no-browser", "--timeout", "200ms"});
+    CHECK(waited.exit_code == 1);
+    CHECK(waited.out.empty());
+    CHECK(waited.err.starts_with("Open this link to authorize"));
+    auto last_line = waited.err.substr(waited.err.rfind('\n', waited.err.size() - 2) + 1);
+    CHECK(last_line.starts_with("discord-oauth2: no authorization arrived in time"));
+    CHECK(waited.err.find(client_secret) == std::string::npos);
+    auto bad = f.cli({"login", "--scope", "identify", "--timeout", "soon"});
+    CHECK(bad.exit_code == 2);
 }

@@ -525,6 +525,11 @@ asio::awaitable<std::vector<partial_guild>> client::get_guilds(const access_toke
     co_return co_await impl_->guilds(token, page);
 }
 
+client::guild_stream client::get_all_guilds(access_token token)
+{
+    return get_all_guilds(std::move(token), guild_page{});
+}
+
 client::guild_stream client::get_all_guilds(access_token token, guild_page page)
 {
     impl_->require_scope(token, "guilds", "get_all_guilds");

@@ -402,6 +402,11 @@ web_server::web_server(asio::any_io_executor executor, client& discord, web_serv
 {
 }
 
+web_server::web_server(asio::any_io_executor executor, client& discord)
+    : web_server(std::move(executor), discord, web_server_config{})
+{
+}
+
 web_server::~web_server()
 {
     if (impl_->http)

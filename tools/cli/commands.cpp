@@ -5,10 +5,18 @@
 #include "json/writer.hpp"
 
 #include <discord/oauth2/error.hpp>
+#include <discord/oauth2/web_server.hpp>
+
+#include <asio/this_coro.hpp>
 
 #include <fmt/format.h>
 
 #include <charconv>
+#include <cstdlib>
+
+#include <spawn.h>
+
+extern char** environ;
 
 namespace cli {
 namespace {
@@ -215,6 +223,63 @@ asio::awaitable<std::string> role_connection_command(invocation& in)
     co_return to_json(co_await in.client.update_role_connection(token, std::move(rc)));
 }
 
+// "90", "90s", "2m", "1500ms" -> milliseconds.
+std::chrono::milliseconds duration_option(const invocation& in, std::string_view name, std::chrono::milliseconds fallback)
+{
+    auto v = in.args.value(name);
+    if (!v)
+        return fallback;
+    long long n = 0;
+    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    std::string_view unit(end, static_cast<std::size_t>(v->data() + v->size() - end));
+    long long scale = unit.empty() || unit == "s" ? 1000 : unit == "m" ? 60'000 : unit == "ms" ? 1 : 0;
+    if (ec != std::errc() || n <= 0 || scale == 0 || n > 86'400'000 / scale)
+        throw usage_error("--" + std::string(name) + " takes a duration such as 60s, 2m or 1500ms");
+    return std::chrono::milliseconds(n * scale);
+}
+
+// Opens `link` in the desktop's browser when there is one; quietly does nothing otherwise.
+void open_browser(const std::string& link)
+{
+    if (!std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY"))
+        return;
+    pid_t pid = 0;
+    const char* argv[] = {"xdg-open", link.c_str(), nullptr};
+    if (::posix_spawnp(&pid, "xdg-open", nullptr, nullptr, const_cast<char* const*>(argv), environ) == 0)
+        fmt::print(stderr, "(opening it in your browser)\n");
+}
+
+asio::awaitable<std::string> login_command(invocation& in)
+{
+    require_redirect_uri(in);
+    auto requested = scopes(in);
+    auto timeout = duration_option(in, "timeout", std::chrono::seconds(60));
+    auto executor = co_await asio::this_coro::executor;
+    oauth2::web_server web(executor, in.client);
+    web.start();
+    // Nobody in particular: whoever authorizes is the user the grant is for.
+    std::vector<std::string_view> scope_views(requested.begin(), requested.end());
+    auto link = web.authorization_url(oauth2::snowflake{}, scope_views);
+    fmt::print(stderr, "Open this link to authorize (waiting {} s):\n{}\n", timeout.count() / 1000, link);
+    std::fflush(stderr);
+    if (!in.args.has("no-browser"))
+        open_browser(link);
+    auto result = co_await web.wait_for_access_token(oauth2::snowflake{}, link, timeout);
+    co_await web.stop(std::chrono::seconds(2));
+    if (!result) {
+        auto why = result.outcome == oauth2::authorization_outcome::timed_out ? std::string("no authorization arrived in time")
+            : result.outcome == oauth2::authorization_outcome::denied        ? "the authorization was cancelled"
+                                                                             : "the authorization failed";
+        throw oauth2::error(oauth2::errc::access_denied,
+                            why + (result.description.empty() ? "" : " (" + result.description + ")"));
+    }
+    oauth2::json::writer w;
+    w.begin_object().field("user_id", result->user_id.to_string()).key("grant");
+    write(w, result->token);
+    w.end_object();
+    co_return w.take() + "\n";
+}
+
 using k = option_kind;
 
 const std::vector<command>& table()
@@ -236,6 +301,8 @@ const std::vector<command>& table()
         {"member", "--access-token T --guild G", {{"guild", k::value}}, member_command},
         {"add-member", "--access-token T --guild G --user U [--nick N] [--role R...]",
          {{"guild", k::value}, {"user", k::value}, {"nick", k::value}, {"role", k::list}}, add_member_command},
+        {"login", "--scope S... [--no-browser] [--timeout 60s]",
+         {{"scope", k::list}, {"no-browser", k::flag}, {"timeout", k::value}}, login_command},
         {"role-connection", "get|put|delete --access-token T [--platform-name N] [--platform-username U] [--metadata K=V...]",
          {{"platform-name", k::value}, {"platform-username", k::value}, {"metadata", k::list}},
          role_connection_command},

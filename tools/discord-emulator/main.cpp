@@ -32,6 +32,8 @@ constexpr std::string_view usage = R"(usage: discord-oauth2-emulator [options]
                          with KIND latency=MS, status=CODE, reset-before, reset-after or truncate,
                          e.g. --fault 'POST /oauth2/token reset-after every=2'
   --no-rate-limits       turn Discord's rate limits off (for benchmarks)
+  --redirect-uri URI     register URI for every application too, repeatable (e.g. your bot's
+                         http://127.0.0.1:PORT/callback), without writing a seed file
   --help                 this text
 )";
 
@@ -55,6 +57,7 @@ long long number(std::string_view flag, std::string_view text, long long min, lo
 int main(int argc, char** argv)
 {
     em::options opts;
+    std::vector<std::string> extra_redirects;
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         auto next = [&]() -> std::string_view {
@@ -97,12 +100,22 @@ int main(int argc, char** argv)
             }
         } else if (arg == "--no-rate-limits") {
             opts.rate_limits.enabled = false;
+        } else if (arg == "--redirect-uri") {
+            auto uri = next();
+            if (!uri.starts_with("http://") && !uri.starts_with("https://"))
+                fail(fmt::format("--redirect-uri needs an http:// or https:// URI, not '{}'", uri));
+            extra_redirects.emplace_back(uri);
         } else if (arg == "--token-ttl") {
             opts.token_ttl = std::chrono::seconds(number(arg, next(), 1, 31536000));
         } else {
             fail(fmt::format("unknown option '{}'", arg));
         }
     }
+
+    // After the loop: a --seed anywhere on the line replaces the world.
+    for (auto& app : opts.world.applications)
+        for (const auto& uri : extra_redirects)
+            app.redirect_uris.push_back(uri);
 
     try {
         asio::io_context io(1);

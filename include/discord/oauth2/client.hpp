@@ -177,7 +177,8 @@ public:
     /// `page.after` is where it starts (after that id), `page.limit` the page size; `before` is
     /// not allowed. The stream keeps the client's state alive but must not outlive its executor.
     class guild_stream;
-    [[nodiscard]] guild_stream get_all_guilds(access_token token, guild_page page = {});
+    [[nodiscard]] guild_stream get_all_guilds(access_token token, guild_page page);
+    [[nodiscard]] guild_stream get_all_guilds(access_token token);
     [[nodiscard]] asio::awaitable<guild_member> get_guild_member(const access_token& token, snowflake guild_id);
 
     /// Adds the token's user to a guild with the application's bot (config.bot_token); the user

@@ -95,12 +95,21 @@ private:
     std::exception_ptr failure_;
 };
 
-/// `operation`, awaitable from any C++20 coroutine; it runs on `executor`.
+/// `operation`, awaitable from any C++20 coroutine; it runs on `executor`, and `resume` hands
+/// the waiting coroutine back (to a foreign scheduler).
 template <class T>
 [[nodiscard]] foreign_awaiter<T> on(asio::any_io_executor executor, asio::awaitable<T> operation,
-                                    resume_function resume = {})
+                                    resume_function resume)
 {
     return foreign_awaiter<T>(std::move(executor), std::move(operation), std::move(resume));
+}
+
+/// The same, resuming on the executor's thread. (An overload, not a default argument: g++ 12
+/// destroys a defaulted temporary of a co_await expression twice.)
+template <class T>
+[[nodiscard]] foreign_awaiter<T> on(asio::any_io_executor executor, asio::awaitable<T> operation)
+{
+    return foreign_awaiter<T>(std::move(executor), std::move(operation), resume_function());
 }
 
 } // namespace discord::oauth2

@@ -112,7 +112,10 @@ struct bulk_result {
 class web_server {
 public:
     /// `discord` must outlive the server; its redirect URI is where callbacks arrive.
-    web_server(asio::any_io_executor executor, client& discord, web_server_config config = {});
+    web_server(asio::any_io_executor executor, client& discord, web_server_config config);
+    /// With the default configuration. (An overload, not a default argument: g++ 12 destroys a
+    /// defaulted temporary twice when the full expression also holds a co_await.)
+    web_server(asio::any_io_executor executor, client& discord);
     /// Stops abruptly (use stop() for a graceful stop).
     ~web_server();
     web_server(const web_server&) = delete;
