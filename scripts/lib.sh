@@ -10,7 +10,7 @@ cd "$ROOT"
 # check, nghttpd as an HTTP/2 server for the client's tests.
 BUILD_PACKAGES=(g++ meson ninja-build pkg-config ccache libasio-dev libcurl4-openssl-dev libsimdjson-dev
                 libfmt-dev libssl-dev libsqlite3-dev doctest-dev)
-TEST_PACKAGES=(clang-16 libclang-rt-16-dev cmake nghttp2-server)
+TEST_PACKAGES=(clang-16 libclang-rt-16-dev cmake nghttp2-server chromium)
 
 export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
