@@ -4,6 +4,7 @@
 #include <chrono>
 #include <compare>
 #include <cstdint>
+#include <ostream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +35,9 @@ public:
     [[nodiscard]] constexpr unsigned increment() const noexcept { return static_cast<unsigned>(value_ & 0xFFF); }
 
     constexpr auto operator<=>(const snowflake&) const noexcept = default;
+
+    /// Prints the id in decimal, as Discord writes it.
+    friend std::ostream& operator<<(std::ostream& out, snowflake s) { return out << s.value_; }
 
 private:
     std::uint64_t value_ = 0;
