@@ -10,10 +10,19 @@
 #include <asio/io_context.hpp>
 
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 namespace oauth2 = discord::oauth2;
 using namespace std::chrono_literals;
+
+// Shards print from two threads: one whole line at a time.
+void say(const std::string& line)
+{
+    static std::mutex mutex;
+    std::lock_guard lock(mutex);
+    std::cout << line << std::endl;
+}
 
 asio::awaitable<void> shard(int number, oauth2::web_server& web, oauth2::snowflake user)
 {
@@ -21,10 +30,10 @@ asio::awaitable<void> shard(int number, oauth2::web_server& web, oauth2::snowfla
     oauth2::authorization_options options;
     options.flow = "shard-" + std::to_string(number); // sealed into the state, seen in events
     auto url = web.authorization_url(user, scopes, options);
-    std::cout << "open " << user << " " << url << std::endl;
+    say("open " + user.to_string() + " " + url);
     auto result = co_await web.wait_for_access_token(user, url, 2min);
-    std::cout << "shard " << number << ": " << (result ? "authorized " + result->user_id.to_string() : "no grant: " + result.description)
-              << std::endl;
+    say("shard " + std::to_string(number) + ": "
+        + (result ? "authorized " + result->user_id.to_string() : "no grant: " + result.description));
 }
 
 int main(int argc, char** argv)

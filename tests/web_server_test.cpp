@@ -555,3 +555,32 @@ TEST_CASE("any server holding the key takes any callback: the state, not the por
         co_await second.stop();
     }());
 }
+
+TEST_CASE("async_wait_for_access_token takes any completion token: a plain callback here")
+{
+    fixture f;
+    auto link = f.web.authorization_url(nelly, identify);
+    std::optional<oauth2::authorization_result> got;
+    std::exception_ptr failure;
+    f.web.async_wait_for_access_token(nelly, link, 30s, [&](std::exception_ptr e, oauth2::authorization_result r) {
+        failure = e;
+        got = std::move(r);
+    });
+    std::exception_ptr refused;
+    f.web.async_wait_for_access_token(nelly, "http://127.0.0.1/no-state", 30s,
+                                      [&](std::exception_ptr e, oauth2::authorization_result) { refused = e; });
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        CHECK((co_await f.authorize(link)).status == 200);
+        for (int i = 0; i < 100 && !got; ++i)
+            co_await test::sleep(10ms);
+    }());
+    REQUIRE(got);
+    CHECK_FALSE(failure);
+    CHECK(got->outcome == oauth2::authorization_outcome::authorized);
+    REQUIRE(refused);
+    try {
+        std::rethrow_exception(refused);
+    } catch (const oauth2::error& e) {
+        CHECK(e.code() == oauth2::errc::invalid_state);
+    }
+}

@@ -72,8 +72,15 @@ bool memory_replay_guard::consume(std::string_view nonce, std::chrono::system_cl
 {
     std::lock_guard lock(mutex_);
     auto now = std::chrono::system_clock::now();
-    std::erase_if(seen_, [&](const auto& entry) { return entry.second <= now; }); // expired states fail anyway
-    return seen_.emplace(std::string(nonce), expires_at).second;
+    // Expired states fail before they reach the guard: their nonces need no remembering.
+    while (!by_expiry_.empty() && by_expiry_.begin()->first <= now) {
+        seen_.erase(by_expiry_.begin()->second);
+        by_expiry_.erase(by_expiry_.begin());
+    }
+    auto [it, inserted] = seen_.emplace(std::string(nonce), expires_at);
+    if (inserted)
+        by_expiry_.emplace(expires_at, it);
+    return inserted;
 }
 
 std::size_t memory_replay_guard::size() const

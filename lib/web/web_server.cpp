@@ -12,7 +12,6 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
-#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/experimental/concurrent_channel.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
@@ -37,24 +36,36 @@ const authorized_grant* authorization_result::operator->() const
                                                                     : "failed")
                         + (description.empty() ? "" : " (" + description + ")"));
     }
-    return &*grant;
+    return grant.get();
 }
 
 namespace {
 
-using result_channel = asio::experimental::concurrent_channel<void(std::error_code, authorization_result)>;
 using answer_channel = asio::experimental::concurrent_channel<void(std::error_code, web::answer)>;
+using receiver_ptr = std::unique_ptr<detail::result_receiver<authorization_result>>;
+using steady = std::chrono::steady_clock;
 
-// One authorization, from its URL to its callback's answer (kept until the state expires, so a
-// replayed callback gets the same answer and a late waiter the same result).
+// What a callback ended with, kept until the state expires so that a replayed callback gets the
+// same answer and a late waiter the same result. Allocated only then: a pending record stays small.
+struct settled {
+    web::answer answer;
+    std::optional<authorization_result> result;
+};
+
+// One authorization, from its URL to its callback's answer.
 struct record {
     snowflake user;
     std::chrono::system_clock::time_point expires_at;
     bool callback_started = false;
-    std::optional<web::answer> answer;
-    std::optional<authorization_result> result;
-    std::vector<std::shared_ptr<result_channel>> waiters;
+    std::unique_ptr<settled> outcome;
+    std::vector<std::uint64_t> waiters;                     // ids in web_server::impl::waiters
     std::vector<std::shared_ptr<answer_channel>> followers; // replays while the first is in flight
+};
+
+struct waiter {
+    receiver_ptr receiver;
+    std::string nonce;
+    std::multimap<steady::time_point, std::uint64_t>::iterator deadline;
 };
 
 std::optional<std::string> state_of(std::string_view url_text)
@@ -124,7 +135,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     {
         for (auto it = records.begin(); it != records.end();) {
             if (it->second.expires_at <= now && it->second.waiters.empty() && it->second.followers.empty()) {
-                if (!it->second.answer)
+                if (!it->second.outcome)
                     --pending;
                 it = records.erase(it);
             } else {
@@ -155,7 +166,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     // The callback's outcome: remembered, waiters woken, followers answered.
     void settle(const std::string& nonce, const web::answer& a, std::optional<authorization_result> result)
     {
-        std::vector<std::shared_ptr<result_channel>> waiters;
+        std::vector<receiver_ptr> woken;
         std::vector<std::shared_ptr<answer_channel>> followers;
         {
             std::lock_guard lock(mutex);
@@ -163,18 +174,116 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
             if (it == records.end())
                 return;
             auto& r = it->second;
-            if (!r.answer)
+            if (!r.outcome) {
                 --pending;
-            r.answer = a;
+                r.outcome = std::make_unique<settled>();
+            }
+            r.outcome->answer = a;
             if (result)
-                r.result = result;
-            waiters.swap(r.waiters);
+                r.outcome->result = result;
+            woken = take_waiters(r);
             followers.swap(r.followers);
         }
-        for (auto& w : waiters)
-            w->try_send(std::error_code{}, result ? *result : authorization_result{});
+        for (auto& w : woken)
+            w->deliver(nullptr, result ? *result : authorization_result{});
         for (auto& f : followers)
             f->try_send(std::error_code{}, a);
+    }
+
+    // Waiters: one timer for all their deadlines, so that a waiter costs no timer of its own.
+    std::unordered_map<std::uint64_t, waiter> waiters;
+    std::multimap<steady::time_point, std::uint64_t> deadlines;
+    std::uint64_t next_waiter = 0;
+    std::optional<asio::steady_timer> timer;
+    std::optional<steady::time_point> timer_armed_for;
+
+    // Removes the record's waiters (held: mutex) and hands back their receivers.
+    std::vector<receiver_ptr> take_waiters(record& r)
+    {
+        std::vector<receiver_ptr> out;
+        out.reserve(r.waiters.size());
+        for (auto id : r.waiters)
+            if (auto w = waiters.find(id); w != waiters.end()) {
+                deadlines.erase(w->second.deadline);
+                out.push_back(std::move(w->second.receiver));
+                waiters.erase(w);
+            }
+        r.waiters.clear();
+        arm_timer();
+        return out;
+    }
+
+    // Arms the timer for the earliest deadline (held: mutex); disarms it when nobody waits, so
+    // that it never keeps io_context::run() going on its own.
+    void arm_timer()
+    {
+        if (deadlines.empty()) {
+            if (timer_armed_for) {
+                timer_armed_for.reset();
+                timer->cancel();
+            }
+            return;
+        }
+        auto earliest = deadlines.begin()->first;
+        if (timer_armed_for && *timer_armed_for <= earliest)
+            return;
+        if (!timer)
+            timer.emplace(executor);
+        timer_armed_for = earliest;
+        timer->expires_at(earliest);
+        timer->async_wait([weak = weak_from_this()](std::error_code ec) {
+            if (ec == asio::error::operation_aborted)
+                return;
+            if (auto self = weak.lock())
+                self->on_timer();
+        });
+    }
+
+    void on_timer()
+    {
+        std::vector<receiver_ptr> expired;
+        {
+            std::lock_guard lock(mutex);
+            timer_armed_for.reset();
+            auto now = steady::now();
+            while (!deadlines.empty() && deadlines.begin()->first <= now) {
+                auto id = deadlines.begin()->second;
+                deadlines.erase(deadlines.begin());
+                auto w = waiters.find(id);
+                if (w == waiters.end())
+                    continue;
+                if (auto r = records.find(w->second.nonce); r != records.end())
+                    std::erase(r->second.waiters, id);
+                expired.push_back(std::move(w->second.receiver));
+                waiters.erase(w);
+            }
+            arm_timer();
+        }
+        authorization_result timed_out;
+        timed_out.outcome = authorization_outcome::timed_out;
+        timed_out.code = make_error_code(errc::timeout);
+        timed_out.description = "no authorization arrived in time";
+        for (auto& r : expired)
+            r->deliver(nullptr, timed_out);
+    }
+
+    void cancel_wait(std::uint64_t id)
+    {
+        receiver_ptr cancelled;
+        {
+            std::lock_guard lock(mutex);
+            auto w = waiters.find(id);
+            if (w == waiters.end())
+                return; // already completed
+            deadlines.erase(w->second.deadline);
+            if (auto r = records.find(w->second.nonce); r != records.end())
+                std::erase(r->second.waiters, id);
+            cancelled = std::move(w->second.receiver);
+            waiters.erase(w);
+            arm_timer();
+        }
+        cancelled->deliver(std::make_exception_ptr(error(errc::cancelled, "waiting for the access token was cancelled")),
+                           authorization_result{});
     }
 
     static web::answer invalid(int status, std::string title, std::string message)
@@ -259,8 +368,8 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
             std::lock_guard lock(mutex);
             auto it = records.find(peek.nonce);
             if (it != records.end()) {
-                if (it->second.answer)
-                    co_return *it->second.answer;
+                if (it->second.outcome)
+                    co_return it->second.outcome->answer;
                 follower = std::make_shared<answer_channel>(co_await asio::this_coro::executor, 1);
                 it->second.followers.push_back(follower);
             }
@@ -392,7 +501,7 @@ asio::awaitable<web::answer> web_server::impl::complete(const std::string& code,
                   "You have authorized the application. You can close this tab and return to Discord."};
     authorization_result result;
     result.outcome = authorization_outcome::authorized;
-    result.grant = authorized_grant{authorized, std::move(token)};
+    result.grant = std::make_shared<const authorized_grant>(authorized_grant{authorized, std::move(token)});
     settle(claims.nonce, a, std::move(result));
     co_return a;
 }
@@ -461,20 +570,20 @@ asio::awaitable<void> web_server::stop(std::chrono::milliseconds grace)
         }
         self->http->stop();
     }
-    std::vector<std::shared_ptr<result_channel>> waiters;
+    std::vector<receiver_ptr> waiting;
     {
         std::lock_guard lock(self->mutex);
-        for (auto& [nonce, r] : self->records)
-            for (auto& w : r.waiters)
-                waiters.push_back(std::move(w));
-        for (auto& [nonce, r] : self->records)
-            r.waiters.clear();
+        for (auto& [nonce, r] : self->records) {
+            auto taken = self->take_waiters(r);
+            for (auto& w : taken)
+                waiting.push_back(std::move(w));
+        }
     }
     authorization_result stopped;
     stopped.outcome = authorization_outcome::stopped;
     stopped.code = make_error_code(errc::stopped);
-    for (auto& w : waiters)
-        w->try_send(std::error_code{}, stopped);
+    for (auto& w : waiting)
+        w->deliver(nullptr, stopped);
     self->hub.end_all();
 }
 
@@ -550,76 +659,75 @@ std::size_t web_server::pending_count() const
 asio::awaitable<authorization_result> web_server::wait_for_access_token(snowflake user, std::string url,
                                                                         std::chrono::milliseconds timeout)
 {
-    using namespace asio::experimental::awaitable_operators;
+    return async_wait_for_access_token(user, std::move(url), timeout, asio::use_awaitable);
+}
+
+asio::any_io_executor web_server::executor() const noexcept
+{
+    return impl_->executor;
+}
+
+void web_server::start_wait(snowflake user, std::string url, std::chrono::milliseconds timeout, receiver_ptr receiver,
+                            asio::cancellation_slot slot)
+{
     auto self = impl_;
+    auto refuse = [&](errc code, std::string message) {
+        receiver->deliver(std::make_exception_ptr(error(code, message)), authorization_result{});
+    };
     auto state = state_of(url);
+    url = std::string(); // a waiter keeps nothing it does not need
     if (!state)
-        throw error(errc::invalid_state, "the URL has no state parameter");
+        return refuse(errc::invalid_state, "the URL has no state parameter");
     state_claims claims;
     try {
         claims = open_state(self->key, *state);
     } catch (const error& e) {
         if (e.code() != errc::state_expired)
-            throw;
+            return refuse(static_cast<errc>(e.code().value()), e.what());
         authorization_result expired;
         expired.outcome = authorization_outcome::timed_out;
         expired.code = e.code();
         expired.description = "the authorization link has expired";
-        co_return expired;
+        return receiver->deliver(nullptr, std::move(expired));
     }
     if (claims.user_id != user)
-        throw error(errc::invalid_argument,
-                    fmt::format("the URL was made for user {}, not for user {}", claims.user_id, user));
+        return refuse(errc::invalid_argument, fmt::format("the URL was made for user {}, not for user {}", claims.user_id, user));
 
-    auto channel = std::make_shared<result_channel>(co_await asio::this_coro::executor, 1);
+    std::optional<authorization_result> now;
     {
         std::lock_guard lock(self->mutex);
-        auto& r = self->enrol(claims);
-        if (r.result)
-            co_return *r.result;
-        if (self->stopped) {
-            authorization_result stopped;
-            stopped.outcome = authorization_outcome::stopped;
-            stopped.code = make_error_code(errc::stopped);
-            co_return stopped;
+        record* r = nullptr;
+        try {
+            r = &self->enrol(claims);
+        } catch (const error& e) {
+            now.emplace();
+            now->outcome = authorization_outcome::failed;
+            now->code = e.code();
+            now->description = e.what();
         }
-        r.waiters.push_back(channel);
+        if (r && r->outcome && r->outcome->result) {
+            now = *r->outcome->result;
+        } else if (r && self->stopped) {
+            now.emplace();
+            now->outcome = authorization_outcome::stopped;
+            now->code = make_error_code(errc::stopped);
+        } else if (r) {
+            auto id = ++self->next_waiter;
+            auto deadline = self->deadlines.emplace(steady::now() + timeout, id);
+            self->waiters.emplace(id, waiter{std::move(receiver), claims.nonce, deadline});
+            r->waiters.push_back(id);
+            self->arm_timer();
+            if (slot.is_connected())
+                slot.assign([weak = std::weak_ptr<impl>(self), id](asio::cancellation_type type) {
+                    if (type == asio::cancellation_type::none)
+                        return;
+                    if (auto s = weak.lock())
+                        s->cancel_wait(id);
+                });
+        }
     }
-    auto forget = [&] {
-        std::lock_guard lock(self->mutex);
-        if (auto it = self->records.find(claims.nonce); it != self->records.end())
-            std::erase(it->second.waiters, channel);
-    };
-
-    asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
-    std::variant<std::tuple<std::error_code, authorization_result>, std::tuple<std::error_code>> outcome;
-    std::exception_ptr cancelled;
-    try {
-        outcome = co_await (channel->async_receive(asio::experimental::as_tuple(asio::use_awaitable))
-                            || timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable)));
-    } catch (...) {
-        cancelled = std::current_exception();
-    }
-    if (cancelled) {
-        forget();
-        throw error(errc::cancelled, "waiting for the access token was cancelled");
-    }
-    if (outcome.index() == 0) {
-        auto& [ec, result] = std::get<0>(outcome);
-        if (!ec)
-            co_return std::move(result);
-        forget();
-        throw error(errc::cancelled, "waiting for the access token was cancelled");
-    }
-    forget();
-    auto [timer_ec] = std::get<1>(outcome);
-    if (timer_ec)
-        throw error(errc::cancelled, "waiting for the access token was cancelled");
-    authorization_result timed_out;
-    timed_out.outcome = authorization_outcome::timed_out;
-    timed_out.code = make_error_code(errc::timeout);
-    timed_out.description = "no authorization arrived in time";
-    co_return timed_out;
+    if (now)
+        receiver->deliver(nullptr, std::move(*now));
 }
 
 event_stream web_server::events()

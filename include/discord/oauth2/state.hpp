@@ -54,8 +54,11 @@ public:
     [[nodiscard]] std::size_t size() const;
 
 private:
+    using seen_map = std::map<std::string, std::chrono::system_clock::time_point, std::less<>>;
     mutable std::mutex mutex_;
-    std::map<std::string, std::chrono::system_clock::time_point, std::less<>> seen_;
+    seen_map seen_;
+    // The same entries by expiry, so that forgetting the expired ones costs only what they are.
+    std::multimap<std::chrono::system_clock::time_point, seen_map::iterator> by_expiry_;
 };
 
 /// The sealed state: base64url, about 190 characters for a short `flow`.

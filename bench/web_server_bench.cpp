@@ -1,0 +1,252 @@
+// The callback web server under load. The emulator runs in a child process (auto-approving,
+// rate limits off); the web server, its client and the driver that plays the browsers run here.
+//
+//   web_server_bench [--flows N] [--concurrency C]   complete callback flows per second, and the
+//                                                    callback's p50/p99 latency, C at once
+//   web_server_bench --serve                         a web server for wrk's invalid-state run
+//   web_server_bench --memory N                      RSS for N pending authorizations, a coroutine
+//                                                    waiting for each (--memory-handlers: a handler)
+//   web_server_bench --baseline N                    RSS for N bare Asio coroutines, each waiting
+#include "child_process.hpp"
+#include "emulator.hpp"
+#include "measure.hpp"
+
+#include "http/client.hpp"
+
+#include <discord/oauth2.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/channel.hpp>
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace em = discord::oauth2::emulator;
+namespace oauth2 = discord::oauth2;
+namespace http = discord::oauth2::http;
+using clock_type = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+namespace {
+
+const oauth2::snowflake nelly(80351110224678912ULL);
+const std::vector<std::string_view> identify{oauth2::scope::identify};
+
+std::uint16_t free_port()
+{
+    asio::io_context io;
+    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+    return a.local_endpoint().port();
+}
+
+std::string redirect_uri;
+
+int serve_emulator(int ready_pipe)
+{
+    asio::io_context io(1);
+    em::options o;
+    o.auto_approve = true;
+    o.rate_limits.enabled = false;
+    o.max_connections = 8192;
+    for (auto& app : o.world.applications)
+        app.redirect_uris.push_back(redirect_uri);
+    em::emulator discord(io.get_executor(), o);
+    discord.start();
+    asio::signal_set signals(io, SIGTERM, SIGINT);
+    signals.async_wait([&](std::error_code, int) {
+        discord.stop();
+        io.stop();
+    });
+    auto line = discord.url() + "\n";
+    if (::write(ready_pipe, line.data(), line.size()) < 0)
+        return 1;
+    ::close(ready_pipe);
+    io.run();
+    return 0;
+}
+
+oauth2::client_config config_for(const std::string& base)
+{
+    oauth2::client_config c;
+    c.client_id = oauth2::snowflake(159799960412356608ULL);
+    c.client_secret = oauth2::secret("emulator-airhorn-client-secret-0123456789");
+    c.redirect_uri = redirect_uri;
+    c.endpoints = oauth2::endpoints::under(base);
+    return c;
+}
+
+double percentile(std::vector<double> v, double p)
+{
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+// Complete flows: URL, Discord's redirect (auto-approved), the callback (exchange, /oauth2/@me,
+// store, page), and the waiter woken.
+int flows(int total, int concurrency)
+{
+    auto child = start_child(serve_emulator);
+    if (child.pid < 0)
+        return 1;
+    asio::io_context io(1);
+    oauth2::client discord(io.get_executor(), config_for(child.ready_line));
+    oauth2::web_server_config wc;
+    wc.event_queue_capacity = 16;
+    oauth2::web_server web(io.get_executor(), discord, wc);
+    web.start();
+    http::client browser(io.get_executor());
+
+    std::vector<double> callback_ms;
+    callback_ms.reserve(static_cast<std::size_t>(total));
+    int started = 0, done = 0, authorized = 0;
+    auto start = clock_type::now();
+    double cpu_start = cpu_seconds();
+    for (int i = 0; i < concurrency; ++i)
+        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+            while (started < total) {
+                ++started;
+                auto link = web.authorization_url(nelly, identify);
+                http::request authorize;
+                authorize.url = link;
+                auto redirect = co_await browser.send(std::move(authorize));
+                http::request callback;
+                callback.url = std::string(redirect.fields.find("location").value_or(""));
+                auto sent = clock_type::now();
+                auto page = co_await browser.send(std::move(callback));
+                callback_ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - sent).count());
+                auto result = co_await web.wait_for_access_token(nelly, link, 10s);
+                authorized += page.status == 200 && result;
+                ++done;
+            }
+        }, asio::detached);
+    while (done < total)
+        io.run_one();
+    double seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+    double cpu = cpu_seconds() - cpu_start;
+    stop_child(child);
+    fmt::print("complete callback flows: {} at {} concurrent: {:.0f} flows/s, callback p50 {:.2f} ms, p99 {:.2f} ms, "
+               "{:.0f} us CPU per flow in this process (web server + client + browser driver); {} authorized\n",
+               total, concurrency, total / seconds, percentile(callback_ms, 0.50), percentile(callback_ms, 0.99),
+               cpu * 1e6 / total, authorized);
+    return authorized == total ? 0 : 1;
+}
+
+// A web server alone, for wrk against the callback with states that do not open.
+int serve()
+{
+    asio::io_context io(1);
+    oauth2::client_config c;
+    c.client_id = oauth2::snowflake(159799960412356608ULL);
+    c.client_secret = oauth2::secret("unused-for-rejections");
+    c.redirect_uri = redirect_uri;
+    oauth2::client discord(io.get_executor(), c);
+    oauth2::web_server web(io.get_executor(), discord);
+    web.start();
+    asio::signal_set signals(io, SIGTERM, SIGINT);
+    signals.async_wait([&](std::error_code, int) { io.stop(); });
+    fmt::print("{}\n", web.port());
+    std::fflush(stdout);
+    io.run();
+    return 0;
+}
+
+// N pending authorizations, each with a waiter: a coroutine (what most bots write), or a plain
+// completion handler (the asynchronous operation's own cost).
+int memory(int n, bool coroutines)
+{
+    asio::io_context io(1);
+    oauth2::client_config c;
+    c.client_id = oauth2::snowflake(159799960412356608ULL);
+    c.client_secret = oauth2::secret("unused-for-memory");
+    c.redirect_uri = redirect_uri;
+    oauth2::client discord(io.get_executor(), c);
+    oauth2::web_server_config wc;
+    wc.max_pending = static_cast<std::size_t>(n) + 10;
+    oauth2::web_server web(io.get_executor(), discord, wc);
+    web.start();
+    io.poll();
+    double before = rss_mib();
+    int waiting = 0;
+    for (int i = 0; i < n; ++i) {
+        auto user = oauth2::snowflake(80351110224678912ULL + static_cast<std::uint64_t>(i));
+        auto link = web.authorization_url(user, identify);
+        ++waiting;
+        if (coroutines)
+            asio::co_spawn(io, [&web, &waiting, user, link = std::move(link)]() mutable -> asio::awaitable<void> {
+                (void)co_await web.wait_for_access_token(user, std::move(link), 1h);
+                --waiting;
+            }, asio::detached);
+        else
+            web.async_wait_for_access_token(user, std::move(link), 1h,
+                                            [&waiting](std::exception_ptr, oauth2::authorization_result) { --waiting; });
+    }
+    io.poll();
+    double after = rss_mib();
+    fmt::print("{} pending authorizations with a {} waiting for each ({} waiting, {} pending): {:.1f} MiB RSS in all, "
+               "{:.1f} MiB for them ({:.0f} bytes each)\n",
+               n, coroutines ? "coroutine" : "completion handler", waiting, web.pending_count(), after, after - before,
+               (after - before) * 1024 * 1024 / n);
+    return 0;
+}
+
+// What Asio itself costs for N coroutines that each wait (on a channel that is never sent to):
+// the floor under any awaitable waiter.
+int baseline(int n)
+{
+    asio::io_context io(1);
+    io.poll();
+    double before = rss_mib();
+    using bell = asio::experimental::channel<void(std::error_code, bool)>;
+    std::vector<std::unique_ptr<bell>> bells;
+    bells.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+        bells.push_back(std::make_unique<bell>(io.get_executor(), 0));
+        asio::co_spawn(io, [b = bells.back().get()]() -> asio::awaitable<void> {
+            (void)co_await b->async_receive(asio::use_awaitable);
+        }, asio::detached);
+    }
+    io.poll();
+    double after = rss_mib();
+    fmt::print("baseline: {} coroutines each awaiting a channel: {:.1f} MiB ({:.0f} bytes each)\n", n, after - before,
+               (after - before) * 1024 * 1024 / n);
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    int total = 20000;
+    int concurrency = 256;
+    redirect_uri = "http://127.0.0.1:" + std::to_string(free_port()) + "/callback";
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--serve")
+            return serve();
+        if (arg == "--baseline" && i + 1 < argc)
+            return baseline(std::stoi(argv[++i]));
+        if (arg == "--memory" && i + 1 < argc)
+            return memory(std::stoi(argv[++i]), true);
+        if (arg == "--memory-handlers" && i + 1 < argc)
+            return memory(std::stoi(argv[++i]), false);
+        if (arg == "--flows" && i + 1 < argc)
+            total = std::stoi(argv[++i]);
+        else if (arg == "--concurrency" && i + 1 < argc)
+            concurrency = std::stoi(argv[++i]);
+        else {
+            fmt::print(stderr, "usage: {} [--flows N] [--concurrency C] | --serve | --memory N | --memory-handlers N | --baseline N\n", argv[0]);
+            return 2;
+        }
+    }
+    return flows(total, concurrency);
+}
