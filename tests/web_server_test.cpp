@@ -6,6 +6,7 @@
 
 #include "core/url_encoding.hpp"
 #include "core/url_parts.hpp"
+#include "tls/self_signed_certificate.hpp"
 
 #include <discord/oauth2/error.hpp>
 #include <discord/oauth2/scope.hpp>
@@ -17,6 +18,10 @@
 #include <asio/steady_timer.hpp>
 
 #include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
 
 namespace em = discord::oauth2::emulator;
 namespace oauth2 = discord::oauth2;
@@ -56,15 +61,25 @@ struct fixture {
     std::string redirect = "http://127.0.0.1:" + std::to_string(free_port()) + "/discord/callback";
     em::emulator discord;
     oauth2::client client;
-    oauth2::web_server web;
     http::client browser;
+    oauth2::web_server web;
 
     explicit fixture(oauth2::web_server_config config = with_key(), bool auto_approve = true)
-        : discord(io.get_executor(), emulator_options(redirect, auto_approve)),
-          client(io.get_executor(), (discord.start(), client_config())), web(io.get_executor(), client, std::move(config)),
-          browser(io.get_executor())
+        : redirect(std::string(config.tls_certificate_chain_file ? "https" : "http") + "://127.0.0.1:"
+                   + std::to_string(free_port()) + "/discord/callback"),
+          discord(io.get_executor(), emulator_options(redirect, auto_approve)),
+          client(io.get_executor(), (discord.start(), client_config())),
+          browser(io.get_executor(), trusting(config.tls_certificate_chain_file.value_or(""))),
+          web(io.get_executor(), client, std::move(config))
     {
         web.start();
+    }
+
+    static http::client_options trusting(std::string ca_file)
+    {
+        http::client_options o;
+        o.ca_file = std::move(ca_file);
+        return o;
     }
 
     static oauth2::web_server_config with_key()
@@ -117,7 +132,10 @@ struct fixture {
         co_return co_await get(callback);
     }
 
-    std::string callback_base() const { return "http://127.0.0.1:" + std::to_string(web.port()) + web.callback_path(); }
+    std::string callback_base() const
+    {
+        return redirect.substr(0, redirect.find(':')) + "://127.0.0.1:" + std::to_string(web.port()) + web.callback_path();
+    }
 };
 
 std::string with_param(const std::string& u, std::string_view name, std::string_view value)
@@ -583,4 +601,64 @@ TEST_CASE("async_wait_for_access_token takes any completion token: a plain callb
     } catch (const oauth2::error& e) {
         CHECK(e.code() == oauth2::errc::invalid_state);
     }
+}
+
+TEST_CASE("over TLS, on every interface, and a stop that lets the callback in flight finish")
+{
+    auto dir = std::filesystem::temp_directory_path() / ("web-server-tls-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto cert = discord::oauth2::tls::write_self_signed_certificate(dir.string());
+    auto config = fixture::with_key();
+    config.tls_certificate_chain_file = cert.certificate_file;
+    config.tls_private_key_file = cert.private_key_file;
+    config.listen_all = true;
+    fixture f(config);
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        CHECK(f.redirect.starts_with("https://"));
+        auto link = f.web.authorization_url(nelly, identify);
+        auto callback = co_await f.redirect_for(link);
+        CHECK(callback.starts_with("https://127.0.0.1:"));
+        // Every interface: the same callback server answers on IPv6 loopback too.
+        auto v6 = "https://[::1]:" + std::to_string(f.web.port()) + f.web.callback_path() + "?state=x";
+        CHECK((co_await f.get(v6)).status == 400);
+
+        // The exchange takes a while; stop() is called meanwhile and waits for it.
+        f.discord.add_fault(em::fault::parse("POST /oauth2/token latency=300"));
+        std::optional<page> shown;
+        asio::co_spawn(f.io, [&]() -> asio::awaitable<void> { shown = co_await f.get(callback); }, asio::detached);
+        std::optional<oauth2::authorization_result> waited;
+        asio::co_spawn(f.io, [&]() -> asio::awaitable<void> {
+            waited = co_await f.web.wait_for_access_token(nelly, link, 60s);
+        }, asio::detached);
+        co_await test::sleep(100ms);
+        co_await f.web.stop();
+        for (int i = 0; i < 100 && !(shown && waited); ++i)
+            co_await test::sleep(10ms);
+        REQUIRE(shown);
+        CHECK(shown->status == 200);
+        REQUIRE(waited);
+        CHECK(waited->outcome == oauth2::authorization_outcome::authorized);
+    }());
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("page templates replace the built-in pages, escaped; a public base URL must prefix the redirect URI")
+{
+    auto config = fixture::with_key();
+    config.pages.success = "<!doctype html><title>{{title}}</title><p class=mine>{{message}}</p>";
+    config.pages.invalid = "<p class=bad>{{title}}: {{message}}</p>";
+    fixture f(config);
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto ok = co_await f.authorize(f.web.authorization_url(nelly, identify));
+        CHECK(ok.status == 200);
+        CHECK(ok.body.starts_with("<!doctype html><title>Authorized</title><p class=mine>You have authorized"));
+        CHECK(ok.fields.find("x-frame-options") == "DENY");
+        auto bad = co_await f.get(with_param(with_param(f.callback_base(), "code", "c"), "state", "<script>"));
+        CHECK(bad.status == 400);
+        CHECK(bad.body == "<p class=bad>Invalid link: This authorization link is not valid. Please start again from the bot.</p>");
+    }());
+
+    oauth2::web_server_config proxied;
+    proxied.public_base_url = "https://bot.example.com";
+    CHECK_THROWS_AS(oauth2::web_server(f.io.get_executor(), f.client, proxied), oauth2::error);
 }
