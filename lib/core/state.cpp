@@ -1,11 +1,13 @@
 #include <discord/oauth2/state.hpp>
 
+#include "core/aead.hpp"
+
 #include "core/base64.hpp"
 #include "core/random.hpp"
 
 #include <discord/oauth2/error.hpp>
 
-#include <openssl/evp.h>
+#include <openssl/crypto.h>
 
 #include <fmt/format.h>
 
@@ -17,12 +19,8 @@ namespace {
 // Layout: version(1) | iv(12) | ciphertext | tag(16), base64url. The version byte is also the
 // additional authenticated data, so it cannot be changed without failing the tag.
 constexpr unsigned char version = 1;
-constexpr std::size_t iv_size = 12;
-constexpr std::size_t tag_size = 16;
 constexpr std::size_t nonce_size = 16;
 constexpr std::size_t max_flow = 32;
-
-using cipher_ctx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
 
 [[noreturn]] void invalid(std::string_view why)
 {
@@ -111,24 +109,9 @@ std::string seal_state(const state_key& key, state_claims claims)
     plain.push_back(static_cast<char>(claims.code_verifier ? verifier.size() + 1 : 0)); // 0: no verifier
     plain += verifier;
 
-    auto iv = random::bytes(iv_size);
-    std::string out;
-    out.push_back(static_cast<char>(version));
-    out += iv;
-    out.resize(1 + iv_size + plain.size() + tag_size);
-
-    cipher_ctx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
-    int n = 0;
-    auto* k = reinterpret_cast<const unsigned char*>(key.bytes().reveal().data());
-    auto* cipher_out = reinterpret_cast<unsigned char*>(out.data() + 1 + iv_size);
-    if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, k,
-                                   reinterpret_cast<const unsigned char*>(iv.data())) != 1
-        || EVP_EncryptUpdate(ctx.get(), nullptr, &n, &version, 1) != 1
-        || EVP_EncryptUpdate(ctx.get(), cipher_out, &n, reinterpret_cast<const unsigned char*>(plain.data()),
-                             static_cast<int>(plain.size())) != 1
-        || EVP_EncryptFinal_ex(ctx.get(), cipher_out + n, &n) != 1
-        || EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, tag_size, cipher_out + plain.size()) != 1)
-        throw error(errc::transport, "sealing a state failed in OpenSSL");
+    std::string out(1, static_cast<char>(version));
+    // The version byte is authenticated as associated data, so it cannot be changed either.
+    out += aead::seal(key.bytes().reveal(), plain, std::string_view(reinterpret_cast<const char*>(&version), 1));
     OPENSSL_cleanse(plain.data(), plain.size());
     return base64::encode_url(out);
 }
@@ -141,27 +124,16 @@ state_claims open_state(const state_key& key, std::string_view text, replay_guar
     auto raw = base64::decode_url(text);
     if (!raw)
         invalid("not base64url");
-    if (raw->size() < 1 + iv_size + tag_size + 8 * 3 + nonce_size + 2)
+    if (raw->size() < 1 + aead::overhead + 8 * 3 + nonce_size + 2)
         invalid("too short");
     if (static_cast<unsigned char>((*raw)[0]) != version)
         invalid("unknown version");
 
-    auto cipher_size = raw->size() - 1 - iv_size - tag_size;
-    std::string plain(cipher_size, '\0');
-    cipher_ctx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
-    int n = 0;
-    auto* k = reinterpret_cast<const unsigned char*>(key.bytes().reveal().data());
-    auto* bytes = reinterpret_cast<const unsigned char*>(raw->data());
-    std::string tag(raw->data() + raw->size() - tag_size, tag_size);
-    bool ok = ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, k, bytes + 1) == 1
-        && EVP_DecryptUpdate(ctx.get(), nullptr, &n, &version, 1) == 1
-        && EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &n, bytes + 1 + iv_size,
-                             static_cast<int>(cipher_size)) == 1
-        && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, tag_size, tag.data()) == 1
-        // The tag comparison inside OpenSSL is constant-time.
-        && EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + n, &n) == 1;
-    if (!ok)
+    auto opened = aead::open(key.bytes().reveal(), std::string_view(*raw).substr(1),
+                             std::string_view(reinterpret_cast<const char*>(&version), 1));
+    if (!opened)
         invalid("authentication failed");
+    auto& plain = *opened;
 
     state_claims claims;
     std::size_t at = 0;
