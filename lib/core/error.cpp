@@ -44,6 +44,10 @@ public:
         case errc::too_many_pending: return "too many pending authorizations";
         case errc::no_grant: return "no grant is stored for the user";
         case errc::stopped: return "the web server has stopped";
+        case errc::wrong_store_key: return "the store was written with another key";
+        case errc::grant_altered: return "a stored grant was altered";
+        case errc::grant_copied: return "a stored grant belongs to another user";
+        case errc::store_failed: return "the token store failed";
         }
         return "unknown discord.oauth2 error";
     }

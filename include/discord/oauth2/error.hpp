@@ -60,6 +60,11 @@ enum class errc {
     too_many_pending,     ///< the cap on pending authorizations is reached
     no_grant,             ///< no grant is stored for the user
     stopped,              ///< the web server has stopped
+    // Token stores (token_store.hpp, sqlite_token_store.hpp).
+    wrong_store_key,      ///< the store was written with another key
+    grant_altered,        ///< a stored grant failed authentication: its bytes were changed
+    grant_copied,         ///< a stored grant belongs to another user: the row was copied
+    store_failed,         ///< the database failed (disk full, locked, corrupt); the message says how
 };
 
 /// The category of `errc`; its name is "discord.oauth2".

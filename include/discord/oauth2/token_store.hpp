@@ -1,15 +1,23 @@
-// Where the web server keeps each user's grant. The interface is awaitable so that stores backed
-// by a database never block the event loop; memory_token_store is the default.
+// Where grants live. The interface is awaitable so that stores backed by a database never block
+// the event loop; every write carries a version, so that two writers (two refreshes, two
+// processes) cannot overwrite each other's rotation without noticing.
+//
+// memory_token_store is the default; sqlite_token_store (sqlite_token_store.hpp) is durable.
 #pragma once
 
+#include <discord/oauth2/secret.hpp>
 #include <discord/oauth2/snowflake.hpp>
 #include <discord/oauth2/token.hpp>
 
 #include <asio/awaitable.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace discord::oauth2 {
@@ -17,31 +25,65 @@ namespace discord::oauth2 {
 struct stored_grant {
     snowflake user_id;
     access_token token;
+    /// Bumped by every write; 0 for a grant that is not stored yet.
+    std::uint64_t version = 0;
+    /// A refresh was sent and its answer is not recorded yet. Found set after a restart, it
+    /// means the refresh token may have been rotated away: see needs_reauthorization.
+    bool refresh_in_flight = false;
+    /// The grant is dead (invalid_grant) or its fate is unknown: only a new authorization helps.
+    bool needs_reauthorization = false;
 };
 
 class token_store {
 public:
     virtual ~token_store() = default;
     [[nodiscard]] virtual asio::awaitable<std::optional<stored_grant>> load(snowflake user) = 0;
-    /// Replaces the user's grant.
-    [[nodiscard]] virtual asio::awaitable<void> save(stored_grant grant) = 0;
+    /// Writes `grant` if the stored version is still `grant.version` (0: nothing stored yet).
+    /// Returns the new version, or nullopt when another writer came first.
+    [[nodiscard]] virtual asio::awaitable<std::optional<std::uint64_t>> compare_and_swap(stored_grant grant) = 0;
+    /// Writes `grant` whatever is stored (a new authorization replaces the old grant); returns
+    /// the new version.
+    virtual asio::awaitable<std::uint64_t> save(stored_grant grant) = 0;
     /// True when there was a grant to remove.
-    [[nodiscard]] virtual asio::awaitable<bool> erase(snowflake user) = 0;
+    virtual asio::awaitable<bool> erase(snowflake user) = 0;
     /// Every user with a grant, in ascending id order.
     [[nodiscard]] virtual asio::awaitable<std::vector<snowflake>> list() = 0;
+    /// The users whose access token expires before `when`, soonest first.
+    [[nodiscard]] virtual asio::awaitable<std::vector<snowflake>> list_expiring_before(
+        std::chrono::system_clock::time_point when) = 0;
 };
 
 /// In this process's memory; safe to share between threads.
 class memory_token_store final : public token_store {
 public:
     asio::awaitable<std::optional<stored_grant>> load(snowflake user) override;
-    asio::awaitable<void> save(stored_grant grant) override;
+    asio::awaitable<std::optional<std::uint64_t>> compare_and_swap(stored_grant grant) override;
+    asio::awaitable<std::uint64_t> save(stored_grant grant) override;
     asio::awaitable<bool> erase(snowflake user) override;
     asio::awaitable<std::vector<snowflake>> list() override;
+    asio::awaitable<std::vector<snowflake>> list_expiring_before(std::chrono::system_clock::time_point when) override;
 
 private:
     std::mutex mutex_;
-    std::map<snowflake, access_token> grants_;
+    std::map<snowflake, stored_grant> grants_;
+};
+
+/// The 32-byte key tokens are encrypted with at rest (AES-256-GCM).
+class store_key {
+public:
+    [[nodiscard]] static store_key generate();
+    /// Exactly 32 bytes; throws `error` (invalid_argument) otherwise.
+    [[nodiscard]] static store_key from_bytes(std::string_view bytes);
+    /// A file holding the key as 64 hexadecimal digits (a trailing newline allowed) or as 32 raw
+    /// bytes. Throws `error` naming the problem, never the key.
+    [[nodiscard]] static store_key from_file(const std::string& path);
+    /// The key as 64 hexadecimal digits, for writing a key file.
+    [[nodiscard]] secret to_hex() const;
+    [[nodiscard]] const secret& bytes() const noexcept { return bytes_; }
+
+private:
+    explicit store_key(secret bytes) : bytes_(std::move(bytes)) {}
+    secret bytes_;
 };
 
 } // namespace discord::oauth2

@@ -1,0 +1,45 @@
+// The durable token store: one SQLite file (WAL, synchronous commits, a versioned schema), every
+// token encrypted with AES-256-GCM under a store_key and bound to its user, so that the file
+// alone reveals no token and a row copied onto another user does not open.
+//
+//   auto store = oauth2::sqlite_token_store::open("grants.db", oauth2::store_key::from_file("grants.key"));
+//   web_server_config config;
+//   config.store = store;
+//
+// SQLite's calls run on the store's own thread: they never block the caller's event loop.
+#pragma once
+
+#include <discord/oauth2/token_store.hpp>
+
+#include <memory>
+#include <string>
+
+namespace discord::oauth2 {
+
+class sqlite_token_store final : public token_store {
+public:
+    /// Opens (or creates) the database at `path` and migrates its schema. Throws `error`:
+    /// wrong_store_key when the file was written with another key, invalid_argument when it
+    /// cannot be opened or is not one of ours.
+    [[nodiscard]] static std::shared_ptr<sqlite_token_store> open(const std::string& path, store_key key);
+    ~sqlite_token_store() override;
+
+    /// Load throws grant_altered (a changed byte) or grant_copied (a row from another user).
+    asio::awaitable<std::optional<stored_grant>> load(snowflake user) override;
+    asio::awaitable<std::optional<std::uint64_t>> compare_and_swap(stored_grant grant) override;
+    asio::awaitable<std::uint64_t> save(stored_grant grant) override;
+    asio::awaitable<bool> erase(snowflake user) override;
+    asio::awaitable<std::vector<snowflake>> list() override;
+    asio::awaitable<std::vector<snowflake>> list_expiring_before(std::chrono::system_clock::time_point when) override;
+
+    /// The schema version this build writes.
+    static constexpr int schema_version = 1;
+
+    struct impl;
+    explicit sqlite_token_store(std::unique_ptr<impl> i);
+
+private:
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace discord::oauth2

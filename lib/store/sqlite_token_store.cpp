@@ -1,0 +1,346 @@
+#include <discord/oauth2/sqlite_token_store.hpp>
+
+#include "core/aead.hpp"
+#include "store/grant_codec.hpp"
+
+#include <discord/oauth2/error.hpp>
+
+#include <sqlite3.h>
+
+#include <asio/associated_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/post.hpp>
+#include <asio/thread_pool.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <fmt/format.h>
+
+#include <mutex>
+
+namespace discord::oauth2 {
+namespace {
+
+constexpr unsigned char row_format = 1;
+constexpr std::string_view key_check_plain = "discord-oauth2 token store";
+constexpr std::string_view key_check_aad = "key-check";
+
+std::int64_t to_db(snowflake s)
+{
+    return static_cast<std::int64_t>(s.value()); // bit for bit: ids fit in 63 bits anyway
+}
+
+std::string be64(std::uint64_t v)
+{
+    std::string out;
+    for (int i = 7; i >= 0; --i)
+        out.push_back(static_cast<char>((v >> (i * 8)) & 0xFF));
+    return out;
+}
+
+std::uint64_t from_be64(std::string_view s)
+{
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i)
+        v = (v << 8) | static_cast<unsigned char>(s[static_cast<std::size_t>(i)]);
+    return v;
+}
+
+// A row's sealed value: format, owner (in clear, so that a copied row is told apart from an
+// altered one), then the sealed token. The owner is authenticated as associated data.
+std::string aad_for(std::uint64_t owner)
+{
+    return "grant" + std::string(1, static_cast<char>(row_format)) + be64(owner);
+}
+
+struct statement {
+    sqlite3_stmt* s = nullptr;
+    ~statement() { sqlite3_finalize(s); }
+};
+
+} // namespace
+
+struct sqlite_token_store::impl {
+    sqlite3* db = nullptr;
+    std::string key;
+    asio::thread_pool worker{1}; // SQLite's calls, off the callers' event loops
+    std::mutex mutex;            // one statement at a time on the connection
+
+    ~impl()
+    {
+        worker.join();
+        if (db)
+            sqlite3_close_v2(db);
+        OPENSSL_cleanse_key();
+    }
+    void OPENSSL_cleanse_key()
+    {
+        std::fill(key.begin(), key.end(), '\0');
+    }
+
+    [[noreturn]] void fail(std::string_view what) const
+    {
+        throw error(errc::store_failed, fmt::format("the token store failed to {}: {}", what, sqlite3_errmsg(db)));
+    }
+
+    void exec(const char* sql, std::string_view what)
+    {
+        if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK)
+            fail(what);
+    }
+
+    statement prepare(const char* sql)
+    {
+        statement st;
+        if (sqlite3_prepare_v2(db, sql, -1, &st.s, nullptr) != SQLITE_OK)
+            fail("prepare a statement");
+        return st;
+    }
+
+    int user_version()
+    {
+        auto st = prepare("PRAGMA user_version");
+        if (sqlite3_step(st.s) != SQLITE_ROW)
+            fail("read the schema version");
+        return sqlite3_column_int(st.s, 0);
+    }
+
+    // Each step moves the schema one version up, in one transaction.
+    void migrate()
+    {
+        int version = user_version();
+        if (version > schema_version)
+            throw error(errc::invalid_argument,
+                        fmt::format("the token store's schema is version {}, newer than this program's {}; use a "
+                                    "newer discord-oauth2",
+                                    version, schema_version));
+        if (version < 1) {
+            exec("BEGIN IMMEDIATE;"
+                 "CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);"
+                 "CREATE TABLE grants (user_id INTEGER PRIMARY KEY, version INTEGER NOT NULL,"
+                 " expires_at INTEGER NOT NULL, flags INTEGER NOT NULL, sealed BLOB NOT NULL);"
+                 "CREATE INDEX grants_by_expiry ON grants (expires_at);"
+                 "PRAGMA user_version = 1;"
+                 "COMMIT;",
+                 "create the schema");
+        }
+    }
+
+    void check_key()
+    {
+        auto st = prepare("SELECT value FROM meta WHERE name = 'key_check'");
+        int rc = sqlite3_step(st.s);
+        if (rc == SQLITE_ROW) {
+            std::string_view sealed(static_cast<const char*>(sqlite3_column_blob(st.s, 0)),
+                                    static_cast<std::size_t>(sqlite3_column_bytes(st.s, 0)));
+            auto plain = aead::open(key, sealed, key_check_aad);
+            if (!plain || *plain != key_check_plain)
+                throw error(errc::wrong_store_key,
+                            "the token store was written with another key: give the key it was created with");
+            return;
+        }
+        if (rc != SQLITE_DONE)
+            fail("read the key check");
+        auto sealed = aead::seal(key, key_check_plain, key_check_aad);
+        auto insert = prepare("INSERT INTO meta (name, value) VALUES ('key_check', ?)");
+        sqlite3_bind_blob(insert.s, 1, sealed.data(), static_cast<int>(sealed.size()), SQLITE_TRANSIENT);
+        if (sqlite3_step(insert.s) != SQLITE_DONE)
+            fail("write the key check");
+    }
+
+    std::optional<stored_grant> load(snowflake user)
+    {
+        std::lock_guard lock(mutex);
+        auto st = prepare("SELECT version, flags, sealed FROM grants WHERE user_id = ?");
+        sqlite3_bind_int64(st.s, 1, to_db(user));
+        int rc = sqlite3_step(st.s);
+        if (rc == SQLITE_DONE)
+            return std::nullopt;
+        if (rc != SQLITE_ROW)
+            fail("load a grant");
+        stored_grant g;
+        g.user_id = user;
+        g.version = static_cast<std::uint64_t>(sqlite3_column_int64(st.s, 0));
+        auto flags = sqlite3_column_int64(st.s, 1);
+        g.refresh_in_flight = flags & 1;
+        g.needs_reauthorization = flags & 2;
+        std::string_view sealed(static_cast<const char*>(sqlite3_column_blob(st.s, 2)),
+                                static_cast<std::size_t>(sqlite3_column_bytes(st.s, 2)));
+        if (sealed.size() < 9 || static_cast<unsigned char>(sealed[0]) != row_format)
+            throw error(errc::grant_altered, fmt::format("the stored grant of user {} is malformed", user.value()));
+        auto owner = from_be64(sealed.substr(1, 8));
+        if (owner != user.value())
+            throw error(errc::grant_copied,
+                        fmt::format("the stored grant of user {} belongs to user {}: the row was copied; refusing it",
+                                    user.value(), owner));
+        auto plain = aead::open(key, sealed.substr(9), aad_for(owner));
+        if (!plain)
+            throw error(errc::grant_altered,
+                        fmt::format("the stored grant of user {} failed authentication: it was altered", user.value()));
+        g.token = store::decode_token(*plain);
+        std::fill(plain->begin(), plain->end(), '\0');
+        return g;
+    }
+
+    // Writes the row; with `expected`, only if the stored version is still that (0: absent).
+    std::optional<std::uint64_t> write(const stored_grant& g, std::optional<std::uint64_t> expected)
+    {
+        std::lock_guard lock(mutex);
+        exec("BEGIN IMMEDIATE", "begin a transaction");
+        try {
+            auto read = prepare("SELECT version FROM grants WHERE user_id = ?");
+            sqlite3_bind_int64(read.s, 1, to_db(g.user_id));
+            int rc = sqlite3_step(read.s);
+            std::uint64_t current = rc == SQLITE_ROW ? static_cast<std::uint64_t>(sqlite3_column_int64(read.s, 0)) : 0;
+            if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                fail("read a grant's version");
+            if (expected && *expected != current) {
+                exec("ROLLBACK", "roll back");
+                return std::nullopt;
+            }
+            auto plain = store::encode_token(g.token);
+            std::string sealed(1, static_cast<char>(row_format));
+            sealed += be64(g.user_id.value());
+            sealed += aead::seal(key, plain, aad_for(g.user_id.value()));
+            std::fill(plain.begin(), plain.end(), '\0');
+            auto next = current + 1;
+            auto upsert = prepare("INSERT INTO grants (user_id, version, expires_at, flags, sealed) VALUES (?, ?, ?, ?, ?)"
+                                  " ON CONFLICT (user_id) DO UPDATE SET version = excluded.version,"
+                                  " expires_at = excluded.expires_at, flags = excluded.flags, sealed = excluded.sealed");
+            sqlite3_bind_int64(upsert.s, 1, to_db(g.user_id));
+            sqlite3_bind_int64(upsert.s, 2, static_cast<std::int64_t>(next));
+            sqlite3_bind_int64(upsert.s, 3,
+                               std::chrono::duration_cast<std::chrono::seconds>(g.token.expires_at.time_since_epoch()).count());
+            sqlite3_bind_int64(upsert.s, 4, (g.refresh_in_flight ? 1 : 0) | (g.needs_reauthorization ? 2 : 0));
+            sqlite3_bind_blob(upsert.s, 5, sealed.data(), static_cast<int>(sealed.size()), SQLITE_TRANSIENT);
+            if (sqlite3_step(upsert.s) != SQLITE_DONE)
+                fail("write a grant");
+            exec("COMMIT", "commit a grant");
+            return next;
+        } catch (...) {
+            sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+            throw;
+        }
+    }
+
+    bool erase(snowflake user)
+    {
+        std::lock_guard lock(mutex);
+        auto st = prepare("DELETE FROM grants WHERE user_id = ?");
+        sqlite3_bind_int64(st.s, 1, to_db(user));
+        if (sqlite3_step(st.s) != SQLITE_DONE)
+            fail("erase a grant");
+        return sqlite3_changes(db) > 0;
+    }
+
+    std::vector<snowflake> users(const char* sql, std::optional<std::int64_t> bound)
+    {
+        std::lock_guard lock(mutex);
+        auto st = prepare(sql);
+        if (bound)
+            sqlite3_bind_int64(st.s, 1, *bound);
+        std::vector<snowflake> out;
+        int rc;
+        while ((rc = sqlite3_step(st.s)) == SQLITE_ROW)
+            out.emplace_back(static_cast<std::uint64_t>(sqlite3_column_int64(st.s, 0)));
+        if (rc != SQLITE_DONE)
+            fail("list grants");
+        return out;
+    }
+
+    // Runs `work` on the store's thread and hands its result (or exception) back on the
+    // caller's executor. Not a coroutine: g++ 12 copies a closure passed by value to a coroutine
+    // bitwise, and the work's captures (a grant and its strings) would be destroyed twice.
+    template <class T, class Work>
+    asio::awaitable<T> on_worker(Work work)
+    {
+        auto job = std::make_shared<Work>(std::move(work));
+        return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr, T)>(
+            [this, job](auto handler) {
+                asio::post(worker, [job, handler = std::move(handler)]() mutable {
+                    std::exception_ptr failure;
+                    T result{};
+                    try {
+                        result = (*job)();
+                    } catch (...) {
+                        failure = std::current_exception();
+                    }
+                    auto back = asio::get_associated_executor(handler);
+                    asio::post(back, [handler = std::move(handler), failure, result = std::move(result)]() mutable {
+                        std::move(handler)(failure, std::move(result));
+                    });
+                });
+            },
+            asio::use_awaitable);
+    }
+};
+
+std::shared_ptr<sqlite_token_store> sqlite_token_store::open(const std::string& path, store_key key)
+{
+    auto i = std::make_unique<impl>();
+    i->key = key.bytes().reveal();
+    if (sqlite3_open_v2(path.c_str(), &i->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        nullptr) != SQLITE_OK) {
+        auto message = i->db ? std::string(sqlite3_errmsg(i->db)) : std::string("out of memory");
+        throw error(errc::invalid_argument, fmt::format("the token store {} cannot be opened: {}", path, message));
+    }
+    sqlite3_busy_timeout(i->db, 5000);
+    try {
+        // WAL and synchronous commits: a committed grant survives a crash or a power cut.
+        i->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;", "set its journal mode");
+        i->migrate();
+        i->check_key();
+    } catch (const error& e) {
+        if (e.code() == errc::store_failed)
+            throw error(errc::invalid_argument,
+                        fmt::format("the token store {} is not usable (not a database of ours?): {}", path, e.what()));
+        throw;
+    }
+    return std::make_shared<sqlite_token_store>(std::move(i));
+}
+
+sqlite_token_store::sqlite_token_store(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
+sqlite_token_store::~sqlite_token_store() = default;
+
+// Not coroutines: the work is handed to the store's thread by value (see on_worker).
+asio::awaitable<std::optional<stored_grant>> sqlite_token_store::load(snowflake user)
+{
+    auto* i = impl_.get();
+    return i->on_worker<std::optional<stored_grant>>([i, user] { return i->load(user); });
+}
+
+asio::awaitable<std::optional<std::uint64_t>> sqlite_token_store::compare_and_swap(stored_grant grant)
+{
+    auto* i = impl_.get();
+    auto expected = grant.version;
+    return i->on_worker<std::optional<std::uint64_t>>([i, g = std::move(grant), expected] { return i->write(g, expected); });
+}
+
+asio::awaitable<std::uint64_t> sqlite_token_store::save(stored_grant grant)
+{
+    auto* i = impl_.get();
+    return i->on_worker<std::uint64_t>([i, g = std::move(grant)] { return *i->write(g, std::nullopt); });
+}
+
+asio::awaitable<bool> sqlite_token_store::erase(snowflake user)
+{
+    auto* i = impl_.get();
+    return i->on_worker<bool>([i, user] { return i->erase(user); });
+}
+
+asio::awaitable<std::vector<snowflake>> sqlite_token_store::list()
+{
+    auto* i = impl_.get();
+    return i->on_worker<std::vector<snowflake>>(
+        [i] { return i->users("SELECT user_id FROM grants ORDER BY user_id", std::nullopt); });
+}
+
+asio::awaitable<std::vector<snowflake>> sqlite_token_store::list_expiring_before(std::chrono::system_clock::time_point when)
+{
+    auto* i = impl_.get();
+    auto bound = std::chrono::duration_cast<std::chrono::seconds>(when.time_since_epoch()).count();
+    return i->on_worker<std::vector<snowflake>>([i, bound] {
+        return i->users("SELECT user_id FROM grants WHERE expires_at < ? ORDER BY expires_at, user_id", bound);
+    });
+}
+
+} // namespace discord::oauth2

@@ -1,0 +1,221 @@
+// The SQLite token store: durability across reopening, compare-and-swap, expiry listing, the
+// schema, and every way a stored grant can be tampered with.
+#include "support/run.hpp"
+
+#include <discord/oauth2/error.hpp>
+#include <discord/oauth2/sqlite_token_store.hpp>
+
+#include <doctest/doctest.h>
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace oauth2 = discord::oauth2;
+using oauth2::secret;
+using oauth2::snowflake;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct scratch {
+    std::filesystem::path dir = std::filesystem::temp_directory_path()
+        / ("token-store-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()));
+    scratch() { std::filesystem::create_directories(dir); }
+    ~scratch() { std::filesystem::remove_all(dir); }
+    std::string db() const { return (dir / "grants.db").string(); }
+};
+
+oauth2::stored_grant grant_for(snowflake user, std::string token, std::chrono::seconds lifetime = 604800s)
+{
+    oauth2::stored_grant g;
+    g.user_id = user;
+    g.token.token = secret(std::move(token));
+    g.token.refresh_token = secret("refresh-" + std::to_string(user.value()));
+    g.token.scopes = {"identify", "webhook.incoming"};
+    g.token.expires_in = lifetime;
+    g.token.expires_at = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::seconds>((std::chrono::system_clock::now() + lifetime).time_since_epoch()));
+    oauth2::webhook w;
+    w.id = snowflake(1234);
+    w.channel_id = snowflake(5678);
+    w.token = secret("webhook-secret");
+    w.url = secret("https://discord.com/api/webhooks/1234/webhook-secret");
+    g.token.webhook = w;
+    return g;
+}
+
+// Runs SQL on the database file behind the store's back.
+void tamper(const std::string& db, const std::string& sql)
+{
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
+    CHECK(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(h);
+}
+
+// Flips one bit of a stored grant's sealed bytes, at `offset`.
+void flip_bit(const std::string& db, std::int64_t user, std::size_t offset)
+{
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
+    sqlite3_stmt* read = nullptr;
+    REQUIRE(sqlite3_prepare_v2(h, "SELECT sealed FROM grants WHERE user_id = ?", -1, &read, nullptr) == SQLITE_OK);
+    sqlite3_bind_int64(read, 1, user);
+    REQUIRE(sqlite3_step(read) == SQLITE_ROW);
+    std::string bytes(static_cast<const char*>(sqlite3_column_blob(read, 0)), static_cast<std::size_t>(sqlite3_column_bytes(read, 0)));
+    sqlite3_finalize(read);
+    REQUIRE(offset < bytes.size());
+    bytes[offset] = static_cast<char>(bytes[offset] ^ 1);
+    sqlite3_stmt* write = nullptr;
+    REQUIRE(sqlite3_prepare_v2(h, "UPDATE grants SET sealed = ? WHERE user_id = ?", -1, &write, nullptr) == SQLITE_OK);
+    sqlite3_bind_blob(write, 1, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int64(write, 2, user);
+    CHECK(sqlite3_step(write) == SQLITE_DONE);
+    sqlite3_finalize(write);
+    sqlite3_close(h);
+}
+
+std::string file_bytes(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+} // namespace
+
+TEST_CASE("grants survive reopening, every field intact, and the file reveals no token")
+{
+    scratch s;
+    auto key = oauth2::store_key::generate();
+    asio::io_context io;
+    const snowflake nelly(80351110224678912ULL);
+    {
+        auto store = oauth2::sqlite_token_store::open(s.db(), key);
+        test::run(io, [&]() -> asio::awaitable<void> {
+            CHECK(co_await store->save(grant_for(nelly, "access-token-of-nelly")) == 1);
+            CHECK(co_await store->save(grant_for(snowflake(2), "access-token-of-two", 60s)) == 1);
+        }());
+    }
+    auto store = oauth2::sqlite_token_store::open(s.db(), key);
+    test::run(io, [&]() -> asio::awaitable<void> {
+        auto g = co_await store->load(nelly);
+        REQUIRE(g);
+        CHECK(g->version == 1);
+        CHECK(g->token.token.reveal() == "access-token-of-nelly");
+        CHECK(g->token.refresh_token->reveal() == "refresh-80351110224678912");
+        CHECK(g->token.scopes.size() == 2);
+        REQUIRE(g->token.webhook);
+        CHECK(g->token.webhook->token.reveal() == "webhook-secret");
+        CHECK(g->token.webhook->channel_id == snowflake(5678));
+        CHECK(g->token.expires_in == 604800s);
+        CHECK_FALSE(g->refresh_in_flight);
+        CHECK_FALSE(co_await store->load(snowflake(3)));
+        auto users = co_await store->list();
+        REQUIRE(users.size() == 2);
+        CHECK(users[0] == snowflake(2));
+        auto soon = co_await store->list_expiring_before(std::chrono::system_clock::now() + 1h);
+        REQUIRE(soon.size() == 1);
+        CHECK(soon[0] == snowflake(2));
+        CHECK(co_await store->erase(snowflake(2)));
+        CHECK_FALSE(co_await store->erase(snowflake(2)));
+    }());
+    auto bytes = file_bytes(s.db()) + file_bytes(s.db() + "-wal");
+    for (auto secret_text : {"access-token-of-nelly", "refresh-8035", "webhook-secret"})
+        CHECK(bytes.find(secret_text) == std::string::npos);
+}
+
+TEST_CASE("compare-and-swap: a stale version loses, flags are kept")
+{
+    scratch s;
+    auto store = oauth2::sqlite_token_store::open(s.db(), oauth2::store_key::generate());
+    asio::io_context io;
+    test::run(io, [&]() -> asio::awaitable<void> {
+        auto g = grant_for(snowflake(7), "first");
+        CHECK(co_await store->compare_and_swap(g) == std::optional<std::uint64_t>(1)); // version 0: absent
+        CHECK_FALSE(co_await store->compare_and_swap(g));                              // 0 again: taken
+        auto loaded = *co_await store->load(snowflake(7));
+        loaded.refresh_in_flight = true;
+        CHECK(co_await store->compare_and_swap(loaded) == std::optional<std::uint64_t>(2));
+        auto stale = loaded; // still version 1
+        stale.token.token = secret("lost");
+        CHECK_FALSE(co_await store->compare_and_swap(stale));
+        auto now = *co_await store->load(snowflake(7));
+        CHECK(now.version == 2);
+        CHECK(now.refresh_in_flight);
+        CHECK(now.token.token.reveal() == "first");
+        now.needs_reauthorization = true;
+        now.refresh_in_flight = false;
+        CHECK(co_await store->compare_and_swap(now) == std::optional<std::uint64_t>(3));
+        auto last = *co_await store->load(snowflake(7));
+        CHECK(last.needs_reauthorization);
+        CHECK_FALSE(last.refresh_in_flight);
+    }());
+}
+
+TEST_CASE("tampering: a flipped byte, a row copied onto another user, a wrong key, each its own error")
+{
+    scratch s;
+    auto key = oauth2::store_key::generate();
+    asio::io_context io;
+    {
+        auto store = oauth2::sqlite_token_store::open(s.db(), key);
+        test::run(io, [&]() -> asio::awaitable<void> {
+            co_await store->save(grant_for(snowflake(1), "one"));
+            co_await store->save(grant_for(snowflake(2), "two"));
+            co_await store->save(grant_for(snowflake(3), "three"));
+        }());
+    }
+    // A bit of the ciphertext flipped (past the 9-byte header and the 12-byte IV).
+    flip_bit(s.db(), 1, 30);
+    // User 3's row copied onto user 2.
+    tamper(s.db(), "UPDATE grants SET sealed = (SELECT sealed FROM grants WHERE user_id = 3) WHERE user_id = 2");
+    auto store = oauth2::sqlite_token_store::open(s.db(), key);
+    test::run(io, [&]() -> asio::awaitable<void> {
+        auto altered = co_await test::expect_error([&]() -> asio::awaitable<void> { (void)co_await store->load(snowflake(1)); });
+        CHECK(altered.code() == oauth2::errc::grant_altered);
+        auto copied = co_await test::expect_error([&]() -> asio::awaitable<void> { (void)co_await store->load(snowflake(2)); });
+        CHECK(copied.code() == oauth2::errc::grant_copied);
+        CHECK(std::string(copied.what()).find("three") == std::string::npos);
+        CHECK((*co_await store->load(snowflake(3))).token.token.reveal() == "three");
+    }());
+    try {
+        (void)oauth2::sqlite_token_store::open(s.db(), oauth2::store_key::generate());
+        FAIL("a wrong key opened the store");
+    } catch (const oauth2::error& e) {
+        CHECK(e.code() == oauth2::errc::wrong_store_key);
+    }
+}
+
+TEST_CASE("keys from files; a file that is not a store; a schema from the future")
+{
+    scratch s;
+    auto key = oauth2::store_key::generate();
+    auto hex_file = (s.dir / "key.hex").string();
+    std::ofstream(hex_file) << key.to_hex().reveal() << "\n";
+    CHECK(oauth2::store_key::from_file(hex_file).bytes() == key.bytes());
+    auto bad_file = (s.dir / "key.bad").string();
+    std::ofstream(bad_file) << "not a key";
+    CHECK_THROWS_AS((void)oauth2::store_key::from_file(bad_file), oauth2::error);
+    CHECK_THROWS_AS((void)oauth2::store_key::from_file((s.dir / "missing").string()), oauth2::error);
+
+    auto not_db = (s.dir / "text.db").string();
+    std::ofstream(not_db) << "this is not an SQLite database, it is plain text long enough to be looked at";
+    try {
+        (void)oauth2::sqlite_token_store::open(not_db, key);
+        FAIL("a text file opened as a store");
+    } catch (const oauth2::error& e) {
+        CHECK(e.code() == oauth2::errc::invalid_argument);
+    }
+
+    { auto store = oauth2::sqlite_token_store::open(s.db(), key); }
+    tamper(s.db(), "PRAGMA user_version = 99");
+    try {
+        (void)oauth2::sqlite_token_store::open(s.db(), key);
+        FAIL("a newer schema opened");
+    } catch (const oauth2::error& e) {
+        CHECK(std::string(e.what()).find("newer") != std::string::npos);
+    }
+}
