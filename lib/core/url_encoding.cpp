@@ -1,18 +1,9 @@
 #include "core/url_encoding.hpp"
 
+#include "core/hex.hpp"
+
 namespace discord::oauth2::url {
 namespace {
-
-int hex_value(char c) noexcept
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 bool is_unreserved(unsigned char c) noexcept
 {
@@ -31,8 +22,8 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
         if (c == '%') {
             if (i + 2 >= text.size())
                 return std::nullopt;
-            int hi = hex_value(text[i + 1]);
-            int lo = hex_value(text[i + 2]);
+            int hi = hex::digit_value(text[i + 1]);
+            int lo = hex::digit_value(text[i + 2]);
             if (hi < 0 || lo < 0)
                 return std::nullopt;
             char decoded = static_cast<char>(hi * 16 + lo);

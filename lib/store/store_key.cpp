@@ -1,5 +1,6 @@
 #include <discord/oauth2/token_store.hpp>
 
+#include "core/hex.hpp"
 #include "core/random.hpp"
 
 #include <discord/oauth2/error.hpp>
@@ -8,20 +9,6 @@
 #include <iterator>
 
 namespace discord::oauth2 {
-namespace {
-
-int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-} // namespace
 
 store_key store_key::generate()
 {
@@ -48,8 +35,8 @@ store_key store_key::from_file(const std::string& path)
     if (text.size() == 64) {
         std::string bytes;
         for (std::size_t i = 0; i < 64; i += 2) {
-            int hi = hex_value(text[i]);
-            int lo = hex_value(text[i + 1]);
+            int hi = hex::digit_value(text[i]);
+            int lo = hex::digit_value(text[i + 1]);
             if (hi < 0 || lo < 0)
                 throw error(errc::invalid_argument, "the store key file " + path + " is not 64 hexadecimal digits");
             bytes.push_back(static_cast<char>(hi * 16 + lo));
