@@ -13,6 +13,7 @@
 #include <discord/oauth2/secret.hpp>
 #include <discord/oauth2/snowflake.hpp>
 #include <discord/oauth2/sqlite_token_store.hpp>
+#include <discord/oauth2/refresher.hpp>
 #include <discord/oauth2/scope.hpp>
 #include <discord/oauth2/state.hpp>
 #include <discord/oauth2/token.hpp>

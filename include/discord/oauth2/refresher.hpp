@@ -1,0 +1,88 @@
+// Keeps grants alive: refreshes each one a margin before its access token expires, one refresh
+// per grant at a time, and commits the rotated grant to the store before anyone gets the new
+// access token. Discord rotates refresh tokens: a refresh whose answer is lost may have spent
+// the only refresh token there was, so every refresh is recorded as in flight before it is
+// sent, and a grant found in flight after a crash is flagged as needing re-authorization.
+//
+//   oauth2::refresher keeper(io.get_executor(), discord, store, {.margin = 1h});
+//   keeper.on_grant_lost = [](const oauth2::grant_lost& lost) { ask_to_authorize_again(lost.user_id); };
+//   co_await keeper.recover();           // after a restart
+//   keeper.start();                      // background refreshes
+//   auto token = co_await keeper.fresh_access_token(user);
+#pragma once
+
+#include <discord/oauth2/client.hpp>
+#include <discord/oauth2/token_store.hpp>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace discord::oauth2 {
+
+struct refresher_config {
+    /// Refresh a grant when its access token has less than this left.
+    std::chrono::seconds margin{std::chrono::hours(1)};
+    /// Refreshes the background loop sends at once (Discord's token endpoint is rate-limited).
+    std::size_t max_in_flight = 4;
+    /// How often the background loop looks for grants that need refreshing.
+    std::chrono::seconds scan_interval{60};
+    /// Transient failures (connection refused, 5xx, a long 429) are retried after this, doubled
+    /// each time, up to `max_attempts` and never past the token's expiry.
+    std::chrono::milliseconds retry_backoff{1000};
+    int max_attempts = 5;
+};
+
+/// A grant that only a new authorization can bring back.
+struct grant_lost {
+    snowflake user_id;
+    std::error_code code; ///< invalid_grant, or outcome_unknown (a refresh whose answer was lost)
+    std::string reason;
+};
+
+class refresher {
+public:
+    refresher(asio::any_io_executor executor, client& discord, std::shared_ptr<token_store> store,
+              refresher_config config);
+    refresher(asio::any_io_executor executor, client& discord, std::shared_ptr<token_store> store);
+    /// Stops the background loop; refreshes in flight finish on their own.
+    ~refresher();
+    refresher(const refresher&) = delete;
+    refresher& operator=(const refresher&) = delete;
+
+    /// A token good for at least the margin: the stored one, or a refreshed one (committed
+    /// first). Concurrent calls for one user share one refresh. Throws no_grant, or the error
+    /// that lost the grant (invalid_grant, outcome_unknown; then needs_reauthorization() is true).
+    [[nodiscard]] asio::awaitable<access_token> fresh_access_token(snowflake user);
+    /// Refreshes now whatever the expiry (shared with concurrent calls for the user).
+    [[nodiscard]] asio::awaitable<access_token> refresh(snowflake user);
+
+    /// After a restart: flags every grant left with a refresh in flight as needing
+    /// re-authorization (its refresh token may have been rotated away) and returns them.
+    [[nodiscard]] asio::awaitable<std::vector<snowflake>> recover();
+
+    /// The background loop: every scan_interval, refreshes the grants that expire within the
+    /// margin, max_in_flight at a time. stop() ends it.
+    void start();
+    [[nodiscard]] asio::awaitable<void> stop();
+
+    /// Told about every grant found lost, once. Called on the refresher's executor.
+    std::function<void(const grant_lost&)> on_grant_lost;
+
+    /// Refresh requests sent to Discord so far.
+    [[nodiscard]] std::uint64_t refreshes_sent() const noexcept;
+
+    struct impl;
+
+private:
+    std::shared_ptr<impl> impl_;
+};
+
+} // namespace discord::oauth2

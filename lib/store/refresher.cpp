@@ -1,0 +1,289 @@
+#include <discord/oauth2/refresher.hpp>
+
+#include <discord/oauth2/detail/result_receiver.hpp>
+#include <discord/oauth2/error.hpp>
+#include <discord/oauth2/fmt.hpp>
+
+#include <asio/async_result.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+
+namespace discord::oauth2 {
+namespace {
+
+using receiver_ptr = std::unique_ptr<detail::result_receiver<access_token>>;
+
+} // namespace
+
+struct refresher::impl : std::enable_shared_from_this<impl> {
+    impl(asio::any_io_executor ex, client& c, std::shared_ptr<token_store> s, refresher_config cfg)
+        : executor(std::move(ex)), discord(c), store(std::move(s)), config(cfg)
+    {
+        if (!store)
+            throw error(errc::invalid_argument, "the refresher needs a token store");
+        if (config.max_in_flight == 0 || config.max_attempts < 1)
+            throw error(errc::invalid_argument, "max_in_flight and max_attempts must be at least 1");
+    }
+
+    asio::any_io_executor executor;
+    client& discord;
+    std::shared_ptr<token_store> store;
+    refresher_config config;
+    std::function<void(const grant_lost&)>* on_lost = nullptr; // the owner's member
+
+    std::mutex mutex;
+    std::map<snowflake, std::vector<receiver_ptr>> flights; // one refresh per grant at a time
+    std::atomic<std::uint64_t> sent{0};
+    bool running = false;
+    std::optional<asio::steady_timer> scan_timer;
+
+    void lost(snowflake user, std::error_code code, std::string reason)
+    {
+        if (on_lost && *on_lost)
+            (*on_lost)(grant_lost{user, code, std::move(reason)});
+    }
+
+    // Joins the user's flight, or starts one; every member gets the leader's outcome.
+    void join(snowflake user, bool force, receiver_ptr receiver)
+    {
+        bool leader = false;
+        {
+            std::lock_guard lock(mutex);
+            auto& waiting = flights[user];
+            leader = waiting.empty();
+            waiting.push_back(std::move(receiver));
+        }
+        if (!leader)
+            return;
+        asio::co_spawn(executor, run(user, force),
+                       [self = shared_from_this(), user](std::exception_ptr e, access_token token) {
+                           std::vector<receiver_ptr> waiting;
+                           {
+                               std::lock_guard lock(self->mutex);
+                               waiting.swap(self->flights[user]);
+                               self->flights.erase(user);
+                           }
+                           for (auto& w : waiting)
+                               w->deliver(e, token);
+                       });
+    }
+
+    asio::awaitable<access_token> shared(snowflake user, bool force)
+    {
+        return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr, access_token)>(
+            [self = shared_from_this(), user, force](auto handler) {
+                using receiver = detail::result_receiver_for<access_token, decltype(handler)>;
+                self->join(user, force, std::make_unique<receiver>(std::move(handler), self->executor));
+            },
+            asio::use_awaitable);
+    }
+
+    asio::awaitable<void> sleep(std::chrono::milliseconds d)
+    {
+        asio::steady_timer t(executor, d);
+        co_await t.async_wait(asio::use_awaitable);
+    }
+
+    // The refresh protocol. Every step that matters is committed before the next one:
+    // in flight -> sent -> rotated grant (or the grant flagged as lost).
+    asio::awaitable<access_token> run(snowflake user, bool force)
+    {
+        auto self = shared_from_this();
+        for (int attempt = 1;; ++attempt) {
+            auto found = co_await store->load(user);
+            if (!found)
+                throw error(errc::no_grant, fmt::format("no grant is stored for user {}", user));
+            auto grant = std::move(*found);
+            if (grant.needs_reauthorization)
+                throw error(errc::invalid_grant,
+                            fmt::format("the grant of user {} is lost: the user must authorize again", user));
+            if (grant.refresh_in_flight) {
+                // Nobody in this process is refreshing it (that would be our flight): a crash, or
+                // another process, left it. Its refresh token may be spent.
+                auto flagged = grant;
+                flagged.refresh_in_flight = false;
+                flagged.needs_reauthorization = true;
+                if (!co_await store->compare_and_swap(flagged))
+                    continue;
+                lost(user, make_error_code(errc::outcome_unknown), "a refresh was in flight when it was interrupted");
+                throw error(errc::outcome_unknown,
+                            fmt::format("a refresh of user {}'s grant was interrupted; its outcome is unknown, and the "
+                                        "user must authorize again",
+                                        user));
+            }
+            auto now = std::chrono::system_clock::now();
+            if (!force && grant.token.expires_at - now > config.margin)
+                co_return grant.token;
+            if (!grant.token.refresh_token)
+                throw error(errc::no_grant, fmt::format("the grant of user {} has no refresh token", user));
+
+            auto marked = grant;
+            marked.refresh_in_flight = true;
+            auto version = co_await store->compare_and_swap(marked);
+            if (!version)
+                continue; // written meanwhile: look again
+            marked.version = *version;
+
+            access_token renewed;
+            std::optional<error> failure;
+            try {
+                ++sent;
+                renewed = co_await discord.refresh(*grant.token.refresh_token);
+            } catch (const error& e) {
+                failure = e;
+            }
+            if (!failure) {
+                auto rotated = marked;
+                rotated.token = renewed;
+                rotated.refresh_in_flight = false;
+                // Committed before anyone sees the new token: if this fails, nobody uses it.
+                if (!co_await store->compare_and_swap(rotated))
+                    throw error(errc::store_failed,
+                                fmt::format("the grant of user {} changed while it was being refreshed", user));
+                co_return renewed;
+            }
+            bool dead = failure->needs_reauthorization();
+            bool unknown = failure->code() == errc::outcome_unknown;
+            auto settled = marked;
+            settled.refresh_in_flight = false;
+            settled.needs_reauthorization = dead || unknown;
+            (void)co_await store->compare_and_swap(settled);
+            if (dead || unknown) {
+                lost(user, failure->code(), failure->what());
+                throw *failure;
+            }
+            // Transient: Discord answered without rotating, or nothing reached it.
+            auto wait = config.retry_backoff * (1 << std::min(attempt - 1, 10));
+            if (attempt >= config.max_attempts || std::chrono::system_clock::now() + wait >= grant.token.expires_at)
+                throw *failure;
+            co_await sleep(wait);
+        }
+    }
+
+    asio::awaitable<void> scan_loop()
+    {
+        auto self = shared_from_this();
+        while (running) {
+            auto due = co_await store->list_expiring_before(std::chrono::system_clock::now() + config.margin);
+            std::size_t next = 0;
+            std::size_t active = 0;
+            // At most max_in_flight refreshes at once, each through the user's flight.
+            auto worker = [self, &due, &next, &active]() -> asio::awaitable<void> {
+                while (self->running && next < due.size()) {
+                    auto user = due[next++];
+                    std::optional<error> ignored; // lost grants are reported through on_grant_lost
+                    try {
+                        (void)co_await self->shared(user, false);
+                    } catch (const error& e) {
+                        ignored = e;
+                    }
+                }
+                --active;
+            };
+            for (std::size_t i = 0; i < config.max_in_flight && i < due.size(); ++i) {
+                ++active;
+                asio::co_spawn(executor, worker(), asio::detached);
+            }
+            while (active > 0)
+                co_await sleep(std::chrono::milliseconds(5));
+            if (!running)
+                break;
+            scan_timer.emplace(executor, config.scan_interval);
+            std::error_code ec;
+            try {
+                co_await scan_timer->async_wait(asio::use_awaitable);
+            } catch (const std::system_error& e) {
+                ec = e.code();
+            }
+            if (ec)
+                break;
+        }
+    }
+};
+
+refresher::refresher(asio::any_io_executor executor, client& discord, std::shared_ptr<token_store> store,
+                     refresher_config config)
+    : impl_(std::make_shared<impl>(std::move(executor), discord, std::move(store), config))
+{
+    impl_->on_lost = &on_grant_lost;
+}
+
+refresher::refresher(asio::any_io_executor executor, client& discord, std::shared_ptr<token_store> store)
+    : refresher(std::move(executor), discord, std::move(store), refresher_config{})
+{
+}
+
+refresher::~refresher()
+{
+    impl_->running = false;
+    impl_->on_lost = nullptr;
+    if (impl_->scan_timer)
+        impl_->scan_timer->cancel();
+}
+
+asio::awaitable<access_token> refresher::fresh_access_token(snowflake user)
+{
+    return impl_->shared(user, false);
+}
+
+asio::awaitable<access_token> refresher::refresh(snowflake user)
+{
+    return impl_->shared(user, true);
+}
+
+asio::awaitable<std::vector<snowflake>> refresher::recover()
+{
+    auto self = impl_;
+    std::vector<snowflake> flagged;
+    auto users = co_await self->store->list();
+    for (auto user : users) {
+        std::optional<stored_grant> grant;
+        std::optional<error> unreadable;
+        try {
+            grant = co_await self->store->load(user);
+        } catch (const error& e) {
+            unreadable = e; // a tampered row stays as it is: it is not ours to fix
+        }
+        if (!grant || !grant->refresh_in_flight)
+            continue;
+        grant->refresh_in_flight = false;
+        grant->needs_reauthorization = true;
+        if (co_await self->store->compare_and_swap(*grant)) {
+            flagged.push_back(user);
+            self->lost(user, make_error_code(errc::outcome_unknown), "a refresh was in flight when the process stopped");
+        }
+    }
+    co_return flagged;
+}
+
+void refresher::start()
+{
+    if (impl_->running)
+        return;
+    impl_->running = true;
+    asio::co_spawn(impl_->executor, impl_->scan_loop(), asio::detached);
+}
+
+asio::awaitable<void> refresher::stop()
+{
+    impl_->running = false;
+    if (impl_->scan_timer)
+        impl_->scan_timer->cancel();
+    co_return;
+}
+
+std::uint64_t refresher::refreshes_sent() const noexcept
+{
+    return impl_->sent.load();
+}
+
+} // namespace discord::oauth2
