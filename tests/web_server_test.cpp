@@ -662,3 +662,43 @@ TEST_CASE("page templates replace the built-in pages, escaped; a public base URL
     proxied.public_base_url = "https://bot.example.com";
     CHECK_THROWS_AS(oauth2::web_server(f.io.get_executor(), f.client, proxied), oauth2::error);
 }
+
+TEST_CASE("auto refresh: grants kept fresh in the background, a lost grant is an event and listed")
+{
+    auto config = fixture::with_key();
+    oauth2::refresher_config keep;
+    keep.margin = std::chrono::hours(24 * 30); // every 7-day token is due
+    keep.scan_interval = std::chrono::seconds(1);
+    config.auto_refresh = keep;
+    fixture f(config);
+    auto events = f.web.events();
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto calls = f.discord.calls("POST /api/v10/oauth2/token");
+        CHECK((co_await f.authorize(f.web.authorization_url(nelly, identify))).status == 200);
+        // The background loop found it due: a refresh follows the exchange.
+        for (int i = 0; i < 1000 && f.discord.calls("POST /api/v10/oauth2/token") < calls + 2; ++i)
+            co_await test::sleep(10ms);
+        CHECK(f.discord.calls("POST /api/v10/oauth2/token") >= calls + 2);
+        auto fresh = co_await f.web.fresh_access_token(nelly);
+        CHECK((*co_await f.web.access_token_for(nelly)).token == fresh.token);
+
+        co_await f.client.revoke(fresh.token); // the grant dies at Discord
+        auto lost = co_await test::expect_error([&]() -> asio::awaitable<void> {
+            (void)co_await f.web.refresh_access_token(nelly);
+        });
+        CHECK(lost.needs_reauthorization());
+        auto needing = co_await f.web.grants_needing_reauthorization();
+        REQUIRE(needing.size() == 1);
+        CHECK(needing[0] == nelly);
+
+        bool refreshed = false, lost_event = false;
+        for (int i = 0; i < 20 && !lost_event; ++i) {
+            auto e = co_await events.next();
+            REQUIRE(e);
+            refreshed = refreshed || e->kind == oauth2::event_kind::access_token_refreshed;
+            lost_event = e->kind == oauth2::event_kind::grant_lost;
+        }
+        CHECK(refreshed);
+        CHECK(lost_event);
+    }());
+}

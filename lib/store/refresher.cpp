@@ -38,7 +38,8 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
     client& discord;
     std::shared_ptr<token_store> store;
     refresher_config config;
-    std::function<void(const grant_lost&)>* on_lost = nullptr; // the owner's member
+    std::function<void(const grant_lost&)>* on_lost = nullptr;                 // the owner's members
+    std::function<void(snowflake, const access_token&)>* on_refreshed = nullptr;
 
     std::mutex mutex;
     std::map<snowflake, std::vector<receiver_ptr>> flights; // one refresh per grant at a time
@@ -149,6 +150,8 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
                 if (!co_await store->compare_and_swap(rotated))
                     throw error(errc::store_failed,
                                 fmt::format("the grant of user {} changed while it was being refreshed", user));
+                if (on_refreshed && *on_refreshed)
+                    (*on_refreshed)(user, renewed);
                 co_return renewed;
             }
             bool dead = failure->needs_reauthorization();
@@ -215,6 +218,7 @@ refresher::refresher(asio::any_io_executor executor, client& discord, std::share
     : impl_(std::make_shared<impl>(std::move(executor), discord, std::move(store), config))
 {
     impl_->on_lost = &on_grant_lost;
+    impl_->on_refreshed = &on_refreshed;
 }
 
 refresher::refresher(asio::any_io_executor executor, client& discord, std::shared_ptr<token_store> store)
@@ -226,6 +230,7 @@ refresher::~refresher()
 {
     impl_->running = false;
     impl_->on_lost = nullptr;
+    impl_->on_refreshed = nullptr;
     if (impl_->scan_timer)
         impl_->scan_timer->cancel();
 }
@@ -263,6 +268,25 @@ asio::awaitable<std::vector<snowflake>> refresher::recover()
         }
     }
     co_return flagged;
+}
+
+asio::awaitable<std::vector<snowflake>> refresher::needing_reauthorization()
+{
+    auto self = impl_;
+    std::vector<snowflake> out;
+    auto users = co_await self->store->list();
+    for (auto user : users) {
+        std::optional<stored_grant> grant;
+        std::optional<error> unreadable;
+        try {
+            grant = co_await self->store->load(user);
+        } catch (const error& e) {
+            unreadable = e;
+        }
+        if (unreadable || (grant && grant->needs_reauthorization))
+            out.push_back(user); // an unreadable grant is as lost as a dead one
+    }
+    co_return out;
 }
 
 void refresher::start()

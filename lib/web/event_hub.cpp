@@ -19,6 +19,7 @@ std::string_view to_string(event_kind kind) noexcept
     case event_kind::access_token_revoked: return "access_token_revoked";
     case event_kind::authorization_denied: return "authorization_denied";
     case event_kind::error: return "error";
+    case event_kind::grant_lost: return "grant_lost";
     case event_kind::events_missed: return "events_missed";
     }
     return "unknown";

@@ -99,6 +99,22 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
             throw error(errc::invalid_argument, "state_lifetime must be positive");
         path = redirect->path;
         redirect_parts = *redirect;
+        keeper.emplace(executor, discord, config.store, config.auto_refresh.value_or(refresher_config{}));
+        keeper->on_grant_lost = [this](const grant_lost& lost) {
+            event e;
+            e.kind = event_kind::grant_lost;
+            e.user_id = lost.user_id;
+            e.code = lost.code;
+            e.message = lost.reason;
+            publish(std::move(e));
+        };
+        keeper->on_refreshed = [this](snowflake user, const access_token& token) {
+            event e;
+            e.kind = event_kind::access_token_refreshed;
+            e.user_id = user;
+            e.token = token;
+            publish(std::move(e));
+        };
     }
 
     asio::any_io_executor executor;
@@ -109,6 +125,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     url::parts redirect_parts;
     std::optional<server::server> http;
     detail::event_hub hub;
+    std::optional<refresher> keeper;
     memory_replay_guard replays;
 
     std::mutex mutex;
@@ -549,6 +566,8 @@ void web_server::start()
     });
     i.http.emplace(i.executor, std::move(routes), std::move(o));
     i.http->start();
+    if (i.config.auto_refresh)
+        i.keeper->start();
 }
 
 asio::awaitable<void> web_server::stop(std::chrono::milliseconds grace)
@@ -560,6 +579,7 @@ asio::awaitable<void> web_server::stop(std::chrono::milliseconds grace)
             co_return;
         self->stopped = true;
     }
+    co_await self->keeper->stop();
     if (self->http) {
         self->http->stop_accepting();
         asio::steady_timer t(co_await asio::this_coro::executor);
@@ -748,15 +768,10 @@ asio::awaitable<std::optional<access_token>> web_server::access_token_for(snowfl
 asio::awaitable<access_token> web_server::refresh_access_token(snowflake user)
 {
     auto self = impl_;
-    auto grant = co_await self->config.store->load(user);
-    if (!grant)
-        throw error(errc::no_grant, fmt::format("no grant is stored for user {}", user));
-    if (!grant->token.refresh_token)
-        throw error(errc::no_grant, fmt::format("the grant of user {} has no refresh token", user));
-    std::optional<error> failure;
     access_token renewed;
+    std::optional<error> failure;
     try {
-        renewed = co_await self->discord.refresh(*grant->token.refresh_token);
+        renewed = co_await self->keeper->refresh(user);
     } catch (const error& e) {
         failure = e;
     }
@@ -764,14 +779,17 @@ asio::awaitable<access_token> web_server::refresh_access_token(snowflake user)
         self->publish_error("refresh", failure->code(), failure->what(), user);
         throw *failure;
     }
-    stored_grant updated{user, renewed};
-    co_await self->config.store->save(std::move(updated));
-    event e;
-    e.kind = event_kind::access_token_refreshed;
-    e.user_id = user;
-    e.token = renewed;
-    self->publish(std::move(e));
-    co_return renewed;
+    co_return renewed; // the refresher published access_token_refreshed once it was committed
+}
+
+asio::awaitable<access_token> web_server::fresh_access_token(snowflake user)
+{
+    return impl_->keeper->fresh_access_token(user);
+}
+
+asio::awaitable<std::vector<snowflake>> web_server::grants_needing_reauthorization()
+{
+    return impl_->keeper->needing_reauthorization();
 }
 
 asio::awaitable<void> web_server::revoke_access_token(snowflake user)

@@ -33,6 +33,7 @@ enum class event_kind {
     access_token_revoked,         ///< the user's grant was revoked and removed
     authorization_denied,         ///< the user cancelled, or Discord refused: `code`, `message`
     error,                        ///< something failed: `where`, `code`, `message`
+    grant_lost,                   ///< only a new authorization can help: `code`, `message` (refresher.hpp)
     events_missed,                ///< this subscriber's queue was full: `missed` events were dropped
 };
 

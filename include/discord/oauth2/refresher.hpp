@@ -68,6 +68,9 @@ public:
     /// re-authorization (its refresh token may have been rotated away) and returns them.
     [[nodiscard]] asio::awaitable<std::vector<snowflake>> recover();
 
+    /// The users whose grant is flagged as needing re-authorization.
+    [[nodiscard]] asio::awaitable<std::vector<snowflake>> needing_reauthorization();
+
     /// The background loop: every scan_interval, refreshes the grants that expire within the
     /// margin, max_in_flight at a time. stop() ends it.
     void start();
@@ -75,6 +78,8 @@ public:
 
     /// Told about every grant found lost, once. Called on the refresher's executor.
     std::function<void(const grant_lost&)> on_grant_lost;
+    /// Told about every rotated grant once it is committed.
+    std::function<void(snowflake, const access_token&)> on_refreshed;
 
     /// Refresh requests sent to Discord so far.
     [[nodiscard]] std::uint64_t refreshes_sent() const noexcept;

@@ -17,6 +17,7 @@
 #include <discord/oauth2/client.hpp>
 #include <discord/oauth2/detail/result_receiver.hpp>
 #include <discord/oauth2/events.hpp>
+#include <discord/oauth2/refresher.hpp>
 #include <discord/oauth2/state.hpp>
 #include <discord/oauth2/token_store.hpp>
 
@@ -68,6 +69,9 @@ struct web_server_config {
     std::string public_base_url;
     /// Where grants are kept; a memory_token_store when null.
     std::shared_ptr<token_store> store;
+    /// Keep every grant fresh in the background (refresher.hpp); off when absent. Lost grants
+    /// become grant_lost events either way.
+    std::optional<refresher_config> auto_refresh;
     /// Events each subscriber may have queued before it misses some.
     std::size_t event_queue_capacity = 1024;
 };
@@ -173,9 +177,15 @@ public:
     [[nodiscard]] event_stream events();
 
     // Per-user grants, in the configured token_store.
+    /// The stored access token as it is (possibly expired or lost; see fresh_access_token).
     [[nodiscard]] asio::awaitable<std::optional<access_token>> access_token_for(snowflake user);
-    /// Refreshes and stores the user's grant; throws no_grant, or the refresh's error.
+    /// A token good for at least the refresh margin, refreshed first when needed (one refresh
+    /// per grant at a time, committed before use). Throws no_grant, or what lost the grant.
+    [[nodiscard]] asio::awaitable<access_token> fresh_access_token(snowflake user);
+    /// Refreshes now and stores the rotated grant; throws no_grant, or the refresh's error.
     [[nodiscard]] asio::awaitable<access_token> refresh_access_token(snowflake user);
+    /// The users whose grant only a new authorization can bring back.
+    [[nodiscard]] asio::awaitable<std::vector<snowflake>> grants_needing_reauthorization();
     /// One revoke call, then removal; throws no_grant, or the revocation's error (the grant is kept).
     [[nodiscard]] asio::awaitable<void> revoke_access_token(snowflake user);
     [[nodiscard]] asio::awaitable<bulk_result> refresh_all();
