@@ -1,5 +1,7 @@
 #include <discord/oauth2/token_store.hpp>
 
+#include "store/grant_codec.hpp"
+
 #include <algorithm>
 
 namespace discord::oauth2 {
@@ -10,7 +12,13 @@ asio::awaitable<std::optional<stored_grant>> memory_token_store::load(snowflake 
     auto it = grants_.find(user);
     if (it == grants_.end())
         co_return std::nullopt;
-    co_return it->second;
+    stored_grant g;
+    g.user_id = user;
+    g.token = store::decode_token(it->second.token);
+    g.version = it->second.version;
+    g.refresh_in_flight = it->second.refresh_in_flight;
+    g.needs_reauthorization = it->second.needs_reauthorization;
+    co_return g;
 }
 
 asio::awaitable<std::optional<std::uint64_t>> memory_token_store::compare_and_swap(stored_grant grant)
@@ -20,19 +28,18 @@ asio::awaitable<std::optional<std::uint64_t>> memory_token_store::compare_and_sw
     std::uint64_t current = it == grants_.end() ? 0 : it->second.version;
     if (current != grant.version)
         co_return std::nullopt;
-    grant.version = current + 1;
-    auto version = grant.version;
-    grants_[grant.user_id] = std::move(grant);
-    co_return version;
+    grants_[grant.user_id] = entry{store::encode_token(grant.token), current + 1, grant.token.expires_at,
+                                   grant.refresh_in_flight, grant.needs_reauthorization};
+    co_return current + 1;
 }
 
 asio::awaitable<std::uint64_t> memory_token_store::save(stored_grant grant)
 {
     std::lock_guard lock(mutex_);
     auto it = grants_.find(grant.user_id);
-    grant.version = (it == grants_.end() ? 0 : it->second.version) + 1;
-    auto version = grant.version;
-    grants_[grant.user_id] = std::move(grant);
+    auto version = (it == grants_.end() ? 0 : it->second.version) + 1;
+    grants_[grant.user_id] = entry{store::encode_token(grant.token), version, grant.token.expires_at,
+                                   grant.refresh_in_flight, grant.needs_reauthorization};
     co_return version;
 }
 
@@ -47,7 +54,7 @@ asio::awaitable<std::vector<snowflake>> memory_token_store::list()
     std::lock_guard lock(mutex_);
     std::vector<snowflake> users;
     users.reserve(grants_.size());
-    for (const auto& [user, grant] : grants_)
+    for (const auto& [user, e] : grants_)
         users.push_back(user);
     co_return users;
 }
@@ -57,9 +64,9 @@ asio::awaitable<std::vector<snowflake>> memory_token_store::list_expiring_before
     std::vector<std::pair<std::chrono::system_clock::time_point, snowflake>> soon;
     {
         std::lock_guard lock(mutex_);
-        for (const auto& [user, grant] : grants_)
-            if (grant.token.expires_at < when)
-                soon.emplace_back(grant.token.expires_at, user);
+        for (const auto& [user, e] : grants_)
+            if (e.expires_at < when)
+                soon.emplace_back(e.expires_at, user);
     }
     std::sort(soon.begin(), soon.end());
     std::vector<snowflake> users;
