@@ -5,6 +5,7 @@
 #include "store/grant_codec.hpp"
 
 #include <discord/oauth2/error.hpp>
+#include <discord/oauth2/grant_transfer.hpp>
 #include <discord/oauth2/token_store.hpp>
 
 #include <doctest/doctest.h>
@@ -94,4 +95,52 @@ TEST_CASE("the grant encoding keeps every field (the guild as its id and name) a
     CHECK_THROWS_AS((void)oauth2::store::decode_token(bytes.substr(0, bytes.size() - 1)), oauth2::error);
     CHECK_THROWS_AS((void)oauth2::store::decode_token(bytes + "x"), oauth2::error);
     CHECK_THROWS_AS((void)oauth2::store::decode_token(""), oauth2::error);
+}
+
+TEST_CASE("export and import: tokens sealed in the document, all or nothing, a wrong key refused")
+{
+    oauth2::memory_token_store from;
+    oauth2::memory_token_store to;
+    auto key = oauth2::store_key::generate();
+    asio::io_context io;
+    test::run(io, [&]() -> asio::awaitable<void> {
+        for (std::uint64_t u = 1; u <= 3; ++u) {
+            oauth2::stored_grant g;
+            g.user_id = snowflake(u);
+            g.token = token_expiring_in(3600s, "token-of-user-" + std::to_string(u));
+            g.needs_reauthorization = u == 3;
+            co_await from.save(std::move(g));
+        }
+        auto document = co_await oauth2::export_grants(from, key);
+        CHECK(document.find("token-of-user") == std::string::npos);
+        CHECK(document.find("\"user_id\":\"2\"") != std::string::npos);
+        CHECK(co_await oauth2::import_grants(to, key, document) == 3);
+        CHECK((*co_await to.load(snowflake(2))).token.token.reveal() == "token-of-user-2");
+        CHECK((*co_await to.load(snowflake(3))).needs_reauthorization);
+
+        oauth2::memory_token_store other;
+        auto wrong = co_await test::expect_error([&]() -> asio::awaitable<void> {
+            (void)co_await oauth2::import_grants(other, oauth2::store_key::generate(), document);
+        });
+        CHECK(wrong.code() == oauth2::errc::wrong_store_key);
+        // User 2's sealed token moved onto user 1: nothing is imported.
+        auto moved = document;
+        auto sealed_of = [&](const std::string& user) {
+            auto at = moved.find("\"sealed\":\"", moved.find("\"user_id\":\"" + user + "\"")) + 10;
+            return std::pair{at, moved.find('"', at) - at};
+        };
+        auto [at2, n2] = sealed_of("2");
+        auto two = moved.substr(at2, n2);
+        auto [at1, n1] = sealed_of("1");
+        moved.replace(at1, n1, two);
+        auto altered = co_await test::expect_error([&]() -> asio::awaitable<void> {
+            (void)co_await oauth2::import_grants(other, key, moved);
+        });
+        CHECK(altered.code() == oauth2::errc::grant_altered);
+        CHECK((co_await other.list()).empty());
+        auto garbage = co_await test::expect_error([&]() -> asio::awaitable<void> {
+            (void)co_await oauth2::import_grants(other, key, "{\"format\":\"something else\"}");
+        });
+        CHECK(garbage.code() == oauth2::errc::invalid_argument);
+    }());
 }

@@ -8,6 +8,7 @@
 #include <discord/oauth2/error.hpp>
 #include <discord/oauth2/events.hpp>
 #include <discord/oauth2/foreign.hpp>
+#include <discord/oauth2/grant_transfer.hpp>
 #include <discord/oauth2/guild.hpp>
 #include <discord/oauth2/log.hpp>
 #include <discord/oauth2/secret.hpp>
