@@ -9,9 +9,13 @@
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <simdjson.h>
 
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -329,4 +333,64 @@ TEST_CASE("login runs the callback server, waits for the browser, and prints the
     CHECK(waited.err.find(client_secret) == std::string::npos);
     auto bad = f.cli({"login", "--scope", "identify", "--timeout", "soon"});
     CHECK(bad.exit_code == 2);
+}
+
+TEST_CASE("login --store saves the grant; grants list, refresh, export, import and revoke")
+{
+    cli_fixture f;
+    auto dir = std::filesystem::temp_directory_path() / ("cli-grants-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto key_file = (dir / "grants.key").string();
+    std::ofstream(key_file) << std::string(64, 'a') << "\n";
+    auto env = f.env;
+    env["DISCORD_STORE"] = "sqlite:" + (dir / "grants.db").string();
+    env["DISCORD_STORE_KEY_FILE"] = key_file;
+
+    auto c = test::spawn(CLI_PROGRAM, {"login", "--scope", "identify", "--no-browser"}, env);
+    (void)test::read_line(c.err);
+    auto link = test::read_line(c.err);
+    asio::io_context io;
+    http::client browser(io.get_executor());
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        http::request authorize;
+        authorize.url = link;
+        auto redirect = co_await browser.send(std::move(authorize));
+        http::request callback;
+        callback.url = std::string(redirect.fields.find("location").value_or(""));
+        (void)co_await browser.send(std::move(callback));
+    }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+    io.run();
+    (void)test::read_all(c.out);
+    (void)test::read_all(c.err);
+    REQUIRE(test::wait_exit(c) == 0);
+
+    json_output listed(cli_fixture::cli({"grants", "list"}, env));
+    simdjson::dom::array grants = listed.root;
+    REQUIRE(grants.size() == 1);
+    CHECK(std::string_view(grants.at(0)["user_id"]) == "80351110224678912");
+    CHECK_FALSE(bool(grants.at(0)["needs_reauthorization"]));
+    CHECK(listed.root.at(0)["access_token"].error() == simdjson::NO_SUCH_FIELD); // no token printed
+
+    json_output refreshed(cli_fixture::cli({"grants", "refresh", "--all"}, env));
+    CHECK(simdjson::dom::array(refreshed.root["refreshed"]).size() == 1);
+
+    auto exported = cli_fixture::cli({"grants", "export"}, env);
+    REQUIRE(exported.exit_code == 0);
+    auto export_file = (dir / "export.json").string();
+    std::ofstream(export_file) << exported.out;
+    auto other = env;
+    other["DISCORD_STORE"] = "sqlite:" + (dir / "other.db").string();
+    json_output imported(cli_fixture::cli({"grants", "import", "--file", export_file}, other));
+    CHECK(uint64_t(imported.root["imported"]) == 1);
+
+    json_output revoked(cli_fixture::cli({"grants", "revoke", "--user", "80351110224678912"}, env));
+    CHECK(simdjson::dom::array(revoked.root["revoked"]).size() == 1);
+    json_output empty(cli_fixture::cli({"grants", "list"}, env));
+    CHECK(simdjson::dom::array(empty.root).size() == 0);
+
+    auto no_store = cli_fixture::cli({"grants", "list"}, f.env);
+    CHECK(no_store.exit_code == 2);
+    auto both = cli_fixture::cli({"grants", "refresh"}, env);
+    CHECK(both.exit_code == 2);
+    std::filesystem::remove_all(dir);
 }

@@ -5,6 +5,8 @@
 #include "json/writer.hpp"
 
 #include <discord/oauth2/error.hpp>
+#include <discord/oauth2/grant_transfer.hpp>
+#include <discord/oauth2/refresher.hpp>
 #include <discord/oauth2/web_server.hpp>
 
 #include <asio/this_coro.hpp>
@@ -13,6 +15,9 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <iterator>
 
 #include <spawn.h>
 
@@ -255,7 +260,9 @@ asio::awaitable<std::string> login_command(invocation& in)
     auto requested = scopes(in);
     auto timeout = duration_option(in, "timeout", std::chrono::seconds(60));
     auto executor = co_await asio::this_coro::executor;
-    oauth2::web_server web(executor, in.client);
+    oauth2::web_server_config config;
+    config.store = grant_store(in.args, in.env); // the grant is saved there when one is given
+    oauth2::web_server web(executor, in.client, std::move(config));
     web.start();
     // Nobody in particular: whoever authorizes is the user the grant is for.
     std::vector<std::string_view> scope_views(requested.begin(), requested.end());
@@ -277,6 +284,114 @@ asio::awaitable<std::string> login_command(invocation& in)
     w.begin_object().field("user_id", result->user_id.to_string()).key("grant");
     write(w, result->token);
     w.end_object();
+    co_return w.take() + "\n";
+}
+
+std::shared_ptr<oauth2::token_store> required_store(const invocation& in)
+{
+    auto store = grant_store(in.args, in.env);
+    if (!store)
+        throw usage_error("grants needs a store: pass --store sqlite:PATH or set DISCORD_STORE");
+    return store;
+}
+
+// The users a grants command applies to: --user ID, or --all.
+asio::awaitable<std::vector<oauth2::snowflake>> chosen_users(const invocation& in, oauth2::token_store& store)
+{
+    if (in.args.has("all") == in.args.has("user"))
+        throw usage_error("give --user ID or --all");
+    std::vector<oauth2::snowflake> users;
+    if (in.args.has("user"))
+        users.push_back(snowflake_option(in.args, "user"));
+    else
+        users = co_await store.list();
+    co_return users;
+}
+
+void write_outcomes(writer& w, std::string_view done_name, const std::vector<oauth2::snowflake>& done,
+                    const std::vector<std::pair<oauth2::snowflake, std::string>>& failed)
+{
+    w.begin_object().key(done_name).begin_array();
+    for (auto u : done)
+        w.value(u.to_string());
+    w.end_array().key("failed").begin_array();
+    for (const auto& [u, why] : failed)
+        w.begin_object().field("user_id", u.to_string()).field("error", why).end_object();
+    w.end_array().end_object();
+}
+
+asio::awaitable<std::string> grants_command(invocation& in)
+{
+    const auto& words = in.args.words;
+    if (words.size() != 2)
+        throw usage_error("grants needs one of list, refresh, revoke, export or import");
+    const auto& action = words[1];
+    auto store = required_store(in);
+    writer w;
+    if (action == "list") {
+        w.begin_array();
+        auto users = co_await store->list();
+        for (auto u : users) {
+            auto g = co_await store->load(u);
+            if (!g)
+                continue;
+            w.begin_object()
+                .field("user_id", u.to_string())
+                .field("expires_at", iso8601(g->token.expires_at))
+                .field("refresh_in_flight", g->refresh_in_flight)
+                .field("needs_reauthorization", g->needs_reauthorization)
+                .end_object();
+        }
+        w.end_array();
+    } else if (action == "refresh" || action == "revoke") {
+        oauth2::refresher keeper(co_await asio::this_coro::executor, in.client, store);
+        std::vector<oauth2::snowflake> done;
+        std::vector<std::pair<oauth2::snowflake, std::string>> failed;
+        auto users = co_await chosen_users(in, *store);
+        for (auto u : users) {
+            std::optional<oauth2::error> e;
+            try {
+                if (action == "refresh") {
+                    (void)co_await keeper.refresh(u);
+                } else {
+                    auto g = co_await store->load(u);
+                    if (!g)
+                        throw oauth2::error(oauth2::errc::no_grant, "no grant is stored for this user");
+                    auto& token = g->token.refresh_token ? *g->token.refresh_token : g->token.token;
+                    co_await in.client.revoke(token);
+                    co_await store->erase(u);
+                }
+            } catch (const oauth2::error& x) {
+                e = x;
+            }
+            if (e)
+                failed.emplace_back(u, e->what());
+            else
+                done.push_back(u);
+        }
+        write_outcomes(w, action == "refresh" ? "refreshed" : "revoked", done, failed);
+        if (!failed.empty() && done.empty())
+            throw oauth2::error(oauth2::errc::no_grant, fmt::format("nothing was {}: {}", action == "refresh" ? "refreshed" : "revoked",
+                                                                    failed.front().second));
+    } else if (action == "export") {
+        auto key_file = setting(in.args, in.env, "store-key-file");
+        co_return co_await oauth2::export_grants(*store, oauth2::store_key::from_file(*key_file)) + "\n";
+    } else if (action == "import") {
+        std::string document;
+        if (auto file = in.args.value("file")) {
+            std::ifstream f(*file, std::ios::binary);
+            if (!f)
+                throw usage_error("--file " + *file + " cannot be read");
+            document.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+        } else {
+            document.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+        }
+        auto key_file = setting(in.args, in.env, "store-key-file");
+        auto n = co_await oauth2::import_grants(*store, oauth2::store_key::from_file(*key_file), document);
+        w.begin_object().field("imported", static_cast<std::uint64_t>(n)).end_object();
+    } else {
+        throw usage_error("grants needs one of list, refresh, revoke, export or import, not '" + action + "'");
+    }
     co_return w.take() + "\n";
 }
 
@@ -303,6 +418,8 @@ const std::vector<command>& table()
          {{"guild", k::value}, {"user", k::value}, {"nick", k::value}, {"role", k::list}}, add_member_command},
         {"login", "--scope S... [--no-browser] [--timeout 60s]",
          {{"scope", k::list}, {"no-browser", k::flag}, {"timeout", k::value}}, login_command},
+        {"grants", "list|refresh|revoke|export|import [--user ID | --all] [--file F] (with --store)",
+         {{"user", k::value}, {"all", k::flag}, {"file", k::value}}, grants_command},
         {"role-connection", "get|put|delete --access-token T [--platform-name N] [--platform-username U] [--metadata K=V...]",
          {{"platform-name", k::value}, {"platform-username", k::value}, {"metadata", k::list}},
          role_connection_command},

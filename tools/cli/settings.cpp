@@ -1,5 +1,7 @@
 #include "settings.hpp"
 
+#include <discord/oauth2/sqlite_token_store.hpp>
+
 #include <charconv>
 #include <cstdlib>
 
@@ -70,6 +72,20 @@ oauth2::client_config client_settings(const arguments& args, const environment& 
     // A token given on the command line comes without its scopes: let Discord judge them.
     c.check_scopes = false;
     return c;
+}
+
+std::shared_ptr<oauth2::token_store> grant_store(const arguments& args, const environment& env)
+{
+    auto where = setting(args, env, "store");
+    if (!where)
+        return nullptr;
+    if (!where->starts_with("sqlite:"))
+        throw usage_error("--store takes sqlite:PATH (the only kind of store so far)");
+    auto key_file = setting(args, env, "store-key-file");
+    if (!key_file)
+        throw usage_error("a store needs its key: pass --store-key-file or set DISCORD_STORE_KEY_FILE "
+                          "(64 hexadecimal digits; e.g. `openssl rand -hex 32 > grants.key`)");
+    return oauth2::sqlite_token_store::open(where->substr(7), oauth2::store_key::from_file(*key_file));
 }
 
 oauth2::snowflake snowflake_value(std::string_view name, std::string_view text)

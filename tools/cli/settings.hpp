@@ -4,8 +4,10 @@
 #include "arguments.hpp"
 
 #include <discord/oauth2/client.hpp>
+#include <discord/oauth2/token_store.hpp>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -27,6 +29,7 @@ inline constexpr shared_option shared_options[] = {
     {"redirect-uri", "DISCORD_REDIRECT_URI"}, {"api-base", "DISCORD_API_BASE"},
     {"authorize-url", "DISCORD_AUTHORIZE_URL"}, {"ca-file", "DISCORD_CA_FILE"},
     {"bot-token", "DISCORD_BOT_TOKEN"},       {"access-token", "DISCORD_ACCESS_TOKEN"},
+    {"store", "DISCORD_STORE"},               {"store-key-file", "DISCORD_STORE_KEY_FILE"},
 };
 
 /// The option, else its variable.
@@ -34,6 +37,10 @@ inline constexpr shared_option shared_options[] = {
 
 /// The client's configuration; usage_error when the client id is missing or malformed.
 [[nodiscard]] oauth2::client_config client_settings(const arguments& args, const environment& env);
+
+/// The grant store named by --store (sqlite:PATH) with --store-key-file, or null when none is
+/// given. usage_error for an unknown kind of store or a missing key file option.
+[[nodiscard]] std::shared_ptr<oauth2::token_store> grant_store(const arguments& args, const environment& env);
 
 /// A snowflake option; usage_error naming it when missing or not a snowflake.
 [[nodiscard]] oauth2::snowflake snowflake_option(const arguments& args, std::string_view name);
