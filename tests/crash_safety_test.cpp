@@ -141,6 +141,7 @@ TEST_CASE("SIGKILL at random moments never leaves a grant silently broken")
         auto store = oauth2::sqlite_token_store::open(db, key);
         asio::io_context io;
         test::run(io, [&]() -> asio::awaitable<void> {
+            CHECK((co_await store->list()).size() == static_cast<std::size_t>(users)); // no duplicate, none lost
             for (int u = 1; u <= users; ++u) {
                 snowflake user(static_cast<std::uint64_t>(u));
                 auto g = co_await store->load(user);
