@@ -130,8 +130,9 @@ TEST_CASE("grants survive reopening, every field intact, and the file reveals no
 TEST_CASE("compare-and-swap: a stale version loses, flags are kept")
 {
     scratch s;
-    auto store = oauth2::sqlite_token_store::open(s.db(), oauth2::store_key::generate());
+    // The io_context first: the store's thread posts completions to it, so it must outlive the store.
     asio::io_context io;
+    auto store = oauth2::sqlite_token_store::open(s.db(), oauth2::store_key::generate());
     test::run(io, [&]() -> asio::awaitable<void> {
         auto g = grant_for(snowflake(7), "first");
         CHECK(co_await store->compare_and_swap(g) == std::optional<std::uint64_t>(1)); // version 0: absent

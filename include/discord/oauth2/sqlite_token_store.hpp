@@ -6,7 +6,9 @@
 //   web_server_config config;
 //   config.store = store;
 //
-// SQLite's calls run on the store's own thread: they never block the caller's event loop.
+// SQLite's calls run on the store's own thread: they never block the caller's event loop. That
+// thread posts each result to the caller's executor, so destroy the store before the
+// io_context its callers run on (declare the io_context first).
 #pragma once
 
 #include <discord/oauth2/token_store.hpp>
