@@ -9,8 +9,8 @@ cd "$ROOT"
 # dependency(). Test: clang 16 with its sanitizer and libFuzzer runtimes, cmake for the package
 # check, nghttpd as an HTTP/2 server for the client's tests.
 BUILD_PACKAGES=(g++ meson ninja-build pkg-config ccache libasio-dev libcurl4-openssl-dev libsimdjson-dev
-                libfmt-dev libssl-dev libsqlite3-dev doctest-dev)
-TEST_PACKAGES=(clang-16 libclang-rt-16-dev cmake nghttp2-server chromium)
+                libfmt-dev libssl-dev libsqlite3-dev libpq-dev doctest-dev)
+TEST_PACKAGES=(clang-16 libclang-rt-16-dev cmake nghttp2-server chromium postgresql)
 
 export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"

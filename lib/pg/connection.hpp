@@ -1,0 +1,52 @@
+// One PostgreSQL connection driven by an Asio executor, like curl: libpq in non-blocking mode,
+// its socket watched with async_wait, never a blocking call on the event loop.
+//
+//   auto db = co_await pg::connection::connect(executor, "postgres://bot@127.0.0.1:5432/bot");
+//   auto r = co_await db->query("SELECT version FROM grants WHERE user_id = $1", {"42"});
+#pragma once
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace discord::oauth2::pg {
+
+/// Text-format rows; a null column is nullopt.
+struct result {
+    std::vector<std::string> columns;
+    std::vector<std::vector<std::optional<std::string>>> rows;
+    long affected = 0; ///< rows changed by INSERT, UPDATE, DELETE
+};
+
+using parameters = std::vector<std::optional<std::string>>;
+
+class connection {
+public:
+    /// Connects; throws `error`: invalid_argument for a malformed URL, store_failed (with the
+    /// server's reason, never the password) when the server refuses or cannot be reached.
+    [[nodiscard]] static asio::awaitable<std::unique_ptr<connection>> connect(asio::any_io_executor executor,
+                                                                            std::string url);
+    ~connection();
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
+    /// One statement with $1.. parameters (sent separately: never interpolated). Throws `error`
+    /// (store_failed, with SQLSTATE and message) when it fails.
+    [[nodiscard]] asio::awaitable<result> query(std::string sql, parameters params);
+    [[nodiscard]] asio::awaitable<result> query(std::string sql);
+
+    /// False once the connection broke (the server restarted, the network went away).
+    [[nodiscard]] bool healthy() const noexcept;
+
+    struct impl;
+    explicit connection(std::unique_ptr<impl> i);
+
+private:
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace discord::oauth2::pg
