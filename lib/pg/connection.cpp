@@ -105,6 +105,8 @@ asio::awaitable<std::unique_ptr<connection>> connection::connect(asio::any_io_ex
     }
     if (PQsetnonblocking(i->conn, 1) != 0)
         i->fail("refused non-blocking mode");
+    // The server's notices ("relation already exists, skipping") are not ours to print.
+    PQsetNoticeProcessor(i->conn, [](void*, const char*) {}, nullptr);
     co_return std::make_unique<connection>(std::move(i));
 }
 
@@ -116,14 +118,16 @@ bool connection::healthy() const noexcept
     return PQstatus(impl_->conn) == CONNECTION_OK;
 }
 
-asio::awaitable<result> connection::query(std::string sql)
+asio::awaitable<result> connection::query(std::string_view sql)
 {
-    return query(std::move(sql), parameters{});
+    static const parameters none;
+    return query(sql, none);
 }
 
-asio::awaitable<result> connection::query(std::string sql, parameters params)
+asio::awaitable<result> connection::query(std::string_view sql_view, const parameters& params)
 {
     auto& i = *impl_;
+    std::string sql(sql_view); // copied before the first suspension
     std::vector<const char*> values;
     values.reserve(params.size());
     for (const auto& p : params)

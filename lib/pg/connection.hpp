@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace discord::oauth2::pg {
@@ -35,9 +36,11 @@ public:
     connection& operator=(const connection&) = delete;
 
     /// One statement with $1.. parameters (sent separately: never interpolated). Throws `error`
-    /// (store_failed, with SQLSTATE and message) when it fails.
-    [[nodiscard]] asio::awaitable<result> query(std::string sql, parameters params);
-    [[nodiscard]] asio::awaitable<result> query(std::string sql);
+    /// (store_failed, with SQLSTATE and message) when it fails. `sql` and `params` are used before
+    /// the first suspension only; string views and references keep temporaries out of the
+    /// caller's co_await expressions (g++ 12 destroys those twice).
+    [[nodiscard]] asio::awaitable<result> query(std::string_view sql, const parameters& params);
+    [[nodiscard]] asio::awaitable<result> query(std::string_view sql);
 
     /// False once the connection broke (the server restarted, the network went away).
     [[nodiscard]] bool healthy() const noexcept;

@@ -1,7 +1,7 @@
 #include <discord/oauth2/sqlite_token_store.hpp>
 
 #include "core/aead.hpp"
-#include "store/grant_codec.hpp"
+#include "store/sealed_grant.hpp"
 
 #include <discord/oauth2/error.hpp>
 
@@ -20,36 +20,12 @@
 namespace discord::oauth2 {
 namespace {
 
-constexpr unsigned char row_format = 1;
 constexpr std::string_view key_check_plain = "discord-oauth2 token store";
 constexpr std::string_view key_check_aad = "key-check";
 
 std::int64_t to_db(snowflake s)
 {
     return static_cast<std::int64_t>(s.value()); // bit for bit: ids fit in 63 bits anyway
-}
-
-std::string be64(std::uint64_t v)
-{
-    std::string out;
-    for (int i = 7; i >= 0; --i)
-        out.push_back(static_cast<char>((v >> (i * 8)) & 0xFF));
-    return out;
-}
-
-std::uint64_t from_be64(std::string_view s)
-{
-    std::uint64_t v = 0;
-    for (int i = 0; i < 8; ++i)
-        v = (v << 8) | static_cast<unsigned char>(s[static_cast<std::size_t>(i)]);
-    return v;
-}
-
-// A row's sealed value: format, owner (in clear, so that a copied row is told apart from an
-// altered one), then the sealed token. The owner is authenticated as associated data.
-std::string aad_for(std::uint64_t owner)
-{
-    return "grant" + std::string(1, static_cast<char>(row_format)) + be64(owner);
 }
 
 struct statement {
@@ -165,19 +141,7 @@ struct sqlite_token_store::impl {
         g.needs_reauthorization = flags & 2;
         std::string_view sealed(static_cast<const char*>(sqlite3_column_blob(st.s, 2)),
                                 static_cast<std::size_t>(sqlite3_column_bytes(st.s, 2)));
-        if (sealed.size() < 9 || static_cast<unsigned char>(sealed[0]) != row_format)
-            throw error(errc::grant_altered, fmt::format("the stored grant of user {} is malformed", user.value()));
-        auto owner = from_be64(sealed.substr(1, 8));
-        if (owner != user.value())
-            throw error(errc::grant_copied,
-                        fmt::format("the stored grant of user {} belongs to user {}: the row was copied; refusing it",
-                                    user.value(), owner));
-        auto plain = aead::open(key, sealed.substr(9), aad_for(owner));
-        if (!plain)
-            throw error(errc::grant_altered,
-                        fmt::format("the stored grant of user {} failed authentication: it was altered", user.value()));
-        g.token = store::decode_token(*plain);
-        std::fill(plain->begin(), plain->end(), '\0');
+        g.token = store::open_grant(key, user, sealed);
         return g;
     }
 
@@ -197,11 +161,7 @@ struct sqlite_token_store::impl {
                 exec("ROLLBACK", "roll back");
                 return std::nullopt;
             }
-            auto plain = store::encode_token(g.token);
-            std::string sealed(1, static_cast<char>(row_format));
-            sealed += be64(g.user_id.value());
-            sealed += aead::seal(key, plain, aad_for(g.user_id.value()));
-            std::fill(plain.begin(), plain.end(), '\0');
+            auto sealed = store::seal_grant(key, g.user_id, g.token);
             auto next = current + 1;
             auto upsert = prepare("INSERT INTO grants (user_id, version, expires_at, flags, sealed) VALUES (?, ?, ?, ?, ?)"
                                   " ON CONFLICT (user_id) DO UPDATE SET version = excluded.version,"
