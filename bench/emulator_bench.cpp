@@ -4,6 +4,7 @@
 //
 //   emulator_bench [--requests N] [--in-flight N]
 #include "child_process.hpp"
+#include "emulator_child.hpp"
 #include "emulator.hpp"
 #include "http/client.hpp"
 
@@ -33,24 +34,11 @@ namespace {
 const std::string client_id = "159799960412356608";
 const std::string client_secret = "emulator-airhorn-client-secret-0123456789";
 
-int serve(int port_pipe)
+em::options bench_options()
 {
-    asio::io_context io(1);
     em::options o;
     o.rate_limits.enabled = false; // one token hammers one route: Discord's limits would stop it
-    em::emulator discord(io.get_executor(), o);
-    discord.start();
-    asio::signal_set signals(io, SIGTERM, SIGINT);
-    signals.async_wait([&](std::error_code, int) {
-        discord.stop();
-        io.stop();
-    });
-    auto url = discord.url() + "\n";
-    if (::write(port_pipe, url.data(), url.size()) < 0)
-        return 1;
-    ::close(port_pipe);
-    io.run();
-    return 0;
+    return o;
 }
 
 double child_cpu_seconds()
@@ -95,7 +83,7 @@ int main(int argc, char** argv)
         else if (arg == "--in-flight")
             in_flight = std::atoi(argv[i + 1]);
     }
-    auto child = start_child(serve);
+    auto child = start_child([](int fd) { return serve_emulator(fd, bench_options()); });
     if (child.pid < 0) {
         fmt::print(stderr, "the emulator did not start\n");
         return 1;

@@ -6,6 +6,7 @@
 //
 //   flow_bench [--flows N] [--rounds R] [--in-flight N] [--only ours|http|plain]
 #include "child_process.hpp"
+#include "emulator_child.hpp"
 #include "emulator.hpp"
 #include "measure.hpp"
 
@@ -40,27 +41,14 @@ const std::string client_id = "159799960412356608";
 const std::string client_secret = "emulator-airhorn-client-secret-0123456789";
 const std::string redirect = "http://127.0.0.1:53134/callback";
 
-int serve(int ready_pipe)
+em::options bench_options()
 {
-    asio::io_context io(1);
     em::options o;
     o.rate_limits.enabled = false;
     o.auto_approve = true;
     o.code_ttl = std::chrono::seconds(3600);
     o.max_connections = 8192;
-    em::emulator discord(io.get_executor(), o);
-    discord.start();
-    asio::signal_set signals(io, SIGTERM, SIGINT);
-    signals.async_wait([&](std::error_code, int) {
-        discord.stop();
-        io.stop();
-    });
-    auto line = discord.url() + "\n";
-    if (::write(ready_pipe, line.data(), line.size()) < 0)
-        return 1;
-    ::close(ready_pipe);
-    io.run();
-    return 0;
+    return o;
 }
 
 // `count` fresh codes, through the consent page as a browser would follow it.
@@ -365,7 +353,7 @@ int main(int argc, char** argv)
             return 2;
         }
     }
-    auto child = start_child(serve);
+    auto child = start_child([](int fd) { return serve_emulator(fd, bench_options()); });
     if (child.pid < 0) {
         fmt::print(stderr, "the emulator did not start\n");
         return 1;

@@ -5,6 +5,7 @@
 //   grants_bench --store N                SQLite saves and loads per second
 //   grants_bench --memory N               bytes per grant in memory_token_store
 #include "child_process.hpp"
+#include "emulator_child.hpp"
 #include "emulator.hpp"
 #include "measure.hpp"
 
@@ -32,27 +33,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
-int serve_emulator(int ready_pipe)
+em::options bench_options()
 {
-    asio::io_context io(1);
     em::options o;
     o.auto_approve = true;
     o.rate_limits.enabled = false;
     o.code_ttl = std::chrono::seconds(3600);
     o.max_connections = 8192;
-    em::emulator discord(io.get_executor(), o);
-    discord.start();
-    asio::signal_set signals(io, SIGTERM, SIGINT);
-    signals.async_wait([&](std::error_code, int) {
-        discord.stop();
-        io.stop();
-    });
-    auto line = discord.url() + "\n";
-    if (::write(ready_pipe, line.data(), line.size()) < 0)
-        return 1;
-    ::close(ready_pipe);
-    io.run();
-    return 0;
+    return o;
 }
 
 oauth2::access_token sample_token(std::uint64_t i)
@@ -117,7 +105,7 @@ int sqlite_rates(int n)
 
 int refresh_all(int n, bool sqlite)
 {
-    auto child = start_child(serve_emulator);
+    auto child = start_child([](int fd) { return serve_emulator(fd, bench_options()); });
     if (child.pid < 0)
         return 1;
     auto dir = std::filesystem::temp_directory_path() / ("grants-bench-" + std::to_string(::getpid()));

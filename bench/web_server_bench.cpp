@@ -8,6 +8,7 @@
 //                                                    waiting for each (--memory-handlers: a handler)
 //   web_server_bench --baseline N                    RSS for N bare Asio coroutines, each waiting
 #include "child_process.hpp"
+#include "emulator_child.hpp"
 #include "emulator.hpp"
 #include "measure.hpp"
 
@@ -49,28 +50,15 @@ std::uint16_t free_port()
 
 std::string redirect_uri;
 
-int serve_emulator(int ready_pipe)
+em::options bench_options()
 {
-    asio::io_context io(1);
     em::options o;
     o.auto_approve = true;
     o.rate_limits.enabled = false;
     o.max_connections = 8192;
     for (auto& app : o.world.applications)
         app.redirect_uris.push_back(redirect_uri);
-    em::emulator discord(io.get_executor(), o);
-    discord.start();
-    asio::signal_set signals(io, SIGTERM, SIGINT);
-    signals.async_wait([&](std::error_code, int) {
-        discord.stop();
-        io.stop();
-    });
-    auto line = discord.url() + "\n";
-    if (::write(ready_pipe, line.data(), line.size()) < 0)
-        return 1;
-    ::close(ready_pipe);
-    io.run();
-    return 0;
+    return o;
 }
 
 oauth2::client_config config_for(const std::string& base)
@@ -95,7 +83,7 @@ double percentile(std::vector<double> v, double p)
 // store, page), and the waiter woken.
 int flows(int total, int concurrency)
 {
-    auto child = start_child(serve_emulator);
+    auto child = start_child([](int fd) { return serve_emulator(fd, bench_options()); });
     if (child.pid < 0)
         return 1;
     asio::io_context io(1);
