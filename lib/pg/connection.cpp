@@ -113,9 +113,35 @@ asio::awaitable<std::unique_ptr<connection>> connection::connect(asio::any_io_ex
 connection::connection(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 connection::~connection() = default;
 
+void connection::cancel() noexcept
+{
+    std::error_code ignored;
+    impl_->socket.cancel(ignored);
+}
+
 bool connection::healthy() const noexcept
 {
     return PQstatus(impl_->conn) == CONNECTION_OK;
+}
+
+asio::awaitable<std::vector<notification>> connection::wait_for_notifications()
+{
+    auto& i = *impl_;
+    std::vector<notification> out;
+    auto drain = [&] {
+        while (PGnotify* n = PQnotifies(i.conn)) {
+            out.push_back({n->relname, n->extra ? n->extra : ""});
+            PQfreemem(n);
+        }
+    };
+    drain(); // some may have come with a query's answer
+    if (!out.empty())
+        co_return out;
+    co_await i.wait(asio::posix::descriptor_base::wait_read);
+    if (!PQconsumeInput(i.conn))
+        i.fail("connection broke");
+    drain();
+    co_return out;
 }
 
 asio::awaitable<result> connection::query(std::string_view sql)

@@ -25,6 +25,12 @@ struct result {
 
 using parameters = std::vector<std::optional<std::string>>;
 
+/// A NOTIFY received on a channel this connection LISTENs to.
+struct notification {
+    std::string channel;
+    std::string payload;
+};
+
 class connection {
 public:
     /// Connects; throws `error`: invalid_argument for a malformed URL, store_failed (with the
@@ -41,6 +47,14 @@ public:
     /// caller's co_await expressions (g++ 12 destroys those twice).
     [[nodiscard]] asio::awaitable<result> query(std::string_view sql, const parameters& params);
     [[nodiscard]] asio::awaitable<result> query(std::string_view sql);
+
+    /// Waits until the server sends something, and returns the notifications that came (possibly
+    /// none). For a connection that only LISTENs: never call it while a query runs. Throws
+    /// `error` (store_failed) when the connection breaks.
+    [[nodiscard]] asio::awaitable<std::vector<notification>> wait_for_notifications();
+
+    /// Ends a pending wait_for_notifications (it throws asio's operation_aborted).
+    void cancel() noexcept;
 
     /// False once the connection broke (the server restarted, the network went away).
     [[nodiscard]] bool healthy() const noexcept;

@@ -2,18 +2,23 @@
 
 #include "core/aead.hpp"
 #include "core/base64.hpp"
+#include "core/random.hpp"
 #include "pg/connection.hpp"
+#include "pg/pool.hpp"
 #include "store/sealed_grant.hpp"
 
 #include <discord/oauth2/error.hpp>
 
-#include <asio/async_result.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
 #include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include <fmt/format.h>
 
-#include <deque>
+#include <atomic>
 #include <functional>
 #include <mutex>
 
@@ -25,6 +30,11 @@ constexpr std::string_view key_check_aad = "key-check";
 // Serialises schema changes between instances that open the store at the same moment.
 constexpr const char* migration_lock = "SELECT pg_advisory_lock(729711)";
 constexpr const char* migration_unlock = "SELECT pg_advisory_unlock(729711)";
+// The first key of the refresh locks (pg_advisory_lock(int, int)); the second is the user.
+constexpr std::int32_t refresh_lock_class = 729712;
+// Where instances talk (LISTEN/NOTIFY), and the size a message may have (NOTIFY takes < 8000).
+constexpr std::string_view channel = "discord_oauth2";
+constexpr std::size_t max_message = 4000;
 
 std::string seconds_of(std::chrono::system_clock::time_point t)
 {
@@ -38,81 +48,123 @@ std::string id_of(snowflake s)
 
 } // namespace
 
-struct postgres_token_store::impl {
-    std::unique_ptr<pg::connection> db;
-    std::string key;
-
-    // One statement at a time on the connection: callers queue here.
+// The LISTENing connection: made again with backoff whenever it breaks, with a gap reported
+// after each new LISTEN so that the subscriber re-checks what it may have missed.
+struct listener : std::enable_shared_from_this<listener> {
+    asio::any_io_executor executor;
+    std::string url;
+    pg::pool_options options;
+    std::string origin;
+    asio::any_io_executor deliver_on;
+    std::function<void(std::string)> on_message;
+    std::function<void()> on_gap;
+    std::atomic<bool> running{true};
+    std::atomic<std::uint64_t>* broken = nullptr;
     std::mutex mutex;
-    bool busy = false;
-    std::deque<std::function<void()>> queue;
+    pg::connection* current = nullptr;
 
-    asio::awaitable<void> acquire()
+    asio::awaitable<void> run()
     {
-        {
-            std::lock_guard lock(mutex);
-            if (!busy) {
-                busy = true;
-                co_return;
+        auto self = shared_from_this();
+        bool first = true;
+        while (running) {
+            std::unique_ptr<pg::connection> c;
+            std::optional<error> failure;
+            try {
+                c = co_await pg::connect_with_backoff(executor, url, options, std::chrono::hours(24 * 365));
+                (void)co_await c->query("LISTEN " + std::string(channel));
+            } catch (const error& e) {
+                failure = e;
             }
-        }
-        co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
-            [this](auto handler) {
-                auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-                std::lock_guard lock(mutex);
-                if (!busy) { // released meanwhile
-                    busy = true;
-                    auto ex = asio::get_associated_executor(*shared);
-                    asio::post(ex, [shared]() mutable { std::move(*shared)(); });
-                    return;
+            if (failure || !running) {
+                if (failure && running) {
+                    asio::steady_timer t(executor, options.max_backoff);
+                    co_await t.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
                 }
-                queue.emplace_back([shared]() {
-                    auto ex = asio::get_associated_executor(*shared);
-                    asio::post(ex, [shared]() mutable { std::move(*shared)(); });
-                });
-            },
-            asio::use_awaitable);
-    }
-
-    void release()
-    {
-        std::function<void()> next;
-        {
-            std::lock_guard lock(mutex);
-            if (queue.empty()) {
-                busy = false;
-                return;
+                continue;
             }
-            next = std::move(queue.front());
-            queue.pop_front(); // stays busy: handed to the next caller
+            {
+                std::lock_guard lock(mutex);
+                current = c.get();
+            }
+            if (!first && on_gap)
+                asio::post(deliver_on, on_gap);
+            first = false;
+            while (running) {
+                std::vector<pg::notification> notes;
+                bool ended = false;
+                try {
+                    notes = co_await c->wait_for_notifications();
+                } catch (...) {
+                    ended = true;
+                }
+                if (ended)
+                    break;
+                for (auto& n : notes) {
+                    auto space = n.payload.find(' ');
+                    if (space == std::string::npos || n.payload.compare(0, space, origin) == 0)
+                        continue; // ours, or not a message of this library
+                    asio::post(deliver_on, [f = on_message, text = n.payload.substr(space + 1)]() mutable {
+                        f(std::move(text));
+                    });
+                }
+            }
+            {
+                std::lock_guard lock(mutex);
+                current = nullptr;
+            }
+            if (running && broken)
+                ++*broken;
         }
-        next();
     }
 
-    // Runs one statement with the connection held.
+    void stop()
+    {
+        running = false;
+        std::lock_guard lock(mutex);
+        if (current)
+            current->cancel();
+    }
+};
+
+class advisory_grant_lock;
+
+struct postgres_token_store::impl : std::enable_shared_from_this<impl> {
+    asio::any_io_executor executor;
+    std::string url;
+    postgres_options options;
+    std::string key;
+    std::unique_ptr<pg::pool> statements;
+    std::unique_ptr<pg::pool> locks; // one session: advisory locks belong to the session holding them
+    std::string origin = base64::encode_url(random::bytes(12)); // this instance, in NOTIFY payloads
+    std::shared_ptr<listener> listening;
+    std::atomic<std::uint64_t> listener_broken{0};
+    std::atomic<std::uint64_t> consumed{0};
+
+    pg::pool_options pool_options(std::size_t size) const
+    {
+        pg::pool_options o;
+        o.size = size;
+        o.reconnect_timeout = options.reconnect_timeout;
+        o.max_backoff = options.max_backoff;
+        return o;
+    }
+
     asio::awaitable<pg::result> run(const char* sql, pg::parameters params)
     {
-        co_await acquire();
-        pg::result r;
-        std::exception_ptr failure;
-        try {
-            r = co_await db->query(sql, params);
-        } catch (...) {
-            failure = std::current_exception();
-        }
-        release();
-        if (failure)
-            std::rethrow_exception(failure);
-        co_return r;
+        co_return co_await statements->run(sql, params);
     }
 
-    asio::awaitable<void> migrate_and_check()
+    // The lock session's generation: locks taken on a session that has since broken are gone.
+    std::uint64_t lock_generation() const { return locks->broken_connections(); }
+
+    asio::awaitable<void> migrate_and_check(pg::connection& db)
     {
-        (void)co_await db->query(migration_lock);
+        (void)co_await db.query(migration_lock);
         std::exception_ptr failure;
         try {
-            (void)co_await db->query("CREATE TABLE IF NOT EXISTS discord_oauth2_meta (name text PRIMARY KEY, value text NOT NULL)");
-            auto version = co_await db->query("SELECT value FROM discord_oauth2_meta WHERE name = 'schema_version'");
+            (void)co_await db.query("CREATE TABLE IF NOT EXISTS discord_oauth2_meta (name text PRIMARY KEY, value text NOT NULL)");
+            auto version = co_await db.query("SELECT value FROM discord_oauth2_meta WHERE name = 'schema_version'");
             int current = version.rows.empty() ? 0 : std::stoi(*version.rows[0][0]);
             if (current > schema_version)
                 throw error(errc::invalid_argument,
@@ -120,16 +172,24 @@ struct postgres_token_store::impl {
                                         "newer discord-oauth2",
                                         current, schema_version));
             if (current < 1) {
-                (void)co_await db->query("CREATE TABLE discord_oauth2_grants (user_id bigint PRIMARY KEY,"
-                                         " version bigint NOT NULL, expires_at bigint NOT NULL, flags integer NOT NULL,"
-                                         " sealed text NOT NULL)");
-                (void)co_await db->query("CREATE INDEX discord_oauth2_grants_by_expiry ON discord_oauth2_grants (expires_at)");
-                (void)co_await db->query("INSERT INTO discord_oauth2_meta VALUES ('schema_version', '1')");
+                (void)co_await db.query("CREATE TABLE discord_oauth2_grants (user_id bigint PRIMARY KEY,"
+                                        " version bigint NOT NULL, expires_at bigint NOT NULL, flags integer NOT NULL,"
+                                        " sealed text NOT NULL)");
+                (void)co_await db.query("CREATE INDEX discord_oauth2_grants_by_expiry ON discord_oauth2_grants (expires_at)");
+                (void)co_await db.query("INSERT INTO discord_oauth2_meta VALUES ('schema_version', '1')");
             }
-            auto check = co_await db->query("SELECT value FROM discord_oauth2_meta WHERE name = 'key_check'");
+            if (current < 2) {
+                // Consumed states (a nonce is base64url, never a secret once used) and the outcome
+                // of their callback, for replays and late waiters on other instances.
+                (void)co_await db.query("CREATE TABLE discord_oauth2_states (nonce text PRIMARY KEY,"
+                                        " expires_at bigint NOT NULL, claimant text NOT NULL, outcome text)");
+                (void)co_await db.query("CREATE INDEX discord_oauth2_states_by_expiry ON discord_oauth2_states (expires_at)");
+                (void)co_await db.query("UPDATE discord_oauth2_meta SET value = '2' WHERE name = 'schema_version'");
+            }
+            auto check = co_await db.query("SELECT value FROM discord_oauth2_meta WHERE name = 'key_check'");
             if (check.rows.empty()) {
                 pg::parameters p{base64::encode_url(aead::seal(key, key_check_plain, key_check_aad))};
-                (void)co_await db->query("INSERT INTO discord_oauth2_meta VALUES ('key_check', $1)", p);
+                (void)co_await db.query("INSERT INTO discord_oauth2_meta VALUES ('key_check', $1)", p);
             } else {
                 auto sealed = base64::decode_url(*check.rows[0][0]);
                 auto plain = sealed ? aead::open(key, *sealed, key_check_aad) : std::nullopt;
@@ -140,7 +200,7 @@ struct postgres_token_store::impl {
         } catch (...) {
             failure = std::current_exception();
         }
-        (void)co_await db->query(migration_unlock);
+        (void)co_await db.query(migration_unlock);
         if (failure)
             std::rethrow_exception(failure);
     }
@@ -153,18 +213,78 @@ struct postgres_token_store::impl {
     }
 };
 
+// Released by a statement on the lock session, after the holder's commit.
+class advisory_grant_lock final : public grant_lock {
+public:
+    advisory_grant_lock(std::shared_ptr<postgres_token_store::impl> store, std::int32_t k, std::uint64_t generation)
+        : store_(std::move(store)), key_(k), generation_(generation)
+    {
+    }
+    ~advisory_grant_lock() override
+    {
+        asio::co_spawn(store_->executor, unlock(store_, key_, generation_), asio::detached);
+    }
+
+private:
+    static asio::awaitable<void> unlock(std::shared_ptr<postgres_token_store::impl> store, std::int32_t k,
+                                        std::uint64_t generation)
+    {
+        if (store->lock_generation() != generation)
+            co_return; // that session ended, and its locks with it
+        pg::parameters p{std::to_string(refresh_lock_class), std::to_string(k)};
+        std::optional<error> ignored; // a broken session frees its locks by itself
+        try {
+            (void)co_await store->locks->run("SELECT pg_advisory_unlock($1::int, $2::int)", p);
+        } catch (const error& e) {
+            ignored = e;
+        }
+    }
+
+    std::shared_ptr<postgres_token_store::impl> store_;
+    std::int32_t key_;
+    std::uint64_t generation_;
+};
+
 asio::awaitable<std::shared_ptr<postgres_token_store>> postgres_token_store::open(asio::any_io_executor executor,
                                                                                 std::string url, store_key key)
 {
+    postgres_options defaults;
+    co_return co_await open(std::move(executor), std::move(url), std::move(key), defaults);
+}
+
+asio::awaitable<std::shared_ptr<postgres_token_store>> postgres_token_store::open(asio::any_io_executor executor,
+                                                                                std::string url, store_key key,
+                                                                                postgres_options options)
+{
+    if (options.pool_size == 0)
+        throw error(errc::invalid_argument, "postgres_options::pool_size must be at least 1");
     auto i = std::make_unique<impl>();
+    i->executor = executor;
+    i->url = url;
+    i->options = options;
     i->key = key.bytes().reveal();
-    i->db = co_await pg::connection::connect(executor, std::move(url));
-    co_await i->migrate_and_check();
+    // The first connections fail at once with the server's reason: a wrong URL, role or
+    // password is not something to retry.
+    auto first = co_await pg::connection::connect(executor, url);
+    co_await i->migrate_and_check(*first);
+    auto lock_session = co_await pg::connection::connect(executor, url);
+    i->statements = std::make_unique<pg::pool>(executor, url, i->pool_options(options.pool_size), std::move(first));
+    i->locks = std::make_unique<pg::pool>(executor, url, i->pool_options(1), std::move(lock_session));
     co_return std::make_shared<postgres_token_store>(std::move(i));
 }
 
 postgres_token_store::postgres_token_store(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
-postgres_token_store::~postgres_token_store() = default;
+
+postgres_token_store::~postgres_token_store()
+{
+    unsubscribe();
+}
+
+std::uint64_t postgres_token_store::broken_connections() const noexcept
+{
+    return impl_->statements->broken_connections() + impl_->locks->broken_connections() + impl_->listener_broken.load();
+}
+
 
 asio::awaitable<std::optional<stored_grant>> postgres_token_store::load(snowflake user)
 {
@@ -191,14 +311,20 @@ asio::awaitable<std::optional<std::uint64_t>> postgres_token_store::compare_and_
 {
     auto p = impl_->row(grant);
     pg::result r;
+    // Each form also finds its own earlier write (the sealed text is unique to it), so that a
+    // statement sent again after a broken connection reports the swap it made the first time.
     if (grant.version == 0) {
-        r = co_await impl_->run("INSERT INTO discord_oauth2_grants (user_id, version, expires_at, flags, sealed)"
-                                " VALUES ($1, 1, $2, $3, $4) ON CONFLICT (user_id) DO NOTHING RETURNING version",
+        r = co_await impl_->run("WITH done AS (INSERT INTO discord_oauth2_grants (user_id, version, expires_at, flags, sealed)"
+                                " VALUES ($1, 1, $2, $3, $4) ON CONFLICT (user_id) DO NOTHING RETURNING version)"
+                                " SELECT version FROM done UNION ALL"
+                                " SELECT version FROM discord_oauth2_grants WHERE user_id = $1 AND sealed = $4",
                                 std::move(p));
     } else {
         p.push_back(std::to_string(grant.version));
-        r = co_await impl_->run("UPDATE discord_oauth2_grants SET version = version + 1, expires_at = $2, flags = $3,"
-                                " sealed = $4 WHERE user_id = $1 AND version = $5 RETURNING version",
+        r = co_await impl_->run("WITH done AS (UPDATE discord_oauth2_grants SET version = version + 1, expires_at = $2,"
+                                " flags = $3, sealed = $4 WHERE user_id = $1 AND version = $5 RETURNING version)"
+                                " SELECT version FROM done UNION ALL"
+                                " SELECT version FROM discord_oauth2_grants WHERE user_id = $1 AND sealed = $4",
                                 std::move(p));
     }
     if (r.rows.empty())
@@ -243,6 +369,142 @@ asio::awaitable<std::vector<snowflake>> postgres_token_store::list_expiring_befo
     for (const auto& row : r.rows)
         out.emplace_back(static_cast<std::uint64_t>(std::stoll(*row[0])));
     co_return out;
+}
+
+asio::awaitable<std::unique_ptr<grant_lock>> postgres_token_store::lock_grant(snowflake user)
+{
+    auto self = impl_;
+    // Two 32-bit keys: a class of our own, and the user folded (two users sharing a key only
+    // take turns).
+    auto folded = static_cast<std::int32_t>(static_cast<std::uint32_t>(user.value() ^ (user.value() >> 32)));
+    pg::parameters p{std::to_string(refresh_lock_class), std::to_string(folded)};
+    auto wait = std::chrono::milliseconds(1);
+    for (;;) {
+        auto generation = self->lock_generation();
+        auto r = co_await self->locks->run("SELECT pg_try_advisory_lock($1::int, $2::int)", p);
+        if (!r.rows.empty() && r.rows[0][0] == "t") {
+            if (self->lock_generation() == generation)
+                co_return std::make_unique<advisory_grant_lock>(self, folded, generation);
+            continue; // taken on a session made anew meanwhile: take it again to know its generation
+        }
+        // Another instance refreshes this grant: its refresh takes a round trip to Discord.
+        asio::steady_timer t(self->executor, wait);
+        co_await t.async_wait(asio::use_awaitable);
+        wait = std::min(wait * 2, std::chrono::milliseconds(50));
+    }
+}
+
+asio::awaitable<bool> postgres_token_store::consume_state(std::string_view nonce_view,
+                                                          std::chrono::system_clock::time_point expires_at)
+{
+    auto self = impl_;
+    std::string nonce(nonce_view);
+    auto now = std::chrono::system_clock::now();
+    if (++self->consumed % 1000 == 1) {
+        // Forgetting expired states now and then keeps the table as small as the states alive.
+        pg::parameters old{seconds_of(now - std::chrono::minutes(1))};
+        (void)co_await self->run("DELETE FROM discord_oauth2_states WHERE expires_at < $1", std::move(old));
+    }
+    // The claimant tells a repeated statement (after a broken connection) from another instance.
+    auto claimant = base64::encode_url(random::bytes(12));
+    pg::parameters p{nonce, seconds_of(expires_at), claimant};
+    auto r = co_await self->run("WITH done AS (INSERT INTO discord_oauth2_states (nonce, expires_at, claimant)"
+                                " VALUES ($1, $2, $3) ON CONFLICT (nonce) DO NOTHING RETURNING claimant)"
+                                " SELECT claimant FROM done UNION ALL"
+                                " SELECT claimant FROM discord_oauth2_states WHERE nonce = $1",
+                                std::move(p));
+    for (const auto& row : r.rows)
+        if (row[0] == claimant)
+            co_return true;
+    co_return false;
+}
+
+namespace {
+
+void check_message_size(std::string_view text, std::string_view what)
+{
+    if (text.size() > max_message)
+        throw error(errc::invalid_argument, fmt::format("a cluster {} is {} bytes; the limit is {}", what, text.size(),
+                                                        max_message));
+}
+
+} // namespace
+
+asio::awaitable<void> postgres_token_store::record_outcome(std::string_view nonce, std::string_view outcome,
+                                                           std::string_view message)
+{
+    check_message_size(outcome, "outcome");
+    check_message_size(message, "message");
+    auto self = impl_;
+    pg::parameters p{std::string(nonce), std::string(outcome), self->origin + " " + std::string(message),
+                     std::string(channel)};
+    // One statement: the outcome is recorded before (in the same commit as) the notification.
+    (void)co_await self->run("WITH done AS (UPDATE discord_oauth2_states SET outcome = $2 WHERE nonce = $1)"
+                             " SELECT pg_notify($4, $3)",
+                             std::move(p));
+}
+
+asio::awaitable<std::vector<std::pair<std::string, std::string>>> postgres_token_store::outcomes(
+    const std::vector<std::string>& nonces)
+{
+    auto self = impl_;
+    std::vector<std::pair<std::string, std::string>> out;
+    if (nonces.empty())
+        co_return out;
+    // A text[] literal; every element quoted, quotes and backslashes escaped.
+    std::string array = "{";
+    for (const auto& n : nonces) {
+        if (array.size() > 1)
+            array += ',';
+        array += '"';
+        for (char c : n) {
+            if (c == '"' || c == '\\')
+                array += '\\';
+            array += c;
+        }
+        array += '"';
+    }
+    array += '}';
+    pg::parameters p{std::move(array)};
+    auto r = co_await self->run(
+        "SELECT nonce, outcome FROM discord_oauth2_states WHERE nonce = ANY($1::text[]) AND outcome IS NOT NULL",
+        std::move(p));
+    for (auto& row : r.rows)
+        out.emplace_back(std::move(*row[0]), std::move(*row[1]));
+    co_return out;
+}
+
+asio::awaitable<void> postgres_token_store::broadcast(std::string_view message)
+{
+    check_message_size(message, "message");
+    auto self = impl_;
+    pg::parameters p{std::string(channel), self->origin + " " + std::string(message)};
+    (void)co_await self->run("SELECT pg_notify($1, $2)", std::move(p));
+}
+
+void postgres_token_store::subscribe(asio::any_io_executor executor, std::function<void(std::string)> on_message,
+                                     std::function<void()> on_gap)
+{
+    auto& i = *impl_;
+    if (i.listening)
+        throw error(errc::invalid_argument, "the cluster already has a subscriber");
+    auto l = std::make_shared<listener>();
+    l->executor = i.executor;
+    l->url = i.url;
+    l->options = i.pool_options(1);
+    l->origin = i.origin;
+    l->deliver_on = std::move(executor);
+    l->on_message = std::move(on_message);
+    l->on_gap = std::move(on_gap);
+    l->broken = &i.listener_broken;
+    i.listening = l;
+    asio::co_spawn(i.executor, l->run(), asio::detached);
+}
+
+void postgres_token_store::unsubscribe()
+{
+    if (auto l = std::exchange(impl_->listening, nullptr))
+        l->stop();
 }
 
 } // namespace discord::oauth2

@@ -99,6 +99,10 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<access_token> run(snowflake user, bool force)
     {
         auto self = shared_from_this();
+        // Against other processes sharing the store; held until the outcome is committed, so
+        // that the next holder reads it (a fresh grant it need not refresh again). Found in
+        // flight under the lock, a grant was left so by a process that died.
+        auto held = co_await store->lock_grant(user);
         for (int attempt = 1;; ++attempt) {
             auto found = co_await store->load(user);
             if (!found)
@@ -258,6 +262,11 @@ asio::awaitable<std::vector<snowflake>> refresher::recover()
         } catch (const error& e) {
             unreadable = e; // a tampered row stays as it is: it is not ours to fix
         }
+        if (!grant || !grant->refresh_in_flight)
+            continue;
+        // Another live process may be refreshing it: its lock says so, and its commit ends it.
+        auto held = co_await self->store->lock_grant(user);
+        grant = co_await self->store->load(user);
         if (!grant || !grant->refresh_in_flight)
             continue;
         grant->refresh_in_flight = false;

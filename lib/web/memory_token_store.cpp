@@ -77,3 +77,12 @@ asio::awaitable<std::vector<snowflake>> memory_token_store::list_expiring_before
 }
 
 } // namespace discord::oauth2
+
+namespace discord::oauth2 {
+
+asio::awaitable<std::unique_ptr<grant_lock>> token_store::lock_grant(snowflake)
+{
+    co_return nullptr;
+}
+
+} // namespace discord::oauth2

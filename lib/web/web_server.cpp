@@ -1,8 +1,10 @@
 #include <discord/oauth2/web_server.hpp>
 
+#include "core/base64.hpp"
 #include "core/url_encoding.hpp"
 #include "core/url_parts.hpp"
 #include "server/server.hpp"
+#include "web/cluster_messages.hpp"
 #include "web/event_hub.hpp"
 #include "web/pages.hpp"
 
@@ -134,9 +136,28 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     bool stopped = false;
     std::atomic<int> in_flight{0};
 
-    void publish(event e) { hub.publish(e); }
+    // Published here, and to the other instances unless it came from one of them.
+    void publish(event e, bool share = true)
+    {
+        if (share && config.cluster)
+            asio::co_spawn(executor, broadcast(shared_from_this(), web::encode_message(e)), asio::detached);
+        hub.publish(e);
+    }
 
-    void publish_error(std::string where, const std::error_code& code, std::string message, snowflake user = {})
+    static asio::awaitable<void> broadcast(std::shared_ptr<impl> self, std::string text)
+    {
+        std::optional<error> failure;
+        try {
+            co_await self->config.cluster->broadcast(text);
+        } catch (const error& e) {
+            failure = e;
+        }
+        if (failure)
+            self->publish_error("cluster", failure->code(), failure->what(), {}, false);
+    }
+
+    void publish_error(std::string where, const std::error_code& code, std::string message, snowflake user = {},
+                       bool share = true)
     {
         event e;
         e.kind = event_kind::error;
@@ -144,7 +165,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
         e.code = code;
         e.message = std::move(message);
         e.user_id = user;
-        publish(std::move(e));
+        publish(std::move(e), share);
     }
 
     // Drops records whose state has expired. Called with the mutex held.
@@ -180,9 +201,22 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
         return r;
     }
 
-    // The callback's outcome: remembered, waiters woken, followers answered.
-    void settle(const std::string& nonce, const web::answer& a, std::optional<authorization_result> result)
+    // The callback's outcome: remembered, waiters woken, followers answered; and, when it is this
+    // instance's own, recorded in the cluster for the other instances.
+    void settle(const std::string& nonce, const web::answer& a, std::optional<authorization_result> result,
+                bool share = true)
     {
+        if (share && config.cluster && result) {
+            web::settled_message m;
+            m.nonce = web::cluster_nonce(nonce);
+            m.outcome = result->outcome;
+            m.user = result->grant ? result->grant->user_id : snowflake{};
+            m.code = result->code;
+            m.description = result->description;
+            m.page = a;
+            asio::co_spawn(executor, record_outcome(shared_from_this(), m.nonce, web::encode_message(m)),
+                           asio::detached);
+        }
         std::vector<receiver_ptr> woken;
         std::vector<std::shared_ptr<answer_channel>> followers;
         {
@@ -303,6 +337,141 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
                            authorization_result{});
     }
 
+    static asio::awaitable<void> record_outcome(std::shared_ptr<impl> self, std::string nonce, std::string text)
+    {
+        std::optional<error> failure;
+        try {
+            co_await self->config.cluster->record_outcome(nonce, text, text);
+        } catch (const error& e) {
+            failure = e;
+        }
+        if (failure)
+            self->publish_error("cluster", failure->code(),
+                                std::string("the outcome of a callback could not be shared with the other instances: ")
+                                    + failure->what(),
+                                {}, false);
+    }
+
+    // True the first time this state is used, on any instance.
+    asio::awaitable<bool> consume(const state_claims& claims)
+    {
+        if (!config.cluster)
+            co_return replays.consume(claims.nonce, claims.expires_at);
+        co_return co_await config.cluster->consume_state(web::cluster_nonce(claims.nonce), claims.expires_at);
+    }
+
+    // A message of another instance: an event for our streams, or a callback's outcome for our
+    // waiters and followers. Hostile until decoded.
+    void on_cluster_message(const std::string& text)
+    {
+        auto message = web::decode_message(text);
+        if (!message)
+            return;
+        if (auto* e = std::get_if<event>(&*message)) {
+            if (e->kind == event_kind::authorization_code_exchanged || e->kind == event_kind::access_token_refreshed)
+                asio::co_spawn(executor, publish_with_token(shared_from_this(), std::move(*e)), asio::detached);
+            else
+                publish(std::move(*e), false);
+            return;
+        }
+        auto& m = std::get<web::settled_message>(*message);
+        auto nonce = base64::decode_url(m.nonce);
+        {
+            std::lock_guard lock(mutex);
+            auto it = records.find(*nonce);
+            if (it == records.end() || (it->second.outcome && it->second.outcome->result))
+                return; // nobody here knows it (late waiters ask the cluster), or already settled
+        }
+        authorization_result result;
+        result.outcome = m.outcome;
+        result.code = m.code;
+        result.description = m.description;
+        if (m.outcome == authorization_outcome::authorized)
+            asio::co_spawn(executor, settle_from_store(shared_from_this(), *nonce, std::move(m)), asio::detached);
+        else
+            settle(*nonce, m.page, std::move(result), false);
+    }
+
+    // Tokens never cross instances: the grant another instance obtained is read from the store.
+    static asio::awaitable<void> settle_from_store(std::shared_ptr<impl> self, std::string nonce, web::settled_message m)
+    {
+        std::optional<stored_grant> grant;
+        std::optional<error> failure;
+        try {
+            grant = co_await self->config.store->load(m.user);
+        } catch (const error& e) {
+            failure = e;
+        }
+        authorization_result result;
+        if (grant) {
+            result.outcome = authorization_outcome::authorized;
+            result.grant = std::make_shared<const authorized_grant>(authorized_grant{m.user, std::move(grant->token)});
+        } else {
+            result.outcome = authorization_outcome::failed;
+            result.code = failure ? failure->code() : make_error_code(errc::no_grant);
+            result.description = "another instance obtained the grant, but it could not be read from the store"
+                + (failure ? std::string(": ") + failure->what() : std::string());
+        }
+        self->settle(nonce, m.page, std::move(result), false);
+    }
+
+    static asio::awaitable<void> publish_with_token(std::shared_ptr<impl> self, event e)
+    {
+        std::optional<stored_grant> grant;
+        std::optional<error> failure;
+        try {
+            grant = co_await self->config.store->load(e.user_id);
+        } catch (const error& err) {
+            failure = err;
+        }
+        if (grant)
+            e.token = std::move(grant->token);
+        self->publish(std::move(e), false);
+    }
+
+    // Asks the cluster for the outcomes of these states: after a gap in the messages, or for a
+    // state this instance did not see start.
+    static asio::awaitable<void> ask_outcomes(std::shared_ptr<impl> self, std::vector<std::string> raw_nonces)
+    {
+        co_await self->ask_outcomes_now(raw_nonces);
+    }
+
+    asio::awaitable<void> ask_outcomes_now(const std::vector<std::string>& raw_nonces)
+    {
+        auto self = shared_from_this();
+        for (std::size_t from = 0; from < raw_nonces.size(); from += 500) {
+            std::vector<std::string> batch;
+            for (std::size_t i = from; i < raw_nonces.size() && i < from + 500; ++i)
+                batch.push_back(web::cluster_nonce(raw_nonces[i]));
+            std::vector<std::pair<std::string, std::string>> found;
+            std::optional<error> failure;
+            try {
+                found = co_await self->config.cluster->outcomes(batch);
+            } catch (const error& e) {
+                failure = e;
+            }
+            if (failure) {
+                self->publish_error("cluster", failure->code(), failure->what(), {}, false);
+                co_return;
+            }
+            for (const auto& [nonce, text] : found)
+                self->on_cluster_message(text);
+        }
+    }
+
+    void recheck()
+    {
+        std::vector<std::string> unsettled;
+        {
+            std::lock_guard lock(mutex);
+            for (const auto& [nonce, r] : records)
+                if (!r.outcome || !r.outcome->result)
+                    unsettled.push_back(nonce);
+        }
+        if (!unsettled.empty())
+            asio::co_spawn(executor, ask_outcomes(shared_from_this(), std::move(unsettled)), asio::detached);
+    }
+
     static web::answer invalid(int status, std::string title, std::string message)
     {
         return {status, web::page_kind::invalid, std::move(title), std::move(message)};
@@ -337,9 +506,30 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
     std::error_code state_error;
     if (state_text) {
         try {
-            claims = open_state(key, *state_text, &replays);
+            claims = open_state(key, *state_text);
         } catch (const error& e) {
             state_error = e.code();
+        }
+    }
+    if (claims) {
+        bool first = false;
+        std::optional<error> unsure;
+        try {
+            first = co_await consume(*claims);
+        } catch (const error& e) {
+            unsure = e;
+        }
+        if (unsure) {
+            // Not consumed: reloading the page sends the same callback again, and may pass.
+            publish_error("callback", unsure->code(),
+                          std::string("a callback could not be checked for replay: ") + unsure->what(),
+                          claims->user_id);
+            co_return web::answer{503, web::page_kind::error, "Please try again",
+                                  "We could not check this link just now. Please reload this page in a moment."};
+        }
+        if (!first) {
+            claims.reset();
+            state_error = make_error_code(errc::state_replayed);
         }
     }
 
@@ -379,23 +569,41 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
         co_return invalid(400, "Link expired", "This authorization link has expired. Please start again from the bot.");
     if (state_error == errc::state_replayed) {
         // A double click or a prefetch: the same answer as the first callback, no second exchange.
+        // The first may have come to another instance: its outcome is then the cluster's.
         std::shared_ptr<answer_channel> follower;
+        std::string nonce;
         try {
             auto peek = open_state(key, *state_text); // authentic already; only for its nonce
+            nonce = peek.nonce;
             std::lock_guard lock(mutex);
             auto it = records.find(peek.nonce);
-            if (it != records.end()) {
-                if (it->second.outcome)
-                    co_return it->second.outcome->answer;
+            if (it != records.end() && it->second.outcome)
+                co_return it->second.outcome->answer;
+            if (it != records.end() || config.cluster) {
+                auto& r = it != records.end() ? it->second : enrol(peek);
                 follower = std::make_shared<answer_channel>(co_await asio::this_coro::executor, 1);
-                it->second.followers.push_back(follower);
+                r.followers.push_back(follower);
             }
         } catch (const error&) {
         }
         if (follower) {
+            if (config.cluster) {
+                std::vector<std::string> one{nonce};
+                co_await ask_outcomes_now(one);
+            }
+            // The first callback's instance may have died: wait for its answer a while only.
+            asio::steady_timer patience(co_await asio::this_coro::executor, std::chrono::seconds(30));
+            patience.async_wait([follower](std::error_code ec) {
+                if (!ec)
+                    follower->try_send(make_error_code(errc::timeout), web::answer{});
+            });
             auto [ec, a] = co_await follower->async_receive(asio::experimental::as_tuple(asio::use_awaitable));
+            patience.cancel();
             if (!ec)
                 co_return a;
+            std::lock_guard lock(mutex);
+            if (auto it = records.find(nonce); it != records.end())
+                std::erase(it->second.followers, follower);
         }
         co_return invalid(400, "Link already used", "This authorization link was already used. Please start again from the bot.");
     }
@@ -535,6 +743,8 @@ web_server::web_server(asio::any_io_executor executor, client& discord)
 
 web_server::~web_server()
 {
+    if (impl_->http && impl_->config.cluster)
+        impl_->config.cluster->unsubscribe();
     if (impl_->http)
         impl_->http->stop();
     impl_->hub.end_all();
@@ -566,6 +776,20 @@ void web_server::start()
     });
     i.http.emplace(i.executor, std::move(routes), std::move(o));
     i.http->start();
+    if (i.config.cluster) {
+        std::weak_ptr<impl> weak = impl_;
+        i.config.cluster->subscribe(
+            i.executor,
+            [weak](const std::string& text) {
+                if (auto self = weak.lock())
+                    self->on_cluster_message(text);
+            },
+            [weak] {
+                if (auto self = weak.lock())
+                    self->recheck();
+            });
+        i.recheck(); // what came before this instance listened
+    }
     if (i.config.auto_refresh)
         i.keeper->start();
 }
@@ -580,6 +804,8 @@ asio::awaitable<void> web_server::stop(std::chrono::milliseconds grace)
         self->stopped = true;
     }
     co_await self->keeper->stop();
+    if (self->http && self->config.cluster)
+        self->config.cluster->unsubscribe();
     if (self->http) {
         self->http->stop_accepting();
         asio::steady_timer t(co_await asio::this_coro::executor);
@@ -714,6 +940,7 @@ void web_server::start_wait(snowflake user, std::string url, std::chrono::millis
         return refuse(errc::invalid_argument, fmt::format("the URL was made for user {}, not for user {}", claims.user_id, user));
 
     std::optional<authorization_result> now;
+    bool ask_cluster = false;
     {
         std::lock_guard lock(self->mutex);
         record* r = nullptr;
@@ -737,6 +964,7 @@ void web_server::start_wait(snowflake user, std::string url, std::chrono::millis
             self->waiters.emplace(id, waiter{std::move(receiver), claims.nonce, deadline});
             r->waiters.push_back(id);
             self->arm_timer();
+            ask_cluster = self->config.cluster != nullptr; // it may have come to another instance
             if (slot.is_connected())
                 slot.assign([weak = std::weak_ptr<impl>(self), id](asio::cancellation_type type) {
                     if (type == asio::cancellation_type::none)
@@ -748,6 +976,8 @@ void web_server::start_wait(snowflake user, std::string url, std::chrono::millis
     }
     if (now)
         receiver->deliver(nullptr, std::move(*now));
+    else if (ask_cluster)
+        asio::co_spawn(self->executor, impl::ask_outcomes(self, {claims.nonce}), asio::detached);
 }
 
 event_stream web_server::events()

@@ -1,25 +1,48 @@
-// The token store on PostgreSQL, for several instances of a bot sharing one database: the same
-// interface, versions and encryption at rest as sqlite_token_store. Every operation is one
-// statement (compare-and-swap is an UPDATE ... WHERE version = $n), driven asynchronously on the
-// caller's executor; the schema is created and migrated on open.
+// Grants, single-use states and cross-instance wake-ups on PostgreSQL, for several instances of
+// a bot sharing one database (docs/deployment.md):
 //
-//   auto store = co_await oauth2::postgres_token_store::open(executor, "postgres://bot@db/bot", key);
+//   auto db = co_await oauth2::postgres_token_store::open(executor, "postgres://bot@db/bot", key);
+//   config.store = db;   // grants: the same interface and encryption at rest as SQLite's store
+//   config.cluster = db; // states consumed once across instances, waiters woken by LISTEN/NOTIFY
+//
+// Every operation is one statement on a small pool driven asynchronously by the executor (libpq
+// in non-blocking mode, never a blocking call on the event loop). When the server restarts, the
+// pool reconnects with backoff and a statement that met the broken connection is sent again:
+// every statement is written to be safe twice (a repeated compare-and-swap recognises its own
+// write). lock_grant holds a session advisory lock, so one instance at a time refreshes a grant
+// and a crashed instance's lock ends with its connection.
 #pragma once
 
+#include <discord/oauth2/cluster.hpp>
 #include <discord/oauth2/token_store.hpp>
 
 #include <asio/any_io_executor.hpp>
 
+#include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 
 namespace discord::oauth2 {
 
-class postgres_token_store final : public token_store {
+struct postgres_options {
+    /// Connections for statements (two more are kept: one LISTENs, one holds the refresh locks).
+    std::size_t pool_size = 4;
+    /// How long a statement waits for a restarting server before it fails with store_failed.
+    std::chrono::milliseconds reconnect_timeout{10000};
+    /// Reconnection attempts start 50 ms apart and back off up to this.
+    std::chrono::milliseconds max_backoff{2000};
+};
+
+class postgres_token_store final : public token_store, public cluster {
 public:
     /// Connects, creates or migrates the schema, and checks the key. Throws `error`:
     /// invalid_argument (malformed URL), store_failed (unreachable, refused, with the server's
-    /// reason and never the password), wrong_store_key.
+    /// reason and never the password), wrong_store_key. A wrong URL or password fails at once:
+    /// only later connections are retried.
+    [[nodiscard]] static asio::awaitable<std::shared_ptr<postgres_token_store>> open(asio::any_io_executor executor,
+                                                                                   std::string url, store_key key,
+                                                                                   postgres_options options);
     [[nodiscard]] static asio::awaitable<std::shared_ptr<postgres_token_store>> open(asio::any_io_executor executor,
                                                                                    std::string url, store_key key);
     ~postgres_token_store() override;
@@ -30,14 +53,30 @@ public:
     asio::awaitable<bool> erase(snowflake user) override;
     asio::awaitable<std::vector<snowflake>> list() override;
     asio::awaitable<std::vector<snowflake>> list_expiring_before(std::chrono::system_clock::time_point when) override;
+    /// A session advisory lock on the grant, polled until free.
+    asio::awaitable<std::unique_ptr<grant_lock>> lock_grant(snowflake user) override;
 
-    static constexpr int schema_version = 1;
+    asio::awaitable<bool> consume_state(std::string_view nonce, std::chrono::system_clock::time_point expires_at) override;
+    asio::awaitable<void> record_outcome(std::string_view nonce, std::string_view outcome,
+                                         std::string_view message) override;
+    asio::awaitable<std::vector<std::pair<std::string, std::string>>> outcomes(
+        const std::vector<std::string>& nonces) override;
+    asio::awaitable<void> broadcast(std::string_view message) override;
+    void subscribe(asio::any_io_executor executor, std::function<void(std::string)> on_message,
+                   std::function<void()> on_gap) override;
+    void unsubscribe() override;
+
+    /// Connections found broken and replaced so far (statements, locks and the listener).
+    [[nodiscard]] std::uint64_t broken_connections() const noexcept;
+
+    /// 1: grants; 2: single-use states and their outcomes.
+    static constexpr int schema_version = 2;
 
     struct impl;
     explicit postgres_token_store(std::unique_ptr<impl> i);
 
 private:
-    std::unique_ptr<impl> impl_;
+    std::shared_ptr<impl> impl_;
 };
 
 } // namespace discord::oauth2

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -34,6 +35,12 @@ struct stored_grant {
     bool needs_reauthorization = false;
 };
 
+/// The right to refresh one grant, held by one process at a time; released when destroyed.
+class grant_lock {
+public:
+    virtual ~grant_lock() = default;
+};
+
 class token_store {
 public:
     virtual ~token_store() = default;
@@ -51,6 +58,10 @@ public:
     /// The users whose access token expires before `when`, soonest first.
     [[nodiscard]] virtual asio::awaitable<std::vector<snowflake>> list_expiring_before(
         std::chrono::system_clock::time_point when) = 0;
+    /// Waits until no other process sharing this store is refreshing `user`'s grant, then holds
+    /// that right until the lock is destroyed. A store that only one process uses needs no lock
+    /// (the refresher's single flight is enough): the default returns nullptr at once.
+    [[nodiscard]] virtual asio::awaitable<std::unique_ptr<grant_lock>> lock_grant(snowflake user);
 };
 
 /// In this process's memory; safe to share between threads.

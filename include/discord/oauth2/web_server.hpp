@@ -15,6 +15,7 @@
 #pragma once
 
 #include <discord/oauth2/client.hpp>
+#include <discord/oauth2/cluster.hpp>
 #include <discord/oauth2/detail/result_receiver.hpp>
 #include <discord/oauth2/events.hpp>
 #include <discord/oauth2/refresher.hpp>
@@ -69,6 +70,11 @@ struct web_server_config {
     std::string public_base_url;
     /// Where grants are kept; a memory_token_store when null.
     std::shared_ptr<token_store> store;
+    /// What this instance shares with the other instances of the bot (cluster.hpp), e.g. the
+    /// postgres_token_store that is also `store`: states are then consumed once across
+    /// instances, a callback taken by one instance wakes the waiters of every instance, and the
+    /// event streams of all of them see its events. Null: this server alone.
+    std::shared_ptr<oauth2::cluster> cluster;
     /// Keep every grant fresh in the background (refresher.hpp); off when absent. Lost grants
     /// become grant_lost events either way.
     std::optional<refresher_config> auto_refresh;

@@ -1,0 +1,181 @@
+#include "web/cluster_messages.hpp"
+
+#include "core/base64.hpp"
+#include "core/url_encoding.hpp"
+
+#include <discord/oauth2/error.hpp>
+
+#include <charconv>
+#include <chrono>
+
+namespace discord::oauth2::web {
+namespace {
+
+// Descriptions and messages are for people; a few hundred bytes say it all, and a NOTIFY
+// payload must stay under 8,000 bytes.
+constexpr std::size_t max_text = 1000;
+
+std::string bounded(std::string_view text)
+{
+    if (text.size() <= max_text)
+        return std::string(text);
+    auto end = max_text;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
+        --end; // never cut a UTF-8 character in half
+    return std::string(text.substr(0, end));
+}
+
+// Only our own codes cross instances; another category's code arrives as its message alone.
+std::string code_of(const std::error_code& c)
+{
+    return c && c.category() == error_category() ? std::to_string(c.value()) : "0";
+}
+
+template <class T>
+std::optional<T> number(std::string_view text)
+{
+    T value{};
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size())
+        return std::nullopt;
+    return value;
+}
+
+std::optional<std::error_code> code_from(std::string_view text)
+{
+    auto n = number<int>(text);
+    if (!n || *n < 0 || *n > static_cast<int>(errc::store_failed))
+        return std::nullopt;
+    if (*n == 0)
+        return std::error_code{};
+    return make_error_code(static_cast<errc>(*n));
+}
+
+std::string seconds(std::chrono::system_clock::time_point t)
+{
+    return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
+}
+
+} // namespace
+
+std::string cluster_nonce(std::string_view raw_nonce)
+{
+    return base64::encode_url(raw_nonce);
+}
+
+std::string encode_message(const settled_message& m)
+{
+    url::parameters p{
+        {"t", "settled"},
+        {"n", m.nonce},
+        {"u", std::to_string(m.user.value())},
+        {"o", std::to_string(static_cast<int>(m.outcome))},
+        {"c", code_of(m.code)},
+        {"d", bounded(m.description)},
+        {"ps", std::to_string(m.page.status)},
+        {"pk", std::to_string(static_cast<int>(m.page.kind))},
+        {"pt", bounded(m.page.title)},
+        {"pm", bounded(m.page.message)},
+    };
+    return url::encode_query(p);
+}
+
+std::string encode_message(const event& e)
+{
+    url::parameters p{
+        {"t", "event"},
+        {"k", std::to_string(static_cast<int>(e.kind))},
+        {"u", std::to_string(e.user_id.value())},
+        {"w", bounded(e.where)},
+        {"c", code_of(e.code)},
+        {"m", bounded(e.message)},
+    };
+    if (e.claims) {
+        p.emplace_back("cu", std::to_string(e.claims->user_id.value()));
+        p.emplace_back("ci", seconds(e.claims->issued_at));
+        p.emplace_back("ce", seconds(e.claims->expires_at));
+        p.emplace_back("cf", e.claims->flow);
+        p.emplace_back("cn", cluster_nonce(e.claims->nonce));
+    }
+    return url::encode_query(p);
+}
+
+std::optional<std::variant<settled_message, event>> decode_message(std::string_view text)
+{
+    if (text.size() > 8000)
+        return std::nullopt;
+    auto params = url::parse_query(text);
+    if (!params)
+        return std::nullopt;
+    auto get = [&](std::string_view name) -> std::optional<std::string_view> {
+        for (const auto& [k, v] : *params)
+            if (k == name)
+                return std::string_view(v);
+        return std::nullopt;
+    };
+    auto type = get("t");
+    auto user = number<std::uint64_t>(get("u").value_or(""));
+    auto code = code_from(get("c").value_or(""));
+    if (!type || !user || !code)
+        return std::nullopt;
+    // -1 for a missing or malformed number: out of every range below.
+    auto small = [&](std::string_view name) {
+        auto text = get(name);
+        return text ? number<int>(*text).value_or(-1) : -1;
+    };
+    if (*type == "settled") {
+        auto nonce = get("n");
+        int outcome = small("o");
+        int status = small("ps");
+        int kind = small("pk");
+        if (!nonce || outcome < 0 || outcome > static_cast<int>(authorization_outcome::failed) || status < 200 ||
+            status > 599 || kind < 0 || kind > static_cast<int>(page_kind::error))
+            return std::nullopt;
+        auto raw = base64::decode_url(*nonce);
+        if (!raw || raw->size() != 16)
+            return std::nullopt;
+        settled_message m;
+        m.nonce = std::string(*nonce);
+        m.user = snowflake(*user);
+        m.outcome = static_cast<authorization_outcome>(outcome);
+        m.code = *code;
+        m.description = bounded(get("d").value_or(""));
+        m.page.status = status;
+        m.page.kind = static_cast<page_kind>(kind);
+        m.page.title = bounded(get("pt").value_or(""));
+        m.page.message = bounded(get("pm").value_or(""));
+        return m;
+    }
+    if (*type == "event") {
+        int kind = small("k");
+        // events_missed is each subscriber's own; it never crosses instances.
+        if (kind < 0 || kind >= static_cast<int>(event_kind::events_missed))
+            return std::nullopt;
+        event e;
+        e.kind = static_cast<event_kind>(kind);
+        e.user_id = snowflake(*user);
+        e.where = bounded(get("w").value_or(""));
+        e.code = *code;
+        e.message = bounded(get("m").value_or(""));
+        if (auto cu = get("cu")) {
+            auto claim_user = number<std::uint64_t>(*cu);
+            auto issued = number<std::int64_t>(get("ci").value_or(""));
+            auto expires = number<std::int64_t>(get("ce").value_or(""));
+            auto nonce = get("cn") ? base64::decode_url(*get("cn")) : std::nullopt;
+            auto flow = get("cf").value_or("");
+            if (!claim_user || !issued || !expires || !nonce || nonce->size() != 16 || flow.size() > 32)
+                return std::nullopt;
+            state_claims c;
+            c.user_id = snowflake(*claim_user);
+            c.issued_at = std::chrono::system_clock::time_point(std::chrono::seconds(*issued));
+            c.expires_at = std::chrono::system_clock::time_point(std::chrono::seconds(*expires));
+            c.flow = std::string(flow);
+            c.nonce = std::move(*nonce);
+            e.claims = std::move(c);
+        }
+        return e;
+    }
+    return std::nullopt;
+}
+
+} // namespace discord::oauth2::web
