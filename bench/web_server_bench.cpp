@@ -7,6 +7,7 @@
 //   web_server_bench --memory N                      RSS for N pending authorizations, a coroutine
 //                                                    waiting for each (--memory-handlers: a handler)
 //   web_server_bench --baseline N                    RSS for N bare Asio coroutines, each waiting
+#include "server/free_port.hpp"
 #include "child_process.hpp"
 #include "emulator_child.hpp"
 #include "emulator.hpp"
@@ -41,12 +42,7 @@ namespace {
 const oauth2::snowflake nelly(80351110224678912ULL);
 const std::vector<std::string_view> identify{oauth2::scope::identify};
 
-std::uint16_t free_port()
-{
-    asio::io_context io;
-    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
-}
+using discord::oauth2::server::free_port;
 
 std::string redirect_uri;
 

@@ -1,4 +1,5 @@
 // The discord-oauth2 command line, end to end against the emulator program.
+#include "server/free_port.hpp"
 #include "http/client.hpp"
 #include "support/process.hpp"
 
@@ -29,12 +30,7 @@ const std::string client_id = "159799960412356608";
 const std::string client_secret = "emulator-airhorn-client-secret-0123456789";
 const std::string bot_token = "emulator-airhorn-bot-token.0123456789";
 // A port nobody uses: a fixed one may be held by a client connection's TIME_WAIT.
-std::uint16_t free_port()
-{
-    asio::io_context io;
-    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
-}
+using discord::oauth2::server::free_port;
 const std::string redirect = "http://127.0.0.1:" + std::to_string(free_port()) + "/callback";
 
 // The emulator program, auto-approving, for the whole test case.

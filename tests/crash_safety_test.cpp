@@ -2,12 +2,10 @@
 // is killed at random moments. After every kill each grant is either usable (its stored refresh
 // token is the one the emulator holds as current) or, only when a refresh was in flight,
 // recognisably so; never silently broken, never flagged without a refresh in flight.
-#include "emulator.hpp"
-#include "http/client.hpp"
+#include "support/authorize.hpp"
+#include "support/emulator_thread.hpp"
 #include "support/process.hpp"
 #include "support/run.hpp"
-
-#include "core/url_encoding.hpp"
 
 #include <discord/oauth2.hpp>
 
@@ -25,10 +23,8 @@
 #include <random>
 #include <thread>
 
-namespace em = discord::oauth2::emulator;
 namespace oauth2 = discord::oauth2;
-namespace http = discord::oauth2::http;
-namespace url = discord::oauth2::url;
+using test::authorize;
 using oauth2::snowflake;
 using namespace std::chrono_literals;
 
@@ -37,83 +33,11 @@ namespace {
 constexpr int users = 8;
 constexpr int kills = 50;
 
-struct emulator_thread {
-    asio::io_context io;
-    em::emulator discord;
-    std::thread runner;
-
-    emulator_thread() : discord(io.get_executor(), options())
-    {
-        discord.start();
-        runner = std::thread([this] {
-            auto guard = asio::make_work_guard(io);
-            io.run();
-        });
-    }
-    ~emulator_thread()
-    {
-        asio::post(io, [this] {
-            discord.stop();
-            io.stop();
-        });
-        runner.join();
-    }
-    static em::options options()
-    {
-        em::options o;
-        o.auto_approve = true;
-        o.rate_limits.enabled = false;
-        return o;
-    }
-    // Whether `refresh` is a live grant's current refresh token (read on the emulator's thread).
-    bool is_current(const std::string& refresh)
-    {
-        std::promise<bool> answer;
-        asio::post(io, [&] {
-            bool found = false;
-            for (const auto& [id, g] : discord.grants().grants())
-                found = found || g.refresh_token == refresh;
-            answer.set_value(found);
-        });
-        return answer.get_future().get();
-    }
-};
-
-// A new grant for `user` (the emulator signs in its first user; the store needs distinct keys).
-void authorize(asio::io_context& io, const std::string& base, oauth2::token_store& store, snowflake user)
-{
-    oauth2::client_config c;
-    c.client_id = snowflake(159799960412356608ULL);
-    c.client_secret = oauth2::secret("emulator-airhorn-client-secret-0123456789");
-    c.redirect_uri = "http://127.0.0.1:53134/callback";
-    c.endpoints = oauth2::endpoints::under(base);
-    oauth2::client client(io.get_executor(), c);
-    http::client browser(io.get_executor());
-    test::run(io, [&]() -> asio::awaitable<void> {
-        oauth2::authorization_request request;
-        request.scopes = {"identify"};
-        auto link = client.authorization_url(request);
-        http::request r;
-        r.url = link.url;
-        auto answer = co_await browser.send(std::move(r));
-        auto location = std::string(*answer.fields.find("location"));
-        auto params = url::parse_query(location.substr(location.find('?') + 1));
-        std::string code;
-        for (const auto& [k, v] : *params)
-            if (k == "code")
-                code = v;
-        oauth2::stored_grant g;
-        g.user_id = user;
-        g.token = co_await client.exchange_code(code, link.code_verifier);
-        co_await store.save(std::move(g)); // replaces whatever was there, flags included
-    }());
-}
-
 } // namespace
 
 TEST_CASE("SIGKILL at random moments never leaves a grant silently broken")
 {
-    emulator_thread discord;
+    test::emulator_thread discord;
     auto base = discord.discord.url();
     auto dir = std::filesystem::temp_directory_path() / ("crash-safety-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);

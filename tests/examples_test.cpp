@@ -1,5 +1,6 @@
 // The examples, run against the emulator program as a bot would run against Discord; the test
 // plays the person who opens each printed link (Discord's redirect, then the bot's callback).
+#include "server/free_port.hpp"
 #include "http/client.hpp"
 #include "support/process.hpp"
 
@@ -17,12 +18,7 @@ namespace http = discord::oauth2::http;
 
 namespace {
 
-std::uint16_t free_port()
-{
-    asio::io_context io;
-    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
-}
+using discord::oauth2::server::free_port;
 
 struct emulator_program {
     std::string redirect = "http://127.0.0.1:" + std::to_string(free_port()) + "/callback";

@@ -1,5 +1,6 @@
 // The callback web server over real loopback sockets, against the emulator in-process: every
 // branch of the callback, waiters, events, per-user grants and a graceful stop.
+#include "server/free_port.hpp"
 #include "emulator.hpp"
 #include "http/client.hpp"
 #include "support/run.hpp"
@@ -43,12 +44,7 @@ const std::vector<snowflake> two_users{nelly, xiao};
 const std::vector<std::string_view> identify_connections{scope::identify, scope::connections};
 const std::vector<std::string_view> connections_only{scope::connections};
 
-std::uint16_t free_port()
-{
-    asio::io_context io;
-    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
-}
+using discord::oauth2::server::free_port;
 
 struct page {
     int status = 0;

@@ -4,6 +4,7 @@
 #include <discord/oauth2/api_error.hpp>
 #include <discord/oauth2/application.hpp>
 #include <discord/oauth2/client.hpp>
+#include <discord/oauth2/cluster.hpp>
 #include <discord/oauth2/endpoints.hpp>
 #include <discord/oauth2/error.hpp>
 #include <discord/oauth2/events.hpp>
@@ -11,6 +12,7 @@
 #include <discord/oauth2/grant_transfer.hpp>
 #include <discord/oauth2/guild.hpp>
 #include <discord/oauth2/log.hpp>
+#include <discord/oauth2/postgres_token_store.hpp>
 #include <discord/oauth2/secret.hpp>
 #include <discord/oauth2/snowflake.hpp>
 #include <discord/oauth2/sqlite_token_store.hpp>

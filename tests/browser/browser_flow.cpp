@@ -2,6 +2,7 @@
 // web server. It prints one JSON line with two authorization URLs made for the emulator's first
 // user, one to approve and one to cancel, waits for both with wait_for_access_token, and prints
 // one JSON line with what each wait returned. tests/browser/consent_flow.mjs drives Chromium.
+#include "server/free_port.hpp"
 #include "emulator.hpp"
 #include "json/writer.hpp"
 
@@ -20,12 +21,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::uint16_t free_port()
-{
-    asio::io_context io;
-    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
-}
+using discord::oauth2::server::free_port;
 
 std::string_view outcome_name(oauth2::authorization_outcome o)
 {

@@ -1,3 +1,4 @@
+#include "server/free_port.hpp"
 #include "support/postgres_cluster.hpp"
 
 #include <asio/io_context.hpp>
@@ -11,12 +12,7 @@
 namespace test {
 namespace {
 
-std::uint16_t free_port()
-{
-    asio::io_context io;
-    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
-}
+using discord::oauth2::server::free_port;
 
 // Debian installs the server's programs under /usr/lib/postgresql/VERSION/bin.
 std::string server_bin()
@@ -59,6 +55,8 @@ postgres_cluster::~postgres_cluster()
 
 void postgres_cluster::start()
 {
+    if (running_)
+        return;
     run(as_server_user(bin_ + "/pg_ctl -D " + (dir_ / "data").string() + " -l " + (dir_ / "server.log").string()
                        + " -w -o \"-p " + std::to_string(port_) + " -k " + dir_.string()
                        + " -c listen_addresses=127.0.0.1 -c fsync=off\" start >/dev/null"));

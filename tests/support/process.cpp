@@ -1,5 +1,6 @@
 #include "support/process.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,12 +11,16 @@ extern char** environ;
 
 namespace test {
 
-child spawn(const std::string& program, const std::vector<std::string>& args,
-            const std::map<std::string, std::string>& env)
+namespace {
+
+child start(const std::string& program, const std::vector<std::string>& args,
+            const std::map<std::string, std::string>& env, bool with_input)
 {
     int out[2];
     int err[2];
-    if (::pipe(out) != 0 || ::pipe(err) != 0)
+    int in[2] = {-1, -1};
+    // Close-on-exec, so that one child never holds another's pipes open.
+    if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0 || (with_input && ::pipe2(in, O_CLOEXEC) != 0))
         throw std::runtime_error("pipe failed");
     // Everything the child needs is built before fork: only async-signal-safe calls after it.
     std::vector<std::string> arg_text{program};
@@ -41,16 +46,30 @@ child spawn(const std::string& program, const std::vector<std::string>& args,
     if (pid == 0) {
         ::dup2(out[1], 1);
         ::dup2(err[1], 2);
-        ::close(out[0]);
-        ::close(err[0]);
-        ::close(out[1]);
-        ::close(err[1]);
+        if (with_input)
+            ::dup2(in[0], 0);
         ::execve(program.c_str(), argv.data(), envp.data());
         ::_exit(127);
     }
     ::close(out[1]);
     ::close(err[1]);
-    return {pid, out[0], err[0]};
+    if (with_input)
+        ::close(in[0]);
+    return {pid, out[0], err[0], in[1]};
+}
+
+} // namespace
+
+child spawn(const std::string& program, const std::vector<std::string>& args,
+            const std::map<std::string, std::string>& env)
+{
+    return start(program, args, env, false);
+}
+
+child spawn_with_input(const std::string& program, const std::vector<std::string>& args,
+                       const std::map<std::string, std::string>& env)
+{
+    return start(program, args, env, true);
 }
 
 std::string read_line(int fd)
@@ -75,7 +94,7 @@ int wait_exit(child& c)
 {
     int status = 0;
     ::waitpid(c.pid, &status, 0);
-    for (int* fd : {&c.out, &c.err})
+    for (int* fd : {&c.out, &c.err, &c.in})
         if (*fd >= 0) {
             ::close(*fd);
             *fd = -1;

@@ -13,6 +13,7 @@ struct child {
     pid_t pid = -1;
     int out = -1; ///< the child's stdout
     int err = -1; ///< the child's stderr
+    int in = -1;  ///< the child's stdin (spawn_with_input only)
 };
 
 /// Starts `program` with `args`, in the test's environment minus every DISCORD_* variable, plus
@@ -20,6 +21,9 @@ struct child {
 child spawn(const std::string& program, const std::vector<std::string>& args,
             const std::map<std::string, std::string>& env = {});
 
+/// The same, with a pipe to the child's stdin in `in` (closed by wait_exit).
+child spawn_with_input(const std::string& program, const std::vector<std::string>& args,
+                       const std::map<std::string, std::string>& env = {});
 /// One line from `fd` without its newline; empty at the end.
 std::string read_line(int fd);
 /// Everything up to the end of `fd`.

@@ -5,6 +5,7 @@
 // page and clicks Authorize. With DISCORD_CLIENT_ID and DISCORD_CLIENT_SECRET (and optionally
 // DISCORD_REDIRECT_URI, default http://127.0.0.1:53134/callback, which must be registered for
 // the application) it runs against Discord and prints the link for a person to open.
+#include "server/free_port.hpp"
 #include "emulator.hpp"
 #include "http/client.hpp"
 
@@ -36,12 +37,7 @@ std::optional<std::string> env(const char* name)
     return v && *v ? std::optional<std::string>(v) : std::nullopt;
 }
 
-std::uint16_t free_port()
-{
-    asio::io_context io;
-    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
-}
+using discord::oauth2::server::free_port;
 
 // The person: opens the link, reads the consent page, clicks Authorize, lands on our page.
 asio::awaitable<void> simulated_user(http::client& browser, std::string link, oauth2::snowflake who)

@@ -1,0 +1,12 @@
+// A loopback port nobody listens on right now, for tests, benchmarks and the demo that must
+// name a port before the server that takes it starts (a redirect URI, a database). Fixed ports
+// collide with other runs and with the TIME_WAIT of earlier connections.
+#pragma once
+
+#include <cstdint>
+
+namespace discord::oauth2::server {
+
+[[nodiscard]] std::uint16_t free_port();
+
+} // namespace discord::oauth2::server

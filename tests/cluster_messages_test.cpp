@@ -1,0 +1,109 @@
+// The messages web servers exchange through a cluster: outcomes and events survive the trip,
+// no token or PKCE verifier is ever in them, and malformed or hostile text is refused.
+#include "web/cluster_messages.hpp"
+
+#include <discord/oauth2/error.hpp>
+
+#include <doctest/doctest.h>
+
+namespace oauth2 = discord::oauth2;
+namespace web = discord::oauth2::web;
+using oauth2::snowflake;
+
+namespace {
+
+oauth2::state_claims claims()
+{
+    oauth2::state_claims c;
+    c.user_id = snowflake(42);
+    c.issued_at = std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000));
+    c.expires_at = c.issued_at + std::chrono::minutes(10);
+    c.nonce = std::string(16, '\x07');
+    c.code_verifier = oauth2::secret("the-pkce-verifier-must-stay-home");
+    c.flow = "login";
+    return c;
+}
+
+} // namespace
+
+TEST_CASE("an outcome crosses intact")
+{
+    web::settled_message m;
+    m.nonce = web::cluster_nonce(std::string(16, 'n'));
+    m.user = snowflake(80351110224678912ULL);
+    m.outcome = oauth2::authorization_outcome::denied;
+    m.code = make_error_code(oauth2::errc::access_denied);
+    m.description = "The user said no & left é";
+    m.page = {403, web::page_kind::cancelled, "Authorization cancelled", "You cancelled."};
+    auto decoded = web::decode_message(web::encode_message(m));
+    REQUIRE(decoded);
+    auto& back = std::get<web::settled_message>(*decoded);
+    CHECK(back.nonce == m.nonce);
+    CHECK(back.user == m.user);
+    CHECK(back.outcome == m.outcome);
+    CHECK(back.code == m.code);
+    CHECK(back.description == m.description);
+    CHECK(back.page.status == 403);
+    CHECK(back.page.kind == web::page_kind::cancelled);
+    CHECK(back.page.title == m.page.title);
+    CHECK(back.page.message == m.page.message);
+}
+
+TEST_CASE("an event crosses without its token and without the PKCE verifier")
+{
+    oauth2::event e;
+    e.kind = oauth2::event_kind::authorization_code_exchanged;
+    e.user_id = snowflake(42);
+    e.token.emplace();
+    e.token->token = oauth2::secret("an-access-token-that-stays-home");
+    e.claims = claims();
+    auto text = web::encode_message(e);
+    CHECK(text.find("an-access-token") == std::string::npos);
+    CHECK(text.find("pkce") == std::string::npos);
+    auto decoded = web::decode_message(text);
+    REQUIRE(decoded);
+    auto& back = std::get<oauth2::event>(*decoded);
+    CHECK(back.kind == e.kind);
+    CHECK(back.user_id == e.user_id);
+    CHECK_FALSE(back.token);
+    REQUIRE(back.claims);
+    CHECK(back.claims->user_id == e.claims->user_id);
+    CHECK(back.claims->issued_at == e.claims->issued_at);
+    CHECK(back.claims->expires_at == e.claims->expires_at);
+    CHECK(back.claims->nonce == e.claims->nonce);
+    CHECK(back.claims->flow == "login");
+    CHECK_FALSE(back.claims->code_verifier);
+}
+
+TEST_CASE("long texts are cut at a character boundary; codes of other categories cross as their message")
+{
+    oauth2::event e;
+    e.kind = oauth2::event_kind::error;
+    e.where = "store";
+    e.code = std::make_error_code(std::errc::io_error);
+    e.message = std::string(999, 'x') + "éééé";
+    auto back = std::get<oauth2::event>(*web::decode_message(web::encode_message(e)));
+    CHECK(back.message.size() == 999);
+    CHECK_FALSE(back.code);
+}
+
+TEST_CASE("malformed and hostile messages are refused")
+{
+    web::settled_message m;
+    m.nonce = web::cluster_nonce(std::string(16, 'n'));
+    m.outcome = oauth2::authorization_outcome::authorized;
+    auto good = web::encode_message(m);
+    REQUIRE(web::decode_message(good));
+    for (std::string bad : {std::string(""), std::string("t=settled"), std::string("t=other&u=1&c=0"),
+                            std::string("%zz"), std::string(9000, 'a'),
+                            std::string("t=settled&n=short&u=1&o=0&c=0&ps=200&pk=0"),   // nonce not 16 bytes
+                            std::string("t=settled&n=") + m.nonce + "&u=1&o=3&c=0&ps=200&pk=0", // timed_out: not a callback's
+                            std::string("t=settled&n=") + m.nonce + "&u=1&o=0&c=999&ps=200&pk=0", // unknown code
+                            std::string("t=settled&n=") + m.nonce + "&u=-1&o=0&c=0&ps=200&pk=0",
+                            std::string("t=settled&n=") + m.nonce + "&u=1&o=0&c=0&ps=99&pk=0",
+                            std::string("t=event&k=7&u=1&c=0"),                            // events_missed
+                            std::string("t=event&k=0&u=1&c=0&cu=1&ci=x&ce=1&cn=AAAAAAAAAAAAAAAAAAAAAA")}) {
+        CAPTURE(bad);
+        CHECK_FALSE(web::decode_message(bad));
+    }
+}
