@@ -1,7 +1,12 @@
 // The discord-oauth2 command line, end to end against the emulator program.
 #include "server/free_port.hpp"
 #include "http/client.hpp"
+#include "support/authorize.hpp"
+#include "support/postgres_cluster.hpp"
 #include "support/process.hpp"
+#include "support/run.hpp"
+
+#include <discord/oauth2/postgres_token_store.hpp>
 
 #include "core/url_encoding.hpp"
 
@@ -388,5 +393,52 @@ TEST_CASE("login --store saves the grant; grants list, refresh, export, import a
     CHECK(no_store.exit_code == 2);
     auto both = cli_fixture::cli({"grants", "refresh"}, env);
     CHECK(both.exit_code == 2);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("--store postgres://: grants list, refresh and revoke on PostgreSQL; a wrong role or port is one clear line")
+{
+    cli_fixture f;
+    test::postgres_cluster db;
+    auto dir = std::filesystem::temp_directory_path() / ("cli-pg-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto key_file = (dir / "grants.key").string();
+    std::ofstream(key_file) << std::string(64, 'b') << "\n";
+    {
+        asio::io_context io;
+        std::shared_ptr<discord::oauth2::postgres_token_store> store;
+        test::run(io, [&]() -> asio::awaitable<void> {
+            store = co_await discord::oauth2::postgres_token_store::open(
+                io.get_executor(), db.url(), discord::oauth2::store_key::from_file(key_file));
+        }());
+        test::authorize(io, f.discord.base, *store, discord::oauth2::snowflake(42));
+    }
+    auto env = f.env;
+    env["DISCORD_STORE"] = db.url();
+    env["DISCORD_STORE_KEY_FILE"] = key_file;
+
+    json_output listed(cli_fixture::cli({"grants", "list"}, env));
+    simdjson::dom::array grants = listed.root;
+    REQUIRE(grants.size() == 1);
+    CHECK(std::string_view(grants.at(0)["user_id"]) == "42");
+    json_output refreshed(cli_fixture::cli({"grants", "refresh", "--user", "42"}, env));
+    CHECK(simdjson::dom::array(refreshed.root["refreshed"]).size() == 1);
+    json_output revoked(cli_fixture::cli({"grants", "revoke", "--all"}, env));
+    CHECK(simdjson::dom::array(revoked.root["revoked"]).size() == 1);
+
+    auto stranger = env;
+    stranger["DISCORD_STORE"] = "postgres://nobody:hunter2@127.0.0.1:" + std::to_string(db.port()) + "/postgres";
+    auto refused = cli_fixture::cli({"grants", "list"}, stranger);
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.err.find("nobody") != std::string::npos); // the server's reason: no such role
+    CHECK(refused.err.find("hunter2") == std::string::npos);
+    auto nowhere = env;
+    nowhere["DISCORD_STORE"] = "postgres://postgres@127.0.0.1:" + std::to_string(discord::oauth2::server::free_port()) + "/postgres";
+    auto unreachable = cli_fixture::cli({"grants", "list"}, nowhere);
+    CHECK(unreachable.exit_code == 1);
+    CHECK(unreachable.err.starts_with("discord-oauth2: PostgreSQL"));
+    auto malformed = env;
+    malformed["DISCORD_STORE"] = "postgres://[::1";
+    CHECK(cli_fixture::cli({"grants", "list"}, malformed).exit_code != 0);
     std::filesystem::remove_all(dir);
 }

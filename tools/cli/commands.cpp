@@ -261,7 +261,7 @@ asio::awaitable<std::string> login_command(invocation& in)
     auto timeout = duration_option(in, "timeout", std::chrono::seconds(60));
     auto executor = co_await asio::this_coro::executor;
     oauth2::web_server_config config;
-    config.store = grant_store(in.args, in.env); // the grant is saved there when one is given
+    config.store = co_await grant_store(in.args, in.env); // the grant is saved there when one is given
     oauth2::web_server web(executor, in.client, std::move(config));
     web.start();
     // Nobody in particular: whoever authorizes is the user the grant is for.
@@ -287,12 +287,12 @@ asio::awaitable<std::string> login_command(invocation& in)
     co_return w.take() + "\n";
 }
 
-std::shared_ptr<oauth2::token_store> required_store(const invocation& in)
+asio::awaitable<std::shared_ptr<oauth2::token_store>> required_store(const invocation& in)
 {
-    auto store = grant_store(in.args, in.env);
+    auto store = co_await grant_store(in.args, in.env);
     if (!store)
-        throw usage_error("grants needs a store: pass --store sqlite:PATH or set DISCORD_STORE");
-    return store;
+        throw usage_error("grants needs a store: pass --store sqlite:PATH (or a postgres:// URL) or set DISCORD_STORE");
+    co_return store;
 }
 
 // The users a grants command applies to: --user ID, or --all.
@@ -326,7 +326,7 @@ asio::awaitable<std::string> grants_command(invocation& in)
     if (words.size() != 2)
         throw usage_error("grants needs one of list, refresh, revoke, export or import");
     const auto& action = words[1];
-    auto store = required_store(in);
+    auto store = co_await required_store(in);
     writer w;
     if (action == "list") {
         w.begin_array();

@@ -1,6 +1,9 @@
 #include "settings.hpp"
 
+#include <discord/oauth2/postgres_token_store.hpp>
 #include <discord/oauth2/sqlite_token_store.hpp>
+
+#include <asio/this_coro.hpp>
 
 #include <charconv>
 #include <cstdlib>
@@ -74,18 +77,23 @@ oauth2::client_config client_settings(const arguments& args, const environment& 
     return c;
 }
 
-std::shared_ptr<oauth2::token_store> grant_store(const arguments& args, const environment& env)
+asio::awaitable<std::shared_ptr<oauth2::token_store>> grant_store(const arguments& args, const environment& env)
 {
     auto where = setting(args, env, "store");
     if (!where)
-        return nullptr;
-    if (!where->starts_with("sqlite:"))
-        throw usage_error("--store takes sqlite:PATH (the only kind of store so far)");
+        co_return nullptr;
+    bool postgres = where->starts_with("postgres://") || where->starts_with("postgresql://");
+    if (!where->starts_with("sqlite:") && !postgres)
+        throw usage_error("--store takes sqlite:PATH or a postgres:// URL");
     auto key_file = setting(args, env, "store-key-file");
     if (!key_file)
         throw usage_error("a store needs its key: pass --store-key-file or set DISCORD_STORE_KEY_FILE "
                           "(64 hexadecimal digits; e.g. `openssl rand -hex 32 > grants.key`)");
-    return oauth2::sqlite_token_store::open(where->substr(7), oauth2::store_key::from_file(*key_file));
+    auto key = oauth2::store_key::from_file(*key_file);
+    if (!postgres)
+        co_return oauth2::sqlite_token_store::open(where->substr(7), std::move(key));
+    auto executor = co_await asio::this_coro::executor;
+    co_return co_await oauth2::postgres_token_store::open(executor, *where, std::move(key));
 }
 
 oauth2::snowflake snowflake_value(std::string_view name, std::string_view text)

@@ -1,6 +1,8 @@
 // Who the command line is and where Discord is: options first, then DISCORD_* variables.
 #pragma once
 
+#include <asio/awaitable.hpp>
+
 #include "arguments.hpp"
 
 #include <discord/oauth2/client.hpp>
@@ -38,9 +40,11 @@ inline constexpr shared_option shared_options[] = {
 /// The client's configuration; usage_error when the client id is missing or malformed.
 [[nodiscard]] oauth2::client_config client_settings(const arguments& args, const environment& env);
 
-/// The grant store named by --store (sqlite:PATH) with --store-key-file, or null when none is
-/// given. usage_error for an unknown kind of store or a missing key file option.
-[[nodiscard]] std::shared_ptr<oauth2::token_store> grant_store(const arguments& args, const environment& env);
+/// The grant store named by --store (sqlite:PATH or a postgres:// URL) with --store-key-file,
+/// or null when none is given. usage_error for an unknown kind of store or a missing key file
+/// option; the store's own errors (unreachable, wrong key) otherwise.
+[[nodiscard]] asio::awaitable<std::shared_ptr<oauth2::token_store>> grant_store(const arguments& args,
+                                                                              const environment& env);
 
 /// A snowflake option; usage_error naming it when missing or not a snowflake.
 [[nodiscard]] oauth2::snowflake snowflake_option(const arguments& args, std::string_view name);
