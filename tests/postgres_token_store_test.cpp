@@ -114,3 +114,129 @@ TEST_CASE("tampering and a wrong key are refused; two instances share one databa
         CHECK((co_await b->list()).size() == 202);
     }());
 }
+
+namespace {
+
+// Ends every session on the database but the caller's: what a server restart or a network cut
+// does to a store's connections.
+asio::awaitable<void> cut_connections(pg::connection& raw)
+{
+    (void)co_await raw.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                             " WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'");
+}
+
+} // namespace
+
+TEST_CASE("the pool makes broken connections again; a server that stays away is a clear error, then is forgiven")
+{
+    test::postgres_cluster cluster;
+    asio::io_context io;
+    auto key = oauth2::store_key::generate();
+    oauth2::postgres_options options;
+    options.reconnect_timeout = 800ms;
+    test::run(io, [&]() -> asio::awaitable<void> {
+        auto store = co_await oauth2::postgres_token_store::open(io.get_executor(), cluster.url(), key, options);
+        co_await store->save(grant_for(1, "one"));
+        auto raw = co_await pg::connection::connect(io.get_executor(), cluster.url());
+        co_await cut_connections(*raw);
+        // The statement meets the broken connection, and is sent again on a new one.
+        CHECK((*co_await store->load(snowflake(1))).token.token.reveal() == "one");
+        auto g = *co_await store->load(snowflake(1));
+        co_await cut_connections(*raw);
+        CHECK(co_await store->compare_and_swap(g) == std::optional<std::uint64_t>(g.version + 1));
+        CHECK(store->broken_connections() >= 2);
+
+        cluster.stop();
+        auto away = co_await test::expect_error([&]() -> asio::awaitable<void> { (void)co_await store->load(snowflake(1)); });
+        CHECK(away.code() == oauth2::errc::store_failed);
+        CHECK(std::string(away.what()).find("unreachable") != std::string::npos);
+        cluster.start();
+        CHECK((*co_await store->load(snowflake(1))).token.token.reveal() == "one");
+    }());
+}
+
+TEST_CASE("lock_grant: one holder per grant across stores; a holder's lost session frees it")
+{
+    test::postgres_cluster cluster;
+    asio::io_context io;
+    auto key = oauth2::store_key::generate();
+    test::run(io, [&]() -> asio::awaitable<void> {
+        auto a = co_await oauth2::postgres_token_store::open(io.get_executor(), cluster.url(), key);
+        auto b = co_await oauth2::postgres_token_store::open(io.get_executor(), cluster.url(), key);
+        auto held_by_a = co_await a->lock_grant(snowflake(7));
+        REQUIRE(held_by_a);
+        auto other_user = co_await b->lock_grant(snowflake(8)); // another grant: no waiting
+        CHECK(other_user);
+        std::unique_ptr<oauth2::grant_lock> held_by_b;
+        bool b_has_it = false;
+        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+            held_by_b = co_await b->lock_grant(snowflake(7));
+            b_has_it = true;
+        }, asio::detached);
+        co_await test::sleep(150ms);
+        CHECK_FALSE(b_has_it);
+        held_by_a.reset(); // released after the holder's commit
+        for (int i = 0; i < 200 && !b_has_it; ++i)
+            co_await test::sleep(5ms);
+        CHECK(b_has_it);
+
+        // b's sessions end (a crash): its locks end with them, and a takes the grant.
+        auto raw = co_await pg::connection::connect(io.get_executor(), cluster.url());
+        co_await cut_connections(*raw);
+        auto after_crash = co_await a->lock_grant(snowflake(7));
+        CHECK(after_crash);
+        held_by_b.reset(); // its session is gone: nothing to release, and nothing goes wrong
+        other_user.reset();
+        co_await test::sleep(20ms);
+    }());
+}
+
+TEST_CASE("the cluster: a state consumed once across stores, outcomes recorded, messages to the others only")
+{
+    test::postgres_cluster cluster;
+    asio::io_context io;
+    auto key = oauth2::store_key::generate();
+    std::vector<std::string> to_a;
+    std::vector<std::string> to_b;
+    int gaps_b = 0;
+    test::run(io, [&]() -> asio::awaitable<void> {
+        auto a = co_await oauth2::postgres_token_store::open(io.get_executor(), cluster.url(), key);
+        auto b = co_await oauth2::postgres_token_store::open(io.get_executor(), cluster.url(), key);
+        a->subscribe(io.get_executor(), [&](std::string m) { to_a.push_back(std::move(m)); }, [] {});
+        b->subscribe(io.get_executor(), [&](std::string m) { to_b.push_back(std::move(m)); }, [&] { ++gaps_b; });
+        CHECK_THROWS_AS(b->subscribe(io.get_executor(), [](std::string) {}, [] {}), oauth2::error);
+        co_await test::sleep(300ms); // both LISTEN
+        auto expires = std::chrono::system_clock::now() + 10min;
+        CHECK(co_await a->consume_state("nonce-1", expires));
+        CHECK_FALSE(co_await b->consume_state("nonce-1", expires));
+        CHECK_FALSE(co_await a->consume_state("nonce-1", expires));
+        CHECK(co_await b->consume_state("nonce-2", expires));
+        co_await a->record_outcome("nonce-1", "the outcome", "settled nonce-1");
+        for (int i = 0; i < 200 && to_b.empty(); ++i)
+            co_await test::sleep(5ms);
+        CHECK(to_b == std::vector<std::string>{"settled nonce-1"});
+        std::vector<std::string> asked{"nonce-1", "nonce-2", "nonce-\"3\\"};
+        auto found = co_await b->outcomes(asked);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].first == "nonce-1");
+        CHECK(found[0].second == "the outcome");
+        auto too_long = co_await test::expect_error([&]() -> asio::awaitable<void> {
+            co_await a->broadcast(std::string(5000, 'x'));
+        });
+        CHECK(too_long.code() == oauth2::errc::invalid_argument);
+
+        // The listening connection breaks: b is told of the gap, and hears what comes after.
+        auto raw = co_await pg::connection::connect(io.get_executor(), cluster.url());
+        co_await cut_connections(*raw);
+        for (int i = 0; i < 400 && gaps_b == 0; ++i)
+            co_await test::sleep(5ms);
+        CHECK(gaps_b == 1);
+        co_await a->broadcast("after the gap");
+        for (int i = 0; i < 200 && to_b.size() < 2; ++i)
+            co_await test::sleep(5ms);
+        CHECK(to_b.back() == "after the gap");
+        CHECK(to_a.empty()); // never its own
+        a->unsubscribe();
+        b->unsubscribe();
+    }());
+}
