@@ -3,9 +3,9 @@
 // recovery after a crash, and the background loop.
 #include "emulator.hpp"
 #include "http/client.hpp"
+#include "support/authorize.hpp"
 #include "support/run.hpp"
 
-#include "core/url_encoding.hpp"
 
 #include <discord/oauth2/error.hpp>
 #include <discord/oauth2/refresher.hpp>
@@ -18,7 +18,6 @@
 namespace em = discord::oauth2::emulator;
 namespace oauth2 = discord::oauth2;
 namespace http = discord::oauth2::http;
-namespace url = discord::oauth2::url;
 using oauth2::secret;
 using oauth2::snowflake;
 using namespace std::chrono_literals;
@@ -63,21 +62,9 @@ struct fixture {
     // only needs distinct keys).
     asio::awaitable<void> authorize(snowflake user)
     {
-        oauth2::authorization_request request;
-        request.scopes = {"identify"};
-        auto link = client.authorization_url(request);
-        http::request r;
-        r.url = link.url;
-        auto answer = co_await browser.send(std::move(r));
-        auto location = std::string(*answer.fields.find("location"));
-        auto params = url::parse_query(location.substr(location.find('?') + 1));
-        std::string code;
-        for (const auto& [k, v] : *params)
-            if (k == "code")
-                code = v;
         oauth2::stored_grant g;
         g.user_id = user;
-        g.token = co_await client.exchange_code(code, link.code_verifier);
+        g.token = co_await test::obtain_token(client, browser);
         co_await store->save(std::move(g));
     }
 

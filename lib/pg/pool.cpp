@@ -141,7 +141,7 @@ asio::awaitable<result> pool::run(std::string_view sql_view, const parameters& p
         impl& i;
         std::size_t slot;
         ~give_back() { i.release(slot); }
-    } holder{*self, slot};
+    } holder{*self, slot}; // on every way out, exceptions included
     for (int attempt = 0;; ++attempt) {
         std::optional<error> failure;
         try {
@@ -158,19 +158,6 @@ asio::awaitable<result> pool::run(std::string_view sql_view, const parameters& p
         c.reset();
         ++self->broken;
     }
-}
-
-asio::awaitable<void> pool::with_connection(std::function<asio::awaitable<void>(connection&)> work)
-{
-    auto self = impl_;
-    auto slot = co_await self->acquire();
-    struct give_back {
-        impl& i;
-        std::size_t slot;
-        ~give_back() { i.release(slot); }
-    } holder{*self, slot};
-    auto* c = co_await self->ready(slot);
-    co_await work(*c);
 }
 
 } // namespace discord::oauth2::pg

@@ -11,7 +11,6 @@
 
 #include <chrono>
 #include <cstddef>
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,10 +38,6 @@ public:
     /// Runs one statement on a free connection. Throws `error` (store_failed) for an SQL error,
     /// or when the server stayed unreachable for reconnect_timeout.
     [[nodiscard]] asio::awaitable<result> run(std::string_view sql, const parameters& params);
-
-    /// Runs `work` with one connection held, reconnected first when needed; for statements that
-    /// belong together on one session. No retry: `work` sees a broken connection's error.
-    [[nodiscard]] asio::awaitable<void> with_connection(std::function<asio::awaitable<void>(connection&)> work);
 
     /// Connections found broken so far (each was replaced by a new one).
     [[nodiscard]] std::uint64_t broken_connections() const noexcept;

@@ -60,13 +60,12 @@ struct listener : std::enable_shared_from_this<listener> {
     std::function<void()> on_gap;
     std::atomic<bool> running{true};
     std::atomic<std::uint64_t>* broken = nullptr;
-    std::mutex mutex;
+    mutable std::mutex mutex;
     pg::connection* current = nullptr;
 
     asio::awaitable<void> run()
     {
         auto self = shared_from_this();
-        bool first = true;
         while (running) {
             std::unique_ptr<pg::connection> c;
             std::optional<error> failure;
@@ -87,9 +86,9 @@ struct listener : std::enable_shared_from_this<listener> {
                 std::lock_guard lock(mutex);
                 current = c.get();
             }
-            if (!first && on_gap)
+            // Also after the first LISTEN: what was sent before it was heard by nobody here.
+            if (on_gap)
                 asio::post(deliver_on, on_gap);
-            first = false;
             while (running) {
                 std::vector<pg::notification> notes;
                 bool ended = false;
@@ -116,6 +115,12 @@ struct listener : std::enable_shared_from_this<listener> {
             if (running && broken)
                 ++*broken;
         }
+    }
+
+    bool up() const noexcept
+    {
+        std::lock_guard lock(mutex);
+        return current != nullptr;
     }
 
     void stop()
@@ -278,6 +283,12 @@ postgres_token_store::postgres_token_store(std::unique_ptr<impl> i) : impl_(std:
 postgres_token_store::~postgres_token_store()
 {
     unsubscribe();
+}
+
+bool postgres_token_store::listening() const noexcept
+{
+    auto l = impl_->listening;
+    return l && l->up();
 }
 
 std::uint64_t postgres_token_store::broken_connections() const noexcept

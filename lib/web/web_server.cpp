@@ -27,6 +27,18 @@
 
 namespace discord::oauth2 {
 
+std::string_view to_string(authorization_outcome outcome) noexcept
+{
+    switch (outcome) {
+    case authorization_outcome::authorized: return "authorized";
+    case authorization_outcome::denied: return "denied";
+    case authorization_outcome::failed: return "failed";
+    case authorization_outcome::timed_out: return "timed_out";
+    case authorization_outcome::stopped: return "stopped";
+    }
+    return "unknown";
+}
+
 const authorized_grant* authorization_result::operator->() const
 {
     if (!grant) {
@@ -52,6 +64,7 @@ using steady = std::chrono::steady_clock;
 struct settled {
     web::answer answer;
     std::optional<authorization_result> result;
+    std::string unshared; // for the cluster, until the callback records it (share_outcome)
 };
 
 // One authorization, from its URL to its callback's answer.
@@ -206,6 +219,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     void settle(const std::string& nonce, const web::answer& a, std::optional<authorization_result> result,
                 bool share = true)
     {
+        std::string unshared;
         if (share && config.cluster && result) {
             web::settled_message m;
             m.nonce = web::cluster_nonce(nonce);
@@ -214,8 +228,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
             m.code = result->code;
             m.description = result->description;
             m.page = a;
-            asio::co_spawn(executor, record_outcome(shared_from_this(), m.nonce, web::encode_message(m)),
-                           asio::detached);
+            unshared = web::encode_message(m);
         }
         std::vector<receiver_ptr> woken;
         std::vector<std::shared_ptr<answer_channel>> followers;
@@ -232,6 +245,8 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
             r.outcome->answer = a;
             if (result)
                 r.outcome->result = result;
+            if (!unshared.empty())
+                r.outcome->unshared = std::move(unshared);
             woken = take_waiters(r);
             followers.swap(r.followers);
         }
@@ -337,19 +352,32 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
                            authorization_result{});
     }
 
-    static asio::awaitable<void> record_outcome(std::shared_ptr<impl> self, std::string nonce, std::string text)
+    // Records a callback's outcome in the cluster before the browser gets its page: once the
+    // person sees the page, every instance can learn how it ended, even if this one dies next.
+    asio::awaitable<void> share_outcome(const std::string& nonce)
     {
+        if (!config.cluster)
+            co_return;
+        std::string text;
+        {
+            std::lock_guard lock(mutex);
+            if (auto it = records.find(nonce); it != records.end() && it->second.outcome)
+                text = std::exchange(it->second.outcome->unshared, std::string());
+        }
+        if (text.empty())
+            co_return;
+        auto cluster_nonce = web::cluster_nonce(nonce);
         std::optional<error> failure;
         try {
-            co_await self->config.cluster->record_outcome(nonce, text, text);
+            co_await config.cluster->record_outcome(cluster_nonce, text, text);
         } catch (const error& e) {
             failure = e;
         }
         if (failure)
-            self->publish_error("cluster", failure->code(),
-                                std::string("the outcome of a callback could not be shared with the other instances: ")
-                                    + failure->what(),
-                                {}, false);
+            publish_error("cluster", failure->code(),
+                          std::string("the outcome of a callback could not be shared with the other instances: ")
+                              + failure->what(),
+                          {}, false);
     }
 
     // True the first time this state is used, on any instance.
@@ -560,6 +588,7 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
             e.claims = claims;
             publish(std::move(e));
             settle(claims->nonce, a, result);
+            co_await share_outcome(claims->nonce);
         }
         co_return a;
     }
@@ -615,6 +644,7 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
     if (iss)
         issuer.emplace(*iss);
     auto a = co_await complete(code_text, *claims, issuer);
+    co_await share_outcome(claims->nonce);
     co_return a;
 }
 
@@ -788,7 +818,6 @@ void web_server::start()
                 if (auto self = weak.lock())
                     self->recheck();
             });
-        i.recheck(); // what came before this instance listened
     }
     if (i.config.auto_refresh)
         i.keeper->start();

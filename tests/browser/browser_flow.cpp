@@ -23,21 +23,9 @@ namespace {
 
 using discord::oauth2::server::free_port;
 
-std::string_view outcome_name(oauth2::authorization_outcome o)
-{
-    switch (o) {
-    case oauth2::authorization_outcome::authorized: return "authorized";
-    case oauth2::authorization_outcome::denied: return "denied";
-    case oauth2::authorization_outcome::failed: return "failed";
-    case oauth2::authorization_outcome::timed_out: return "timed_out";
-    case oauth2::authorization_outcome::stopped: return "stopped";
-    }
-    return "unknown";
-}
-
 void write_result(oauth2::json::writer& w, const oauth2::authorization_result& r)
 {
-    w.begin_object().field("outcome", outcome_name(r.outcome));
+    w.begin_object().field("outcome", oauth2::to_string(r.outcome));
     if (r.grant)
         w.field("user_id", r.grant->user_id.to_string()).field("scope_count", static_cast<int>(r.grant->token.scopes.size()));
     if (r.code)

@@ -18,6 +18,7 @@
 #include <asio/io_context.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/read_until.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/streambuf.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -46,18 +47,6 @@ void say(const std::string& line)
     std::fflush(stdout);
 }
 
-std::string_view outcome_name(oauth2::authorization_outcome o)
-{
-    switch (o) {
-    case oauth2::authorization_outcome::authorized: return "authorized";
-    case oauth2::authorization_outcome::denied: return "denied";
-    case oauth2::authorization_outcome::failed: return "failed";
-    case oauth2::authorization_outcome::timed_out: return "timed_out";
-    case oauth2::authorization_outcome::stopped: return "stopped";
-    }
-    return "?";
-}
-
 struct instance {
     asio::io_context& io;
     std::shared_ptr<oauth2::postgres_token_store> db;
@@ -75,7 +64,7 @@ struct instance {
     {
         auto r = co_await web.wait_for_access_token(user, url, timeout);
         auto hash = r.grant ? std::hash<std::string>{}(r.grant->token.token.reveal()) : 0;
-        say("result " + id + " " + std::string(outcome_name(r.outcome)) + " " + std::to_string(r.code.value()) + " "
+        say("result " + id + " " + std::string(oauth2::to_string(r.outcome)) + " " + std::to_string(r.code.value()) + " "
             + std::to_string(hash));
     }
 
@@ -183,6 +172,11 @@ int main(int argc, char** argv)
         config.cluster = db;
         self = std::make_unique<instance>(io, db, std::move(c), std::move(config));
         self->web.start();
+        asio::steady_timer t(io);
+        for (int i = 0; i < 2000 && !db->listening(); ++i) { // it hears the other instances
+            t.expires_after(std::chrono::milliseconds(5));
+            co_await t.async_wait(asio::use_awaitable);
+        }
         say("ready " + std::to_string(self->web.port()));
         co_await self->commands();
     }, [&](std::exception_ptr e) {

@@ -2,8 +2,12 @@
 // exchange with PKCE) and saved straight into a store, for tests that start from stored grants.
 #pragma once
 
+#include "http/client.hpp"
+
+#include <discord/oauth2/client.hpp>
 #include <discord/oauth2/token_store.hpp>
 
+#include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
 
 #include <chrono>
@@ -11,6 +15,11 @@
 #include <string>
 
 namespace test {
+
+/// A new grant from `client`'s emulator: its authorization URL (scope identify) opened with
+/// `browser`, the redirect's code exchanged with PKCE.
+[[nodiscard]] asio::awaitable<discord::oauth2::access_token> obtain_token(discord::oauth2::client& client,
+                                                                        discord::oauth2::http::client& browser);
 
 /// Saves a new grant for `user` into `store` (replacing what was there, flags included). The
 /// emulator at `api_base` signs in its first user; the store keys the grant by `user`. With

@@ -42,9 +42,9 @@ public:
     virtual asio::awaitable<void> broadcast(std::string_view message) = 0;
 
     /// Calls `on_message` with every message of the other instances, on `executor`, until
-    /// unsubscribe(). After a gap in delivery (the connection broke and was made again)
-    /// `on_gap` is called: messages may have been lost, so the subscriber checks again what
-    /// it waits for. One subscriber at a time.
+    /// unsubscribe(). `on_gap` is called once delivery has started, and again after every gap
+    /// (the connection broke and was made again): messages sent before may have been missed,
+    /// so the subscriber checks again what it waits for. One subscriber at a time.
     virtual void subscribe(asio::any_io_executor executor, std::function<void(std::string)> on_message,
                            std::function<void()> on_gap) = 0;
     virtual void unsubscribe() = 0;

@@ -66,6 +66,10 @@ public:
                    std::function<void()> on_gap) override;
     void unsubscribe() override;
 
+    /// True while the subscriber's LISTEN connection is up (a health check: an instance that
+    /// does not listen hears of other instances' callbacks only when it asks again).
+    [[nodiscard]] bool listening() const noexcept;
+
     /// Connections found broken and replaced so far (statements, locks and the listener).
     [[nodiscard]] std::uint64_t broken_connections() const noexcept;
 

@@ -106,6 +106,9 @@ enum class authorization_outcome {
     stopped,    ///< the server stopped first
 };
 
+/// "authorized", "denied", "failed", "timed_out" or "stopped".
+[[nodiscard]] std::string_view to_string(authorization_outcome outcome) noexcept;
+
 struct authorization_result {
     authorization_outcome outcome = authorization_outcome::timed_out;
     /// Shared, not inline: every waiter of a URL gets the same grant, and a waiting coroutine's
