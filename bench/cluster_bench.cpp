@@ -120,14 +120,14 @@ struct instance {
         runner.join();
     }
 
-    // Waits on this instance's thread; the result comes back on the caller's executor, with the
-    // moment the waiter resumed here.
-    asio::awaitable<std::pair<oauth2::authorization_result, clock_type::time_point>> wait(oauth2::snowflake user,
-                                                                                          std::string url)
+    // Waits on this instance's thread; the result comes back on `back`, with the moment the
+    // waiter resumed here. Not a coroutine: g++ 12 destroys twice a closure with captures that
+    // is handed to async_initiate inside a co_await (docs/compilers.md).
+    asio::awaitable<std::pair<oauth2::authorization_result, clock_type::time_point>> wait(
+        asio::any_io_executor back, oauth2::snowflake user, std::string url)
     {
         using outcome = std::pair<oauth2::authorization_result, clock_type::time_point>;
-        auto back = co_await asio::this_coro::executor;
-        co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(outcome)>(
+        return asio::async_initiate<const asio::use_awaitable_t<>&, void(outcome)>(
             [this, user, back, url = std::move(url)](auto handler) mutable {
                 auto shared = std::make_shared<decltype(handler)>(std::move(handler));
                 asio::post(io, [this, user, back, shared, url = std::move(url)]() mutable {
@@ -135,7 +135,7 @@ struct instance {
                                                      [back, shared](std::exception_ptr, oauth2::authorization_result r) {
                                                          auto woken = clock_type::now();
                                                          asio::post(back, [shared, r = std::move(r), woken]() mutable {
-                                                             (*shared)(outcome{std::move(r), woken});
+                                                             std::move(*shared)(outcome{std::move(r), woken});
                                                          });
                                                      });
                 });
@@ -171,6 +171,7 @@ std::atomic<std::uint64_t> next_user{1'000'000};
 double run_flows(std::vector<instance*> makers, std::vector<instance*> takers, int total, int concurrency, int& authorized)
 {
     asio::io_context io(1);
+    asio::any_io_executor here = io.get_executor();
     browser b(io.get_executor());
     int started = 0;
     int done = 0;
@@ -186,7 +187,7 @@ double run_flows(std::vector<instance*> makers, std::vector<instance*> takers, i
                 auto url = maker->web->authorization_url(user, scopes);
                 auto location = co_await b.consent(url);
                 auto status = co_await b.callback(location, taker->web->port());
-                auto [result, woken] = co_await maker->wait(user, url);
+                auto [result, woken] = co_await maker->wait(here, user, url);
                 authorized += status == 200 && result.outcome == oauth2::authorization_outcome::authorized;
                 ++done;
             }
@@ -207,6 +208,7 @@ double percentile(std::vector<double> v, double p)
 void wake_latency(instance& maker, instance& taker, int total, const char* label)
 {
     asio::io_context io(1);
+    asio::any_io_executor here = io.get_executor();
     browser b(io.get_executor());
     std::vector<double> from_page;
     std::vector<double> from_request;
@@ -217,7 +219,7 @@ void wake_latency(instance& maker, instance& taker, int total, const char* label
             auto url = maker.web->authorization_url(user, scopes);
             auto location = co_await b.consent(url);
             std::optional<std::pair<oauth2::authorization_result, clock_type::time_point>> got;
-            asio::co_spawn(io, [&]() -> asio::awaitable<void> { got = co_await maker.wait(user, url); }, asio::detached);
+            asio::co_spawn(io, [&]() -> asio::awaitable<void> { got = co_await maker.wait(here, user, url); }, asio::detached);
             asio::steady_timer settle(io, 2ms); // the wait registered on the maker's thread
             co_await settle.async_wait(asio::use_awaitable);
             auto sent = clock_type::now();

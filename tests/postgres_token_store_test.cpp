@@ -224,7 +224,8 @@ TEST_CASE("the cluster: a state consumed once across stores, outcomes recorded, 
         CHECK(found[0].first == "nonce-1");
         CHECK(found[0].second == "the outcome");
         auto too_long = co_await test::expect_error([&]() -> asio::awaitable<void> {
-            co_await a->broadcast(std::string(5000, 'x'));
+            std::string huge(5000, 'x');
+            co_await a->broadcast(huge);
         });
         CHECK(too_long.code() == oauth2::errc::invalid_argument);
 
@@ -242,5 +243,34 @@ TEST_CASE("the cluster: a state consumed once across stores, outcomes recorded, 
         a->unsubscribe();
         CHECK_FALSE(a->listening());
         b->unsubscribe();
+    }());
+}
+
+TEST_CASE("schema: a version 1 database is migrated on open with its grants; a newer one is refused")
+{
+    test::postgres_cluster cluster;
+    asio::io_context io;
+    auto key = oauth2::store_key::generate();
+    test::run(io, [&]() -> asio::awaitable<void> {
+        {
+            auto store = co_await oauth2::postgres_token_store::open(io.get_executor(), cluster.url(), key);
+            co_await store->save(grant_for(1, "kept"));
+        }
+        // Back to what version 1 of this library left: no states table.
+        auto raw = co_await pg::connection::connect(io.get_executor(), cluster.url());
+        (void)co_await raw->query("DROP TABLE discord_oauth2_states");
+        (void)co_await raw->query("UPDATE discord_oauth2_meta SET value = '1' WHERE name = 'schema_version'");
+        auto store = co_await oauth2::postgres_token_store::open(io.get_executor(), cluster.url(), key);
+        CHECK((*co_await store->load(snowflake(1))).token.token.reveal() == "kept");
+        CHECK(co_await store->consume_state("after-migration", std::chrono::system_clock::now() + 1min));
+        auto version = co_await raw->query("SELECT value FROM discord_oauth2_meta WHERE name = 'schema_version'");
+        CHECK(*version.rows[0][0] == std::to_string(oauth2::postgres_token_store::schema_version));
+
+        (void)co_await raw->query("UPDATE discord_oauth2_meta SET value = '99' WHERE name = 'schema_version'");
+        auto newer = co_await test::expect_error([&]() -> asio::awaitable<void> {
+            (void)co_await oauth2::postgres_token_store::open(io.get_executor(), cluster.url(), key);
+        });
+        CHECK(newer.code() == oauth2::errc::invalid_argument);
+        CHECK(std::string(newer.what()).find("newer") != std::string::npos);
     }());
 }

@@ -71,7 +71,8 @@ struct listener : std::enable_shared_from_this<listener> {
             std::optional<error> failure;
             try {
                 c = co_await pg::connect_with_backoff(executor, url, options, std::chrono::hours(24 * 365));
-                (void)co_await c->query("LISTEN " + std::string(channel));
+                auto listen = "LISTEN " + std::string(channel); // named: see docs/compilers.md
+                (void)co_await c->query(listen);
             } catch (const error& e) {
                 failure = e;
             }

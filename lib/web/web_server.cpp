@@ -385,7 +385,8 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     {
         if (!config.cluster)
             co_return replays.consume(claims.nonce, claims.expires_at);
-        co_return co_await config.cluster->consume_state(web::cluster_nonce(claims.nonce), claims.expires_at);
+        auto nonce = web::cluster_nonce(claims.nonce); // named: see docs/compilers.md
+        co_return co_await config.cluster->consume_state(nonce, claims.expires_at);
     }
 
     // A message of another instance: an event for our streams, or a callback's outcome for our
