@@ -1,16 +1,21 @@
 // The PostgreSQL connection on Asio against a throwaway cluster: queries with parameters,
-// errors with their SQLSTATE, and clear failures for a malformed URL, an unknown role and a
-// server that is not there.
+// errors with their SQLSTATE, clear failures for a malformed URL, an unknown role and a server
+// that is not there; pipelines, and the pool that batches its callers' statements into them.
 #include "pg/connection.hpp"
+#include "pg/pool.hpp"
 #include "support/postgres_cluster.hpp"
 #include "support/run.hpp"
 
 #include <discord/oauth2/error.hpp>
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+
 #include <doctest/doctest.h>
 
 namespace oauth2 = discord::oauth2;
 namespace pg = discord::oauth2::pg;
+using namespace std::chrono_literals;
 
 TEST_CASE("queries with parameters, null values, affected rows and SQL errors")
 {
@@ -61,5 +66,55 @@ TEST_CASE("a malformed URL, an unknown role and a server that is not there fail 
             (void)co_await pg::connection::connect(io.get_executor(), cluster.url());
         });
         CHECK(gone.code() == oauth2::errc::store_failed);
+    }());
+}
+
+TEST_CASE("pipelines: statements share a round trip, and one that fails fails alone")
+{
+    test::postgres_cluster cluster;
+    asio::io_context io;
+    test::run(io, [&]() -> asio::awaitable<void> {
+        auto db = co_await pg::connection::connect(io.get_executor(), cluster.url());
+        std::vector<pg::statement> batch{
+            {"SELECT $1::int + 1", {"41"}},
+            {"SELECT 1 / $1::int", {"0"}}, // division by zero
+            {"SELECT 'after'", {}},
+        };
+        auto outcomes = co_await db->pipeline(batch);
+        REQUIRE(outcomes.size() == 3);
+        REQUIRE(outcomes[0].rows);
+        CHECK(*outcomes[0].rows->rows[0][0] == "42");
+        CHECK_FALSE(outcomes[1].rows);
+        CHECK(outcomes[1].failure.find("22012") != std::string::npos);
+        REQUIRE(outcomes[2].rows);
+        CHECK(*outcomes[2].rows->rows[0][0] == "after");
+
+        // 300 callers on a pool of 2: their statements go in far fewer round trips, each gets its own answer.
+        pg::pool_options options;
+        options.size = 2;
+        pg::pool shared(io.get_executor(), cluster.url(), options, co_await pg::connection::connect(io.get_executor(), cluster.url()));
+        int right = 0;
+        int refused = 0;
+        int done = 0;
+        for (int i = 0; i < 300; ++i)
+            asio::co_spawn(io, [&, i]() -> asio::awaitable<void> {
+                pg::parameters p{std::to_string(i)};
+                if (i % 50 == 7) {
+                    auto e = co_await test::expect_error([&]() -> asio::awaitable<void> {
+                        (void)co_await shared.run("SELECT 1 / ($1::int - $1::int)", p);
+                    });
+                    refused += e.code() == oauth2::errc::store_failed;
+                } else {
+                    auto r = co_await shared.run("SELECT $1::int * 2", p);
+                    right += *r.rows[0][0] == std::to_string(i * 2);
+                }
+                ++done;
+            }, asio::detached);
+        while (done < 300)
+            co_await test::sleep(2ms);
+        CHECK(right == 294);
+        CHECK(refused == 6);
+        CHECK(shared.round_trips() < 100);
+        MESSAGE("300 statements in " << shared.round_trips() << " round trips");
     }());
 }

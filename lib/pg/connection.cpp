@@ -20,6 +20,32 @@ std::string last_error(PGconn* c)
     return message;
 }
 
+// Adds one PGresult to `out` (rows, or the count of rows changed), or records the first error.
+void absorb(PGresult* r, result& out, std::optional<std::string>& failure)
+{
+    auto status = PQresultStatus(r);
+    if (status == PGRES_TUPLES_OK) {
+        int columns = PQnfields(r);
+        for (int c = 0; c < columns; ++c)
+            out.columns.emplace_back(PQfname(r, c));
+        for (int row = 0; row < PQntuples(r); ++row) {
+            auto& values_out = out.rows.emplace_back();
+            for (int c = 0; c < columns; ++c)
+                values_out.push_back(PQgetisnull(r, row, c) ? std::nullopt
+                                                           : std::optional<std::string>(PQgetvalue(r, row, c)));
+        }
+    } else if (status == PGRES_COMMAND_OK) {
+        const char* n = PQcmdTuples(r);
+        out.affected = n && *n ? std::stol(n) : 0;
+    } else if (!failure) {
+        const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        std::string message = PQresultErrorMessage(r);
+        while (!message.empty() && message.back() == '\n')
+            message.pop_back();
+        failure = fmt::format("{} ({})", message, state ? state : "no SQLSTATE");
+    }
+}
+
 } // namespace
 
 struct connection::impl {
@@ -144,6 +170,61 @@ asio::awaitable<std::vector<notification>> connection::wait_for_notifications()
     co_return out;
 }
 
+asio::awaitable<std::vector<outcome>> connection::pipeline(const std::vector<statement>& batch)
+{
+    auto& i = *impl_;
+    if (PQpipelineStatus(i.conn) == PQ_PIPELINE_OFF && !PQenterPipelineMode(i.conn))
+        i.fail("refused pipeline mode");
+    // Each statement in a segment of its own (its own sync): an error aborts that one alone.
+    for (const auto& st : batch) {
+        std::vector<const char*> values;
+        values.reserve(st.params.size());
+        for (const auto& p : st.params)
+            values.push_back(p ? p->c_str() : nullptr);
+        if (!PQsendQueryParams(i.conn, st.sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                               nullptr, 0)
+            || !PQpipelineSync(i.conn))
+            i.fail("did not take the statement");
+    }
+    for (;;) {
+        int flushed = PQflush(i.conn);
+        if (flushed == 0)
+            break;
+        if (flushed < 0)
+            i.fail("sending failed");
+        // Room comes as the server reads; its answers must be read meanwhile, or both sides wait.
+        co_await i.wait(asio::posix::descriptor_base::wait_write);
+        if (!PQconsumeInput(i.conn))
+            i.fail("connection broke");
+    }
+    std::vector<outcome> outcomes(batch.size());
+    for (auto& o : outcomes) {
+        result out;
+        std::optional<std::string> failure;
+        for (;;) {
+            while (PQisBusy(i.conn)) {
+                co_await i.wait(asio::posix::descriptor_base::wait_read);
+                if (!PQconsumeInput(i.conn))
+                    i.fail("connection broke");
+            }
+            PGresult* r = PQgetResult(i.conn);
+            if (!r)
+                continue; // the end of one statement's results; its sync follows
+            if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+                PQclear(r);
+                break;
+            }
+            absorb(r, out, failure);
+            PQclear(r);
+        }
+        if (failure)
+            o.failure = "PostgreSQL refused a statement: " + *failure;
+        else
+            o.rows = std::move(out);
+    }
+    co_return outcomes;
+}
+
 asio::awaitable<result> connection::query(std::string_view sql)
 {
     static const parameters none;
@@ -181,27 +262,7 @@ asio::awaitable<result> connection::query(std::string_view sql_view, const param
         PGresult* r = PQgetResult(i.conn);
         if (!r)
             break;
-        auto status = PQresultStatus(r);
-        if (status == PGRES_TUPLES_OK) {
-            int columns = PQnfields(r);
-            for (int c = 0; c < columns; ++c)
-                out.columns.emplace_back(PQfname(r, c));
-            for (int row = 0; row < PQntuples(r); ++row) {
-                auto& values_out = out.rows.emplace_back();
-                for (int c = 0; c < columns; ++c)
-                    values_out.push_back(PQgetisnull(r, row, c) ? std::nullopt
-                                                               : std::optional<std::string>(PQgetvalue(r, row, c)));
-            }
-        } else if (status == PGRES_COMMAND_OK) {
-            const char* n = PQcmdTuples(r);
-            out.affected = n && *n ? std::stol(n) : 0;
-        } else if (!failure) {
-            const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-            std::string message = PQresultErrorMessage(r);
-            while (!message.empty() && message.back() == '\n')
-                message.pop_back();
-            failure = fmt::format("{} ({})", message, state ? state : "no SQLSTATE");
-        }
+        absorb(r, out, failure);
         PQclear(r);
     }
     if (failure)

@@ -25,6 +25,18 @@ struct result {
 
 using parameters = std::vector<std::optional<std::string>>;
 
+/// One statement of a pipeline.
+struct statement {
+    std::string sql;
+    parameters params;
+};
+
+/// What one statement of a pipeline came to: its rows, or the server's refusal.
+struct outcome {
+    std::optional<result> rows;
+    std::string failure; ///< when rows is empty: SQLSTATE and message
+};
+
 /// A NOTIFY received on a channel this connection LISTENs to.
 struct notification {
     std::string channel;
@@ -47,6 +59,12 @@ public:
     /// caller's co_await expressions (g++ 12 destroys those twice).
     [[nodiscard]] asio::awaitable<result> query(std::string_view sql, const parameters& params);
     [[nodiscard]] asio::awaitable<result> query(std::string_view sql);
+
+    /// Sends every statement of `batch` at once (libpq's pipeline mode: one round trip for all,
+    /// each statement still its own transaction) and returns their outcomes in order. Throws
+    /// `error` (store_failed) only when the connection breaks. Once used, the connection stays
+    /// in pipeline mode: use pipeline(), not query(), on it.
+    [[nodiscard]] asio::awaitable<std::vector<outcome>> pipeline(const std::vector<statement>& batch);
 
     /// Waits until the server sends something, and returns the notifications that came (possibly
     /// none). For a connection that only LISTENs: never call it while a query runs. Throws

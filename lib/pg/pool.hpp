@@ -2,6 +2,10 @@
 // connection is dropped, a new one is made with backoff, and a statement that met a broken
 // connection is sent once more on a new one. Statements given to the pool must therefore be
 // idempotent (the stores write them so: a retried compare-and-swap recognises its own write).
+//
+// Statements queue; each connection's worker sends whatever has queued up as one pipeline
+// (libpq's pipeline mode, each statement its own transaction), so that many callers share a
+// round trip instead of each waiting for a free connection.
 #pragma once
 
 #include "pg/connection.hpp"
@@ -35,12 +39,15 @@ public:
     pool(const pool&) = delete;
     pool& operator=(const pool&) = delete;
 
-    /// Runs one statement on a free connection. Throws `error` (store_failed) for an SQL error,
-    /// or when the server stayed unreachable for reconnect_timeout.
+    /// Runs one statement. Throws `error` (store_failed) for an SQL error, or when the server
+    /// stayed unreachable for reconnect_timeout. Not a coroutine: `sql` and `params` are copied
+    /// before it returns.
     [[nodiscard]] asio::awaitable<result> run(std::string_view sql, const parameters& params);
 
     /// Connections found broken so far (each was replaced by a new one).
     [[nodiscard]] std::uint64_t broken_connections() const noexcept;
+    /// Pipelines sent so far (each carries one or more statements).
+    [[nodiscard]] std::uint64_t round_trips() const noexcept;
 
     struct impl;
 

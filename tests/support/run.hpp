@@ -50,6 +50,14 @@ inline void run(asio::io_context& io, asio::awaitable<void> body, std::chrono::s
     run<bool>(io, wrapped(std::move(body)), limit);
 }
 
+/// Runs what a body left behind (detached clean-ups, such as a lock's release) until nothing is
+/// left: handlers still queued when the io_context is destroyed would leak their coroutines.
+inline void drain(asio::io_context& io, std::chrono::seconds limit = std::chrono::seconds(20))
+{
+    io.restart();
+    io.run_for(limit);
+}
+
 /// Runs `op` and returns the library error it throws; fails the test if it throws none.
 template <class Op>
 asio::awaitable<discord::oauth2::error> expect_error(Op op)
