@@ -3,6 +3,7 @@
 // that is not there; pipelines, and the pool that batches its callers' statements into them.
 #include "pg/connection.hpp"
 #include "pg/pool.hpp"
+#include "server/free_port.hpp"
 #include "support/postgres_cluster.hpp"
 #include "support/run.hpp"
 
@@ -116,5 +117,29 @@ TEST_CASE("pipelines: statements share a round trip, and one that fails fails al
         CHECK(refused == 6);
         CHECK(shared.round_trips() < 100);
         MESSAGE("300 statements in " << shared.round_trips() << " round trips");
+    }());
+}
+
+TEST_CASE("host names are resolved without blocking; several hosts are tried in order; a name that does not resolve fails clearly")
+{
+    test::postgres_cluster cluster;
+    asio::io_context io;
+    auto port = std::to_string(cluster.port());
+    test::run(io, [&]() -> asio::awaitable<void> {
+        // `localhost` goes through Asio's resolver (libpq would call getaddrinfo on the event loop).
+        std::string by_name = "postgres://postgres@localhost:" + port + "/postgres";
+        auto db = co_await pg::connection::connect(io.get_executor(), by_name);
+        CHECK(*(co_await db->query("SELECT 1")).rows[0][0] == "1");
+        // The first host refuses; the second, a name with its own port, answers.
+        std::string refused = std::to_string(discord::oauth2::server::free_port());
+        std::string two = "postgres://postgres@127.0.0.1:" + refused + ",localhost:" + port + "/postgres";
+        auto second = co_await pg::connection::connect(io.get_executor(), two);
+        CHECK(*(co_await second->query("SELECT 2")).rows[0][0] == "2");
+        std::string nowhere = "postgres://postgres@no-such-host.invalid:" + port + "/postgres";
+        auto unresolved = co_await test::expect_error([&]() -> asio::awaitable<void> {
+            (void)co_await pg::connection::connect(io.get_executor(), nowhere);
+        });
+        CHECK(unresolved.code() == oauth2::errc::store_failed);
+        CHECK(std::string(unresolved.what()).find("no-such-host.invalid could not be resolved") != std::string::npos);
     }());
 }

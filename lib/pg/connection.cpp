@@ -4,6 +4,7 @@
 
 #include <libpq-fe.h>
 
+#include <asio/ip/tcp.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -44,6 +45,80 @@ void absorb(PGresult* r, result& out, std::optional<std::string>& failure)
             message.pop_back();
         failure = fmt::format("{} ({})", message, state ? state : "no SQLSTATE");
     }
+}
+
+std::vector<std::string> split_list(const std::string& text)
+{
+    std::vector<std::string> out;
+    for (std::size_t from = 0;;) {
+        auto comma = text.find(',', from);
+        out.push_back(text.substr(from, comma == std::string::npos ? std::string::npos : comma - from));
+        if (comma == std::string::npos)
+            return out;
+        from = comma + 1;
+    }
+}
+
+std::string join_list(const std::vector<std::string>& items)
+{
+    std::string out;
+    for (const auto& item : items)
+        out += (out.empty() ? "" : ",") + item;
+    return out;
+}
+
+// The `host` and `port` settings with every host name resolved by Asio's resolver into libpq's
+// `hostaddr` (a name with several addresses becomes several entries, tried in order as libpq
+// would); nullopt when a Unix socket directory is among them. Throws store_failed naming a host
+// that does not resolve.
+struct resolved_hosts {
+    std::string host;
+    std::string hostaddr;
+    std::string port;
+};
+
+asio::awaitable<std::optional<resolved_hosts>> resolve_hosts(asio::any_io_executor executor, const std::string& hosts,
+                                                             const std::string& ports)
+{
+    auto names = split_list(hosts);
+    auto port_list = ports.empty() ? std::vector<std::string>{} : split_list(ports);
+    bool port_each = port_list.size() > 1;
+    if (port_each && port_list.size() != names.size())
+        co_return std::nullopt; // libpq reports the mismatch itself
+    std::vector<std::string> out_hosts;
+    std::vector<std::string> out_addresses;
+    std::vector<std::string> out_ports;
+    asio::ip::tcp::resolver resolver(executor);
+    for (std::size_t n = 0; n < names.size(); ++n) {
+        const auto& name = names[n];
+        if (name.empty() || name.front() == '/' || name.front() == '@')
+            co_return std::nullopt;
+        std::vector<std::string> addresses;
+        std::error_code numeric;
+        auto address = asio::ip::make_address(name, numeric);
+        if (!numeric) {
+            addresses.push_back(address.to_string());
+        } else {
+            std::optional<std::string> failure;
+            try {
+                auto found = co_await resolver.async_resolve(name, "", asio::use_awaitable);
+                for (const auto& entry : found)
+                    addresses.push_back(entry.endpoint().address().to_string());
+            } catch (const std::system_error& e) {
+                failure = e.code().message();
+            }
+            if (addresses.empty())
+                throw error(errc::store_failed, fmt::format("the PostgreSQL host {} could not be resolved{}", name,
+                                                            failure ? ": " + *failure : std::string()));
+        }
+        for (const auto& a : addresses) {
+            out_hosts.push_back(name); // kept for TLS verification and error messages
+            out_addresses.push_back(a);
+            if (port_each)
+                out_ports.push_back(port_list[n]);
+        }
+    }
+    co_return resolved_hosts{join_list(out_hosts), join_list(out_addresses), port_each ? join_list(out_ports) : ports};
 }
 
 } // namespace
@@ -111,9 +186,56 @@ asio::awaitable<std::unique_ptr<connection>> connection::connect(asio::any_io_ex
             why.pop_back();
         throw error(errc::invalid_argument, "the PostgreSQL URL is malformed: " + why);
     }
+    // The URL's settings as keywords, so that host names can be resolved here, asynchronously:
+    // libpq would resolve them with a blocking getaddrinfo inside PQconnectPoll.
+    std::vector<std::string> keywords;
+    std::vector<std::string> values;
+    std::string host;
+    std::string port;
+    bool has_hostaddr = false;
+    for (auto* o = parsed; o->keyword; ++o) {
+        if (!o->val)
+            continue;
+        std::string_view k = o->keyword;
+        if (k == "host")
+            host = o->val;
+        else if (k == "port")
+            port = o->val;
+        has_hostaddr = has_hostaddr || k == "hostaddr";
+        if (k != "host" && k != "port") {
+            keywords.emplace_back(o->keyword);
+            values.emplace_back(o->val);
+        }
+    }
     PQconninfoFree(parsed);
+    std::optional<resolved_hosts> resolved;
+    if (!host.empty() && !has_hostaddr)
+        resolved = co_await resolve_hosts(executor, host, port);
+    if (resolved) {
+        host = resolved->host;
+        port = resolved->port;
+        keywords.emplace_back("hostaddr");
+        values.push_back(resolved->hostaddr);
+    }
+    // (Two ifs, not a loop over a braced list: g++ 12 miscompiles those in coroutines.)
+    if (!host.empty()) {
+        keywords.emplace_back("host");
+        values.push_back(host);
+    }
+    if (!port.empty()) {
+        keywords.emplace_back("port");
+        values.push_back(port);
+    }
+    std::vector<const char*> keyword_ptrs;
+    std::vector<const char*> value_ptrs;
+    for (std::size_t k = 0; k < keywords.size(); ++k) {
+        keyword_ptrs.push_back(keywords[k].c_str());
+        value_ptrs.push_back(values[k].c_str());
+    }
+    keyword_ptrs.push_back(nullptr);
+    value_ptrs.push_back(nullptr);
 
-    PGconn* raw = PQconnectStart(url.c_str());
+    PGconn* raw = PQconnectStartParams(keyword_ptrs.data(), value_ptrs.data(), 0);
     if (!raw || PQstatus(raw) == CONNECTION_BAD) {
         auto why = last_error(raw);
         PQfinish(raw);
