@@ -1,0 +1,174 @@
+// What a web server shares with the other instances of a bot through its `cluster`: single-use
+// states, callbacks' outcomes (recorded before the browser's page), events, and the re-checks
+// after a gap in the messages (docs/deployment.md).
+#include "web/web_server_impl.hpp"
+
+#include "core/base64.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+
+namespace discord::oauth2 {
+
+asio::awaitable<void> web_server::impl::broadcast(std::shared_ptr<impl> self, std::string text)
+{
+    std::optional<error> failure;
+    try {
+        co_await self->config.cluster->broadcast(text);
+    } catch (const error& e) {
+        failure = e;
+    }
+    if (failure)
+        self->publish_error("cluster", failure->code(), failure->what(), {}, false);
+}
+
+// Records a callback's outcome in the cluster before the browser gets its page: once the
+// person sees the page, every instance can learn how it ended, even if this one dies next.
+asio::awaitable<void> web_server::impl::share_outcome(const std::string& nonce)
+{
+    if (!config.cluster)
+        co_return;
+    std::string text;
+    {
+        std::lock_guard lock(mutex);
+        if (auto it = records.find(nonce); it != records.end() && it->second.outcome)
+            text = std::exchange(it->second.outcome->unshared, std::string());
+    }
+    if (text.empty())
+        co_return;
+    auto cluster_nonce = web::cluster_nonce(nonce);
+    std::optional<error> failure;
+    try {
+        co_await config.cluster->record_outcome(cluster_nonce, text, text);
+    } catch (const error& e) {
+        failure = e;
+    }
+    if (failure)
+        publish_error("cluster", failure->code(),
+                      std::string("the outcome of a callback could not be shared with the other instances: ")
+                          + failure->what(),
+                      {}, false);
+}
+
+// True the first time this state is used, on any instance.
+asio::awaitable<bool> web_server::impl::consume(const state_claims& claims)
+{
+    if (!config.cluster)
+        co_return replays.consume(claims.nonce, claims.expires_at);
+    auto nonce = web::cluster_nonce(claims.nonce); // named: see docs/compilers.md
+    co_return co_await config.cluster->consume_state(nonce, claims.expires_at);
+}
+
+// A message of another instance: an event for our streams, or a callback's outcome for our
+// waiters and followers. Hostile until decoded.
+void web_server::impl::on_cluster_message(const std::string& text)
+{
+    auto message = web::decode_message(text);
+    if (!message)
+        return;
+    if (auto* e = std::get_if<event>(&*message)) {
+        if (e->kind == event_kind::authorization_code_exchanged || e->kind == event_kind::access_token_refreshed)
+            asio::co_spawn(executor, publish_with_token(shared_from_this(), std::move(*e)), asio::detached);
+        else
+            publish(std::move(*e), false);
+        return;
+    }
+    auto& m = std::get<web::settled_message>(*message);
+    auto nonce = base64::decode_url(m.nonce);
+    {
+        std::lock_guard lock(mutex);
+        auto it = records.find(*nonce);
+        if (it == records.end() || (it->second.outcome && it->second.outcome->result))
+            return; // nobody here knows it (late waiters ask the cluster), or already settled
+    }
+    authorization_result result;
+    result.outcome = m.outcome;
+    result.code = m.code;
+    result.description = m.description;
+    if (m.outcome == authorization_outcome::authorized)
+        asio::co_spawn(executor, settle_from_store(shared_from_this(), *nonce, std::move(m)), asio::detached);
+    else
+        settle(*nonce, m.page, std::move(result), false);
+}
+
+// Tokens never cross instances: the grant another instance obtained is read from the store.
+asio::awaitable<void> web_server::impl::settle_from_store(std::shared_ptr<impl> self, std::string nonce, web::settled_message m)
+{
+    std::optional<stored_grant> grant;
+    std::optional<error> failure;
+    try {
+        grant = co_await self->config.store->load(m.user);
+    } catch (const error& e) {
+        failure = e;
+    }
+    authorization_result result;
+    if (grant) {
+        result.outcome = authorization_outcome::authorized;
+        result.grant = std::make_shared<const authorized_grant>(authorized_grant{m.user, std::move(grant->token)});
+    } else {
+        result.outcome = authorization_outcome::failed;
+        result.code = failure ? failure->code() : make_error_code(errc::no_grant);
+        result.description = "another instance obtained the grant, but it could not be read from the store"
+            + (failure ? std::string(": ") + failure->what() : std::string());
+    }
+    self->settle(nonce, m.page, std::move(result), false);
+}
+
+asio::awaitable<void> web_server::impl::publish_with_token(std::shared_ptr<impl> self, event e)
+{
+    std::optional<stored_grant> grant;
+    std::optional<error> failure;
+    try {
+        grant = co_await self->config.store->load(e.user_id);
+    } catch (const error& err) {
+        failure = err;
+    }
+    if (grant)
+        e.token = std::move(grant->token);
+    self->publish(std::move(e), false);
+}
+
+// Asks the cluster for the outcomes of these states: after a gap in the messages, or for a
+// state this instance did not see start.
+asio::awaitable<void> web_server::impl::ask_outcomes(std::shared_ptr<impl> self, std::vector<std::string> raw_nonces)
+{
+    co_await self->ask_outcomes_now(raw_nonces);
+}
+
+asio::awaitable<void> web_server::impl::ask_outcomes_now(const std::vector<std::string>& raw_nonces)
+{
+    auto self = shared_from_this();
+    for (std::size_t from = 0; from < raw_nonces.size(); from += 500) {
+        std::vector<std::string> batch;
+        for (std::size_t i = from; i < raw_nonces.size() && i < from + 500; ++i)
+            batch.push_back(web::cluster_nonce(raw_nonces[i]));
+        std::vector<std::pair<std::string, std::string>> found;
+        std::optional<error> failure;
+        try {
+            found = co_await self->config.cluster->outcomes(batch);
+        } catch (const error& e) {
+            failure = e;
+        }
+        if (failure) {
+            self->publish_error("cluster", failure->code(), failure->what(), {}, false);
+            co_return;
+        }
+        for (const auto& [nonce, text] : found)
+            self->on_cluster_message(text);
+    }
+}
+
+void web_server::impl::recheck()
+{
+    std::vector<std::string> unsettled;
+    {
+        std::lock_guard lock(mutex);
+        for (const auto& [nonce, r] : records)
+            if (!r.outcome || !r.outcome->result)
+                unsettled.push_back(nonce);
+    }
+    if (!unsettled.empty())
+        asio::co_spawn(executor, ask_outcomes(shared_from_this(), std::move(unsettled)), asio::detached);
+}
+
+} // namespace discord::oauth2
