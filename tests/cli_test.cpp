@@ -128,6 +128,25 @@ void check_failed_cleanly(const test::program_result& r, int status, const std::
     }
 }
 
+// The browser: Discord's redirect (the emulator approves at once), then the callback on the
+// command's own server; the status of the page it shows.
+int authorize_in_browser(const std::string& link)
+{
+    asio::io_context io;
+    http::client browser(io.get_executor());
+    int page_status = 0;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        http::request authorize;
+        authorize.url = link;
+        auto redirect = co_await browser.send(std::move(authorize));
+        http::request callback;
+        callback.url = std::string(redirect.fields.find("location").value_or(""));
+        page_status = (co_await browser.send(std::move(callback))).status;
+    }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+    io.run();
+    return page_status;
+}
+
 } // namespace
 
 TEST_CASE("the code flow from the shell: url, exchange, every read, refresh and revoke")
@@ -297,20 +316,7 @@ TEST_CASE("login runs the callback server, waits for the browser, and prints the
     auto link = test::read_line(c.err);
     REQUIRE(link.starts_with(f.discord.base + "/oauth2/authorize?"));
 
-    // The browser: Discord's redirect, then the callback on the command's own server.
-    asio::io_context io;
-    http::client browser(io.get_executor());
-    int page_status = 0;
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-        http::request authorize;
-        authorize.url = link;
-        auto redirect = co_await browser.send(std::move(authorize));
-        http::request callback;
-        callback.url = std::string(redirect.fields.find("location").value_or(""));
-        page_status = (co_await browser.send(std::move(callback))).status;
-    }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
-    io.run();
-    CHECK(page_status == 200);
+    CHECK(authorize_in_browser(link) == 200);
 
     auto out = test::read_all(c.out);
     auto rest = test::read_all(c.err);
@@ -350,17 +356,7 @@ TEST_CASE("login --store saves the grant; grants list, refresh, export, import a
     auto c = test::spawn(CLI_PROGRAM, {"login", "--scope", "identify", "--no-browser"}, env);
     (void)test::read_line(c.err);
     auto link = test::read_line(c.err);
-    asio::io_context io;
-    http::client browser(io.get_executor());
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-        http::request authorize;
-        authorize.url = link;
-        auto redirect = co_await browser.send(std::move(authorize));
-        http::request callback;
-        callback.url = std::string(redirect.fields.find("location").value_or(""));
-        (void)co_await browser.send(std::move(callback));
-    }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
-    io.run();
+    (void)authorize_in_browser(link);
     (void)test::read_all(c.out);
     (void)test::read_all(c.err);
     REQUIRE(test::wait_exit(c) == 0);

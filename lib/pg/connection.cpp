@@ -171,6 +171,46 @@ struct connection::impl {
     {
         throw error(errc::store_failed, fmt::format("PostgreSQL {}: {}", what, last_error(conn)));
     }
+
+    // Queues one statement in libpq's output buffer (parameters sent apart, never interpolated).
+    void send(const std::string& sql, const parameters& params)
+    {
+        std::vector<const char*> values;
+        values.reserve(params.size());
+        for (const auto& p : params)
+            values.push_back(p ? p->c_str() : nullptr);
+        if (!PQsendQueryParams(conn, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                               nullptr, 0))
+            fail("did not take the statement");
+    }
+
+    // Sends what libpq holds, waiting for room when the socket is full. Answers are read
+    // meanwhile: with several statements in flight, a server blocked on writing them would
+    // otherwise never read the rest.
+    asio::awaitable<void> flush()
+    {
+        for (;;) {
+            int flushed = PQflush(conn);
+            if (flushed == 0)
+                co_return;
+            if (flushed < 0)
+                fail("sending failed");
+            co_await wait(asio::posix::descriptor_base::wait_write);
+            if (!PQconsumeInput(conn))
+                fail("connection broke");
+        }
+    }
+
+    // The next result, once it has arrived whole; nullptr at the end of a statement's results.
+    asio::awaitable<PGresult*> next_result()
+    {
+        while (PQisBusy(conn)) {
+            co_await wait(asio::posix::descriptor_base::wait_read);
+            if (!PQconsumeInput(conn))
+                fail("connection broke");
+        }
+        co_return PQgetResult(conn);
+    }
 };
 
 asio::awaitable<std::unique_ptr<connection>> connection::connect(asio::any_io_executor executor, std::string url)
@@ -299,37 +339,17 @@ asio::awaitable<std::vector<outcome>> connection::pipeline(const std::vector<sta
         i.fail("refused pipeline mode");
     // Each statement in a segment of its own (its own sync): an error aborts that one alone.
     for (const auto& st : batch) {
-        std::vector<const char*> values;
-        values.reserve(st.params.size());
-        for (const auto& p : st.params)
-            values.push_back(p ? p->c_str() : nullptr);
-        if (!PQsendQueryParams(i.conn, st.sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                               nullptr, 0)
-            || !PQpipelineSync(i.conn))
+        i.send(st.sql, st.params);
+        if (!PQpipelineSync(i.conn))
             i.fail("did not take the statement");
     }
-    for (;;) {
-        int flushed = PQflush(i.conn);
-        if (flushed == 0)
-            break;
-        if (flushed < 0)
-            i.fail("sending failed");
-        // Room comes as the server reads; its answers must be read meanwhile, or both sides wait.
-        co_await i.wait(asio::posix::descriptor_base::wait_write);
-        if (!PQconsumeInput(i.conn))
-            i.fail("connection broke");
-    }
+    co_await i.flush();
     std::vector<outcome> outcomes(batch.size());
     for (auto& o : outcomes) {
         result out;
         std::optional<std::string> failure;
         for (;;) {
-            while (PQisBusy(i.conn)) {
-                co_await i.wait(asio::posix::descriptor_base::wait_read);
-                if (!PQconsumeInput(i.conn))
-                    i.fail("connection broke");
-            }
-            PGresult* r = PQgetResult(i.conn);
+            PGresult* r = co_await i.next_result();
             if (!r)
                 continue; // the end of one statement's results; its sync follows
             if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
@@ -356,32 +376,12 @@ asio::awaitable<result> connection::query(std::string_view sql)
 asio::awaitable<result> connection::query(std::string_view sql_view, const parameters& params)
 {
     auto& i = *impl_;
-    std::string sql(sql_view); // copied before the first suspension
-    std::vector<const char*> values;
-    values.reserve(params.size());
-    for (const auto& p : params)
-        values.push_back(p ? p->c_str() : nullptr);
-    if (!PQsendQueryParams(i.conn, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                           nullptr, 0))
-        i.fail("did not take the query");
-    // Send everything, waiting for room when the socket is full.
-    for (;;) {
-        int flushed = PQflush(i.conn);
-        if (flushed == 0)
-            break;
-        if (flushed < 0)
-            i.fail("sending failed");
-        co_await i.wait(asio::posix::descriptor_base::wait_write);
-    }
+    i.send(std::string(sql_view), params); // before the first suspension: libpq copies both
+    co_await i.flush();
     result out;
     std::optional<std::string> failure;
     for (;;) {
-        while (PQisBusy(i.conn)) {
-            co_await i.wait(asio::posix::descriptor_base::wait_read);
-            if (!PQconsumeInput(i.conn))
-                i.fail("connection broke");
-        }
-        PGresult* r = PQgetResult(i.conn);
+        PGresult* r = co_await i.next_result();
         if (!r)
             break;
         absorb(r, out, failure);

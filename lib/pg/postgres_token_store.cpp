@@ -156,10 +156,8 @@ struct postgres_token_store::impl : std::enable_shared_from_this<impl> {
         return o;
     }
 
-    asio::awaitable<pg::result> run(const char* sql, pg::parameters params)
-    {
-        co_return co_await statements->run(sql, params);
-    }
+    // Not a coroutine: the pool copies the statement before returning, so no frame of our own.
+    asio::awaitable<pg::result> run(const char* sql, const pg::parameters& params) { return statements->run(sql, params); }
 
     // The lock session's generation: locks taken on a session that has since broken are gone.
     std::uint64_t lock_generation() const { return locks->broken_connections(); }

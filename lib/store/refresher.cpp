@@ -88,6 +88,20 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
             asio::use_awaitable);
     }
 
+    // A grant as stored; nullopt when there is none, or when it fails to open (`unreadable`):
+    // a tampered row stays as it is, it is not ours to fix.
+    asio::awaitable<std::optional<stored_grant>> load_readable(snowflake user, bool& unreadable)
+    {
+        unreadable = false;
+        std::optional<stored_grant> grant;
+        try {
+            grant = co_await store->load(user);
+        } catch (const error&) {
+            unreadable = true;
+        }
+        co_return grant;
+    }
+
     asio::awaitable<void> sleep(std::chrono::milliseconds d)
     {
         asio::steady_timer t(executor, d);
@@ -255,13 +269,8 @@ asio::awaitable<std::vector<snowflake>> refresher::recover()
     std::vector<snowflake> flagged;
     auto users = co_await self->store->list();
     for (auto user : users) {
-        std::optional<stored_grant> grant;
-        std::optional<error> unreadable;
-        try {
-            grant = co_await self->store->load(user);
-        } catch (const error& e) {
-            unreadable = e; // a tampered row stays as it is: it is not ours to fix
-        }
+        bool unreadable = false;
+        auto grant = co_await self->load_readable(user, unreadable);
         if (!grant || !grant->refresh_in_flight)
             continue;
         // Another live process may be refreshing it: its lock says so, and its commit ends it.
@@ -285,13 +294,8 @@ asio::awaitable<std::vector<snowflake>> refresher::needing_reauthorization()
     std::vector<snowflake> out;
     auto users = co_await self->store->list();
     for (auto user : users) {
-        std::optional<stored_grant> grant;
-        std::optional<error> unreadable;
-        try {
-            grant = co_await self->store->load(user);
-        } catch (const error& e) {
-            unreadable = e;
-        }
+        bool unreadable = false;
+        auto grant = co_await self->load_readable(user, unreadable);
         if (unreadable || (grant && grant->needs_reauthorization))
             out.push_back(user); // an unreadable grant is as lost as a dead one
     }
