@@ -51,7 +51,7 @@ em::options bench_options()
     em::options o;
     o.auto_approve = true;
     o.rate_limits.enabled = false;
-    o.max_connections = 8192;
+    o.limits.max_connections = 8192;
     return o;
 }
 
@@ -98,6 +98,7 @@ struct instance {
         config.store = db;
         config.cluster = db;
         config.event_queue_capacity = 16;
+        config.limits.max_connections_per_peer = 0; // every simulated browser shares 127.0.0.1
         std::promise<void> started;
         asio::post(io, [&] {
             web.emplace(io.get_executor(), *discord, std::move(config));

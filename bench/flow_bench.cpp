@@ -47,7 +47,7 @@ em::options bench_options()
     o.rate_limits.enabled = false;
     o.auto_approve = true;
     o.code_ttl = std::chrono::seconds(3600);
-    o.max_connections = 8192;
+    o.limits.max_connections = 8192;
     return o;
 }
 

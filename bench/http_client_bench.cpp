@@ -48,7 +48,8 @@ int serve(int port_pipe)
         co_return srv::response::with_body(200, "application/json", payload);
     });
     srv::server_options options;
-    options.max_connections = 8192;
+    options.limits.max_connections = 8192;
+    options.limits.max_connections_per_peer = 0;
     srv::server server(io.get_executor(), std::move(routes), options);
     server.start();
     asio::signal_set signals(io, SIGTERM, SIGINT);

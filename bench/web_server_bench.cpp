@@ -51,7 +51,7 @@ em::options bench_options()
     em::options o;
     o.auto_approve = true;
     o.rate_limits.enabled = false;
-    o.max_connections = 8192;
+    o.limits.max_connections = 8192;
     for (auto& app : o.world.applications)
         app.redirect_uris.push_back(redirect_uri);
     return o;
@@ -86,6 +86,7 @@ int flows(int total, int concurrency)
     oauth2::client discord(io.get_executor(), config_for(child.ready_line));
     oauth2::web_server_config wc;
     wc.event_queue_capacity = 16;
+    wc.limits.max_connections_per_peer = 0; // every simulated browser shares 127.0.0.1
     oauth2::web_server web(io.get_executor(), discord, wc);
     web.start();
     http::client browser(io.get_executor());
@@ -134,7 +135,10 @@ int serve()
     c.client_secret = oauth2::secret("unused-for-rejections");
     c.redirect_uri = redirect_uri;
     oauth2::client discord(io.get_executor(), c);
-    oauth2::web_server web(io.get_executor(), discord);
+    oauth2::web_server_config wc;
+    wc.limits.max_connections = 8192;
+    wc.limits.max_connections_per_peer = 0; // wrk's connections share 127.0.0.1
+    oauth2::web_server web(io.get_executor(), discord, wc);
     web.start();
     asio::signal_set signals(io, SIGTERM, SIGINT);
     signals.async_wait([&](std::error_code, int) { io.stop(); });

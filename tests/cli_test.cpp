@@ -22,6 +22,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -342,6 +343,36 @@ TEST_CASE("login runs the callback server, waits for the browser, and prints the
     CHECK(bad.exit_code == 2);
 }
 
+TEST_CASE("login --user binds the link to that account and refuses another")
+{
+    cli_fixture f;
+    const std::string nelly = "80351110224678912", xiao = "613425648685547541";
+    auto c = test::spawn(CLI_PROGRAM, {"login", "--scope", "connections", "--user", nelly, "--no-browser", "--timeout", "30s"},
+                         f.env);
+    (void)test::read_line(c.err);
+    auto link = test::read_line(c.err);
+    REQUIRE(link.starts_with(f.discord.base + "/oauth2/authorize?"));
+    CHECK(link.find("scope=identify%20connections") != std::string::npos); // identify proves who
+    CHECK(authorize_in_browser(link + "&emulator_user=" + xiao) == 403);
+    auto out = test::read_all(c.out);
+    auto err = test::read_all(c.err);
+    CHECK(test::wait_exit(c) == 1);
+    CHECK(out.empty());
+    CAPTURE(err);
+    CHECK(std::count(err.begin(), err.end(), '\n') == 1);
+    CHECK(err.find(nelly) != std::string::npos);
+    CHECK(err.find(xiao) != std::string::npos);
+
+    auto ok = test::spawn(CLI_PROGRAM, {"login", "--scope", "connections", "--user", xiao, "--no-browser", "--timeout", "30s"},
+                          f.env);
+    (void)test::read_line(ok.err);
+    CHECK(authorize_in_browser(test::read_line(ok.err) + "&emulator_user=" + xiao) == 200);
+    auto granted = test::read_all(ok.out);
+    CHECK(test::wait_exit(ok) == 0);
+    CHECK(granted.find("\"user_id\":\"" + xiao + "\"") != std::string::npos);
+    CHECK(f.cli({"login", "--scope", "identify", "--user", "nelly"}).exit_code == 2);
+}
+
 TEST_CASE("login --store saves the grant; grants list, refresh, export, import and revoke")
 {
     cli_fixture f;
@@ -384,6 +415,17 @@ TEST_CASE("login --store saves the grant; grants list, refresh, export, import a
     CHECK(simdjson::dom::array(revoked.root["revoked"]).size() == 1);
     json_output empty(cli_fixture::cli({"grants", "list"}, env));
     CHECK(simdjson::dom::array(empty.root).size() == 0);
+
+    // The imported copy's tokens died with that revocation: a refresh flags it, and revoking it
+    // reports it forgotten (removed here), not revoked.
+    auto dead = cli_fixture::cli({"grants", "refresh", "--all"}, other);
+    CHECK(dead.exit_code == 1);
+    json_output forgotten(cli_fixture::cli({"grants", "revoke", "--all"}, other));
+    CHECK(simdjson::dom::array(forgotten.root["revoked"]).size() == 0);
+    REQUIRE(simdjson::dom::array(forgotten.root["forgotten"]).size() == 1);
+    CHECK(std::string_view(forgotten.root["forgotten"].at(0)) == "80351110224678912");
+    json_output none_left(cli_fixture::cli({"grants", "list"}, other));
+    CHECK(simdjson::dom::array(none_left.root).size() == 0);
 
     auto no_store = cli_fixture::cli({"grants", "list"}, f.env);
     CHECK(no_store.exit_code == 2);

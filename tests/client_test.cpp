@@ -532,6 +532,21 @@ TEST_CASE("after repeated 401s the client stops sending for a while")
         CHECK(stopped.code() == oauth2::errc::unauthorized);
         CHECK(std::string(stopped.what()).find("bans callers that keep failing") != std::string::npos);
         CHECK(f.discord.calls("GET /api/v10/users/@me") == sent); // nothing went out
+
+        // Only that credential is stopped: another user's token and the token endpoint still work,
+        // and other users' dead tokens, one failure each, stop nobody.
+        for (int i = 0; i < 5; ++i) {
+            oauth2::access_token dead;
+            dead.token = secret("revoked-" + std::to_string(i));
+            dead.scopes = {"identify"};
+            auto e = co_await test::expect_error([&]() -> asio::awaitable<void> { co_await careful.get_current_user(dead); });
+            CHECK(e.code() == oauth2::errc::unauthorized);
+            CHECK(std::string(e.what()).find("bans callers") == std::string::npos);
+        }
+        std::vector<std::string> identify{"identify"};
+        auto [link, code] = co_await f.code_for(identify);
+        auto live = co_await careful.exchange_code(code, link.code_verifier);
+        CHECK((co_await careful.get_current_user(live)).id == oauth2::snowflake(80351110224678912ULL));
     }());
 }
 

@@ -2,6 +2,9 @@
 // no token or PKCE verifier is ever in them, and malformed or hostile text is refused.
 #include "web/cluster_messages.hpp"
 
+#include "core/base64.hpp"
+#include "core/mac.hpp"
+
 #include <discord/oauth2/error.hpp>
 
 #include <doctest/doctest.h>
@@ -70,7 +73,8 @@ TEST_CASE("an event crosses without its token and without the PKCE verifier")
     CHECK(back.claims->user_id == e.claims->user_id);
     CHECK(back.claims->issued_at == e.claims->issued_at);
     CHECK(back.claims->expires_at == e.claims->expires_at);
-    CHECK(back.claims->nonce == e.claims->nonce);
+    CHECK(back.claims->nonce.empty()); // no nonce travels before its outcome is recorded
+    CHECK(text.find(web::cluster_nonce(e.claims->nonce)) == std::string::npos);
     CHECK(back.claims->flow == "login");
     CHECK_FALSE(back.claims->code_verifier);
 }
@@ -104,8 +108,58 @@ TEST_CASE("malformed and hostile messages are refused")
                             std::string("t=settled&n=") + m.nonce + "&u=-1&o=0&c=0&ps=200&pk=0",
                             std::string("t=settled&n=") + m.nonce + "&u=1&o=0&c=0&ps=99&pk=0",
                             std::string("t=event&k=7&u=1&c=0"),                            // events_missed
-                            std::string("t=event&k=0&u=1&c=0&cu=1&ci=x&ce=1&cn=AAAAAAAAAAAAAAAAAAAAAA")}) {
+                            std::string("t=event&k=0&u=1&c=0&cu=1&ci=x&ce=1"),
+                            std::string("t=event&k=0&u=1&c=0&cu=1&ci=99999999999999999&ce=1"), // past any clock
+                            std::string("t=event&k=0&u=1&c=0&cu=1&ci=1&ce=-5")}) {
         CAPTURE(bad);
         CHECK_FALSE(web::decode_message(bad));
     }
+}
+
+TEST_CASE("sealed messages open only under the same state key, unaltered; the key is derived, not the state key")
+{
+    auto state = oauth2::state_key::generate();
+    web::message_key key(state);
+    auto now = std::chrono::system_clock::now();
+    auto sealed = key.seal("t=event&k=0&u=1&c=0", now);
+    CHECK(sealed.starts_with("m1."));
+    auto opened = key.open(sealed);
+    REQUIRE(opened);
+    CHECK(opened->text == "t=event&k=0&u=1&c=0");
+    CHECK(std::chrono::abs(opened->sent_at - now) < std::chrono::milliseconds(1));
+    CHECK(opened->tag.size() == 32);
+    CHECK(web::message_key(state).open(sealed)); // another instance with the same state key
+
+    CHECK_FALSE(web::message_key(oauth2::state_key::generate()).open(sealed));
+    CHECK_FALSE(key.open("t=event&k=0&u=1&c=0")); // unauthenticated, as before
+    for (std::size_t i = 0; i < sealed.size(); ++i) {
+        auto altered = sealed;
+        altered[i] = altered[i] == 'A' ? 'B' : 'A';
+        CAPTURE(i);
+        CHECK_FALSE(key.open(altered));
+    }
+    CHECK_FALSE(key.open(sealed + "&u=2"));
+    CHECK_FALSE(key.open(sealed.substr(0, sealed.size() - 1)));
+    CHECK_FALSE(key.open(""));
+    CHECK_FALSE(key.open("m1."));
+    CHECK_FALSE(key.open("m1..."));
+
+    // A tag made with the state key itself (or a key derived for anything else) does not pass.
+    auto raw = discord::oauth2::mac::tag(state.bytes().reveal(), "m1.1.t=event&k=0&u=1&c=0");
+    CHECK_FALSE(key.open("m1." + discord::oauth2::base64::encode_url(raw) + ".1.t=event&k=0&u=1&c=0"));
+}
+
+TEST_CASE("a message heard twice, or from outside the window, is a replay")
+{
+    web::message_key key(oauth2::state_key::generate());
+    web::message_replays replays(std::chrono::seconds(300), 4);
+    auto now = std::chrono::system_clock::now();
+    auto a = *key.open(key.seal("a", now));
+    CHECK(replays.first(a, now));
+    CHECK_FALSE(replays.first(a, now + std::chrono::seconds(1)));
+    CHECK_FALSE(replays.first(*key.open(key.seal("old", now - std::chrono::minutes(6))), now));
+    CHECK_FALSE(replays.first(*key.open(key.seal("future", now + std::chrono::minutes(6))), now));
+    // Bounded: the oldest are forgotten first.
+    for (int i = 0; i < 10; ++i)
+        CHECK(replays.first(*key.open(key.seal("m" + std::to_string(i), now + std::chrono::milliseconds(i + 1))), now));
 }

@@ -39,10 +39,17 @@ struct fixture {
 
     // A hint of 1 promises one thread, and the client and server then run without a strand.
     explicit fixture(srv::server_options options = {}, int concurrency_hint = ASIO_CONCURRENCY_HINT_DEFAULT)
-        : io(concurrency_hint), server(io.get_executor(), test::test_routes(), std::move(options))
+        : io(concurrency_hint), server(io.get_executor(), test::test_routes(), one_peer(std::move(options)))
     {
         server.start();
         base = "http://127.0.0.1:" + std::to_string(server.port());
+    }
+
+    // Every client here is one peer (127.0.0.1) opening many connections: no per-peer cap.
+    static srv::server_options one_peer(srv::server_options o)
+    {
+        o.limits.max_connections_per_peer = 0;
+        return o;
     }
 };
 
@@ -143,7 +150,8 @@ TEST_CASE("connections are reused across sequential requests")
 TEST_CASE("1,000 concurrent requests complete on one thread, each with its own answer")
 {
     srv::server_options options;
-    options.max_connections = 2000;
+    options.limits.max_connections = 2000;
+    options.limits.max_connections_per_peer = 0;
     fixture f(options, 1);
     http::client client(f.io.get_executor());
     constexpr int count = 1000;
@@ -420,7 +428,8 @@ TEST_CASE("a reused handle carries nothing over from the previous request's meth
 TEST_CASE("a kept-alive connection the server closed meanwhile is replaced transparently")
 {
     srv::server_options options;
-    options.idle_timeout = 200ms;
+    options.limits.idle_timeout = 200ms;
+    options.limits.first_byte_timeout = 200ms;
     fixture f(options);
     http::client client(f.io.get_executor());
     test::run(f.io, [&]() -> asio::awaitable<void> {

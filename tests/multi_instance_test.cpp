@@ -178,15 +178,16 @@ struct page {
     std::string location;
 };
 
-// What a browser does with the authorization URL at the (auto-approving) emulator: the redirect.
-std::string consent(const std::string& authorization_url)
+// What a browser signed in as `user` does with the authorization URL at the (auto-approving)
+// emulator: the redirect.
+std::string consent(const std::string& authorization_url, std::uint64_t user)
 {
     asio::io_context io;
     http::client browser(io.get_executor());
     std::string location;
     test::run(io, [&]() -> asio::awaitable<void> {
         http::request r;
-        r.url = authorization_url;
+        r.url = authorization_url + "&emulator_user=" + std::to_string(user);
         auto answer = co_await browser.send(std::move(r));
         location = std::string(*answer.fields.find("location"));
     }());
@@ -222,9 +223,22 @@ std::string token_hash_in_store(const std::string& db_url, const oauth2::store_k
     return out;
 }
 
+// The accounts the tests' flows authorize as (a link made for a user is refused to any other).
+std::vector<std::uint64_t> flow_users()
+{
+    std::vector<std::uint64_t> ids{42};
+    for (std::uint64_t i = 0; i < 10; ++i)
+        ids.push_back(100 + i);
+    for (std::uint64_t i = 0; i < 30; ++i)
+        ids.push_back(1000 + i);
+    for (std::uint64_t i = 0; i < 6; ++i)
+        ids.push_back(2000 + i);
+    return ids;
+}
+
 struct world {
     test::postgres_cluster db;
-    test::emulator_thread discord;
+    test::emulator_thread discord{std::chrono::seconds(604800), flow_users()};
     oauth2::store_key store_key = oauth2::store_key::generate();
     std::string state_key = oauth2::state_key::generate().bytes().reveal();
 
@@ -248,7 +262,7 @@ TEST_CASE("a URL made on A whose callback lands on B: A's waiter gets the token,
 
     auto url = a->url_for(42);
     a->send("wait w1 42 20000 " + url);
-    auto callback = consent(url);
+    auto callback = consent(url, 42);
     CHECK(deliver(callback, b->port) == 200);
     auto result = a->expect_result("w1", 10s);
     CHECK(result.outcome == "authorized");
@@ -277,7 +291,7 @@ TEST_CASE("one state sent to A and B at the same moment is exchanged exactly onc
         auto url = a->url_for(static_cast<std::uint64_t>(user));
         auto id = "r" + std::to_string(round);
         a->send("wait " + id + " " + std::to_string(user) + " 20000 " + url);
-        auto callback = consent(url);
+        auto callback = consent(url, static_cast<std::uint64_t>(user));
         auto before = w.discord.token_calls();
         int status_a = 0;
         int status_b = 0;
@@ -337,7 +351,7 @@ TEST_CASE("PostgreSQL restarted in the middle of a run of flows: every flow ends
                 std::this_thread::sleep_for(1s);
                 w.db.start();
             });
-        auto callback = consent(urls[static_cast<std::size_t>(i)]);
+        auto callback = consent(urls[static_cast<std::size_t>(i)], static_cast<std::uint64_t>(1000 + i));
         auto status = deliver(callback, b->port);
         // A callback waits for the database to come back (the pool reconnects); had it stayed
         // away too long, the page asks the person to reload, which is what a person does.
@@ -386,10 +400,10 @@ TEST_CASE("an instance killed with SIGKILL mid-flow: the other completes the flo
     }
     // The first half completes on A; then A dies with its waiters.
     for (int i = 0; i < flows / 2; ++i)
-        CHECK(deliver(consent(urls[static_cast<std::size_t>(i)]), a->port) == 200);
+        CHECK(deliver(consent(urls[static_cast<std::size_t>(i)], static_cast<std::uint64_t>(2000 + i)), a->port) == 200);
     a->kill_now();
     for (int i = flows / 2; i < flows; ++i)
-        CHECK(deliver(consent(urls[static_cast<std::size_t>(i)]), b->port) == 200);
+        CHECK(deliver(consent(urls[static_cast<std::size_t>(i)], static_cast<std::uint64_t>(2000 + i)), b->port) == 200);
     for (int i = 0; i < flows; ++i) {
         auto id = "b" + std::to_string(i);
         auto r = b->expect_result(id, 20s);

@@ -55,6 +55,19 @@ TEST_CASE("a malformed URL, an unknown role and a server that is not there fail 
             (void)co_await pg::connection::connect(io.get_executor(), "mysql://nope");
         });
         CHECK(malformed.code() == oauth2::errc::invalid_argument);
+        // libpq's own message would quote the password: ours names the problem only.
+        const char* leaky[] = {"postgres://bot:s3cr%t-pw@127.0.0.1:5432/db", "postgres://bot:s3cr%zz-pw@127.0.0.1/db",
+                               "postgres://bot:s3cr-pw@127.0.0.1:5432/db?s3cr-pw=1"};
+        for (const char* u : leaky) {
+            CAPTURE(u);
+            std::string url(u);
+            auto e = co_await test::expect_error([&]() -> asio::awaitable<void> {
+                (void)co_await pg::connection::connect(io.get_executor(), url);
+            });
+            CHECK(e.code() == oauth2::errc::invalid_argument);
+            CHECK(std::string(e.what()).find("s3cr") == std::string::npos);
+            CHECK(std::string(e.what()).find("malformed") != std::string::npos);
+        }
         auto role = co_await test::expect_error([&]() -> asio::awaitable<void> {
             (void)co_await pg::connection::connect(
                 io.get_executor(), "postgres://nobody:hunter2@127.0.0.1:" + std::to_string(cluster.port()) + "/postgres");

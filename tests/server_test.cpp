@@ -103,7 +103,7 @@ TEST_CASE("a client sending one byte at a time is dropped at the read timeout wh
 {
     asio::io_context io;
     srv::server_options options;
-    options.read_timeout = 1000ms;
+    options.limits.read_timeout = 1000ms;
     srv::server server(io.get_executor(), test::test_routes(), options);
     server.start();
     test::run(io, [&]() -> asio::awaitable<void> {
@@ -139,11 +139,12 @@ TEST_CASE("a client sending one byte at a time is dropped at the read timeout wh
     }());
 }
 
-TEST_CASE("an idle connection is closed at the idle timeout without an answer")
+TEST_CASE("a connection that says nothing is closed at the first-byte timeout, a kept-alive one at the idle timeout")
 {
     asio::io_context io;
     srv::server_options options;
-    options.idle_timeout = 300ms;
+    options.limits.first_byte_timeout = 300ms;
+    options.limits.idle_timeout = 600ms;
     srv::server server(io.get_executor(), test::test_routes(), options);
     server.start();
     test::run(io, [&]() -> asio::awaitable<void> {
@@ -153,14 +154,73 @@ TEST_CASE("an idle connection is closed at the idle timeout without an answer")
         CHECK(r.head.empty());
         CHECK(r.closed);
         CHECK(server.stats().active == 0);
+
+        // After an answer the idle timeout applies: the connection is still open past the first-byte one.
+        auto kept = co_await test::connect(server.port());
+        co_await write(kept, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        CHECK((co_await test::read_response(kept)).status == 200);
+        co_await test::sleep(400ms);
+        co_await write(kept, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        CHECK((co_await test::read_response(kept)).status == 200);
+        CHECK(co_await test::wait_closed(kept, 5000ms));
     }());
+}
+
+TEST_CASE("one peer address holds at most its share of connections; another peer and a trusted proxy are not held up")
+{
+    asio::io_context io;
+    srv::server_options options;
+    options.limits.max_connections_per_peer = 3;
+    srv::server server(io.get_executor(), test::test_routes(), options);
+    server.start();
+    test::run(io, [&]() -> asio::awaitable<void> {
+        std::vector<test::connection> held;
+        for (int i = 0; i < 3; ++i)
+            held.push_back(co_await test::connect(server.port()));
+        co_await write(held[0], "GET / HTTP/1.1\r\nHost: a\r\n\r\n"); // all three accepted by now
+        CHECK((co_await test::read_response(held[0])).status == 200);
+        auto fourth = co_await test::connect(server.port());
+        co_await write(fourth, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        auto over = co_await test::read_response(fourth);
+        CHECK(over.status == 503);
+        CHECK(server.stats().rejected_per_peer == 1);
+        auto other = co_await test::connect_from("127.0.0.2", server.port());
+        co_await write(other, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        CHECK((co_await test::read_response(other)).status == 200);
+        // Room frees up when one of the three closes (the refused one, closed too, counted until then).
+        held.pop_back();
+        fourth.socket.close();
+        co_await test::sleep(50ms);
+        auto again = co_await test::connect(server.port());
+        co_await write(again, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        CHECK((co_await test::read_response(again)).status == 200);
+    }());
+
+    srv::server_options proxied;
+    proxied.limits.max_connections_per_peer = 2;
+    proxied.limits.trusted_proxies = {"127.0.0.1"};
+    srv::server behind(io.get_executor(), test::test_routes(), proxied);
+    behind.start();
+    test::run(io, [&]() -> asio::awaitable<void> {
+        std::vector<test::connection> many;
+        for (int i = 0; i < 5; ++i) {
+            many.push_back(co_await test::connect(behind.port()));
+            co_await write(many.back(), "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            CHECK((co_await test::read_response(many.back())).status == 200);
+        }
+        CHECK(behind.stats().rejected == 0);
+    }());
+    srv::server_options bad;
+    bad.limits.trusted_proxies = {"proxy.example"};
+    srv::server refused(io.get_executor(), test::test_routes(), bad);
+    CHECK_THROWS_AS(refused.start(), discord::oauth2::error);
 }
 
 TEST_CASE("connections over the cap are answered 503 and closed; room frees up again")
 {
     asio::io_context io;
     srv::server_options options;
-    options.max_connections = 2;
+    options.limits.max_connections = 2;
     srv::server server(io.get_executor(), test::test_routes(), options);
     server.start();
     test::run(io, [&]() -> asio::awaitable<void> {
@@ -283,7 +343,9 @@ TEST_CASE("start reports unusable addresses, busy ports and bad TLS files clearl
 TEST_CASE("a server on a multi-threaded io_context serves concurrent clients")
 {
     asio::io_context pool(4);
-    srv::server server(pool.get_executor(), test::test_routes());
+    srv::server_options options;
+    options.limits.max_connections_per_peer = 0; // 200 clients on one address
+    srv::server server(pool.get_executor(), test::test_routes(), options);
     server.start();
     auto guard = asio::make_work_guard(pool);
     std::vector<std::thread> threads;
@@ -317,7 +379,7 @@ TEST_CASE("the connection cap holds for a burst of connections accepted together
 {
     asio::io_context io;
     srv::server_options options;
-    options.max_connections = 4;
+    options.limits.max_connections = 4;
     srv::server server(io.get_executor(), test::test_routes(), options);
     server.start();
     test::run(io, [&]() -> asio::awaitable<void> {
@@ -341,7 +403,7 @@ TEST_CASE("a client that stops reading is dropped at the write timeout")
 {
     asio::io_context io;
     srv::server_options options;
-    options.write_timeout = 300ms;
+    options.limits.write_timeout = 300ms;
     srv::server server(io.get_executor(), test::test_routes(), options);
     server.start();
     test::run(io, [&]() -> asio::awaitable<void> {

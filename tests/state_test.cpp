@@ -82,7 +82,32 @@ TEST_CASE("flipping any byte, another key, or garbage: invalid_state")
     CHECK(code_of(key, sealed + "AAAA") == oauth2::errc::invalid_state);
     CHECK(code_of(key, "not a state!") == oauth2::errc::invalid_state);
     CHECK(code_of(key, "") == oauth2::errc::invalid_state);
-    CHECK(code_of(key, std::string(2000, 'A')) == oauth2::errc::invalid_state);
+    CHECK(code_of(key, std::string(3000, 'A')) == oauth2::errc::invalid_state);
+}
+
+TEST_CASE("the requested scopes are sealed in, in order, and checked on the way in")
+{
+    auto key = oauth2::state_key::generate();
+    auto c = claims_for(5);
+    c.scopes = {"identify", "connections", "role_connections.write"};
+    auto opened = oauth2::open_state(key, oauth2::seal_state(key, c));
+    CHECK(opened.scopes == c.scopes);
+    CHECK(opened.code_verifier);
+    CHECK(oauth2::open_state(key, oauth2::seal_state(key, claims_for(5))).scopes.empty());
+
+    // Hidden like the rest: an edited `scope` parameter cannot be matched to the state by reading it.
+    auto raw = *discord::oauth2::base64::decode_url(oauth2::seal_state(key, c));
+    CHECK(raw.find("connections") == std::string::npos);
+
+    c.scopes = {"identify", "two words"};
+    CHECK_THROWS_AS((void)oauth2::seal_state(key, c), oauth2::error);
+    c.scopes = {""};
+    CHECK_THROWS_AS((void)oauth2::seal_state(key, c), oauth2::error);
+    c.scopes.assign(100, std::string(20, 's')); // 2,099 bytes joined
+    CHECK_THROWS_AS((void)oauth2::seal_state(key, c), oauth2::error);
+    c.scopes.assign(40, std::string(20, 's')); // 839 bytes: fits, and the long state still opens
+    auto sealed = oauth2::seal_state(key, c);
+    CHECK(oauth2::open_state(key, sealed).scopes.size() == 40);
 }
 
 TEST_CASE("expiry and single use")

@@ -3,6 +3,7 @@
 #include "server/free_port.hpp"
 #include "emulator.hpp"
 #include "http/client.hpp"
+#include "support/query_param.hpp"
 #include "support/run.hpp"
 
 #include "core/url_encoding.hpp"
@@ -139,18 +140,6 @@ std::string with_param(const std::string& u, std::string_view name, std::string_
     return u + (u.find('?') == std::string::npos ? "?" : "&") + std::string(name) + "=" + url::percent_encode(value);
 }
 
-std::string param_of(const std::string& u, std::string_view name)
-{
-    auto parts = url::split(u);
-    REQUIRE(parts);
-    auto params = url::parse_query(parts->query);
-    REQUIRE(params);
-    for (const auto& [k, v] : *params)
-        if (k == name)
-            return v;
-    return {};
-}
-
 } // namespace
 
 TEST_CASE("a user authorizes: the waiter gets the token, the page says so, the grant is stored, events flow")
@@ -169,7 +158,7 @@ TEST_CASE("a user authorizes: the waiter gets the token, the page says so, the g
         }, asio::detached);
 
         auto callback = co_await f.redirect_for(link);
-        auto code = param_of(callback, "code");
+        auto code = test::query_param(callback, "code");
         auto shown = co_await f.get(callback);
         CHECK(shown.status == 200);
         CHECK(shown.body.find("You have authorized the application") != std::string::npos);
@@ -284,14 +273,15 @@ TEST_CASE("bad callbacks: missing parts, forged, expired, wrong issuer, failed e
         auto base = f.callback_base();
         auto missing = co_await f.get(with_param(base, "state", "x"));
         CHECK(missing.status == 400);
+        CHECK_FALSE(missing.fields.find("strict-transport-security")); // plain http: a browser ignores it
         CHECK((co_await f.get(with_param(base, "code", "x"))).status == 400);
 
         auto link = f.web.authorization_url(nelly, identify);
         auto callback = co_await f.redirect_for(link);
-        auto state = param_of(callback, "state");
+        auto state = test::query_param(callback, "state");
         auto forged_state = state;
         forged_state[forged_state.size() / 2] = forged_state[forged_state.size() / 2] == 'A' ? 'B' : 'A';
-        auto forged = co_await f.get(with_param(with_param(base, "code", param_of(callback, "code")), "state", forged_state));
+        auto forged = co_await f.get(with_param(with_param(base, "code", test::query_param(callback, "code")), "state", forged_state));
         CHECK(forged.status == 400);
         CHECK(forged.body.find("not valid") != std::string::npos);
 
@@ -344,7 +334,130 @@ TEST_CASE("bad callbacks: missing parts, forged, expired, wrong issuer, failed e
     }());
 }
 
-TEST_CASE("without identify the state alone binds the grant; URLs made elsewhere are accepted with the key")
+namespace {
+
+// `u` with its query parameter `name` set to `value` (the way a person edits a link by hand).
+std::string replace_param(const std::string& u, std::string_view name, std::string_view value)
+{
+    auto at = u.find("?" + std::string(name) + "=");
+    if (at == std::string::npos)
+        at = u.find("&" + std::string(name) + "=");
+    REQUIRE(at != std::string::npos);
+    auto end = u.find('&', at + 1);
+    return u.substr(0, at + 1) + std::string(name) + "=" + url::percent_encode(value)
+        + (end == std::string::npos ? "" : u.substr(end));
+}
+
+// Every event until the server stops (stop() ends the streams).
+asio::awaitable<std::vector<oauth2::event>> all_events(oauth2::web_server& web, oauth2::event_stream& events)
+{
+    co_await web.stop(1s);
+    std::vector<oauth2::event> seen;
+    while (auto e = co_await events.next())
+        seen.push_back(std::move(*e));
+    co_return seen;
+}
+
+std::size_t errors_at(const std::vector<oauth2::event>& seen, std::string_view where)
+{
+    std::size_t n = 0;
+    for (const auto& e : seen)
+        n += e.kind == oauth2::event_kind::error && e.where == where;
+    return n;
+}
+
+} // namespace
+
+TEST_CASE("an edited scope cannot pass the account check: a link for one user, authorized by another")
+{
+    fixture f;
+    auto events = f.web.events();
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        // Made for Nelly with identify and connections; the attacker drops identify and sends it to Xiao.
+        auto link = f.web.authorization_url(nelly, identify_connections);
+        auto edited = replace_param(link, "scope", "connections");
+        auto revocations = f.discord.calls("POST /api/v10/oauth2/token/revoke");
+        auto page = co_await f.authorize(edited, xiao);
+        CHECK(page.status == 403);
+        CHECK(page.body.find("changed") != std::string::npos);
+        CHECK(f.discord.calls("POST /api/v10/oauth2/token/revoke") == revocations + 1);
+        for (const auto& [id, g] : f.discord.grants().grants())
+            CHECK(g.user_id != xiao.value()); // revoked at Discord
+        auto result = co_await f.web.wait_for_access_token(nelly, link, 1s);
+        CHECK(result.outcome == oauth2::authorization_outcome::failed);
+        CHECK(result.code == oauth2::errc::forbidden);
+        CHECK_FALSE(result.grant);
+        CHECK_FALSE(co_await f.web.access_token_for(nelly));
+        CHECK_FALSE(co_await f.web.access_token_for(xiao));
+
+        // Narrowed the other way (identify kept, connections dropped) by the right user: refused too.
+        auto link2 = f.web.authorization_url(nelly, identify_connections);
+        auto narrowed = co_await f.authorize(replace_param(link2, "scope", "identify"), nelly);
+        CHECK(narrowed.status == 403);
+        auto result2 = co_await f.web.wait_for_access_token(nelly, link2, 1s);
+        CHECK(result2.outcome == oauth2::authorization_outcome::failed);
+        CHECK(result2.description.find("connections") != std::string::npos);
+        CHECK_FALSE(co_await f.web.access_token_for(nelly));
+
+        auto seen = co_await all_events(f.web, events);
+        CHECK(errors_at(seen, "callback") == 2);
+        for (const auto& e : seen)
+            CHECK(e.kind != oauth2::event_kind::authorization_code_exchanged);
+    }());
+}
+
+TEST_CASE("fail closed: when Discord cannot say who authorized, nothing is stored and the grant is revoked")
+{
+    fixture f;
+    auto events = f.web.events();
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        const char* faults[] = {"GET /oauth2/@me status=500", "GET /oauth2/@me status=401", "GET /oauth2/@me drop=user"};
+        for (const char* spec : faults) {
+            CAPTURE(spec);
+            auto link = f.web.authorization_url(nelly, identify_connections);
+            auto callback = co_await f.redirect_for(link);
+            auto revocations = f.discord.calls("POST /api/v10/oauth2/token/revoke");
+            f.discord.add_fault(em::fault::parse(spec));
+            auto page = co_await f.get(callback);
+            f.discord.clear_faults();
+            CHECK(page.status == 502);
+            CHECK(page.body.find("Authorized") == std::string::npos);
+            CHECK(f.discord.calls("POST /api/v10/oauth2/token/revoke") == revocations + 1);
+            auto result = co_await f.web.wait_for_access_token(nelly, link, 1s);
+            CHECK(result.outcome == oauth2::authorization_outcome::failed);
+            CHECK_FALSE(result.grant);
+            CHECK_FALSE(co_await f.web.access_token_for(nelly));
+        }
+        CHECK(f.discord.grants().grants().empty());
+
+        // A good authorization after those: stored, and no false "store" error.
+        auto link = f.web.authorization_url(nelly, identify_connections);
+        CHECK((co_await f.authorize(link)).status == 200);
+        CHECK((co_await f.web.wait_for_access_token(nelly, link, 1s)).outcome == oauth2::authorization_outcome::authorized);
+        CHECK(co_await f.web.access_token_for(nelly));
+        auto seen = co_await all_events(f.web, events);
+        CHECK(errors_at(seen, "store") == 0);
+        CHECK(errors_at(seen, "callback") == 3);
+    }());
+}
+
+TEST_CASE("a callback with neither code nor error leaves its state unspent for the real one")
+{
+    fixture f;
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto link = f.web.authorization_url(nelly, identify);
+        auto callback = co_await f.redirect_for(link);
+        auto bare = with_param(f.callback_base(), "state", test::query_param(callback, "state"));
+        CHECK((co_await f.get(bare)).status == 400);
+        CHECK((co_await f.get(with_param(bare, "code", ""))).status == 400);
+        auto real = co_await f.get(callback); // before the fix: "Link already used", 30 s later
+        CHECK(real.status == 200);
+        auto result = co_await f.web.wait_for_access_token(nelly, link, 1s);
+        CHECK(result.outcome == oauth2::authorization_outcome::authorized);
+    }());
+}
+
+TEST_CASE("a link made for a user always asks for identify; URLs made elsewhere are accepted with the key")
 {
     auto key = oauth2::state_key::generate();
     oauth2::web_server_config config;
@@ -352,11 +465,17 @@ TEST_CASE("without identify the state alone binds the grant; URLs made elsewhere
     fixture f(config);
     test::run(f.io, [&]() -> asio::awaitable<void> {
         auto link = f.web.authorization_url(xiao, connections_only);
-        auto shown = co_await f.authorize(link, nelly); // Discord names nobody: nothing to compare
-        CHECK(shown.status == 200);
-        auto result = co_await f.web.wait_for_access_token(xiao, link, 1s);
+        CHECK(test::query_param(link, "scope") == "identify connections");
+        auto shown = co_await f.authorize(link, nelly); // Discord says who: not the link's user
+        CHECK(shown.status == 403);
+        auto refused = co_await f.web.wait_for_access_token(xiao, link, 1s);
+        CHECK(refused.outcome == oauth2::authorization_outcome::failed);
+        auto own = f.web.authorization_url(xiao, connections_only);
+        CHECK((co_await f.authorize(own, xiao)).status == 200);
+        auto result = co_await f.web.wait_for_access_token(xiao, own, 1s);
         REQUIRE(result);
         CHECK(result->user_id == xiao);
+        CHECK(result->token.has_scope("connections"));
 
         // The seed's way: a URL built with the client, a state sealed with the server's key.
         oauth2::state_claims claims;
@@ -490,10 +609,14 @@ TEST_CASE("per-user grants: refresh, revoke, and the bulk operations go on past 
         auto none = co_await test::expect_error([&]() -> asio::awaitable<void> { co_await f.web.revoke_access_token(nelly); });
         CHECK(none.code() == oauth2::errc::no_grant);
 
-        auto all = co_await f.web.revoke_all(); // Xiao's dead grant: revoking an unknown token is fine (RFC 7009)
-        REQUIRE(all.succeeded.size() == 1);
-        CHECK(all.succeeded[0] == xiao);
+        // Xiao's grant was flagged by refresh_all: its tokens are dead, so it is forgotten, not "revoked".
+        auto revocations_before_all = f.discord.calls("POST /api/v10/oauth2/token/revoke");
+        auto all = co_await f.web.revoke_all();
+        CHECK(all.succeeded.empty());
         CHECK(all.failed.empty());
+        REQUIRE(all.forgotten.size() == 1);
+        CHECK(all.forgotten[0] == xiao);
+        CHECK(f.discord.calls("POST /api/v10/oauth2/token/revoke") == revocations_before_all);
         CHECK_FALSE(co_await f.web.access_token_for(xiao));
 
         int refreshed_events = 0, revoked_events = 0;
@@ -502,11 +625,46 @@ TEST_CASE("per-user grants: refresh, revoke, and the bulk operations go on past 
             REQUIRE(e);
             refreshed_events += e->kind == oauth2::event_kind::access_token_refreshed;
             revoked_events += e->kind == oauth2::event_kind::access_token_revoked;
-            if (revoked_events == 2)
+            if (revoked_events == 1 && refreshed_events == 2)
                 break;
         }
         CHECK(refreshed_events == 2);
-        CHECK(revoked_events == 2);
+        CHECK(revoked_events == 1);
+    }());
+}
+
+TEST_CASE("a grant whose refresh answer was lost is forgotten by revoke_all, never reported revoked")
+{
+    fixture f;
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        CHECK((co_await f.authorize(f.web.authorization_url(nelly, identify), nelly)).status == 200);
+        CHECK((co_await f.authorize(f.web.authorization_url(xiao, identify), xiao)).status == 200);
+        // Discord rotates Nelly's tokens, the answer never arrives: the stored ones are dead.
+        f.discord.add_fault(em::fault::parse("POST /oauth2/token reset-after"));
+        auto lost = co_await test::expect_error([&]() -> asio::awaitable<void> { (void)co_await f.web.refresh_access_token(nelly); });
+        f.discord.clear_faults();
+        CHECK(lost.code() == oauth2::errc::outcome_unknown);
+        auto flagged = co_await f.web.grants_needing_reauthorization();
+        REQUIRE(flagged.size() == 1);
+        CHECK(flagged[0] == nelly);
+
+        auto revocations = f.discord.calls("POST /api/v10/oauth2/token/revoke");
+        auto all = co_await f.web.revoke_all();
+        REQUIRE(all.succeeded.size() == 1);
+        CHECK(all.succeeded[0] == xiao);
+        REQUIRE(all.forgotten.size() == 1);
+        CHECK(all.forgotten[0] == nelly);
+        CHECK(all.failed.empty());
+        CHECK(f.discord.calls("POST /api/v10/oauth2/token/revoke") == revocations + 1); // Xiao's only
+        // Discord still holds Nelly's authorization (what "forgotten" tells the caller), and not Xiao's.
+        int nelly_grants = 0, xiao_grants = 0;
+        for (const auto& [id, g] : f.discord.grants().grants()) {
+            nelly_grants += g.user_id == nelly.value();
+            xiao_grants += g.user_id == xiao.value();
+        }
+        CHECK(nelly_grants == 1);
+        CHECK(xiao_grants == 0);
+        CHECK_FALSE(co_await f.web.access_token_for(nelly));
     }());
 }
 
@@ -514,6 +672,7 @@ TEST_CASE("1,000 concurrent flows through one server, each waiter gets its own u
 {
     auto config = fixture::with_key();
     config.event_queue_capacity = 10;
+    config.limits.max_connections_per_peer = 0; // a thousand browsers on one address
     fixture f(config);
     test::run(f.io, [&]() -> asio::awaitable<void> {
         int authorized = 0;
@@ -616,7 +775,10 @@ TEST_CASE("over TLS, on every interface, and a stop that lets the callback in fl
         CHECK(callback.starts_with("https://127.0.0.1:"));
         // Every interface: the same callback server answers on IPv6 loopback too.
         auto v6 = "https://[::1]:" + std::to_string(f.web.port()) + f.web.callback_path() + "?state=x";
-        CHECK((co_await f.get(v6)).status == 400);
+        auto refused = co_await f.get(v6);
+        CHECK(refused.status == 400);
+        // Pages over TLS pin the host to https (HSTS), the refusals included.
+        CHECK(refused.fields.find("strict-transport-security") == "max-age=31536000");
 
         // The exchange takes a while; stop() is called meanwhile and waits for it.
         f.discord.add_fault(em::fault::parse("POST /oauth2/token latency=300"));

@@ -1,5 +1,6 @@
 #include <discord/oauth2/client.hpp>
 
+#include "client/request_limits.hpp"
 #include "client/response_errors.hpp"
 #include "core/base64.hpp"
 #include "core/random.hpp"
@@ -21,6 +22,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <mutex>
 #include <random>
 #include <unordered_map>
@@ -199,56 +201,9 @@ struct client::impl {
 
     enum class repeat { never, safe };
 
-    struct bucket_state {
-        int remaining = 1;
-        std::chrono::steady_clock::time_point reset_at;
-    };
-    std::mutex mutex; // the client may be shared by coroutines on several threads
-    std::unordered_map<std::string, std::string> route_buckets;   // route -> Discord's bucket id
-    std::unordered_map<std::string, bucket_state> buckets;        // bucket id -> state
-    std::chrono::steady_clock::time_point global_until;
-    std::chrono::steady_clock::time_point stopped_until;
-    int invalid_in_a_row = 0;
+    detail::request_limits limits{config.retries};
+    std::mutex jitter_mutex;
     std::mt19937 jitter{std::random_device{}()};
-
-    static double header_number(const http::response& r, std::string_view name, double fallback)
-    {
-        auto h = r.fields.find(name);
-        double v = fallback;
-        if (h)
-            std::from_chars(h->data(), h->data() + h->size(), v);
-        return v;
-    }
-
-    // When `route` may next be sent, from what Discord told us (global limit, empty bucket).
-    std::chrono::steady_clock::time_point earliest(const std::string& route)
-    {
-        std::lock_guard lock(mutex);
-        auto when = global_until;
-        if (auto b = route_buckets.find(route); b != route_buckets.end())
-            if (auto s = buckets.find(b->second); s != buckets.end() && s->second.remaining <= 0)
-                when = std::max(when, s->second.reset_at);
-        return when;
-    }
-
-    void learn(const std::string& route, const http::response& r, std::chrono::steady_clock::time_point now)
-    {
-        std::lock_guard lock(mutex);
-        if (auto bucket = r.fields.find("x-ratelimit-bucket")) {
-            auto& b = buckets[std::string(*bucket)];
-            route_buckets[route] = std::string(*bucket);
-            b.remaining = static_cast<int>(header_number(r, "x-ratelimit-remaining", 1));
-            b.reset_at = now + std::chrono::milliseconds(static_cast<long>(header_number(r, "x-ratelimit-reset-after", 0) * 1000));
-        }
-        if (r.status == 429 && r.fields.find("x-ratelimit-global") == "true")
-            global_until = now + std::chrono::milliseconds(static_cast<long>(header_number(r, "retry-after", 1) * 1000));
-        if (r.status == 401 || r.status == 403) {
-            if (++invalid_in_a_row >= config.retries.invalid_request_limit)
-                stopped_until = now + config.retries.invalid_cooldown;
-        } else if (r.status != 429) {
-            invalid_in_a_row = 0;
-        }
-    }
 
     asio::awaitable<void> sleep(std::chrono::steady_clock::duration d)
     {
@@ -260,7 +215,7 @@ struct client::impl {
     {
         auto base = config.retries.backoff * (1 << std::min(attempt - 1, 10));
         auto capped = std::min<std::chrono::milliseconds>(base, config.retries.max_backoff);
-        std::lock_guard lock(mutex);
+        std::lock_guard lock(jitter_mutex);
         return std::chrono::milliseconds(
             static_cast<long>(capped.count() * std::uniform_real_distribution<double>(0.5, 1.0)(jitter)));
     }
@@ -271,23 +226,21 @@ struct client::impl {
     asio::awaitable<http::response> send(http::request r, std::string route, repeat kind)
     {
         const auto& policy = config.retries;
+        // The breaker counts per credential: other users' dead tokens never stop this one.
+        std::string credential(r.fields.find("authorization").value_or(""));
         for (int attempt = 1;; ++attempt) {
             auto now = std::chrono::steady_clock::now();
-            std::optional<std::chrono::steady_clock::time_point> stopped;
-            {
-                std::lock_guard lock(mutex);
-                if (now < stopped_until)
-                    stopped = stopped_until;
-            }
+            auto stopped = limits.stopped_until(credential, now);
             if (stopped) {
-                auto message = fmt::format("not sending {}: the last {} answers were 401 or 403, and Discord bans "
-                                           "callers that keep failing; check the tokens (sending resumes in {} s)",
+                auto message = fmt::format("not sending {}: the last {} answers to this credential were 401 or 403, "
+                                           "and Discord bans callers that keep failing; check the token (sending "
+                                           "with it resumes in {} s)",
                                            route, policy.invalid_request_limit,
                                            std::chrono::duration_cast<std::chrono::seconds>(*stopped - now).count() + 1);
                 log(log_level::error, "{}", message);
                 throw error(errc::unauthorized, message);
             }
-            if (auto when = earliest(route); when > now) {
+            if (auto when = limits.earliest(route); when > now) {
                 if (when - now > policy.max_rate_limit_wait)
                     throw error(errc::rate_limited, fmt::format("{} is rate-limited for longer than the configured wait", route));
                 log(log_level::info, "{} waits {} ms for Discord's rate limit", route,
@@ -325,19 +278,23 @@ struct client::impl {
                 throw *failure;
             }
             auto answered = std::chrono::steady_clock::now();
-            learn(route, response, answered);
+            limits.learn(route, credential, response, answered);
             log(log_level::debug, "{}: {} in {:.1f} ms", route, response.status,
                 std::chrono::duration<double, std::milli>(answered - now).count());
 
             if (response.status == 429) {
-                double wait = header_number(response, "retry-after", 1);
+                auto said = detail::header_seconds(response, "retry-after");
                 try {
-                    wait = json::decode_rate_limit(response.body).retry_after;
+                    said = json::decode_rate_limit(response.body).retry_after;
                 } catch (const error&) {
                 }
-                if (std::chrono::duration<double>(wait) <= policy.max_rate_limit_wait && attempt < policy.max_attempts + 2) {
-                    log(log_level::info, "{} was rate-limited by Discord; waiting {:.3f} s", route, wait);
-                    co_await sleep(std::chrono::milliseconds(static_cast<long>(wait * 1000) + 1));
+                // Past the configured wait it is the caller's rate_limited, not a sleep of months.
+                bool too_long = said && (!std::isfinite(*said)
+                    || *said > std::chrono::duration<double>(policy.max_rate_limit_wait).count());
+                auto wait = detail::discord_wait(said, std::chrono::seconds(1), policy.max_rate_limit_wait);
+                if (!too_long && attempt < policy.max_attempts + 2) {
+                    log(log_level::info, "{} was rate-limited by Discord; waiting {} ms", route, wait.count());
+                    co_await sleep(wait + std::chrono::milliseconds(1));
                     continue;
                 }
                 co_return response;

@@ -1,12 +1,15 @@
 #include "client/response_errors.hpp"
 
+#include "client/request_limits.hpp"
 #include "json/decode.hpp"
 
 #include <discord/oauth2/error.hpp>
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 
 namespace discord::oauth2::detail {
 namespace {
@@ -24,16 +27,12 @@ errc oauth_code(std::string_view name)
     return errc::api_error;
 }
 
-std::optional<double> retry_after_header(const http::response& r)
+// What the caller is told to wait: finite and not negative, or nothing.
+std::optional<double> sane_wait(std::optional<double> seconds)
 {
-    auto h = r.fields.find("retry-after");
-    if (!h)
+    if (!seconds || !std::isfinite(*seconds))
         return std::nullopt;
-    double v = 0;
-    auto [end, ec] = std::from_chars(h->data(), h->data() + h->size(), v);
-    if (ec != std::errc())
-        return std::nullopt;
-    return v;
+    return std::max(*seconds, 0.0);
 }
 
 } // namespace
@@ -46,10 +45,11 @@ void throw_unless_success(const http::response& r, std::string_view operation)
     auto body = r.body.view();
 
     if (r.status == 429) {
-        details.retry_after = retry_after_header(r);
+        details.retry_after = sane_wait(header_seconds(r, "retry-after"));
         try {
             auto limit = json::decode_rate_limit(r.body);
-            details.retry_after = limit.retry_after;
+            if (auto said = sane_wait(limit.retry_after))
+                details.retry_after = said;
             details.description = limit.message;
             details.discord_code = limit.code;
         } catch (const error&) {

@@ -18,7 +18,11 @@ namespace {
 
 // Layout: version(1) | iv(12) | ciphertext | tag(16), base64url. The version byte is also the
 // additional authenticated data, so it cannot be changed without failing the tag.
-constexpr unsigned char version = 1;
+// Version 2 added the requested scopes; version 1 states (which lack them) are refused, since a
+// callback could not tell whether their scope was edited.
+constexpr unsigned char version = 2;
+constexpr std::size_t max_scopes = 1024;
+constexpr std::size_t max_text = 2048;
 constexpr std::size_t nonce_size = 16;
 constexpr std::size_t max_flow = 32;
 
@@ -98,6 +102,16 @@ std::string seal_state(const state_key& key, state_claims claims)
     const auto& verifier = claims.code_verifier ? claims.code_verifier->reveal() : std::string();
     if (verifier.size() > 128)
         throw error(errc::invalid_argument, "a PKCE verifier is at most 128 characters");
+    std::string scopes;
+    for (const auto& s : claims.scopes) {
+        if (s.empty() || s.find_first_of(" \t\r\n") != std::string::npos)
+            throw error(errc::invalid_argument, "a scope is one word without spaces");
+        if (!scopes.empty())
+            scopes.push_back(' ');
+        scopes += s;
+    }
+    if (scopes.size() > max_scopes)
+        throw error(errc::invalid_argument, fmt::format("a state's scopes are at most {} bytes together", max_scopes));
 
     std::string plain;
     put_u64(plain, claims.user_id.value());
@@ -108,6 +122,9 @@ std::string seal_state(const state_key& key, state_claims claims)
     plain += claims.flow;
     plain.push_back(static_cast<char>(claims.code_verifier ? verifier.size() + 1 : 0)); // 0: no verifier
     plain += verifier;
+    plain.push_back(static_cast<char>(scopes.size() >> 8));
+    plain.push_back(static_cast<char>(scopes.size() & 0xFF));
+    plain += scopes;
 
     std::string out(1, static_cast<char>(version));
     // The version byte is authenticated as associated data, so it cannot be changed either.
@@ -119,12 +136,12 @@ std::string seal_state(const state_key& key, state_claims claims)
 state_claims open_state(const state_key& key, std::string_view text, replay_guard* guard,
                         std::chrono::system_clock::time_point now)
 {
-    if (text.size() > 512)
+    if (text.size() > max_text)
         invalid("too long");
     auto raw = base64::decode_url(text);
     if (!raw)
         invalid("not base64url");
-    if (raw->size() < 1 + aead::overhead + 8 * 3 + nonce_size + 2)
+    if (raw->size() < 1 + aead::overhead + 8 * 3 + nonce_size + 4)
         invalid("too short");
     if (static_cast<unsigned char>((*raw)[0]) != version)
         invalid("unknown version");
@@ -134,6 +151,11 @@ state_claims open_state(const state_key& key, std::string_view text, replay_guar
     if (!opened)
         invalid("authentication failed");
     auto& plain = *opened;
+    // The plaintext holds the verifier: wiped on every way out, the refusals included.
+    struct wipe {
+        std::string& text;
+        ~wipe() { OPENSSL_cleanse(text.data(), text.size()); }
+    } wiper{plain};
 
     state_claims claims;
     std::size_t at = 0;
@@ -149,13 +171,29 @@ state_claims open_state(const state_key& key, std::string_view text, replay_guar
     at += flow_size;
     auto verifier_size = static_cast<unsigned char>(plain[at++]);
     if (verifier_size) {
-        if (at + verifier_size - 1 != plain.size())
+        if (at + verifier_size - 1 + 2 > plain.size())
             invalid("truncated");
         claims.code_verifier = secret(plain.substr(at, verifier_size - 1u));
-    } else if (at != plain.size()) {
-        invalid("trailing bytes");
+        at += verifier_size - 1u;
     }
-    OPENSSL_cleanse(plain.data(), plain.size());
+    if (at + 2 > plain.size())
+        invalid("truncated");
+    std::size_t scopes_size = static_cast<std::size_t>(static_cast<unsigned char>(plain[at])) << 8
+        | static_cast<unsigned char>(plain[at + 1]);
+    at += 2;
+    if (scopes_size > max_scopes || at + scopes_size != plain.size())
+        invalid(at + scopes_size < plain.size() ? "trailing bytes" : "truncated");
+    for (std::size_t from = at, end = plain.size(); from < end;) {
+        auto space = plain.find(' ', from);
+        if (space == std::string::npos || space > end)
+            space = end;
+        if (space == from)
+            invalid("an empty scope");
+        claims.scopes.push_back(plain.substr(from, space - from));
+        from = space + 1;
+        if (from == end)
+            invalid("an empty scope");
+    }
 
     if (now >= claims.expires_at)
         throw error(errc::state_expired, "this authorization link has expired: start again");

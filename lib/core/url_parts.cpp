@@ -3,12 +3,27 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <iterator>
+
+#include <arpa/inet.h>
 
 namespace discord::oauth2::url {
 
 bool parts::on_loopback() const noexcept
 {
-    return host == "localhost" || host == "::1" || host.starts_with("127.");
+    // An address, parsed strictly (inet_pton: four decimal parts), never a prefix of a name:
+    // "127.evil.example" is a host name anyone can point anywhere.
+    if (host.size() == 9 && std::equal(host.begin(), host.end(), "localhost",
+                                       [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }))
+        return true;
+    unsigned char bytes[16];
+    if (::inet_pton(AF_INET, host.c_str(), bytes) == 1)
+        return bytes[0] == 127;
+    if (::inet_pton(AF_INET6, host.c_str(), bytes) == 1) {
+        static constexpr unsigned char loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+        return std::equal(std::begin(bytes), std::end(bytes), std::begin(loopback));
+    }
+    return false;
 }
 
 std::optional<parts> split(std::string_view text)

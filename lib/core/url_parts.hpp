@@ -17,6 +17,7 @@ struct parts {
     std::string fragment;           ///< without '#'
 
     [[nodiscard]] std::uint16_t effective_port() const noexcept { return port ? *port : scheme == "https" ? 443 : 80; }
+    /// The host is `localhost` or a loopback address (127.0.0.0/8, ::1), parsed as an address.
     [[nodiscard]] bool on_loopback() const noexcept;
 };
 

@@ -220,11 +220,17 @@ asio::awaitable<std::unique_ptr<connection>> connection::connect(asio::any_io_ex
     char* parse_error = nullptr;
     PQconninfoOption* parsed = PQconninfoParse(url.c_str(), &parse_error);
     if (!parsed) {
-        std::string why = parse_error ? parse_error : "it cannot be parsed";
+        // libpq quotes the offending text, which may be the password: say what is wrong in our
+        // own words instead.
+        std::string_view said = parse_error ? parse_error : "";
+        auto why = said.find("percent") != std::string_view::npos
+            ? "a part of it has a malformed percent-encoding (a % in a user name or password is written %25)"
+            : said.find("port") != std::string_view::npos  ? "its port is not a number from 1 to 65535"
+            : said.find("query") != std::string_view::npos || said.find("option") != std::string_view::npos
+            ? "a query parameter is malformed or unknown to libpq"
+            : "it cannot be parsed (check the host, port, user, password and parameters)";
         PQfreemem(parse_error);
-        while (!why.empty() && why.back() == '\n')
-            why.pop_back();
-        throw error(errc::invalid_argument, "the PostgreSQL URL is malformed: " + why);
+        throw error(errc::invalid_argument, std::string("the PostgreSQL URL is malformed: ") + why);
     }
     // The URL's settings as keywords, so that host names can be resolved here, asynchronously:
     // libpq would resolve them with a blocking getaddrinfo inside PQconnectPoll.

@@ -93,6 +93,9 @@ struct server::impl : std::enable_shared_from_this<impl> {
     std::uint64_t next_id = 0;
     std::size_t serving = 0;
     std::size_t rejecting = 0;
+    // Connections open per peer address (served or turned away), and the addresses not counted.
+    std::unordered_map<asio::ip::address, std::size_t> per_peer;
+    std::vector<asio::ip::address> trusted;
     std::optional<asio::steady_timer> sweep_timer;
     statistics stats;
     bool stopped = false;
@@ -103,7 +106,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<void> sweep();
     std::chrono::milliseconds sweep_interval() const;
     template <class Stream>
-    asio::awaitable<void> run(std::shared_ptr<connection<Stream>> c, bool over_capacity);
+    asio::awaitable<void> run(std::shared_ptr<connection<Stream>> c, bool over_capacity,
+                              std::optional<asio::ip::address> peer);
     template <class Stream>
     asio::awaitable<void> serve(connection<Stream>& c);
     template <class Stream>
@@ -210,11 +214,24 @@ asio::awaitable<void> server::impl::accept_loop(tcp::acceptor& acceptor)
             continue;
         }
         ++stats.accepted;
-        bool over = serving >= options.max_connections;
+        const auto& limits = options.limits;
+        // Counted per peer address unless it is a trusted proxy's (which limits its own clients).
+        std::optional<asio::ip::address> peer;
+        if (limits.max_connections_per_peer > 0) {
+            std::error_code peer_ec;
+            auto remote = socket.remote_endpoint(peer_ec);
+            if (!peer_ec && std::find(trusted.begin(), trusted.end(), remote.address()) == trusted.end())
+                peer = remote.address();
+        }
+        bool over_peer = peer && per_peer[*peer] >= limits.max_connections_per_peer;
+        bool over = over_peer || serving >= limits.max_connections;
         if (over) {
             ++stats.rejected;
+            stats.rejected_per_peer += over_peer;
             // Answering 503 costs little, but not nothing: past a small budget just close.
-            if (rejecting >= 16 + options.max_connections / 8) {
+            if (rejecting >= 16 + limits.max_connections / 8) {
+                if (peer && per_peer[*peer] == 0)
+                    per_peer.erase(*peer);
                 std::error_code ignored;
                 socket.close(ignored);
                 continue;
@@ -223,21 +240,24 @@ asio::awaitable<void> server::impl::accept_loop(tcp::acceptor& acceptor)
         // Counted now, not when the connection's coroutine first runs: a burst of accepts must
         // not all see room under the cap.
         ++(over ? rejecting : serving);
+        if (peer)
+            ++per_peer[*peer];
         std::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         if (tls) {
             using stream = asio::ssl::stream<tcp::socket>;
             auto c = std::make_shared<connection<stream>>(std::move(socket), *tls);
-            asio::co_spawn(strand, run(std::move(c), over), asio::detached);
+            asio::co_spawn(strand, run(std::move(c), over, peer), asio::detached);
         } else {
             auto c = std::make_shared<connection<tcp::socket>>(std::move(socket));
-            asio::co_spawn(strand, run(std::move(c), over), asio::detached);
+            asio::co_spawn(strand, run(std::move(c), over, peer), asio::detached);
         }
     }
 }
 
 template <class Stream>
-asio::awaitable<void> server::impl::run(std::shared_ptr<connection<Stream>> c, bool over_capacity)
+asio::awaitable<void> server::impl::run(std::shared_ptr<connection<Stream>> c, bool over_capacity,
+                                        std::optional<asio::ip::address> peer)
 {
     auto self = shared_from_this();
     auto id = next_id++;
@@ -246,26 +266,30 @@ asio::awaitable<void> server::impl::run(std::shared_ptr<connection<Stream>> c, b
         impl& s;
         std::uint64_t id;
         bool over;
+        std::optional<asio::ip::address> peer;
         connection<Stream>& c;
         ~unregister()
         {
             c.close();
             --(over ? s.rejecting : s.serving);
+            if (peer)
+                if (auto it = s.per_peer.find(*peer); it != s.per_peer.end() && --it->second == 0)
+                    s.per_peer.erase(it);
             s.connections.erase(id);
         }
-    } guard{*this, id, over_capacity, *c};
+    } guard{*this, id, over_capacity, std::move(peer), *c};
 
     if (stopped)
         co_return;
     if constexpr (!std::is_same_v<Stream, tcp::socket>) {
-        c->set_deadline(options.read_timeout);
+        c->set_deadline(options.limits.first_byte_timeout);
         auto [ec] = co_await c->stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
         if (ec)
             co_return;
     }
     if (over_capacity) {
         ++stats.requests;
-        c->set_deadline(options.write_timeout);
+        c->set_deadline(options.limits.write_timeout);
         if (co_await write(*c, response::plain(503, "the server is at its connection limit; retry shortly"), false,
                            false))
             co_await close_after_error(*c);
@@ -298,9 +322,11 @@ asio::awaitable<void> server::impl::serve(connection<Stream>& c)
     std::array<char, 16 * 1024> buffer;
     std::size_t begin = 0;
     std::size_t end = 0;
-    request_parser parser(options.limits);
+    const auto& limits = options.limits;
+    request_parser parser(parser_limits_of(limits));
     bool continue_sent = false;
-    c.set_deadline(options.idle_timeout);
+    // A connection that says nothing is closed soon: it would hold a place under the caps.
+    c.set_deadline(limits.first_byte_timeout);
 
     for (;;) {
         std::size_t consumed = 0;
@@ -322,13 +348,13 @@ asio::awaitable<void> server::impl::serve(connection<Stream>& c)
             begin = 0;
             end = n;
             if (!was_started)
-                c.set_deadline(options.read_timeout);
+                c.set_deadline(limits.read_timeout);
             continue;
         }
 
         ++stats.requests;
         if (result == request_parser::result::error) {
-            c.set_deadline(options.write_timeout);
+            c.set_deadline(limits.write_timeout);
             if (co_await write(c, response::plain(parser.error_status(), parser.error_reason()), false, false))
                 co_await close_after_error(c);
             co_return;
@@ -340,14 +366,14 @@ asio::awaitable<void> server::impl::serve(connection<Stream>& c)
         if (!c.open)
             co_return;
         bool keep_alive = req.keep_alive && !stopped;
-        c.set_deadline(options.write_timeout);
+        c.set_deadline(limits.write_timeout);
         if (!co_await write(c, resp, keep_alive, req.method == "HEAD") || !keep_alive)
             co_return;
 
         parser.reset();
         continue_sent = false;
         // Bytes after the request (pipelining) start the next one at once.
-        c.set_deadline(begin < end ? options.read_timeout : options.idle_timeout);
+        c.set_deadline(begin < end ? limits.read_timeout : limits.idle_timeout);
     }
 }
 
@@ -371,6 +397,11 @@ asio::awaitable<bool> server::impl::write(connection<Stream>& c, const response&
         out = &failure;
         head = serialize_head(failure, false);
     }
+    // Over TLS, every answer tells the browser to use https only for this host from now on: a
+    // network attacker cannot then downgrade a later visit to plain http.
+    if constexpr (!std::is_same_v<Stream, tcp::socket>)
+        if (!out->fields.contains("strict-transport-security"))
+            head.insert(head.size() - 2, "Strict-Transport-Security: max-age=31536000\r\n");
     auto body = head_only ? asio::const_buffer() : asio::buffer(out->body);
     bool truncated = out->how == response::delivery::truncate;
     if (truncated)
@@ -404,7 +435,8 @@ asio::awaitable<void> server::impl::close_after_error(connection<Stream>& c)
 std::chrono::milliseconds server::impl::sweep_interval() const
 {
     // A quarter of the shortest timeout: deadlines are kept to within 25%, 250 ms at most.
-    auto shortest = std::min({options.read_timeout, options.idle_timeout, options.write_timeout, linger_time});
+    const auto& l = options.limits;
+    auto shortest = std::min({l.first_byte_timeout, l.read_timeout, l.idle_timeout, l.write_timeout, linger_time});
     return std::clamp(shortest / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(250));
 }
 
@@ -446,10 +478,29 @@ server::~server()
     stop();
 }
 
+parser_limits parser_limits_of(const server_limits& limits) noexcept
+{
+    parser_limits p;
+    p.max_request_line = limits.max_request_line;
+    p.max_header_bytes = limits.max_header_bytes;
+    p.max_headers = limits.max_headers;
+    p.max_body = limits.max_body;
+    return p;
+}
+
 void server::start()
 {
     if (!impl_->acceptors.empty())
         throw error(errc::invalid_argument, "the server is already started");
+    impl_->trusted.clear();
+    for (const auto& text : impl_->options.limits.trusted_proxies) {
+        std::error_code ec;
+        auto address = asio::ip::make_address(text, ec);
+        if (ec)
+            throw error(errc::invalid_argument,
+                        fmt::format("trusted proxy '{}' is not an IP address (names are not resolved)", text));
+        impl_->trusted.push_back(address);
+    }
     impl_->load_tls();
     impl_->listen();
     for (auto& a : impl_->acceptors)

@@ -7,6 +7,8 @@
 #include "server/request_parser.hpp"
 #include "server/router.hpp"
 
+#include <discord/oauth2/server_limits.hpp>
+
 #include <asio/any_io_executor.hpp>
 #include <asio/ip/tcp.hpp>
 
@@ -30,15 +32,12 @@ struct server_options {
     /// 0 picks an ephemeral port, the same on every address; `server::port()` reports it.
     std::uint16_t port = 0;
     std::optional<tls_files> tls;
-    /// Connections served at once; one more is answered 503 and closed.
-    std::size_t max_connections = 1024;
-    /// From a request's first byte (or the TLS handshake's) to its last.
-    std::chrono::milliseconds read_timeout{10'000};
-    /// Between requests on a kept-alive connection, and before the first.
-    std::chrono::milliseconds idle_timeout{30'000};
-    std::chrono::milliseconds write_timeout{10'000};
-    parser_limits limits;
+    /// Connections in all and per peer, timeouts and request sizes (parser limits from these).
+    server_limits limits;
 };
+
+/// The request parser's share of `limits`.
+[[nodiscard]] parser_limits parser_limits_of(const server_limits& limits) noexcept;
 
 class server {
 public:
@@ -61,7 +60,8 @@ public:
 
     struct statistics {
         std::uint64_t accepted = 0;         ///< TCP connections accepted
-        std::uint64_t rejected = 0;         ///< of which turned away over the cap
+        std::uint64_t rejected = 0;         ///< of which turned away over a cap (in all or per peer)
+        std::uint64_t rejected_per_peer = 0; ///< of which over the per-peer cap
         std::uint64_t requests = 0;         ///< requests answered, errors included
         std::size_t active = 0;             ///< connections open now
     };

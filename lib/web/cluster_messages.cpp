@@ -1,6 +1,7 @@
 #include "web/cluster_messages.hpp"
 
 #include "core/base64.hpp"
+#include "core/mac.hpp"
 #include "core/url_encoding.hpp"
 
 #include <discord/oauth2/error.hpp>
@@ -14,6 +15,8 @@ namespace {
 // Descriptions and messages are for people; a few hundred bytes say it all, and a NOTIFY
 // payload must stay under 8,000 bytes.
 constexpr std::size_t max_text = 1000;
+// Times past the year 5000 are refused before they become nanoseconds (which would overflow).
+constexpr std::int64_t max_seconds = 100'000'000'000;
 
 std::string bounded(std::string_view text)
 {
@@ -95,7 +98,6 @@ std::string encode_message(const event& e)
         p.emplace_back("ci", seconds(e.claims->issued_at));
         p.emplace_back("ce", seconds(e.claims->expires_at));
         p.emplace_back("cf", e.claims->flow);
-        p.emplace_back("cn", cluster_nonce(e.claims->nonce));
     }
     return url::encode_query(p);
 }
@@ -161,21 +163,84 @@ std::optional<std::variant<settled_message, event>> decode_message(std::string_v
             auto claim_user = number<std::uint64_t>(*cu);
             auto issued = number<std::int64_t>(get("ci").value_or(""));
             auto expires = number<std::int64_t>(get("ce").value_or(""));
-            auto nonce = get("cn") ? base64::decode_url(*get("cn")) : std::nullopt;
             auto flow = get("cf").value_or("");
-            if (!claim_user || !issued || !expires || !nonce || nonce->size() != 16 || flow.size() > 32)
+            if (!claim_user || !issued || !expires || flow.size() > 32 || *issued < 0 || *issued > max_seconds
+                || *expires < 0 || *expires > max_seconds)
                 return std::nullopt;
             state_claims c;
             c.user_id = snowflake(*claim_user);
             c.issued_at = std::chrono::system_clock::time_point(std::chrono::seconds(*issued));
             c.expires_at = std::chrono::system_clock::time_point(std::chrono::seconds(*expires));
             c.flow = std::string(flow);
-            c.nonce = std::move(*nonce);
             e.claims = std::move(c);
         }
         return e;
     }
     return std::nullopt;
+}
+
+namespace {
+
+constexpr std::string_view envelope_version = "m1.";
+
+std::int64_t milliseconds(std::chrono::system_clock::time_point t)
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+} // namespace
+
+message_key::message_key(const state_key& key)
+    : key_(mac::derive_key(key.bytes().reveal(), "discord-oauth2 cluster messages v1"))
+{
+}
+
+std::string message_key::seal(std::string_view text, std::chrono::system_clock::time_point now) const
+{
+    auto signed_part = std::to_string(milliseconds(now)) + "." + std::string(text);
+    auto tag = mac::tag(key_.reveal(), std::string(envelope_version) + signed_part);
+    return std::string(envelope_version) + base64::encode_url(tag) + "." + signed_part;
+}
+
+std::optional<authenticated_message> message_key::open(std::string_view sealed) const
+{
+    if (sealed.size() > 8000 || !sealed.starts_with(envelope_version))
+        return std::nullopt;
+    auto rest = sealed.substr(envelope_version.size());
+    auto dot = rest.find('.');
+    if (dot == std::string_view::npos)
+        return std::nullopt;
+    auto tag = base64::decode_url(rest.substr(0, dot));
+    auto signed_part = rest.substr(dot + 1);
+    if (!tag || tag->size() != mac::tag_size
+        || !mac::verify(key_.reveal(), std::string(envelope_version) + std::string(signed_part), *tag))
+        return std::nullopt;
+    auto time_end = signed_part.find('.');
+    if (time_end == std::string_view::npos)
+        return std::nullopt;
+    auto ms = number<std::int64_t>(signed_part.substr(0, time_end));
+    if (!ms || *ms < 0 || *ms > max_seconds * 1000)
+        return std::nullopt;
+    authenticated_message m;
+    m.text = std::string(signed_part.substr(time_end + 1));
+    m.sent_at = std::chrono::system_clock::time_point(std::chrono::milliseconds(*ms));
+    m.tag = std::move(*tag);
+    return m;
+}
+
+bool message_replays::first(const authenticated_message& m, std::chrono::system_clock::time_point now)
+{
+    if (m.sent_at < now - window_ || m.sent_at > now + window_)
+        return false;
+    std::lock_guard lock(mutex_);
+    while (!by_time_.empty() && (by_time_.begin()->first < now - window_ || seen_.size() >= capacity_)) {
+        seen_.erase(by_time_.begin()->second);
+        by_time_.erase(by_time_.begin());
+    }
+    if (!seen_.emplace(m.tag, m.sent_at).second)
+        return false;
+    by_time_.emplace(m.sent_at, m.tag);
+    return true;
 }
 
 } // namespace discord::oauth2::web

@@ -17,7 +17,9 @@
 #include <asio/use_awaitable.hpp>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <unordered_map>
@@ -91,6 +93,11 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
     auto state_text = req.query_param("state");
     auto iss = req.query_param("iss");
 
+    // Neither Discord's answer nor its error: nothing to act on, and the state stays unspent so
+    // that the real callback (a prefetch or a mangled link may come first) still works.
+    if (!error_param && (!code || code->empty() || !state_text || state_text->empty()))
+        co_return invalid(400, "Invalid link", "This link is missing part of Discord's answer. Please start again from the bot.");
+
     // The state first when there is one: a denial must reach the waiters of its user.
     std::optional<state_claims> claims;
     std::error_code state_error;
@@ -154,8 +161,6 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
         }
         co_return a;
     }
-    if (!code || code->empty() || !state_text || state_text->empty())
-        co_return invalid(400, "Invalid link", "This link is missing part of Discord's answer. Please start again from the bot.");
     if (state_error == errc::state_expired)
         co_return invalid(400, "Link expired", "This authorization link has expired. Please start again from the bot.");
     if (state_error == errc::state_replayed) {
@@ -262,49 +267,72 @@ asio::awaitable<web::answer> web_server::impl::complete(const std::string& code,
                        failure->what());
     }
 
-    // Who authorized? Without `identify` Discord does not say: the state alone binds the grant.
+    // Who authorized, and for what? A grant that does not cover the scopes the link asked for
+    // came from an edited link; a link made for a user needs `identify` to prove who clicked.
+    // Every refusal fails closed: nothing is stored, the new grant is revoked, the waiter fails.
+    struct refusal {
+        int status;
+        std::string title;
+        std::string message;
+        std::error_code code;
+        std::string description;
+    };
+    std::optional<refusal> refused;
+    const std::string edited = "This link was changed after the bot made it. Please start again from the bot.";
+    std::vector<std::string> missing;
+    for (const auto& s : claims.scopes)
+        if (!token.has_scope(s))
+            missing.push_back(s);
+    bool bound = claims.user_id != snowflake{};
+    if (!missing.empty())
+        refused = refusal{403, "Authorization refused", edited, make_error_code(errc::forbidden),
+                          fmt::format("the grant lacks scopes the link requested ({})", fmt::join(missing, " "))};
+    else if (bound && !token.has_scope("identify"))
+        refused = refusal{403, "Authorization refused", edited, make_error_code(errc::forbidden),
+                          "a link made for a user was authorized without the identify scope"};
+
     snowflake authorized = claims.user_id;
-    if (token.has_scope("identify")) {
+    if (!refused && token.has_scope("identify")) {
         std::optional<user> who;
+        std::optional<error> unknown;
         try {
             who = (co_await discord.get_authorization_info(token)).user;
         } catch (const error& e) {
-            failure = e;
+            unknown = e;
         }
-        if (failure) {
-            publish_error("authorization information", failure->code(), failure->what(), claims.user_id);
-        } else if (who) {
-            if (claims.user_id != snowflake{} && who->id != claims.user_id) {
-                std::optional<error> revoke_failure;
-                try {
-                    co_await discord.revoke(token.refresh_token ? *token.refresh_token : token.token);
-                } catch (const error& e) {
-                    revoke_failure = e;
-                }
-                if (revoke_failure)
-                    publish_error("revoke", revoke_failure->code(), revoke_failure->what(), who->id);
-                publish_error("callback", make_error_code(errc::forbidden),
-                              fmt::format("user {} authorized a link made for user {}; the grant was revoked", who->id,
-                                          claims.user_id),
-                              claims.user_id);
-                co_return fail(403, web::page_kind::invalid, "Wrong account",
-                               "This link was made for another Discord account. Please start again from the bot "
-                               "while signed in to your own account.",
-                               make_error_code(errc::forbidden), "a different Discord account authorized the link");
-            }
+        if (unknown || !who)
+            refused = refusal{502, "Authorization failed",
+                              "We could not confirm which Discord account authorized. Please start again from the bot.",
+                              unknown ? unknown->code() : make_error_code(errc::invalid_response),
+                              unknown ? std::string("Discord did not say who authorized: ") + unknown->what()
+                                      : std::string("Discord's authorization information names no user")};
+        else if (bound && who->id != claims.user_id)
+            refused = refusal{403, "Wrong account",
+                              "This link was made for another Discord account. Please start again from the bot "
+                              "while signed in to your own account.",
+                              make_error_code(errc::forbidden),
+                              fmt::format("user {} authorized a link made for user {}", who->id, claims.user_id)};
+        else
             authorized = who->id;
-        }
+    }
+    if (refused) {
+        co_await revoke_quietly(token, claims.user_id);
+        publish_error("callback", refused->code, refused->description + "; the new grant was revoked", claims.user_id);
+        co_return fail(refused->status, refused->status == 403 ? web::page_kind::invalid : web::page_kind::error,
+                       std::move(refused->title), std::move(refused->message), refused->code,
+                       std::move(refused->description));
     }
 
     if (authorized != snowflake{}) {
+        std::optional<std::string> store_failure;
         try {
             stored_grant grant{authorized, token};
             co_await config.store->save(std::move(grant));
         } catch (const std::exception& e) {
-            failure = error(errc::invalid_argument, std::string("the token store failed: ") + e.what());
+            store_failure = std::string("the token store failed: ") + e.what();
         }
-        if (failure)
-            publish_error("store", failure->code(), failure->what(), authorized);
+        if (store_failure)
+            publish_error("store", make_error_code(errc::invalid_argument), *store_failure, authorized);
     }
 
     event exchanged;
@@ -321,6 +349,22 @@ asio::awaitable<web::answer> web_server::impl::complete(const std::string& code,
     result.grant = std::make_shared<const authorized_grant>(authorized_grant{authorized, std::move(token)});
     settle(claims.nonce, a, std::move(result));
     co_return a;
+}
+
+// Ends a grant the callback refuses; a failure to revoke is published, the refusal stands.
+asio::awaitable<void> web_server::impl::revoke_quietly(const access_token& token, snowflake user)
+{
+    std::optional<error> failure;
+    // Revoking either token ends the whole grant; the refresh token is the one that lasts.
+    auto hint = token.refresh_token ? token_type_hint::refresh_token : token_type_hint::access_token;
+    secret which = token.refresh_token ? *token.refresh_token : token.token;
+    try {
+        co_await discord.revoke(std::move(which), hint);
+    } catch (const error& e) {
+        failure = e;
+    }
+    if (failure)
+        publish_error("revoke", failure->code(), failure->what(), user);
 }
 
 web_server::web_server(asio::any_io_executor executor, client& discord, web_server_config config)
@@ -348,6 +392,7 @@ void web_server::start()
     if (i.http)
         throw error(errc::invalid_argument, "the web server is already started");
     server::server_options o;
+    o.limits = i.config.limits;
     o.addresses = i.config.listen_all ? std::vector<std::string>{"0.0.0.0", "::"}
                                       : std::vector<std::string>{i.config.listen_address};
     if (i.config.port)
@@ -447,6 +492,9 @@ std::string web_server::authorization_url(snowflake user, const std::vector<std:
     authorization_request request;
     for (auto s : scopes)
         request.scopes.emplace_back(s);
+    // A link for a user must prove who clicked it: Discord says so only with `identify`.
+    if (user != snowflake{} && std::find(request.scopes.begin(), request.scopes.end(), "identify") == request.scopes.end())
+        request.scopes.emplace(request.scopes.begin(), "identify");
     request.prompt = options.prompt;
     request.integration_type = options.integration_type;
     request.permissions = options.permissions;
@@ -458,6 +506,7 @@ std::string web_server::authorization_url(snowflake user, const std::vector<std:
     claims.issued_at = std::chrono::system_clock::now();
     claims.expires_at = claims.issued_at + i.config.state_lifetime;
     claims.flow = options.flow;
+    claims.scopes = request.scopes;
     if (uses_pkce(request)) {
         auto pair = make_pkce();
         claims.code_verifier = pair.verifier;
@@ -571,6 +620,11 @@ void web_server::start_wait(snowflake user, std::string url, std::chrono::millis
         asio::co_spawn(self->executor, impl::ask_outcomes(self, {claims.nonce}), asio::detached);
 }
 
+std::uint64_t web_server::cluster_messages_dropped() const noexcept
+{
+    return impl_->cluster_dropped;
+}
+
 event_stream web_server::events()
 {
     // The stream wakes on the server's executor; next() resumes its caller through Asio as usual.
@@ -615,29 +669,41 @@ asio::awaitable<std::vector<snowflake>> web_server::grants_needing_reauthorizati
 
 asio::awaitable<void> web_server::revoke_access_token(snowflake user)
 {
-    auto self = impl_;
-    auto grant = co_await self->config.store->load(user);
+    (void)co_await impl_->revoke_or_forget(user);
+}
+
+// True when the grant was only forgotten: its tokens were known dead, so a revocation would
+// have "succeeded" at Discord without ending anything.
+asio::awaitable<bool> web_server::impl::revoke_or_forget(snowflake user)
+{
+    auto self = shared_from_this();
+    auto grant = co_await config.store->load(user);
     if (!grant)
         throw error(errc::no_grant, fmt::format("no grant is stored for user {}", user));
+    if (grant->needs_reauthorization) {
+        co_await config.store->erase(user);
+        co_return true;
+    }
     std::optional<error> failure;
     try {
         // Revoking either token ends the whole grant; the refresh token is the one that lasts.
         if (grant->token.refresh_token)
-            co_await self->discord.revoke(*grant->token.refresh_token, token_type_hint::refresh_token);
+            co_await discord.revoke(*grant->token.refresh_token, token_type_hint::refresh_token);
         else
-            co_await self->discord.revoke(grant->token.token, token_type_hint::access_token);
+            co_await discord.revoke(grant->token.token, token_type_hint::access_token);
     } catch (const error& e) {
         failure = e;
     }
     if (failure) {
-        self->publish_error("revoke", failure->code(), failure->what(), user);
+        publish_error("revoke", failure->code(), failure->what(), user);
         throw *failure;
     }
-    co_await self->config.store->erase(user);
+    co_await config.store->erase(user);
     event e;
     e.kind = event_kind::access_token_revoked;
     e.user_id = user;
-    self->publish(std::move(e));
+    publish(std::move(e));
+    co_return false;
 }
 
 // Runs `op` for every stored grant, going on past failures.
@@ -670,9 +736,16 @@ asio::awaitable<bulk_result> web_server::refresh_all()
 
 asio::awaitable<bulk_result> web_server::revoke_all()
 {
-    co_return co_await for_each_grant(*impl_->config.store, [this](snowflake user) -> asio::awaitable<void> {
-        co_await revoke_access_token(user);
+    auto self = impl_;
+    std::vector<snowflake> forgotten;
+    // Trivial captures only: g++ 12 destroys a co_await's temporary closure twice (docs/compilers.md).
+    auto out = co_await for_each_grant(*self->config.store, [i = self.get(), &forgotten](snowflake user) -> asio::awaitable<void> {
+        if (co_await i->revoke_or_forget(user))
+            forgotten.push_back(user);
     });
+    std::erase_if(out.succeeded, [&](snowflake u) { return std::find(forgotten.begin(), forgotten.end(), u) != forgotten.end(); });
+    out.forgotten = std::move(forgotten);
+    co_return out;
 }
 
 } // namespace discord::oauth2

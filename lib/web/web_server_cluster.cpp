@@ -59,13 +59,21 @@ asio::awaitable<bool> web_server::impl::consume(const state_claims& claims)
     co_return co_await config.cluster->consume_state(nonce, claims.expires_at);
 }
 
-// A message of another instance: an event for our streams, or a callback's outcome for our
-// waiters and followers. Hostile until decoded.
+// A message of another instance, heard through the cluster: an event for our streams, or news
+// that a callback ended. Hostile until its tag, its freshness and its text have been checked;
+// anything that fails is dropped and counted.
 void web_server::impl::on_cluster_message(const std::string& text)
 {
-    auto message = web::decode_message(text);
-    if (!message)
+    auto opened = cluster_key.open(text);
+    if (!opened || !cluster_replays.first(*opened, std::chrono::system_clock::now())) {
+        ++cluster_dropped;
         return;
+    }
+    auto message = web::decode_message(opened->text);
+    if (!message) {
+        ++cluster_dropped;
+        return;
+    }
     if (auto* e = std::get_if<event>(&*message)) {
         if (e->kind == event_kind::authorization_code_exchanged || e->kind == event_kind::access_token_refreshed)
             asio::co_spawn(executor, publish_with_token(shared_from_this(), std::move(*e)), asio::detached);
@@ -73,6 +81,8 @@ void web_server::impl::on_cluster_message(const std::string& text)
             publish(std::move(*e), false);
         return;
     }
+    // A callback ended elsewhere: what wakes our waiters is the outcome recorded in the cluster
+    // (read back now), never the message itself.
     auto& m = std::get<web::settled_message>(*message);
     auto nonce = base64::decode_url(m.nonce);
     {
@@ -81,14 +91,41 @@ void web_server::impl::on_cluster_message(const std::string& text)
         if (it == records.end() || (it->second.outcome && it->second.outcome->result))
             return; // nobody here knows it (late waiters ask the cluster), or already settled
     }
+    asio::co_spawn(executor, ask_outcomes(shared_from_this(), {std::move(*nonce)}), asio::detached);
+}
+
+// An outcome recorded in the cluster (for a state this instance waits for): checked like a
+// message, and then only for the record of the same user.
+void web_server::impl::on_recorded_outcome(const std::string& text)
+{
+    auto opened = cluster_key.open(text);
+    auto message = opened ? web::decode_message(opened->text) : std::nullopt;
+    auto* m = message ? std::get_if<web::settled_message>(&*message) : nullptr;
+    if (!m) {
+        ++cluster_dropped;
+        return;
+    }
+    auto nonce = base64::decode_url(m->nonce);
+    {
+        std::lock_guard lock(mutex);
+        auto it = records.find(*nonce);
+        if (it == records.end() || (it->second.outcome && it->second.outcome->result))
+            return;
+        // A link made for one user is never completed with another's grant, whoever signed it.
+        if (m->outcome == authorization_outcome::authorized && it->second.user != snowflake{}
+            && it->second.user != m->user) {
+            ++cluster_dropped;
+            return;
+        }
+    }
     authorization_result result;
-    result.outcome = m.outcome;
-    result.code = m.code;
-    result.description = m.description;
-    if (m.outcome == authorization_outcome::authorized)
-        asio::co_spawn(executor, settle_from_store(shared_from_this(), *nonce, std::move(m)), asio::detached);
+    result.outcome = m->outcome;
+    result.code = m->code;
+    result.description = m->description;
+    if (m->outcome == authorization_outcome::authorized)
+        asio::co_spawn(executor, settle_from_store(shared_from_this(), *nonce, std::move(*m)), asio::detached);
     else
-        settle(*nonce, m.page, std::move(result), false);
+        settle(*nonce, m->page, std::move(result), false);
 }
 
 // Tokens never cross instances: the grant another instance obtained is read from the store.
@@ -154,7 +191,7 @@ asio::awaitable<void> web_server::impl::ask_outcomes_now(const std::vector<std::
             co_return;
         }
         for (const auto& [nonce, text] : found)
-            self->on_cluster_message(text);
+            self->on_recorded_outcome(text);
     }
 }
 

@@ -62,7 +62,8 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     using waiter = web_detail::waiter;
 
     impl(asio::any_io_executor ex, client& c, web_server_config cfg)
-        : executor(std::move(ex)), discord(c), config(std::move(cfg)), key(config.key ? *config.key : state_key::generate())
+        : executor(std::move(ex)), discord(c), config(std::move(cfg)), key(config.key ? *config.key : state_key::generate()),
+          cluster_key(key)
     {
         if (!config.store)
             config.store = std::make_shared<memory_token_store>();
@@ -97,6 +98,9 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     client& discord;
     web_server_config config;
     state_key key;
+    web::message_key cluster_key;     // signs what the instances tell each other
+    web::message_replays cluster_replays;
+    std::atomic<std::uint64_t> cluster_dropped{0}; // messages refused: no valid tag, replayed, malformed
     std::string path;
     url::parts redirect_parts;
     std::optional<server::server> http;
@@ -114,7 +118,10 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     void publish(event e, bool share = true)
     {
         if (share && config.cluster)
-            asio::co_spawn(executor, broadcast(shared_from_this(), web::encode_message(e)), asio::detached);
+            asio::co_spawn(executor,
+                           broadcast(shared_from_this(),
+                                     cluster_key.seal(web::encode_message(e), std::chrono::system_clock::now())),
+                           asio::detached);
         hub.publish(e);
     }
 
@@ -177,7 +184,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
             m.code = result->code;
             m.description = result->description;
             m.page = a;
-            unshared = web::encode_message(m);
+            unshared = cluster_key.seal(web::encode_message(m), std::chrono::system_clock::now());
         }
         std::vector<receiver_ptr> woken;
         std::vector<std::shared_ptr<answer_channel>> followers;
@@ -306,6 +313,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<void> share_outcome(const std::string& nonce);
     asio::awaitable<bool> consume(const state_claims& claims);
     void on_cluster_message(const std::string& text);
+    void on_recorded_outcome(const std::string& text);
     static asio::awaitable<void> settle_from_store(std::shared_ptr<impl> self, std::string nonce, web::settled_message m);
     static asio::awaitable<void> publish_with_token(std::shared_ptr<impl> self, event e);
     static asio::awaitable<void> ask_outcomes(std::shared_ptr<impl> self, std::vector<std::string> raw_nonces);
@@ -321,6 +329,8 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<web::answer> handle(server::request& req);
     asio::awaitable<web::answer> complete(const std::string& code, const state_claims& claims,
                                           const std::optional<std::string>& iss);
+    asio::awaitable<void> revoke_quietly(const access_token& token, snowflake user);
+    asio::awaitable<bool> revoke_or_forget(snowflake user);
 };
 
 } // namespace discord::oauth2

@@ -1,7 +1,7 @@
 // One instance of a bot for the multi-instance tests: a web server over a shared PostgreSQL
 // database and the emulator, driven by commands on stdin, one per line, answering on stdout:
 //
-//   url USER                  -> "url URL" (scopes without identify: the state alone names the user)
+//   url USER                  -> "url URL" (guilds; identify is added, the link is USER's alone)
 //   wait ID USER TIMEOUT_MS URL -> later "result ID OUTCOME CODE TOKEN_HASH"
 //   events                    -> from now on "event KIND USER" for every event of the stream
 //   fresh CALLS USER...       -> CALLS concurrent fresh_access_token, then "fresh OK FAILED"
@@ -170,6 +170,7 @@ int main(int argc, char** argv)
         config.port = static_cast<std::uint16_t>(std::stoi(argv[5]));
         config.store = db;
         config.cluster = db;
+        config.limits.max_connections_per_peer = 0; // the test's browsers all come from 127.0.0.1
         self = std::make_unique<instance>(io, db, std::move(c), std::move(config));
         self->web.start();
         asio::steady_timer t(io);

@@ -10,6 +10,7 @@
 #include <future>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace test {
 
@@ -18,8 +19,10 @@ struct emulator_thread {
     discord::oauth2::emulator::emulator discord;
     std::thread runner;
 
-    explicit emulator_thread(std::chrono::seconds token_ttl = std::chrono::seconds(604800))
-        : discord(io.get_executor(), options(token_ttl))
+    /// `extra_users`: ids of users added to the default world (tests that need many accounts).
+    explicit emulator_thread(std::chrono::seconds token_ttl = std::chrono::seconds(604800),
+                             const std::vector<std::uint64_t>& extra_users = {})
+        : discord(io.get_executor(), options(token_ttl, extra_users))
     {
         discord.start();
         runner = std::thread([this] {
@@ -38,12 +41,19 @@ struct emulator_thread {
     emulator_thread(const emulator_thread&) = delete;
     emulator_thread& operator=(const emulator_thread&) = delete;
 
-    static discord::oauth2::emulator::options options(std::chrono::seconds token_ttl)
+    static discord::oauth2::emulator::options options(std::chrono::seconds token_ttl,
+                                                      const std::vector<std::uint64_t>& extra_users)
     {
         discord::oauth2::emulator::options o;
         o.auto_approve = true;
         o.rate_limits.enabled = false;
         o.token_ttl = token_ttl;
+        for (auto id : extra_users) {
+            auto& u = o.world.users.emplace_back();
+            u.id = id;
+            u.username = "user" + std::to_string(id);
+            u.email = u.username + "@example.com";
+        }
         return o;
     }
 

@@ -43,6 +43,14 @@ asio::awaitable<connection> connect(std::uint16_t port, std::string_view host)
     co_return connection{std::move(s), {}};
 }
 
+asio::awaitable<connection> connect_from(std::string_view local, std::uint16_t port, std::string_view host)
+{
+    tcp::endpoint server{asio::ip::make_address(host), port};
+    tcp::socket s(co_await asio::this_coro::executor, tcp::endpoint(asio::ip::make_address(local), 0));
+    co_await s.async_connect(server, asio::use_awaitable);
+    co_return connection{std::move(s), {}};
+}
+
 asio::awaitable<raw_response> read_response(connection& c, std::chrono::milliseconds limit)
 {
     auto& s = c.socket;

@@ -27,6 +27,9 @@ struct connection {
 
 asio::awaitable<connection> connect(std::uint16_t port, std::string_view host = "127.0.0.1");
 
+/// As connect, from the local address `local` (another loopback address plays another peer).
+asio::awaitable<connection> connect_from(std::string_view local, std::uint16_t port, std::string_view host = "127.0.0.1");
+
 /// Reads one response (head, then Content-Length bytes). Gives up after `limit`.
 asio::awaitable<raw_response> read_response(connection& c,
                                             std::chrono::milliseconds limit = std::chrono::milliseconds(5000));

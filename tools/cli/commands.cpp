@@ -264,14 +264,18 @@ asio::awaitable<std::string> login_command(invocation& in)
     config.store = co_await grant_store(in.args, in.env); // the grant is saved there when one is given
     oauth2::web_server web(executor, in.client, std::move(config));
     web.start();
-    // Nobody in particular: whoever authorizes is the user the grant is for.
+    // --user binds the link to that account (identify is added, another account is refused);
+    // without it, whoever authorizes is the user the grant is for.
+    oauth2::snowflake user;
+    if (in.args.has("user"))
+        user = snowflake_option(in.args, "user");
     std::vector<std::string_view> scope_views(requested.begin(), requested.end());
-    auto link = web.authorization_url(oauth2::snowflake{}, scope_views);
+    auto link = web.authorization_url(user, scope_views);
     fmt::print(stderr, "Open this link to authorize (waiting {} s):\n{}\n", timeout.count() / 1000, link);
     std::fflush(stderr);
     if (!in.args.has("no-browser"))
         open_browser(link);
-    auto result = co_await web.wait_for_access_token(oauth2::snowflake{}, link, timeout);
+    auto result = co_await web.wait_for_access_token(user, link, timeout);
     co_await web.stop(std::chrono::seconds(2));
     if (!result) {
         auto why = result.outcome == oauth2::authorization_outcome::timed_out ? std::string("no authorization arrived in time")
@@ -309,12 +313,20 @@ asio::awaitable<std::vector<oauth2::snowflake>> chosen_users(const invocation& i
 }
 
 void write_outcomes(writer& w, std::string_view done_name, const std::vector<oauth2::snowflake>& done,
-                    const std::vector<std::pair<oauth2::snowflake, std::string>>& failed)
+                    const std::vector<std::pair<oauth2::snowflake, std::string>>& failed,
+                    const std::vector<oauth2::snowflake>* forgotten = nullptr)
 {
     w.begin_object().key(done_name).begin_array();
     for (auto u : done)
         w.value(u.to_string());
-    w.end_array().key("failed").begin_array();
+    w.end_array();
+    if (forgotten) {
+        w.key("forgotten").begin_array();
+        for (auto u : *forgotten)
+            w.value(u.to_string());
+        w.end_array();
+    }
+    w.key("failed").begin_array();
     for (const auto& [u, why] : failed)
         w.begin_object().field("user_id", u.to_string()).field("error", why).end_object();
     w.end_array().end_object();
@@ -346,6 +358,7 @@ asio::awaitable<std::string> grants_command(invocation& in)
     } else if (action == "refresh" || action == "revoke") {
         oauth2::refresher keeper(co_await asio::this_coro::executor, in.client, store);
         std::vector<oauth2::snowflake> done;
+        std::vector<oauth2::snowflake> forgotten; // dead tokens: removed here, nothing to revoke
         std::vector<std::pair<oauth2::snowflake, std::string>> failed;
         auto users = co_await chosen_users(in, *store);
         for (auto u : users) {
@@ -357,6 +370,12 @@ asio::awaitable<std::string> grants_command(invocation& in)
                     auto g = co_await store->load(u);
                     if (!g)
                         throw oauth2::error(oauth2::errc::no_grant, "no grant is stored for this user");
+                    if (g->needs_reauthorization) {
+                        // Discord would answer 200 for a dead token and end nothing.
+                        co_await store->erase(u);
+                        forgotten.push_back(u);
+                        continue;
+                    }
                     auto& token = g->token.refresh_token ? *g->token.refresh_token : g->token.token;
                     co_await in.client.revoke(token);
                     co_await store->erase(u);
@@ -369,8 +388,9 @@ asio::awaitable<std::string> grants_command(invocation& in)
             else
                 done.push_back(u);
         }
-        write_outcomes(w, action == "refresh" ? "refreshed" : "revoked", done, failed);
-        if (!failed.empty() && done.empty())
+        write_outcomes(w, action == "refresh" ? "refreshed" : "revoked", done, failed,
+                       action == "revoke" ? &forgotten : nullptr);
+        if (!failed.empty() && done.empty() && forgotten.empty())
             throw oauth2::error(oauth2::errc::no_grant, fmt::format("nothing was {}: {}", action == "refresh" ? "refreshed" : "revoked",
                                                                     failed.front().second));
     } else if (action == "export") {
@@ -416,8 +436,8 @@ const std::vector<command>& table()
         {"member", "--access-token T --guild G", {{"guild", k::value}}, member_command},
         {"add-member", "--access-token T --guild G --user U [--nick N] [--role R...]",
          {{"guild", k::value}, {"user", k::value}, {"nick", k::value}, {"role", k::list}}, add_member_command},
-        {"login", "--scope S... [--no-browser] [--timeout 60s]",
-         {{"scope", k::list}, {"no-browser", k::flag}, {"timeout", k::value}}, login_command},
+        {"login", "--scope S... [--user ID] [--no-browser] [--timeout 60s]",
+         {{"scope", k::list}, {"user", k::value}, {"no-browser", k::flag}, {"timeout", k::value}}, login_command},
         {"grants", "list|refresh|revoke|export|import [--user ID | --all] [--file F] (with --store)",
          {{"user", k::value}, {"all", k::flag}, {"file", k::value}}, grants_command},
         {"role-connection", "get|put|delete --access-token T [--platform-name N] [--platform-username U] [--metadata K=V...]",

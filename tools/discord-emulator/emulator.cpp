@@ -33,6 +33,7 @@ void emulator::impl::route(server::router& r, const std::string& method, const s
           [this, key, method, pattern, h = std::move(h)](server::request& req) -> asio::awaitable<server::response> {
               ++call_counts[key];
               std::optional<server::response::delivery> after;
+              std::vector<std::string> dropped;
               for (auto& f : opts.faults) {
                   if (!f.applies_to(method, pattern) || ++f.matched % f.every != 0)
                       continue;
@@ -57,11 +58,16 @@ void emulator::impl::route(server::router& r, const std::string& method, const s
                   case fault::kind::truncate:
                       after = server::response::delivery::truncate;
                       break;
+                  case fault::kind::drop:
+                      dropped.push_back(f.field);
+                      break;
                   }
               }
               auto resp = co_await h(req);
               if (after)
                   resp.how = *after;
+              for (const auto& field : dropped)
+                  resp.body = without_field(resp.body, field);
               co_return resp;
           });
 }
@@ -167,7 +173,7 @@ void emulator::start()
     server::server_options so;
     so.addresses = {e.opts.host};
     so.port = e.opts.port;
-    so.max_connections = e.opts.max_connections;
+    so.limits = e.opts.limits;
     if (e.opts.tls) {
         auto dir = e.opts.tls_directory;
         if (dir.empty())

@@ -17,6 +17,8 @@
 #include <asio/any_io_executor.hpp>
 
 #include <chrono>
+#include <discord/oauth2/server_limits.hpp>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -32,8 +34,14 @@ using world_data = seed;
 struct options {
     std::string host = "127.0.0.1";
     std::uint16_t port = 0; ///< 0: ephemeral
-    /// Connections served at once (load tests open thousands).
-    std::size_t max_connections = 4096;
+    /// Connections, timeouts and request sizes. 4,096 connections and no per-peer cap by
+    /// default: load tests open thousands from one address.
+    server_limits limits = [] {
+        server_limits l;
+        l.max_connections = 4096;
+        l.max_connections_per_peer = 0;
+        return l;
+    }();
     /// Serve HTTPS with a self-signed certificate written into `tls_directory`.
     bool tls = false;
     std::string tls_directory;

@@ -2,7 +2,10 @@
 
 #include <discord/oauth2/error.hpp>
 
+#include "json/writer.hpp"
+
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include <charconv>
 #include <vector>
@@ -29,6 +32,21 @@ T number(std::string_view spec, std::string_view text)
 }
 
 } // namespace
+
+std::string without_field(const std::string& body, std::string_view field)
+{
+    simdjson::dom::parser parser;
+    simdjson::dom::object object;
+    if (parser.parse(simdjson::padded_string(body)).get(object))
+        return body; // not an object: nothing to drop
+    json::writer w;
+    w.begin_object();
+    for (auto [key, value] : object)
+        if (key != field)
+            w.key(key).raw(simdjson::minify(value));
+    w.end_object();
+    return w.take();
+}
 
 std::string_view without_api_prefix(std::string_view pattern)
 {
@@ -70,6 +88,9 @@ fault fault::parse(std::string_view spec)
         f.what = kind::reset_after;
     } else if (kind == "truncate") {
         f.what = kind::truncate;
+    } else if (kind.starts_with("drop=") && kind.size() > 5) {
+        f.what = kind::drop;
+        f.field = std::string(kind.substr(5));
     } else {
         bad(spec, fmt::format("unknown kind '{}'", kind));
     }

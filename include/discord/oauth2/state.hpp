@@ -1,6 +1,7 @@
 // Sealed OAuth2 states (DESIGN.md, security rules): the `state` parameter carries, encrypted and
 // authenticated with AES-256-GCM, who the authorization is for, when it was made and expires, a
-// 128-bit random nonce and the PKCE verifier. Any instance holding the key can check a callback
+// 128-bit random nonce, the PKCE verifier and the scopes the link asked for (so that a link whose
+// `scope` parameter was edited cannot pass: the callback requires the granted scopes to cover them). Any instance holding the key can check a callback
 // without shared memory; a replay guard makes each state single-use.
 #pragma once
 
@@ -13,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace discord::oauth2 {
 
@@ -23,6 +25,9 @@ struct state_claims {
     std::string nonce;                  ///< 16 random bytes, made by seal_state when empty
     std::optional<secret> code_verifier; ///< PKCE verifier, when the flow uses it
     std::string flow;                   ///< what the state is for ("login", ...), at most 32 bytes
+    /// The scopes the authorization URL requested, in its order; at most 1,024 bytes joined with
+    /// spaces. A callback whose grant does not cover them is refused (docs/security.md).
+    std::vector<std::string> scopes;
 };
 
 /// 32 bytes of key material. Keep it secret; rotate it and outstanding states become invalid.
@@ -61,7 +66,9 @@ private:
     std::multimap<std::chrono::system_clock::time_point, seen_map::iterator> by_expiry_;
 };
 
-/// The sealed state: base64url, about 190 characters for a short `flow`.
+/// The sealed state: base64url, about 190 characters for a short `flow` and a few scopes.
+/// Throws `error` (invalid_argument) for a flow, verifier or scope list over its limit, or a
+/// scope that is empty or holds a space.
 [[nodiscard]] std::string seal_state(const state_key& key, state_claims claims);
 
 /// Opens a state: authenticity, then expiry, then single use (with `guard`).

@@ -19,6 +19,7 @@
 #include <discord/oauth2/detail/result_receiver.hpp>
 #include <discord/oauth2/events.hpp>
 #include <discord/oauth2/refresher.hpp>
+#include <discord/oauth2/server_limits.hpp>
 #include <discord/oauth2/state.hpp>
 #include <discord/oauth2/token_store.hpp>
 
@@ -80,6 +81,10 @@ struct web_server_config {
     std::optional<refresher_config> auto_refresh;
     /// Events each subscriber may have queued before it misses some.
     std::size_t event_queue_capacity = 1024;
+    /// What a browser (or anyone else) may hold of the server: connections in all and per peer
+    /// address (32; set trusted_proxies when a reverse proxy forwards to it), the first-byte,
+    /// read, idle and write timeouts, and request sizes.
+    server_limits limits;
 };
 
 /// Extra parameters of an authorization URL.
@@ -126,6 +131,10 @@ struct authorization_result {
 struct bulk_result {
     std::vector<snowflake> succeeded;
     std::vector<std::pair<snowflake, std::error_code>> failed;
+    /// revoke_all only: grants whose tokens were known dead (flagged needs_reauthorization),
+    /// removed here without a call to Discord. Discord may still hold the authorization (its
+    /// tokens were rotated away from us); the user can remove the app in Discord's settings.
+    std::vector<snowflake> forgotten;
 };
 
 class web_server {
@@ -185,6 +194,12 @@ public:
 
     [[nodiscard]] event_stream events();
 
+    /// Messages from the cluster that were refused: without a valid tag (not from an instance
+    /// holding the state key), heard before (a replay), too old, malformed, or naming another
+    /// user than the link's. Each is dropped; a rising count means someone else talks on the
+    /// cluster's channel (docs/security.md).
+    [[nodiscard]] std::uint64_t cluster_messages_dropped() const noexcept;
+
     // Per-user grants, in the configured token_store.
     /// The stored access token as it is (possibly expired or lost; see fresh_access_token).
     [[nodiscard]] asio::awaitable<std::optional<access_token>> access_token_for(snowflake user);
@@ -196,6 +211,8 @@ public:
     /// The users whose grant only a new authorization can bring back.
     [[nodiscard]] asio::awaitable<std::vector<snowflake>> grants_needing_reauthorization();
     /// One revoke call, then removal; throws no_grant, or the revocation's error (the grant is kept).
+    /// A grant flagged needs_reauthorization holds dead tokens: it is only removed (no call to
+    /// Discord, no access_token_revoked event; revoke_all lists it as `forgotten`).
     [[nodiscard]] asio::awaitable<void> revoke_access_token(snowflake user);
     [[nodiscard]] asio::awaitable<bulk_result> refresh_all();
     [[nodiscard]] asio::awaitable<bulk_result> revoke_all();
