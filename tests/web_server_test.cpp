@@ -4,6 +4,7 @@
 #include "emulator.hpp"
 #include "http/client.hpp"
 #include "support/query_param.hpp"
+#include "support/raw_client.hpp"
 #include "support/run.hpp"
 
 #include "core/url_encoding.hpp"
@@ -18,6 +19,8 @@
 #include <asio/detached.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/write.hpp>
+#include <asio/experimental/as_tuple.hpp>
 
 #include <doctest/doctest.h>
 
@@ -438,6 +441,34 @@ TEST_CASE("fail closed: when Discord cannot say who authorized, nothing is store
         auto seen = co_await all_events(f.web, events);
         CHECK(errors_at(seen, "store") == 0);
         CHECK(errors_at(seen, "callback") == 3);
+    }());
+}
+
+TEST_CASE("1,100 idle sockets from one address cannot keep a real callback from another out")
+{
+    fixture f;
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto link = f.web.authorization_url(nelly, identify);
+        auto callback = co_await f.redirect_for(link);
+        // One peer opens 1,100 connections and says nothing (more than the 1,024 in all).
+        std::vector<asio::ip::tcp::socket> idle;
+        for (int i = 0; i < 1100; ++i) {
+            asio::ip::tcp::socket s(f.io);
+            auto [ec] = co_await s.async_connect({asio::ip::make_address("127.0.0.1"), f.web.port()},
+                                                 asio::experimental::as_tuple(asio::use_awaitable));
+            if (!ec)
+                idle.push_back(std::move(s));
+        }
+        CHECK(idle.size() > 1000);
+        co_await test::sleep(100ms); // every one of them accepted (and most turned away)
+        // Another peer's browser: its callback is served at once, not held behind them.
+        auto other = co_await test::connect_from("127.0.0.2", f.web.port());
+        auto target = callback.substr(callback.find(f.web.callback_path()));
+        auto request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+        co_await asio::async_write(other.socket, asio::buffer(request), asio::use_awaitable);
+        auto page = co_await test::read_response(other, 5000ms);
+        CHECK(page.status == 200);
+        CHECK((co_await f.web.wait_for_access_token(nelly, link, 1s)).outcome == oauth2::authorization_outcome::authorized);
     }());
 }
 
