@@ -207,6 +207,62 @@ TEST_CASE("the code flow from the shell: url, exchange, every read, refresh and 
     check_failed_cleanly(spent, 1, {code, client_secret});
 }
 
+TEST_CASE("secrets stay off the command line: - reads stdin, @FILE reads a file, and each has its variable")
+{
+    cli_fixture f;
+    auto dir = std::filesystem::temp_directory_path() / ("cli-secrets-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto link = f.cli({"url", "--scope", "identify"});
+    auto code = cli_fixture::code_from(link.out.substr(0, link.out.size() - 1));
+
+    // The code on stdin: the exchange works and the code is nowhere in argv.
+    std::vector<std::string> exchange_args{"exchange", "--code", "-"};
+    auto c = test::spawn_with_input(CLI_PROGRAM, exchange_args, f.env);
+    auto line = code + "\n";
+    REQUIRE(::write(c.in, line.data(), line.size()) == static_cast<ssize_t>(line.size()));
+    ::close(c.in);
+    c.in = -1;
+    auto out = test::read_all(c.out);
+    auto err = test::read_all(c.err);
+    CAPTURE(err);
+    REQUIRE(test::wait_exit(c) == 0);
+    simdjson::dom::parser parser;
+    auto grant = parser.parse(out);
+    REQUIRE_FALSE(grant.error());
+    auto access = std::string(std::string_view(grant["access_token"]));
+    auto refresh = std::string(std::string_view(grant["refresh_token"]));
+
+    // The access token from a file (a line end is not part of it).
+    auto token_file = (dir / "access").string();
+    std::ofstream(token_file) << access << "\r\n";
+    json_output me(f.cli({"me", "--access-token", "@" + token_file}));
+    CHECK(me.text("id") == "80351110224678912");
+    auto missing = f.cli({"me", "--access-token", "@" + (dir / "none").string()});
+    CHECK(missing.exit_code == 2);
+    CHECK(missing.err.find("cannot be read") != std::string::npos);
+
+    // The refresh token and the revoked token from their variables.
+    auto env = f.env;
+    env["DISCORD_REFRESH_TOKEN"] = refresh;
+    json_output refreshed(cli_fixture::cli({"refresh"}, env));
+    env["DISCORD_TOKEN"] = refreshed.text("refresh_token");
+    json_output revoked(cli_fixture::cli({"revoke"}, env));
+    CHECK(bool(revoked.root["revoked"]));
+
+    // The client secret may come from a file too; nothing read from stdin is an error.
+    auto secret_file = (dir / "client-secret").string();
+    std::ofstream(secret_file) << client_secret << "\n";
+    auto no_secret_env = f.env;
+    no_secret_env.erase("DISCORD_CLIENT_SECRET");
+    auto with_file = cli_fixture::cli({"client-credentials", "--scope", "identify", "--client-secret", "@" + secret_file},
+                                      no_secret_env);
+    CHECK(with_file.exit_code == 0);
+    auto usage = f.cli({"refresh"});
+    CHECK(usage.exit_code == 2);
+    CHECK(usage.err.find("DISCORD_REFRESH_TOKEN") != std::string::npos);
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("PKCE, client credentials, the bot flow, add-member and role connections from the shell")
 {
     cli_fixture f;
@@ -380,6 +436,7 @@ TEST_CASE("login --store saves the grant; grants list, refresh, export, import a
     std::filesystem::create_directories(dir);
     auto key_file = (dir / "grants.key").string();
     std::ofstream(key_file) << std::string(64, 'a') << "\n";
+    std::filesystem::permissions(key_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     auto env = f.env;
     env["DISCORD_STORE"] = "sqlite:" + (dir / "grants.db").string();
     env["DISCORD_STORE_KEY_FILE"] = key_file;
@@ -404,6 +461,21 @@ TEST_CASE("login --store saves the grant; grants list, refresh, export, import a
 
     auto exported = cli_fixture::cli({"grants", "export"}, env);
     REQUIRE(exported.exit_code == 0);
+    // Written by the command: a new file only its owner can read, never an existing one.
+    auto private_export = (dir / "private-export.json").string();
+    json_output written(cli_fixture::cli({"grants", "export", "--file", private_export}, env));
+    CHECK(written.text("file") == private_export);
+    CHECK((std::filesystem::status(private_export).permissions() & std::filesystem::perms::all)
+          == (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+    auto again = cli_fixture::cli({"grants", "export", "--file", private_export}, env);
+    CHECK(again.exit_code == 1);
+    CHECK(again.err.find("exists already") != std::string::npos);
+    // The key file must be its owner's alone.
+    std::filesystem::permissions(key_file, std::filesystem::perms::group_read, std::filesystem::perm_options::add);
+    auto loose = cli_fixture::cli({"grants", "list"}, env);
+    CHECK(loose.exit_code == 1);
+    CHECK(loose.err.find("chmod 600 " + key_file) != std::string::npos);
+    std::filesystem::permissions(key_file, std::filesystem::perms::group_read, std::filesystem::perm_options::remove);
     auto export_file = (dir / "export.json").string();
     std::ofstream(export_file) << exported.out;
     auto other = env;
@@ -442,6 +514,7 @@ TEST_CASE("--store postgres://: grants list, refresh and revoke on PostgreSQL; a
     std::filesystem::create_directories(dir);
     auto key_file = (dir / "grants.key").string();
     std::ofstream(key_file) << std::string(64, 'b') << "\n";
+    std::filesystem::permissions(key_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     {
         asio::io_context io;
         std::shared_ptr<discord::oauth2::postgres_token_store> store;

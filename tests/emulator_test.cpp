@@ -654,6 +654,19 @@ TEST_CASE("over TLS with its generated certificate")
         CHECK(meta.status == 200);
     }());
     std::filesystem::remove_all(o.tls_directory);
+
+    // Without a directory given: a fresh one of its own, mode 700, never a guessable name.
+    auto o2 = auto_approving();
+    o2.tls = true;
+    em::emulator second(io.get_executor(), o2);
+    second.start();
+    REQUIRE(second.ca_file());
+    auto made = std::filesystem::path(*second.ca_file()).parent_path();
+    CHECK(made.filename().string().starts_with("discord-emulator-"));
+    CHECK(made.filename().string() != "discord-emulator-" + std::to_string(::getpid()));
+    CHECK((std::filesystem::status(made).permissions() & std::filesystem::perms::all) == std::filesystem::perms::owner_all);
+    second.stop();
+    std::filesystem::remove_all(made);
 }
 
 TEST_CASE("a bot adds a user who granted guilds.join: 201, then 204; Discord's errors otherwise")

@@ -27,6 +27,24 @@ TEST_CASE("secrets compare by value")
     CHECK(secret() == secret(""));
 }
 
+TEST_CASE("copies keep the value; a moved-from or overwritten secret is left empty (its bytes wiped)")
+{
+    secret a("short");
+    secret b(std::string(100, 'x'));
+    secret copy = a;
+    CHECK(copy.reveal() == "short");
+    secret moved = std::move(a);
+    CHECK(moved.reveal() == "short");
+    CHECK(a.empty()); // NOLINT: moved-from on purpose
+    moved = std::move(b);
+    CHECK(moved.reveal() == std::string(100, 'x'));
+    CHECK(b.empty()); // NOLINT
+    moved = copy;
+    CHECK(moved.reveal() == "short");
+    moved = secret("another");
+    CHECK(moved.reveal() == "another");
+}
+
 TEST_CASE("snowflakes format as their number")
 {
     CHECK(fmt::format("{}", discord::oauth2::snowflake(80351110224678912ULL)) == "80351110224678912");

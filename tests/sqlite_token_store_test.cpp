@@ -190,15 +190,64 @@ TEST_CASE("tampering: a flipped byte, a row copied onto another user, a wrong ke
     }
 }
 
+TEST_CASE("a new store is its owner's alone, -wal and -shm included; a symbolic link is never followed")
+{
+    scratch s;
+    namespace fs = std::filesystem;
+    auto store = oauth2::sqlite_token_store::open(s.db(), oauth2::store_key::generate());
+    asio::io_context io;
+    test::run(io, [&]() -> asio::awaitable<void> { auto g = grant_for(snowflake(1), "one");
+        (void)co_await store->save(std::move(g)); }());
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        auto file = s.db() + suffix;
+        CAPTURE(file);
+        REQUIRE(fs::exists(file));
+        CHECK((fs::status(file).permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
+    }
+    store.reset();
+    test::drain(io);
+
+    auto target = (s.dir / "elsewhere.db").string();
+    auto link = (s.dir / "link.db").string();
+    fs::create_symlink(target, link);
+    try {
+        (void)oauth2::sqlite_token_store::open(link, oauth2::store_key::generate());
+        FAIL("a symbolic link was followed");
+    } catch (const oauth2::error& e) {
+        CHECK(std::string(e.what()).find("symbolic link") != std::string::npos);
+    }
+    CHECK_FALSE(fs::exists(target));
+}
+
 TEST_CASE("keys from files; a file that is not a store; a schema from the future")
 {
     scratch s;
     auto key = oauth2::store_key::generate();
     auto hex_file = (s.dir / "key.hex").string();
     std::ofstream(hex_file) << key.to_hex().reveal() << "\n";
+    namespace fs = std::filesystem;
+    const auto owner_only = fs::perms::owner_read | fs::perms::owner_write;
+    fs::permissions(hex_file, owner_only);
     CHECK(oauth2::store_key::from_file(hex_file).bytes() == key.bytes());
+    // Readable by the group or by others: refused, with the command that fixes it.
+    for (auto loose : {fs::perms::group_read, fs::perms::others_read}) {
+        fs::permissions(hex_file, owner_only | loose);
+        try {
+            (void)oauth2::store_key::from_file(hex_file);
+            FAIL("a key file others can read was accepted");
+        } catch (const oauth2::error& e) {
+            CHECK(std::string(e.what()).find("chmod 600 " + hex_file) != std::string::npos);
+            CHECK(std::string(e.what()).find(key.to_hex().reveal()) == std::string::npos);
+        }
+    }
+    fs::permissions(hex_file, owner_only);
+    // A symbolic link to a key is not followed (another user could swap it).
+    auto link = (s.dir / "key.link").string();
+    fs::create_symlink(hex_file, link);
+    CHECK_THROWS_AS((void)oauth2::store_key::from_file(link), oauth2::error);
     auto bad_file = (s.dir / "key.bad").string();
     std::ofstream(bad_file) << "not a key";
+    fs::permissions(bad_file, owner_only);
     CHECK_THROWS_AS((void)oauth2::store_key::from_file(bad_file), oauth2::error);
     CHECK_THROWS_AS((void)oauth2::store_key::from_file((s.dir / "missing").string()), oauth2::error);
 

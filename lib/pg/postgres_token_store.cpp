@@ -139,7 +139,8 @@ struct postgres_token_store::impl : std::enable_shared_from_this<impl> {
     asio::any_io_executor executor;
     std::string url;
     postgres_options options;
-    std::string key;
+    secret key_holder;    // wiped when the store goes
+    std::string_view key; // its bytes
     std::unique_ptr<pg::pool> statements;
     std::unique_ptr<pg::pool> locks; // one session: advisory locks belong to the session holding them
     std::string origin = base64::encode_url(random::bytes(12)); // this instance, in NOTIFY payloads
@@ -266,7 +267,8 @@ asio::awaitable<std::shared_ptr<postgres_token_store>> postgres_token_store::ope
     i->executor = executor;
     i->url = url;
     i->options = options;
-    i->key = key.bytes().reveal();
+    i->key_holder = key.bytes();
+    i->key = i->key_holder.reveal();
     // The first connections fail at once with the server's reason: a wrong URL, role or
     // password is not something to retry.
     auto first = co_await pg::connection::connect(executor, url);

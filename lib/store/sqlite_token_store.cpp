@@ -7,6 +7,12 @@
 
 #include <sqlite3.h>
 
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
 #include <asio/post.hpp>
@@ -37,7 +43,8 @@ struct statement {
 
 struct sqlite_token_store::impl {
     sqlite3* db = nullptr;
-    std::string key;
+    secret key_holder;  // wiped when the store goes
+    std::string_view key; // its bytes
     asio::thread_pool worker{1}; // SQLite's calls, off the callers' event loops
     std::mutex mutex;            // one statement at a time on the connection
 
@@ -46,11 +53,6 @@ struct sqlite_token_store::impl {
         worker.join();
         if (db)
             sqlite3_close_v2(db);
-        OPENSSL_cleanse_key();
-    }
-    void OPENSSL_cleanse_key()
-    {
-        std::fill(key.begin(), key.end(), '\0');
     }
 
     [[noreturn]] void fail(std::string_view what) const
@@ -237,8 +239,21 @@ struct sqlite_token_store::impl {
 std::shared_ptr<sqlite_token_store> sqlite_token_store::open(const std::string& path, store_key key)
 {
     auto i = std::make_unique<impl>();
-    i->key = key.bytes().reveal();
-    if (sqlite3_open_v2(path.c_str(), &i->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+    i->key_holder = key.bytes();
+    i->key = i->key_holder.reveal();
+    // A new database is made here, readable by its owner only (SQLite gives its -wal and -shm
+    // files the database's mode), and a symbolic link is never followed: another local user
+    // cannot point the store at a file of their choosing.
+    if (path != ":memory:" && !path.empty()) {
+        int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+            throw error(errc::invalid_argument,
+                        fmt::format("the token store {} cannot be opened: {}", path,
+                                    errno == ELOOP ? "it is a symbolic link" : std::strerror(errno)));
+        ::close(fd);
+    }
+    if (sqlite3_open_v2(path.c_str(), &i->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW,
                         nullptr) != SQLITE_OK) {
         auto message = i->db ? std::string(sqlite3_errmsg(i->db)) : std::string("out of memory");
         throw error(errc::invalid_argument, fmt::format("the token store {} cannot be opened: {}", path, message));

@@ -5,8 +5,13 @@
 
 #include <discord/oauth2/error.hpp>
 
-#include <fstream>
-#include <iterator>
+#include <fmt/format.h>
+
+#include <cerrno>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace discord::oauth2 {
 
@@ -24,24 +29,48 @@ store_key store_key::from_bytes(std::string_view bytes)
 
 store_key store_key::from_file(const std::string& path)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw error(errc::invalid_argument, "the store key file " + path + " cannot be read");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (text.size() == 32)
-        return from_bytes(text);
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
-        text.pop_back();
-    if (text.size() == 64) {
-        std::string bytes;
+    // Opened without following a symbolic link, then checked on the open descriptor: what is
+    // checked is what is read.
+    int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        throw error(errc::invalid_argument, "the store key file " + path + " cannot be read"
+                                                + (errno == ELOOP ? " (it is a symbolic link)" : ""));
+    struct closer {
+        int fd;
+        ~closer() { ::close(fd); }
+    } guard{fd};
+    struct stat st{};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        throw error(errc::invalid_argument, "the store key file " + path + " is not a regular file");
+    if (st.st_mode & (S_IRWXG | S_IRWXO))
+        throw error(errc::invalid_argument, fmt::format("the store key file {} can be read by other users "
+                                                        "(mode {:03o}); run: chmod 600 {}",
+                                                        path, st.st_mode & 0777, path));
+    secret text{std::string(128, '\0')};
+    std::string& buffer = const_cast<std::string&>(text.reveal()); // wiped with `text`
+    std::size_t size = 0;
+    for (ssize_t n; size < buffer.size() && (n = ::read(fd, buffer.data() + size, buffer.size() - size)) != 0;) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            throw error(errc::invalid_argument, "the store key file " + path + " cannot be read");
+        size += static_cast<std::size_t>(n);
+    }
+    if (size == 32)
+        return from_bytes(std::string_view(buffer).substr(0, 32));
+    while (size > 0 && (buffer[size - 1] == '\n' || buffer[size - 1] == '\r'))
+        --size;
+    if (size == 64) {
+        secret bytes{std::string(32, '\0')};
+        auto& out = const_cast<std::string&>(bytes.reveal());
         for (std::size_t i = 0; i < 64; i += 2) {
-            int hi = hex::digit_value(text[i]);
-            int lo = hex::digit_value(text[i + 1]);
+            int hi = hex::digit_value(buffer[i]);
+            int lo = hex::digit_value(buffer[i + 1]);
             if (hi < 0 || lo < 0)
                 throw error(errc::invalid_argument, "the store key file " + path + " is not 64 hexadecimal digits");
-            bytes.push_back(static_cast<char>(hi * 16 + lo));
+            out[i / 2] = static_cast<char>(hi * 16 + lo);
         }
-        return from_bytes(bytes);
+        return store_key(std::move(bytes));
     }
     throw error(errc::invalid_argument,
                 "the store key file " + path + " must hold 64 hexadecimal digits or 32 raw bytes");

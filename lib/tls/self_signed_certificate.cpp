@@ -9,6 +9,8 @@
 #include <openssl/x509v3.h>
 
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <memory>
@@ -47,10 +49,18 @@ void add_extension(X509* cert, int nid, const std::string& value)
 
 void write_pem(const std::string& path, mode_t mode, auto&& write)
 {
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    if (!f)
+    // A new file, made with its final mode and never through a symbolic link: what was there
+    // (a link planted by another user included) is removed first, and O_EXCL refuses a race.
+    ::unlink(path.c_str());
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0)
         fail("cannot write " + path);
-    ::chmod(path.c_str(), mode);
+    ::fchmod(fd, mode); // the umask may have taken bits away; never adds any beyond `mode`
+    std::FILE* f = ::fdopen(fd, "wb");
+    if (!f) {
+        ::close(fd);
+        fail("cannot write " + path);
+    }
     bool ok = write(f);
     ok = std::fclose(f) == 0 && ok;
     if (!ok)

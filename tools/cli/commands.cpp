@@ -19,7 +19,12 @@
 #include <iostream>
 #include <iterator>
 
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
 #include <spawn.h>
+#include <unistd.h>
 
 extern char** environ;
 
@@ -45,7 +50,7 @@ std::string require_redirect_uri(const invocation& in)
 
 oauth2::access_token bearer(const invocation& in)
 {
-    auto t = setting(in.args, in.env, "access-token");
+    auto t = secret_setting(in.args, in.env, "access-token");
     if (!t)
         throw usage_error("this command needs an access token: pass --access-token or set DISCORD_ACCESS_TOKEN");
     oauth2::access_token token;
@@ -61,12 +66,17 @@ std::vector<std::string> scopes(const invocation& in)
     return s;
 }
 
-std::string required(const invocation& in, std::string_view name)
+// A secret the command needs: the option (`-` for stdin, `@FILE`) or its variable.
+oauth2::secret required_secret(const invocation& in, std::string_view name)
 {
-    auto v = in.args.value(name);
+    auto v = secret_setting(in.args, in.env, name);
+    if (!v)
+        for (const auto& o : secret_options)
+            if (o.name == name)
+                throw usage_error("--" + std::string(name) + " is required (or set " + o.variable + ")");
     if (!v)
         throw usage_error("--" + std::string(name) + " is required");
-    return *v;
+    return oauth2::secret(std::move(*v));
 }
 
 int limit_option(const invocation& in)
@@ -105,15 +115,16 @@ asio::awaitable<std::string> exchange_command(invocation& in)
 {
     require_redirect_uri(in);
     std::optional<oauth2::secret> verifier;
-    if (auto v = in.args.value("code-verifier"))
-        verifier = oauth2::secret(*v);
-    auto token = co_await in.client.exchange_code(required(in, "code"), std::move(verifier));
+    if (auto v = secret_setting(in.args, in.env, "code-verifier"))
+        verifier = oauth2::secret(std::move(*v));
+    auto code = required_secret(in, "code");
+    auto token = co_await in.client.exchange_code(code.reveal(), std::move(verifier));
     co_return to_json(token);
 }
 
 asio::awaitable<std::string> refresh_command(invocation& in)
 {
-    auto token = co_await in.client.refresh(oauth2::secret(required(in, "refresh-token")));
+    auto token = co_await in.client.refresh(required_secret(in, "refresh-token"));
     co_return to_json(token);
 }
 
@@ -128,7 +139,7 @@ asio::awaitable<std::string> revoke_command(invocation& in)
         else
             throw usage_error("--hint must be access_token or refresh_token");
     }
-    co_await in.client.revoke(oauth2::secret(required(in, "token")), hint);
+    co_await in.client.revoke(required_secret(in, "token"), hint);
     co_return "{\"revoked\":true}\n";
 }
 
@@ -332,6 +343,29 @@ void write_outcomes(writer& w, std::string_view done_name, const std::vector<oau
     w.end_array().end_object();
 }
 
+// A new file only its owner can read: never an existing one, never through a symbolic link.
+void write_private_file(const std::string& path, const std::string& content)
+{
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        throw oauth2::error(oauth2::errc::invalid_argument,
+                            errno == EEXIST ? path + " exists already; export into a new file"
+                                            : path + " cannot be created: " + std::strerror(errno));
+    std::size_t written = 0;
+    while (written < content.size()) {
+        auto n = ::write(fd, content.data() + written, content.size() - written);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            ::close(fd);
+            throw oauth2::error(oauth2::errc::invalid_argument, path + " could not be written");
+        }
+        written += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0)
+        throw oauth2::error(oauth2::errc::invalid_argument, path + " could not be written");
+}
+
 asio::awaitable<std::string> grants_command(invocation& in)
 {
     const auto& words = in.args.words;
@@ -395,7 +429,12 @@ asio::awaitable<std::string> grants_command(invocation& in)
                                                                     failed.front().second));
     } else if (action == "export") {
         auto key_file = setting(in.args, in.env, "store-key-file");
-        co_return co_await oauth2::export_grants(*store, oauth2::store_key::from_file(*key_file)) + "\n";
+        auto document = co_await oauth2::export_grants(*store, oauth2::store_key::from_file(*key_file)) + "\n";
+        auto file = in.args.value("file");
+        if (!file)
+            co_return document;
+        write_private_file(*file, document);
+        w.begin_object().field("file", *file).end_object();
     } else if (action == "import") {
         std::string document;
         if (auto file = in.args.value("file")) {
@@ -472,7 +511,11 @@ std::string usage_text()
         text += fmt::format("  --{:<16} {}\n", o.name, o.variable);
     text += "\n--api-base URL puts the token, revoke and API endpoints under URL (as Discord lays them out).\n"
             "Results are JSON on stdout. Errors are one line on stderr: exit status 1, or 2 for usage.\n"
-            "Prefer the environment for secrets: other users can read a command line.\n";
+            "Secrets never belong on the command line, which other users can read (ps) and the shell\n"
+            "keeps: give --client-secret, --bot-token, --access-token, --code, --code-verifier,\n"
+            "--refresh-token, --token and --store as - (one line from stdin) or @FILE (its first\n"
+            "line), or in their variables (DISCORD_CODE, DISCORD_CODE_VERIFIER, DISCORD_REFRESH_TOKEN,\n"
+            "DISCORD_TOKEN and those above).\n";
     return text;
 }
 

@@ -7,6 +7,8 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <fstream>
+#include <iostream>
 
 namespace cli {
 namespace {
@@ -25,8 +27,20 @@ const char* variable_of(std::string_view name)
     for (const auto& o : shared_options)
         if (o.name == name)
             return o.variable;
+    for (const auto& o : secret_options)
+        if (o.name == name)
+            return o.variable;
     return nullptr;
 }
+
+std::string without_line_end(std::string line)
+{
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
+        line.pop_back();
+    return line;
+}
+
+bool stdin_taken = false;
 
 } // namespace
 
@@ -49,6 +63,33 @@ std::optional<std::string> setting(const arguments& args, const environment& env
     return std::nullopt;
 }
 
+std::optional<std::string> secret_setting(const arguments& args, const environment& env, std::string_view name)
+{
+    auto value = setting(args, env, name);
+    if (!value)
+        return value;
+    std::string option = "--" + std::string(name);
+    std::string line;
+    if (*value == "-") {
+        if (stdin_taken)
+            throw usage_error(option + " -: only one option can read stdin");
+        stdin_taken = true;
+        if (!std::getline(std::cin, line))
+            throw usage_error(option + " -: nothing came on stdin");
+    } else if (value->starts_with('@')) {
+        std::ifstream file(value->substr(1), std::ios::binary);
+        if (!file)
+            throw usage_error(option + " @FILE: " + value->substr(1) + " cannot be read");
+        std::getline(file, line);
+    } else {
+        return value;
+    }
+    line = without_line_end(std::move(line));
+    if (line.empty())
+        throw usage_error(option + ": the value read is empty");
+    return line;
+}
+
 oauth2::client_config client_settings(const arguments& args, const environment& env)
 {
     oauth2::client_config c;
@@ -59,7 +100,7 @@ oauth2::client_config client_settings(const arguments& args, const environment& 
     if (!parsed)
         throw usage_error("the client id must be a snowflake (a positive whole number)");
     c.client_id = *parsed;
-    if (auto s = setting(args, env, "client-secret"))
+    if (auto s = secret_setting(args, env, "client-secret"))
         c.client_secret = oauth2::secret(*s);
     c.redirect_uri = setting(args, env, "redirect-uri").value_or("");
     if (auto base = setting(args, env, "api-base")) {
@@ -70,7 +111,7 @@ oauth2::client_config client_settings(const arguments& args, const environment& 
     if (auto authorize = setting(args, env, "authorize-url"))
         c.endpoints.authorize = *authorize;
     c.ca_file = setting(args, env, "ca-file").value_or("");
-    if (auto bot = setting(args, env, "bot-token"))
+    if (auto bot = secret_setting(args, env, "bot-token"))
         c.bot_token = oauth2::secret(*bot);
     // A token given on the command line comes without its scopes: let Discord judge them.
     c.check_scopes = false;
@@ -79,7 +120,7 @@ oauth2::client_config client_settings(const arguments& args, const environment& 
 
 asio::awaitable<std::shared_ptr<oauth2::token_store>> grant_store(const arguments& args, const environment& env)
 {
-    auto where = setting(args, env, "store");
+    auto where = secret_setting(args, env, "store"); // a postgres:// URL may hold a password
     if (!where)
         co_return nullptr;
     bool postgres = where->starts_with("postgres://") || where->starts_with("postgresql://");

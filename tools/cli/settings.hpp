@@ -34,8 +34,23 @@ inline constexpr shared_option shared_options[] = {
     {"store", "DISCORD_STORE"},               {"store-key-file", "DISCORD_STORE_KEY_FILE"},
 };
 
+/// Options of single commands that hold secrets, and the variable each may come from instead.
+inline constexpr shared_option secret_options[] = {
+    {"code", "DISCORD_CODE"},
+    {"code-verifier", "DISCORD_CODE_VERIFIER"},
+    {"refresh-token", "DISCORD_REFRESH_TOKEN"},
+    {"token", "DISCORD_TOKEN"},
+};
+
 /// The option, else its variable.
 [[nodiscard]] std::optional<std::string> setting(const arguments& args, const environment& env, std::string_view name);
+
+/// A setting that is a secret (a token, code, verifier, client secret or a URL with a password),
+/// which a command line shows to every user of the machine (`ps`) and to the shell's history.
+/// As setting(), and then a value of `-` is one line read from stdin (once per run), and a value
+/// `@FILE` is the first line of FILE. usage_error when stdin or FILE gives nothing.
+[[nodiscard]] std::optional<std::string> secret_setting(const arguments& args, const environment& env,
+                                                        std::string_view name);
 
 /// The client's configuration; usage_error when the client id is missing or malformed.
 [[nodiscard]] oauth2::client_config client_settings(const arguments& args, const environment& env);

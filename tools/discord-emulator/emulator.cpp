@@ -10,6 +10,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 
 namespace discord::oauth2::emulator {
@@ -176,9 +177,16 @@ void emulator::start()
     so.limits = e.opts.limits;
     if (e.opts.tls) {
         auto dir = e.opts.tls_directory;
-        if (dir.empty())
-            dir = (std::filesystem::temp_directory_path() / fmt::format("discord-emulator-{}", ::getpid())).string();
-        std::filesystem::create_directories(dir);
+        if (dir.empty()) {
+            // A fresh directory of our own (mode 700, a name nobody could have guessed and
+            // planted first), not a predictable one in the shared temporary directory.
+            auto pattern = (std::filesystem::temp_directory_path() / "discord-emulator-XXXXXX").string();
+            if (!::mkdtemp(pattern.data()))
+                throw error(errc::invalid_argument, "cannot make a directory for the emulator's certificate");
+            dir = pattern;
+        } else {
+            std::filesystem::create_directories(dir);
+        }
         e.certificate = tls::write_self_signed_certificate(dir);
         so.tls = server::tls_files{e.certificate->certificate_file, e.certificate->private_key_file};
     }

@@ -9,10 +9,16 @@
 
 namespace discord::oauth2 {
 
+/// Its bytes are wiped (OPENSSL_cleanse) when it is destroyed, assigned over or moved from.
 class secret {
 public:
     secret() = default;
     explicit secret(std::string value) : value_(std::move(value)) {}
+    secret(const secret&) = default;
+    secret(secret&& other) noexcept;
+    secret& operator=(const secret& other);
+    secret& operator=(secret&& other) noexcept;
+    ~secret();
 
     /// The value itself, for the one place that must send it.
     [[nodiscard]] const std::string& reveal() const noexcept { return value_; }
@@ -24,6 +30,7 @@ public:
     friend std::ostream& operator<<(std::ostream& out, const secret&) { return out << "[redacted]"; }
 
 private:
+    void wipe() noexcept;
     std::string value_;
 };
 
