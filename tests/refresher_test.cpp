@@ -69,6 +69,15 @@ struct fixture {
     }
 
     std::uint64_t token_calls() const { return discord.calls("POST /api/v10/oauth2/token"); }
+
+    // Whether `refresh` is a live grant's current refresh token at the emulator.
+    bool current(const std::string& refresh) const
+    {
+        for (const auto& [id, g] : discord.grants().grants())
+            if (g.refresh_token == refresh)
+                return true;
+        return false;
+    }
 };
 
 std::vector<snowflake> ten_users()
@@ -174,7 +183,7 @@ TEST_CASE("lost grants: invalid_grant and an answer lost after the refresh took 
     }());
 }
 
-TEST_CASE("transient failures are retried with backoff; a crash's refresh in flight is recovered as lost")
+TEST_CASE("transient failures are retried with backoff; a crash's refresh in flight is probed, not given up")
 {
     fixture f;
     oauth2::refresher_config config;
@@ -194,18 +203,46 @@ TEST_CASE("transient failures are retried with backoff; a crash's refresh in fli
         CHECK(f.token_calls() == calls + 2);
         CHECK((*co_await f.store->load(snowflake(1))).token.token == renewed.token);
 
-        // A process that died between sending a refresh and recording its answer left this.
+        // A process died between recording a refresh and sending it: Discord never rotated.
         co_await f.authorize(snowflake(2));
         auto g = *co_await f.store->load(snowflake(2));
         g.refresh_in_flight = true;
         CHECK(co_await f.store->compare_and_swap(g));
+        // Another died after Discord rotated: its stored refresh token is dead.
+        co_await f.authorize(snowflake(3));
+        auto h = *co_await f.store->load(snowflake(3));
+        (void)co_await f.client.refresh(*h.token.refresh_token); // the answer the dead process never stored
+        h.refresh_in_flight = true;
+        CHECK(co_await f.store->compare_and_swap(h));
         auto recovered = co_await keeper.recover();
         REQUIRE(recovered.size() == 1);
-        CHECK(recovered[0] == snowflake(2));
-        CHECK((*co_await f.store->load(snowflake(2))).needs_reauthorization);
-        CHECK((*co_await f.store->load(snowflake(1))).needs_reauthorization == false);
+        CHECK(recovered[0] == snowflake(3));
+        auto two = *co_await f.store->load(snowflake(2));
+        CHECK_FALSE(two.refresh_in_flight);
+        CHECK_FALSE(two.needs_reauthorization);
+        CHECK(two.token.token != g.token.token); // probed: the new pair is committed
+        CHECK(f.current(two.token.refresh_token->reveal()));
+        CHECK((*co_await f.store->load(snowflake(3))).needs_reauthorization);
         REQUIRE(lost.size() == 1);
-        CHECK(lost[0].code == oauth2::errc::outcome_unknown);
+        CHECK(lost[0].user_id == snowflake(3));
+        CHECK(lost[0].code == oauth2::errc::invalid_grant);
+
+        // A third is probed while Discord fails: nothing is learnt, it stays in flight, not lost.
+        co_await f.authorize(snowflake(4));
+        auto k = *co_await f.store->load(snowflake(4));
+        k.refresh_in_flight = true;
+        CHECK(co_await f.store->compare_and_swap(k));
+        f.discord.add_fault(em::fault::parse("POST /oauth2/token status=503"));
+        CHECK((co_await keeper.recover()).empty());
+        f.discord.clear_faults();
+        auto four = *co_await f.store->load(snowflake(4));
+        CHECK(four.refresh_in_flight);
+        CHECK_FALSE(four.needs_reauthorization);
+        CHECK((co_await keeper.recover()).empty());
+        auto four_after = *co_await f.store->load(snowflake(4));
+        CHECK_FALSE(four_after.refresh_in_flight);
+        CHECK_FALSE(four_after.needs_reauthorization);
+        CHECK(lost.size() == 1);
     }());
 }
 

@@ -125,32 +125,27 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
             if (grant.needs_reauthorization)
                 throw error(errc::invalid_grant,
                             fmt::format("the grant of user {} is lost: the user must authorize again", user));
-            if (grant.refresh_in_flight) {
-                // Nobody in this process is refreshing it (that would be our flight): a crash, or
-                // another process, left it. Its refresh token may be spent.
-                auto flagged = grant;
-                flagged.refresh_in_flight = false;
-                flagged.needs_reauthorization = true;
-                if (!co_await store->compare_and_swap(flagged))
-                    continue;
-                lost(user, make_error_code(errc::outcome_unknown), "a refresh was in flight when it was interrupted");
-                throw error(errc::outcome_unknown,
-                            fmt::format("a refresh of user {}'s grant was interrupted; its outcome is unknown, and the "
-                                        "user must authorize again",
-                                        user));
-            }
-            auto now = std::chrono::system_clock::now();
-            if (!force && grant.token.expires_at - now > config.margin)
-                co_return grant.token;
+            // In flight, yet nobody in this process is refreshing it (that would be our flight,
+            // and we hold the lock): a process died between recording the refresh and recording
+            // its answer. Most such deaths come before Discord rotated anything, so the stored
+            // refresh token is probed rather than given up: a refresh with it either succeeds
+            // (it was never rotated: the new pair is committed, nothing is lost) or fails with
+            // invalid_grant (it was: the grant is flagged). A rotated token can do nothing
+            // more, so the probe is safe either way. It stays marked in flight while it runs.
+            bool probe = grant.refresh_in_flight;
             if (!grant.token.refresh_token)
                 throw error(errc::no_grant, fmt::format("the grant of user {} has no refresh token", user));
-
             auto marked = grant;
-            marked.refresh_in_flight = true;
-            auto version = co_await store->compare_and_swap(marked);
-            if (!version)
-                continue; // written meanwhile: look again
-            marked.version = *version;
+            if (!probe) {
+                auto now = std::chrono::system_clock::now();
+                if (!force && grant.token.expires_at - now > config.margin)
+                    co_return grant.token;
+                marked.refresh_in_flight = true;
+                auto version = co_await store->compare_and_swap(marked);
+                if (!version)
+                    continue; // written meanwhile: look again
+                marked.version = *version;
+            }
 
             access_token renewed;
             std::optional<error> failure;
@@ -177,7 +172,9 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
             auto settled = marked;
             settled.refresh_in_flight = false;
             settled.needs_reauthorization = dead || unknown;
-            (void)co_await store->compare_and_swap(settled);
+            // A probe that met a transient failure learnt nothing: the grant stays in flight.
+            if (dead || unknown || !probe)
+                (void)co_await store->compare_and_swap(settled);
             if (dead || unknown) {
                 lost(user, failure->code(), failure->what());
                 throw *failure;
@@ -266,26 +263,28 @@ asio::awaitable<access_token> refresher::refresh(snowflake user)
 asio::awaitable<std::vector<snowflake>> refresher::recover()
 {
     auto self = impl_;
-    std::vector<snowflake> flagged;
+    std::vector<snowflake> lost;
     auto users = co_await self->store->list();
     for (auto user : users) {
         bool unreadable = false;
         auto grant = co_await self->load_readable(user, unreadable);
         if (!grant || !grant->refresh_in_flight)
             continue;
-        // Another live process may be refreshing it: its lock says so, and its commit ends it.
-        auto held = co_await self->store->lock_grant(user);
-        grant = co_await self->store->load(user);
-        if (!grant || !grant->refresh_in_flight)
-            continue;
-        grant->refresh_in_flight = false;
-        grant->needs_reauthorization = true;
-        if (co_await self->store->compare_and_swap(*grant)) {
-            flagged.push_back(user);
-            self->lost(user, make_error_code(errc::outcome_unknown), "a refresh was in flight when the process stopped");
+        // Probed through the user's flight and under its lock (run() does the probing): a live
+        // process still refreshing it holds the lock, and its commit ends the flight first.
+        std::optional<error> failure;
+        try {
+            (void)co_await self->shared(user, true);
+        } catch (const error& e) {
+            failure = e;
         }
+        if (!failure)
+            continue;
+        grant = co_await self->load_readable(user, unreadable);
+        if (grant && grant->needs_reauthorization)
+            lost.push_back(user);
     }
-    co_return flagged;
+    co_return lost;
 }
 
 asio::awaitable<std::vector<snowflake>> refresher::needing_reauthorization()

@@ -64,8 +64,12 @@ public:
     /// Refreshes now whatever the expiry (shared with concurrent calls for the user).
     [[nodiscard]] asio::awaitable<access_token> refresh(snowflake user);
 
-    /// After a restart: flags every grant left with a refresh in flight as needing
-    /// re-authorization (its refresh token may have been rotated away) and returns them.
+    /// After a restart: probes every grant left with a refresh in flight by refreshing it with
+    /// its stored refresh token. Success means the interrupted refresh never reached Discord:
+    /// the new pair is committed and nothing is lost. invalid_grant means it did and the token
+    /// was rotated away: the grant is flagged as needing re-authorization and reported through
+    /// on_grant_lost once. Returns the users whose grant was found lost; a grant whose probe
+    /// met a transient failure (Discord unreachable) stays as it is, to be probed again.
     [[nodiscard]] asio::awaitable<std::vector<snowflake>> recover();
 
     /// The users whose grant is flagged as needing re-authorization.
