@@ -23,6 +23,9 @@ namespace {
 constexpr unsigned char version = 2;
 constexpr std::size_t max_scopes = 1024;
 constexpr std::size_t max_text = 2048;
+// Times past the year 2200 are refused before they become nanoseconds: system_clock counts
+// nanoseconds in 64 bits, which end in 2262.
+constexpr std::uint64_t max_seconds = 7'258'118'400;
 constexpr std::size_t nonce_size = 16;
 constexpr std::size_t max_flow = 32;
 
@@ -160,16 +163,24 @@ state_claims open_state(const state_key& key, std::string_view text, replay_guar
     state_claims claims;
     std::size_t at = 0;
     claims.user_id = snowflake(get_u64(plain, at));
-    claims.issued_at = std::chrono::system_clock::time_point(std::chrono::seconds(get_u64(plain, at)));
-    claims.expires_at = std::chrono::system_clock::time_point(std::chrono::seconds(get_u64(plain, at)));
+    auto issued = get_u64(plain, at);
+    auto expires = get_u64(plain, at);
+    if (issued > max_seconds || expires > max_seconds)
+        invalid("a time out of range");
+    claims.issued_at = std::chrono::system_clock::time_point(std::chrono::seconds(static_cast<std::int64_t>(issued)));
+    claims.expires_at = std::chrono::system_clock::time_point(std::chrono::seconds(static_cast<std::int64_t>(expires)));
     claims.nonce = plain.substr(at, nonce_size);
     at += nonce_size;
     auto flow_size = static_cast<unsigned char>(plain.at(at++));
+    if (flow_size > max_flow)
+        invalid("a flow too long");
     if (at + flow_size + 1 > plain.size())
         invalid("truncated");
     claims.flow = plain.substr(at, flow_size);
     at += flow_size;
     auto verifier_size = static_cast<unsigned char>(plain[at++]);
+    if (verifier_size > 129)
+        invalid("a verifier too long");
     if (verifier_size) {
         if (at + verifier_size - 1 + 2 > plain.size())
             invalid("truncated");

@@ -405,14 +405,18 @@ std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_v
         ++pos;
     } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
         int oh, om;
-        if (!num(pos + 1, 2, oh) || s.size() < pos + 6 || s[pos + 3] != ':' || !num(pos + 4, 2, om))
+        if (!num(pos + 1, 2, oh) || s.size() < pos + 6 || s[pos + 3] != ':' || !num(pos + 4, 2, om) || oh < 0
+            || oh > 23 || om < 0 || om > 59)
             return std::nullopt;
         offset = std::chrono::minutes(oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
         pos += 6;
     } else {
         return std::nullopt;
     }
-    if (pos != s.size() || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
+    // Years past 2200 (or before 1900) are refused before they become nanoseconds: system_clock
+    // counts nanoseconds in 64 bits, which end in 2262. from_chars also reads a sign: "-1" is no hour.
+    if (pos != s.size() || year < 1900 || year > 2200 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0
+        || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60)
         return std::nullopt;
     auto ymd = std::chrono::year{year} / month / day;
     if (!ymd.ok())

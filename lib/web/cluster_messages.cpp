@@ -15,8 +15,9 @@ namespace {
 // Descriptions and messages are for people; a few hundred bytes say it all, and a NOTIFY
 // payload must stay under 8,000 bytes.
 constexpr std::size_t max_text = 1000;
-// Times past the year 5000 are refused before they become nanoseconds (which would overflow).
-constexpr std::int64_t max_seconds = 100'000'000'000;
+// Times past the year 2200 are refused before they become nanoseconds: system_clock counts
+// nanoseconds in 64 bits, which end in 2262.
+constexpr std::int64_t max_seconds = 7'258'118'400;
 
 std::string bounded(std::string_view text)
 {

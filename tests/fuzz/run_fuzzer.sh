@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# run_fuzzer.sh FUZZER SEED_DIR WORK_DIR: runs FUZZER for FUZZ_SECONDS (default 60) over the
+# run_fuzzer.sh FUZZER SEED_DIR WORK_DIR: runs FUZZER for FUZZ_SECONDS (default 30) over the
 # seeds plus what earlier runs found. Fails on any crash, leak or sanitizer report.
 set -euo pipefail
 fuzzer="$1" seeds="$2" work="$3"
 mkdir -p "$work"
-exec "$fuzzer" -max_total_time="${FUZZ_SECONDS:-60}" -rss_limit_mb=2048 -max_len=20000 -print_final_stats=1 \
+exec "$fuzzer" -max_total_time="${FUZZ_SECONDS:-30}" -rss_limit_mb=2048 -max_len=20000 -print_final_stats=1 \
     -artifact_prefix="$work/" "$work" "$seeds"
