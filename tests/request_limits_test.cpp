@@ -121,6 +121,23 @@ TEST_CASE("the 401/403 breaker counts per credential")
     CHECK(limits.stopped_until("Bearer flaky", now));
 }
 
+TEST_CASE("a net under every credential: past the window's limit Bearer requests stop, the token endpoint never")
+{
+    auto p = policy();
+    p.invalid_requests_per_window = 20;
+    request_limits limits(p);
+    auto now = std::chrono::steady_clock::now();
+    for (int i = 0; i < 19; ++i)
+        limits.learn("GET /users/@me", "Bearer dead-" + std::to_string(i), answer(401, {}), now);
+    CHECK_FALSE(limits.stopped_until("Bearer alive", now));
+    limits.learn("GET /users/@me", "Bearer dead-19", answer(401, {}), now + 1s);
+    REQUIRE(limits.stopped_until("Bearer alive", now + 2s));
+    CHECK(*limits.stopped_until("Bearer alive", now + 2s) == now + 10min);
+    CHECK_FALSE(limits.stopped_until("Basic client", now + 2s)); // code exchanges and refreshes go on
+    CHECK_FALSE(limits.stopped_until("", now + 2s));             // a public client's too
+    CHECK_FALSE(limits.stopped_until("Bearer alive", now + 10min)); // a new window
+}
+
 TEST_CASE("the breaker's memory is bounded and keeps the credentials it stopped")
 {
     request_limits limits(policy());

@@ -232,10 +232,11 @@ struct client::impl {
             auto now = std::chrono::steady_clock::now();
             auto stopped = limits.stopped_until(credential, now);
             if (stopped) {
-                auto message = fmt::format("not sending {}: the last {} answers to this credential were 401 or 403, "
-                                           "and Discord bans callers that keep failing; check the token (sending "
-                                           "with it resumes in {} s)",
-                                           route, policy.invalid_request_limit,
+                auto message = fmt::format("not sending {}: Discord answered 401 or 403 too often ({} times in a "
+                                           "row to this credential, or {} times in {} minutes in all), and Discord "
+                                           "bans callers that keep failing; check the tokens (sending resumes in {} s)",
+                                           route, policy.invalid_request_limit, policy.invalid_requests_per_window,
+                                           policy.invalid_window.count(),
                                            std::chrono::duration_cast<std::chrono::seconds>(*stopped - now).count() + 1);
                 log(log_level::error, "{}", message);
                 throw error(errc::unauthorized, message);

@@ -68,6 +68,9 @@ steady_time request_limits::earliest(const std::string& route)
 std::optional<steady_time> request_limits::stopped_until(std::string_view credential, steady_time now)
 {
     std::lock_guard lock(mutex_);
+    if (credential.starts_with("Bearer ") && now < window_start_ + policy_.invalid_window
+        && invalid_in_window_ >= policy_.invalid_requests_per_window)
+        return window_start_ + policy_.invalid_window;
     auto it = credentials_.find(credential_key(credential));
     if (it == credentials_.end() || now >= it->second.stopped_until)
         return std::nullopt;
@@ -90,6 +93,11 @@ void request_limits::learn(const std::string& route, std::string_view credential
 
     auto key = credential_key(credential);
     if (r.status == 401 || r.status == 403) {
+        if (now >= window_start_ + policy_.invalid_window) {
+            window_start_ = now;
+            invalid_in_window_ = 0;
+        }
+        ++invalid_in_window_;
         if (credentials_.size() >= max_tracked && !credentials_.contains(key))
             forget_some(now);
         auto& c = credentials_[key];

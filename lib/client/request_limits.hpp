@@ -36,7 +36,8 @@ public:
     [[nodiscard]] steady_time earliest(const std::string& route);
 
     /// Until when sending with `credential` (the request's Authorization header, empty for a
-    /// public client) is stopped by the breaker, if it is.
+    /// public client) is stopped by the breaker, if it is: its own count, or, for a Bearer
+    /// credential, the count of invalid answers in the window.
     [[nodiscard]] std::optional<steady_time> stopped_until(std::string_view credential, steady_time now);
 
     /// Learns from an answer to `route` sent with `credential`.
@@ -69,6 +70,9 @@ private:
     // By a hash of the credential: no token is kept as a key, and a collision only merges two
     // credentials' counts. Entries go when their credential succeeds; at most max_tracked stay.
     std::unordered_map<std::uint64_t, credential_state> credentials_;
+    // 401/403 answers in the current window, for the net under every credential.
+    steady_time window_start_;
+    int invalid_in_window_ = 0;
 };
 
 } // namespace discord::oauth2::detail

@@ -44,7 +44,8 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
     std::mutex mutex;
     std::map<snowflake, std::vector<receiver_ptr>> flights; // one refresh per grant at a time
     std::atomic<std::uint64_t> sent{0};
-    bool running = false;
+    std::atomic<bool> running{false};
+    std::atomic<bool> looping{false}; // the scan loop has not returned yet
     std::optional<asio::steady_timer> scan_timer;
 
     void lost(snowflake user, std::error_code code, std::string reason)
@@ -190,6 +191,10 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<void> scan_loop()
     {
         auto self = shared_from_this();
+        struct done {
+            std::atomic<bool>& flag;
+            ~done() { flag = false; }
+        } leaving{looping};
         while (running) {
             auto due = co_await store->list_expiring_before(std::chrono::system_clock::now() + config.margin);
             std::size_t next = 0;
@@ -306,15 +311,23 @@ void refresher::start()
     if (impl_->running)
         return;
     impl_->running = true;
+    impl_->looping = true;
     asio::co_spawn(impl_->executor, impl_->scan_loop(), asio::detached);
 }
 
 asio::awaitable<void> refresher::stop()
 {
-    impl_->running = false;
-    if (impl_->scan_timer)
-        impl_->scan_timer->cancel();
-    co_return;
+    auto self = impl_;
+    self->running = false;
+    if (self->scan_timer)
+        self->scan_timer->cancel();
+    // The refreshes under way finish (a refresh is never cut in half: its outcome is committed),
+    // then the loop returns; nothing of it is left behind when stop() completes.
+    asio::steady_timer pause(self->executor);
+    while (self->looping) {
+        pause.expires_after(std::chrono::milliseconds(5));
+        co_await pause.async_wait(asio::use_awaitable);
+    }
 }
 
 std::uint64_t refresher::refreshes_sent() const noexcept

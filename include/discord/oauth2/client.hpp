@@ -41,10 +41,17 @@ struct retry_policy {
     std::chrono::milliseconds max_backoff{4000};
     /// A 429 (or a known empty bucket) is waited out up to this long, then raised as rate_limited.
     std::chrono::seconds max_rate_limit_wait{60};
-    /// After this many 401/403 answers in a row the client stops sending for `invalid_cooldown`:
-    /// Discord bans callers that keep failing (REFERENCE.md §7).
+    /// After this many 401/403 answers in a row to one credential (a bearer token, the bot token,
+    /// the client's own credentials) the client stops sending with that credential for
+    /// `invalid_cooldown`: Discord bans callers that keep failing. Other credentials go on.
     int invalid_request_limit = 10;
     std::chrono::seconds invalid_cooldown{60};
+    /// And a net under all of them: Cloudflare bans an address after 10,000 invalid requests in
+    /// 10 minutes, so after this many 401/403 answers in `invalid_window` the client stops sending
+    /// Bearer requests until the window ends. The token endpoint (code exchanges, refreshes) is
+    /// never stopped by other users' tokens.
+    int invalid_requests_per_window = 5000;
+    std::chrono::minutes invalid_window{10};
 };
 
 struct client_config {

@@ -76,7 +76,8 @@ public:
     [[nodiscard]] asio::awaitable<std::vector<snowflake>> needing_reauthorization();
 
     /// The background loop: every scan_interval, refreshes the grants that expire within the
-    /// margin, max_in_flight at a time. stop() ends it.
+    /// margin, max_in_flight at a time. stop() ends it: it completes once the refreshes under
+    /// way have committed their outcome and the loop has returned.
     void start();
     [[nodiscard]] asio::awaitable<void> stop();
 
