@@ -172,6 +172,11 @@ TEST_CASE("the code flow from the shell: url, exchange, every read, refresh and 
     json_output me(f.cli({"me", "--access-token", access}));
     CHECK(me.text("id") == "80351110224678912");
     CHECK(me.text("email") == "nelly@discord.com");
+    // Discord's documentation calls .../api/v10 the base URL: it means the same server.
+    auto documented_base = f.env;
+    documented_base["DISCORD_API_BASE"] = f.discord.base + "/api/v10";
+    json_output me_again(cli_fixture::cli({"me", "--access-token", access}, documented_base));
+    CHECK(me_again.text("id") == "80351110224678912");
 
     auto env_token = f.env;
     env_token["DISCORD_ACCESS_TOKEN"] = access;

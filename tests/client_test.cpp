@@ -717,6 +717,26 @@ TEST_CASE("the logger hears about requests, retries and waits, and never a secre
     }());
 }
 
+TEST_CASE("endpoints::under takes the host root, /api and /api/vN alike")
+{
+    const char* bases[] = {"https://discord.com", "https://discord.com/", "https://discord.com/api",
+                           "https://discord.com/api/", "https://discord.com/api/v10", "https://discord.com/api/v9/"};
+    oauth2::endpoints discord_default;
+    for (const char* base : bases) {
+        CAPTURE(base);
+        auto e = oauth2::endpoints::under(base);
+        CHECK(e.issuer == "https://discord.com");
+        CHECK(e.authorize == discord_default.authorize);
+        CHECK(e.token == discord_default.token);
+        CHECK(e.revoke == discord_default.revoke);
+        CHECK(e.api == discord_default.api);
+    }
+    // A path of one's own stays (a proxy under a prefix); only Discord's /api[/vN] is taken off.
+    CHECK(oauth2::endpoints::under("http://127.0.0.1:4000/discord").api == "http://127.0.0.1:4000/discord/api/v10");
+    CHECK(oauth2::endpoints::under("http://127.0.0.1:4000/apis").issuer == "http://127.0.0.1:4000/apis");
+    CHECK(oauth2::endpoints::under("http://127.0.0.1:4000/api/version").issuer == "http://127.0.0.1:4000/api/version");
+}
+
 TEST_CASE("endpoints discovered from the issuer's metadata work; a mismatched or insecure issuer does not")
 {
     fixture f;

@@ -299,6 +299,10 @@ TEST_CASE("bad callbacks: missing parts, forged, expired, wrong issuer, failed e
         auto wrong_iss = callback.substr(0, callback.find("&iss=")) + "&iss=" + url::percent_encode("https://evil.example");
         auto refused = co_await f.get(wrong_iss);
         CHECK(refused.status == 400);
+        auto mixed_up = co_await f.web.wait_for_access_token(nelly, link, 1s);
+        CHECK(mixed_up.outcome == oauth2::authorization_outcome::failed);
+        CHECK(mixed_up.description.find("expected " + f.discord.url()) != std::string::npos);
+        CHECK(mixed_up.description.find("arrived https://evil.example") != std::string::npos);
 
         // The exchange fails at Discord: 502.
         auto link2 = f.web.authorization_url(nelly, identify);

@@ -36,11 +36,28 @@ void check_endpoint(std::string_view name, const std::string& address, bool requ
                     fmt::format("the issuer metadata's {} is not an https URL (nor http on loopback)", name));
 }
 
+// "https://discord.com/api/v10" (what Discord's documentation calls the base URL), ".../api"
+// and the host root all name the same server: the root is what the endpoints hang from.
+std::string host_root(std::string base)
+{
+    base = without_trailing_slashes(std::move(base));
+    auto slash = base.rfind('/');
+    if (slash != std::string::npos && base.size() > slash + 2 && base[slash + 1] == 'v'
+        && base.find_first_not_of("0123456789", slash + 2) == std::string::npos) {
+        auto api = base.substr(0, slash);
+        if (api.ends_with("/api"))
+            base = api;
+    }
+    if (base.ends_with("/api"))
+        base.erase(base.size() - 4);
+    return without_trailing_slashes(std::move(base));
+}
+
 } // namespace
 
 endpoints endpoints::under(const std::string& base)
 {
-    auto root = without_trailing_slashes(base);
+    auto root = host_root(base);
     endpoints e;
     e.authorize = root + "/oauth2/authorize";
     e.api = root + "/api/v10";

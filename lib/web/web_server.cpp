@@ -240,11 +240,14 @@ asio::awaitable<web::answer> web_server::impl::complete(const std::string& code,
     // RFC 9207: an `iss` that names another server means the response was not Discord's.
     const auto& expected_issuer = discord.config().endpoints.issuer;
     if (iss && !expected_issuer.empty() && *iss != expected_issuer) {
-        publish_error("callback", make_error_code(errc::invalid_request),
-                      "a callback named another issuer; it was refused", claims.user_id);
+        // Both named, the arrived one cut short: it is the network's text, not ours.
+        auto arrived = iss->size() > 200 ? iss->substr(0, 200) + "..." : *iss;
+        auto why = fmt::format("the callback's iss names another issuer (expected {}, arrived {})", expected_issuer,
+                               arrived);
+        publish_error("callback", make_error_code(errc::invalid_request), why + "; it was refused", claims.user_id);
         co_return fail(400, web::page_kind::invalid, "Invalid link",
                        "This answer did not come from Discord. Please start again from the bot.",
-                       make_error_code(errc::invalid_request), "the callback's iss names another issuer");
+                       make_error_code(errc::invalid_request), why);
     }
 
     event received;

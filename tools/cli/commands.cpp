@@ -289,11 +289,17 @@ asio::awaitable<std::string> login_command(invocation& in)
     auto result = co_await web.wait_for_access_token(user, link, timeout);
     co_await web.stop(std::chrono::seconds(2));
     if (!result) {
-        auto why = result.outcome == oauth2::authorization_outcome::timed_out ? std::string("no authorization arrived in time")
-            : result.outcome == oauth2::authorization_outcome::denied        ? "the authorization was cancelled"
-                                                                             : "the authorization failed";
-        throw oauth2::error(oauth2::errc::access_denied,
-                            why + (result.description.empty() ? "" : " (" + result.description + ")"));
+        using oauth2::authorization_outcome;
+        auto why = result.outcome == authorization_outcome::timed_out ? std::string("no authorization arrived in time")
+            : result.outcome == authorization_outcome::denied        ? "the authorization was cancelled"
+                                                                     : "the authorization failed";
+        // The outcome's own code: only a cancellation is "access denied".
+        auto code = result.outcome == authorization_outcome::timed_out ? oauth2::errc::timeout
+            : result.outcome == authorization_outcome::denied         ? oauth2::errc::access_denied
+            : result.code && result.code.category() == oauth2::error_category()
+            ? static_cast<oauth2::errc>(result.code.value())
+            : oauth2::errc::invalid_response;
+        throw oauth2::error(code, why + (result.description.empty() ? "" : " (" + result.description + ")"));
     }
     oauth2::json::writer w;
     w.begin_object().field("user_id", result->user_id.to_string()).key("grant");

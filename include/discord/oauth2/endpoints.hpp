@@ -19,7 +19,9 @@ struct endpoints {
     std::string issuer = "https://discord.com";
 
     /// "http://127.0.0.1:4000" -> authorize at /oauth2/authorize, the rest under /api/v10, and
-    /// the base itself as the issuer.
+    /// the host root as the issuer. The root, ".../api" and ".../api/vN" (Discord's
+    /// documentation calls "https://discord.com/api/v10" the base URL) are taken alike: the
+    /// endpoints hang from the host root, and the API is always version 10, the one the client speaks.
     [[nodiscard]] static endpoints under(const std::string& base);
 };
 
