@@ -204,6 +204,23 @@ TEST_CASE("client-credentials-grant-client-credentials-access-token-response.jso
     CHECK(t.has_scope("connections"));
 }
 
+TEST_CASE("a token response with an empty access token, or a lifetime past any clock, is invalid")
+{
+    auto now = std::chrono::system_clock::now();
+    const char* bad[] = {R"({"access_token":"","token_type":"Bearer","expires_in":604800})",
+                         R"({"access_token":"x","expires_in":9223372036854775807})",
+                         R"({"access_token":"x","expires_in":-1})"};
+    for (const char* text : bad) {
+        CAPTURE(text);
+        try {
+            (void)json::decode_access_token(buffer(text), now);
+            FAIL("decoded");
+        } catch (const discord::oauth2::error& e) {
+            CHECK(e.code() == discord::oauth2::errc::invalid_response);
+        }
+    }
+}
+
 TEST_CASE("webhooks-webhook-token-response-example.json")
 {
     auto t = json::decode_access_token(example("webhooks-webhook-token-response-example.json"), std::chrono::system_clock::now());

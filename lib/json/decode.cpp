@@ -514,15 +514,21 @@ access_token decode_access_token(const http::padded_buffer& body, std::chrono::s
                 t.token = secret(text(f, c));
                 has_token = true;
             } else if (k == "token_type") t.token_type = text(f, c);
-            else if (k == "expires_in") t.expires_in = std::chrono::seconds(integer(f, c));
+            else if (k == "expires_in") {
+                // Bounded before it meets a time point: system_clock's nanoseconds end in 2262.
+                auto seconds = integer(f, c);
+                if (seconds < 0 || seconds > 1'000'000'000)
+                    fail(c, "should be a lifetime from 0 to 1,000,000,000 seconds");
+                t.expires_in = std::chrono::seconds(seconds);
+            }
             else if (k == "refresh_token") { if (!f.is_null()) t.refresh_token = secret(text(f, c)); }
             else if (k == "scope") t.scopes = split_scopes(text(f, c));
             else if (k == "webhook") t.webhook = read_webhook(f, c);
             else if (k == "guild") t.guild = read_guild(f, c);
             else if (k == "id_token") t.id_token = secret(text(f, c));
         });
-        if (!has_token)
-            fail(at, "has no access_token");
+        if (!has_token || t.token.empty())
+            fail(at, has_token ? "has an empty access_token" : "has no access_token");
         t.expires_at = received + t.expires_in;
         return t;
     });
