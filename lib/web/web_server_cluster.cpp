@@ -87,8 +87,7 @@ void web_server::impl::on_cluster_message(const std::string& text)
     auto nonce = base64::decode_url(m.nonce);
     {
         std::lock_guard lock(mutex);
-        auto it = records.find(*nonce);
-        if (it == records.end() || (it->second.outcome && it->second.outcome->result))
+        if (!unsettled(*nonce))
             return; // nobody here knows it (late waiters ask the cluster), or already settled
     }
     asio::co_spawn(executor, ask_outcomes(shared_from_this(), {std::move(*nonce)}), asio::detached);
@@ -108,12 +107,11 @@ void web_server::impl::on_recorded_outcome(const std::string& text)
     auto nonce = base64::decode_url(m->nonce);
     {
         std::lock_guard lock(mutex);
-        auto it = records.find(*nonce);
-        if (it == records.end() || (it->second.outcome && it->second.outcome->result))
+        auto* r = unsettled(*nonce);
+        if (!r)
             return;
         // A link made for one user is never completed with another's grant, whoever signed it.
-        if (m->outcome == authorization_outcome::authorized && it->second.user != snowflake{}
-            && it->second.user != m->user) {
+        if (m->outcome == authorization_outcome::authorized && r->user != snowflake{} && r->user != m->user) {
             ++cluster_dropped;
             return;
         }

@@ -151,6 +151,15 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
         }
     }
 
+    // The record of this state while it still waits for its outcome, else null (held: mutex).
+    record* unsettled(const std::string& nonce)
+    {
+        auto it = records.find(nonce);
+        if (it == records.end() || (it->second.outcome && it->second.outcome->result))
+            return nullptr;
+        return &it->second;
+    }
+
     // Registers a state (held: mutex). Throws too_many_pending at the cap.
     record& enrol(const state_claims& claims)
     {
