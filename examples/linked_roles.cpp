@@ -1,6 +1,7 @@
 // Linked roles: the user authorizes role_connections.write, and the bot publishes the user's
 // standing on its platform as role connection metadata, which Discord compares with the
-// application's metadata records (REFERENCE.md, role connections) to grant linked roles.
+// application's metadata records to grant linked roles
+// (https://discord.com/developers/docs/resources/application-role-connection-metadata).
 //
 //   linked_roles USER_ID
 #include "example_config.hpp"

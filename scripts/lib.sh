@@ -12,6 +12,10 @@ BUILD_PACKAGES=(g++ meson ninja-build pkg-config ccache libasio-dev libcurl4-ope
                 libfmt-dev libssl-dev libsqlite3-dev libpq-dev doctest-dev)
 TEST_PACKAGES=(clang-16 libclang-rt-16-dev cmake nghttp2-server chromium postgresql)
 
+# Where the tests read Discord's OpenAPI document (tests/openapi/fetch_spec.mjs puts it there;
+# tests/meson.build names the same path).
+OPENAPI_SPEC="$ROOT/subprojects/packagecache/discord-openapi.json"
+
 export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
 

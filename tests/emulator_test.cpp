@@ -32,9 +32,9 @@ const std::string public_id = "1100000000000000001";
 const std::string redirect = "http://127.0.0.1:42069/oauth/";
 const std::string public_redirect = "http://127.0.0.1:53134/callback";
 
-std::string shared_example(const std::string& name)
+std::string docs_example(const std::string& name)
 {
-    std::ifstream in(std::filesystem::path(DISCORD_API_DIR) / "examples" / name);
+    std::ifstream in(std::filesystem::path(DOCS_EXAMPLES_DIR) / name);
     REQUIRE_MESSAGE(in, "cannot read the documentation example " << name);
     std::stringstream s;
     s << in.rdbuf();
@@ -198,7 +198,7 @@ TEST_CASE("authorization code flow: the documentation's user, single-use codes, 
         auto me = co_await f.get(f.api("/users/@me"), access);
         REQUIRE(me.status == 200);
         json_doc user(me.body.view());
-        json_doc example(shared_example("user-object-example-user.json"));
+        json_doc example(docs_example("user-object-example-user.json"));
         static constexpr std::string_view list_1[] = {"id", "username", "discriminator", "avatar", "email", "banner"};
         for (auto field : list_1)
             CHECK_MESSAGE(str(user[field]) == str(example[field]), field);
@@ -529,7 +529,7 @@ TEST_CASE("guilds: the documentation's partial guild, paging with before, after 
         json_doc list(all.body.view());
         auto guilds = simdjson::dom::array(list.root);
         REQUIRE(guilds.size() == 3);
-        json_doc example(shared_example("get-current-user-guilds-example-partial-guild.json"));
+        json_doc example(docs_example("get-current-user-guilds-example-partial-guild.json"));
         auto first = guilds.at(0);
         static constexpr std::string_view list_4[] = {"id", "name", "icon", "banner", "permissions"};
         for (auto field : list_4)
@@ -563,7 +563,7 @@ TEST_CASE("guilds: the documentation's partial guild, paging with before, after 
         auto member = co_await f.get(f.api("/users/@me/guilds/80351110224678912/member"), token);
         REQUIRE(member.status == 200);
         json_doc m(member.body.view());
-        json_doc member_example(shared_example("guild-member-object-example-guild-member.json"));
+        json_doc member_example(docs_example("guild-member-object-example-guild-member.json"));
         CHECK(str(m["nick"]) == str(member_example["nick"]));
         CHECK(str(m["joined_at"]) == str(member_example["joined_at"]));
         CHECK(bool(m["deaf"]) == bool(member_example["deaf"]));
@@ -589,7 +589,7 @@ TEST_CASE("connections, authorization information and the issuer metadata")
         CHECK(joined == "github steam twitch spotify bluesky ");
 
         json_doc info((co_await f.get(f.api("/oauth2/@me"), token)).body.view());
-        json_doc example(shared_example("get-current-authorization-information-example-authorization-information.json"));
+        json_doc example(docs_example("get-current-authorization-information-example-authorization-information.json"));
         static constexpr std::string_view list_5[] = {"id", "name", "icon", "description", "verify_key"};
         for (auto field : list_5)
             CHECK_MESSAGE(str(info["application"][field]) == str(example["application"][field]), field);

@@ -1,4 +1,4 @@
-// Every example payload of Discord's documentation (../shared/discord-api/examples/) parses to
+// Every example payload of Discord's documentation (tests/data/discord-docs/) parses to
 // the right values: one test per file.
 #include "json/decode.hpp"
 
@@ -20,7 +20,7 @@ namespace {
 
 std::string read_example(const std::string& name)
 {
-    std::ifstream in(std::filesystem::path(DISCORD_API_DIR) / "examples" / name);
+    std::ifstream in(std::filesystem::path(DOCS_EXAMPLES_DIR) / name);
     REQUIRE_MESSAGE(in, "cannot read the documentation example " << name);
     std::stringstream s;
     s << in.rdbuf();

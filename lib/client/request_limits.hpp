@@ -1,6 +1,6 @@
 // What the client has learnt about Discord's limits: per-route buckets, the global limit, and a
 // breaker that stops sending with a credential after it drew too many 401/403 answers in a row
-// (Discord bans callers that keep failing, REFERENCE.md §7). Every number Discord sends is hostile:
+// (Discord bans callers that keep failing: docs/discord.md, rate limits). Every number Discord sends is hostile:
 // waits are parsed as finite, negatives become 0, and nothing exceeds the configured maximum wait.
 #pragma once
 

@@ -6,7 +6,7 @@ namespace discord::oauth2 {
 
 std::optional<snowflake> snowflake::parse(std::string_view text) noexcept
 {
-    // Canonical decimal only: no sign, no leading zeros, no spaces (REFERENCE.md §9).
+    // Canonical decimal only: no sign, no leading zeros, no spaces (docs/discord.md, snowflakes).
     if (text.empty() || text.size() > 20 || (text.size() > 1 && text.front() == '0'))
         return std::nullopt;
     std::uint64_t v = 0;

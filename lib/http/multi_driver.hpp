@@ -1,5 +1,5 @@
 // The glue between one CURLM and an Asio executor that runs one handler at a time (a strand,
-// see core/serial_executor.hpp), following DESIGN.md's rules:
+// see core/serial_executor.hpp), following these rules:
 // - every socket curl reports gets per-socket state that outlives its pending waits, and a
 //   stream_descriptor that is released (never closed: curl owns the fd) on CURL_POLL_REMOVE;
 // - curl's timer is an Asio timer, and a 0 timeout is run from the event loop, never from

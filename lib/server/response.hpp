@@ -24,7 +24,7 @@ struct response {
 
     /// A response with `Content-Type` set and `body`.
     static response with_body(int status, std::string_view content_type, std::string body);
-    /// An HTML page for a person, with the headers DESIGN.md asks of every page: no caching, no
+    /// An HTML page for a person, with the headers every page carries (docs/security.md): no caching, no
     /// referrer, a CSP allowing inline style only, no MIME sniffing, no framing.
     static response page(int status, std::string html);
     /// A short plain-text response: the status line's reason and an optional detail.

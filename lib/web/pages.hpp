@@ -1,5 +1,5 @@
 // The pages a person sees after authorizing: templates filled with HTML-escaped text, sent with
-// the headers DESIGN.md asks of every page (no caching, no referrer, a strict CSP, no framing).
+// the headers every page carries (no caching, no referrer, a strict CSP, no framing).
 #pragma once
 
 #include "server/response.hpp"

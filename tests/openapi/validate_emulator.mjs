@@ -5,8 +5,8 @@
 //
 // Prints one line per checked answer and a closing "N passed, M failed"; exits 1 on any failure.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { loadSpec } from './spec.mjs';
 
 let Ajv2020, addFormats;
 try {
@@ -18,12 +18,12 @@ try {
 }
 
 const [emulatorPath, specPath] = process.argv.slice(2);
-const spec = JSON.parse(readFileSync(specPath, 'utf8'));
+const spec = loadSpec(specPath);
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
 ajv.addFormat('snowflake', /^(0|[1-9][0-9]*)$/);
 // One known disagreement: the spec types a field error's `code` as an integer, while Discord's
-// documentation (examples/reference-error-*.json) and its servers send strings such as
+// documentation (tests/data/discord-docs/reference-error-*.json) and its servers send strings such as
 // "BASE_TYPE_REQUIRED". Field errors are checked against the documented shape instead.
 spec.components.schemas.InnerErrors.properties._errors.items = {
   type: 'object',

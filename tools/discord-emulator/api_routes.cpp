@@ -1,4 +1,4 @@
-// The endpoints used with a user's Bearer token (REFERENCE.md §5).
+// The endpoints used with a user's Bearer token (docs/discord.md).
 #include "emulator_impl.hpp"
 
 #include <algorithm>

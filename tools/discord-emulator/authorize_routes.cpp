@@ -1,5 +1,5 @@
 // GET /oauth2/authorize: the consent page (or an immediate redirect with --auto-approve), and
-// POST /oauth2/authorize: the page's Authorize and Cancel buttons (REFERENCE.md §2).
+// POST /oauth2/authorize: the page's Authorize and Cancel buttons (docs/discord.md).
 #include "core/html.hpp"
 #include "emulator_impl.hpp"
 

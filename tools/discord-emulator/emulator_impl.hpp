@@ -75,7 +75,7 @@ std::string to_string(snowflake id);
 /// "2021-01-23T02:33:17.017000+00:00", as Discord writes timestamps.
 std::string iso8601(clock::time_point t);
 
-/// Scopes Discord knows (REFERENCE.md §6).
+/// Scopes Discord knows (https://discord.com/developers/docs/topics/oauth2#shared-resources-oauth2-scopes).
 bool is_known_scope(std::string_view scope);
 std::vector<std::string> split_scopes(std::string_view text);
 std::string join_scopes(const std::vector<std::string>& scopes);

@@ -1,4 +1,4 @@
-// PUT /guilds/{guild}/members/{user}: a bot adds a user who granted guilds.join (REFERENCE.md §5).
+// PUT /guilds/{guild}/members/{user}: a bot adds a user who granted guilds.join (docs/discord.md).
 #include "emulator_impl.hpp"
 
 #include <openssl/crypto.h>

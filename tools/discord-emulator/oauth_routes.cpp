@@ -1,4 +1,4 @@
-// The token and revocation endpoints and the issuer metadata (REFERENCE.md §1, §3, §4).
+// The token and revocation endpoints and the issuer metadata (docs/discord.md).
 #include "emulator_impl.hpp"
 
 #include "core/base64.hpp"

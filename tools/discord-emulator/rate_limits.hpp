@@ -1,4 +1,4 @@
-// Discord's rate limits on API routes (REFERENCE.md §7): a bucket per route and caller, a global
+// Discord's rate limits on API routes (docs/discord.md): a bucket per route and caller, a global
 // limit per caller, X-RateLimit-* headers on every answer and 429 with Retry-After past a limit.
 // Callers are told apart by their Authorization header (one bucket per token, as Discord does).
 #pragma once

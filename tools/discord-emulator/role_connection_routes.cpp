@@ -1,4 +1,4 @@
-// GET/PUT/DELETE /users/@me/applications/{application}/role-connection (REFERENCE.md §5):
+// GET/PUT/DELETE /users/@me/applications/{application}/role-connection (docs/discord.md):
 // needs role_connections.write for that application; PUT is validated as Discord does.
 #include "emulator_impl.hpp"
 

@@ -1,4 +1,4 @@
-// The emulator's models as Discord writes them (REFERENCE.md §5, the documentation's examples).
+// The emulator's models as Discord writes them (docs/discord.md, tests/data/discord-docs/).
 #include "emulator_impl.hpp"
 
 namespace discord::oauth2::emulator {

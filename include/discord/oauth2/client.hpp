@@ -159,7 +159,7 @@ public:
     /// The URL to send the user to. Every value is percent-encoded.
     [[nodiscard]] authorization_link authorization_url(const authorization_request& request) const;
 
-    // Token endpoints (REFERENCE.md §3, §4). A code exchange or a refresh is never retried once it
+    // Token endpoints (https://discord.com/developers/docs/topics/oauth2). A code exchange or a refresh is never retried once it
     // may have reached Discord: losing the answer raises outcome_unknown.
     [[nodiscard]] asio::awaitable<access_token> exchange_code(std::string code,
                                                               std::optional<secret> code_verifier = std::nullopt);
@@ -168,7 +168,7 @@ public:
     /// Revokes the whole grant the token belongs to.
     [[nodiscard]] asio::awaitable<void> revoke(secret token, token_type_hint hint = token_type_hint::none);
 
-    // Bearer endpoints (REFERENCE.md §5).
+    // Bearer endpoints (https://discord.com/developers/docs/resources/user and docs/topics/oauth2).
     [[nodiscard]] asio::awaitable<authorization_info> get_authorization_info(const access_token& token);
     [[nodiscard]] asio::awaitable<user> get_current_user(const access_token& token);
     [[nodiscard]] asio::awaitable<std::vector<connection>> get_connections(const access_token& token);

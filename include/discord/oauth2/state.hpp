@@ -1,4 +1,4 @@
-// Sealed OAuth2 states (DESIGN.md, security rules): the `state` parameter carries, encrypted and
+// Sealed OAuth2 states (docs/security.md): the `state` parameter carries, encrypted and
 // authenticated with AES-256-GCM, who the authorization is for, when it was made and expires, a
 // 128-bit random nonce, the PKCE verifier and the scopes the link asked for (so that a link whose
 // `scope` parameter was edited cannot pass: the callback requires the granted scopes to cover them). Any instance holding the key can check a callback
@@ -52,7 +52,7 @@ public:
     virtual bool consume(std::string_view nonce, std::chrono::system_clock::time_point expires_at) = 0;
 };
 
-/// In one process. (Several instances need a shared guard: PostgreSQL, issue 7.)
+/// In one process. (Several instances need a shared guard: the PostgreSQL cluster, docs/deployment.md.)
 class memory_replay_guard final : public replay_guard {
 public:
     bool consume(std::string_view nonce, std::chrono::system_clock::time_point expires_at) override;

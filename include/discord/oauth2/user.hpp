@@ -1,4 +1,5 @@
-// A Discord user and the accounts they connected (REFERENCE.md §5). Optional members are what
+// A Discord user and the accounts they connected
+// (https://discord.com/developers/docs/resources/user). Optional members are what
 // Discord may omit; fields Discord adds later are ignored when parsing.
 #pragma once
 
