@@ -38,7 +38,7 @@ asio::awaitable<void> on_connections_command(oauth2::web_server& web, oauth2::cl
         reply("0 total connections.");
     else
         reply(std::to_string(connections.size()) + " total connections. First connection username: " +
-              connections.front().name);
+              connections.front().name.value_or("(no name)"));
     co_await web.revoke_access_token(result->user_id);
 }
 

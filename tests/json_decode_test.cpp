@@ -125,9 +125,17 @@ TEST_CASE("get-current-user-guilds-example-partial-guild.json")
 
 TEST_CASE("guild-member-object-example-guild-member.json")
 {
-    auto m = json::decode_guild_member(example("guild-member-object-example-guild-member.json"));
-    REQUIRE(m.user); // "user": {} in the example: present, with nothing in it
-    CHECK(m.user->id == snowflake{});
+    // The example's "user" is a placeholder, {}, for a user object: the documented user object
+    // stands in for it (an empty user lacks the id and username Discord's spec requires).
+    auto text = read_example("guild-member-object-example-guild-member.json");
+    auto placeholder = text.find("\"user\": {}");
+    REQUIRE(placeholder != std::string::npos);
+    text.replace(placeholder, 10, "\"user\": " + read_example("user-object-example-user.json"));
+    auto m = json::decode_guild_member(buffer(text));
+    REQUIRE(m.user);
+    CHECK(m.user->id == id(80351110224678912ULL));
+    CHECK_THROWS_WITH_AS(json::decode_guild_member(example("guild-member-object-example-guild-member.json")),
+                         doctest::Contains("user has no id"), oauth2::error);
     CHECK(m.nick == "NOT API SUPPORT");
     CHECK_FALSE(m.avatar);
     CHECK_FALSE(m.banner);
@@ -323,7 +331,8 @@ TEST_CASE("ratelimit-429-user.txt, ratelimit-429-global.txt, ratelimit-429-share
 
 TEST_CASE("unknown fields are ignored, nulls accepted, and wrong shapes name the field")
 {
-    auto u = json::decode_user(buffer(R"({"id":"1","username":"x","new_field":{"nested":[1,2]},"avatar":null,"email":null})"));
+    auto u = json::decode_user(buffer(R"({"id":"1","username":"x","new_field":{"nested":[1,2]},"avatar":null,"email":null,)"
+                                      R"("discriminator":"0","public_flags":0,"flags":0,"global_name":null})"));
     CHECK(u.id == id(1));
     CHECK_FALSE(u.avatar);
     CHECK_FALSE(u.email);
@@ -344,7 +353,8 @@ TEST_CASE("unknown fields are ignored, nulls accepted, and wrong shapes name the
         const char* mentions;
     };
     const bad_case cases[] = {
-        {R"({"id":1,"username":"x"})", "id should be a string"},
+        {R"({"id":-1,"username":"x"})", "id should be a snowflake"},
+        {R"({"id":"1","username":"x"})", "the body has no avatar"},
         {R"({"id":"01","username":"x"})", "id should be a snowflake"},
         {R"({"id":"1","username":"x","verified":"yes"})", "verified should be true or false"},
         {R"({"id":"1","username":"x","avatar_decoration_data":{"sku_id":"x"}})", "avatar_decoration_data.sku_id"},
@@ -367,6 +377,60 @@ TEST_CASE("unknown fields are ignored, nulls accepted, and wrong shapes name the
     }
     CHECK_THROWS_AS(json::decode_access_token(buffer(R"({"token_type":"Bearer"})"), std::chrono::system_clock::now()),
                     oauth2::error);
+}
+
+namespace {
+
+// A user with every field Discord's spec requires of /users/@me but the id, then `extra`.
+std::string user_with(std::string_view extra)
+{
+    return std::string(R"({"username":"x","avatar":null,"discriminator":"0","public_flags":0,"flags":0,)"
+                       R"("global_name":null,)") + std::string(extra) + "}";
+}
+
+} // namespace
+
+TEST_CASE("snowflakes up to 2^64-1, as strings and as numbers; one past is an error naming the field")
+{
+    CHECK(json::decode_user(buffer(user_with(R"("id":"18446744073709551615")"))).id == id(18446744073709551615ULL));
+    CHECK(json::decode_user(buffer(user_with(R"("id":18446744073709551615)"))).id == id(18446744073709551615ULL));
+    CHECK(json::decode_user(buffer(user_with(R"("id":0)"))).id == id(0));
+    CHECK_THROWS_WITH_AS(json::decode_user(buffer(user_with(R"("id":"18446744073709551616")"))),
+                         doctest::Contains("id should be a snowflake"), oauth2::error);
+    CHECK_THROWS_WITH_AS(json::decode_user(buffer(user_with(R"("id":18446744073709551616)"))),
+                         doctest::Contains("id should be a snowflake"), oauth2::error);
+    CHECK_THROWS_WITH_AS(json::decode_user(buffer(user_with(R"("id":1.5)"))),
+                         doctest::Contains("id should be a snowflake"), oauth2::error);
+    auto flags = json::decode_user(buffer(R"({"id":"1","username":"x","avatar":null,"discriminator":"0",)"
+                                          R"("public_flags":4294967295,"flags":9007199254740991,"global_name":null})"));
+    CHECK(flags.flags == 9007199254740991ULL);
+    CHECK(flags.public_flags == 4294967295ULL);
+}
+
+TEST_CASE("strings with escaped surrogate pairs become UTF-8; a lone surrogate is invalid_response")
+{
+    // U+1F600 (grinning face) escaped as a surrogate pair, and U+00E9 escaped on its own.
+    auto u = json::decode_user(buffer(user_with(R"("id":"1","global_name":"Nelly \ud83d\ude00 caf\u00e9")")));
+    CHECK(u.global_name == "Nelly \xF0\x9F\x98\x80 caf\xC3\xA9");
+    CHECK_THROWS_AS(json::decode_user(buffer(user_with(R"("id":"1","global_name":"\ud83d")"))), oauth2::error);
+    CHECK_THROWS_AS(json::decode_user(buffer(user_with(R"("id":"1","global_name":"\ude00\ud83d")"))), oauth2::error);
+}
+
+TEST_CASE("nulls the spec allows: counts of a guild, the lists themselves, a connection's name")
+{
+    auto guilds = json::decode_partial_guilds(buffer(
+        R"([{"id":"1","name":"g","icon":null,"banner":null,"owner":false,"permissions":"0","features":[],)"
+        R"("approximate_member_count":null,"approximate_presence_count":null}])"));
+    REQUIRE(guilds.size() == 1);
+    CHECK_FALSE(guilds[0].approximate_member_count);
+    CHECK_FALSE(guilds[0].approximate_presence_count);
+    CHECK(json::decode_partial_guilds(buffer(" null ")).empty());
+    CHECK(json::decode_connections(buffer("null")).empty());
+    auto connections = json::decode_connections(buffer(
+        R"([{"id":"a","name":null,"type":"steam","verified":true,"friend_sync":false,"show_activity":true,)"
+        R"("two_way_link":false,"visibility":0}])"));
+    REQUIRE(connections.size() == 1);
+    CHECK_FALSE(connections[0].name);
 }
 
 TEST_CASE("snowflakes: parsing and the documented test vector")

@@ -6,8 +6,10 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <charconv>
 #include <ctime>
+#include <span>
 
 static_assert(discord::oauth2::http::padded_buffer::padding >= simdjson::SIMDJSON_PADDING,
               "response buffers must carry simdjson's padding");
@@ -77,12 +79,19 @@ std::uint64_t big_number(value v, const context& at)
     return n;
 }
 
+// Discord writes snowflakes as strings; a number up to 2^64-1 is read as the same snowflake.
 snowflake id(value v, const context& at)
 {
+    if (v.type() == simdjson::ondemand::json_type::number) {
+        std::uint64_t n = 0;
+        if (v.get_uint64().get(n))
+            fail(at, "should be a snowflake (an integer from 0 to 2^64-1)");
+        return snowflake(n);
+    }
     auto s = text(v, at);
     auto parsed = snowflake::parse(s);
     if (!parsed)
-        fail(at, "should be a snowflake");
+        fail(at, "should be a snowflake (an integer from 0 to 2^64-1)");
     return *parsed;
 }
 
@@ -104,20 +113,68 @@ std::vector<std::string> texts(value v, const context& at)
     return out;
 }
 
-// Calls f(key, value, context) for every field of the object at `v`.
+// The fields a schema requires: Discord's OpenAPI document's `required`, less those Discord's own
+// documented examples leave out (docs/discord.md). tests/openapi/decode_variants.mjs checks these
+// lists against the document, so a change on Discord's side fails a test rather than a user.
+using required_fields = std::span<const std::string_view>;
+
+constexpr std::array<std::string_view, 7> user_pii_required{
+    "id", "username", "avatar", "discriminator", "public_flags", "flags", "global_name"};
+constexpr std::array<std::string_view, 6> user_required{
+    "id", "username", "avatar", "discriminator", "public_flags", "global_name"};
+constexpr std::array<std::string_view, 2> avatar_decoration_required{"asset", "sku_id"};
+constexpr std::array<std::string_view, 4> primary_guild_required{"identity_guild_id", "identity_enabled", "tag", "badge"};
+constexpr std::array<std::string_view, 7> partial_guild_required{
+    "id", "name", "icon", "banner", "owner", "permissions", "features"};
+constexpr std::array<std::string_view, 8> member_required{
+    "avatar", "banner", "joined_at", "nick", "roles", "user", "mute", "deaf"};
+constexpr std::array<std::string_view, 8> connection_required{
+    "id", "name", "type", "friend_sync", "show_activity", "two_way_link", "verified", "visibility"};
+constexpr std::array<std::string_view, 3> authorization_required{"application", "expires", "scopes"};
+constexpr std::array<std::string_view, 5> application_required{"id", "name", "icon", "description", "verify_key"};
+constexpr std::array<std::string_view, 2> api_error_required{"code", "message"};
+constexpr std::array<std::string_view, 3> rate_limit_required{"message", "retry_after", "global"};
+constexpr std::array<std::string_view, 4> token_required{"access_token", "token_type", "expires_in", "scope"};
+constexpr std::array<std::string_view, 8> webhook_required{
+    "application_id", "avatar", "channel_id", "id", "name", "type", "token", "url"};
+constexpr std::array<std::string_view, 32> guild_required{
+    "id", "name", "icon", "description", "splash", "discovery_splash", "features", "banner", "owner_id",
+    "application_id", "region", "afk_channel_id", "afk_timeout", "system_channel_id", "system_channel_flags",
+    "widget_enabled", "widget_channel_id", "verification_level", "roles", "default_message_notifications",
+    "mfa_level", "explicit_content_filter", "max_presences", "max_members", "vanity_url_code", "premium_tier",
+    "premium_subscription_count", "preferred_locale", "rules_channel_id", "safety_alerts_channel_id",
+    "public_updates_channel_id", "emojis"};
+constexpr std::array<std::string_view, 8> role_required{
+    "id", "name", "permissions", "position", "color", "hoist", "managed", "mentionable"};
+
+// Calls f(key, value, context) for every field of the object at `v`, then fails naming the first
+// required field that was not there.
 template <class F>
-void each_field(value v, const context& at, F&& f)
+void each_field(value v, const context& at, required_fields required, F&& f)
 {
     object o;
     if (v.get_object().get(o))
         fail(at, "should be an object");
+    std::uint64_t seen = 0; // bit i: required[i] was present
     for (auto field : o) {
         std::string_view key;
         if (field.unescaped_key().get(key))
             fail(at, "is not valid JSON: a key is malformed or missing");
+        for (std::size_t i = 0; i < required.size(); ++i)
+            if (required[i] == key)
+                seen |= std::uint64_t{1} << i;
         context inner{at.path.empty() ? std::string(key) : at.path + "." + std::string(key)};
         f(key, field.value(), inner);
     }
+    for (std::size_t i = 0; i < required.size(); ++i)
+        if (!(seen & (std::uint64_t{1} << i)))
+            fail(at, fmt::format("has no {}", required[i]));
+}
+
+template <class F>
+void each_field(value v, const context& at, F&& f)
+{
+    each_field(v, at, required_fields{}, std::forward<F>(f));
 }
 
 template <class F>
@@ -133,10 +190,19 @@ void each_item(value v, const context& at, F&& f)
     }
 }
 
-user read_user(value v, const context& at)
+std::optional<int> nullable_int(value v, const context& at)
+{
+    if (v.is_null())
+        return std::nullopt;
+    return static_cast<int>(integer(v, at));
+}
+
+// `required` tells the schema: the user of /users/@me (with its private fields) or a user inside
+// another answer.
+user read_user(value v, const context& at, required_fields required = user_required)
 {
     user u;
-    each_field(v, at, [&](std::string_view k, value f, const context& c) {
+    each_field(v, at, required, [&](std::string_view k, value f, const context& c) {
         if (k == "id") u.id = id(f, c);
         else if (k == "username") u.username = text(f, c);
         else if (k == "discriminator") u.discriminator = text(f, c);
@@ -156,16 +222,16 @@ user read_user(value v, const context& at)
         else if (k == "avatar_decoration_data") {
             if (!f.is_null()) {
                 avatar_decoration d;
-                each_field(f, c, [&](std::string_view k2, value f2, const context& c2) {
+                each_field(f, c, avatar_decoration_required, [&](std::string_view k2, value f2, const context& c2) {
                     if (k2 == "asset") d.asset = text(f2, c2);
-                    else if (k2 == "sku_id") d.sku_id = id(f2, c2);
+                    else if (k2 == "sku_id") d.sku_id = nullable_id(f2, c2);
                 });
                 u.avatar_decoration_data = d;
             }
         } else if (k == "primary_guild") {
             if (!f.is_null()) {
                 primary_guild g;
-                each_field(f, c, [&](std::string_view k2, value f2, const context& c2) {
+                each_field(f, c, primary_guild_required, [&](std::string_view k2, value f2, const context& c2) {
                     if (k2 == "identity_guild_id") g.identity_guild_id = nullable_id(f2, c2);
                     else if (k2 == "identity_enabled") { if (!f2.is_null()) g.identity_enabled = boolean(f2, c2); }
                     else if (k2 == "tag") g.tag = nullable_text(f2, c2);
@@ -181,9 +247,9 @@ user read_user(value v, const context& at)
 connection read_connection(value v, const context& at)
 {
     connection x;
-    each_field(v, at, [&](std::string_view k, value f, const context& c) {
+    each_field(v, at, connection_required, [&](std::string_view k, value f, const context& c) {
         if (k == "id") x.id = text(f, c);
-        else if (k == "name") x.name = text(f, c);
+        else if (k == "name") x.name = nullable_text(f, c);
         else if (k == "type") x.type = text(f, c);
         else if (k == "revoked") x.revoked = boolean(f, c);
         else if (k == "verified") x.verified = boolean(f, c);
@@ -198,7 +264,7 @@ connection read_connection(value v, const context& at)
 partial_guild read_partial_guild(value v, const context& at)
 {
     partial_guild g;
-    each_field(v, at, [&](std::string_view k, value f, const context& c) {
+    each_field(v, at, partial_guild_required, [&](std::string_view k, value f, const context& c) {
         if (k == "id") g.id = id(f, c);
         else if (k == "name") g.name = text(f, c);
         else if (k == "icon") g.icon = nullable_text(f, c);
@@ -206,8 +272,8 @@ partial_guild read_partial_guild(value v, const context& at)
         else if (k == "owner") g.owner = boolean(f, c);
         else if (k == "permissions") g.permissions = big_number(f, c);
         else if (k == "features") g.features = texts(f, c);
-        else if (k == "approximate_member_count") g.approximate_member_count = static_cast<int>(integer(f, c));
-        else if (k == "approximate_presence_count") g.approximate_presence_count = static_cast<int>(integer(f, c));
+        else if (k == "approximate_member_count") g.approximate_member_count = nullable_int(f, c);
+        else if (k == "approximate_presence_count") g.approximate_presence_count = nullable_int(f, c);
     });
     return g;
 }
@@ -215,7 +281,7 @@ partial_guild read_partial_guild(value v, const context& at)
 guild_member read_member(value v, const context& at)
 {
     guild_member m;
-    each_field(v, at, [&](std::string_view k, value f, const context& c) {
+    each_field(v, at, member_required, [&](std::string_view k, value f, const context& c) {
         if (k == "user") { if (!f.is_null()) m.user = read_user(f, c); }
         else if (k == "nick") m.nick = nullable_text(f, c);
         else if (k == "avatar") m.avatar = nullable_text(f, c);
@@ -237,7 +303,7 @@ role read_role(value v, const context& at)
 {
     role r;
     std::optional<std::uint64_t> permissions_new;
-    each_field(v, at, [&](std::string_view k, value f, const context& c) {
+    each_field(v, at, role_required, [&](std::string_view k, value f, const context& c) {
         if (k == "id") r.id = id(f, c);
         else if (k == "name") r.name = text(f, c);
         else if (k == "permissions") r.permissions = big_number(f, c);
@@ -256,7 +322,7 @@ role read_role(value v, const context& at)
 guild read_guild(value v, const context& at)
 {
     guild g;
-    each_field(v, at, [&](std::string_view k, value f, const context& c) {
+    each_field(v, at, guild_required, [&](std::string_view k, value f, const context& c) {
         if (k == "id") g.id = id(f, c);
         else if (k == "name") g.name = text(f, c);
         else if (k == "icon") g.icon = nullable_text(f, c);
@@ -266,9 +332,9 @@ guild read_guild(value v, const context& at)
         else if (k == "features") g.features = texts(f, c);
         else if (k == "roles") each_item(f, c, [&](value r, const context& rc) { g.roles.push_back(read_role(r, rc)); });
         else if (k == "preferred_locale") g.preferred_locale = nullable_text(f, c);
-        else if (k == "verification_level") g.verification_level = static_cast<int>(integer(f, c));
-        else if (k == "premium_tier") g.premium_tier = static_cast<int>(integer(f, c));
-        else if (k == "max_members") { if (!f.is_null()) g.max_members = static_cast<int>(integer(f, c)); }
+        else if (k == "verification_level") g.verification_level = nullable_int(f, c);
+        else if (k == "premium_tier") g.premium_tier = nullable_int(f, c);
+        else if (k == "max_members") g.max_members = nullable_int(f, c);
     });
     return g;
 }
@@ -276,7 +342,7 @@ guild read_guild(value v, const context& at)
 application read_application(value v, const context& at)
 {
     application a;
-    each_field(v, at, [&](std::string_view k, value f, const context& c) {
+    each_field(v, at, application_required, [&](std::string_view k, value f, const context& c) {
         if (k == "id") a.id = id(f, c);
         else if (k == "name") a.name = text(f, c);
         else if (k == "icon") a.icon = nullable_text(f, c);
@@ -293,7 +359,7 @@ application read_application(value v, const context& at)
 webhook read_webhook(value v, const context& at)
 {
     webhook w;
-    each_field(v, at, [&](std::string_view k, value f, const context& c) {
+    each_field(v, at, webhook_required, [&](std::string_view k, value f, const context& c) {
         if (k == "id") w.id = id(f, c);
         else if (k == "type") w.type = static_cast<int>(integer(f, c));
         else if (k == "guild_id") w.guild_id = nullable_id(f, c);
@@ -365,6 +431,15 @@ auto decode(const http::padded_buffer& body, std::string_view what, F&& read)
     }
 }
 
+// The whole document is `null` (On-Demand cannot ask a root value whether it is null).
+bool is_null_document(const http::padded_buffer& body)
+{
+    auto text = body.view();
+    auto first = text.find_first_not_of(" \t\r\n");
+    auto last = text.find_last_not_of(" \t\r\n");
+    return first != std::string_view::npos && text.substr(first, last - first + 1) == "null";
+}
+
 } // namespace
 
 std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_view s)
@@ -428,11 +503,13 @@ std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_v
 
 user decode_user(const http::padded_buffer& body)
 {
-    return decode(body, "a user", [](value v, const context& at) { return read_user(v, at); });
+    return decode(body, "a user", [](value v, const context& at) { return read_user(v, at, user_pii_required); });
 }
 
 std::vector<connection> decode_connections(const http::padded_buffer& body)
 {
+    if (is_null_document(body)) // the spec allows null for an empty list
+        return {};
     return decode(body, "a list of connections", [](value v, const context& at) {
         std::vector<connection> out;
         each_item(v, at, [&](value item, const context& c) { out.push_back(read_connection(item, c)); });
@@ -447,6 +524,8 @@ partial_guild decode_partial_guild(const http::padded_buffer& body)
 
 std::vector<partial_guild> decode_partial_guilds(const http::padded_buffer& body)
 {
+    if (is_null_document(body)) // the spec allows null for an empty list
+        return {};
     return decode(body, "a list of guilds", [](value v, const context& at) {
         std::vector<partial_guild> out;
         each_item(v, at, [&](value item, const context& c) { out.push_back(read_partial_guild(item, c)); });
@@ -468,7 +547,7 @@ authorization_info decode_authorization_info(const http::padded_buffer& body)
 {
     return decode(body, "authorization information", [](value v, const context& at) {
         authorization_info info;
-        each_field(v, at, [&](std::string_view k, value f, const context& c) {
+        each_field(v, at, authorization_required, [&](std::string_view k, value f, const context& c) {
             if (k == "application") info.application = read_application(f, c);
             else if (k == "scopes") info.scopes = texts(f, c);
             else if (k == "expires") {
@@ -508,11 +587,11 @@ access_token decode_access_token(const http::padded_buffer& body, std::chrono::s
 {
     return decode(body, "a token response", [&](value v, const context& at) {
         access_token t;
-        bool has_token = false;
-        each_field(v, at, [&](std::string_view k, value f, const context& c) {
+        each_field(v, at, token_required, [&](std::string_view k, value f, const context& c) {
             if (k == "access_token") {
                 t.token = secret(text(f, c));
-                has_token = true;
+                if (t.token.empty())
+                    fail(c, "is empty");
             } else if (k == "token_type") t.token_type = text(f, c);
             else if (k == "expires_in") {
                 // Bounded before it meets a time point: system_clock's nanoseconds end in 2262.
@@ -527,8 +606,6 @@ access_token decode_access_token(const http::padded_buffer& body, std::chrono::s
             else if (k == "guild") t.guild = read_guild(f, c);
             else if (k == "id_token") t.id_token = secret(text(f, c));
         });
-        if (!has_token || t.token.empty())
-            fail(at, has_token ? "has an empty access_token" : "has no access_token");
         t.expires_at = received + t.expires_in;
         return t;
     });
@@ -550,7 +627,7 @@ api_error_body decode_api_error(const http::padded_buffer& body)
 {
     return decode(body, "an API error", [](value v, const context& at) {
         api_error_body e;
-        each_field(v, at, [&](std::string_view k, value f, const context& c) {
+        each_field(v, at, api_error_required, [&](std::string_view k, value f, const context& c) {
             if (k == "code") e.code = static_cast<int>(integer(f, c));
             else if (k == "message") e.message = text(f, c);
             else if (k == "errors") flatten_errors(f, c, "", e.errors);
@@ -563,7 +640,7 @@ rate_limit_body decode_rate_limit(const http::padded_buffer& body)
 {
     return decode(body, "a rate limit", [](value v, const context& at) {
         rate_limit_body r;
-        each_field(v, at, [&](std::string_view k, value f, const context& c) {
+        each_field(v, at, rate_limit_required, [&](std::string_view k, value f, const context& c) {
             if (k == "message") r.message = text(f, c);
             else if (k == "retry_after") {
                 double d = 0;
@@ -571,7 +648,7 @@ rate_limit_body decode_rate_limit(const http::padded_buffer& body)
                     fail(c, "should be a number");
                 r.retry_after = d;
             } else if (k == "global") r.global = boolean(f, c);
-            else if (k == "code") r.code = static_cast<int>(integer(f, c));
+            else if (k == "code") r.code = nullable_int(f, c);
         });
         return r;
     });

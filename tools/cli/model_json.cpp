@@ -95,7 +95,9 @@ void write(oauth2::json::writer& w, const oauth2::user& u)
 
 void write(oauth2::json::writer& w, const oauth2::connection& c)
 {
-    w.begin_object().field("id", c.id).field("name", c.name).field("type", c.type);
+    w.begin_object().field("id", c.id);
+    nullable_field(w, "name", c.name);
+    w.field("type", c.type);
     optional_field(w, "revoked", c.revoked);
     w.field("verified", c.verified)
         .field("friend_sync", c.friend_sync)

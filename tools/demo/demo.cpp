@@ -86,7 +86,7 @@ asio::awaitable<bool> connections_command(oauth2::web_server& web, oauth2::clien
         fmt::print("  [bot]   0 total connections.\n");
     else
         fmt::print("  [bot]   {} total connections. First connection username: {}\n", connections.size(),
-                   connections.front().name);
+                   connections.front().name.value_or("(no name)"));
     auto authorized = result->user_id; // who authorized (the URL may have been for anyone)
     co_await web.revoke_access_token(authorized);
     auto left = co_await web.access_token_for(authorized);

@@ -14,7 +14,7 @@ namespace discord::oauth2 {
 
 struct avatar_decoration {
     std::string asset;
-    snowflake sku_id;
+    std::optional<snowflake> sku_id; ///< null for decorations not sold in the shop
 };
 
 /// The server tag a user shows next to their name.
@@ -52,7 +52,7 @@ struct user {
 /// An account on another service linked to a user (`connections` scope).
 struct connection {
     std::string id; ///< the service's id, not a snowflake
-    std::string name;
+    std::optional<std::string> name; ///< the account's name there; Discord may send null
     std::string type; ///< "github", "steam", ... kept as text: Discord adds services
     std::optional<bool> revoked;
     bool verified = false;
