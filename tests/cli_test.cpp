@@ -44,9 +44,11 @@ struct emulator_program {
     test::child process;
     std::string base;
 
-    emulator_program()
+    explicit emulator_program(std::vector<std::string> extra = {})
     {
-        process = test::spawn(EMULATOR_PROGRAM, {"--auto-approve", "--redirect-uri", redirect});
+        std::vector<std::string> args{"--auto-approve", "--redirect-uri", redirect};
+        args.insert(args.end(), extra.begin(), extra.end());
+        process = test::spawn(EMULATOR_PROGRAM, args);
         auto ready = test::read_line(process.out);
         simdjson::dom::parser p;
         auto doc = p.parse(ready);
@@ -62,6 +64,9 @@ struct emulator_program {
 
 struct cli_fixture {
     emulator_program discord;
+
+    cli_fixture() = default;
+    explicit cli_fixture(std::vector<std::string> emulator_args) : discord(std::move(emulator_args)) {}
     std::map<std::string, std::string> env{{"DISCORD_CLIENT_ID", client_id},
                                            {"DISCORD_CLIENT_SECRET", client_secret},
                                            {"DISCORD_REDIRECT_URI", redirect},
@@ -149,6 +154,42 @@ int authorize_in_browser(const std::string& link)
 }
 
 } // namespace
+
+TEST_CASE("guilds --all pages through 250 guilds whose counts are null")
+{
+    // A world of one user in 250 guilds whose counts Discord does not know (null, as its spec
+    // allows), and the application the command line is configured with.
+    auto seed_path = std::filesystem::temp_directory_path() / ("cli-250-guilds-" + std::to_string(::getpid()) + ".json");
+    {
+        std::ofstream seed(seed_path);
+        seed << R"({"users":[{"id":"100000000000000001","username":"ada"}],"guilds":[)";
+        for (int i = 0; i < 250; ++i)
+            seed << (i ? "," : "") << R"({"id":")" << 200000000000000001ULL + i << R"(","name":"guild )" << i
+                 << R"(","owner_id":"100000000000000001","features":[],"approximate_member_count":null,)"
+                 << R"("approximate_presence_count":null,"members":[{"user_id":"100000000000000001"}]})";
+        seed << R"(],"applications":[{"id":")" << client_id << R"(","name":"app","client_secret":")" << client_secret
+             << R"(","redirect_uris":[")" << redirect << R"("],"bot_token":")" << bot_token << R"(","owner_id":"100000000000000001"}]})";
+    }
+    cli_fixture f({"--seed", seed_path.string()});
+    std::filesystem::remove(seed_path);
+    auto link = f.cli({"url", "--scope", "identify", "guilds"});
+    REQUIRE(link.exit_code == 0);
+    auto code = cli_fixture::code_from(link.out.substr(0, link.out.size() - 1));
+    json_output grant(f.cli({"exchange", "--code", code}));
+    auto access = grant.text("access_token");
+
+    json_output all(f.cli({"guilds", "--access-token", access, "--all", "--with-counts"}));
+    simdjson::dom::array guilds = all.root;
+    REQUIRE(guilds.size() == 250); // two pages: Discord's most, 200, then 50
+    std::size_t i = 0;
+    for (auto g : guilds) {
+        CAPTURE(i);
+        CHECK(std::string_view(g["id"]) == std::to_string(200000000000000001ULL + i));
+        CHECK(g["approximate_member_count"].is_null());
+        CHECK(g["approximate_presence_count"].is_null());
+        ++i;
+    }
+}
 
 TEST_CASE("the code flow from the shell: url, exchange, every read, refresh and revoke")
 {

@@ -188,7 +188,12 @@ asio::awaitable<std::string> guilds_command(invocation& in)
     } else {
         guilds = co_await in.client.get_guilds(token, page);
     }
-    co_return to_json(guilds);
+    writer w;
+    w.begin_array();
+    for (const auto& g : guilds)
+        write(w, g, page.with_counts);
+    w.end_array();
+    co_return w.take() + "\n";
 }
 
 asio::awaitable<std::string> member_command(invocation& in)

@@ -107,7 +107,7 @@ void write(oauth2::json::writer& w, const oauth2::connection& c)
         .end_object();
 }
 
-void write(oauth2::json::writer& w, const oauth2::partial_guild& g)
+void write(oauth2::json::writer& w, const oauth2::partial_guild& g, bool with_counts)
 {
     w.begin_object().field("id", g.id.to_string()).field("name", g.name);
     nullable_field(w, "icon", g.icon);
@@ -117,8 +117,13 @@ void write(oauth2::json::writer& w, const oauth2::partial_guild& g)
     for (const auto& f : g.features)
         w.value(f);
     w.end_array();
-    optional_field(w, "approximate_member_count", g.approximate_member_count);
-    optional_field(w, "approximate_presence_count", g.approximate_presence_count);
+    for (auto [name, count] : {std::pair{"approximate_member_count", g.approximate_member_count},
+                               std::pair{"approximate_presence_count", g.approximate_presence_count}}) {
+        if (count)
+            w.field(name, *count);
+        else if (with_counts)
+            w.key(name).null();
+    }
     w.end_object();
 }
 

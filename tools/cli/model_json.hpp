@@ -18,7 +18,9 @@ namespace oauth2 = discord::oauth2;
 void write(oauth2::json::writer& w, const oauth2::access_token& t);
 void write(oauth2::json::writer& w, const oauth2::user& u);
 void write(oauth2::json::writer& w, const oauth2::connection& c);
-void write(oauth2::json::writer& w, const oauth2::partial_guild& g);
+/// With `with_counts`, the counts are written even when Discord sent none (as null, which its
+/// spec allows); without, only when known.
+void write(oauth2::json::writer& w, const oauth2::partial_guild& g, bool with_counts = false);
 void write(oauth2::json::writer& w, const oauth2::guild_member& m);
 void write(oauth2::json::writer& w, const oauth2::authorization_info& info);
 void write(oauth2::json::writer& w, const oauth2::role_connection& rc);

@@ -17,6 +17,10 @@ seed default_seed()
     nelly.email = "nelly@discord.com";
     nelly.flags = 64;
     nelly.public_flags = 64;
+    nelly.decoration_asset = "a_fed43ab12698df65902ba06727e20c0e";
+    nelly.decoration_sku_id = 1144058844004233369ULL;
+    nelly.primary_guild_id = 1234647491267808778ULL;
+    nelly.primary_guild_tag = "DISC";
 
     // The user of the documentation's authorization-information example.
     user discord_user;
@@ -35,6 +39,8 @@ seed default_seed()
     zoe.locale = "sv-SE";
     zoe.premium_type = 2;
     zoe.mfa_enabled = true;
+    zoe.decoration_asset = "a_emulator_decoration_outside_the_shop";
+    // no sku: a decoration that is not sold in the shop (the spec allows null)
 
     user xiaolong;
     xiaolong.id = 613425648685547541ULL;
@@ -48,6 +54,7 @@ seed default_seed()
     airhorn_bot.id = 159799960412356609ULL;
     airhorn_bot.username = "AIRHORN SOLUTIONS";
     airhorn_bot.bot = true;
+    airhorn_bot.premium_type.reset(); // Discord leaves premium_type out for bots
     airhorn_bot.email.clear();
 
     s.users = {nelly, discord_user, zoe, xiaolong, airhorn_bot};
@@ -63,7 +70,8 @@ seed default_seed()
         {"UC_zoe", "Zoë plays", "youtube", true, false, false, true, false, 1},
         {"2533274790395904", "zoeangstrom", "xbox", true, false, false, true, false, 1},
         // A service this emulator has never heard of must still parse on the client.
-        {"zoe@fedi", "zoë", "fediverse-something-new", false, true, false, false, false, 0},
+        // ... with no name (the spec allows null).
+        {"zoe@fedi", std::nullopt, "fediverse-something-new", false, true, false, false, false, 0},
     };
 
     // The documentation's partial guild (get-current-user-guilds-example-partial-guild.json).
@@ -117,6 +125,7 @@ seed default_seed()
     nelly_in_lab.joined_at = "2023-06-06T06:06:06.000000+00:00";
     nelly_in_lab.pending = true;
     lab.members[nelly.id] = nelly_in_lab;
+    lab.counts_unknown = true; // with_counts answers null counts here, as Discord's spec allows
 
     s.guilds = {krew, cafe, lab};
 

@@ -28,14 +28,19 @@ struct user {
     bool mfa_enabled = false;
     std::string locale = "en-US";
     int flags = 0;
-    int premium_type = 0;
+    std::optional<int> premium_type = 0; // absent when unset: Discord leaves it out for bots
     int public_flags = 0;
     bool bot = false;
+    // Sent as null when unset, as Discord does for users without them.
+    std::optional<std::string> decoration_asset;
+    std::optional<snowflake> decoration_sku_id; // null for decorations not sold in the shop
+    std::optional<snowflake> primary_guild_id;
+    std::optional<std::string> primary_guild_tag;
 };
 
 struct connection {
     std::string id; // not a snowflake: the service's own account id
-    std::string name;
+    std::optional<std::string> name; // null is allowed by Discord's spec
     std::string type; // "github", "steam", ...
     bool verified = true;
     bool revoked = false;
@@ -66,6 +71,7 @@ struct guild {
     std::map<snowflake, member> members;
     std::optional<int> approximate_member_count; // members.size() when unset
     int approximate_presence_count = 0;
+    bool counts_unknown = false; // with_counts answers null counts, as Discord's spec allows
 };
 
 struct application {

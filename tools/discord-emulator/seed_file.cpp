@@ -119,7 +119,10 @@ user read_user(const reader& r)
     u.mfa_enabled = r.flag("mfa_enabled", false);
     u.locale = r.text_or("locale", "en-US");
     u.flags = r.integer("flags", 0);
-    u.premium_type = r.integer("premium_type", 0);
+    if (r.has("premium_type") && !r.is_null("premium_type"))
+        u.premium_type = r.integer("premium_type", 0);
+    else if (r.has("premium_type"))
+        u.premium_type.reset();
     u.public_flags = r.integer("public_flags", 0);
     u.bot = r.flag("bot", false);
     return u;
@@ -129,7 +132,7 @@ connection read_connection(const reader& r)
 {
     connection c;
     c.id = r.text("id");
-    c.name = r.text("name");
+    c.name = r.nullable_text("name");
     c.type = r.text("type");
     c.verified = r.flag("verified", true);
     c.revoked = r.flag("revoked", false);
@@ -194,9 +197,12 @@ seed parse_seed(std::string_view json)
         if (!user_ids.contains(g.owner_id))
             bad(r.where + ".owner_id", "is not the id of a seeded user");
         g.features = r.texts("features");
-        if (r.has("approximate_member_count"))
+        // null counts: Discord's spec allows them, and with_counts answers them as null.
+        g.counts_unknown = r.has("approximate_member_count") && r.is_null("approximate_member_count");
+        if (r.has("approximate_member_count") && !g.counts_unknown)
             g.approximate_member_count = r.integer("approximate_member_count", 0);
-        g.approximate_presence_count = r.integer("approximate_presence_count", 0);
+        if (!(r.has("approximate_presence_count") && r.is_null("approximate_presence_count")))
+            g.approximate_presence_count = r.integer("approximate_presence_count", 0);
         std::size_t k = 0;
         for (auto m : r.array("members")) {
             reader mr{m, fmt::format("{}.members[{}]", r.where, k++)};

@@ -21,11 +21,32 @@ void write_user(json::writer& w, const user& u, bool with_email)
         w.null();
     w.field("mfa_enabled", u.mfa_enabled)
         .field("locale", u.locale)
-        .field("flags", u.flags)
-        .field("premium_type", u.premium_type)
-        .field("public_flags", u.public_flags);
-    w.key("avatar_decoration_data").null();
-    w.key("primary_guild").null();
+        .field("flags", u.flags);
+    if (u.premium_type)
+        w.field("premium_type", *u.premium_type);
+    w.field("public_flags", u.public_flags);
+    w.key("avatar_decoration_data");
+    if (u.decoration_asset) {
+        w.begin_object().field("asset", *u.decoration_asset).key("sku_id");
+        if (u.decoration_sku_id)
+            w.value(to_string(*u.decoration_sku_id));
+        else
+            w.null();
+        w.end_object();
+    } else {
+        w.null();
+    }
+    w.key("primary_guild");
+    if (u.primary_guild_id) {
+        w.begin_object()
+            .field("identity_guild_id", to_string(*u.primary_guild_id))
+            .field("identity_enabled", u.primary_guild_tag.has_value())
+            .key("tag").value_or_null(u.primary_guild_tag)
+            .key("badge").null()
+            .end_object();
+    } else {
+        w.null();
+    }
     if (with_email) { // only with the `email` scope
         w.field("verified", u.verified);
         w.key("email");
@@ -68,7 +89,9 @@ void write_partial_guild(json::writer& w, const guild& g, snowflake user_id, boo
     for (const auto& f : g.features)
         w.value(f);
     w.end_array();
-    if (with_counts) {
+    if (with_counts && g.counts_unknown) {
+        w.key("approximate_member_count").null().key("approximate_presence_count").null();
+    } else if (with_counts) {
         w.field("approximate_member_count", g.approximate_member_count.value_or(static_cast<int>(g.members.size())));
         w.field("approximate_presence_count", g.approximate_presence_count);
     }
@@ -98,7 +121,7 @@ void write_connection(json::writer& w, const connection& c)
 {
     w.begin_object()
         .field("id", c.id)
-        .field("name", c.name)
+        .key("name").value_or_null(c.name)
         .field("type", c.type)
         .field("friend_sync", c.friend_sync)
         .key("integrations").begin_array().end_array()
