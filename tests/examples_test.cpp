@@ -1,94 +1,27 @@
 // The examples, run against the emulator program as a bot would run against Discord; the test
 // plays the person who opens each printed link (Discord's redirect, then the bot's callback).
-#include "server/free_port.hpp"
-#include "http/client.hpp"
-#include "support/process.hpp"
-
-#include <asio/co_spawn.hpp>
-#include <asio/io_context.hpp>
+#include "support/example_runner.hpp"
 
 #include <doctest/doctest.h>
 
-#include <simdjson.h>
-
-#include <csignal>
-#include <map>
-
-namespace http = discord::oauth2::http;
-
 namespace {
 
-using discord::oauth2::server::free_port;
+using test::run_result;
 
-struct emulator_program {
-    std::string redirect = "http://127.0.0.1:" + std::to_string(free_port()) + "/callback";
-    test::child process = test::spawn(EMULATOR_PROGRAM, {"--auto-approve", "--redirect-uri", redirect});
-    std::string base;
-
-    emulator_program()
-    {
-        simdjson::dom::parser p;
-        auto doc = p.parse(test::read_line(process.out));
-        REQUIRE_FALSE(doc.error());
-        base = std::string(std::string_view(doc["url"]));
-    }
-    ~emulator_program()
-    {
-        ::kill(process.pid, SIGTERM);
-        test::wait_exit(process);
-    }
-    std::map<std::string, std::string> env() const
-    {
-        return {{"DISCORD_CLIENT_ID", "159799960412356608"},
-                {"DISCORD_CLIENT_SECRET", "emulator-airhorn-client-secret-0123456789"},
-                {"DISCORD_REDIRECT_URI", redirect},
-                {"DISCORD_API_BASE", base}};
-    }
-};
-
-// The person: signed in as `user`, opens the link; returns the bot's page status.
-int open_link(const std::string& link, const std::string& user)
-{
-    asio::io_context io;
-    http::client browser(io.get_executor());
-    int status = 0;
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-        http::request authorize;
-        authorize.url = link + "&emulator_user=" + user;
-        auto redirect = co_await browser.send(std::move(authorize));
-        http::request callback;
-        callback.url = std::string(redirect.fields.find("location").value_or(""));
-        status = (co_await browser.send(std::move(callback))).status;
-    }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
-    io.run();
-    return status;
-}
-
-struct run_result {
-    int exit_code = -1;
-    std::string out;
-    std::string err;
-};
-
-// Runs an example, opening every "open USER URL" line it prints as USER.
+// Runs an example, opening every "open USER URL" line it prints as USER; each page must be 200.
 run_result run_example(const std::string& program, const std::vector<std::string>& args, std::size_t links)
 {
-    emulator_program discord;
-    auto c = test::spawn(program, args, discord.env());
-    run_result r;
-    for (std::size_t opened = 0; opened < links;) {
-        auto line = test::read_line(c.out);
-        REQUIRE_MESSAGE(!line.empty(), "the example ended before printing all its links");
-        r.out += line + "\n";
-        if (!line.starts_with("open "))
-            continue;
-        auto space = line.find(' ', 5);
-        CHECK(open_link(line.substr(space + 1), line.substr(5, space - 5)) == 200);
-        ++opened;
-    }
-    r.out += test::read_all(c.out);
-    r.err = test::read_all(c.err);
-    r.exit_code = test::wait_exit(c);
+    test::emulator_program discord(EMULATOR_PROGRAM);
+    auto r = test::run_opening_links(discord, program, args, links, [](const std::string& line) {
+        std::optional<test::link_to_open> link;
+        if (line.starts_with("open ")) {
+            auto space = line.find(' ', 5);
+            link = test::link_to_open{line.substr(space + 1), line.substr(5, space - 5)};
+        }
+        return link;
+    });
+    for (auto status : r.page_statuses)
+        CHECK(status == 200);
     return r;
 }
 

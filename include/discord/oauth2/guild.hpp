@@ -1,5 +1,11 @@
 // Guilds as the OAuth2 endpoints return them: the partial guild of /users/@me/guilds, a guild
 // member, and the guild of the bot authorization flow.
+//
+// How the models read Discord's answers (the same in every model header): a std::optional member
+// is a field Discord may leave out or send as null, and is empty then; every other member is a
+// field Discord always sends, and an answer without it fails with errc::invalid_response naming
+// the field (defaults are only for members Discord's documented examples leave out, such as
+// `flags`). Unknown fields are ignored and unknown enum or flag values are kept as they came.
 #pragma once
 
 #include <discord/oauth2/snowflake.hpp>

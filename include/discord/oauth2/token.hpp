@@ -1,4 +1,10 @@
 // What the token endpoint returns.
+//
+// How the models read Discord's answers (the same in every model header): a std::optional member
+// is a field Discord may leave out or send as null, and is empty then; every other member is a
+// field Discord always sends, and an answer without it fails with errc::invalid_response naming
+// the field (defaults are only for members Discord's documented examples leave out, such as
+// `flags`). Unknown fields are ignored and unknown enum or flag values are kept as they came.
 #pragma once
 
 #include <discord/oauth2/application.hpp>
