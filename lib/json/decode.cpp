@@ -133,6 +133,7 @@ constexpr std::array<std::string_view, 8> connection_required{
 constexpr std::array<std::string_view, 3> authorization_required{"application", "expires", "scopes"};
 constexpr std::array<std::string_view, 5> application_required{"id", "name", "icon", "description", "verify_key"};
 constexpr std::array<std::string_view, 2> api_error_required{"code", "message"};
+constexpr std::array<std::string_view, 1> oauth_error_required{"error"};
 constexpr std::array<std::string_view, 3> rate_limit_required{"message", "retry_after", "global"};
 constexpr std::array<std::string_view, 4> token_required{"access_token", "token_type", "expires_in", "scope"};
 constexpr std::array<std::string_view, 8> webhook_required{
@@ -615,7 +616,7 @@ oauth_error_body decode_oauth_error(const http::padded_buffer& body)
 {
     return decode(body, "an OAuth2 error", [](value v, const context& at) {
         oauth_error_body e;
-        each_field(v, at, [&](std::string_view k, value f, const context& c) {
+        each_field(v, at, oauth_error_required, [&](std::string_view k, value f, const context& c) {
             if (k == "error") e.error = text(f, c);
             else if (k == "error_description") e.error_description = nullable_text(f, c);
         });

@@ -25,6 +25,7 @@ void decode(std::string_view decoder, const padded_buffer& body)
     else if (decoder == "role_connection") (void)json::decode_role_connection(body);
     else if (decoder == "api_error") (void)json::decode_api_error(body);
     else if (decoder == "rate_limit") (void)json::decode_rate_limit(body);
+    else if (decoder == "oauth_error") (void)json::decode_oauth_error(body);
     else if (decoder == "access_token") (void)json::decode_access_token(body, std::chrono::system_clock::now());
     else throw std::invalid_argument("no decoder named " + std::string(decoder));
 }

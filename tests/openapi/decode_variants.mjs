@@ -37,6 +37,7 @@ const roots = [
   { decoder: 'api_error', schema: 'ErrorResponse' },
   { decoder: 'rate_limit', schema: 'RatelimitedResponse' },
   { decoder: 'access_token', schema: 'TokenResponse' },
+  { decoder: 'oauth_error', schema: 'OAuthErrorResponse' },
 ];
 const decoded = new Set([
   ...roots.map((r) => r.schema),
