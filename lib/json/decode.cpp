@@ -147,6 +147,7 @@ constexpr std::array<std::string_view, 32> guild_required{
     "public_updates_channel_id", "emojis"};
 constexpr std::array<std::string_view, 8> role_required{
     "id", "name", "permissions", "position", "color", "hoist", "managed", "mentionable"};
+static_assert(guild_required.size() <= 64, "each_field marks the required fields it saw in 64 bits");
 
 // Calls f(key, value, context) for every field of the object at `v`, then fails naming the first
 // required field that was not there.

@@ -1,7 +1,7 @@
 // Discord's JSON into the library's models, with simdjson On-Demand, reading the response body
 // in place (its buffer carries simdjson's padding). Unknown fields are skipped, nulls accepted
-// where Discord allows them; malformed JSON or a wrong type throws `error` (invalid_response)
-// naming the field.
+// where Discord's OpenAPI document allows them; malformed JSON, a wrong type or a missing required
+// field throws `error` (invalid_response) naming the field (docs/client.md, Models).
 #pragma once
 
 #include "http/padded_buffer.hpp"
