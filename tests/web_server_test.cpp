@@ -448,6 +448,57 @@ TEST_CASE("fail closed: when Discord cannot say who authorized, nothing is store
     }());
 }
 
+namespace {
+
+// A store whose disk has failed: every save throws, as a database would.
+class failing_store final : public oauth2::token_store {
+public:
+    explicit failing_store(std::exception_ptr failure) : failure_(std::move(failure)) {}
+    asio::awaitable<std::optional<oauth2::stored_grant>> load(oauth2::snowflake) override { co_return std::nullopt; }
+    asio::awaitable<std::optional<std::uint64_t>> compare_and_swap(oauth2::stored_grant) override
+    {
+        std::rethrow_exception(failure_);
+    }
+    asio::awaitable<std::uint64_t> save(oauth2::stored_grant) override { std::rethrow_exception(failure_); }
+    asio::awaitable<bool> erase(oauth2::snowflake) override { co_return false; }
+    asio::awaitable<std::vector<oauth2::snowflake>> list() override { co_return std::vector<oauth2::snowflake>{}; }
+    asio::awaitable<std::vector<oauth2::snowflake>> list_expiring_before(std::chrono::system_clock::time_point) override
+    {
+        co_return std::vector<oauth2::snowflake>{};
+    }
+
+private:
+    std::exception_ptr failure_;
+};
+
+} // namespace
+
+TEST_CASE("a store that fails to save is reported as store_failed, with the store's own code when it has one")
+{
+    const std::pair<std::exception_ptr, oauth2::errc> failures[] = {
+        {std::make_exception_ptr(std::runtime_error("disk I/O error")), oauth2::errc::store_failed},
+        {std::make_exception_ptr(oauth2::error(oauth2::errc::store_failed, "PostgreSQL connection failed")),
+         oauth2::errc::store_failed},
+        {std::make_exception_ptr(oauth2::error(oauth2::errc::grant_altered, "the row was altered")),
+         oauth2::errc::grant_altered},
+    };
+    for (const auto& [failure, expected] : failures) {
+        auto config = fixture::with_key();
+        config.store = std::make_shared<failing_store>(failure);
+        fixture f(std::move(config));
+        auto events = f.web.events();
+        test::run(f.io, [&]() -> asio::awaitable<void> {
+            auto link = f.web.authorization_url(nelly, identify_connections);
+            CHECK((co_await f.authorize(link)).status == 200);
+            auto seen = co_await all_events(f.web, events);
+            REQUIRE(errors_at(seen, "store") == 1);
+            for (const auto& e : seen)
+                if (e.kind == oauth2::event_kind::error && e.where == "store")
+                    CHECK(e.code == expected);
+        }());
+    }
+}
+
 TEST_CASE("1,100 idle sockets from one address cannot keep a real callback from another out")
 {
     fixture f;

@@ -327,15 +327,18 @@ asio::awaitable<web::answer> web_server::impl::complete(const std::string& code,
     }
 
     if (authorized != snowflake{}) {
-        std::optional<std::string> store_failure;
+        // The store's own code when it gives one (store_failed, grant_altered, ...), else store_failed.
+        std::optional<std::pair<std::error_code, std::string>> store_failure;
         try {
             stored_grant grant{authorized, token};
             co_await config.store->save(std::move(grant));
+        } catch (const error& e) {
+            store_failure.emplace(e.code(), std::string("the token store failed: ") + e.what());
         } catch (const std::exception& e) {
-            store_failure = std::string("the token store failed: ") + e.what();
+            store_failure.emplace(make_error_code(errc::store_failed), std::string("the token store failed: ") + e.what());
         }
         if (store_failure)
-            publish_error("store", make_error_code(errc::invalid_argument), *store_failure, authorized);
+            publish_error("store", store_failure->first, store_failure->second, authorized);
     }
 
     event exchanged;
