@@ -1,5 +1,7 @@
 #include <discord/oauth2/refresher.hpp>
 
+#include "core/work_counter.hpp"
+
 #include <discord/oauth2/detail/result_receiver.hpp>
 #include <discord/oauth2/error.hpp>
 #include <discord/oauth2/fmt.hpp>
@@ -45,7 +47,7 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
     std::map<snowflake, std::vector<receiver_ptr>> flights; // one refresh per grant at a time
     std::atomic<std::uint64_t> sent{0};
     std::atomic<bool> running{false};
-    std::atomic<bool> looping{false}; // the scan loop has not returned yet
+    work_counter loop_running; // the scan loop has not returned yet: stop() waits for it
     std::optional<asio::steady_timer> scan_timer;
 
     void lost(snowflake user, std::error_code code, std::string reason)
@@ -191,14 +193,11 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<void> scan_loop()
     {
         auto self = shared_from_this();
-        struct done {
-            std::atomic<bool>& flag;
-            ~done() { flag = false; }
-        } leaving{looping};
+        work_counter::scope_guard leaving(loop_running, std::adopt_lock); // entered by start()
         while (running) {
             auto due = co_await store->list_expiring_before(std::chrono::system_clock::now() + config.margin);
             std::size_t next = 0;
-            std::size_t active = 0;
+            work_counter active;
             // At most max_in_flight refreshes at once, each through the user's flight.
             auto worker = [self, &due, &next, &active]() -> asio::awaitable<void> {
                 while (self->running && next < due.size()) {
@@ -210,14 +209,13 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
                         ignored = e;
                     }
                 }
-                --active;
+                active.leave();
             };
             for (std::size_t i = 0; i < config.max_in_flight && i < due.size(); ++i) {
-                ++active;
+                active.enter();
                 asio::co_spawn(executor, worker(), asio::detached);
             }
-            while (active > 0)
-                co_await sleep(std::chrono::milliseconds(5));
+            (void)co_await active.wait_idle();
             if (!running)
                 break;
             scan_timer.emplace(executor, config.scan_interval);
@@ -311,7 +309,7 @@ void refresher::start()
     if (impl_->running)
         return;
     impl_->running = true;
-    impl_->looping = true;
+    impl_->loop_running.enter(); // left by the loop when it returns
     asio::co_spawn(impl_->executor, impl_->scan_loop(), asio::detached);
 }
 
@@ -323,11 +321,7 @@ asio::awaitable<void> refresher::stop()
         self->scan_timer->cancel();
     // The refreshes under way finish (a refresh is never cut in half: its outcome is committed),
     // then the loop returns; nothing of it is left behind when stop() completes.
-    asio::steady_timer pause(self->executor);
-    while (self->looping) {
-        pause.expires_after(std::chrono::milliseconds(5));
-        co_await pause.async_wait(asio::use_awaitable);
-    }
+    (void)co_await self->loop_running.wait_idle();
 }
 
 std::uint64_t refresher::refreshes_sent() const noexcept

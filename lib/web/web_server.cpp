@@ -77,11 +77,7 @@ std::optional<std::string> state_of(std::string_view url_text)
 
 asio::awaitable<server::response> web_server::impl::callback(server::request& req)
 {
-    ++in_flight;
-    struct leave {
-        std::atomic<int>& n;
-        ~leave() { --n; }
-    } guard{in_flight};
+    auto under_way = callbacks_in_flight.scope();
     auto a = co_await handle(req);
     co_return web::render(config.pages, a);
 }
@@ -450,12 +446,7 @@ asio::awaitable<void> web_server::stop(std::chrono::milliseconds grace)
         self->config.cluster->unsubscribe();
     if (self->http) {
         self->http->stop_accepting();
-        asio::steady_timer t(co_await asio::this_coro::executor);
-        auto until = std::chrono::steady_clock::now() + grace;
-        while (self->in_flight > 0 && std::chrono::steady_clock::now() < until) {
-            t.expires_after(std::chrono::milliseconds(5));
-            co_await t.async_wait(asio::use_awaitable);
-        }
+        (void)co_await self->callbacks_in_flight.wait_idle(grace);
         self->http->stop();
     }
     std::vector<receiver_ptr> waiting;

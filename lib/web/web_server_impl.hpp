@@ -5,6 +5,7 @@
 #include <discord/oauth2/web_server.hpp>
 
 #include "core/url_parts.hpp"
+#include "core/work_counter.hpp"
 #include "server/server.hpp"
 #include "web/cluster_messages.hpp"
 #include "web/event_hub.hpp"
@@ -112,7 +113,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     std::unordered_map<std::string, record> records; // by state nonce
     std::size_t pending = 0;                          // records without an answer
     bool stopped = false;
-    std::atomic<int> in_flight{0};
+    work_counter callbacks_in_flight; // stop() waits for them, up to its grace period
 
     // Published here, and to the other instances unless it came from one of them.
     void publish(event e, bool share = true)
