@@ -8,8 +8,17 @@
 //   auto token = co_await discord.exchange_code(code, link.code_verifier);
 //   auto me = co_await discord.get_current_user(token);
 //
-// Errors are thrown as discord::oauth2::error (see error.hpp). The client keeps no per-user
-// state; it is safe to share between coroutines, also on a multi-threaded io_context.
+// Errors are thrown as discord::oauth2::error (see error.hpp). Every operation may also throw
+// what any request may meet: timeout, connection_failed, connection_lost, tls, transport (the
+// network), rate_limited (a 429 longer than retry_policy::max_rate_limit_wait, or the breaker
+// of retry_policy holding the credential back), server_error (5xx after the retries),
+// invalid_response (an answer that is not what Discord sends, naming the field). The operations
+// below list only the errors particular to them.
+//
+// Threads and lifetimes: the client keeps no per-user state and is safe to share between
+// coroutines, also on a multi-threaded io_context; it must outlive the operations it started
+// (an operation holds the client's shared state, not the `client` object), and its executor
+// must be run for them to complete. Arguments are copied or moved into each operation's frame.
 #pragma once
 
 #include <discord/oauth2/application.hpp>
@@ -159,22 +168,47 @@ public:
     /// The URL to send the user to. Every value is percent-encoded.
     [[nodiscard]] authorization_link authorization_url(const authorization_request& request) const;
 
-    // Token endpoints (https://discord.com/developers/docs/topics/oauth2). A code exchange or a refresh is never retried once it
-    // may have reached Discord: losing the answer raises outcome_unknown.
+    // Token endpoints (https://discord.com/developers/docs/topics/oauth2). A code exchange or a
+    // refresh is never retried once it may have reached Discord: losing the answer raises
+    // outcome_unknown (the code may be spent, the refresh token rotated away).
+
+    /// Exchanges the code of a callback for the user's tokens (POST /oauth2/token,
+    /// authorization_code), with the redirect URI of the config and the PKCE verifier of the
+    /// link when it used one. Throws invalid_grant (the code is unknown, expired or spent),
+    /// invalid_client (wrong id or secret), invalid_request (a missing or wrong verifier),
+    /// outcome_unknown.
     [[nodiscard]] asio::awaitable<access_token> exchange_code(std::string code,
                                                               std::optional<secret> code_verifier = std::nullopt);
+    /// A new access token for a grant (refresh_token). Discord rotates the refresh token: the one
+    /// returned replaces `refresh_token`, which stops working; keep the new one before using the
+    /// access token. Throws invalid_grant (revoked, expired or already rotated), invalid_client,
+    /// outcome_unknown.
     [[nodiscard]] asio::awaitable<access_token> refresh(secret refresh_token);
+    /// A token for the application's owner (client_credentials), without a refresh token; needs
+    /// the client secret. Throws invalid_scope (a scope Discord does not give this way),
+    /// invalid_client, invalid_argument (no scopes, or a public client).
     [[nodiscard]] asio::awaitable<access_token> client_credentials(std::vector<std::string> scopes);
-    /// Revokes the whole grant the token belongs to.
+    /// Revokes the whole grant the token belongs to (every access and refresh token of it).
+    /// Revoking an unknown or already revoked token succeeds (RFC 7009). Throws invalid_argument
+    /// (an empty token), invalid_client, unsupported_token_type.
     [[nodiscard]] asio::awaitable<void> revoke(secret token, token_type_hint hint = token_type_hint::none);
 
     // Bearer endpoints (https://discord.com/developers/docs/resources/user and docs/topics/oauth2).
+    // Each needs the scope it names; with config.check_scopes (the default) a token without it
+    // fails locally with missing_scope, before anything is sent. All throw unauthorized (401:
+    // the token is invalid, expired or revoked) and forbidden (403).
+
+    /// GET /oauth2/@me: the application, the granted scopes, the expiry and, with `identify`,
+    /// the user. Any scope.
     [[nodiscard]] asio::awaitable<authorization_info> get_authorization_info(const access_token& token);
+    /// GET /users/@me. Scope `identify`; `email` adds the email and whether it is verified.
     [[nodiscard]] asio::awaitable<user> get_current_user(const access_token& token);
+    /// GET /users/@me/connections: the accounts the user linked. Scope `connections`.
     [[nodiscard]] asio::awaitable<std::vector<connection>> get_connections(const access_token& token);
 
     using guild_page = oauth2::guild_page;
-    /// One page of the user's guilds, in ascending id order.
+    /// GET /users/@me/guilds: one page of the user's guilds, in ascending id order. Scope
+    /// `guilds`. Throws invalid_argument for a limit outside 1..200.
     [[nodiscard]] asio::awaitable<std::vector<partial_guild>> get_guilds(const access_token& token, guild_page page);
     /// Every guild of the user, fetched a page at a time as they are consumed:
     ///
@@ -183,22 +217,39 @@ public:
     ///
     /// `page.after` is where it starts (after that id), `page.limit` the page size; `before` is
     /// not allowed. The stream keeps the client's state alive but must not outlive its executor.
+    /// Scope `guilds`: missing_scope, and invalid_argument for `page.before` or a limit outside
+    /// 1..200, are thrown here, at once; the page requests' errors by next() and next_page().
     class guild_stream;
     [[nodiscard]] guild_stream get_all_guilds(access_token token, guild_page page);
+    /// The same from the first guild, 200 a page.
     [[nodiscard]] guild_stream get_all_guilds(access_token token);
+    /// GET /users/@me/guilds/{guild}/member: the user's membership in a guild. Scope
+    /// `guilds.members.read`. Throws not_found when the user is not in that guild.
     [[nodiscard]] asio::awaitable<guild_member> get_guild_member(const access_token& token, snowflake guild_id);
 
-    /// Adds the token's user to a guild with the application's bot (config.bot_token); the user
-    /// must have granted guilds.join, the bot must be in the guild.
+    /// PUT /guilds/{guild}/members/{user}: adds the token's user to a guild with the
+    /// application's bot (config.bot_token); the user must have granted `guilds.join` and the bot
+    /// must be in the guild with the permission to invite (and to set the nick, roles, mute and
+    /// deaf given in `options`). Throws invalid_argument without a bot token, forbidden (the bot
+    /// may not), not_found (unknown guild), api_error with Discord's code otherwise.
     [[nodiscard]] asio::awaitable<guild_join> add_guild_member(const access_token& token, snowflake guild_id,
                                                                snowflake user_id, add_member_options options);
+    /// The same without options.
     [[nodiscard]] asio::awaitable<guild_join> add_guild_member(const access_token& token, snowflake guild_id,
                                                                snowflake user_id);
 
-    // Role connections (role_connections.write). Discord's limits are checked before sending.
+    // Role connections of this application for the token's user (linked roles). Scope
+    // `role_connections.write` for all three.
+
+    /// GET .../role-connection: empty fields when the user has none yet.
     [[nodiscard]] asio::awaitable<role_connection> get_role_connection(const access_token& token);
+    /// PUT .../role-connection: replaces it; returns what Discord stored. Discord's limits
+    /// (name 50, username 100, at most 5 metadata keys of [a-z0-9_]{1,50}, values 100) are
+    /// checked before sending: invalid_argument naming the field. Discord's own refusals (keys
+    /// the application's metadata records do not declare) are api_error with its field errors.
     [[nodiscard]] asio::awaitable<role_connection> update_role_connection(const access_token& token,
                                                                           role_connection connection);
+    /// DELETE .../role-connection.
     [[nodiscard]] asio::awaitable<void> delete_role_connection(const access_token& token);
 
     struct impl;
