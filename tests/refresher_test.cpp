@@ -8,6 +8,7 @@
 
 
 #include <discord/oauth2/error.hpp>
+#include <discord/oauth2/memory_token_store.hpp>
 #include <discord/oauth2/refresher.hpp>
 
 #include <asio/co_spawn.hpp>

@@ -1,4 +1,5 @@
 #include <discord/oauth2/error.hpp>
+#include <discord/oauth2/memory_replay_guard.hpp>
 #include <discord/oauth2/state.hpp>
 
 #include "core/base64.hpp"

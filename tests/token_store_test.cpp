@@ -6,6 +6,7 @@
 
 #include <discord/oauth2/error.hpp>
 #include <discord/oauth2/grant_transfer.hpp>
+#include <discord/oauth2/memory_token_store.hpp>
 #include <discord/oauth2/token_store.hpp>
 
 #include <doctest/doctest.h>

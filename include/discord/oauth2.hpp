@@ -12,6 +12,8 @@
 #include <discord/oauth2/grant_transfer.hpp>
 #include <discord/oauth2/guild.hpp>
 #include <discord/oauth2/log.hpp>
+#include <discord/oauth2/memory_replay_guard.hpp>
+#include <discord/oauth2/memory_token_store.hpp>
 #include <discord/oauth2/postgres_token_store.hpp>
 #include <discord/oauth2/secret.hpp>
 #include <discord/oauth2/snowflake.hpp>
@@ -19,6 +21,7 @@
 #include <discord/oauth2/refresher.hpp>
 #include <discord/oauth2/scope.hpp>
 #include <discord/oauth2/state.hpp>
+#include <discord/oauth2/store_key.hpp>
 #include <discord/oauth2/token.hpp>
 #include <discord/oauth2/token_store.hpp>
 #include <discord/oauth2/user.hpp>

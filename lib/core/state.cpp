@@ -73,27 +73,6 @@ state_key state_key::from_bytes(std::string_view bytes)
     return state_key(secret(std::string(bytes)));
 }
 
-bool memory_replay_guard::consume(std::string_view nonce, std::chrono::system_clock::time_point expires_at)
-{
-    std::lock_guard lock(mutex_);
-    auto now = std::chrono::system_clock::now();
-    // Expired states fail before they reach the guard: their nonces need no remembering.
-    while (!by_expiry_.empty() && by_expiry_.begin()->first <= now) {
-        seen_.erase(by_expiry_.begin()->second);
-        by_expiry_.erase(by_expiry_.begin());
-    }
-    auto [it, inserted] = seen_.emplace(std::string(nonce), expires_at);
-    if (inserted)
-        by_expiry_.emplace(expires_at, it);
-    return inserted;
-}
-
-std::size_t memory_replay_guard::size() const
-{
-    std::lock_guard lock(mutex_);
-    return seen_.size();
-}
-
 std::string seal_state(const state_key& key, state_claims claims)
 {
     if (claims.flow.size() > max_flow)

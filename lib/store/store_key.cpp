@@ -1,4 +1,4 @@
-#include <discord/oauth2/token_store.hpp>
+#include <discord/oauth2/store_key.hpp>
 
 #include "core/hex.hpp"
 #include "core/random.hpp"

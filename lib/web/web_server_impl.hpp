@@ -12,6 +12,8 @@
 #include "web/pages.hpp"
 
 #include <discord/oauth2/error.hpp>
+#include <discord/oauth2/memory_replay_guard.hpp>
+#include <discord/oauth2/memory_token_store.hpp>
 
 #include <asio/experimental/concurrent_channel.hpp>
 #include <asio/steady_timer.hpp>

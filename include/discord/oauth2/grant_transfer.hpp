@@ -3,6 +3,7 @@
 // as the database it came from.
 #pragma once
 
+#include <discord/oauth2/store_key.hpp>
 #include <discord/oauth2/token_store.hpp>
 
 #include <asio/awaitable.hpp>

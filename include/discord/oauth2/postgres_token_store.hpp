@@ -14,6 +14,7 @@
 #pragma once
 
 #include <discord/oauth2/cluster.hpp>
+#include <discord/oauth2/store_key.hpp>
 #include <discord/oauth2/token_store.hpp>
 
 #include <asio/any_io_executor.hpp>

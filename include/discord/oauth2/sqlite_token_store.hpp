@@ -11,6 +11,7 @@
 // io_context its callers run on (declare the io_context first).
 #pragma once
 
+#include <discord/oauth2/store_key.hpp>
 #include <discord/oauth2/token_store.hpp>
 
 #include <memory>

@@ -9,8 +9,6 @@
 #include <discord/oauth2/snowflake.hpp>
 
 #include <chrono>
-#include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,20 +48,6 @@ public:
     virtual ~replay_guard() = default;
     /// True the first time `nonce` is seen; false after. Atomic: two callers never both win.
     virtual bool consume(std::string_view nonce, std::chrono::system_clock::time_point expires_at) = 0;
-};
-
-/// In one process. (Several instances need a shared guard: the PostgreSQL cluster, docs/deployment.md.)
-class memory_replay_guard final : public replay_guard {
-public:
-    bool consume(std::string_view nonce, std::chrono::system_clock::time_point expires_at) override;
-    [[nodiscard]] std::size_t size() const;
-
-private:
-    using seen_map = std::map<std::string, std::chrono::system_clock::time_point, std::less<>>;
-    mutable std::mutex mutex_;
-    seen_map seen_;
-    // The same entries by expiry, so that forgetting the expired ones costs only what they are.
-    std::multimap<std::chrono::system_clock::time_point, seen_map::iterator> by_expiry_;
 };
 
 /// The sealed state: base64url, about 190 characters for a short `flow` and a few scopes.

@@ -2,10 +2,11 @@
 // the event loop; every write carries a version, so that two writers (two refreshes, two
 // processes) cannot overwrite each other's rotation without noticing.
 //
-// memory_token_store is the default; sqlite_token_store (sqlite_token_store.hpp) is durable.
+// memory_token_store (memory_token_store.hpp) is the default; sqlite_token_store
+// (sqlite_token_store.hpp) and postgres_token_store (postgres_token_store.hpp) are durable, sealed
+// with a store_key (store_key.hpp).
 #pragma once
 
-#include <discord/oauth2/secret.hpp>
 #include <discord/oauth2/snowflake.hpp>
 #include <discord/oauth2/token.hpp>
 
@@ -13,12 +14,9 @@
 
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace discord::oauth2 {
@@ -62,50 +60,6 @@ public:
     /// that right until the lock is destroyed. A store that only one process uses needs no lock
     /// (the refresher's single flight is enough): the default returns nullptr at once.
     [[nodiscard]] virtual asio::awaitable<std::unique_ptr<grant_lock>> lock_grant(snowflake user);
-};
-
-/// In this process's memory; safe to share between threads.
-class memory_token_store final : public token_store {
-public:
-    asio::awaitable<std::optional<stored_grant>> load(snowflake user) override;
-    asio::awaitable<std::optional<std::uint64_t>> compare_and_swap(stored_grant grant) override;
-    asio::awaitable<std::uint64_t> save(stored_grant grant) override;
-    asio::awaitable<bool> erase(snowflake user) override;
-    asio::awaitable<std::vector<snowflake>> list() override;
-    asio::awaitable<std::vector<snowflake>> list_expiring_before(std::chrono::system_clock::time_point when) override;
-
-private:
-    // Tokens kept encoded (about 150 bytes) rather than as access_token objects (about 700 with
-    // their optional webhook and guild): a fleet of grants costs a quarter of the memory.
-    struct entry {
-        std::string token;
-        std::uint64_t version = 0;
-        std::chrono::system_clock::time_point expires_at;
-        bool refresh_in_flight = false;
-        bool needs_reauthorization = false;
-    };
-    std::mutex mutex_;
-    std::map<snowflake, entry> grants_;
-};
-
-/// The 32-byte key tokens are encrypted with at rest (AES-256-GCM).
-class store_key {
-public:
-    [[nodiscard]] static store_key generate();
-    /// Exactly 32 bytes; throws `error` (invalid_argument) otherwise.
-    [[nodiscard]] static store_key from_bytes(std::string_view bytes);
-    /// A file holding the key as 64 hexadecimal digits (a trailing newline allowed) or as 32 raw
-    /// bytes, readable by its owner only (mode 600 or 400). Throws `error` naming the problem,
-    /// never the key: missing, a symbolic link, not a regular file, readable by group or others
-    /// (the message says `chmod 600 FILE`), or not a key.
-    [[nodiscard]] static store_key from_file(const std::string& path);
-    /// The key as 64 hexadecimal digits, for writing a key file.
-    [[nodiscard]] secret to_hex() const;
-    [[nodiscard]] const secret& bytes() const noexcept { return bytes_; }
-
-private:
-    explicit store_key(secret bytes) : bytes_(std::move(bytes)) {}
-    secret bytes_;
 };
 
 } // namespace discord::oauth2

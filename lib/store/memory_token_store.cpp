@@ -1,4 +1,4 @@
-#include <discord/oauth2/token_store.hpp>
+#include <discord/oauth2/memory_token_store.hpp>
 
 #include "store/grant_codec.hpp"
 

@@ -1,0 +1,30 @@
+// The replay guard of a single process: each state's nonce remembered until the state expires.
+#pragma once
+
+#include <discord/oauth2/state.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace discord::oauth2 {
+
+/// In one process. (Several instances need a shared guard: the PostgreSQL cluster, docs/deployment.md.)
+class memory_replay_guard final : public replay_guard {
+public:
+    bool consume(std::string_view nonce, std::chrono::system_clock::time_point expires_at) override;
+    [[nodiscard]] std::size_t size() const;
+
+private:
+    using seen_map = std::map<std::string, std::chrono::system_clock::time_point, std::less<>>;
+    mutable std::mutex mutex_;
+    seen_map seen_;
+    // The same entries by expiry, so that forgetting the expired ones costs only what they are.
+    std::multimap<std::chrono::system_clock::time_point, seen_map::iterator> by_expiry_;
+};
+
+} // namespace discord::oauth2
