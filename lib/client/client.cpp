@@ -2,6 +2,7 @@
 
 #include "client/request_limits.hpp"
 #include "client/response_errors.hpp"
+#include "core/attempt.hpp"
 #include "core/base64.hpp"
 #include "core/random.hpp"
 #include "core/url_encoding.hpp"
@@ -228,7 +229,7 @@ struct client::impl {
         const auto& policy = config.retries;
         // The breaker counts per credential: other users' dead tokens never stop this one.
         std::string credential(r.fields.find("authorization").value_or(""));
-        for (int attempt = 1;; ++attempt) {
+        for (int tries = 1;; ++tries) {
             auto now = std::chrono::steady_clock::now();
             auto stopped = limits.stopped_until(credential, now);
             if (stopped) {
@@ -249,14 +250,9 @@ struct client::impl {
                 co_await sleep(when - now);
             }
 
-            http::response response;
-            std::optional<error> failure; // co_await is not allowed inside a handler
-            try {
-                http::request attempt_request = r;
-                response = co_await http.send(std::move(attempt_request));
-            } catch (const error& e) {
-                failure = e;
-            }
+            http::request attempt_request = r;
+            auto sent = co_await attempt(http.send(std::move(attempt_request)));
+            const auto& failure = sent.failure;
             if (failure) {
                 auto code = failure->code();
                 bool maybe_sent = code == errc::connection_lost || code == errc::timeout || code == errc::transport;
@@ -268,16 +264,17 @@ struct client::impl {
                                             route, failure->what()));
                 }
                 bool retryable = maybe_sent || code == errc::connection_refused;
-                if (kind == repeat::safe && retryable && attempt < policy.max_attempts) {
-                    auto wait = backoff(attempt);
+                if (kind == repeat::safe && retryable && tries < policy.max_attempts) {
+                    auto wait = backoff(tries);
                     log(log_level::warning, "{}: {}; retrying in {} ms (attempt {} of {})", route, failure->what(),
-                        wait.count(), attempt + 1, policy.max_attempts);
+                        wait.count(), tries + 1, policy.max_attempts);
                     co_await sleep(wait);
                     continue;
                 }
-                log(log_level::debug, "{}: failed after {} attempt(s): {}", route, attempt, failure->what());
+                log(log_level::debug, "{}: failed after {} attempt(s): {}", route, tries, failure->what());
                 throw *failure;
             }
+            auto& response = *sent.value;
             auto answered = std::chrono::steady_clock::now();
             limits.learn(route, credential, response, answered);
             log(log_level::debug, "{}: {} in {:.1f} ms", route, response.status,
@@ -293,22 +290,22 @@ struct client::impl {
                 bool too_long = said && (!std::isfinite(*said)
                     || *said > std::chrono::duration<double>(policy.max_rate_limit_wait).count());
                 auto wait = detail::discord_wait(said, std::chrono::seconds(1), policy.max_rate_limit_wait);
-                if (!too_long && attempt < policy.max_attempts + 2) {
+                if (!too_long && tries < policy.max_attempts + 2) {
                     log(log_level::info, "{} was rate-limited by Discord; waiting {} ms", route, wait.count());
                     co_await sleep(wait + std::chrono::milliseconds(1));
                     continue;
                 }
-                co_return response;
+                co_return std::move(response);
             }
             if (kind == repeat::safe && (response.status == 502 || response.status == 503 || response.status == 504)
-                && attempt < policy.max_attempts) {
-                auto wait = backoff(attempt);
+                && tries < policy.max_attempts) {
+                auto wait = backoff(tries);
                 log(log_level::warning, "{}: {}; retrying in {} ms (attempt {} of {})", route, response.status,
-                    wait.count(), attempt + 1, policy.max_attempts);
+                    wait.count(), tries + 1, policy.max_attempts);
                 co_await sleep(wait);
                 continue;
             }
-            co_return response;
+            co_return std::move(response);
         }
     }
 

@@ -1,5 +1,7 @@
 #include "pg/pool.hpp"
 
+#include "core/attempt.hpp"
+
 #include <discord/oauth2/error.hpp>
 
 #include <asio/async_result.hpp>
@@ -25,12 +27,10 @@ asio::awaitable<std::unique_ptr<connection>> connect_with_backoff(asio::any_io_e
     auto until = std::chrono::steady_clock::now() + timeout;
     auto wait = options.backoff;
     for (;;) {
-        std::optional<error> failure;
-        try {
-            co_return co_await connection::connect(executor, url);
-        } catch (const error& e) {
-            failure = e;
-        }
+        auto connected = co_await attempt(connection::connect(executor, url));
+        if (connected.value)
+            co_return std::move(*connected.value);
+        const auto& failure = connected.failure;
         // A malformed URL stays malformed; anything else (refused, starting up, shutting down)
         // may pass once the server is back.
         if (failure->code() == errc::invalid_argument || std::chrono::steady_clock::now() + wait > until)
@@ -112,16 +112,8 @@ struct pool::impl : std::enable_shared_from_this<impl> {
             statements.reserve(batch.size());
             for (const auto& j : batch)
                 statements.push_back(j->st);
-            std::vector<outcome> outcomes;
-            std::optional<error> failure;
-            try {
-                auto* c = co_await self->ready(slot);
-                ++self->round_trips;
-                outcomes = co_await c->pipeline(statements);
-            } catch (const error& e) {
-                failure = e;
-            }
-            if (failure) {
+            auto sent = co_await attempt(self->send_pipeline(slot, statements));
+            if (sent.failure) {
                 auto& c = self->slots[slot];
                 bool met_broken = c && !c->healthy();
                 if (met_broken)
@@ -134,11 +126,12 @@ struct pool::impl : std::enable_shared_from_this<impl> {
                         std::lock_guard lock(self->mutex);
                         self->queue.push_front(*it);
                     } else {
-                        (*it)->done(std::make_exception_ptr(*failure), result{});
+                        (*it)->done(std::make_exception_ptr(*sent.failure), result{});
                     }
                 }
                 continue;
             }
+            auto& outcomes = *sent.value;
             for (std::size_t i = 0; i < batch.size(); ++i) {
                 if (outcomes[i].rows)
                     batch[i]->done(nullptr, std::move(*outcomes[i].rows));
@@ -146,6 +139,14 @@ struct pool::impl : std::enable_shared_from_this<impl> {
                     batch[i]->done(std::make_exception_ptr(error(errc::store_failed, outcomes[i].failure)), result{});
             }
         }
+    }
+
+    // One round trip on the slot's connection (made first when it has none).
+    asio::awaitable<std::vector<outcome>> send_pipeline(std::size_t slot, const std::vector<statement>& statements)
+    {
+        auto* c = co_await ready(slot);
+        ++round_trips;
+        co_return co_await c->pipeline(statements);
     }
 
     // The slot's connection, made anew when it is missing or broken.

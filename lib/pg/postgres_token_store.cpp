@@ -1,6 +1,7 @@
 #include <discord/oauth2/postgres_token_store.hpp>
 
 #include "core/aead.hpp"
+#include "core/attempt.hpp"
 #include "core/base64.hpp"
 #include "core/random.hpp"
 #include "pg/connection.hpp"
@@ -63,19 +64,21 @@ struct listener : std::enable_shared_from_this<listener> {
     mutable std::mutex mutex;
     pg::connection* current = nullptr;
 
+    // A new session that LISTENs on the channel; tries until the server answers.
+    asio::awaitable<std::unique_ptr<pg::connection>> listen()
+    {
+        auto c = co_await pg::connect_with_backoff(executor, url, options, std::chrono::hours(24 * 365));
+        auto statement = "LISTEN " + std::string(channel); // named: see docs/compilers.md
+        (void)co_await c->query(statement);
+        co_return c;
+    }
+
     asio::awaitable<void> run()
     {
         auto self = shared_from_this();
         while (running) {
-            std::unique_ptr<pg::connection> c;
-            std::optional<error> failure;
-            try {
-                c = co_await pg::connect_with_backoff(executor, url, options, std::chrono::hours(24 * 365));
-                auto listen = "LISTEN " + std::string(channel); // named: see docs/compilers.md
-                (void)co_await c->query(listen);
-            } catch (const error& e) {
-                failure = e;
-            }
+            auto listening = co_await attempt(listen());
+            const auto& failure = listening.failure;
             if (failure || !running) {
                 if (failure && running) {
                     asio::steady_timer t(executor, options.max_backoff);
@@ -83,6 +86,7 @@ struct listener : std::enable_shared_from_this<listener> {
                 }
                 continue;
             }
+            auto c = std::move(*listening.value);
             {
                 std::lock_guard lock(mutex);
                 current = c.get();
@@ -237,12 +241,8 @@ private:
         if (store->lock_generation() != generation)
             co_return; // that session ended, and its locks with it
         pg::parameters p{std::to_string(refresh_lock_class), std::to_string(k)};
-        std::optional<error> ignored; // a broken session frees its locks by itself
-        try {
-            (void)co_await store->locks->run("SELECT pg_advisory_unlock($1::int, $2::int)", p);
-        } catch (const error& e) {
-            ignored = e;
-        }
+        // A broken session frees its locks by itself: a failure here leaves nothing held.
+        (void)co_await attempt(store->locks->run("SELECT pg_advisory_unlock($1::int, $2::int)", p));
     }
 
     std::shared_ptr<postgres_token_store::impl> store_;

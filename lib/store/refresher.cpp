@@ -1,5 +1,6 @@
 #include <discord/oauth2/refresher.hpp>
 
+#include "core/attempt.hpp"
 #include "core/work_counter.hpp"
 
 #include <discord/oauth2/detail/result_receiver.hpp>
@@ -120,7 +121,7 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
         // that the next holder reads it (a fresh grant it need not refresh again). Found in
         // flight under the lock, a grant was left so by a process that died.
         auto held = co_await store->lock_grant(user);
-        for (int attempt = 1;; ++attempt) {
+        for (int tries = 1;; ++tries) {
             auto found = co_await store->load(user);
             if (!found)
                 throw error(errc::no_grant, fmt::format("no grant is stored for user {}", user));
@@ -150,15 +151,11 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
                 marked.version = *version;
             }
 
-            access_token renewed;
-            std::optional<error> failure;
-            try {
-                ++sent;
-                renewed = co_await discord.refresh(*grant.token.refresh_token);
-            } catch (const error& e) {
-                failure = e;
-            }
+            ++sent;
+            auto refreshed = co_await attempt(discord.refresh(*grant.token.refresh_token));
+            const auto& failure = refreshed.failure;
             if (!failure) {
+                const auto& renewed = *refreshed.value;
                 auto rotated = marked;
                 rotated.token = renewed;
                 rotated.refresh_in_flight = false;
@@ -183,8 +180,8 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
                 throw *failure;
             }
             // Transient: Discord answered without rotating, or nothing reached it.
-            auto wait = config.retry_backoff * (1 << std::min(attempt - 1, 10));
-            if (attempt >= config.max_attempts || std::chrono::system_clock::now() + wait >= grant.token.expires_at)
+            auto wait = config.retry_backoff * (1 << std::min(tries - 1, 10));
+            if (tries >= config.max_attempts || std::chrono::system_clock::now() + wait >= grant.token.expires_at)
                 throw *failure;
             co_await sleep(wait);
         }
@@ -202,12 +199,8 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
             auto worker = [self, &due, &next, &active]() -> asio::awaitable<void> {
                 while (self->running && next < due.size()) {
                     auto user = due[next++];
-                    std::optional<error> ignored; // lost grants are reported through on_grant_lost
-                    try {
-                        (void)co_await self->shared(user, false);
-                    } catch (const error& e) {
-                        ignored = e;
-                    }
+                    // Lost grants are reported through on_grant_lost; the loop goes on.
+                    (void)co_await attempt(self->shared(user, false));
                 }
                 active.leave();
             };
@@ -275,13 +268,8 @@ asio::awaitable<std::vector<snowflake>> refresher::recover()
             continue;
         // Probed through the user's flight and under its lock (run() does the probing): a live
         // process still refreshing it holds the lock, and its commit ends the flight first.
-        std::optional<error> failure;
-        try {
-            (void)co_await self->shared(user, true);
-        } catch (const error& e) {
-            failure = e;
-        }
-        if (!failure)
+        auto probed = co_await attempt(self->shared(user, true));
+        if (!probed.failure)
             continue;
         grant = co_await self->load_readable(user, unreadable);
         if (grant && grant->needs_reauthorization)

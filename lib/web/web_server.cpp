@@ -1,5 +1,6 @@
 #include <discord/oauth2/web_server.hpp>
 
+#include "core/attempt.hpp"
 #include "core/base64.hpp"
 #include "core/url_encoding.hpp"
 #include "core/url_parts.hpp"
@@ -105,22 +106,16 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
         }
     }
     if (claims) {
-        bool first = false;
-        std::optional<error> unsure;
-        try {
-            first = co_await consume(*claims);
-        } catch (const error& e) {
-            unsure = e;
-        }
-        if (unsure) {
+        auto consumed = co_await attempt(consume(*claims));
+        if (consumed.failure) {
             // Not consumed: reloading the page sends the same callback again, and may pass.
-            publish_error("callback", unsure->code(),
-                          std::string("a callback could not be checked for replay: ") + unsure->what(),
+            publish_error("callback", consumed.failure->code(),
+                          std::string("a callback could not be checked for replay: ") + consumed.failure->what(),
                           claims->user_id);
             co_return web::answer{503, web::page_kind::error, "Please try again",
                                   "We could not check this link just now. Please reload this page in a moment."};
         }
-        if (!first) {
+        if (!*consumed.value) {
             claims.reset();
             state_error = make_error_code(errc::state_replayed);
         }
@@ -252,19 +247,14 @@ asio::awaitable<web::answer> web_server::impl::complete(const std::string& code,
     received.claims = claims;
     publish(std::move(received));
 
-    access_token token;
-    std::optional<error> failure;
-    try {
-        token = co_await discord.exchange_code(code, claims.code_verifier);
-    } catch (const error& e) {
-        failure = e;
-    }
-    if (failure) {
+    auto exchange = co_await attempt(discord.exchange_code(code, claims.code_verifier));
+    if (const auto& failure = exchange.failure) {
         publish_error("exchange", failure->code(), failure->what(), claims.user_id);
         co_return fail(502, web::page_kind::error, "Authorization failed",
                        "Discord did not accept the authorization. Please start again from the bot.", failure->code(),
                        failure->what());
     }
+    access_token token = std::move(*exchange.value);
 
     // Who authorized, and for what? A grant that does not cover the scopes the link asked for
     // came from an edited link; a link made for a user needs `identify` to prove who clicked.
@@ -292,13 +282,9 @@ asio::awaitable<web::answer> web_server::impl::complete(const std::string& code,
 
     snowflake authorized = claims.user_id;
     if (!refused && token.has_scope("identify")) {
-        std::optional<user> who;
-        std::optional<error> unknown;
-        try {
-            who = (co_await discord.get_authorization_info(token)).user;
-        } catch (const error& e) {
-            unknown = e;
-        }
+        auto info = co_await attempt(discord.get_authorization_info(token));
+        const auto& unknown = info.failure;
+        const auto& who = info.value ? info.value->user : std::optional<user>{};
         if (unknown || !who)
             refused = refusal{502, "Authorization failed",
                               "We could not confirm which Discord account authorized. Please start again from the bot.",
@@ -356,16 +342,11 @@ asio::awaitable<web::answer> web_server::impl::complete(const std::string& code,
 // Ends a grant the callback refuses; a failure to revoke is published, the refusal stands.
 asio::awaitable<void> web_server::impl::revoke_quietly(const access_token& token, snowflake user)
 {
-    std::optional<error> failure;
     // Revoking either token ends the whole grant; the refresh token is the one that lasts.
     auto hint = token.refresh_token ? token_type_hint::refresh_token : token_type_hint::access_token;
     secret which = token.refresh_token ? *token.refresh_token : token.token;
-    try {
-        co_await discord.revoke(std::move(which), hint);
-    } catch (const error& e) {
-        failure = e;
-    }
-    if (failure)
+    auto revoked = co_await attempt(discord.revoke(std::move(which), hint));
+    if (const auto& failure = revoked.failure)
         publish_error("revoke", failure->code(), failure->what(), user);
 }
 
@@ -640,18 +621,12 @@ asio::awaitable<std::optional<access_token>> web_server::access_token_for(snowfl
 asio::awaitable<access_token> web_server::refresh_access_token(snowflake user)
 {
     auto self = impl_;
-    access_token renewed;
-    std::optional<error> failure;
-    try {
-        renewed = co_await self->keeper->refresh(user);
-    } catch (const error& e) {
-        failure = e;
-    }
-    if (failure) {
+    auto renewed = co_await attempt(self->keeper->refresh(user));
+    if (const auto& failure = renewed.failure) {
         self->publish_error("refresh", failure->code(), failure->what(), user);
         throw *failure;
     }
-    co_return renewed; // the refresher published access_token_refreshed once it was committed
+    co_return std::move(*renewed.value); // the refresher published access_token_refreshed once it was committed
 }
 
 asio::awaitable<access_token> web_server::fresh_access_token(snowflake user)
@@ -681,17 +656,11 @@ asio::awaitable<bool> web_server::impl::revoke_or_forget(snowflake user)
         co_await config.store->erase(user);
         co_return true;
     }
-    std::optional<error> failure;
-    try {
-        // Revoking either token ends the whole grant; the refresh token is the one that lasts.
-        if (grant->token.refresh_token)
-            co_await discord.revoke(*grant->token.refresh_token, token_type_hint::refresh_token);
-        else
-            co_await discord.revoke(grant->token.token, token_type_hint::access_token);
-    } catch (const error& e) {
-        failure = e;
-    }
-    if (failure) {
+    // Revoking either token ends the whole grant; the refresh token is the one that lasts.
+    auto hint = grant->token.refresh_token ? token_type_hint::refresh_token : token_type_hint::access_token;
+    secret which = grant->token.refresh_token ? *grant->token.refresh_token : grant->token.token;
+    auto revoked = co_await attempt(discord.revoke(std::move(which), hint));
+    if (const auto& failure = revoked.failure) {
         publish_error("revoke", failure->code(), failure->what(), user);
         throw *failure;
     }

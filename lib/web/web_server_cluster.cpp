@@ -3,6 +3,7 @@
 // after a gap in the messages (docs/deployment.md).
 #include "web/web_server_impl.hpp"
 
+#include "core/attempt.hpp"
 #include "core/base64.hpp"
 
 #include <asio/co_spawn.hpp>
@@ -12,13 +13,8 @@ namespace discord::oauth2 {
 
 asio::awaitable<void> web_server::impl::broadcast(std::shared_ptr<impl> self, std::string text)
 {
-    std::optional<error> failure;
-    try {
-        co_await self->config.cluster->broadcast(text);
-    } catch (const error& e) {
-        failure = e;
-    }
-    if (failure)
+    auto sent = co_await attempt(self->config.cluster->broadcast(text));
+    if (const auto& failure = sent.failure)
         self->publish_error("cluster", failure->code(), failure->what(), {}, false);
 }
 
@@ -37,13 +33,8 @@ asio::awaitable<void> web_server::impl::share_outcome(const std::string& nonce)
     if (text.empty())
         co_return;
     auto cluster_nonce = web::cluster_nonce(nonce);
-    std::optional<error> failure;
-    try {
-        co_await config.cluster->record_outcome(cluster_nonce, text, text);
-    } catch (const error& e) {
-        failure = e;
-    }
-    if (failure)
+    auto recorded = co_await attempt(config.cluster->record_outcome(cluster_nonce, text, text));
+    if (const auto& failure = recorded.failure)
         publish_error("cluster", failure->code(),
                       std::string("the outcome of a callback could not be shared with the other instances: ")
                           + failure->what(),
@@ -129,13 +120,9 @@ void web_server::impl::on_recorded_outcome(const std::string& text)
 // Tokens never cross instances: the grant another instance obtained is read from the store.
 asio::awaitable<void> web_server::impl::settle_from_store(std::shared_ptr<impl> self, std::string nonce, web::settled_message m)
 {
-    std::optional<stored_grant> grant;
-    std::optional<error> failure;
-    try {
-        grant = co_await self->config.store->load(m.user);
-    } catch (const error& e) {
-        failure = e;
-    }
+    auto loaded = co_await attempt(self->config.store->load(m.user));
+    const auto& failure = loaded.failure;
+    auto grant = loaded.value ? std::move(*loaded.value) : std::nullopt;
     authorization_result result;
     if (grant) {
         result.outcome = authorization_outcome::authorized;
@@ -151,15 +138,10 @@ asio::awaitable<void> web_server::impl::settle_from_store(std::shared_ptr<impl> 
 
 asio::awaitable<void> web_server::impl::publish_with_token(std::shared_ptr<impl> self, event e)
 {
-    std::optional<stored_grant> grant;
-    std::optional<error> failure;
-    try {
-        grant = co_await self->config.store->load(e.user_id);
-    } catch (const error& err) {
-        failure = err;
-    }
-    if (grant)
-        e.token = std::move(grant->token);
+    // A grant that cannot be read leaves the event without its token; the event still goes out.
+    auto loaded = co_await attempt(self->config.store->load(e.user_id));
+    if (loaded.value && *loaded.value)
+        e.token = std::move((*loaded.value)->token);
     self->publish(std::move(e), false);
 }
 
@@ -177,18 +159,12 @@ asio::awaitable<void> web_server::impl::ask_outcomes_now(const std::vector<std::
         std::vector<std::string> batch;
         for (std::size_t i = from; i < raw_nonces.size() && i < from + 500; ++i)
             batch.push_back(web::cluster_nonce(raw_nonces[i]));
-        std::vector<std::pair<std::string, std::string>> found;
-        std::optional<error> failure;
-        try {
-            found = co_await self->config.cluster->outcomes(batch);
-        } catch (const error& e) {
-            failure = e;
-        }
-        if (failure) {
+        auto found = co_await attempt(self->config.cluster->outcomes(batch));
+        if (const auto& failure = found.failure) {
             self->publish_error("cluster", failure->code(), failure->what(), {}, false);
             co_return;
         }
-        for (const auto& [nonce, text] : found)
+        for (const auto& [nonce, text] : *found.value)
             self->on_recorded_outcome(text);
     }
 }
