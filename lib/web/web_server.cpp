@@ -122,92 +122,111 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
     }
 
     if (error_param) {
+        // Named, not temporaries: g++ 12 destroys temporaries of a co_await expression twice.
+        std::string error_text(*error_param);
         std::string description(req.query_param("error_description").value_or(""));
-        bool cancelled = *error_param == "access_denied";
-        web::answer a = cancelled
-            ? web::answer{403, web::page_kind::cancelled, "Authorization cancelled",
-                          "You cancelled the authorization. Nothing was shared; you can close this tab."}
-            : web::answer{400, web::page_kind::error, "Authorization failed",
-                          "Discord could not complete the authorization. Please start again from the bot."};
-        if (claims) {
-            std::lock_guard lock(mutex);
-            enrol(*claims).callback_started = true;
-        }
-        if (claims) {
-            authorization_result result;
-            result.outcome = authorization_outcome::denied;
-            result.code = make_error_code(cancelled ? errc::access_denied
-                                                    : *error_param == "invalid_scope" ? errc::invalid_scope
-                                                                                      : errc::invalid_request);
-            result.description = description.empty() ? std::string(*error_param) : description;
-            event e;
-            e.kind = event_kind::authorization_denied;
-            e.user_id = claims->user_id;
-            e.code = result.code;
-            e.message = result.description;
-            e.claims = claims;
-            publish(std::move(e));
-            settle(claims->nonce, a, result);
-            co_await share_outcome(claims->nonce);
-        }
-        co_return a;
+        co_return co_await answer_denial(error_text, description, claims);
     }
     if (state_error == errc::state_expired)
         co_return invalid(400, "Link expired", "This authorization link has expired. Please start again from the bot.");
     if (state_error == errc::state_replayed) {
-        // A double click or a prefetch: the same answer as the first callback, no second exchange.
-        // The first may have come to another instance: its outcome is then the cluster's.
-        std::shared_ptr<answer_channel> follower;
-        std::string nonce;
-        try {
-            auto peek = open_state(key, *state_text); // authentic already; only for its nonce
-            nonce = peek.nonce;
-            std::lock_guard lock(mutex);
-            auto it = records.find(peek.nonce);
-            if (it != records.end() && it->second.outcome)
-                co_return it->second.outcome->answer;
-            if (it != records.end() || config.cluster) {
-                auto& r = it != records.end() ? it->second : enrol(peek);
-                follower = std::make_shared<answer_channel>(co_await asio::this_coro::executor, 1);
-                r.followers.push_back(follower);
-            }
-        } catch (const error&) {
-        }
-        if (follower) {
-            if (config.cluster) {
-                std::vector<std::string> one{nonce};
-                co_await ask_outcomes_now(one);
-            }
-            // The first callback's instance may have died: wait for its answer a while only.
-            asio::steady_timer patience(co_await asio::this_coro::executor, std::chrono::seconds(30));
-            patience.async_wait([follower](std::error_code ec) {
-                if (!ec)
-                    follower->try_send(make_error_code(errc::timeout), web::answer{});
-            });
-            auto [ec, a] = co_await follower->async_receive(asio::experimental::as_tuple(asio::use_awaitable));
-            patience.cancel();
-            if (!ec)
-                co_return a;
-            std::lock_guard lock(mutex);
-            if (auto it = records.find(nonce); it != records.end())
-                std::erase(it->second.followers, follower);
-        }
-        co_return invalid(400, "Link already used", "This authorization link was already used. Please start again from the bot.");
+        std::string replayed(*state_text);
+        co_return co_await answer_replay(replayed);
     }
     if (state_error || !claims)
         co_return invalid(400, "Invalid link", "This authorization link is not valid. Please start again from the bot.");
-    // Named, not temporaries: g++ 12 destroys temporaries of a co_await expression twice.
     std::string code_text(*code);
     std::optional<std::string> issuer;
     if (iss)
         issuer.emplace(*iss);
-    auto a = co_await complete(code_text, *claims, issuer);
+    auto a = co_await answer_fresh_code(code_text, *claims, issuer);
     co_await share_outcome(claims->nonce);
     co_return a;
 }
 
-asio::awaitable<web::answer> web_server::impl::complete(const std::string& code, const state_claims& claims,
-                                                          const std::optional<std::string>& iss)
+// Discord sent the person back with an error (Cancel on its page, or a scope it refused): the
+// waiters of the link's user learn it was denied; there is nothing to exchange.
+asio::awaitable<web::answer> web_server::impl::answer_denial(const std::string& error_text,
+                                                             const std::string& description,
+                                                             const std::optional<state_claims>& claims)
+{
+    bool cancelled = error_text == "access_denied";
+    web::answer a = cancelled
+        ? web::answer{403, web::page_kind::cancelled, "Authorization cancelled",
+                      "You cancelled the authorization. Nothing was shared; you can close this tab."}
+        : web::answer{400, web::page_kind::error, "Authorization failed",
+                      "Discord could not complete the authorization. Please start again from the bot."};
+    if (!claims)
+        co_return a;
+    {
+        std::lock_guard lock(mutex);
+        enrol(*claims).callback_started = true;
+    }
+    authorization_result result;
+    result.outcome = authorization_outcome::denied;
+    result.code = make_error_code(cancelled                          ? errc::access_denied
+                                  : error_text == "invalid_scope" ? errc::invalid_scope
+                                                                  : errc::invalid_request);
+    result.description = description.empty() ? error_text : description;
+    event e;
+    e.kind = event_kind::authorization_denied;
+    e.user_id = claims->user_id;
+    e.code = result.code;
+    e.message = result.description;
+    e.claims = claims;
+    publish(std::move(e));
+    settle(claims->nonce, a, result);
+    co_await share_outcome(claims->nonce);
+    co_return a;
+}
+
+// The state was used already: a double click, a prefetch, a reload. The answer is the first
+// callback's, never a second exchange; the first may have come to another instance, whose
+// outcome is then the cluster's.
+asio::awaitable<web::answer> web_server::impl::answer_replay(const std::string& state_text)
+{
+    std::shared_ptr<answer_channel> follower;
+    std::string nonce;
+    try {
+        auto peek = open_state(key, state_text); // authentic already; only for its nonce
+        nonce = peek.nonce;
+        std::lock_guard lock(mutex);
+        auto it = records.find(peek.nonce);
+        if (it != records.end() && it->second.outcome)
+            co_return it->second.outcome->answer;
+        if (it != records.end() || config.cluster) {
+            auto& r = it != records.end() ? it->second : enrol(peek);
+            follower = std::make_shared<answer_channel>(co_await asio::this_coro::executor, 1);
+            r.followers.push_back(follower);
+        }
+    } catch (const error&) {
+    }
+    if (follower) {
+        if (config.cluster) {
+            std::vector<std::string> one{nonce};
+            co_await ask_outcomes_now(one);
+        }
+        // The first callback's instance may have died: wait for its answer a while only.
+        asio::steady_timer patience(co_await asio::this_coro::executor, std::chrono::seconds(30));
+        patience.async_wait([follower](std::error_code ec) {
+            if (!ec)
+                follower->try_send(make_error_code(errc::timeout), web::answer{});
+        });
+        auto [ec, a] = co_await follower->async_receive(asio::experimental::as_tuple(asio::use_awaitable));
+        patience.cancel();
+        if (!ec)
+            co_return a;
+        std::lock_guard lock(mutex);
+        if (auto it = records.find(nonce); it != records.end())
+            std::erase(it->second.followers, follower);
+    }
+    co_return invalid(400, "Link already used", "This authorization link was already used. Please start again from the bot.");
+}
+
+// A fresh code for a state used for the first time: the exchange, then who authorized and for
+// what, then the grant stored and the waiters woken. Every refusal fails closed.
+asio::awaitable<web::answer> web_server::impl::answer_fresh_code(const std::string& code, const state_claims& claims,
+                                                                   const std::optional<std::string>& iss)
 {
     {
         std::lock_guard lock(mutex);

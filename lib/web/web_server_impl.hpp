@@ -339,8 +339,13 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
 
     asio::awaitable<server::response> callback(server::request& req);
     asio::awaitable<web::answer> handle(server::request& req);
-    asio::awaitable<web::answer> complete(const std::string& code, const state_claims& claims,
-                                          const std::optional<std::string>& iss);
+    // The callback's three branches (web_server.cpp): Discord's error, a state used before, a
+    // fresh code.
+    asio::awaitable<web::answer> answer_denial(const std::string& error_text, const std::string& description,
+                                               const std::optional<state_claims>& claims);
+    asio::awaitable<web::answer> answer_replay(const std::string& state_text);
+    asio::awaitable<web::answer> answer_fresh_code(const std::string& code, const state_claims& claims,
+                                                   const std::optional<std::string>& iss);
     asio::awaitable<void> revoke_quietly(const access_token& token, snowflake user);
     asio::awaitable<bool> revoke_or_forget(snowflake user);
 };
