@@ -202,6 +202,27 @@ struct client::impl {
 
     enum class repeat { never, safe };
 
+    // The Bearer GETs: the scope checked here (none for `scope` empty), the request sent under
+    // Discord's limits, the answer checked and decoded. `route` names it in logs, buckets and
+    // errors. No default arguments: g++ 12 destroys a coroutine's defaulted arguments twice.
+    template <class T>
+    asio::awaitable<T> bearer_get(const access_token& token, std::string_view scope, std::string_view operation,
+                                  std::string path, url::parameters query, std::string route,
+                                  T (*decode)(const http::padded_buffer&))
+    {
+        if (!scope.empty())
+            require_scope(token, scope, operation);
+        auto request = api_get(path, token, std::move(query));
+        auto response = co_await send(std::move(request), route, repeat::safe);
+        detail::throw_unless_success(response, route);
+        co_return decode(response.body);
+    }
+
+    std::string role_connection_path() const
+    {
+        return "/users/@me/applications/" + config.client_id.to_string() + "/role-connection";
+    }
+
     detail::request_limits limits{config.retries};
     std::mutex jitter_mutex;
     std::mt19937 jitter{std::random_device{}()};
@@ -309,6 +330,8 @@ struct client::impl {
         }
     }
 
+    // Not a coroutine: the strings handed to bearer_get must not be temporaries of a co_await
+    // expression (g++ 12). Its callers are coroutines, so its errors still come out of co_await.
     asio::awaitable<std::vector<partial_guild>> guilds(const access_token& token, client::guild_page page)
     {
         require_scope(token, "guilds", "get_guilds");
@@ -322,10 +345,8 @@ struct client::impl {
         q.emplace_back("limit", std::to_string(page.limit));
         if (page.with_counts)
             q.emplace_back("with_counts", "true");
-        auto request = api_get("/users/@me/guilds", token, std::move(q));
-        auto response = co_await send(std::move(request), "GET /users/@me/guilds", repeat::safe);
-        detail::throw_unless_success(response, "GET /users/@me/guilds");
-        co_return json::decode_partial_guilds(response.body);
+        return bearer_get(token, "", "get_guilds", "/users/@me/guilds", std::move(q), "GET /users/@me/guilds",
+                          &json::decode_partial_guilds);
     }
 
     asio::awaitable<access_token> token_call(http::request r, std::string_view operation, repeat kind)
@@ -451,28 +472,21 @@ asio::awaitable<void> client::revoke(secret token, token_type_hint hint)
 
 asio::awaitable<authorization_info> client::get_authorization_info(const access_token& token)
 {
-    auto request = impl_->api_get("/oauth2/@me", token);
-    auto response = co_await impl_->send(std::move(request), "GET /oauth2/@me", impl::repeat::safe);
-    detail::throw_unless_success(response, "GET /oauth2/@me");
-    co_return json::decode_authorization_info(response.body);
+    // Any scope will do: no local check.
+    return impl_->bearer_get(token, "", "get_authorization_info", "/oauth2/@me", {}, "GET /oauth2/@me",
+                             &json::decode_authorization_info);
 }
 
 asio::awaitable<user> client::get_current_user(const access_token& token)
 {
-    impl_->require_scope(token, "identify", "get_current_user");
-    auto request = impl_->api_get("/users/@me", token);
-    auto response = co_await impl_->send(std::move(request), "GET /users/@me", impl::repeat::safe);
-    detail::throw_unless_success(response, "GET /users/@me");
-    co_return json::decode_user(response.body);
+    return impl_->bearer_get(token, "identify", "get_current_user", "/users/@me", {}, "GET /users/@me",
+                             &json::decode_user);
 }
 
 asio::awaitable<std::vector<connection>> client::get_connections(const access_token& token)
 {
-    impl_->require_scope(token, "connections", "get_connections");
-    auto request = impl_->api_get("/users/@me/connections", token);
-    auto response = co_await impl_->send(std::move(request), "GET /users/@me/connections", impl::repeat::safe);
-    detail::throw_unless_success(response, "GET /users/@me/connections");
-    co_return json::decode_connections(response.body);
+    return impl_->bearer_get(token, "connections", "get_connections", "/users/@me/connections", {},
+                             "GET /users/@me/connections", &json::decode_connections);
 }
 
 asio::awaitable<std::vector<partial_guild>> client::get_guilds(const access_token& token, guild_page page)
@@ -560,11 +574,9 @@ asio::awaitable<std::optional<partial_guild>> client::guild_stream::next()
 
 asio::awaitable<guild_member> client::get_guild_member(const access_token& token, snowflake guild_id)
 {
-    impl_->require_scope(token, "guilds.members.read", "get_guild_member");
-    auto request = impl_->api_get("/users/@me/guilds/" + guild_id.to_string() + "/member", token);
-    auto response = co_await impl_->send(std::move(request), "GET /users/@me/guilds/{guild}/member", impl::repeat::safe);
-    detail::throw_unless_success(response, "GET /users/@me/guilds/{guild}/member");
-    co_return json::decode_guild_member(response.body);
+    return impl_->bearer_get(token, "guilds.members.read", "get_guild_member",
+                             "/users/@me/guilds/" + guild_id.to_string() + "/member", {},
+                             "GET /users/@me/guilds/{guild}/member", &json::decode_guild_member);
 }
 
 // Not a coroutine: g++ 12 destroys a coroutine's braced default argument twice.
@@ -613,11 +625,8 @@ asio::awaitable<guild_join> client::add_guild_member(const access_token& token, 
 
 asio::awaitable<role_connection> client::get_role_connection(const access_token& token)
 {
-    impl_->require_scope(token, "role_connections.write", "get_role_connection");
-    auto request = impl_->api_get("/users/@me/applications/" + impl_->config.client_id.to_string() + "/role-connection", token);
-    auto response = co_await impl_->send(std::move(request), "GET role-connection", impl::repeat::safe);
-    detail::throw_unless_success(response, "GET role-connection");
-    co_return json::decode_role_connection(response.body);
+    return impl_->bearer_get(token, "role_connections.write", "get_role_connection", impl_->role_connection_path(), {},
+                             "GET role-connection", &json::decode_role_connection);
 }
 
 asio::awaitable<role_connection> client::update_role_connection(const access_token& token, role_connection connection)
@@ -634,7 +643,7 @@ asio::awaitable<role_connection> client::update_role_connection(const access_tok
     for (const auto& [k, v] : connection.metadata)
         body.field(k, v);
     body.end_object().end_object();
-    auto request = impl_->api_get("/users/@me/applications/" + impl_->config.client_id.to_string() + "/role-connection", token);
+    auto request = impl_->api_get(impl_->role_connection_path(), token);
     request.method = "PUT";
     request.fields.add("Content-Type", "application/json");
     request.body = body.take();
@@ -646,7 +655,7 @@ asio::awaitable<role_connection> client::update_role_connection(const access_tok
 asio::awaitable<void> client::delete_role_connection(const access_token& token)
 {
     impl_->require_scope(token, "role_connections.write", "delete_role_connection");
-    auto request = impl_->api_get("/users/@me/applications/" + impl_->config.client_id.to_string() + "/role-connection", token);
+    auto request = impl_->api_get(impl_->role_connection_path(), token);
     request.method = "DELETE";
     auto response = co_await impl_->send(std::move(request), "DELETE role-connection", impl::repeat::safe);
     detail::throw_unless_success(response, "DELETE role-connection");

@@ -16,9 +16,10 @@
 // below list only the errors particular to them.
 //
 // Threads and lifetimes: the client keeps no per-user state and is safe to share between
-// coroutines, also on a multi-threaded io_context; it must outlive the operations it started
-// (an operation holds the client's shared state, not the `client` object), and its executor
-// must be run for them to complete. Arguments are copied or moved into each operation's frame.
+// coroutines, also on a multi-threaded io_context. It must outlive every operation it started
+// (operations refer to it), and its executor must be run for them to complete. Arguments taken
+// by value are moved into the operation; those taken by reference (the access_token) must stay
+// alive until the operation completes.
 #pragma once
 
 #include <discord/oauth2/application.hpp>
