@@ -320,7 +320,7 @@ asio::awaitable<web::answer> web_server::impl::answer_fresh_code(const std::stri
             authorized = who->id;
     }
     if (refused) {
-        co_await revoke_quietly(token, claims.user_id);
+        (void)co_await revoke_grant(token, claims.user_id); // published if it fails; the refusal stands
         publish_error("callback", refused->code, refused->description + "; the new grant was revoked", claims.user_id);
         co_return fail(refused->status, refused->status == 403 ? web::page_kind::invalid : web::page_kind::error,
                        std::move(refused->title), std::move(refused->message), refused->code,
@@ -358,8 +358,8 @@ asio::awaitable<web::answer> web_server::impl::answer_fresh_code(const std::stri
     co_return a;
 }
 
-// Ends a grant the callback refuses; a failure to revoke is published, the refusal stands.
-asio::awaitable<void> web_server::impl::revoke_quietly(const access_token& token, snowflake user)
+// Ends the whole grant `token` belongs to at Discord; a failure is published and returned.
+asio::awaitable<std::optional<error>> web_server::impl::revoke_grant(const access_token& token, snowflake user)
 {
     // Revoking either token ends the whole grant; the refresh token is the one that lasts.
     auto hint = token.refresh_token ? token_type_hint::refresh_token : token_type_hint::access_token;
@@ -367,6 +367,7 @@ asio::awaitable<void> web_server::impl::revoke_quietly(const access_token& token
     auto revoked = co_await attempt(discord.revoke(std::move(which), hint));
     if (const auto& failure = revoked.failure)
         publish_error("revoke", failure->code(), failure->what(), user);
+    co_return std::move(revoked.failure);
 }
 
 web_server::web_server(asio::any_io_executor executor, client& discord, web_server_config config)
@@ -675,14 +676,8 @@ asio::awaitable<bool> web_server::impl::revoke_or_forget(snowflake user)
         co_await config.store->erase(user);
         co_return true;
     }
-    // Revoking either token ends the whole grant; the refresh token is the one that lasts.
-    auto hint = grant->token.refresh_token ? token_type_hint::refresh_token : token_type_hint::access_token;
-    secret which = grant->token.refresh_token ? *grant->token.refresh_token : grant->token.token;
-    auto revoked = co_await attempt(discord.revoke(std::move(which), hint));
-    if (const auto& failure = revoked.failure) {
-        publish_error("revoke", failure->code(), failure->what(), user);
+    if (auto failure = co_await revoke_grant(grant->token, user))
         throw *failure;
-    }
     co_await config.store->erase(user);
     event e;
     e.kind = event_kind::access_token_revoked;

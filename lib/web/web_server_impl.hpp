@@ -346,7 +346,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<web::answer> answer_replay(const std::string& state_text);
     asio::awaitable<web::answer> answer_fresh_code(const std::string& code, const state_claims& claims,
                                                    const std::optional<std::string>& iss);
-    asio::awaitable<void> revoke_quietly(const access_token& token, snowflake user);
+    asio::awaitable<std::optional<error>> revoke_grant(const access_token& token, snowflake user);
     asio::awaitable<bool> revoke_or_forget(snowflake user);
 };
 

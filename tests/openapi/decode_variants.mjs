@@ -24,14 +24,15 @@ const schemas = spec.components.schemas;
 const ours = JSON.parse(readFileSync(new URL('./token_response.schema.json', import.meta.url), 'utf8'));
 for (const [name, schema] of Object.entries(ours)) if (!name.startsWith('$')) schemas[name] = schema;
 
-// What the client decodes: the root schema of each decoder, and every schema met inside them
+// What the client decodes: the root schema of each decoder (`list`: the route whose answer is a
+// list of them), and every schema met inside them
 // that the decoders read (other nested objects are skipped whole, as unknown fields are).
 const roots = [
   { decoder: 'user', schema: 'UserPIIResponse' },
-  { decoder: 'partial_guilds', schema: 'MyGuildResponse', list: true },
+  { decoder: 'partial_guilds', schema: 'MyGuildResponse', list: '/users/@me/guilds' },
   { decoder: 'guild_member', schema: 'PrivateGuildMemberResponse' },
   { decoder: 'guild_member', schema: 'GuildMemberResponse' },
-  { decoder: 'connections', schema: 'ConnectedAccountResponse', list: true },
+  { decoder: 'connections', schema: 'ConnectedAccountResponse', list: '/users/@me/connections' },
   { decoder: 'authorization_info', schema: 'OAuth2GetAuthorizationResponse' },
   { decoder: 'role_connection', schema: 'ApplicationUserRoleConnectionResponse' },
   { decoder: 'api_error', schema: 'ErrorResponse' },
@@ -242,8 +243,9 @@ function variants(root) {
   walk(root.schema, root.list ? [0] : []);
   if (root.list) {
     out.push([`${root.schema}: an empty list`, '[]', null]);
-    const listSchema = resolve(schemas[root.schema]);
-    if (listSchema) out.push([`${root.schema}: the list is null`, 'null', null]);
+    // The route's answer itself may be null where the spec types it `array | null`.
+    const answer = spec.paths[root.list].get.responses['200'].content['application/json'].schema;
+    if (nullable(answer)) out.push([`${root.schema}: the list is null`, 'null', null]);
   }
   return out;
 }
