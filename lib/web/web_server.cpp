@@ -55,11 +55,6 @@ const authorized_grant* authorization_result::operator->() const
 
 namespace {
 
-using web_detail::receiver_ptr;
-using web_detail::record;
-using web_detail::waiter;
-using web_detail::steady;
-
 std::optional<std::string> state_of(std::string_view url_text)
 {
     auto parts = url::split(url_text);
@@ -158,10 +153,7 @@ asio::awaitable<web::answer> web_server::impl::answer_denial(const std::string& 
                       "Discord could not complete the authorization. Please start again from the bot."};
     if (!claims)
         co_return a;
-    {
-        std::lock_guard lock(mutex);
-        enrol(*claims).callback_started = true;
-    }
+    authorizations->begin_callback(*claims);
     authorization_result result;
     result.outcome = authorization_outcome::denied;
     result.code = make_error_code(cancelled                          ? errc::access_denied
@@ -185,20 +177,16 @@ asio::awaitable<web::answer> web_server::impl::answer_denial(const std::string& 
 // outcome is then the cluster's.
 asio::awaitable<web::answer> web_server::impl::answer_replay(const std::string& state_text)
 {
-    std::shared_ptr<answer_channel> follower;
+    std::shared_ptr<web::answer_channel> follower;
     std::string nonce;
     try {
         auto peek = open_state(key, state_text); // authentic already; only for its nonce
         nonce = peek.nonce;
-        std::lock_guard lock(mutex);
-        auto it = records.find(peek.nonce);
-        if (it != records.end() && it->second.outcome)
-            co_return it->second.outcome->answer;
-        if (it != records.end() || config.cluster) {
-            auto& r = it != records.end() ? it->second : enrol(peek);
-            follower = std::make_shared<answer_channel>(co_await asio::this_coro::executor, 1);
-            r.followers.push_back(follower);
-        }
+        auto ex = co_await asio::this_coro::executor;
+        auto replay = authorizations->follow(peek, config.cluster != nullptr, ex);
+        if (replay.settled)
+            co_return *replay.settled;
+        follower = std::move(replay.follower);
     } catch (const error&) {
     }
     if (follower) {
@@ -216,9 +204,7 @@ asio::awaitable<web::answer> web_server::impl::answer_replay(const std::string& 
         patience.cancel();
         if (!ec)
             co_return a;
-        std::lock_guard lock(mutex);
-        if (auto it = records.find(nonce); it != records.end())
-            std::erase(it->second.followers, follower);
+        authorizations->unfollow(nonce, follower);
     }
     co_return invalid(400, "Link already used", "This authorization link was already used. Please start again from the bot.");
 }
@@ -228,14 +214,8 @@ asio::awaitable<web::answer> web_server::impl::answer_replay(const std::string& 
 asio::awaitable<web::answer> web_server::impl::answer_fresh_code(const std::string& code, const state_claims& claims,
                                                                    const std::optional<std::string>& iss)
 {
-    {
-        std::lock_guard lock(mutex);
-        try {
-            enrol(claims).callback_started = true;
-        } catch (const error&) {
-            // At the cap: the callback is still served, it is just not remembered for replays.
-        }
-    }
+    // At the cap, the callback is still served; it is just not remembered for replays.
+    authorizations->begin_callback(claims);
     auto fail = [&](int status, web::page_kind kind, std::string title, std::string message, std::error_code ec,
                     std::string description, authorization_outcome outcome = authorization_outcome::failed) {
         web::answer a{status, kind, std::move(title), std::move(message)};
@@ -436,12 +416,8 @@ void web_server::start()
 asio::awaitable<void> web_server::stop(std::chrono::milliseconds grace)
 {
     auto self = impl_;
-    {
-        std::lock_guard lock(self->mutex);
-        if (self->stopped)
-            co_return;
-        self->stopped = true;
-    }
+    if (!self->authorizations->close())
+        co_return;
     co_await self->keeper->stop();
     if (self->http && self->config.cluster)
         self->config.cluster->unsubscribe();
@@ -450,20 +426,7 @@ asio::awaitable<void> web_server::stop(std::chrono::milliseconds grace)
         (void)co_await self->callbacks_in_flight.wait_idle(grace);
         self->http->stop();
     }
-    std::vector<receiver_ptr> waiting;
-    {
-        std::lock_guard lock(self->mutex);
-        for (auto& [nonce, r] : self->records) {
-            auto taken = self->take_waiters(r);
-            for (auto& w : taken)
-                waiting.push_back(std::move(w));
-        }
-    }
-    authorization_result stopped;
-    stopped.outcome = authorization_outcome::stopped;
-    stopped.code = make_error_code(errc::stopped);
-    for (auto& w : waiting)
-        w->deliver(nullptr, stopped);
+    self->authorizations->end_waiters();
     self->hub.end_all();
 }
 
@@ -513,12 +476,7 @@ std::string web_server::authorization_url(snowflake user, const std::vector<std:
     request.state = seal_state(i.key, claims);
     auto opened = open_state(i.key, request.state); // for its nonce
     auto link = i.discord.authorization_url(request);
-    {
-        std::lock_guard lock(i.mutex);
-        if (i.stopped)
-            throw error(errc::stopped, "the web server has stopped");
-        i.enrol(opened);
-    }
+    i.authorizations->open(opened);
     return link.url;
 }
 
@@ -527,17 +485,12 @@ void web_server::submit_pending(std::string_view url)
     auto state = state_of(url);
     if (!state)
         throw error(errc::invalid_state, "the URL has no state parameter");
-    auto claims = open_state(impl_->key, *state);
-    std::lock_guard lock(impl_->mutex);
-    if (impl_->stopped)
-        throw error(errc::stopped, "the web server has stopped");
-    impl_->enrol(claims);
+    impl_->authorizations->open(open_state(impl_->key, *state));
 }
 
 std::size_t web_server::pending_count() const
 {
-    std::lock_guard lock(impl_->mutex);
-    return impl_->pending;
+    return impl_->authorizations->pending();
 }
 
 asio::awaitable<authorization_result> web_server::wait_for_access_token(snowflake user, std::string url,
@@ -551,7 +504,7 @@ asio::any_io_executor web_server::executor() const noexcept
     return impl_->executor;
 }
 
-void web_server::start_wait(snowflake user, std::string url, std::chrono::milliseconds timeout, receiver_ptr receiver,
+void web_server::start_wait(snowflake user, std::string url, std::chrono::milliseconds timeout, web::result_receiver_ptr receiver,
                             asio::cancellation_slot slot)
 {
     auto self = impl_;
@@ -577,44 +530,10 @@ void web_server::start_wait(snowflake user, std::string url, std::chrono::millis
     if (claims.user_id != user)
         return refuse(errc::invalid_argument, fmt::format("the URL was made for user {}, not for user {}", claims.user_id, user));
 
-    std::optional<authorization_result> now;
-    bool ask_cluster = false;
-    {
-        std::lock_guard lock(self->mutex);
-        record* r = nullptr;
-        try {
-            r = &self->enrol(claims);
-        } catch (const error& e) {
-            now.emplace();
-            now->outcome = authorization_outcome::failed;
-            now->code = e.code();
-            now->description = e.what();
-        }
-        if (r && r->outcome && r->outcome->result) {
-            now = *r->outcome->result;
-        } else if (r && self->stopped) {
-            now.emplace();
-            now->outcome = authorization_outcome::stopped;
-            now->code = make_error_code(errc::stopped);
-        } else if (r) {
-            auto id = ++self->next_waiter;
-            auto deadline = self->deadlines.emplace(steady::now() + timeout, id);
-            self->waiters.emplace(id, waiter{std::move(receiver), claims.nonce, deadline});
-            r->waiters.push_back(id);
-            self->arm_timer();
-            ask_cluster = self->config.cluster != nullptr; // it may have come to another instance
-            if (slot.is_connected())
-                slot.assign([weak = std::weak_ptr<impl>(self), id](asio::cancellation_type type) {
-                    if (type == asio::cancellation_type::none)
-                        return;
-                    if (auto s = weak.lock())
-                        s->cancel_wait(id);
-                });
-        }
-    }
+    auto now = self->authorizations->wait(claims, timeout, receiver, slot);
     if (now)
         receiver->deliver(nullptr, std::move(*now));
-    else if (ask_cluster)
+    else if (self->config.cluster) // it may have come to another instance
         asio::co_spawn(self->executor, impl::ask_outcomes(self, {claims.nonce}), asio::detached);
 }
 

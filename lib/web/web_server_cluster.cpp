@@ -24,12 +24,7 @@ asio::awaitable<void> web_server::impl::share_outcome(const std::string& nonce)
 {
     if (!config.cluster)
         co_return;
-    std::string text;
-    {
-        std::lock_guard lock(mutex);
-        if (auto it = records.find(nonce); it != records.end() && it->second.outcome)
-            text = std::exchange(it->second.outcome->unshared, std::string());
-    }
+    auto text = authorizations->take_unshared(nonce);
     if (text.empty())
         co_return;
     auto cluster_nonce = web::cluster_nonce(nonce);
@@ -76,11 +71,8 @@ void web_server::impl::on_cluster_message(const std::string& text)
     // (read back now), never the message itself.
     auto& m = std::get<web::settled_message>(*message);
     auto nonce = base64::decode_url(m.nonce);
-    {
-        std::lock_guard lock(mutex);
-        if (!unsettled(*nonce))
-            return; // nobody here knows it (late waiters ask the cluster), or already settled
-    }
+    if (!authorizations->unsettled_user(*nonce))
+        return; // nobody here knows it (late waiters ask the cluster), or already settled
     asio::co_spawn(executor, ask_outcomes(shared_from_this(), {std::move(*nonce)}), asio::detached);
 }
 
@@ -96,16 +88,13 @@ void web_server::impl::on_recorded_outcome(const std::string& text)
         return;
     }
     auto nonce = base64::decode_url(m->nonce);
-    {
-        std::lock_guard lock(mutex);
-        auto* r = unsettled(*nonce);
-        if (!r)
-            return;
-        // A link made for one user is never completed with another's grant, whoever signed it.
-        if (m->outcome == authorization_outcome::authorized && r->user != snowflake{} && r->user != m->user) {
-            ++cluster_dropped;
-            return;
-        }
+    auto user = authorizations->unsettled_user(*nonce);
+    if (!user)
+        return;
+    // A link made for one user is never completed with another's grant, whoever signed it.
+    if (m->outcome == authorization_outcome::authorized && *user != snowflake{} && *user != m->user) {
+        ++cluster_dropped;
+        return;
     }
     authorization_result result;
     result.outcome = m->outcome;
@@ -171,13 +160,7 @@ asio::awaitable<void> web_server::impl::ask_outcomes_now(const std::vector<std::
 
 void web_server::impl::recheck()
 {
-    std::vector<std::string> unsettled;
-    {
-        std::lock_guard lock(mutex);
-        for (const auto& [nonce, r] : records)
-            if (!r.outcome || !r.outcome->result)
-                unsettled.push_back(nonce);
-    }
+    auto unsettled = authorizations->unsettled_nonces();
     if (!unsettled.empty())
         asio::co_spawn(executor, ask_outcomes(shared_from_this(), std::move(unsettled)), asio::detached);
 }

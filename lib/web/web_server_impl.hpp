@@ -10,63 +10,20 @@
 #include "web/cluster_messages.hpp"
 #include "web/event_hub.hpp"
 #include "web/pages.hpp"
+#include "web/pending_authorizations.hpp"
 
 #include <discord/oauth2/error.hpp>
 #include <discord/oauth2/memory_replay_guard.hpp>
 #include <discord/oauth2/memory_token_store.hpp>
 
-#include <asio/experimental/concurrent_channel.hpp>
-#include <asio/steady_timer.hpp>
-
 #include <atomic>
-#include <map>
-#include <mutex>
-#include <unordered_map>
 
 namespace discord::oauth2 {
-namespace web_detail {
-
-using answer_channel = asio::experimental::concurrent_channel<void(std::error_code, web::answer)>;
-using receiver_ptr = std::unique_ptr<detail::result_receiver<authorization_result>>;
-using steady = std::chrono::steady_clock;
-
-// What a callback ended with, kept until the state expires so that a replayed callback gets the
-// same answer and a late waiter the same result. Allocated only then: a pending record stays small.
-struct settled {
-    web::answer answer;
-    std::optional<authorization_result> result;
-    std::string unshared; // for the cluster, until the callback records it (share_outcome)
-};
-
-// One authorization, from its URL to its callback's answer.
-struct record {
-    snowflake user;
-    std::chrono::system_clock::time_point expires_at;
-    bool callback_started = false;
-    std::unique_ptr<settled> outcome;
-    std::vector<std::uint64_t> waiters;                     // ids in web_server::impl::waiters
-    std::vector<std::shared_ptr<answer_channel>> followers; // replays while the first is in flight
-};
-
-struct waiter {
-    receiver_ptr receiver;
-    std::string nonce;
-    std::multimap<steady::time_point, std::uint64_t>::iterator deadline;
-};
-
-} // namespace web_detail
 
 struct web_server::impl : std::enable_shared_from_this<impl> {
-    using answer_channel = web_detail::answer_channel;
-    using receiver_ptr = web_detail::receiver_ptr;
-    using steady = web_detail::steady;
-    using settled = web_detail::settled;
-    using record = web_detail::record;
-    using waiter = web_detail::waiter;
-
     impl(asio::any_io_executor ex, client& c, web_server_config cfg)
         : executor(std::move(ex)), discord(c), config(std::move(cfg)), key(config.key ? *config.key : state_key::generate()),
-          cluster_key(key)
+          cluster_key(key), authorizations(web::pending_authorizations::create(executor, config.max_pending))
     {
         if (!config.store)
             config.store = std::make_shared<memory_token_store>();
@@ -111,10 +68,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     std::optional<refresher> keeper;
     memory_replay_guard replays;
 
-    std::mutex mutex;
-    std::unordered_map<std::string, record> records; // by state nonce
-    std::size_t pending = 0;                          // records without an answer
-    bool stopped = false;
+    std::shared_ptr<web::pending_authorizations> authorizations;
     work_counter callbacks_in_flight; // stop() waits for them, up to its grace period
 
     // Published here, and to the other instances unless it came from one of them.
@@ -140,48 +94,6 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
         publish(std::move(e), share);
     }
 
-    // Drops records whose state has expired. Called with the mutex held.
-    void purge(std::chrono::system_clock::time_point now)
-    {
-        for (auto it = records.begin(); it != records.end();) {
-            if (it->second.expires_at <= now && it->second.waiters.empty() && it->second.followers.empty()) {
-                if (!it->second.outcome)
-                    --pending;
-                it = records.erase(it);
-            } else {
-                ++it;
-            }
-        }
-    }
-
-    // The record of this state while it still waits for its outcome, else null (held: mutex).
-    record* unsettled(const std::string& nonce)
-    {
-        auto it = records.find(nonce);
-        if (it == records.end() || (it->second.outcome && it->second.outcome->result))
-            return nullptr;
-        return &it->second;
-    }
-
-    // Registers a state (held: mutex). Throws too_many_pending at the cap.
-    record& enrol(const state_claims& claims)
-    {
-        if (auto it = records.find(claims.nonce); it != records.end())
-            return it->second;
-        auto now = std::chrono::system_clock::now();
-        if (records.size() >= config.max_pending)
-            purge(now);
-        if (pending >= config.max_pending)
-            throw error(errc::too_many_pending,
-                        fmt::format("{} authorizations are pending, the configured maximum; try again later",
-                                    config.max_pending));
-        auto& r = records[claims.nonce];
-        r.user = claims.user_id;
-        r.expires_at = claims.expires_at;
-        ++pending;
-        return r;
-    }
-
     // The callback's outcome: remembered, waiters woken, followers answered; and, when it is this
     // instance's own, recorded in the cluster for the other instances.
     void settle(const std::string& nonce, const web::answer& a, std::optional<authorization_result> result,
@@ -198,126 +110,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
             m.page = a;
             unshared = cluster_key.seal(web::encode_message(m), std::chrono::system_clock::now());
         }
-        std::vector<receiver_ptr> woken;
-        std::vector<std::shared_ptr<answer_channel>> followers;
-        {
-            std::lock_guard lock(mutex);
-            auto it = records.find(nonce);
-            if (it == records.end())
-                return;
-            auto& r = it->second;
-            if (!r.outcome) {
-                --pending;
-                r.outcome = std::make_unique<settled>();
-            }
-            r.outcome->answer = a;
-            if (result)
-                r.outcome->result = result;
-            if (!unshared.empty())
-                r.outcome->unshared = std::move(unshared);
-            woken = take_waiters(r);
-            followers.swap(r.followers);
-        }
-        for (auto& w : woken)
-            w->deliver(nullptr, result ? *result : authorization_result{});
-        for (auto& f : followers)
-            f->try_send(std::error_code{}, a);
-    }
-
-    // Waiters: one timer for all their deadlines, so that a waiter costs no timer of its own.
-    std::unordered_map<std::uint64_t, waiter> waiters;
-    std::multimap<steady::time_point, std::uint64_t> deadlines;
-    std::uint64_t next_waiter = 0;
-    std::optional<asio::steady_timer> timer;
-    std::optional<steady::time_point> timer_armed_for;
-
-    // Removes the record's waiters (held: mutex) and hands back their receivers.
-    std::vector<receiver_ptr> take_waiters(record& r)
-    {
-        std::vector<receiver_ptr> out;
-        out.reserve(r.waiters.size());
-        for (auto id : r.waiters)
-            if (auto w = waiters.find(id); w != waiters.end()) {
-                deadlines.erase(w->second.deadline);
-                out.push_back(std::move(w->second.receiver));
-                waiters.erase(w);
-            }
-        r.waiters.clear();
-        arm_timer();
-        return out;
-    }
-
-    // Arms the timer for the earliest deadline (held: mutex); disarms it when nobody waits, so
-    // that it never keeps io_context::run() going on its own.
-    void arm_timer()
-    {
-        if (deadlines.empty()) {
-            if (timer_armed_for) {
-                timer_armed_for.reset();
-                timer->cancel();
-            }
-            return;
-        }
-        auto earliest = deadlines.begin()->first;
-        if (timer_armed_for && *timer_armed_for <= earliest)
-            return;
-        if (!timer)
-            timer.emplace(executor);
-        timer_armed_for = earliest;
-        timer->expires_at(earliest);
-        timer->async_wait([weak = weak_from_this()](std::error_code ec) {
-            if (ec == asio::error::operation_aborted)
-                return;
-            if (auto self = weak.lock())
-                self->on_timer();
-        });
-    }
-
-    void on_timer()
-    {
-        std::vector<receiver_ptr> expired;
-        {
-            std::lock_guard lock(mutex);
-            timer_armed_for.reset();
-            auto now = steady::now();
-            while (!deadlines.empty() && deadlines.begin()->first <= now) {
-                auto id = deadlines.begin()->second;
-                deadlines.erase(deadlines.begin());
-                auto w = waiters.find(id);
-                if (w == waiters.end())
-                    continue;
-                if (auto r = records.find(w->second.nonce); r != records.end())
-                    std::erase(r->second.waiters, id);
-                expired.push_back(std::move(w->second.receiver));
-                waiters.erase(w);
-            }
-            arm_timer();
-        }
-        authorization_result timed_out;
-        timed_out.outcome = authorization_outcome::timed_out;
-        timed_out.code = make_error_code(errc::timeout);
-        timed_out.description = "no authorization arrived in time";
-        for (auto& r : expired)
-            r->deliver(nullptr, timed_out);
-    }
-
-    void cancel_wait(std::uint64_t id)
-    {
-        receiver_ptr cancelled;
-        {
-            std::lock_guard lock(mutex);
-            auto w = waiters.find(id);
-            if (w == waiters.end())
-                return; // already completed
-            deadlines.erase(w->second.deadline);
-            if (auto r = records.find(w->second.nonce); r != records.end())
-                std::erase(r->second.waiters, id);
-            cancelled = std::move(w->second.receiver);
-            waiters.erase(w);
-            arm_timer();
-        }
-        cancelled->deliver(std::make_exception_ptr(error(errc::cancelled, "waiting for the access token was cancelled")),
-                           authorization_result{});
+        authorizations->settle(nonce, a, std::move(result), std::move(unshared));
     }
 
     // Sharing with the other instances (web_server_cluster.cpp).
