@@ -210,10 +210,10 @@ TEST_CASE("the cluster: a state consumed once across stores, outcomes recorded, 
         co_await test::sleep(50ms);    // and a, which subscribed at the same moment
         CHECK(b->listening());
         auto expires = std::chrono::system_clock::now() + 10min;
-        CHECK(co_await a->consume_state("nonce-1", expires));
-        CHECK_FALSE(co_await b->consume_state("nonce-1", expires));
-        CHECK_FALSE(co_await a->consume_state("nonce-1", expires));
-        CHECK(co_await b->consume_state("nonce-2", expires));
+        CHECK(co_await a->consume("nonce-1", expires));
+        CHECK_FALSE(co_await b->consume("nonce-1", expires));
+        CHECK_FALSE(co_await a->consume("nonce-1", expires));
+        CHECK(co_await b->consume("nonce-2", expires));
         co_await a->record_outcome("nonce-1", "the outcome", "settled nonce-1");
         for (int i = 0; i < 200 && to_b.empty(); ++i)
             co_await test::sleep(5ms);
@@ -263,7 +263,7 @@ TEST_CASE("schema: a version 1 database is migrated on open with its grants; a n
         (void)co_await raw->query("UPDATE discord_oauth2_meta SET value = '1' WHERE name = 'schema_version'");
         auto store = co_await oauth2::postgres_token_store::open(io.get_executor(), cluster.url(), key);
         CHECK((*co_await store->load(snowflake(1))).token.token.reveal() == "kept");
-        CHECK(co_await store->consume_state("after-migration", std::chrono::system_clock::now() + 1min));
+        CHECK(co_await store->consume("after-migration", std::chrono::system_clock::now() + 1min));
         auto version = co_await raw->query("SELECT value FROM discord_oauth2_meta WHERE name = 'schema_version'");
         CHECK(*version.rows[0][0] == std::to_string(oauth2::postgres_token_store::schema_version));
 

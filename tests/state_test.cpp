@@ -1,12 +1,21 @@
 #include <discord/oauth2/error.hpp>
 #include <discord/oauth2/memory_replay_guard.hpp>
 #include <discord/oauth2/state.hpp>
+#include <discord/oauth2/store_key.hpp>
 
 #include "core/base64.hpp"
 
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <type_traits>
+
+#include <unistd.h>
 #include <thread>
 
 namespace oauth2 = discord::oauth2;
@@ -28,7 +37,17 @@ oauth2::state_claims claims_for(std::uint64_t user)
 oauth2::errc code_of(const oauth2::state_key& key, const std::string& text, oauth2::replay_guard* guard = nullptr)
 {
     try {
-        (void)oauth2::open_state(key, text, guard);
+        if (!guard) {
+            (void)oauth2::open_state(key, text);
+            return oauth2::errc{};
+        }
+        asio::io_context io; // one per call: threads call this at once
+        std::exception_ptr failure;
+        asio::co_spawn(io, oauth2::open_state_once(key, text, *guard),
+                       [&](std::exception_ptr e, const oauth2::state_claims&) { failure = e; });
+        io.run();
+        if (failure)
+            std::rethrow_exception(failure);
     } catch (const oauth2::error& e) {
         return static_cast<oauth2::errc>(e.code().value());
     }
@@ -152,4 +171,39 @@ TEST_CASE("keys and claims are checked")
     // The same key bytes open what they sealed.
     auto again = oauth2::state_key::from_bytes(std::string(32, 'k'));
     CHECK(oauth2::open_state(again, oauth2::seal_state(key, claims_for(3))).user_id == oauth2::snowflake(3));
+}
+
+TEST_CASE("a state key is a basic_key of its own purpose: from a file too, and never a store key")
+{
+    static_assert(!std::is_same_v<oauth2::state_key, oauth2::store_key>);
+    static_assert(!std::is_convertible_v<oauth2::store_key, oauth2::state_key>);
+    static_assert(!std::is_convertible_v<oauth2::state_key, oauth2::store_key>);
+
+    namespace fs = std::filesystem;
+    auto dir = fs::temp_directory_path() / ("state_test." + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    auto key = oauth2::state_key::generate();
+    auto file = (dir / "state.key").string();
+    std::ofstream(file) << key.to_hex().reveal() << "\n";
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
+    auto read = oauth2::state_key::from_file(file);
+    CHECK(read.bytes() == key.bytes());
+    CHECK(oauth2::open_state(read, oauth2::seal_state(key, claims_for(4))).user_id == oauth2::snowflake(4));
+    fs::permissions(file, fs::perms::owner_read | fs::perms::group_read);
+    try {
+        (void)oauth2::state_key::from_file(file);
+        FAIL("a state key file the group can read was accepted");
+    } catch (const oauth2::error& e) {
+        // The message names the purpose and the fix, never the key.
+        CHECK(std::string(e.what()).find("the state key file " + file) != std::string::npos);
+        CHECK(std::string(e.what()).find("chmod 600") != std::string::npos);
+        CHECK(std::string(e.what()).find(key.to_hex().reveal()) == std::string::npos);
+    }
+    try {
+        (void)oauth2::state_key::from_bytes("short");
+        FAIL("a 5-byte state key was accepted");
+    } catch (const oauth2::error& e) {
+        CHECK(std::string(e.what()).starts_with("a state key is 32 bytes, not 5"));
+    }
+    fs::remove_all(dir);
 }

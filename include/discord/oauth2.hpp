@@ -11,6 +11,7 @@
 #include <discord/oauth2/foreign.hpp>
 #include <discord/oauth2/grant_transfer.hpp>
 #include <discord/oauth2/guild.hpp>
+#include <discord/oauth2/key.hpp>
 #include <discord/oauth2/log.hpp>
 #include <discord/oauth2/memory_replay_guard.hpp>
 #include <discord/oauth2/memory_token_store.hpp>
@@ -19,6 +20,7 @@
 #include <discord/oauth2/snowflake.hpp>
 #include <discord/oauth2/sqlite_token_store.hpp>
 #include <discord/oauth2/refresher.hpp>
+#include <discord/oauth2/replay_guard.hpp>
 #include <discord/oauth2/scope.hpp>
 #include <discord/oauth2/state.hpp>
 #include <discord/oauth2/store_key.hpp>

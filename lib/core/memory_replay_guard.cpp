@@ -2,7 +2,13 @@
 
 namespace discord::oauth2 {
 
-bool memory_replay_guard::consume(std::string_view nonce, std::chrono::system_clock::time_point expires_at)
+asio::awaitable<bool> memory_replay_guard::consume(std::string_view nonce,
+                                                   std::chrono::system_clock::time_point expires_at)
+{
+    co_return consume_now(nonce, expires_at);
+}
+
+bool memory_replay_guard::consume_now(std::string_view nonce, std::chrono::system_clock::time_point expires_at)
 {
     std::lock_guard lock(mutex_);
     auto now = std::chrono::system_clock::now();

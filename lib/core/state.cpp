@@ -1,4 +1,5 @@
 #include <discord/oauth2/state.hpp>
+#include <discord/oauth2/replay_guard.hpp>
 
 #include "core/aead.hpp"
 
@@ -60,19 +61,6 @@ std::int64_t seconds(std::chrono::system_clock::time_point t)
 
 } // namespace
 
-state_key state_key::generate()
-{
-    return state_key(secret(random::bytes(32)));
-}
-
-state_key state_key::from_bytes(std::string_view bytes)
-{
-    if (bytes.size() != 32)
-        throw error(errc::invalid_argument,
-                    fmt::format("a state key is 32 bytes, not {}; make one with state_key::generate()", bytes.size()));
-    return state_key(secret(std::string(bytes)));
-}
-
 std::string seal_state(const state_key& key, state_claims claims)
 {
     if (claims.flow.size() > max_flow)
@@ -115,7 +103,7 @@ std::string seal_state(const state_key& key, state_claims claims)
     return base64::encode_url(out);
 }
 
-state_claims open_state(const state_key& key, std::string_view text, replay_guard* guard,
+state_claims open_state(const state_key& key, std::string_view text,
                         std::chrono::system_clock::time_point now)
 {
     if (text.size() > max_text)
@@ -187,9 +175,15 @@ state_claims open_state(const state_key& key, std::string_view text, replay_guar
 
     if (now >= claims.expires_at)
         throw error(errc::state_expired, "this authorization link has expired: start again");
-    if (guard && !guard->consume(claims.nonce, claims.expires_at))
-        throw error(errc::state_replayed, "this authorization link was already used: start again if needed");
     return claims;
+}
+
+asio::awaitable<state_claims> open_state_once(const state_key& key, std::string text, replay_guard& guard)
+{
+    auto claims = open_state(key, text);
+    if (!co_await guard.consume(claims.nonce, claims.expires_at))
+        throw error(errc::state_replayed, "this authorization link was already used: start again if needed");
+    co_return claims;
 }
 
 } // namespace discord::oauth2

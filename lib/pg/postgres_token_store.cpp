@@ -406,8 +406,8 @@ asio::awaitable<std::unique_ptr<grant_lock>> postgres_token_store::lock_grant(sn
     }
 }
 
-asio::awaitable<bool> postgres_token_store::consume_state(std::string_view nonce_view,
-                                                          std::chrono::system_clock::time_point expires_at)
+asio::awaitable<bool> postgres_token_store::consume(std::string_view nonce_view,
+                                                    std::chrono::system_clock::time_point expires_at)
 {
     auto self = impl_;
     std::string nonce(nonce_view);

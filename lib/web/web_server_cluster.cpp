@@ -39,10 +39,9 @@ asio::awaitable<void> web_server::impl::share_outcome(const std::string& nonce)
 // True the first time this state is used, on any instance.
 asio::awaitable<bool> web_server::impl::consume(const state_claims& claims)
 {
-    if (!config.cluster)
-        co_return replays.consume(claims.nonce, claims.expires_at);
+    replay_guard& guard = config.cluster ? static_cast<replay_guard&>(*config.cluster) : replays;
     auto nonce = web::cluster_nonce(claims.nonce); // named: see docs/compilers.md
-    co_return co_await config.cluster->consume_state(nonce, claims.expires_at);
+    co_return co_await guard.consume(nonce, claims.expires_at);
 }
 
 // A message of another instance, heard through the cluster: an event for our streams, or news

@@ -38,10 +38,6 @@ struct my_task {
     };
 };
 
-/// A file's contents (docs/deployment.md reads its keys with it).
-std::string read_file(const std::string& path);
-
 } // namespace docs_context
 
 using docs_context::my_task;
-using docs_context::read_file;

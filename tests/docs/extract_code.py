@@ -23,7 +23,7 @@ A fragment's marker may add `around: CODE`: a declaration placed before it in it
 such as `around: using namespace discord::oauth2`.
 
 Fragments see tests/docs/context.hpp: every public header, the private headers the internals
-documents describe, and the few names a fragment may assume (`my_task`, `read_file`). They are
+documents describe, and the few names a fragment may assume (`my_task`). They are
 compiled, not run. `#line` directives make a compiler's error name the Markdown file and line.
 A block without a marker, or with one not understood, stops the build naming its line.
 """

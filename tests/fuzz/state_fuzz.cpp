@@ -31,7 +31,7 @@ void open_checked(std::string_view text)
 {
     try {
         // Far in the past: expiry never hides a parsing path.
-        auto claims = oauth2::open_state(key(), text, nullptr, std::chrono::system_clock::time_point{});
+        auto claims = oauth2::open_state(key(), text, std::chrono::system_clock::time_point{});
         check(claims.nonce.size() == 16);
         check(claims.flow.size() <= 32);
         check(!claims.code_verifier || claims.code_verifier->reveal().size() <= 128);
@@ -41,7 +41,7 @@ void open_checked(std::string_view text)
             joined += s.size() + 1;
         }
         check(joined <= 1025);
-        auto again = oauth2::open_state(key(), oauth2::seal_state(key(), claims), nullptr,
+        auto again = oauth2::open_state(key(), oauth2::seal_state(key(), claims),
                                         std::chrono::system_clock::time_point{});
         check(again.user_id == claims.user_id && again.nonce == claims.nonce && again.flow == claims.flow
               && again.scopes == claims.scopes && again.issued_at == claims.issued_at

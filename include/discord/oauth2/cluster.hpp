@@ -7,6 +7,8 @@
 // Nothing that passes through it is a secret: tokens stay in the (encrypted) token store.
 #pragma once
 
+#include <discord/oauth2/replay_guard.hpp>
+
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 
@@ -20,14 +22,10 @@
 
 namespace discord::oauth2 {
 
-class cluster {
+/// Shared by the instances of a bot. Its consume() (from replay_guard) gives one answer for
+/// every instance, and is the web server's only replay guard when it has a cluster.
+class cluster : public replay_guard {
 public:
-    virtual ~cluster() = default;
-
-    /// True for the first instance to consume `nonce`, false for every other caller, whichever
-    /// instance it is on. Kept until `expires_at`. Throws `error` when it cannot tell.
-    [[nodiscard]] virtual asio::awaitable<bool> consume_state(std::string_view nonce,
-                                                              std::chrono::system_clock::time_point expires_at) = 0;
 
     /// Records the outcome of a consumed state (an opaque text of at most 4,000 bytes) for the
     /// instances that ask later, and sends `message` to every other instance.

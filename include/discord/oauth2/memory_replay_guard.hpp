@@ -1,7 +1,7 @@
 // The replay guard of a single process: each state's nonce remembered until the state expires.
 #pragma once
 
-#include <discord/oauth2/state.hpp>
+#include <discord/oauth2/replay_guard.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -13,10 +13,16 @@
 
 namespace discord::oauth2 {
 
-/// In one process. (Several instances need a shared guard: the PostgreSQL cluster, docs/deployment.md.)
+/// In one process, completing at once. (Several instances need a shared guard: the PostgreSQL
+/// cluster, docs/deployment.md.) Nonces of expired states are forgotten as new ones arrive.
+/// Thread-safe.
 class memory_replay_guard final : public replay_guard {
 public:
-    bool consume(std::string_view nonce, std::chrono::system_clock::time_point expires_at) override;
+    [[nodiscard]] asio::awaitable<bool> consume(std::string_view nonce,
+                                                std::chrono::system_clock::time_point expires_at) override;
+    /// The same, synchronously.
+    [[nodiscard]] bool consume_now(std::string_view nonce, std::chrono::system_clock::time_point expires_at);
+    /// Nonces remembered.
     [[nodiscard]] std::size_t size() const;
 
 private:

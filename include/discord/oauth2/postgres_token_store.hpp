@@ -57,7 +57,7 @@ public:
     /// A session advisory lock on the grant, polled until free.
     asio::awaitable<std::unique_ptr<grant_lock>> lock_grant(snowflake user) override;
 
-    asio::awaitable<bool> consume_state(std::string_view nonce, std::chrono::system_clock::time_point expires_at) override;
+    asio::awaitable<bool> consume(std::string_view nonce, std::chrono::system_clock::time_point expires_at) override;
     asio::awaitable<void> record_outcome(std::string_view nonce, std::string_view outcome,
                                          std::string_view message) override;
     asio::awaitable<std::vector<std::pair<std::string, std::string>>> outcomes(

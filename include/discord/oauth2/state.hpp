@@ -2,9 +2,10 @@
 // authenticated with AES-256-GCM, who the authorization is for, when it was made and expires, a
 // 128-bit random nonce, the PKCE verifier and the scopes the link asked for (so that a link whose
 // `scope` parameter was edited cannot pass: the callback requires the granted scopes to cover them). Any instance holding the key can check a callback
-// without shared memory; a replay guard makes each state single-use.
+// without shared memory; a replay guard (replay_guard.hpp) makes each state single-use.
 #pragma once
 
+#include <discord/oauth2/key.hpp>
 #include <discord/oauth2/secret.hpp>
 #include <discord/oauth2/snowflake.hpp>
 
@@ -28,36 +29,26 @@ struct state_claims {
     std::vector<std::string> scopes;
 };
 
-/// 32 bytes of key material. Keep it secret; rotate it and outstanding states become invalid.
-class state_key {
-public:
-    /// A new random key.
-    [[nodiscard]] static state_key generate();
-    /// From exactly 32 bytes; throws `error` (invalid_argument) otherwise.
-    [[nodiscard]] static state_key from_bytes(std::string_view bytes);
-    [[nodiscard]] const secret& bytes() const noexcept { return bytes_; }
-
-private:
-    explicit state_key(secret bytes) : bytes_(std::move(bytes)) {}
-    secret bytes_;
+/// The purpose of a state_key.
+struct state_key_purpose {
+    static constexpr std::string_view name = "state key";
 };
 
-/// Remembers nonces until their state expires, so that each state opens once.
-class replay_guard {
-public:
-    virtual ~replay_guard() = default;
-    /// True the first time `nonce` is seen; false after. Atomic: two callers never both win.
-    virtual bool consume(std::string_view nonce, std::chrono::system_clock::time_point expires_at) = 0;
-};
+/// The 32-byte key states are sealed with (AES-256-GCM). Keep it secret; every instance of a bot
+/// that serves callbacks needs the same one. Rotate it and outstanding states become invalid.
+using state_key = basic_key<state_key_purpose>;
+
+extern template class basic_key<state_key_purpose>;
 
 /// The sealed state: base64url, about 190 characters for a short `flow` and a few scopes.
 /// Throws `error` (invalid_argument) for a flow, verifier or scope list over its limit, or a
 /// scope that is empty or holds a space.
 [[nodiscard]] std::string seal_state(const state_key& key, state_claims claims);
 
-/// Opens a state: authenticity, then expiry, then single use (with `guard`).
-/// Throws `error` with invalid_state (malformed or forged), state_expired or state_replayed.
-[[nodiscard]] state_claims open_state(const state_key& key, std::string_view text, replay_guard* guard = nullptr,
+/// Opens a state: authenticity, then expiry at `now`. Single use is the caller's, with a
+/// replay_guard (open_state_once in replay_guard.hpp does both). Throws `error` with
+/// invalid_state (malformed or forged) or state_expired.
+[[nodiscard]] state_claims open_state(const state_key& key, std::string_view text,
                                       std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 } // namespace discord::oauth2

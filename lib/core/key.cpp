@@ -1,3 +1,5 @@
+// The 32-byte keys of both purposes: one implementation, instantiated for each.
+#include <discord/oauth2/state.hpp>
 #include <discord/oauth2/store_key.hpp>
 
 #include "core/hex.hpp"
@@ -15,25 +17,29 @@
 
 namespace discord::oauth2 {
 
-store_key store_key::generate()
+template <class Purpose>
+basic_key<Purpose> basic_key<Purpose>::generate()
 {
-    return store_key(secret(random::bytes(32)));
+    return basic_key(secret(random::bytes(32)));
 }
 
-store_key store_key::from_bytes(std::string_view bytes)
+template <class Purpose>
+basic_key<Purpose> basic_key<Purpose>::from_bytes(std::string_view bytes)
 {
     if (bytes.size() != 32)
-        throw error(errc::invalid_argument, "a store key is 32 bytes, not " + std::to_string(bytes.size()));
-    return store_key(secret(std::string(bytes)));
+        throw error(errc::invalid_argument, fmt::format("a {} is 32 bytes, not {}", Purpose::name, bytes.size()));
+    return basic_key(secret(std::string(bytes)));
 }
 
-store_key store_key::from_file(const std::string& path)
+template <class Purpose>
+basic_key<Purpose> basic_key<Purpose>::from_file(const std::string& path)
 {
+    const auto file = fmt::format("the {} file {}", Purpose::name, path);
     // Opened without following a symbolic link, then checked on the open descriptor: what is
     // checked is what is read.
     int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
-        throw error(errc::invalid_argument, "the store key file " + path + " cannot be read"
+        throw error(errc::invalid_argument, file + " cannot be read"
                                                 + (errno == ELOOP ? " (it is a symbolic link)" : ""));
     struct closer {
         int fd;
@@ -41,11 +47,10 @@ store_key store_key::from_file(const std::string& path)
     } guard{fd};
     struct stat st{};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-        throw error(errc::invalid_argument, "the store key file " + path + " is not a regular file");
+        throw error(errc::invalid_argument, file + " is not a regular file");
     if (st.st_mode & (S_IRWXG | S_IRWXO))
-        throw error(errc::invalid_argument, fmt::format("the store key file {} can be read by other users "
-                                                        "(mode {:03o}); run: chmod 600 {}",
-                                                        path, st.st_mode & 0777, path));
+        throw error(errc::invalid_argument, fmt::format("{} can be read by other users (mode {:03o}); run: chmod 600 {}", file,
+                                                        st.st_mode & 0777, path));
     secret text{std::string(128, '\0')};
     std::string& buffer = const_cast<std::string&>(text.reveal()); // wiped with `text`
     std::size_t size = 0;
@@ -53,7 +58,7 @@ store_key store_key::from_file(const std::string& path)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            throw error(errc::invalid_argument, "the store key file " + path + " cannot be read");
+            throw error(errc::invalid_argument, file + " cannot be read");
         size += static_cast<std::size_t>(n);
     }
     if (size == 32)
@@ -67,16 +72,17 @@ store_key store_key::from_file(const std::string& path)
             int hi = hex::digit_value(buffer[i]);
             int lo = hex::digit_value(buffer[i + 1]);
             if (hi < 0 || lo < 0)
-                throw error(errc::invalid_argument, "the store key file " + path + " is not 64 hexadecimal digits");
+                throw error(errc::invalid_argument, file + " is not 64 hexadecimal digits");
             out[i / 2] = static_cast<char>(hi * 16 + lo);
         }
-        return store_key(std::move(bytes));
+        return basic_key(std::move(bytes));
     }
     throw error(errc::invalid_argument,
-                "the store key file " + path + " must hold 64 hexadecimal digits or 32 raw bytes");
+                file + " must hold 64 hexadecimal digits or 32 raw bytes");
 }
 
-secret store_key::to_hex() const
+template <class Purpose>
+secret basic_key<Purpose>::to_hex() const
 {
     static constexpr char digits[] = "0123456789abcdef";
     std::string hex;
@@ -86,5 +92,8 @@ secret store_key::to_hex() const
     }
     return secret(std::move(hex));
 }
+
+template class basic_key<state_key_purpose>;
+template class basic_key<store_key_purpose>;
 
 } // namespace discord::oauth2
