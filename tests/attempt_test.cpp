@@ -38,19 +38,19 @@ TEST_CASE("a value, or the error thrown instead; never both")
 {
     asio::io_context io;
     test::run(io, []() -> asio::awaitable<void> {
-        auto ok = co_await oauth2::attempt(answer(false));
+        auto ok = co_await oauth2::core::attempt(answer(false));
         REQUIRE(ok.value);
         CHECK(*ok.value == 42);
         CHECK_FALSE(ok.failure);
 
-        auto failed = co_await oauth2::attempt(answer(true));
+        auto failed = co_await oauth2::core::attempt(answer(true));
         CHECK_FALSE(failed.value);
         REQUIRE(failed.failure);
         CHECK(failed.failure->code() == oauth2::errc::timeout);
         CHECK(std::string(failed.failure->what()).find("no answer in time") != std::string::npos);
 
-        CHECK_FALSE((co_await oauth2::attempt(act(false))).failure);
-        auto void_failed = co_await oauth2::attempt(act(true));
+        CHECK_FALSE((co_await oauth2::core::attempt(act(false))).failure);
+        auto void_failed = co_await oauth2::core::attempt(act(true));
         REQUIRE(void_failed.failure);
         CHECK(void_failed.failure->code() == oauth2::errc::store_failed);
     }());
@@ -60,6 +60,6 @@ TEST_CASE("anything but the library's error goes through")
 {
     asio::io_context io;
     CHECK_THROWS_AS(test::run(io, []() -> asio::awaitable<void> {
-        (void)co_await oauth2::attempt(break_differently());
+        (void)co_await oauth2::core::attempt(break_differently());
     }()), std::logic_error);
 }

@@ -10,7 +10,7 @@
 #include <doctest/doctest.h>
 
 namespace oauth2 = discord::oauth2;
-using oauth2::detail::event_hub;
+using discord::oauth2::web::event_hub;
 
 namespace {
 
@@ -28,8 +28,8 @@ TEST_CASE("every subscriber gets every event, in order; the streams end with the
 {
     asio::io_context io;
     event_hub hub;
-    oauth2::event_stream a(hub.subscribe(io.get_executor(), 100));
-    oauth2::event_stream b(hub.subscribe(io.get_executor(), 100));
+    auto a = hub.subscribe(io.get_executor(), 100);
+    auto b = hub.subscribe(io.get_executor(), 100);
     for (std::uint64_t n = 1; n <= 10; ++n)
         hub.publish(numbered(n));
     hub.end_all();
@@ -42,7 +42,7 @@ TEST_CASE("every subscriber gets every event, in order; the streams end with the
             CHECK(expected == 11);
         }
         // Subscribed after the end: ended at once.
-        oauth2::event_stream late(hub.subscribe(io.get_executor(), 100));
+        auto late = hub.subscribe(io.get_executor(), 100);
         CHECK_FALSE(co_await late.next());
     }());
 }
@@ -51,8 +51,8 @@ TEST_CASE("a subscriber that falls behind is told how many it missed; the others
 {
     asio::io_context io;
     event_hub hub;
-    oauth2::event_stream slow(hub.subscribe(io.get_executor(), 4));
-    oauth2::event_stream fast(hub.subscribe(io.get_executor(), 1000));
+    auto slow = hub.subscribe(io.get_executor(), 4);
+    auto fast = hub.subscribe(io.get_executor(), 1000);
     for (std::uint64_t n = 1; n <= 10; ++n)
         hub.publish(numbered(n));
     hub.end_all();
@@ -78,7 +78,7 @@ TEST_CASE("events published on other threads wake a next() waiting on its own ex
 {
     asio::io_context io;
     event_hub hub;
-    oauth2::event_stream s(hub.subscribe(io.get_executor(), 10'000));
+    auto s = hub.subscribe(io.get_executor(), 10'000);
     asio::thread_pool publishers(2);
     test::run(io, [&]() -> asio::awaitable<void> {
         for (int t = 0; t < 2; ++t)
@@ -101,9 +101,9 @@ TEST_CASE("a dropped stream unsubscribes: publishing goes on for the others")
 {
     asio::io_context io;
     event_hub hub;
-    oauth2::event_stream kept(hub.subscribe(io.get_executor(), 10));
+    auto kept = hub.subscribe(io.get_executor(), 10);
     {
-        oauth2::event_stream dropped(hub.subscribe(io.get_executor(), 10));
+        auto dropped = hub.subscribe(io.get_executor(), 10);
     }
     hub.publish(numbered(7));
     hub.end_all();

@@ -16,8 +16,8 @@
 namespace oauth2 = discord::oauth2;
 namespace http = discord::oauth2::http;
 namespace srv = discord::oauth2::server;
-using discord::oauth2::detail::discord_wait;
-using discord::oauth2::detail::request_limits;
+using discord::oauth2::rest::discord_wait;
+using discord::oauth2::rest::request_limits;
 using namespace std::chrono_literals;
 
 namespace {

@@ -27,7 +27,7 @@ http::response answer(int status, std::string_view body, std::initializer_list<s
 oauth2::error thrown(const http::response& r)
 {
     try {
-        oauth2::detail::throw_unless_success(r, "the test operation");
+        oauth2::rest::throw_unless_success(r, "the test operation");
     } catch (const oauth2::error& e) {
         return e;
     }
@@ -39,8 +39,8 @@ oauth2::error thrown(const http::response& r)
 
 TEST_CASE("2xx passes")
 {
-    CHECK_NOTHROW(oauth2::detail::throw_unless_success(answer(200, "{}"), "x"));
-    CHECK_NOTHROW(oauth2::detail::throw_unless_success(answer(204, ""), "x"));
+    CHECK_NOTHROW(oauth2::rest::throw_unless_success(answer(200, "{}"), "x"));
+    CHECK_NOTHROW(oauth2::rest::throw_unless_success(answer(204, ""), "x"));
 }
 
 TEST_CASE("RFC 6749 bodies of the token endpoints keep their error code and description")

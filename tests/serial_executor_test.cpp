@@ -7,7 +7,7 @@
 
 #include <typeinfo>
 
-using discord::oauth2::serial_executor;
+using discord::oauth2::core::serial_executor;
 
 namespace {
 

@@ -15,7 +15,7 @@
 #include <atomic>
 #include <thread>
 
-using discord::oauth2::work_counter;
+using discord::oauth2::core::work_counter;
 using namespace std::chrono_literals;
 
 TEST_CASE("nothing under way: wait_idle returns true at once")

@@ -214,7 +214,7 @@ struct client::impl {
             require_scope(token, scope, operation);
         auto request = api_get(path, token, std::move(query));
         auto response = co_await send(std::move(request), route, repeat::safe);
-        detail::throw_unless_success(response, route);
+        rest::throw_unless_success(response, route);
         co_return decode(response.body);
     }
 
@@ -223,7 +223,7 @@ struct client::impl {
         return "/users/@me/applications/" + config.client_id.to_string() + "/role-connection";
     }
 
-    detail::request_limits limits{config.retries};
+    rest::request_limits limits{config.retries};
     std::mutex jitter_mutex;
     std::mt19937 jitter{std::random_device{}()};
 
@@ -272,7 +272,7 @@ struct client::impl {
             }
 
             http::request attempt_request = r;
-            auto sent = co_await attempt(http.send(std::move(attempt_request)));
+            auto sent = co_await core::attempt(http.send(std::move(attempt_request)));
             const auto& failure = sent.failure;
             if (failure) {
                 auto code = failure->code();
@@ -302,7 +302,7 @@ struct client::impl {
                 std::chrono::duration<double, std::milli>(answered - now).count());
 
             if (response.status == 429) {
-                auto said = detail::header_seconds(response, "retry-after");
+                auto said = rest::header_seconds(response, "retry-after");
                 try {
                     said = json::decode_rate_limit(response.body).retry_after;
                 } catch (const error&) {
@@ -310,7 +310,7 @@ struct client::impl {
                 // Past the configured wait it is the caller's rate_limited, not a sleep of months.
                 bool too_long = said && (!std::isfinite(*said)
                     || *said > std::chrono::duration<double>(policy.max_rate_limit_wait).count());
-                auto wait = detail::discord_wait(said, std::chrono::seconds(1), policy.max_rate_limit_wait);
+                auto wait = rest::discord_wait(said, std::chrono::seconds(1), policy.max_rate_limit_wait);
                 if (!too_long && tries < policy.max_attempts + 2) {
                     log(log_level::info, "{} was rate-limited by Discord; waiting {} ms", route, wait.count());
                     co_await sleep(wait + std::chrono::milliseconds(1));
@@ -353,7 +353,7 @@ struct client::impl {
     {
         auto response = co_await send(std::move(r), std::string(operation), kind);
         auto received = std::chrono::system_clock::now();
-        detail::throw_unless_success(response, operation);
+        rest::throw_unless_success(response, operation);
         co_return json::decode_access_token(response.body, received);
     }
 };
@@ -467,7 +467,7 @@ asio::awaitable<void> client::revoke(secret token, token_type_hint hint)
         form.emplace_back("token_type_hint", hint == token_type_hint::access_token ? "access_token" : "refresh_token");
     auto request = impl_->token_request(impl_->config.endpoints.revoke, std::move(form));
     auto response = co_await impl_->send(std::move(request), "the revocation", impl::repeat::safe);
-    detail::throw_unless_success(response, "the revocation");
+    rest::throw_unless_success(response, "the revocation");
 }
 
 asio::awaitable<authorization_info> client::get_authorization_info(const access_token& token)
@@ -615,7 +615,7 @@ asio::awaitable<guild_join> client::add_guild_member(const access_token& token, 
     r.body = body.take();
     // Adding twice is harmless: the second answer is 204.
     auto response = co_await impl_->send(std::move(r), "PUT /guilds/{guild}/members/{user}", impl::repeat::safe);
-    detail::throw_unless_success(response, "PUT /guilds/{guild}/members/{user}");
+    rest::throw_unless_success(response, "PUT /guilds/{guild}/members/{user}");
     guild_join result;
     result.added = response.status == 201;
     if (result.added)
@@ -648,7 +648,7 @@ asio::awaitable<role_connection> client::update_role_connection(const access_tok
     request.fields.add("Content-Type", "application/json");
     request.body = body.take();
     auto response = co_await impl_->send(std::move(request), "PUT role-connection", impl::repeat::safe);
-    detail::throw_unless_success(response, "PUT role-connection");
+    rest::throw_unless_success(response, "PUT role-connection");
     co_return json::decode_role_connection(response.body);
 }
 
@@ -658,7 +658,7 @@ asio::awaitable<void> client::delete_role_connection(const access_token& token)
     auto request = impl_->api_get(impl_->role_connection_path(), token);
     request.method = "DELETE";
     auto response = co_await impl_->send(std::move(request), "DELETE role-connection", impl::repeat::safe);
-    detail::throw_unless_success(response, "DELETE role-connection");
+    rest::throw_unless_success(response, "DELETE role-connection");
 }
 
 } // namespace discord::oauth2

@@ -89,7 +89,7 @@ asio::awaitable<endpoints> discover_endpoints(asio::any_io_executor executor, st
     r.url = issuer + "/.well-known/oauth-authorization-server";
     r.fields.add("Accept", "application/json");
     auto response = co_await http.send(std::move(r));
-    detail::throw_unless_success(response, "the issuer metadata request");
+    rest::throw_unless_success(response, "the issuer metadata request");
     auto metadata = json::decode_issuer_metadata(response.body);
 
     // A document that names another issuer may be a mix-up attack (RFC 8414 §3.3).

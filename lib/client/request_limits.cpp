@@ -5,7 +5,7 @@
 #include <functional>
 #include <limits>
 
-namespace discord::oauth2::detail {
+namespace discord::oauth2::rest {
 
 std::chrono::milliseconds discord_wait(std::optional<double> seconds, std::chrono::milliseconds fallback,
                                        std::chrono::milliseconds max)
@@ -122,4 +122,4 @@ std::size_t request_limits::tracked_credentials()
     return credentials_.size();
 }
 
-} // namespace discord::oauth2::detail
+} // namespace discord::oauth2::rest

@@ -16,7 +16,7 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace discord::oauth2::detail {
+namespace discord::oauth2::rest {
 
 using steady_time = std::chrono::steady_clock::time_point;
 
@@ -75,4 +75,4 @@ private:
     int invalid_in_window_ = 0;
 };
 
-} // namespace discord::oauth2::detail
+} // namespace discord::oauth2::rest

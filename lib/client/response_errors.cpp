@@ -11,7 +11,7 @@
 #include <charconv>
 #include <cmath>
 
-namespace discord::oauth2::detail {
+namespace discord::oauth2::rest {
 namespace {
 
 errc oauth_code(std::string_view name)
@@ -103,4 +103,4 @@ void throw_unless_success(const http::response& r, std::string_view operation)
                 std::move(details));
 }
 
-} // namespace discord::oauth2::detail
+} // namespace discord::oauth2::rest

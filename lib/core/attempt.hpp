@@ -15,7 +15,7 @@
 #include <type_traits>
 #include <utility>
 
-namespace discord::oauth2 {
+namespace discord::oauth2::core {
 
 /// What an operation gave: its value, or the error it threw (exactly one is set).
 template <class T>
@@ -46,4 +46,4 @@ asio::awaitable<attempted<T>> attempt(asio::awaitable<T> operation)
     co_return out;
 }
 
-} // namespace discord::oauth2
+} // namespace discord::oauth2::core

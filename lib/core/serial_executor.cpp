@@ -6,7 +6,7 @@
 
 #include <typeinfo>
 
-namespace discord::oauth2 {
+namespace discord::oauth2::core {
 namespace {
 
 // Asio 1.22's any_executor::target<T>() casts without checking the type: check it here.
@@ -33,4 +33,4 @@ asio::any_io_executor serial_executor(const asio::any_io_executor& executor)
     return asio::make_strand(executor);
 }
 
-} // namespace discord::oauth2
+} // namespace discord::oauth2::core

@@ -9,8 +9,8 @@
 
 #include <asio/any_io_executor.hpp>
 
-namespace discord::oauth2 {
+namespace discord::oauth2::core {
 
 [[nodiscard]] asio::any_io_executor serial_executor(const asio::any_io_executor& executor);
 
-} // namespace discord::oauth2
+} // namespace discord::oauth2::core

@@ -7,7 +7,7 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
-namespace discord::oauth2 {
+namespace discord::oauth2::core {
 
 // A waiting coroutine's doorbell. A concurrent channel holding one message: leave() may ring it
 // from any thread, before or after the waiter starts listening, and the ring is kept.
@@ -67,4 +67,4 @@ asio::awaitable<bool> work_counter::wait_idle(std::chrono::steady_clock::duratio
     co_return w->idle || count_ == 0;
 }
 
-} // namespace discord::oauth2
+} // namespace discord::oauth2::core

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-namespace discord::oauth2 {
+namespace discord::oauth2::core {
 
 class work_counter {
 public:
@@ -59,4 +59,4 @@ private:
     std::vector<std::shared_ptr<waiter>> waiters_;
 };
 
-} // namespace discord::oauth2
+} // namespace discord::oauth2::core

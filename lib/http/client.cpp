@@ -163,7 +163,7 @@ struct transfer {
 
 struct client::impl : std::enable_shared_from_this<impl> {
     impl(asio::any_io_executor ex, client_options o)
-        : executor(std::move(ex)), strand(serial_executor(executor)), options(std::move(o))
+        : executor(std::move(ex)), strand(core::serial_executor(executor)), options(std::move(o))
     {
         if (options.timeout.count() <= 0 || options.connect_timeout.count() <= 0)
             throw error(errc::invalid_argument, "client timeouts must be positive");

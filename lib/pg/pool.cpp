@@ -27,7 +27,7 @@ asio::awaitable<std::unique_ptr<connection>> connect_with_backoff(asio::any_io_e
     auto until = std::chrono::steady_clock::now() + timeout;
     auto wait = options.backoff;
     for (;;) {
-        auto connected = co_await attempt(connection::connect(executor, url));
+        auto connected = co_await core::attempt(connection::connect(executor, url));
         if (connected.value)
             co_return std::move(*connected.value);
         const auto& failure = connected.failure;
@@ -112,7 +112,7 @@ struct pool::impl : std::enable_shared_from_this<impl> {
             statements.reserve(batch.size());
             for (const auto& j : batch)
                 statements.push_back(j->st);
-            auto sent = co_await attempt(self->send_pipeline(slot, statements));
+            auto sent = co_await core::attempt(self->send_pipeline(slot, statements));
             if (sent.failure) {
                 auto& c = self->slots[slot];
                 bool met_broken = c && !c->healthy();

@@ -49,6 +49,8 @@ std::string id_of(snowflake s)
 
 } // namespace
 
+namespace pg {
+
 // The LISTENing connection: made again with backoff whenever it breaks, with a gap reported
 // after each new LISTEN so that the subscriber re-checks what it may have missed.
 struct listener : std::enable_shared_from_this<listener> {
@@ -77,7 +79,7 @@ struct listener : std::enable_shared_from_this<listener> {
     {
         auto self = shared_from_this();
         while (running) {
-            auto listening = co_await attempt(listen());
+            auto listening = co_await core::attempt(listen());
             const auto& failure = listening.failure;
             if (failure || !running) {
                 if (failure && running) {
@@ -137,9 +139,11 @@ struct listener : std::enable_shared_from_this<listener> {
     }
 };
 
-class advisory_grant_lock;
+} // namespace pg
 
 struct postgres_token_store::impl : std::enable_shared_from_this<impl> {
+    class advisory_grant_lock;
+
     asio::any_io_executor executor;
     std::string url;
     postgres_options options;
@@ -148,7 +152,7 @@ struct postgres_token_store::impl : std::enable_shared_from_this<impl> {
     std::unique_ptr<pg::pool> statements;
     std::unique_ptr<pg::pool> locks; // one session: advisory locks belong to the session holding them
     std::string origin = base64::encode_url(random::bytes(12)); // this instance, in NOTIFY payloads
-    std::shared_ptr<listener> listening;
+    std::shared_ptr<pg::listener> listening;
     std::atomic<std::uint64_t> listener_broken{0};
     std::atomic<std::uint64_t> consumed{0};
 
@@ -223,7 +227,7 @@ struct postgres_token_store::impl : std::enable_shared_from_this<impl> {
 };
 
 // Released by a statement on the lock session, after the holder's commit.
-class advisory_grant_lock final : public grant_lock {
+class postgres_token_store::impl::advisory_grant_lock final : public grant_lock {
 public:
     advisory_grant_lock(std::shared_ptr<postgres_token_store::impl> store, std::int32_t k, std::uint64_t generation)
         : store_(std::move(store)), key_(k), generation_(generation)
@@ -242,7 +246,7 @@ private:
             co_return; // that session ended, and its locks with it
         pg::parameters p{std::to_string(refresh_lock_class), std::to_string(k)};
         // A broken session frees its locks by itself: a failure here leaves nothing held.
-        (void)co_await attempt(store->locks->run("SELECT pg_advisory_unlock($1::int, $2::int)", p));
+        (void)co_await core::attempt(store->locks->run("SELECT pg_advisory_unlock($1::int, $2::int)", p));
     }
 
     std::shared_ptr<postgres_token_store::impl> store_;
@@ -276,7 +280,7 @@ asio::awaitable<std::shared_ptr<postgres_token_store>> postgres_token_store::ope
     auto lock_session = co_await pg::connection::connect(executor, url);
     i->statements = std::make_unique<pg::pool>(executor, url, i->pool_options(options.pool_size), std::move(first));
     i->locks = std::make_unique<pg::pool>(executor, url, i->pool_options(1), std::move(lock_session));
-    co_return std::make_shared<postgres_token_store>(std::move(i));
+    co_return std::shared_ptr<postgres_token_store>(new postgres_token_store(std::move(i)));
 }
 
 postgres_token_store::postgres_token_store(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
@@ -396,7 +400,7 @@ asio::awaitable<std::unique_ptr<grant_lock>> postgres_token_store::lock_grant(sn
         auto r = co_await self->locks->run("SELECT pg_try_advisory_lock($1::int, $2::int)", p);
         if (!r.rows.empty() && r.rows[0][0] == "t") {
             if (self->lock_generation() == generation)
-                co_return std::make_unique<advisory_grant_lock>(self, folded, generation);
+                co_return std::make_unique<impl::advisory_grant_lock>(self, folded, generation);
             continue; // taken on a session made anew meanwhile: take it again to know its generation
         }
         // Another instance refreshes this grant: its refresh takes a round trip to Discord.
@@ -500,7 +504,7 @@ void postgres_token_store::subscribe(asio::any_io_executor executor, std::functi
     auto& i = *impl_;
     if (i.listening)
         throw error(errc::invalid_argument, "the cluster already has a subscriber");
-    auto l = std::make_shared<listener>();
+    auto l = std::make_shared<pg::listener>();
     l->executor = i.executor;
     l->url = i.url;
     l->options = i.pool_options(1);

@@ -79,7 +79,7 @@ struct connection final : connection_base {
 
 struct server::impl : std::enable_shared_from_this<impl> {
     impl(asio::any_io_executor executor, router r, server_options o)
-        : strand(serial_executor(executor)), routes(std::move(r)), options(std::move(o))
+        : strand(core::serial_executor(executor)), routes(std::move(r)), options(std::move(o))
     {
     }
 

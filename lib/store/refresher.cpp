@@ -48,7 +48,7 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
     std::map<snowflake, std::vector<receiver_ptr>> flights; // one refresh per grant at a time
     std::atomic<std::uint64_t> sent{0};
     std::atomic<bool> running{false};
-    work_counter loop_running; // the scan loop has not returned yet: stop() waits for it
+    core::work_counter loop_running; // the scan loop has not returned yet: stop() waits for it
     std::optional<asio::steady_timer> scan_timer;
 
     void lost(snowflake user, std::error_code code, std::string reason)
@@ -152,7 +152,7 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
             }
 
             ++sent;
-            auto refreshed = co_await attempt(discord.refresh(*grant.token.refresh_token));
+            auto refreshed = co_await core::attempt(discord.refresh(*grant.token.refresh_token));
             const auto& failure = refreshed.failure;
             if (!failure) {
                 const auto& renewed = *refreshed.value;
@@ -190,17 +190,17 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<void> scan_loop()
     {
         auto self = shared_from_this();
-        work_counter::scope_guard leaving(loop_running, std::adopt_lock); // entered by start()
+        core::work_counter::scope_guard leaving(loop_running, std::adopt_lock); // entered by start()
         while (running) {
             auto due = co_await store->list_expiring_before(std::chrono::system_clock::now() + config.margin);
             std::size_t next = 0;
-            work_counter active;
+            core::work_counter active;
             // At most max_in_flight refreshes at once, each through the user's flight.
             auto worker = [self, &due, &next, &active]() -> asio::awaitable<void> {
                 while (self->running && next < due.size()) {
                     auto user = due[next++];
                     // Lost grants are reported through on_grant_lost; the loop goes on.
-                    (void)co_await attempt(self->shared(user, false));
+                    (void)co_await core::attempt(self->shared(user, false));
                 }
                 active.leave();
             };
@@ -268,7 +268,7 @@ asio::awaitable<std::vector<snowflake>> refresher::recover()
             continue;
         // Probed through the user's flight and under its lock (run() does the probing): a live
         // process still refreshing it holds the lock, and its commit ends the flight first.
-        auto probed = co_await attempt(self->shared(user, true));
+        auto probed = co_await core::attempt(self->shared(user, true));
         if (!probed.failure)
             continue;
         grant = co_await self->load_readable(user, unreadable);

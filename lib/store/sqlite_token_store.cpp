@@ -270,7 +270,7 @@ std::shared_ptr<sqlite_token_store> sqlite_token_store::open(const std::string& 
                         fmt::format("the token store {} is not usable (not a database of ours?): {}", path, e.what()));
         throw;
     }
-    return std::make_shared<sqlite_token_store>(std::move(i));
+    return std::shared_ptr<sqlite_token_store>(new sqlite_token_store(std::move(i)));
 }
 
 sqlite_token_store::sqlite_token_store(std::unique_ptr<impl> i) : impl_(std::move(i)) {}

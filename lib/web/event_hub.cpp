@@ -56,23 +56,27 @@ void subscription::end()
     bell.try_send(std::error_code{}, true);
 }
 
-std::shared_ptr<subscription> event_hub::subscribe(asio::any_io_executor executor, std::size_t capacity)
+} // namespace detail
+
+namespace web {
+
+event_stream event_hub::subscribe(asio::any_io_executor executor, std::size_t capacity)
 {
-    auto s = std::make_shared<subscription>(std::move(executor), capacity);
+    auto s = std::make_shared<detail::subscription>(std::move(executor), capacity);
     std::lock_guard lock(mutex_);
     if (ended_) {
         s->end();
-        return s;
+        return event_stream(std::move(s));
     }
     // Forget the streams that are gone while we are here.
-    std::erase_if(subscribers_, [](const std::weak_ptr<subscription>& w) { return w.expired(); });
+    std::erase_if(subscribers_, [](const std::weak_ptr<detail::subscription>& w) { return w.expired(); });
     subscribers_.push_back(s);
-    return s;
+    return event_stream(std::move(s));
 }
 
 void event_hub::publish(const event& e)
 {
-    std::vector<std::shared_ptr<subscription>> live;
+    std::vector<std::shared_ptr<detail::subscription>> live;
     {
         std::lock_guard lock(mutex_);
         live.reserve(subscribers_.size());
@@ -86,7 +90,7 @@ void event_hub::publish(const event& e)
 
 void event_hub::end_all()
 {
-    std::vector<std::weak_ptr<subscription>> all;
+    std::vector<std::weak_ptr<detail::subscription>> all;
     {
         std::lock_guard lock(mutex_);
         ended_ = true;
@@ -97,7 +101,7 @@ void event_hub::end_all()
             s->end();
 }
 
-} // namespace detail
+} // namespace web
 
 event_stream::event_stream(std::shared_ptr<detail::subscription> s) : subscription_(std::move(s)) {}
 event_stream::event_stream(event_stream&&) noexcept = default;

@@ -31,17 +31,23 @@ struct subscription {
     asio::experimental::concurrent_channel<void(std::error_code, bool)> bell;
 };
 
+} // namespace discord::oauth2::detail
+
+namespace discord::oauth2::web {
+
 class event_hub {
 public:
-    [[nodiscard]] std::shared_ptr<subscription> subscribe(asio::any_io_executor executor, std::size_t capacity);
+    /// A new stream of every event published from now on, woken on `executor`, holding at most
+    /// `capacity` events before it counts the rest as missed.
+    [[nodiscard]] event_stream subscribe(asio::any_io_executor executor, std::size_t capacity);
     void publish(const event& e);
     /// Ends every stream, and those subscribed later at once.
     void end_all();
 
 private:
     std::mutex mutex_;
-    std::vector<std::weak_ptr<subscription>> subscribers_;
+    std::vector<std::weak_ptr<detail::subscription>> subscribers_;
     bool ended_ = false;
 };
 
-} // namespace discord::oauth2::detail
+} // namespace discord::oauth2::web

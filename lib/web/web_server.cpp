@@ -101,7 +101,7 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
         }
     }
     if (claims) {
-        auto consumed = co_await attempt(consume(*claims));
+        auto consumed = co_await core::attempt(consume(*claims));
         if (consumed.failure) {
             // Not consumed: reloading the page sends the same callback again, and may pass.
             publish_error("callback", consumed.failure->code(),
@@ -246,7 +246,7 @@ asio::awaitable<web::answer> web_server::impl::answer_fresh_code(const std::stri
     received.claims = claims;
     publish(std::move(received));
 
-    auto exchange = co_await attempt(discord.exchange_code(code, claims.code_verifier));
+    auto exchange = co_await core::attempt(discord.exchange_code(code, claims.code_verifier));
     if (const auto& failure = exchange.failure) {
         publish_error("exchange", failure->code(), failure->what(), claims.user_id);
         co_return fail(502, web::page_kind::error, "Authorization failed",
@@ -281,7 +281,7 @@ asio::awaitable<web::answer> web_server::impl::answer_fresh_code(const std::stri
 
     snowflake authorized = claims.user_id;
     if (!refused && token.has_scope("identify")) {
-        auto info = co_await attempt(discord.get_authorization_info(token));
+        auto info = co_await core::attempt(discord.get_authorization_info(token));
         const auto& unknown = info.failure;
         const auto& who = info.value ? info.value->user : std::optional<user>{};
         if (unknown || !who)
@@ -344,7 +344,7 @@ asio::awaitable<std::optional<error>> web_server::impl::revoke_grant(const acces
     // Revoking either token ends the whole grant; the refresh token is the one that lasts.
     auto hint = token.refresh_token ? token_type_hint::refresh_token : token_type_hint::access_token;
     secret which = token.refresh_token ? *token.refresh_token : token.token;
-    auto revoked = co_await attempt(discord.revoke(std::move(which), hint));
+    auto revoked = co_await core::attempt(discord.revoke(std::move(which), hint));
     if (const auto& failure = revoked.failure)
         publish_error("revoke", failure->code(), failure->what(), user);
     co_return std::move(revoked.failure);
@@ -545,7 +545,7 @@ std::uint64_t web_server::cluster_messages_dropped() const noexcept
 event_stream web_server::events()
 {
     // The stream wakes on the server's executor; next() resumes its caller through Asio as usual.
-    return event_stream(impl_->hub.subscribe(impl_->executor, impl_->config.event_queue_capacity));
+    return impl_->hub.subscribe(impl_->executor, impl_->config.event_queue_capacity);
 }
 
 asio::awaitable<std::optional<access_token>> web_server::access_token_for(snowflake user)
@@ -560,7 +560,7 @@ asio::awaitable<std::optional<access_token>> web_server::access_token_for(snowfl
 asio::awaitable<access_token> web_server::refresh_access_token(snowflake user)
 {
     auto self = impl_;
-    auto renewed = co_await attempt(self->keeper->refresh(user));
+    auto renewed = co_await core::attempt(self->keeper->refresh(user));
     if (const auto& failure = renewed.failure) {
         self->publish_error("refresh", failure->code(), failure->what(), user);
         throw *failure;

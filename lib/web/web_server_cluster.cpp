@@ -13,7 +13,7 @@ namespace discord::oauth2 {
 
 asio::awaitable<void> web_server::impl::broadcast(std::shared_ptr<impl> self, std::string text)
 {
-    auto sent = co_await attempt(self->config.cluster->broadcast(text));
+    auto sent = co_await core::attempt(self->config.cluster->broadcast(text));
     if (const auto& failure = sent.failure)
         self->publish_error("cluster", failure->code(), failure->what(), {}, false);
 }
@@ -28,7 +28,7 @@ asio::awaitable<void> web_server::impl::share_outcome(const std::string& nonce)
     if (text.empty())
         co_return;
     auto cluster_nonce = web::cluster_nonce(nonce);
-    auto recorded = co_await attempt(config.cluster->record_outcome(cluster_nonce, text, text));
+    auto recorded = co_await core::attempt(config.cluster->record_outcome(cluster_nonce, text, text));
     if (const auto& failure = recorded.failure)
         publish_error("cluster", failure->code(),
                       std::string("the outcome of a callback could not be shared with the other instances: ")
@@ -108,7 +108,7 @@ void web_server::impl::on_recorded_outcome(const std::string& text)
 // Tokens never cross instances: the grant another instance obtained is read from the store.
 asio::awaitable<void> web_server::impl::settle_from_store(std::shared_ptr<impl> self, std::string nonce, web::settled_message m)
 {
-    auto loaded = co_await attempt(self->config.store->load(m.user));
+    auto loaded = co_await core::attempt(self->config.store->load(m.user));
     const auto& failure = loaded.failure;
     auto grant = loaded.value ? std::move(*loaded.value) : std::nullopt;
     authorization_result result;
@@ -127,7 +127,7 @@ asio::awaitable<void> web_server::impl::settle_from_store(std::shared_ptr<impl> 
 asio::awaitable<void> web_server::impl::publish_with_token(std::shared_ptr<impl> self, event e)
 {
     // A grant that cannot be read leaves the event without its token; the event still goes out.
-    auto loaded = co_await attempt(self->config.store->load(e.user_id));
+    auto loaded = co_await core::attempt(self->config.store->load(e.user_id));
     if (loaded.value && *loaded.value)
         e.token = std::move((*loaded.value)->token);
     self->publish(std::move(e), false);
@@ -147,7 +147,7 @@ asio::awaitable<void> web_server::impl::ask_outcomes_now(const std::vector<std::
         std::vector<std::string> batch;
         for (std::size_t i = from; i < raw_nonces.size() && i < from + 500; ++i)
             batch.push_back(web::cluster_nonce(raw_nonces[i]));
-        auto found = co_await attempt(self->config.cluster->outcomes(batch));
+        auto found = co_await core::attempt(self->config.cluster->outcomes(batch));
         if (const auto& failure = found.failure) {
             self->publish_error("cluster", failure->code(), failure->what(), {}, false);
             co_return;

@@ -64,12 +64,12 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     std::string path;
     url::parts redirect_parts;
     std::optional<server::server> http;
-    detail::event_hub hub;
+    web::event_hub hub;
     std::optional<refresher> keeper;
     memory_replay_guard replays;
 
     std::shared_ptr<web::pending_authorizations> authorizations;
-    work_counter callbacks_in_flight; // stop() waits for them, up to its grace period
+    core::work_counter callbacks_in_flight; // stop() waits for them, up to its grace period
 
     // Published here, and to the other instances unless it came from one of them.
     void publish(event e, bool share = true)

@@ -253,16 +253,14 @@ public:
     /// DELETE .../role-connection.
     [[nodiscard]] asio::awaitable<void> delete_role_connection(const access_token& token);
 
-    struct impl;
-
 private:
+    struct impl;
     std::shared_ptr<impl> impl_;
 };
 
 /// An async generator over every guild of a user (client::get_all_guilds).
 class client::guild_stream {
 public:
-    guild_stream(std::shared_ptr<client::impl> impl, access_token token, client::guild_page page);
     guild_stream(guild_stream&&) noexcept;
     guild_stream& operator=(guild_stream&&) noexcept;
     ~guild_stream();
@@ -275,6 +273,9 @@ public:
     [[nodiscard]] int pages_fetched() const noexcept;
 
 private:
+    friend class client; // get_all_guilds makes it
+    guild_stream(std::shared_ptr<client::impl> impl, access_token token, client::guild_page page);
+
     struct state;
     std::unique_ptr<state> state_;
 };

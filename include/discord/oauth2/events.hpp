@@ -53,11 +53,13 @@ struct event {
 namespace detail {
 struct subscription;
 }
+namespace web {
+class event_hub;
+}
 
 /// One subscriber's view of the events (web_server::events()).
 class event_stream {
 public:
-    explicit event_stream(std::shared_ptr<detail::subscription> s);
     event_stream(event_stream&&) noexcept;
     event_stream& operator=(event_stream&&) noexcept;
     /// Unsubscribes.
@@ -68,6 +70,8 @@ public:
     [[nodiscard]] asio::awaitable<std::optional<event>> next();
 
 private:
+    friend class web::event_hub; // its subscribe() makes one
+    explicit event_stream(std::shared_ptr<detail::subscription> s);
     std::shared_ptr<detail::subscription> subscription_;
 };
 

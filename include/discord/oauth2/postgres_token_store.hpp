@@ -77,10 +77,9 @@ public:
     /// 1: grants; 2: single-use states and their outcomes.
     static constexpr int schema_version = 2;
 
+private:
     struct impl;
     explicit postgres_token_store(std::unique_ptr<impl> i);
-
-private:
     std::shared_ptr<impl> impl_;
 };
 

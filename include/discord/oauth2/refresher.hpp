@@ -89,9 +89,8 @@ public:
     /// Refresh requests sent to Discord so far.
     [[nodiscard]] std::uint64_t refreshes_sent() const noexcept;
 
-    struct impl;
-
 private:
+    struct impl;
     std::shared_ptr<impl> impl_;
 };
 

@@ -38,10 +38,9 @@ public:
     /// The schema version this build writes.
     static constexpr int schema_version = 1;
 
+private:
     struct impl;
     explicit sqlite_token_store(std::unique_ptr<impl> i);
-
-private:
     std::unique_ptr<impl> impl_;
 };
 

@@ -217,9 +217,8 @@ public:
     [[nodiscard]] asio::awaitable<bulk_result> refresh_all();
     [[nodiscard]] asio::awaitable<bulk_result> revoke_all();
 
-    struct impl;
-
 private:
+    struct impl;
     [[nodiscard]] asio::any_io_executor executor() const noexcept;
     void start_wait(snowflake user, std::string url, std::chrono::milliseconds timeout,
                     std::unique_ptr<detail::result_receiver<authorization_result>> receiver,
