@@ -1,5 +1,5 @@
 // Several instances of a bot over one PostgreSQL database (a throwaway cluster) and the emulator,
-// each instance a process of its own (tests/cluster/instance_child.cpp): a URL made on A whose
+// each instance a process of its own (tests/programs/instance_child.cpp): a URL made on A whose
 // callback lands on B, one state sent to both at once, refreshes from two processes, PostgreSQL
 // restarting under a run of flows, and an instance killed with SIGKILL.
 #include "support/authorize.hpp"
