@@ -28,3 +28,11 @@
 #include <discord/oauth2/token_store.hpp>
 #include <discord/oauth2/user.hpp>
 #include <discord/oauth2/web_server.hpp>
+
+/// Namespaces of libraries for Discord.
+namespace discord {
+/// discord-oauth2: Discord OAuth2 for C++20 coroutines on Asio. Every operation is an
+/// `asio::awaitable`; errors are discord::oauth2::error. Start with client and web_server.
+namespace oauth2 {
+}
+} // namespace discord

@@ -19,37 +19,38 @@
 
 namespace discord::oauth2 {
 
+/// An application, as an authorization's information describes it.
 struct application {
-    snowflake id;
-    std::string name;
-    std::optional<std::string> icon;
-    std::string description;
-    std::optional<bool> hook;
-    std::optional<bool> bot_public;
-    std::optional<bool> bot_require_code_grant;
-    std::string verify_key;
-    std::optional<std::uint64_t> flags;
+    snowflake id;                               ///< the application's (client's) id
+    std::string name;                           ///< its name
+    std::optional<std::string> icon;            ///< icon hash
+    std::string description;                    ///< its description
+    std::optional<bool> hook;                   ///< it is a webhook-only application
+    std::optional<bool> bot_public;             ///< anyone may add its bot
+    std::optional<bool> bot_require_code_grant; ///< adding its bot needs the full code grant
+    std::string verify_key;                     ///< its Ed25519 public key, hex (for interactions)
+    std::optional<std::uint64_t> flags;         ///< application flags (bit field)
 };
 
-/// GET /oauth2/@me.
+/// What an access token authorizes: `GET /oauth2/@me` (client::get_authorization_info).
 struct authorization_info {
-    oauth2::application application;
-    std::vector<std::string> scopes;
-    std::chrono::system_clock::time_point expires;
+    oauth2::application application;               ///< the application the token is for
+    std::vector<std::string> scopes;               ///< the scopes the user granted
+    std::chrono::system_clock::time_point expires; ///< when the access token expires
     std::optional<oauth2::user> user; ///< only with the `identify` scope
 };
 
 /// The webhook of the `webhook.incoming` flow. Its token and URL let anyone post: secrets.
 struct webhook {
-    snowflake id;
-    int type = 1;
-    std::optional<snowflake> guild_id;
-    std::optional<snowflake> channel_id;
-    std::optional<std::string> name;
-    std::optional<std::string> avatar;
-    std::optional<snowflake> application_id;
-    secret token;
-    secret url;
+    snowflake id;                            ///< the webhook's id
+    int type = 1;                            ///< 1: incoming
+    std::optional<snowflake> guild_id;       ///< the guild of its channel
+    std::optional<snowflake> channel_id;     ///< the channel it posts to
+    std::optional<std::string> name;         ///< its default name
+    std::optional<std::string> avatar;       ///< its default avatar hash
+    std::optional<snowflake> application_id; ///< the application that made it
+    secret token;                            ///< lets anyone post: keep it like a password
+    secret url;                              ///< the execute URL, token included: a secret too
 };
 
 /// The user's role connection for an application (`role_connections.write`).

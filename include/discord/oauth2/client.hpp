@@ -1,25 +1,5 @@
-// The OAuth2 client: every Discord OAuth2 and Bearer-token operation as an awaitable.
-//
-//   discord::oauth2::client discord(io.get_executor(), {
-//       .client_id = snowflake(159799960412356608), .client_secret = secret("..."),
-//       .redirect_uri = "http://127.0.0.1:53134/callback"});
-//   auto link = discord.authorization_url({.scopes = {"identify", "connections"}});
-//   // ... the user authorizes; the callback receives `code`
-//   auto token = co_await discord.exchange_code(code, link.code_verifier);
-//   auto me = co_await discord.get_current_user(token);
-//
-// Errors are thrown as discord::oauth2::error (see error.hpp). Every operation may also throw
-// what any request may meet: timeout, connection_failed, connection_lost, tls, transport (the
-// network), rate_limited (a 429 longer than retry_policy::max_rate_limit_wait, or the breaker
-// of retry_policy holding the credential back), server_error (5xx after the retries),
-// invalid_response (an answer that is not what Discord sends, naming the field). The operations
-// below list only the errors particular to them.
-//
-// Threads and lifetimes: the client keeps no per-user state and is safe to share between
-// coroutines, also on a multi-threaded io_context. It must outlive every operation it started
-// (operations refer to it), and its executor must be run for them to complete. Arguments taken
-// by value are moved into the operation; those taken by reference (the access_token) must stay
-// alive until the operation completes.
+// The OAuth2 client: every Discord OAuth2 and Bearer-token operation as an awaitable. What it
+// throws, on which threads and for how long it must live: the documentation of `client` below.
 #pragma once
 
 #include <discord/oauth2/application.hpp>
@@ -48,52 +28,60 @@ struct retry_policy {
     /// on connection failures and 502/503/504. A code exchange or refresh is never repeated.
     int max_attempts = 3;
     std::chrono::milliseconds backoff{250};      ///< doubled per attempt, with jitter
-    std::chrono::milliseconds max_backoff{4000};
+    std::chrono::milliseconds max_backoff{4000}; ///< the longest backoff between attempts
     /// A 429 (or a known empty bucket) is waited out up to this long, then raised as rate_limited.
     std::chrono::seconds max_rate_limit_wait{60};
     /// After this many 401/403 answers in a row to one credential (a bearer token, the bot token,
     /// the client's own credentials) the client stops sending with that credential for
     /// `invalid_cooldown`: Discord bans callers that keep failing. Other credentials go on.
     int invalid_request_limit = 10;
-    std::chrono::seconds invalid_cooldown{60};
+    std::chrono::seconds invalid_cooldown{60}; ///< how long a credential is held back
     /// And a net under all of them: Cloudflare bans an address after 10,000 invalid requests in
     /// 10 minutes, so after this many 401/403 answers in `invalid_window` the client stops sending
     /// Bearer requests until the window ends. The token endpoint (code exchanges, refreshes) is
     /// never stopped by other users' tokens.
     int invalid_requests_per_window = 5000;
-    std::chrono::minutes invalid_window{10};
+    std::chrono::minutes invalid_window{10}; ///< the window `invalid_requests_per_window` counts in
 };
 
+/// What a client is: the application's credentials, where Discord is, and how to talk to it.
 struct client_config {
-    snowflake client_id;
+    snowflake client_id; ///< the application's id (its OAuth2 client id)
     /// Absent for public clients, which must use PKCE.
     std::optional<secret> client_secret;
     /// The redirect URI registered for the application; sent with every code exchange.
     std::string redirect_uri;
-    oauth2::endpoints endpoints;
+    oauth2::endpoints endpoints; ///< Discord's URLs (discord.com), or the emulator's
     /// The application's bot token, for add_guild_member.
     std::optional<secret> bot_token;
+    /// For each request, connection included.
     std::chrono::milliseconds timeout{30'000};
     /// A PEM file of trusted CAs; empty uses the system's.
     std::string ca_file;
-    std::string proxy;
+    std::string proxy; ///< an HTTP(S) proxy URL; empty: none (the *_proxy variables are ignored)
+    /// Sent with every request; Discord asks bots for this form.
     std::string user_agent = "DiscordBot (https://github.com/discord-oauth2/discord-oauth2, 0.1)";
     /// Refuse an operation locally (missing_scope) when the token lacks its scope.
     bool check_scopes = true;
-    retry_policy retries;
+    retry_policy retries; ///< retries, waits and the 401/403 breaker
     /// Told about every request, retry and wait (log.hpp); never given a secret.
     oauth2::logger logger;
 };
 
-enum class response_type { code, token };
+/// The OAuth2 flow of an authorization URL.
+enum class response_type {
+    code, ///< the authorization code grant: the callback gets a code to exchange
+    token ///< the implicit grant: the redirect's fragment carries the access token
+};
 
+/// What authorization_url puts into the URL.
 struct authorization_request {
-    std::vector<std::string> scopes;
+    std::vector<std::string> scopes; ///< the scopes to ask for ("identify", "guilds", ...)
     /// Echoed back to the redirect URI. A random one is made when empty.
     std::string state;
     /// "consent" or "none"; empty leaves it to Discord.
     std::string prompt;
-    oauth2::response_type response_type = response_type::code;
+    oauth2::response_type response_type = response_type::code; ///< the flow
     /// PKCE S256 (default for the code flow; never with role_connections.write, which Discord rejects).
     bool pkce = true;
     /// The PKCE verifier to use, when the caller made it (to seal it into the state first);
@@ -108,14 +96,20 @@ struct authorization_request {
 /// Whether authorization_url uses PKCE for `request` (the code flow, without role_connections.write).
 [[nodiscard]] bool uses_pkce(const authorization_request& request);
 
+/// An authorization URL and what the callback will need.
 struct authorization_link {
-    std::string url;
-    std::string state;
+    std::string url;   ///< where to send the user
+    std::string state; ///< the `state` in it; the callback must carry the same
     /// Keep it for the exchange; present when PKCE was used.
     std::optional<secret> code_verifier;
 };
 
-enum class token_type_hint { none, access_token, refresh_token };
+/// What kind of token revoke() is given (RFC 7009); Discord finds out itself without one.
+enum class token_type_hint {
+    none,         ///< no hint
+    access_token, ///< an access token
+    refresh_token ///< a refresh token
+};
 
 /// What add_guild_member did.
 struct guild_join {
@@ -123,17 +117,18 @@ struct guild_join {
     std::optional<guild_member> member;  ///< the new member, when added
 };
 
+/// What add_guild_member sets on the new member; each needs the bot's permission for it.
 struct add_member_options {
-    std::optional<std::string> nick;
-    std::vector<snowflake> roles;
-    std::optional<bool> mute;
-    std::optional<bool> deaf;
+    std::optional<std::string> nick; ///< nickname (MANAGE_NICKNAMES)
+    std::vector<snowflake> roles;    ///< roles to give (MANAGE_ROLES)
+    std::optional<bool> mute;        ///< server mute (MUTE_MEMBERS)
+    std::optional<bool> deaf;        ///< server deafen (DEAFEN_MEMBERS)
 };
 
 /// The values of an implicit grant's redirect fragment (`#access_token=...&state=...`).
 struct implicit_grant {
-    access_token token;
-    std::string state;
+    access_token token; ///< the access token (never a refresh token in this flow)
+    std::string state;  ///< the state, to compare with the link's
 };
 /// Parses the fragment (with or without '#'); throws `error` for an error fragment (its code,
 /// e.g. access_denied) or one without a token.
@@ -141,29 +136,57 @@ struct implicit_grant {
 
 /// PKCE (RFC 7636): a 64-character random verifier and its S256 challenge.
 struct pkce_pair {
-    secret verifier;
-    std::string challenge;
+    secret verifier;       ///< kept by the caller, sent with the code exchange
+    std::string challenge; ///< BASE64URL(SHA-256(verifier)), sent in the URL
 };
+/// A new verifier (64 characters from 48 random bytes) and its challenge. Thread-safe.
 [[nodiscard]] pkce_pair make_pkce();
+/// The S256 challenge of `verifier`.
 [[nodiscard]] std::string pkce_challenge(std::string_view verifier);
 
 /// Which page of the user's guilds to read.
 struct guild_page {
-    std::optional<snowflake> before;
-    std::optional<snowflake> after;
+    std::optional<snowflake> before; ///< guilds with ids below this one
+    std::optional<snowflake> after;  ///< guilds with ids above this one
     int limit = 200; ///< 1..200
-    bool with_counts = false;
+    bool with_counts = false;        ///< ask for approximate member and presence counts
 };
 
+/// The OAuth2 client: every Discord OAuth2 and Bearer-token operation as an awaitable.
+///
+/// @code
+/// discord::oauth2::client discord(io.get_executor(), config);
+/// auto link = discord.authorization_url(request);
+/// // ... the user authorizes; the callback receives `code`
+/// auto token = co_await discord.exchange_code(code, link.code_verifier);
+/// auto me = co_await discord.get_current_user(token);
+/// @endcode
+///
+/// Errors are thrown as discord::oauth2::error (error.hpp). Every operation may also throw what
+/// any request may meet: timeout, connection_failed, connection_lost, tls, transport (the
+/// network), rate_limited (a 429 longer than retry_policy::max_rate_limit_wait, or the breaker
+/// holding the credential back), server_error (5xx after the retries), invalid_response (an
+/// answer that is not what Discord sends, naming the field). Each operation lists only the
+/// errors particular to it.
+///
+/// Threads and lifetimes: the client keeps no per-user state and may be shared by coroutines,
+/// also on a multi-threaded io_context. It must outlive every operation it started, and its
+/// executor must run for them to complete. Arguments taken by value are moved into the
+/// operation; those taken by reference (the access_token) must stay alive until it completes.
 class client {
 public:
+    /// The executor the client's I/O runs on.
     using executor_type = asio::any_io_executor;
 
+    /// A client whose requests run on `executor`. Throws `error` (invalid_argument) when
+    /// `client_id` is not set, or `client_secret` is set but empty.
     client(executor_type executor, client_config config);
+    /// Destroys the client; no operation of it may still be in flight.
     ~client();
     client(const client&) = delete;
     client& operator=(const client&) = delete;
 
+    /// The configuration it was made with.
     [[nodiscard]] const client_config& config() const noexcept;
 
     /// The URL to send the user to. Every value is percent-encoded.
@@ -199,16 +222,16 @@ public:
     // fails locally with missing_scope, before anything is sent. All throw unauthorized (401:
     // the token is invalid, expired or revoked) and forbidden (403).
 
-    /// GET /oauth2/@me: the application, the granted scopes, the expiry and, with `identify`,
+    /// `GET /oauth2/@me`: the application, the granted scopes, the expiry and, with `identify`,
     /// the user. Any scope.
     [[nodiscard]] asio::awaitable<authorization_info> get_authorization_info(const access_token& token);
-    /// GET /users/@me. Scope `identify`; `email` adds the email and whether it is verified.
+    /// `GET /users/@me`. Scope `identify`; `email` adds the email and whether it is verified.
     [[nodiscard]] asio::awaitable<user> get_current_user(const access_token& token);
-    /// GET /users/@me/connections: the accounts the user linked. Scope `connections`.
+    /// `GET /users/@me/connections`: the accounts the user linked. Scope `connections`.
     [[nodiscard]] asio::awaitable<std::vector<connection>> get_connections(const access_token& token);
 
-    using guild_page = oauth2::guild_page;
-    /// GET /users/@me/guilds: one page of the user's guilds, in ascending id order. Scope
+    using guild_page = oauth2::guild_page; ///< which page of the user's guilds to read
+    /// `GET /users/@me/guilds`: one page of the user's guilds, in ascending id order. Scope
     /// `guilds`. Throws invalid_argument for a limit outside 1..200.
     [[nodiscard]] asio::awaitable<std::vector<partial_guild>> get_guilds(const access_token& token, guild_page page);
     /// Every guild of the user, fetched a page at a time as they are consumed:
@@ -221,10 +244,11 @@ public:
     /// Scope `guilds`: missing_scope, and invalid_argument for `page.before` or a limit outside
     /// 1..200, are thrown here, at once; the page requests' errors by next() and next_page().
     class guild_stream;
+    /// Every guild from `page` on (see above).
     [[nodiscard]] guild_stream get_all_guilds(access_token token, guild_page page);
     /// The same from the first guild, 200 a page.
     [[nodiscard]] guild_stream get_all_guilds(access_token token);
-    /// GET /users/@me/guilds/{guild}/member: the user's membership in a guild. Scope
+    /// `GET /users/@me/guilds/{guild}/member`: the user's membership in a guild. Scope
     /// `guilds.members.read`. Throws not_found when the user is not in that guild.
     [[nodiscard]] asio::awaitable<guild_member> get_guild_member(const access_token& token, snowflake guild_id);
 
@@ -261,7 +285,9 @@ private:
 /// An async generator over every guild of a user (client::get_all_guilds).
 class client::guild_stream {
 public:
+    /// Moves the stream; the moved-from one may only be destroyed.
     guild_stream(guild_stream&&) noexcept;
+    /// Moves the stream; the moved-from one may only be destroyed.
     guild_stream& operator=(guild_stream&&) noexcept;
     ~guild_stream();
 

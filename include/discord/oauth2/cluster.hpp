@@ -45,6 +45,7 @@ public:
     /// so the subscriber checks again what it waits for. One subscriber at a time.
     virtual void subscribe(asio::any_io_executor executor, std::function<void(std::string)> on_message,
                            std::function<void()> on_gap) = 0;
+    /// Stops delivery to the subscriber; its callbacks are not called once it returns.
     virtual void unsubscribe() = 0;
 };
 

@@ -10,11 +10,12 @@
 
 namespace discord::oauth2 {
 
+/// The URLs of an authorization server with Discord's layout; Discord's by default.
 struct endpoints {
-    std::string authorize = "https://discord.com/oauth2/authorize";
-    std::string token = "https://discord.com/api/v10/oauth2/token";
-    std::string revoke = "https://discord.com/api/v10/oauth2/token/revoke";
-    std::string api = "https://discord.com/api/v10";
+    std::string authorize = "https://discord.com/oauth2/authorize";         ///< where users authorize
+    std::string token = "https://discord.com/api/v10/oauth2/token";         ///< codes and refreshes
+    std::string revoke = "https://discord.com/api/v10/oauth2/token/revoke"; ///< RFC 7009 revocation
+    std::string api = "https://discord.com/api/v10";                        ///< the REST API's base
     /// The `iss` a genuine authorization response carries (RFC 9207).
     std::string issuer = "https://discord.com";
 
@@ -25,10 +26,12 @@ struct endpoints {
     [[nodiscard]] static endpoints under(const std::string& base);
 };
 
+/// How discover_endpoints fetches the metadata.
 struct discovery_options {
+    /// For the whole request.
     std::chrono::milliseconds timeout{10'000};
     std::string ca_file; ///< empty: the system's CAs
-    std::string proxy;
+    std::string proxy;   ///< an HTTP(S) proxy URL; empty: none
 };
 
 /// Reads `{issuer}/.well-known/oauth-authorization-server` and returns its endpoints. The
@@ -37,6 +40,7 @@ struct discovery_options {
 /// does not give, is the token endpoint's `/api` followed by `/v10`.
 [[nodiscard]] asio::awaitable<endpoints> discover_endpoints(asio::any_io_executor executor, std::string issuer,
                                                             discovery_options options);
+/// The same with default options.
 [[nodiscard]] asio::awaitable<endpoints> discover_endpoints(asio::any_io_executor executor, std::string issuer);
 
 } // namespace discord::oauth2

@@ -35,14 +35,14 @@ enum class errc {
     invalid_argument,     ///< an argument or option is not acceptable; the message says which
     address_in_use,       ///< a listening address could not be bound
     // OAuth2 errors (RFC 6749 §5.2, RFC 7009), as the token endpoints answer them.
-    invalid_request,
+    invalid_request,      ///< a missing or wrong parameter (a PKCE verifier that does not match)
     invalid_client,       ///< wrong client id or secret
     invalid_grant,        ///< the code or refresh token is invalid, expired, spent or revoked
-    unauthorized_client,
-    unsupported_grant_type,
-    invalid_scope,
+    unauthorized_client,  ///< the application may not use this grant type
+    unsupported_grant_type, ///< the token endpoint does not know the grant type
+    invalid_scope,        ///< a scope that is unknown or may not be asked for this way
     access_denied,        ///< the user cancelled the authorization
-    unsupported_token_type,
+    unsupported_token_type, ///< the revocation endpoint does not revoke this kind of token
     // Discord's API.
     missing_scope,        ///< the token lacks a scope the operation needs (checked locally)
     unauthorized,         ///< 401: the token is invalid, expired or revoked
@@ -70,6 +70,7 @@ enum class errc {
 /// The category of `errc`; its name is "discord.oauth2".
 [[nodiscard]] const std::error_category& error_category() noexcept;
 
+/// `code` in error_category(); lets an errc compare with a std::error_code.
 [[nodiscard]] std::error_code make_error_code(errc code) noexcept;
 
 /// What Discord said, when it said something.
@@ -84,13 +85,20 @@ struct error_details {
 /// `code()` is for programs. `http_status()` is the HTTP status involved, or 0.
 class error : public std::system_error {
 public:
+    /// An error with `code` and a sentence for people (`message`, never a secret).
     error(errc code, const std::string& message, int http_status = 0);
+    /// The same with what Discord said.
     error(errc code, const std::string& message, int http_status, error_details details);
 
+    /// The HTTP status of the answer involved, or 0.
     [[nodiscard]] int http_status() const noexcept { return http_status_; }
+    /// Discord's JSON error code (50035, 10004, ...), when it sent one.
     [[nodiscard]] std::optional<int> discord_code() const noexcept { return details_ ? details_->discord_code : std::nullopt; }
+    /// Discord's error_description or message; empty when it said nothing.
     [[nodiscard]] std::string_view description() const noexcept { return details_ ? std::string_view(details_->description) : std::string_view(); }
+    /// For rate_limited: how many seconds Discord asked to wait.
     [[nodiscard]] std::optional<double> retry_after() const noexcept { return details_ ? details_->retry_after : std::nullopt; }
+    /// Discord's nested form errors, flattened (api_error); empty otherwise.
     [[nodiscard]] const std::vector<field_error>& field_errors() const noexcept;
 
     /// True when only a new authorization by the user can help: the grant is gone.
@@ -105,5 +113,7 @@ private:
 
 } // namespace discord::oauth2
 
+/// @cond
 template <>
 struct std::is_error_code_enum<discord::oauth2::errc> : std::true_type {};
+/// @endcond

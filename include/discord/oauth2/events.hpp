@@ -26,6 +26,7 @@
 
 namespace discord::oauth2 {
 
+/// What an event is about.
 enum class event_kind {
     authorization_code_received,  ///< a callback with a valid state and a code arrived
     authorization_code_exchanged, ///< the code became a grant: `token`, `claims`
@@ -37,10 +38,13 @@ enum class event_kind {
     events_missed,                ///< this subscriber's queue was full: `missed` events were dropped
 };
 
+/// The kind's name as written above ("authorization_code_exchanged", ...).
 [[nodiscard]] std::string_view to_string(event_kind kind) noexcept;
 
+/// Something that happened in a web server (or, with a cluster, in any instance of the bot).
+/// Which members are set depends on `kind`, as each member says.
 struct event {
-    event_kind kind = event_kind::error;
+    event_kind kind = event_kind::error; ///< what happened
     snowflake user_id;                  ///< whom it is about (0 when nobody is known)
     std::optional<access_token> token;  ///< exchanged, refreshed
     std::optional<state_claims> claims; ///< received, exchanged
@@ -58,9 +62,16 @@ class event_hub;
 }
 
 /// One subscriber's view of the events (web_server::events()).
+///
+/// Each subscriber has its own bounded queue. A subscriber that falls behind is never waited
+/// for: events that do not fit are dropped and the next call to next() reports how many with an
+/// `events_missed` event. Every stream ends (next() returns nullopt) when the server stops.
+/// One coroutine at a time may await next(); events are published from any thread.
 class event_stream {
 public:
+    /// Moves the subscription; the moved-from stream may only be destroyed.
     event_stream(event_stream&&) noexcept;
+    /// Moves the subscription; the moved-from stream may only be destroyed.
     event_stream& operator=(event_stream&&) noexcept;
     /// Unsubscribes.
     ~event_stream();

@@ -6,6 +6,11 @@
 
 #include <fmt/format.h>
 
+/// @file
+/// {fmt} support for the library's types: `fmt::format("{}", s)` writes "[redacted]" for a
+/// discord::oauth2::secret (never its value) and the decimal id for a discord::oauth2::snowflake.
+
+/// @cond
 template <>
 struct fmt::formatter<discord::oauth2::secret> : fmt::formatter<std::string_view> {
     auto format(const discord::oauth2::secret&, fmt::format_context& ctx) const
@@ -21,3 +26,4 @@ struct fmt::formatter<discord::oauth2::snowflake> : fmt::formatter<std::uint64_t
         return fmt::formatter<std::uint64_t>::format(id.value(), ctx);
     }
 };
+/// @endcond

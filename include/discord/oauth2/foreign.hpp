@@ -31,6 +31,7 @@
 
 namespace discord::oauth2 {
 
+/// Hands a waiting coroutine back to a foreign scheduler (see on()).
 using resume_function = std::function<void(std::coroutine_handle<>)>;
 
 namespace detail {
@@ -58,15 +59,21 @@ asio::awaitable<void> store_into(asio::awaitable<T> operation, foreign_result<T>
 } // namespace detail
 
 template <class T>
+/// What on() returns: a C++20 awaiter that runs an Asio awaitable on an executor and resumes
+/// the awaiting coroutine when it ends, with its value or its exception. Awaited once.
 class foreign_awaiter {
 public:
+    /// Holds `operation` until it is awaited; see on().
     foreign_awaiter(asio::any_io_executor executor, asio::awaitable<T> operation, resume_function resume)
         : executor_(std::move(executor)), operation_(std::move(operation)), resume_(std::move(resume))
     {
     }
 
+    /// Never ready: the operation starts when awaited.
     bool await_ready() const noexcept { return false; }
 
+    /// Starts the operation on the executor; `waiting` resumes when it ends (through `resume`
+    /// when one was given, else on the executor's thread).
     void await_suspend(std::coroutine_handle<> waiting)
     {
         detail::start_foreign(executor_, detail::store_into(std::move(operation_), &result_),
@@ -79,6 +86,7 @@ public:
                               });
     }
 
+    /// The operation's value, or its exception rethrown.
     T await_resume()
     {
         if (failure_)

@@ -14,6 +14,7 @@
 
 namespace discord::oauth2 {
 
+/// How much a log line matters.
 enum class log_level {
     debug,   ///< every request and its outcome
     info,    ///< waits for rate limits
@@ -21,9 +22,12 @@ enum class log_level {
     error,   ///< the client stopped sending (repeated 401/403)
 };
 
+/// "debug", "info", "warning" or "error".
 [[nodiscard]] std::string_view to_string(log_level level) noexcept;
 
-/// An empty logger logs nothing (the default).
+/// Told what the client does, as a level and a line for people (never a secret). Called on
+/// whatever thread the client's work runs on; it must not block. An empty logger logs nothing
+/// (the default).
 using logger = std::function<void(log_level, std::string_view)>;
 
 } // namespace discord::oauth2

@@ -1,16 +1,5 @@
-// Grants, single-use states and cross-instance wake-ups on PostgreSQL, for several instances of
-// a bot sharing one database (docs/deployment.md):
-//
-//   auto db = co_await oauth2::postgres_token_store::open(executor, "postgres://bot@db/bot", key);
-//   config.store = db;   // grants: the same interface and encryption at rest as SQLite's store
-//   config.cluster = db; // states consumed once across instances, waiters woken by LISTEN/NOTIFY
-//
-// Every operation is one statement on a small pool driven asynchronously by the executor (libpq
-// in non-blocking mode, never a blocking call on the event loop). When the server restarts, the
-// pool reconnects with backoff and a statement that met the broken connection is sent again:
-// every statement is written to be safe twice (a repeated compare-and-swap recognises its own
-// write). lock_grant holds a session advisory lock, so one instance at a time refreshes a grant
-// and a crashed instance's lock ends with its connection.
+// Grants, single-use states and cross-instance wake-ups on PostgreSQL (see
+// `postgres_token_store` below, and docs/deployment.md).
 #pragma once
 
 #include <discord/oauth2/cluster.hpp>
@@ -26,6 +15,7 @@
 
 namespace discord::oauth2 {
 
+/// How a postgres_token_store connects and reconnects.
 struct postgres_options {
     /// Connections for statements (two more are kept: one LISTENs, one holds the refresh locks).
     std::size_t pool_size = 4;
@@ -35,6 +25,22 @@ struct postgres_options {
     std::chrono::milliseconds max_backoff{2000};
 };
 
+/// Grants, single-use states and cross-instance wake-ups on PostgreSQL, for several instances
+/// of a bot sharing one database (docs/deployment.md): the token_store of every instance and
+/// their cluster.
+///
+/// @code
+/// auto db = co_await oauth2::postgres_token_store::open(executor, "postgres://bot@db/bot", key);
+/// config.store = db;   // grants, encrypted at rest as in SQLite's store
+/// config.cluster = db; // states consumed once across instances, waiters woken by LISTEN/NOTIFY
+/// @endcode
+///
+/// Every operation is one statement on a small pool driven by the executor (libpq in
+/// non-blocking mode, never a blocking call on the event loop); after a broken connection the
+/// pool reconnects with backoff and sends the statement again, every statement being safe twice.
+/// lock_grant holds a session advisory lock, so one instance at a time refreshes a grant and a
+/// crashed instance's lock ends with its connection. May be used from any thread; the io_context
+/// of its executor must outlive it.
 class postgres_token_store final : public token_store, public cluster {
 public:
     /// Connects, creates or migrates the schema, and checks the key. Throws `error`:
@@ -44,8 +50,10 @@ public:
     [[nodiscard]] static asio::awaitable<std::shared_ptr<postgres_token_store>> open(asio::any_io_executor executor,
                                                                                    std::string url, store_key key,
                                                                                    postgres_options options);
+    /// The same with default options.
     [[nodiscard]] static asio::awaitable<std::shared_ptr<postgres_token_store>> open(asio::any_io_executor executor,
                                                                                    std::string url, store_key key);
+    /// Stops listening; the connections close when the last operation using them has ended.
     ~postgres_token_store() override;
 
     asio::awaitable<std::optional<stored_grant>> load(snowflake user) override;

@@ -27,6 +27,7 @@
 
 namespace discord::oauth2 {
 
+/// When and how often a refresher refreshes.
 struct refresher_config {
     /// Refresh a grant when its access token has less than this left.
     std::chrono::seconds margin{std::chrono::hours(1)};
@@ -37,20 +38,33 @@ struct refresher_config {
     /// Transient failures (connection refused, 5xx, a long 429) are retried after this, doubled
     /// each time, up to `max_attempts` and never past the token's expiry.
     std::chrono::milliseconds retry_backoff{1000};
+    /// Attempts per refresh for transient failures, the first included.
     int max_attempts = 5;
 };
 
 /// A grant that only a new authorization can bring back.
 struct grant_lost {
-    snowflake user_id;
+    snowflake user_id;    ///< whose grant it was
     std::error_code code; ///< invalid_grant, or outcome_unknown (a refresh whose answer was lost)
-    std::string reason;
+    std::string reason;   ///< what happened, for people
 };
 
+/// Keeps grants alive: refreshes each one a margin before its access token expires, one
+/// refresh per grant at a time, and commits the rotated grant to the store before anyone gets
+/// the new access token. Every refresh is recorded as in flight before it is sent, so that a
+/// grant found in flight after a crash is probed (recover()) instead of lost silently.
+///
+/// Threads and lifetimes: members may be called from any thread; the work runs on the
+/// executor. The client and the store must outlive the refresher; stop() before destroying it
+/// when refreshes may be in flight.
 class refresher {
 public:
+    /// A refresher for the grants of `store`, refreshing with `discord` on `executor`. Nothing
+    /// runs until start() or a call. Throws `error` (invalid_argument) without a store, or with
+    /// max_in_flight or max_attempts below 1.
     refresher(asio::any_io_executor executor, client& discord, std::shared_ptr<token_store> store,
               refresher_config config);
+    /// The same with the default config.
     refresher(asio::any_io_executor executor, client& discord, std::shared_ptr<token_store> store);
     /// Stops the background loop; refreshes in flight finish on their own.
     ~refresher();
@@ -79,6 +93,8 @@ public:
     /// margin, max_in_flight at a time. stop() ends it: it completes once the refreshes under
     /// way have committed their outcome and the loop has returned.
     void start();
+    /// Ends the background loop: completes once the refreshes under way have committed their
+    /// outcome and the loop has returned. Calls after the first complete at once.
     [[nodiscard]] asio::awaitable<void> stop();
 
     /// Told about every grant found lost, once. Called on the refresher's executor.

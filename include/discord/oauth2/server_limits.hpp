@@ -11,6 +11,8 @@
 
 namespace discord::oauth2 {
 
+/// What one HTTP server of the library (the callback web server, the emulator) allows a
+/// client; everything a network peer can exhaust has a limit here (docs/security.md).
 struct server_limits {
     /// Connections served at once; one more is answered 503 and closed.
     std::size_t max_connections = 1024;

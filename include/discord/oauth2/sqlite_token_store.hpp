@@ -1,14 +1,4 @@
-// The durable token store: one SQLite file (WAL, synchronous commits, a versioned schema), every
-// token encrypted with AES-256-GCM under a store_key and bound to its user, so that the file
-// alone reveals no token and a row copied onto another user does not open.
-//
-//   auto store = oauth2::sqlite_token_store::open("grants.db", oauth2::store_key::from_file("grants.key"));
-//   web_server_config config;
-//   config.store = store;
-//
-// SQLite's calls run on the store's own thread: they never block the caller's event loop. That
-// thread posts each result to the caller's executor, so destroy the store before the
-// io_context its callers run on (declare the io_context first).
+// The durable token store of one process, on SQLite (see `sqlite_token_store` below).
 #pragma once
 
 #include <discord/oauth2/store_key.hpp>
@@ -19,12 +9,26 @@
 
 namespace discord::oauth2 {
 
+/// The durable token store of one process: one SQLite file (WAL, synchronous commits, a
+/// versioned schema), every token encrypted with AES-256-GCM under a store_key and bound to
+/// its user, so that the file alone reveals no token and a row copied onto another user does
+/// not open.
+///
+/// @code
+/// auto store = oauth2::sqlite_token_store::open("grants.db", oauth2::store_key::from_file("grants.key"));
+/// config.store = store;
+/// @endcode
+///
+/// SQLite's calls run on the store's own thread and never block the caller's event loop. That
+/// thread posts each result to the caller's executor, so destroy the store before the
+/// io_context its callers run on. May be used from any thread.
 class sqlite_token_store final : public token_store {
 public:
     /// Opens (or creates) the database at `path` and migrates its schema. Throws `error`:
     /// wrong_store_key when the file was written with another key, invalid_argument when it
     /// cannot be opened or is not one of ours.
     [[nodiscard]] static std::shared_ptr<sqlite_token_store> open(const std::string& path, store_key key);
+    /// Finishes the writes under way and closes the file.
     ~sqlite_token_store() override;
 
     /// Load throws grant_altered (a changed byte) or grant_copied (a row from another user).

@@ -17,10 +17,11 @@
 
 namespace discord::oauth2 {
 
+/// What a sealed state carries (seal_state, open_state).
 struct state_claims {
     snowflake user_id; ///< the user the authorization is for (0: nobody in particular)
-    std::chrono::system_clock::time_point issued_at;
-    std::chrono::system_clock::time_point expires_at;
+    std::chrono::system_clock::time_point issued_at;  ///< when the URL was made
+    std::chrono::system_clock::time_point expires_at; ///< after this, open_state throws state_expired
     std::string nonce;                  ///< 16 random bytes, made by seal_state when empty
     std::optional<secret> code_verifier; ///< PKCE verifier, when the flow uses it
     std::string flow;                   ///< what the state is for ("login", ...), at most 32 bytes
@@ -31,7 +32,7 @@ struct state_claims {
 
 /// The purpose of a state_key.
 struct state_key_purpose {
-    static constexpr std::string_view name = "state key";
+    static constexpr std::string_view name = "state key"; ///< in error messages
 };
 
 /// The 32-byte key states are sealed with (AES-256-GCM). Keep it secret; every instance of a bot

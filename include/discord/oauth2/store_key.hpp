@@ -7,7 +7,7 @@ namespace discord::oauth2 {
 
 /// The purpose of a store_key.
 struct store_key_purpose {
-    static constexpr std::string_view name = "store key";
+    static constexpr std::string_view name = "store key"; ///< in error messages
 };
 
 /// The 32-byte key tokens are encrypted with at rest (AES-256-GCM): sqlite_token_store,

@@ -18,18 +18,21 @@
 
 namespace discord::oauth2 {
 
+/// A user's tokens, as the token endpoint returns them (exchange_code, refresh,
+/// client_credentials) and as token stores keep them. Its secrets print as "[redacted]".
 struct access_token {
-    secret token;
-    std::string token_type = "Bearer";
-    std::chrono::seconds expires_in{0};
+    secret token;                        ///< the access token, sent as `Authorization: Bearer`
+    std::string token_type = "Bearer";   ///< always "Bearer" at Discord
+    std::chrono::seconds expires_in{0};  ///< its lifetime when issued (a week at Discord)
     /// When it expires: the time it was received plus `expires_in`.
     std::chrono::system_clock::time_point expires_at;
     std::optional<secret> refresh_token; ///< absent for client credentials and implicit grants
-    std::vector<std::string> scopes;
+    std::vector<std::string> scopes;     ///< the scopes granted, which may be fewer than asked
     std::optional<oauth2::webhook> webhook; ///< `webhook.incoming`
     std::optional<oauth2::guild> guild;     ///< `bot` with the code grant
     std::optional<secret> id_token;         ///< `openid`
 
+    /// Whether `scope` was granted.
     [[nodiscard]] bool has_scope(std::string_view scope) const noexcept
     {
         for (const auto& s : scopes)
@@ -37,6 +40,7 @@ struct access_token {
                 return true;
         return false;
     }
+    /// Whether it has expired at `now`.
     [[nodiscard]] bool expired(std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) const noexcept
     {
         return now >= expires_at;

@@ -21,8 +21,11 @@
 
 namespace discord::oauth2 {
 
+/// A user's grant as a token store keeps it: the tokens and what the refresher needs to know.
 struct stored_grant {
+    /// Whose grant it is.
     snowflake user_id;
+    /// The tokens (sealed with the store key in the durable stores).
     access_token token;
     /// Bumped by every write; 0 for a grant that is not stored yet.
     std::uint64_t version = 0;
@@ -39,9 +42,17 @@ public:
     virtual ~grant_lock() = default;
 };
 
+/// Where grants live: awaitable, so that stores backed by a database never block the event
+/// loop, and versioned, so that two writers (two refreshes, two processes) cannot overwrite
+/// each other's rotation without noticing. Implementations may be called from any thread and
+/// must outlive the operations started on them. Every operation throws `error` (store_failed,
+/// and for the durable stores wrong_store_key, grant_altered, grant_copied) when it cannot do
+/// its work; nothing is half written then.
 class token_store {
 public:
+    /// Destroys the store; no operation may be in flight.
     virtual ~token_store() = default;
+    /// The user's grant, or nullopt when none is stored.
     [[nodiscard]] virtual asio::awaitable<std::optional<stored_grant>> load(snowflake user) = 0;
     /// Writes `grant` if the stored version is still `grant.version` (0: nothing stored yet).
     /// Returns the new version, or nullopt when another writer came first.

@@ -17,38 +17,41 @@
 
 namespace discord::oauth2 {
 
+/// The decoration drawn around a user's avatar.
 struct avatar_decoration {
-    std::string asset;
+    std::string asset;               ///< the decoration's asset hash
     std::optional<snowflake> sku_id; ///< null for decorations not sold in the shop
 };
 
 /// The server tag a user shows next to their name.
 struct primary_guild {
-    std::optional<snowflake> identity_guild_id;
-    std::optional<bool> identity_enabled;
-    std::optional<std::string> tag;
-    std::optional<std::string> badge;
+    std::optional<snowflake> identity_guild_id; ///< the guild whose tag it is
+    std::optional<bool> identity_enabled;       ///< the user shows it
+    std::optional<std::string> tag;             ///< the tag's text (up to 4 characters)
+    std::optional<std::string> badge;           ///< the badge's asset hash
 };
 
+/// A Discord user: `GET /users/@me` (`identify` scope; `email` adds `email` and `verified`),
+/// the user of an authorization (`GET /oauth2/@me`), a member's user.
 struct user {
-    snowflake id;
-    std::string username;
-    std::string discriminator = "0"; ///< "0" for users on the new username system
-    std::optional<std::string> global_name;
-    std::optional<std::string> avatar;
-    bool bot = false;
-    bool system = false;
-    std::optional<bool> mfa_enabled;
-    std::optional<std::string> banner;
-    std::optional<std::int32_t> accent_color;
-    std::optional<std::string> locale;
+    snowflake id;                            ///< the user's id
+    std::string username;                    ///< unique username
+    std::string discriminator = "0";         ///< "0" for users on the new username system
+    std::optional<std::string> global_name;  ///< display name, when set
+    std::optional<std::string> avatar;       ///< avatar hash (cdn.discordapp.com/avatars/{id}/{hash}.png)
+    bool bot = false;                        ///< the user is a bot
+    bool system = false;                     ///< an official Discord system user
+    std::optional<bool> mfa_enabled;         ///< two-factor authentication is on
+    std::optional<std::string> banner;       ///< banner hash
+    std::optional<std::int32_t> accent_color; ///< banner colour as an integer
+    std::optional<std::string> locale;       ///< the user's chosen language ("en-US")
     std::optional<bool> verified;     ///< with the `email` scope
     std::optional<std::string> email; ///< with the `email` scope; may be null
-    std::optional<std::uint64_t> flags;
+    std::optional<std::uint64_t> flags;      ///< user flags (bit field)
     std::optional<int> premium_type; ///< 0 none, 1 Classic, 2 Nitro, 3 Basic
-    std::optional<std::uint64_t> public_flags;
-    std::optional<avatar_decoration> avatar_decoration_data;
-    std::optional<oauth2::primary_guild> primary_guild;
+    std::optional<std::uint64_t> public_flags; ///< the flags shown on the profile
+    std::optional<avatar_decoration> avatar_decoration_data; ///< the avatar's decoration
+    std::optional<oauth2::primary_guild> primary_guild;      ///< the server tag shown
 
     /// The name to show: the display name when set, else the username.
     [[nodiscard]] const std::string& display_name() const noexcept { return global_name ? *global_name : username; }
@@ -59,11 +62,11 @@ struct connection {
     std::string id; ///< the service's id, not a snowflake
     std::optional<std::string> name; ///< the account's name there; Discord may send null
     std::string type; ///< "github", "steam", ... kept as text: Discord adds services
-    std::optional<bool> revoked;
-    bool verified = false;
-    bool friend_sync = false;
-    bool show_activity = false;
-    bool two_way_link = false;
+    std::optional<bool> revoked; ///< the connection was revoked
+    bool verified = false;       ///< the service verified it
+    bool friend_sync = false;    ///< friend sync is on
+    bool show_activity = false;  ///< activities from it show in presence
+    bool two_way_link = false;   ///< it has a two-way link with the service
     int visibility = 0; ///< 0 only the user, 1 everyone
 };
 

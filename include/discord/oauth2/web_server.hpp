@@ -1,17 +1,4 @@
-// The callback web server: DisCatSharp's OAuth2Web, done right.
-//
-//   oauth2::web_server web(io.get_executor(), discord, {});       // discord: an oauth2::client
-//   web.start();
-//   auto url = web.authorization_url(user_id, {scope::identify, scope::connections});
-//   // ... send `url` to the user ...
-//   auto result = co_await web.wait_for_access_token(user_id, url, 1min);
-//   if (result) co_await discord.get_connections(result->token);
-//
-// The browser's redirect arrives at the client's redirect URI; the server opens the sealed
-// state (user, expiry, PKCE verifier), exchanges the code, checks that the user who authorized
-// is the user the URL was made for, stores the grant, wakes the waiters, publishes events and
-// answers the browser with a page. The state, not the port, routes a callback: several bots or
-// shards can share one server, and any server holding the key can take any callback.
+// The callback web server: DisCatSharp's OAuth2Web, done right (see `web_server` below).
 #pragma once
 
 #include <discord/oauth2/client.hpp>
@@ -49,6 +36,7 @@ struct page_templates {
     std::string error;     ///< Discord or the exchange failed
 };
 
+/// How a web_server listens, keeps states and grants, and talks to the other instances.
 struct web_server_config {
     /// Loopback by default: the redirect comes from the person's own browser.
     std::string listen_address = "127.0.0.1";
@@ -58,14 +46,14 @@ struct web_server_config {
     std::optional<std::uint16_t> port;
     /// TLS with these PEM files; plain HTTP when absent.
     std::optional<std::string> tls_certificate_chain_file;
-    std::optional<std::string> tls_private_key_file;
+    std::optional<std::string> tls_private_key_file; ///< with tls_certificate_chain_file
     /// Seals the states. A random one when absent; give the same key to every instance that
     /// may receive callbacks for URLs made by another.
     std::optional<state_key> key;
-    std::chrono::seconds state_lifetime{600};
+    std::chrono::seconds state_lifetime{600}; ///< how long an authorization URL stays valid
     /// Authorizations waiting for their callback; authorization_url throws too_many_pending past it.
     std::size_t max_pending = 100'000;
-    page_templates pages;
+    page_templates pages; ///< the pages the browser is answered with
     /// Where browsers reach this server when it runs behind a proxy ("https://bot.example.com");
     /// the client's redirect URI must start with it. Empty: the redirect URI itself.
     std::string public_base_url;
@@ -90,19 +78,20 @@ struct web_server_config {
 /// Extra parameters of an authorization URL.
 struct authorization_options {
     std::string prompt;                       ///< "consent" or "none"
-    std::optional<int> integration_type;
+    std::optional<int> integration_type;      ///< 0 guild install, 1 user install
     std::optional<std::uint64_t> permissions; ///< bot flow
     std::optional<snowflake> guild_id;        ///< bot flow
-    bool disable_guild_select = false;
+    bool disable_guild_select = false;        ///< bot flow: only `guild_id` may be chosen
     std::string flow = "login";               ///< sealed into the state, echoed in events
 };
 
 /// A grant the server obtained, and for whom.
 struct authorized_grant {
-    snowflake user_id;
-    access_token token;
+    snowflake user_id;  ///< who authorized (checked to be the URL's user)
+    access_token token; ///< the tokens, also saved in the token store
 };
 
+/// How a wait for an authorization ended.
 enum class authorization_outcome {
     authorized, ///< `grant` holds the token
     denied,     ///< the person cancelled, or Discord refused (`code`, `description`)
@@ -114,14 +103,16 @@ enum class authorization_outcome {
 /// "authorized", "denied", "failed", "timed_out" or "stopped".
 [[nodiscard]] std::string_view to_string(authorization_outcome outcome) noexcept;
 
+/// What wait_for_access_token ends with. Converts to true when a grant was obtained.
 struct authorization_result {
-    authorization_outcome outcome = authorization_outcome::timed_out;
+    authorization_outcome outcome = authorization_outcome::timed_out; ///< how it ended
     /// Shared, not inline: every waiter of a URL gets the same grant, and a waiting coroutine's
     /// frame stays small (a token with its optional guild and webhook is about 1 KiB).
     std::shared_ptr<const authorized_grant> grant;
-    std::error_code code;
-    std::string description;
+    std::error_code code;    ///< why, when not authorized (an errc, or Discord's refusal)
+    std::string description; ///< the same for people (Discord's error_description, ...)
 
+    /// True when `grant` holds one.
     explicit operator bool() const noexcept { return grant != nullptr; }
     /// The grant; throws `error` (its code, or access_denied) when there is none.
     const authorized_grant* operator->() const;
@@ -129,14 +120,33 @@ struct authorization_result {
 
 /// What refresh_all and revoke_all did: they go on past failures.
 struct bulk_result {
-    std::vector<snowflake> succeeded;
-    std::vector<std::pair<snowflake, std::error_code>> failed;
+    std::vector<snowflake> succeeded;                          ///< users whose grant it did
+    std::vector<std::pair<snowflake, std::error_code>> failed; ///< users it failed for, and why
     /// revoke_all only: grants whose tokens were known dead (flagged needs_reauthorization),
     /// removed here without a call to Discord. Discord may still hold the authorization (its
     /// tokens were rotated away from us); the user can remove the app in Discord's settings.
     std::vector<snowflake> forgotten;
 };
 
+/// The callback web server: DisCatSharp's OAuth2Web, done right.
+///
+/// @code
+/// oauth2::web_server web(io.get_executor(), discord, {}); // discord: an oauth2::client
+/// web.start();
+/// auto url = web.authorization_url(user_id, {scope::identify, scope::connections});
+/// // ... send `url` to the user ...
+/// auto result = co_await web.wait_for_access_token(user_id, url, 1min);
+/// if (result) co_await discord.get_connections(result->token);
+/// @endcode
+///
+/// The browser's redirect arrives at the client's redirect URI; the server opens the sealed
+/// state (user, expiry, PKCE verifier), exchanges the code, checks that the user who authorized
+/// is the user the URL was made for, stores the grant, wakes the waiters, publishes events and
+/// answers the browser with a page. The state, not the port, routes a callback: several bots or
+/// shards can share one server, and any server holding the key can take any callback.
+///
+/// Threads: every member may be called from any thread; the server's work runs on its
+/// executor, which must be run. The client given to it must outlive it.
 class web_server {
 public:
     /// `discord` must outlive the server; its redirect URI is where callbacks arrive.
@@ -155,6 +165,7 @@ public:
     /// with `stopped` and every event stream.
     [[nodiscard]] asio::awaitable<void> stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
 
+    /// The port it listens on (the ephemeral one it got, when configured with 0); 0 before start().
     [[nodiscard]] std::uint16_t port() const noexcept;
     /// The path callbacks are taken on (the redirect URI's).
     [[nodiscard]] const std::string& callback_path() const noexcept;
@@ -168,6 +179,8 @@ public:
     /// Registers a URL built elsewhere with this server's key (as the seed's SubmitPendingOAuth2Url).
     /// Throws `error` (invalid_state, state_expired) when its state is not one of ours.
     void submit_pending(std::string_view url);
+    /// Authorizations registered and not answered yet (expired ones count until they are dropped
+    /// to make room).
     [[nodiscard]] std::size_t pending_count() const;
 
     /// Waits for the callback of `url`, made for `user`. A callback that came before the wait
@@ -192,6 +205,10 @@ public:
             token, user, std::move(url), timeout);
     }
 
+    /// A new stream of the server's events from now on (events.hpp): authorizations, denials,
+    /// refreshes, lost grants, errors; with a cluster, those of every instance. Each stream has
+    /// its own queue of `event_queue_capacity`; a slow reader gets events_missed, never slows
+    /// the others. The stream ends when the server stops.
     [[nodiscard]] event_stream events();
 
     /// Messages from the cluster that were refused: without a valid tag (not from an instance
@@ -214,7 +231,10 @@ public:
     /// A grant flagged needs_reauthorization holds dead tokens: it is only removed (no call to
     /// Discord, no access_token_revoked event; revoke_all lists it as `forgotten`).
     [[nodiscard]] asio::awaitable<void> revoke_access_token(snowflake user);
+    /// Refreshes every stored grant, one at a time; goes on past failures (listed in `failed`).
     [[nodiscard]] asio::awaitable<bulk_result> refresh_all();
+    /// Revokes and removes every stored grant, as revoke_access_token does for one; goes on past
+    /// failures (their grants are kept and listed in `failed`).
     [[nodiscard]] asio::awaitable<bulk_result> revoke_all();
 
 private:
