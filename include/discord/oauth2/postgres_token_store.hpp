@@ -41,6 +41,10 @@ struct postgres_options {
 /// lock_grant holds a session advisory lock, so one instance at a time refreshes a grant and a
 /// crashed instance's lock ends with its connection. May be used from any thread; the io_context
 /// of its executor must outlive it.
+///
+/// It lives in the library discord-oauth2-postgres, the only one that links libpq: link that
+/// (CMake: `find_package(discord-oauth2 REQUIRED COMPONENTS postgres)` and the component's
+/// target; pkg-config: `discord-oauth2-postgres`). README.md, "Using the library", shows both.
 class postgres_token_store final : public token_store, public cluster {
 public:
     /// Connects, creates or migrates the schema, and checks the key. Throws `error`:
