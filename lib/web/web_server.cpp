@@ -21,8 +21,6 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <atomic>
-#include <mutex>
 #include <unordered_map>
 
 namespace discord::oauth2 {
