@@ -141,7 +141,7 @@ std::string pkce_challenge(std::string_view verifier)
 
 struct client::impl {
     impl(asio::any_io_executor ex, client_config c)
-        : config(std::move(c)), http(ex, [&] {
+        : executor(ex), config(std::move(c)), http(ex, [&] {
               http::client_options o;
               o.timeout = config.timeout;
               o.ca_file = config.ca_file;
@@ -156,6 +156,7 @@ struct client::impl {
             throw error(errc::invalid_argument, "client_config.client_secret is empty; leave it unset for a public client");
     }
 
+    asio::any_io_executor executor;
     client_config config;
     http::client http;
 
@@ -368,6 +369,11 @@ client::~client() = default;
 const client_config& client::config() const noexcept
 {
     return impl_->config;
+}
+
+client::executor_type client::get_executor() const noexcept
+{
+    return impl_->executor;
 }
 
 authorization_link client::authorization_url(const authorization_request& request) const

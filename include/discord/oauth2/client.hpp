@@ -3,6 +3,7 @@
 #pragma once
 
 #include <discord/oauth2/application.hpp>
+#include <discord/oauth2/async.hpp>
 #include <discord/oauth2/endpoints.hpp>
 #include <discord/oauth2/guild.hpp>
 #include <discord/oauth2/log.hpp>
@@ -276,6 +277,116 @@ public:
                                                                           role_connection connection);
     /// DELETE .../role-connection.
     [[nodiscard]] asio::awaitable<void> delete_role_connection(const access_token& token);
+
+    // The same operations as Asio asynchronous operations, for any completion token (a callback,
+    // asio::use_future, asio::experimental::deferred, asio::use_awaitable, as_tuple, with_details;
+    // async.hpp says it once): each completes with void(std::error_code, T) (void(std::error_code)
+    // for revoke and delete_role_connection), the code an `errc` (cancelled through the token's
+    // cancellation slot). Each runs the coroutine of its awaitable form on the client's
+    // executor, and completes on the handler's executor.
+
+    /// The executor operations run on (the one the client was made with).
+    [[nodiscard]] executor_type get_executor() const noexcept;
+
+    /// exchange_code as an asynchronous operation: void(std::error_code, access_token).
+    template <class CompletionToken>
+    auto async_exchange_code(std::string code, std::optional<secret> code_verifier, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), exchange_code(std::move(code), std::move(code_verifier)),
+                                       std::forward<CompletionToken>(completion));
+    }
+    /// refresh as an asynchronous operation: void(std::error_code, access_token).
+    template <class CompletionToken>
+    auto async_refresh(secret refresh_token, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), refresh(std::move(refresh_token)),
+                                       std::forward<CompletionToken>(completion));
+    }
+    /// client_credentials as an asynchronous operation: void(std::error_code, access_token).
+    template <class CompletionToken>
+    auto async_client_credentials(std::vector<std::string> scopes, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), client_credentials(std::move(scopes)),
+                                       std::forward<CompletionToken>(completion));
+    }
+    /// revoke as an asynchronous operation: void(std::error_code).
+    template <class CompletionToken>
+    auto async_revoke(secret token, token_type_hint hint, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), revoke(std::move(token), hint),
+                                       std::forward<CompletionToken>(completion));
+    }
+    /// get_authorization_info as an asynchronous operation: void(std::error_code,
+    /// authorization_info). `token` must stay alive until it completes.
+    template <class CompletionToken>
+    auto async_get_authorization_info(const access_token& token, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), get_authorization_info(token),
+                                       std::forward<CompletionToken>(completion));
+    }
+    /// get_current_user as an asynchronous operation: void(std::error_code, user). `token` must
+    /// stay alive until it completes.
+    template <class CompletionToken>
+    auto async_get_current_user(const access_token& token, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), get_current_user(token), std::forward<CompletionToken>(completion));
+    }
+    /// get_connections as an asynchronous operation: void(std::error_code,
+    /// std::vector<connection>). `token` must stay alive until it completes.
+    template <class CompletionToken>
+    auto async_get_connections(const access_token& token, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), get_connections(token), std::forward<CompletionToken>(completion));
+    }
+    /// get_guilds as an asynchronous operation: void(std::error_code, std::vector<partial_guild>).
+    /// `token` must stay alive until it completes.
+    template <class CompletionToken>
+    auto async_get_guilds(const access_token& token, guild_page page, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), get_guilds(token, page), std::forward<CompletionToken>(completion));
+    }
+    /// get_guild_member as an asynchronous operation: void(std::error_code, guild_member).
+    /// `token` must stay alive until it completes.
+    template <class CompletionToken>
+    auto async_get_guild_member(const access_token& token, snowflake guild_id, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), get_guild_member(token, guild_id),
+                                       std::forward<CompletionToken>(completion));
+    }
+    /// add_guild_member as an asynchronous operation: void(std::error_code, guild_join). `token`
+    /// must stay alive until it completes.
+    template <class CompletionToken>
+    auto async_add_guild_member(const access_token& token, snowflake guild_id, snowflake user_id,
+                                add_member_options options, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), add_guild_member(token, guild_id, user_id, std::move(options)),
+                                       std::forward<CompletionToken>(completion));
+    }
+    /// get_role_connection as an asynchronous operation: void(std::error_code, role_connection).
+    /// `token` must stay alive until it completes.
+    template <class CompletionToken>
+    auto async_get_role_connection(const access_token& token, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), get_role_connection(token),
+                                       std::forward<CompletionToken>(completion));
+    }
+    /// update_role_connection as an asynchronous operation: void(std::error_code,
+    /// role_connection). `token` must stay alive until it completes.
+    template <class CompletionToken>
+    auto async_update_role_connection(const access_token& token, role_connection connection,
+                                      CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), update_role_connection(token, std::move(connection)),
+                                       std::forward<CompletionToken>(completion));
+    }
+    /// delete_role_connection as an asynchronous operation: void(std::error_code). `token` must
+    /// stay alive until it completes.
+    template <class CompletionToken>
+    auto async_delete_role_connection(const access_token& token, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), delete_role_connection(token),
+                                       std::forward<CompletionToken>(completion));
+    }
 
 private:
     struct impl;

@@ -1,0 +1,106 @@
+// Every operation as an Asio asynchronous operation: the `async_` forms of the client, the web
+// server and the event stream accept any completion token and complete with
+// void(std::error_code, T) (or void(std::error_code) for operations without a value). They run
+// the same coroutine as the awaitable forms: one implementation of each operation.
+#pragma once
+
+#include <discord/oauth2/error.hpp>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/associated_cancellation_slot.hpp>
+#include <asio/associated_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/bind_executor.hpp>
+#include <asio/co_spawn.hpp>
+
+#include <exception>
+#include <string>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+namespace discord::oauth2 {
+
+/// A completion token that also keeps what Discord said when the operation fails: made by
+/// with_details(). The error_code of the completion says what failed (an `errc`); `details`
+/// receives Discord's description, JSON error code, field errors and retry-after, and
+/// `message` the sentence error::what() would have said. Both must outlive the operation.
+template <class CompletionToken>
+struct details_token {
+    CompletionToken token; ///< the completion token it wraps
+    error_details* details; ///< filled when the operation fails; left alone when it succeeds
+    std::string* message;   ///< likewise, the sentence for people; may be null
+};
+
+/// Wraps `token` so that a failure's details land in `details` (and its message in `message`
+/// when given): `client.async_get_current_user(t, with_details(d, asio::use_future))`.
+template <class CompletionToken>
+[[nodiscard]] details_token<std::decay_t<CompletionToken>> with_details(error_details& details, CompletionToken&& token,
+                                                                        std::string* message = nullptr)
+{
+    return {std::forward<CompletionToken>(token), &details, message};
+}
+
+namespace detail {
+
+/// What an operation's exception becomes in a completion: an oauth2::error its code (and
+/// `details`/`message` filled), a std::system_error its code (Asio's operation_aborted becomes
+/// errc::cancelled), anything else errc::transport.
+std::error_code error_code_of(const std::exception_ptr& failure, error_details* details, std::string* message) noexcept;
+
+template <class T>
+struct completion_signature {
+    using type = void(std::error_code, T);
+};
+template <>
+struct completion_signature<void> {
+    using type = void(std::error_code);
+};
+
+template <class Token>
+struct is_details_token : std::false_type {};
+template <class Token>
+struct is_details_token<details_token<Token>> : std::true_type {};
+
+// Runs `operation` on `executor` and completes `token` with its outcome, on the handler's own
+// executor (else `executor`); the handler's cancellation slot cancels the operation.
+template <class T, class CompletionToken>
+auto run_as_async(const asio::any_io_executor& executor, asio::awaitable<T> operation, CompletionToken&& token,
+                  error_details* details, std::string* message)
+{
+    return asio::async_initiate<CompletionToken, typename completion_signature<T>::type>(
+        [executor, details, message](auto handler, asio::awaitable<T> op) {
+            auto slot = asio::get_associated_cancellation_slot(handler);
+            auto handler_executor = asio::get_associated_executor(handler, executor);
+            if constexpr (std::is_void_v<T>) {
+                auto done = [h = std::move(handler), details, message](std::exception_ptr e) mutable {
+                    std::move(h)(error_code_of(e, details, message));
+                };
+                asio::co_spawn(executor, std::move(op),
+                               asio::bind_cancellation_slot(slot, asio::bind_executor(handler_executor, std::move(done))));
+            } else {
+                auto done = [h = std::move(handler), details, message](std::exception_ptr e, T value) mutable {
+                    std::move(h)(error_code_of(e, details, message), std::move(value));
+                };
+                asio::co_spawn(executor, std::move(op),
+                               asio::bind_cancellation_slot(slot, asio::bind_executor(handler_executor, std::move(done))));
+            }
+        },
+        token, std::move(operation));
+}
+
+/// `operation` as an asynchronous operation for any completion token (see async.hpp).
+template <class T, class CompletionToken>
+auto async_operation(const asio::any_io_executor& executor, asio::awaitable<T> operation, CompletionToken&& token)
+{
+    if constexpr (is_details_token<std::decay_t<CompletionToken>>::value)
+        return run_as_async<T>(executor, std::move(operation), std::forward<CompletionToken>(token).token, token.details,
+                               token.message);
+    else
+        return run_as_async<T>(executor, std::move(operation), std::forward<CompletionToken>(token), nullptr, nullptr);
+}
+
+} // namespace detail
+} // namespace discord::oauth2
