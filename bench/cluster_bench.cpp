@@ -133,7 +133,7 @@ struct instance {
                 auto shared = std::make_shared<decltype(handler)>(std::move(handler));
                 asio::post(io, [this, user, back, shared, url = std::move(url)]() mutable {
                     web->async_wait_for_access_token(user, std::move(url), 30s,
-                                                     [back, shared](std::exception_ptr, oauth2::authorization_result r) {
+                                                     [back, shared](std::error_code, oauth2::authorization_result r) {
                                                          auto woken = clock_type::now();
                                                          asio::post(back, [shared, r = std::move(r), woken]() mutable {
                                                              std::move(*shared)(outcome{std::move(r), woken});

@@ -176,7 +176,7 @@ int memory(int n, bool coroutines)
             }, asio::detached);
         else
             web.async_wait_for_access_token(user, std::move(link), 1h,
-                                            [&waiting](std::exception_ptr, oauth2::authorization_result) { --waiting; });
+                                            [&waiting](std::error_code, oauth2::authorization_result) { --waiting; });
     }
     io.poll();
     double after = rss_mib();

@@ -211,6 +211,31 @@ TEST_CASE("the token's cancellation slot cancels the request: errc::cancelled, a
     f.run_until(done);
 }
 
+TEST_CASE("get_all_guilds' stream with completion tokens: every guild, then nullopt")
+{
+    fixture f;
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        std::vector<std::string> scopes{"identify", "guilds"}; // named: see docs/compilers.md
+        auto token = co_await f.client.client_credentials(scopes);
+        oauth2::guild_page first_page;
+        auto direct = co_await f.client.get_guilds(token, first_page);
+        auto stream = f.client.get_all_guilds(token);
+        std::size_t seen = 0;
+        for (;;) {
+            auto [ec, guild] = co_await stream.async_next(asio::experimental::as_tuple(asio::use_awaitable));
+            CHECK_FALSE(ec);
+            if (!guild)
+                break;
+            ++seen;
+        }
+        CHECK(seen == direct.size());
+        CHECK(seen > 0);
+        auto [ec, rest] = co_await stream.async_next_page(asio::experimental::as_tuple(asio::use_awaitable));
+        CHECK_FALSE(ec);
+        CHECK(rest.empty());
+    }());
+}
+
 TEST_CASE("the handler runs on its own executor, never on the client's thread")
 {
     fixture f;

@@ -542,6 +542,11 @@ int client::guild_stream::pages_fetched() const noexcept
     return state_ ? state_->pages : 0;
 }
 
+asio::any_io_executor client::guild_stream::get_executor() const noexcept
+{
+    return state_->impl->executor;
+}
+
 asio::awaitable<std::vector<partial_guild>> client::guild_stream::next_page()
 {
     auto& s = *state_;

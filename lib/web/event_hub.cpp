@@ -108,6 +108,11 @@ event_stream::event_stream(event_stream&&) noexcept = default;
 event_stream& event_stream::operator=(event_stream&&) noexcept = default;
 event_stream::~event_stream() = default; // the hub holds only a weak reference
 
+asio::any_io_executor event_stream::get_executor() const
+{
+    return subscription_->bell.get_executor();
+}
+
 asio::awaitable<std::optional<event>> event_stream::next()
 {
     auto& s = *subscription_;

@@ -494,10 +494,18 @@ std::size_t web_server::pending_count() const
 asio::awaitable<authorization_result> web_server::wait_for_access_token(snowflake user, std::string url,
                                                                         std::chrono::milliseconds timeout)
 {
-    return async_wait_for_access_token(user, std::move(url), timeout, asio::use_awaitable);
+    // Thrown as oauth2::error with its sentence, as the other awaitable forms do: the receiver
+    // hands over the exception itself, not an error code.
+    return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr, authorization_result)>(
+        [this](auto handler, snowflake u, std::string link, std::chrono::milliseconds t) {
+            auto slot = asio::get_associated_cancellation_slot(handler);
+            using receiver = detail::result_receiver_for<authorization_result, decltype(handler)>;
+            start_wait(u, std::move(link), t, std::make_unique<receiver>(std::move(handler), get_executor()), slot);
+        },
+        asio::use_awaitable, user, std::move(url), timeout);
 }
 
-asio::any_io_executor web_server::executor() const noexcept
+asio::any_io_executor web_server::get_executor() const noexcept
 {
     return impl_->executor;
 }

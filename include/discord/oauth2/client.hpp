@@ -409,6 +409,23 @@ public:
     /// Page requests sent so far.
     [[nodiscard]] int pages_fetched() const noexcept;
 
+    /// The executor its page requests run on (the client's).
+    [[nodiscard]] asio::any_io_executor get_executor() const noexcept;
+    /// next as an Asio asynchronous operation for any completion token (async.hpp):
+    /// void(std::error_code, std::optional<partial_guild>). The stream must outlive it.
+    template <class CompletionToken>
+    auto async_next(CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), next(), std::forward<CompletionToken>(completion));
+    }
+    /// next_page as an Asio asynchronous operation: void(std::error_code,
+    /// std::vector<partial_guild>). The stream must outlive it.
+    template <class CompletionToken>
+    auto async_next_page(CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), next_page(), std::forward<CompletionToken>(completion));
+    }
+
 private:
     friend class client; // get_all_guilds makes it
     guild_stream(std::shared_ptr<client::impl> impl, access_token token, client::guild_page page);

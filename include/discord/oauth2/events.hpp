@@ -10,6 +10,8 @@
 // `events_missed` event. Every stream ends (next() returns nullopt) when the server stops.
 #pragma once
 
+#include <discord/oauth2/async.hpp>
+
 #include <discord/oauth2/snowflake.hpp>
 #include <discord/oauth2/state.hpp>
 #include <discord/oauth2/token.hpp>
@@ -79,6 +81,17 @@ public:
     /// The next event, or nullopt once the server has stopped and the queue is drained.
     /// Cancellable through the awaiting coroutine's cancellation slot.
     [[nodiscard]] asio::awaitable<std::optional<event>> next();
+
+    /// The executor the stream is woken on (the server's).
+    [[nodiscard]] asio::any_io_executor get_executor() const;
+    /// next as an Asio asynchronous operation for any completion token (async.hpp):
+    /// void(std::error_code, std::optional<event>); cancelled through the token's slot
+    /// (errc::cancelled). The stream must outlive the operation.
+    template <class CompletionToken>
+    auto async_next(CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), next(), std::forward<CompletionToken>(completion));
+    }
 
 private:
     friend class web::event_hub; // its subscribe() makes one

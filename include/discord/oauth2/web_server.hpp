@@ -1,6 +1,7 @@
 // The callback web server: DisCatSharp's OAuth2Web, done right (see `web_server` below).
 #pragma once
 
+#include <discord/oauth2/async.hpp>
 #include <discord/oauth2/client.hpp>
 #include <discord/oauth2/cluster.hpp>
 #include <discord/oauth2/detail/result_receiver.hpp>
@@ -13,6 +14,7 @@
 #include <asio/any_io_executor.hpp>
 #include <asio/associated_cancellation_slot.hpp>
 #include <asio/async_result.hpp>
+#include <asio/bind_executor.hpp>
 #include <asio/awaitable.hpp>
 #include <asio/cancellation_signal.hpp>
 
@@ -189,20 +191,22 @@ public:
     [[nodiscard]] asio::awaitable<authorization_result> wait_for_access_token(snowflake user, std::string url,
                                                                             std::chrono::milliseconds timeout);
 
-    /// The same as an Asio asynchronous operation, for any completion token; the handler's
-    /// signature is void(std::exception_ptr, authorization_result). A waiter costs the server
-    /// about 200 bytes, whatever the number of waiters, and no timer of its own.
+    /// The same as an Asio asynchronous operation for any completion token (async.hpp):
+    /// void(std::error_code, authorization_result), the code an errc (invalid_state,
+    /// invalid_argument, cancelled through the token's cancellation slot); with_details keeps
+    /// the sentence for people. The handler runs on its associated executor, else the server's.
+    /// A waiter costs the server about 200 bytes, whatever the number of waiters, and no timer
+    /// of its own.
     template <class CompletionToken>
     auto async_wait_for_access_token(snowflake user, std::string url, std::chrono::milliseconds timeout,
-                                     CompletionToken&& token)
+                                     CompletionToken&& completion)
     {
-        return asio::async_initiate<CompletionToken, void(std::exception_ptr, authorization_result)>(
-            [this](auto handler, snowflake u, std::string link, std::chrono::milliseconds t) {
-                auto slot = asio::get_associated_cancellation_slot(handler);
-                using receiver = detail::result_receiver_for<authorization_result, decltype(handler)>;
-                start_wait(u, std::move(link), t, std::make_unique<receiver>(std::move(handler), executor()), slot);
-            },
-            token, user, std::move(url), timeout);
+        if constexpr (detail::is_details_token<std::decay_t<CompletionToken>>::value)
+            return initiate_wait(user, std::move(url), timeout, std::forward<CompletionToken>(completion).token,
+                                 completion.details, completion.message);
+        else
+            return initiate_wait(user, std::move(url), timeout, std::forward<CompletionToken>(completion), nullptr,
+                                 nullptr);
     }
 
     /// A new stream of the server's events from now on (events.hpp): authorizations, denials,
@@ -237,9 +241,90 @@ public:
     /// failures (their grants are kept and listed in `failed`).
     [[nodiscard]] asio::awaitable<bulk_result> revoke_all();
 
+    // The grant operations and stop() as Asio asynchronous operations for any completion token
+    // (async.hpp): each runs the coroutine of its awaitable form on the server's executor and
+    // completes with void(std::error_code, T), or void(std::error_code) without a value.
+
+    /// The executor the server runs on (the one it was made with).
+    [[nodiscard]] asio::any_io_executor get_executor() const noexcept;
+
+    /// stop as an asynchronous operation: void(std::error_code).
+    template <class CompletionToken>
+    auto async_stop(std::chrono::milliseconds grace, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), stop(grace), std::forward<CompletionToken>(completion));
+    }
+    /// access_token_for as an asynchronous operation: void(std::error_code,
+    /// std::optional<access_token>).
+    template <class CompletionToken>
+    auto async_access_token_for(snowflake user, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), access_token_for(user), std::forward<CompletionToken>(completion));
+    }
+    /// fresh_access_token as an asynchronous operation: void(std::error_code, access_token).
+    template <class CompletionToken>
+    auto async_fresh_access_token(snowflake user, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), fresh_access_token(user),
+                                       std::forward<CompletionToken>(completion));
+    }
+    /// refresh_access_token as an asynchronous operation: void(std::error_code, access_token).
+    template <class CompletionToken>
+    auto async_refresh_access_token(snowflake user, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), refresh_access_token(user),
+                                       std::forward<CompletionToken>(completion));
+    }
+    /// grants_needing_reauthorization as an asynchronous operation: void(std::error_code,
+    /// std::vector<snowflake>).
+    template <class CompletionToken>
+    auto async_grants_needing_reauthorization(CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), grants_needing_reauthorization(),
+                                       std::forward<CompletionToken>(completion));
+    }
+    /// revoke_access_token as an asynchronous operation: void(std::error_code).
+    template <class CompletionToken>
+    auto async_revoke_access_token(snowflake user, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), revoke_access_token(user),
+                                       std::forward<CompletionToken>(completion));
+    }
+    /// refresh_all as an asynchronous operation: void(std::error_code, bulk_result).
+    template <class CompletionToken>
+    auto async_refresh_all(CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), refresh_all(), std::forward<CompletionToken>(completion));
+    }
+    /// revoke_all as an asynchronous operation: void(std::error_code, bulk_result).
+    template <class CompletionToken>
+    auto async_revoke_all(CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), revoke_all(), std::forward<CompletionToken>(completion));
+    }
+
 private:
     struct impl;
-    [[nodiscard]] asio::any_io_executor executor() const noexcept;
+    // The wait's one initiation: the handler gets the error as an error_code (and `details`,
+    // `message` when given); it runs on its associated executor, else the server's.
+    template <class CompletionToken>
+    auto initiate_wait(snowflake user, std::string url, std::chrono::milliseconds timeout, CompletionToken&& completion,
+                       error_details* details, std::string* message)
+    {
+        return asio::async_initiate<CompletionToken, void(std::error_code, authorization_result)>(
+            [this, details, message](auto handler, snowflake u, std::string link, std::chrono::milliseconds t) {
+                auto slot = asio::get_associated_cancellation_slot(handler);
+                auto handler_executor = asio::get_associated_executor(handler, get_executor());
+                auto deliver = asio::bind_executor(
+                    handler_executor, [h = std::move(handler), details, message](std::exception_ptr e,
+                                                                                 authorization_result r) mutable {
+                        std::move(h)(detail::error_code_of(e, details, message), std::move(r));
+                    });
+                using receiver = detail::result_receiver_for<authorization_result, decltype(deliver)>;
+                start_wait(u, std::move(link), t, std::make_unique<receiver>(std::move(deliver), get_executor()), slot);
+            },
+            completion, user, std::move(url), timeout);
+    }
     void start_wait(snowflake user, std::string url, std::chrono::milliseconds timeout,
                     std::unique_ptr<detail::result_receiver<authorization_result>> receiver,
                     asio::cancellation_slot slot);
