@@ -12,6 +12,7 @@
 #include "tls/self_signed_certificate.hpp"
 
 #include <discord/oauth2/error.hpp>
+#include <discord/oauth2/memory_token_store.hpp>
 #include <discord/oauth2/scope.hpp>
 #include <discord/oauth2/web_server.hpp>
 
@@ -689,11 +690,12 @@ TEST_CASE("per-user grants: refresh, revoke, and the bulk operations go on past 
         CHECK(refreshed.failed[0].second == oauth2::errc::invalid_grant);
 
         auto revocations = f.discord.calls("POST /api/v10/oauth2/token/revoke");
-        co_await f.web.revoke_access_token(nelly);
+        CHECK(co_await f.web.revoke_access_token(nelly) == oauth2::revocation::revoked);
         CHECK(f.discord.calls("POST /api/v10/oauth2/token/revoke") == revocations + 1);
         CHECK_FALSE(co_await f.web.access_token_for(nelly));
-        auto none = co_await test::expect_error([&]() -> asio::awaitable<void> { co_await f.web.revoke_access_token(nelly); });
-        CHECK(none.code() == oauth2::errc::no_grant);
+        // No grant any more: reported, not thrown, and nothing is sent.
+        CHECK(co_await f.web.revoke_access_token(nelly) == oauth2::revocation::no_grant);
+        CHECK(f.discord.calls("POST /api/v10/oauth2/token/revoke") == revocations + 1);
 
         // Xiao's grant was flagged by refresh_all: its tokens are dead, so it is forgotten, not "revoked".
         auto revocations_before_all = f.discord.calls("POST /api/v10/oauth2/token/revoke");
@@ -815,10 +817,66 @@ TEST_CASE("any server holding the key takes any callback: the state, not the por
     }());
 }
 
+namespace {
+
+// A store whose list also names a user without a grant: what revoke_all meets when another
+// instance removes a grant between its list and its turn.
+class store_with_a_vanished_user final : public oauth2::token_store {
+public:
+    explicit store_with_a_vanished_user(snowflake vanished) : vanished_(vanished) {}
+    asio::awaitable<std::optional<oauth2::stored_grant>> load(snowflake user) override { return inner_.load(user); }
+    asio::awaitable<std::optional<std::uint64_t>> compare_and_swap(oauth2::stored_grant g) override
+    {
+        return inner_.compare_and_swap(std::move(g));
+    }
+    asio::awaitable<std::uint64_t> save(oauth2::stored_grant g) override { return inner_.save(std::move(g)); }
+    asio::awaitable<bool> erase(snowflake user) override { return inner_.erase(user); }
+    asio::awaitable<std::vector<snowflake>> list() override
+    {
+        auto users = co_await inner_.list();
+        users.push_back(vanished_);
+        co_return users;
+    }
+    asio::awaitable<std::vector<snowflake>> list_expiring_before(std::chrono::system_clock::time_point when) override
+    {
+        return inner_.list_expiring_before(when);
+    }
+
+private:
+    snowflake vanished_;
+    oauth2::memory_token_store inner_;
+};
+
+} // namespace
+
+TEST_CASE("revoking a user without a grant is reported, not thrown: per user and in revoke_all")
+{
+    auto config = fixture::with_key();
+    config.store = std::make_shared<store_with_a_vanished_user>(xiao);
+    fixture f(std::move(config));
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto link = f.web.authorization_url(nelly, identify);
+        CHECK((co_await f.authorize(link)).status == 200);
+        REQUIRE(co_await f.web.wait_for_access_token(nelly, link)); // one minute, as DisCatSharp's
+        CHECK(&f.web.client() == &f.client);
+        CHECK(co_await f.web.revoke_access_token(xiao) == oauth2::revocation::no_grant);
+        auto revocations = f.discord.calls("POST /api/v10/oauth2/token/revoke");
+        auto all = co_await f.web.revoke_all();
+        CHECK(all.succeeded == std::vector<snowflake>{nelly});
+        CHECK(all.absent == std::vector<snowflake>{xiao});
+        CHECK(all.failed.empty());
+        CHECK(all.forgotten.empty());
+        CHECK(f.discord.calls("POST /api/v10/oauth2/token/revoke") == revocations + 1); // nelly's only
+    }());
+}
+
 TEST_CASE("the grant operations, stop and the event stream with completion tokens")
 {
     fixture f;
     auto events = f.web.events();
+    oauth2::event_filter refreshes_only;
+    refreshes_only.kind = oauth2::event_kind::access_token_refreshed;
+    auto refreshes = f.web.events(refreshes_only);
     test::run(f.io, [&]() -> asio::awaitable<void> {
         using asio::experimental::as_tuple;
         auto link = f.web.authorization_url(nelly, identify_connections);
@@ -843,14 +901,19 @@ TEST_CASE("the grant operations, stop and the event stream with completion token
         auto [refreshed_ec, refreshed] = co_await f.web.async_refresh_access_token(nelly, as_tuple(asio::use_awaitable));
         CHECK_FALSE(refreshed_ec);
         CHECK_FALSE(refreshed.token == stored->token);
+        auto refresh_event = co_await refreshes.next_for(10s);
+        REQUIRE(refresh_event);
+        CHECK(refresh_event->kind == oauth2::event_kind::access_token_refreshed);
+        CHECK(refresh_event->user_id == nelly);
         auto [lost_ec, lost] = co_await f.web.async_grants_needing_reauthorization(as_tuple(asio::use_awaitable));
         CHECK_FALSE(lost_ec);
         CHECK(lost.empty());
         auto [all_ec, all] = co_await f.web.async_refresh_all(as_tuple(asio::use_awaitable));
         CHECK_FALSE(all_ec);
         CHECK(all.succeeded == std::vector<oauth2::snowflake>{nelly});
-        auto [revoked_ec] = co_await f.web.async_revoke_access_token(nelly, as_tuple(asio::use_awaitable));
+        auto [revoked_ec, revoked] = co_await f.web.async_revoke_access_token(nelly, as_tuple(asio::use_awaitable));
         CHECK_FALSE(revoked_ec);
+        CHECK(revoked == oauth2::revocation::revoked);
         // No grant any more: the awaitable form's no_grant, as an error code.
         auto [missing_ec, missing] = co_await f.web.async_fresh_access_token(nelly, as_tuple(asio::use_awaitable));
         CHECK(missing_ec == oauth2::errc::no_grant);

@@ -3,10 +3,13 @@
 #include <discord/oauth2/error.hpp>
 
 #include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/this_coro.hpp>
 
 #include <algorithm>
+#include <variant>
 
 namespace discord::oauth2 {
 
@@ -27,13 +30,15 @@ std::string_view to_string(event_kind kind) noexcept
 
 namespace detail {
 
-subscription::subscription(asio::any_io_executor executor, std::size_t cap)
-    : capacity(std::max<std::size_t>(1, cap)), bell(std::move(executor), 1)
+subscription::subscription(asio::any_io_executor executor, std::size_t cap, event_filter f)
+    : filter(f), capacity(std::max<std::size_t>(1, cap)), bell(std::move(executor), 1)
 {
 }
 
 void subscription::push(const event& e)
 {
+    if (!filter.matches(e))
+        return;
     {
         std::lock_guard lock(mutex);
         if (ended)
@@ -45,6 +50,24 @@ void subscription::push(const event& e)
         queue.push_back(e);
     }
     bell.try_send(std::error_code{}, true);
+}
+
+std::optional<event> subscription::take()
+{
+    if (!queue.empty()) {
+        auto e = std::move(queue.front());
+        queue.pop_front();
+        return e;
+    }
+    // Dropped events came after everything that was queued: report them after it.
+    if (missed) {
+        event e;
+        e.kind = event_kind::events_missed;
+        e.missed = missed;
+        missed = 0;
+        return e;
+    }
+    return std::nullopt;
 }
 
 void subscription::end()
@@ -60,9 +83,9 @@ void subscription::end()
 
 namespace web {
 
-event_stream event_hub::subscribe(asio::any_io_executor executor, std::size_t capacity)
+event_stream event_hub::subscribe(asio::any_io_executor executor, std::size_t capacity, event_filter filter)
 {
-    auto s = std::make_shared<detail::subscription>(std::move(executor), capacity);
+    auto s = std::make_shared<detail::subscription>(std::move(executor), capacity, filter);
     std::lock_guard lock(mutex_);
     if (ended_) {
         s->end();
@@ -108,30 +131,46 @@ event_stream::event_stream(event_stream&&) noexcept = default;
 event_stream& event_stream::operator=(event_stream&&) noexcept = default;
 event_stream::~event_stream() = default; // the hub holds only a weak reference
 
+namespace {
+
+detail::subscription& open_subscription(const std::shared_ptr<detail::subscription>& s)
+{
+    if (!s)
+        throw error(errc::invalid_argument, "this event stream was moved from; use the stream it was moved to");
+    return *s;
+}
+
+} // namespace
+
 asio::any_io_executor event_stream::get_executor() const
 {
-    return subscription_->bell.get_executor();
+    return open_subscription(subscription_).bell.get_executor();
+}
+
+bool event_stream::is_open() const
+{
+    if (!subscription_)
+        return false;
+    std::lock_guard lock(subscription_->mutex);
+    return !subscription_->ended || !subscription_->queue.empty() || subscription_->missed;
+}
+
+std::optional<event> event_stream::try_next()
+{
+    if (!subscription_)
+        return std::nullopt;
+    std::lock_guard lock(subscription_->mutex);
+    return subscription_->take();
 }
 
 asio::awaitable<std::optional<event>> event_stream::next()
 {
-    auto& s = *subscription_;
+    auto& s = open_subscription(subscription_);
     for (;;) {
         {
             std::lock_guard lock(s.mutex);
-            if (!s.queue.empty()) {
-                auto e = std::move(s.queue.front());
-                s.queue.pop_front();
+            if (auto e = s.take())
                 co_return e;
-            }
-            // Dropped events came after everything that was queued: report them after it.
-            if (s.missed) {
-                event e;
-                e.kind = event_kind::events_missed;
-                e.missed = s.missed;
-                s.missed = 0;
-                co_return e;
-            }
             if (s.ended)
                 co_return std::nullopt;
         }
@@ -139,6 +178,48 @@ asio::awaitable<std::optional<event>> event_stream::next()
         (void)rung;
         if (ec)
             throw error(errc::cancelled, "waiting for the next event was cancelled");
+    }
+}
+
+asio::awaitable<std::optional<event>> event_stream::next_for(std::chrono::milliseconds timeout)
+{
+    auto& s = open_subscription(subscription_);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    asio::steady_timer timer(s.bell.get_executor());
+    for (;;) {
+        {
+            std::lock_guard lock(s.mutex);
+            if (auto e = s.take())
+                co_return e;
+            if (s.ended)
+                co_return std::nullopt;
+        }
+        if (std::chrono::steady_clock::now() >= deadline)
+            co_return std::nullopt;
+        timer.expires_at(deadline);
+        using namespace asio::experimental::awaitable_operators;
+        auto woken = co_await (s.bell.async_receive(asio::experimental::as_tuple(asio::use_awaitable))
+                               || timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable)));
+        if (woken.index() == 0) {
+            auto [ec, rung] = std::get<0>(woken);
+            (void)rung;
+            if (ec)
+                throw error(errc::cancelled, "waiting for the next event was cancelled");
+        } else if (auto [ec] = std::get<1>(woken); ec) {
+            throw error(errc::cancelled, "waiting for the next event was cancelled");
+        }
+    }
+}
+
+asio::awaitable<std::optional<event>> event_stream::next_matching(std::function<bool(const event&)> matches,
+                                                                  std::chrono::milliseconds timeout)
+{
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto e = co_await next_for(std::max(left, std::chrono::milliseconds(0)));
+        if (!e || matches(*e))
+            co_return e;
     }
 }
 

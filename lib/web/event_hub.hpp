@@ -14,13 +14,16 @@
 namespace discord::oauth2::detail {
 
 struct subscription {
-    subscription(asio::any_io_executor executor, std::size_t capacity);
+    subscription(asio::any_io_executor executor, std::size_t capacity, event_filter filter);
 
-    /// Queues `e`, or counts it as missed when the queue is full.
+    /// Queues `e` when the filter lets it through, or counts it as missed when the queue is full.
     void push(const event& e);
     /// No more events: next() returns nullopt once the queue is drained.
     void end();
+    /// The next queued event or events_missed report, if any (held: mutex).
+    std::optional<event> take();
 
+    event_filter filter;
     std::mutex mutex;
     std::deque<event> queue;
     std::size_t capacity;
@@ -39,7 +42,8 @@ class event_hub {
 public:
     /// A new stream of every event published from now on, woken on `executor`, holding at most
     /// `capacity` events before it counts the rest as missed.
-    [[nodiscard]] event_stream subscribe(asio::any_io_executor executor, std::size_t capacity);
+    [[nodiscard]] event_stream subscribe(asio::any_io_executor executor, std::size_t capacity,
+                                         event_filter filter = {});
     void publish(const event& e);
     /// Ends every stream, and those subscribed later at once.
     void end_all();

@@ -348,12 +348,12 @@ asio::awaitable<std::optional<error>> web_server::impl::revoke_grant(const acces
     co_return std::move(revoked.failure);
 }
 
-web_server::web_server(asio::any_io_executor executor, client& discord, web_server_config config)
+web_server::web_server(asio::any_io_executor executor, oauth2::client& discord, web_server_config config)
     : impl_(std::make_shared<impl>(std::move(executor), discord, std::move(config)))
 {
 }
 
-web_server::web_server(asio::any_io_executor executor, client& discord)
+web_server::web_server(asio::any_io_executor executor, oauth2::client& discord)
     : web_server(std::move(executor), discord, web_server_config{})
 {
 }
@@ -505,6 +505,16 @@ asio::awaitable<authorization_result> web_server::wait_for_access_token(snowflak
         asio::use_awaitable, user, std::move(url), timeout);
 }
 
+asio::awaitable<authorization_result> web_server::wait_for_access_token(snowflake user, std::string url)
+{
+    return wait_for_access_token(user, std::move(url), std::chrono::minutes(1));
+}
+
+oauth2::client& web_server::client() const noexcept
+{
+    return impl_->discord;
+}
+
 asio::any_io_executor web_server::get_executor() const noexcept
 {
     return impl_->executor;
@@ -554,6 +564,11 @@ event_stream web_server::events()
     return impl_->hub.subscribe(impl_->executor, impl_->config.event_queue_capacity);
 }
 
+event_stream web_server::events(event_filter filter)
+{
+    return impl_->hub.subscribe(impl_->executor, impl_->config.event_queue_capacity, filter);
+}
+
 asio::awaitable<std::optional<access_token>> web_server::access_token_for(snowflake user)
 {
     auto self = impl_;
@@ -584,22 +599,22 @@ asio::awaitable<std::vector<snowflake>> web_server::grants_needing_reauthorizati
     return impl_->keeper->needing_reauthorization();
 }
 
-asio::awaitable<void> web_server::revoke_access_token(snowflake user)
+asio::awaitable<revocation> web_server::revoke_access_token(snowflake user)
 {
-    (void)co_await impl_->revoke_or_forget(user);
+    co_return co_await impl_->revoke_or_forget(user);
 }
 
 // True when the grant was only forgotten: its tokens were known dead, so a revocation would
 // have "succeeded" at Discord without ending anything.
-asio::awaitable<bool> web_server::impl::revoke_or_forget(snowflake user)
+asio::awaitable<revocation> web_server::impl::revoke_or_forget(snowflake user)
 {
     auto self = shared_from_this();
     auto grant = co_await config.store->load(user);
     if (!grant)
-        throw error(errc::no_grant, fmt::format("no grant is stored for user {}", user));
+        co_return revocation::no_grant;
     if (grant->needs_reauthorization) {
         co_await config.store->erase(user);
-        co_return true;
+        co_return revocation::forgotten;
     }
     if (auto failure = co_await revoke_grant(grant->token, user))
         throw *failure;
@@ -608,7 +623,7 @@ asio::awaitable<bool> web_server::impl::revoke_or_forget(snowflake user)
     e.kind = event_kind::access_token_revoked;
     e.user_id = user;
     publish(std::move(e));
-    co_return false;
+    co_return revocation::revoked;
 }
 
 // Runs `op` for every stored grant, going on past failures.
@@ -643,13 +658,23 @@ asio::awaitable<bulk_result> web_server::revoke_all()
 {
     auto self = impl_;
     std::vector<snowflake> forgotten;
+    std::vector<snowflake> absent;
     // Trivial captures only: g++ 12 destroys a co_await's temporary closure twice (docs/compilers.md).
-    auto out = co_await for_each_grant(*self->config.store, [i = self.get(), &forgotten](snowflake user) -> asio::awaitable<void> {
-        if (co_await i->revoke_or_forget(user))
+    auto out = co_await for_each_grant(*self->config.store, [i = self.get(), &forgotten, &absent](snowflake user)
+                                                                -> asio::awaitable<void> {
+        auto done = co_await i->revoke_or_forget(user);
+        if (done == revocation::forgotten)
             forgotten.push_back(user);
+        else if (done == revocation::no_grant)
+            absent.push_back(user);
     });
-    std::erase_if(out.succeeded, [&](snowflake u) { return std::find(forgotten.begin(), forgotten.end(), u) != forgotten.end(); });
+    auto listed_elsewhere = [&](snowflake u) {
+        return std::find(forgotten.begin(), forgotten.end(), u) != forgotten.end()
+            || std::find(absent.begin(), absent.end(), u) != absent.end();
+    };
+    std::erase_if(out.succeeded, listed_elsewhere);
     out.forgotten = std::move(forgotten);
+    out.absent = std::move(absent);
     co_return out;
 }
 

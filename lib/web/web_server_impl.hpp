@@ -21,7 +21,7 @@
 namespace discord::oauth2 {
 
 struct web_server::impl : std::enable_shared_from_this<impl> {
-    impl(asio::any_io_executor ex, client& c, web_server_config cfg)
+    impl(asio::any_io_executor ex, oauth2::client& c, web_server_config cfg)
         : executor(std::move(ex)), discord(c), config(std::move(cfg)), key(config.key ? *config.key : state_key::generate()),
           cluster_key(key), authorizations(web::pending_authorizations::create(executor, config.max_pending))
     {
@@ -55,7 +55,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     }
 
     asio::any_io_executor executor;
-    client& discord;
+    oauth2::client& discord;
     web_server_config config;
     state_key key;
     web::message_key cluster_key;     // signs what the instances tell each other
@@ -140,7 +140,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<web::answer> answer_fresh_code(const std::string& code, const state_claims& claims,
                                                    const std::optional<std::string>& iss);
     asio::awaitable<std::optional<error>> revoke_grant(const access_token& token, snowflake user);
-    asio::awaitable<bool> revoke_or_forget(snowflake user);
+    asio::awaitable<revocation> revoke_or_forget(snowflake user);
 };
 
 } // namespace discord::oauth2

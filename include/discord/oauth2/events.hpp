@@ -19,7 +19,9 @@
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +58,19 @@ struct event {
     std::uint64_t missed = 0;           ///< events_missed
 };
 
+/// Which events a stream receives (web_server::events(filter)): those of one kind, of one user,
+/// or both; an empty filter lets every event through. Filtered at the source, so events a
+/// stream does not want never take room in its queue.
+struct event_filter {
+    std::optional<event_kind> kind; ///< only events of this kind
+    std::optional<snowflake> user;  ///< only events about this user
+    /// Whether `e` passes.
+    [[nodiscard]] bool matches(const event& e) const noexcept
+    {
+        return (!kind || e.kind == *kind) && (!user || e.user_id == *user);
+    }
+};
+
 namespace detail {
 struct subscription;
 }
@@ -71,16 +86,33 @@ class event_hub;
 /// One coroutine at a time may await next(); events are published from any thread.
 class event_stream {
 public:
-    /// Moves the subscription; the moved-from stream may only be destroyed.
+    /// Moves the subscription. The moved-from stream is closed: is_open() is false, try_next()
+    /// returns nullopt, and next() throws `error` (invalid_argument) saying it was moved from.
     event_stream(event_stream&&) noexcept;
-    /// Moves the subscription; the moved-from stream may only be destroyed.
+    /// Moves the subscription; the moved-from stream is closed, as after the move constructor.
     event_stream& operator=(event_stream&&) noexcept;
     /// Unsubscribes.
     ~event_stream();
 
     /// The next event, or nullopt once the server has stopped and the queue is drained.
-    /// Cancellable through the awaiting coroutine's cancellation slot.
+    /// Cancelling the awaiting coroutine (its cancellation slot) throws `error` (cancelled);
+    /// no event is lost by it: the next call gets the one that would have come.
     [[nodiscard]] asio::awaitable<std::optional<event>> next();
+
+    /// False once next() would return nullopt at once (the server stopped and everything queued
+    /// was taken), and for a moved-from stream.
+    [[nodiscard]] bool is_open() const;
+    /// The next event if one is queued (or an events_missed report), without waiting; nullopt
+    /// when none is.
+    [[nodiscard]] std::optional<event> try_next();
+    /// next(), but nullopt after `timeout` without an event too (is_open() tells the two apart).
+    [[nodiscard]] asio::awaitable<std::optional<event>> next_for(std::chrono::milliseconds timeout);
+    /// The first event for which `matches` is true within `timeout` (what D++'s `when` does),
+    /// or nullopt at the timeout or the end. Events that do not match are taken from this
+    /// stream and dropped (other streams still get them); so are events_missed reports, unless
+    /// `matches` accepts them.
+    [[nodiscard]] asio::awaitable<std::optional<event>> next_matching(std::function<bool(const event&)> matches,
+                                                                     std::chrono::milliseconds timeout);
 
     /// The executor the stream is woken on (the server's).
     [[nodiscard]] asio::any_io_executor get_executor() const;

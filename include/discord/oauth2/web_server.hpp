@@ -128,6 +128,16 @@ struct bulk_result {
     /// removed here without a call to Discord. Discord may still hold the authorization (its
     /// tokens were rotated away from us); the user can remove the app in Discord's settings.
     std::vector<snowflake> forgotten;
+    /// revoke_all only: users whose grant was gone by their turn (removed meanwhile by another
+    /// call or instance); nothing was done for them.
+    std::vector<snowflake> absent;
+};
+
+/// What revoke_access_token did.
+enum class revocation {
+    revoked,   ///< Discord revoked the grant, and it was removed
+    forgotten, ///< the grant's tokens were known dead: removed without a call to Discord
+    no_grant,  ///< no grant was stored for the user: nothing was done
 };
 
 /// The callback web server: DisCatSharp's OAuth2Web, done right.
@@ -152,10 +162,10 @@ struct bulk_result {
 class web_server {
 public:
     /// `discord` must outlive the server; its redirect URI is where callbacks arrive.
-    web_server(asio::any_io_executor executor, client& discord, web_server_config config);
+    web_server(asio::any_io_executor executor, oauth2::client& discord, web_server_config config);
     /// With the default configuration. (An overload, not a default argument: g++ 12 destroys a
     /// defaulted temporary twice when the full expression also holds a co_await.)
-    web_server(asio::any_io_executor executor, client& discord);
+    web_server(asio::any_io_executor executor, oauth2::client& discord);
     /// Stops abruptly (use stop() for a graceful stop).
     ~web_server();
     web_server(const web_server&) = delete;
@@ -190,6 +200,12 @@ public:
     /// Throws invalid_state for a URL whose state is not ours, invalid_argument for another user.
     [[nodiscard]] asio::awaitable<authorization_result> wait_for_access_token(snowflake user, std::string url,
                                                                             std::chrono::milliseconds timeout);
+    /// The same with a one-minute timeout, as DisCatSharp's WaitForAccessTokenAsync. (An
+    /// overload, not a default argument: see docs/compilers.md.)
+    [[nodiscard]] asio::awaitable<authorization_result> wait_for_access_token(snowflake user, std::string url);
+
+    /// The client the server exchanges codes with (the one it was made with).
+    [[nodiscard]] oauth2::client& client() const noexcept;
 
     /// The same as an Asio asynchronous operation for any completion token (async.hpp):
     /// void(std::error_code, authorization_result), the code an errc (invalid_state,
@@ -214,6 +230,8 @@ public:
     /// its own queue of `event_queue_capacity`; a slow reader gets events_missed, never slows
     /// the others. The stream ends when the server stops.
     [[nodiscard]] event_stream events();
+    /// The same, only with the events `filter` lets through (one kind, one user, or both).
+    [[nodiscard]] event_stream events(event_filter filter);
 
     /// Messages from the cluster that were refused: without a valid tag (not from an instance
     /// holding the state key), heard before (a replay), too old, malformed, or naming another
@@ -231,10 +249,11 @@ public:
     [[nodiscard]] asio::awaitable<access_token> refresh_access_token(snowflake user);
     /// The users whose grant only a new authorization can bring back.
     [[nodiscard]] asio::awaitable<std::vector<snowflake>> grants_needing_reauthorization();
-    /// One revoke call, then removal; throws no_grant, or the revocation's error (the grant is kept).
-    /// A grant flagged needs_reauthorization holds dead tokens: it is only removed (no call to
-    /// Discord, no access_token_revoked event; revoke_all lists it as `forgotten`).
-    [[nodiscard]] asio::awaitable<void> revoke_access_token(snowflake user);
+    /// One revoke call, then removal: `revoked`. A grant flagged needs_reauthorization holds dead
+    /// tokens: it is only removed (no call to Discord, no access_token_revoked event):
+    /// `forgotten`. A user without a grant is no error: `no_grant`, and nothing is done. Throws
+    /// the revocation's error (the grant is kept) or the store's.
+    asio::awaitable<revocation> revoke_access_token(snowflake user);
     /// Refreshes every stored grant, one at a time; goes on past failures (listed in `failed`).
     [[nodiscard]] asio::awaitable<bulk_result> refresh_all();
     /// Revokes and removes every stored grant, as revoke_access_token does for one; goes on past
@@ -283,7 +302,7 @@ public:
         return detail::async_operation(get_executor(), grants_needing_reauthorization(),
                                        std::forward<CompletionToken>(completion));
     }
-    /// revoke_access_token as an asynchronous operation: void(std::error_code).
+    /// revoke_access_token as an asynchronous operation: void(std::error_code, revocation).
     template <class CompletionToken>
     auto async_revoke_access_token(snowflake user, CompletionToken&& completion)
     {
