@@ -140,6 +140,18 @@ detail::subscription& open_subscription(const std::shared_ptr<detail::subscripti
     return *s;
 }
 
+// What a stream can answer without waiting: an event, or the end (an empty inner optional);
+// nullopt when it must wait.
+std::optional<std::optional<event>> answer_now(detail::subscription& s)
+{
+    std::lock_guard lock(s.mutex);
+    if (auto e = s.take())
+        return std::optional<event>(std::move(e));
+    if (s.ended)
+        return std::optional<event>();
+    return std::nullopt;
+}
+
 } // namespace
 
 asio::any_io_executor event_stream::get_executor() const
@@ -167,13 +179,8 @@ asio::awaitable<std::optional<event>> event_stream::next()
 {
     auto& s = open_subscription(subscription_);
     for (;;) {
-        {
-            std::lock_guard lock(s.mutex);
-            if (auto e = s.take())
-                co_return e;
-            if (s.ended)
-                co_return std::nullopt;
-        }
+        if (auto answer = answer_now(s))
+            co_return std::move(*answer);
         auto [ec, rung] = co_await s.bell.async_receive(asio::experimental::as_tuple(asio::use_awaitable));
         (void)rung;
         if (ec)
@@ -187,13 +194,8 @@ asio::awaitable<std::optional<event>> event_stream::next_for(std::chrono::millis
     auto deadline = std::chrono::steady_clock::now() + timeout;
     asio::steady_timer timer(s.bell.get_executor());
     for (;;) {
-        {
-            std::lock_guard lock(s.mutex);
-            if (auto e = s.take())
-                co_return e;
-            if (s.ended)
-                co_return std::nullopt;
-        }
+        if (auto answer = answer_now(s))
+            co_return std::move(*answer);
         if (std::chrono::steady_clock::now() >= deadline)
             co_return std::nullopt;
         timer.expires_at(deadline);
