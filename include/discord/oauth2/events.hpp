@@ -114,11 +114,13 @@ public:
     [[nodiscard]] asio::awaitable<std::optional<event>> next_matching(std::function<bool(const event&)> matches,
                                                                      std::chrono::milliseconds timeout);
 
-    /// The executor the stream is woken on (the server's).
+    /// The executor the stream is woken on (the server's). Throws `error` (invalid_argument) for
+    /// a moved-from stream.
     [[nodiscard]] asio::any_io_executor get_executor() const;
     /// next as an Asio asynchronous operation for any completion token (async.hpp):
     /// void(std::error_code, std::optional<event>); cancelled through the token's slot
-    /// (errc::cancelled). The stream must outlive the operation.
+    /// (errc::cancelled). The stream must outlive the operation. On a moved-from stream it
+    /// throws `error` (invalid_argument) at once, as get_executor() does.
     template <class CompletionToken>
     auto async_next(CompletionToken&& completion)
     {
