@@ -141,7 +141,7 @@ std::string pkce_challenge(std::string_view verifier)
 
 struct client::impl {
     impl(asio::any_io_executor ex, client_config c)
-        : executor(ex), config(std::move(c)), http(ex, [&] {
+        : config(std::move(c)), http(ex, [&] {
               http::client_options o;
               o.timeout = config.timeout;
               o.ca_file = config.ca_file;
@@ -156,7 +156,6 @@ struct client::impl {
             throw error(errc::invalid_argument, "client_config.client_secret is empty; leave it unset for a public client");
     }
 
-    asio::any_io_executor executor;
     client_config config;
     http::client http;
 
@@ -373,7 +372,7 @@ const client_config& client::config() const noexcept
 
 client::executor_type client::get_executor() const noexcept
 {
-    return impl_->executor;
+    return impl_->http.get_executor();
 }
 
 authorization_link client::authorization_url(const authorization_request& request) const
@@ -544,7 +543,7 @@ int client::guild_stream::pages_fetched() const noexcept
 
 asio::any_io_executor client::guild_stream::get_executor() const noexcept
 {
-    return state_->impl->executor;
+    return state_->impl->http.get_executor();
 }
 
 asio::awaitable<std::vector<partial_guild>> client::guild_stream::next_page()

@@ -225,25 +225,28 @@ std::vector<result_receiver_ptr> pending_authorizations::take_waiters(record& r)
     std::vector<result_receiver_ptr> out;
     out.reserve(r.waiters.size());
     for (auto id : r.waiters)
-        if (auto w = waiters_.find(id); w != waiters_.end()) {
-            deadlines_.erase(w->second.deadline);
-            out.push_back(std::move(w->second.receiver));
-            waiters_.erase(w);
-        }
+        if (auto w = waiters_.find(id); w != waiters_.end())
+            out.push_back(detach(w));
     r.waiters.clear();
     arm_timer();
     return out;
 }
 
-// Takes one waiter out of the waiters, its deadline and its record.
-result_receiver_ptr pending_authorizations::remove_waiter(std::unordered_map<std::uint64_t, waiter>::iterator w)
+// Takes one waiter out of the waiters and the deadline index (not out of its record's list).
+result_receiver_ptr pending_authorizations::detach(std::unordered_map<std::uint64_t, waiter>::iterator w)
 {
     deadlines_.erase(w->second.deadline);
-    if (auto r = records_.find(w->second.nonce); r != records_.end())
-        std::erase(r->second.waiters, w->first);
     auto receiver = std::move(w->second.receiver);
     waiters_.erase(w);
     return receiver;
+}
+
+// Takes one waiter out of the waiters, its deadline and its record.
+result_receiver_ptr pending_authorizations::remove_waiter(std::unordered_map<std::uint64_t, waiter>::iterator w)
+{
+    if (auto r = records_.find(w->second.nonce); r != records_.end())
+        std::erase(r->second.waiters, w->first);
+    return detach(w);
 }
 
 // Arms the timer for the earliest deadline; disarms it when nobody waits, so that it never keeps

@@ -123,6 +123,7 @@ private:
     record& enrol(const state_claims& claims);
     void purge(std::chrono::system_clock::time_point now);
     std::vector<result_receiver_ptr> take_waiters(record& r);
+    result_receiver_ptr detach(std::unordered_map<std::uint64_t, waiter>::iterator w);
     result_receiver_ptr remove_waiter(std::unordered_map<std::uint64_t, waiter>::iterator w);
     void arm_timer();
 

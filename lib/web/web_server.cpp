@@ -626,7 +626,8 @@ asio::awaitable<revocation> web_server::impl::revoke_or_forget(snowflake user)
     co_return revocation::revoked;
 }
 
-// Runs `op` for every stored grant, going on past failures.
+// Runs `op` for every stored grant, going on past failures. `op` says whether the user counts as
+// succeeded (false: it listed the user elsewhere in the result itself).
 template <class Op>
 asio::awaitable<bulk_result> for_each_grant(token_store& store, Op op)
 {
@@ -634,14 +635,15 @@ asio::awaitable<bulk_result> for_each_grant(token_store& store, Op op)
     auto users = co_await store.list();
     for (auto user : users) {
         std::error_code failed;
+        bool succeeded = false;
         try {
-            co_await op(user);
+            succeeded = co_await op(user, out);
         } catch (const error& e) {
             failed = e.code();
         }
         if (failed)
             out.failed.emplace_back(user, failed);
-        else
+        else if (succeeded)
             out.succeeded.push_back(user);
     }
     co_return out;
@@ -649,33 +651,25 @@ asio::awaitable<bulk_result> for_each_grant(token_store& store, Op op)
 
 asio::awaitable<bulk_result> web_server::refresh_all()
 {
-    co_return co_await for_each_grant(*impl_->config.store, [this](snowflake user) -> asio::awaitable<void> {
+    co_return co_await for_each_grant(*impl_->config.store, [this](snowflake user, bulk_result&) -> asio::awaitable<bool> {
         (void)co_await refresh_access_token(user);
+        co_return true;
     });
 }
 
 asio::awaitable<bulk_result> web_server::revoke_all()
 {
     auto self = impl_;
-    std::vector<snowflake> forgotten;
-    std::vector<snowflake> absent;
     // Trivial captures only: g++ 12 destroys a co_await's temporary closure twice (docs/compilers.md).
-    auto out = co_await for_each_grant(*self->config.store, [i = self.get(), &forgotten, &absent](snowflake user)
-                                                                -> asio::awaitable<void> {
-        auto done = co_await i->revoke_or_forget(user);
-        if (done == revocation::forgotten)
-            forgotten.push_back(user);
-        else if (done == revocation::no_grant)
-            absent.push_back(user);
+    co_return co_await for_each_grant(*self->config.store, [i = self.get()](snowflake user, bulk_result& out)
+                                                               -> asio::awaitable<bool> {
+        switch (co_await i->revoke_or_forget(user)) {
+        case revocation::revoked: co_return true;
+        case revocation::forgotten: out.forgotten.push_back(user); break;
+        case revocation::no_grant: out.absent.push_back(user); break;
+        }
+        co_return false;
     });
-    auto listed_elsewhere = [&](snowflake u) {
-        return std::find(forgotten.begin(), forgotten.end(), u) != forgotten.end()
-            || std::find(absent.begin(), absent.end(), u) != absent.end();
-    };
-    std::erase_if(out.succeeded, listed_elsewhere);
-    out.forgotten = std::move(forgotten);
-    out.absent = std::move(absent);
-    co_return out;
 }
 
 } // namespace discord::oauth2

@@ -64,6 +64,18 @@ struct is_details_token : std::false_type {};
 template <class Token>
 struct is_details_token<details_token<Token>> : std::true_type {};
 
+// Calls `start(token, details, message)` with the token with_details() wrapped, or with `token`
+// itself and no details: every initiation unwraps with_details the same way.
+template <class CompletionToken, class Start>
+auto with_unwrapped_details(CompletionToken&& token, Start&& start)
+{
+    if constexpr (is_details_token<std::decay_t<CompletionToken>>::value)
+        return start(std::forward<CompletionToken>(token).token, token.details, token.message);
+    else
+        return start(std::forward<CompletionToken>(token), static_cast<error_details*>(nullptr),
+                     static_cast<std::string*>(nullptr));
+}
+
 // Runs `operation` on `executor` and completes `token` with its outcome, on the handler's own
 // executor (else `executor`); the handler's cancellation slot cancels the operation.
 template <class T, class CompletionToken>
@@ -74,19 +86,12 @@ auto run_as_async(const asio::any_io_executor& executor, asio::awaitable<T> oper
         [executor, details, message](auto handler, asio::awaitable<T> op) {
             auto slot = asio::get_associated_cancellation_slot(handler);
             auto handler_executor = asio::get_associated_executor(handler, executor);
-            if constexpr (std::is_void_v<T>) {
-                auto done = [h = std::move(handler), details, message](std::exception_ptr e) mutable {
-                    std::move(h)(error_code_of(e, details, message));
-                };
-                asio::co_spawn(executor, std::move(op),
-                               asio::bind_cancellation_slot(slot, asio::bind_executor(handler_executor, std::move(done))));
-            } else {
-                auto done = [h = std::move(handler), details, message](std::exception_ptr e, T value) mutable {
-                    std::move(h)(error_code_of(e, details, message), std::move(value));
-                };
-                asio::co_spawn(executor, std::move(op),
-                               asio::bind_cancellation_slot(slot, asio::bind_executor(handler_executor, std::move(done))));
-            }
+            // co_spawn completes with (exception_ptr) or (exception_ptr, T): the value, if any, follows.
+            auto done = [h = std::move(handler), details, message](std::exception_ptr e, auto... value) mutable {
+                std::move(h)(error_code_of(e, details, message), std::move(value)...);
+            };
+            asio::co_spawn(executor, std::move(op),
+                           asio::bind_cancellation_slot(slot, asio::bind_executor(handler_executor, std::move(done))));
         },
         token, std::move(operation));
 }
@@ -95,11 +100,11 @@ auto run_as_async(const asio::any_io_executor& executor, asio::awaitable<T> oper
 template <class T, class CompletionToken>
 auto async_operation(const asio::any_io_executor& executor, asio::awaitable<T> operation, CompletionToken&& token)
 {
-    if constexpr (is_details_token<std::decay_t<CompletionToken>>::value)
-        return run_as_async<T>(executor, std::move(operation), std::forward<CompletionToken>(token).token, token.details,
-                               token.message);
-    else
-        return run_as_async<T>(executor, std::move(operation), std::forward<CompletionToken>(token), nullptr, nullptr);
+    return with_unwrapped_details(std::forward<CompletionToken>(token),
+                                  [&](auto&& inner, error_details* details, std::string* message) {
+                                      return run_as_async<T>(executor, std::move(operation),
+                                                             std::forward<decltype(inner)>(inner), details, message);
+                                  });
 }
 
 } // namespace detail

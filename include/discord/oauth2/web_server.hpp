@@ -217,12 +217,11 @@ public:
     auto async_wait_for_access_token(snowflake user, std::string url, std::chrono::milliseconds timeout,
                                      CompletionToken&& completion)
     {
-        if constexpr (detail::is_details_token<std::decay_t<CompletionToken>>::value)
-            return initiate_wait(user, std::move(url), timeout, std::forward<CompletionToken>(completion).token,
-                                 completion.details, completion.message);
-        else
-            return initiate_wait(user, std::move(url), timeout, std::forward<CompletionToken>(completion), nullptr,
-                                 nullptr);
+        return detail::with_unwrapped_details(
+            std::forward<CompletionToken>(completion), [&](auto&& inner, error_details* details, std::string* message) {
+                return initiate_wait(user, std::move(url), timeout, std::forward<decltype(inner)>(inner), details,
+                                     message);
+            });
     }
 
     /// A new stream of the server's events from now on (events.hpp): authorizations, denials,
