@@ -7,6 +7,7 @@
 #include "example_config.hpp"
 
 #include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 
 #include <iostream>

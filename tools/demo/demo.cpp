@@ -16,6 +16,7 @@
 #include <discord/oauth2/fmt.hpp>
 
 #include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 
 #include <fmt/format.h>
