@@ -38,6 +38,17 @@ TEST_CASE("seed_bot: the seed's /connections command, answered and revoked")
     CHECK(r.err.find("event: access_token_revoked for 80351110224678912") != std::string::npos);
 }
 
+#ifdef BOOST_BOT // built where Boost is found; the test command always has it
+TEST_CASE("boost_bot: the same command as a boost::asio::awaitable, answered and revoked")
+{
+    auto r = run_example(BOOST_BOT, {"80351110224678912"}, 1);
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.starts_with("Please wait..\nopen 80351110224678912 http"));
+    CHECK(r.out.find("5 total connections. First connection username: nellycodes") != std::string::npos);
+}
+#endif
+
 TEST_CASE("linked_roles: role connection metadata written and read back")
 {
     auto r = run_example(LINKED_ROLES, {"613425648685547541"}, 1);

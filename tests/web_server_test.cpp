@@ -2,6 +2,7 @@
 // branch of the callback, waiters, events, per-user grants and a graceful stop.
 #include "server/free_port.hpp"
 #include "emulator.hpp"
+#include "support/web_flow.hpp"
 #include "http/client.hpp"
 #include "support/query_param.hpp"
 #include "support/raw_client.hpp"
@@ -42,7 +43,6 @@ namespace {
 
 const snowflake nelly{80351110224678912ULL};   // the emulator's first user
 const snowflake xiao{613425648685547541ULL};   // another user of the default world
-const std::string app_secret = "emulator-airhorn-client-secret-0123456789";
 // Named: g++ 12 mishandles braced lists inside some coroutines (docs/compilers.md).
 const std::vector<std::string_view> identify{scope::identify};
 const std::vector<snowflake> two_users{nelly, xiao};
@@ -92,23 +92,10 @@ struct fixture {
 
     static em::options emulator_options(const std::string& redirect, bool auto_approve)
     {
-        em::options o;
-        o.auto_approve = auto_approve;
-        o.rate_limits.enabled = false;
-        for (auto& app : o.world.applications)
-            app.redirect_uris.push_back(redirect);
-        return o;
+        return test::flow_emulator_options(redirect, auto_approve);
     }
 
-    oauth2::client_config client_config()
-    {
-        oauth2::client_config c;
-        c.client_id = snowflake(159799960412356608ULL);
-        c.client_secret = secret(app_secret);
-        c.redirect_uri = redirect;
-        c.endpoints = oauth2::endpoints::under(discord.url());
-        return c;
-    }
+    oauth2::client_config client_config() { return test::flow_client_config(discord.url(), redirect); }
 
     asio::awaitable<page> get(std::string target)
     {

@@ -28,6 +28,20 @@ asio::awaitable<oauth2::access_token> obtain_token(oauth2::client& client, http:
     co_return co_await client.exchange_code(code, link.code_verifier);
 }
 
+asio::awaitable<int> consent_as(http::client& browser, std::string link, oauth2::snowflake user)
+{
+    http::request consent;
+    consent.url = link + "&emulator_user=" + user.to_string();
+    auto redirect = co_await browser.send(std::move(consent));
+    auto location = redirect.fields.find("location");
+    if (redirect.status != 302 || !location)
+        co_return redirect.status;
+    http::request callback;
+    callback.url = std::string(*location);
+    auto page = co_await browser.send(std::move(callback));
+    co_return page.status;
+}
+
 void authorize(asio::io_context& io, const std::string& api_base, oauth2::token_store& store, oauth2::snowflake user,
                std::optional<std::chrono::system_clock::time_point> expires_at)
 {

@@ -21,6 +21,12 @@ namespace test {
 [[nodiscard]] asio::awaitable<discord::oauth2::access_token> obtain_token(discord::oauth2::client& client,
                                                                         discord::oauth2::http::client& browser);
 
+/// A person's trip through the emulator's consent (auto-approved) to the web server: `link`
+/// (made by a web_server) opened as `user`, the redirect followed to the callback. The
+/// callback page's status (200 when the web server took the grant).
+[[nodiscard]] asio::awaitable<int> consent_as(discord::oauth2::http::client& browser, std::string link,
+                                              discord::oauth2::snowflake user);
+
 /// Saves a new grant for `user` into `store` (replacing what was there, flags included). The
 /// emulator at `api_base` signs in its first user; the store keys the grant by `user`. With
 /// `expires_at`, the stored expiry is set to it (a token due for refresh without waiting).
