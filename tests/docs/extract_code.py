@@ -18,6 +18,10 @@ block is and what it needs around it:
         Statements in the body of `void f(PARAMETERS)`.
     <!-- compiled: declarations -->
         Declarations at namespace scope.
+    <!-- compiled: excerpt(examples/dpp_bot.cpp) -->
+        Lines quoted from a file the build compiles and a test runs (code for a framework that
+        only some builds have, such as D++): each non-blank line of the block, stripped, must be
+        a line of that file, in the same order. Not compiled again here.
 
 A fragment's marker may add `around: CODE`: a declaration placed before it in its namespace,
 such as `around: using namespace discord::oauth2`.
@@ -78,9 +82,31 @@ def parse_marker(text, where):
     call = re.fullmatch(r"(coroutine|function)\((.*)\)", kind)
     if call:
         return call.group(1), call.group(2), options
+    excerpt = re.fullmatch(r"excerpt\((.+)\)", kind)
+    if excerpt:
+        return "excerpt", excerpt.group(1).strip(), options
     if kind in ("program", "declarations"):
         return kind, "", options
-    raise MarkdownError(f"{where}: marker '{text}' is not program, coroutine(...), function(...) or declarations")
+    raise MarkdownError(f"{where}: marker '{text}' is not program, coroutine(...), function(...), "
+                        "declarations or excerpt(...)")
+
+
+def check_excerpt(root, source, code, where):
+    """Raises unless every non-blank line of `code` is a line of `source`, in order."""
+    try:
+        with open(os.path.join(root, source), encoding="utf-8") as f:
+            file_lines = [line.strip() for line in f.read().split("\n")]
+    except OSError:
+        raise MarkdownError(f"{where}: excerpt of {source}, which cannot be read")
+    at = 0
+    for line in code.split("\n"):
+        wanted = line.strip()
+        if not wanted:
+            continue
+        try:
+            at = file_lines.index(wanted, at) + 1
+        except ValueError:
+            raise MarkdownError(f"{where}: '{wanted}' is not a line of {source} (after the lines before it)")
 
 
 def c_string(text):
@@ -113,6 +139,9 @@ def main():
             for marker, line, code in blocks(path):
                 where = f"{shown}:{line - 1}"
                 kind, params, options = parse_marker(marker, where)
+                if kind == "excerpt":
+                    check_excerpt(root, params, code, where)
+                    continue
                 count += 1
                 name = f"{shown.replace('/', '_').replace('.', '_').replace('-', '_')}_{line}"
                 line_directive = f'#line {line} "{path}"\n'
