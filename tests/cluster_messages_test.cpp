@@ -79,6 +79,44 @@ TEST_CASE("an event crosses without its token and without the PKCE verifier")
     CHECK_FALSE(back.claims->code_verifier);
 }
 
+TEST_CASE("a webhook event crosses with what Discord said; data too large for a message stays home")
+{
+    oauth2::event e;
+    e.kind = oauth2::event_kind::application_authorized;
+    e.user_id = snowflake(80351110224678912ULL);
+    e.application.emplace();
+    e.application->type = "APPLICATION_AUTHORIZED";
+    e.application->timestamp = std::chrono::system_clock::time_point(std::chrono::seconds(1'790'000'000));
+    e.application->data_json = R"({"integration_type":1,"scopes":["identify","applications.commands"],"user":{"id":"80351110224678912"}})";
+    auto decoded = web::decode_message(web::encode_message(e));
+    REQUIRE(decoded);
+    auto& back = std::get<oauth2::event>(*decoded);
+    CHECK(back.kind == oauth2::event_kind::application_authorized);
+    REQUIRE(back.application);
+    CHECK(back.application->type == "APPLICATION_AUTHORIZED");
+    CHECK(back.application->timestamp == e.application->timestamp);
+    CHECK(back.application->integration_type == 1);
+    CHECK(back.application->scopes == std::vector<std::string>{"identify", "applications.commands"});
+    CHECK(back.application->data_json == e.application->data_json);
+
+    e.kind = oauth2::event_kind::webhook_event;
+    e.application->type = "LOBBY_MESSAGE_CREATE";
+    e.application->data_json = R"({"content":")" + std::string(5000, 'x') + R"("})";
+    auto text = web::encode_message(e);
+    CHECK(text.size() < 8000);
+    auto large = web::decode_message(text);
+    REQUIRE(large);
+    auto& without_data = std::get<oauth2::event>(*large);
+    CHECK(without_data.application->type == "LOBBY_MESSAGE_CREATE");
+    CHECK(without_data.application->data_json.empty());
+
+    // Data that is not Discord's shape is refused, not half-read.
+    auto forged = web::encode_message(e);
+    auto at = forged.find("at=");
+    REQUIRE(at != std::string::npos);
+    CHECK_FALSE(web::decode_message(forged + "&ad=%7B%22user%22%3A5%7D"));
+}
+
 TEST_CASE("long texts are cut at a character boundary; codes of other categories cross as their message")
 {
     oauth2::event e;

@@ -3,6 +3,7 @@
 #include "core/base64.hpp"
 #include "core/mac.hpp"
 #include "core/url_encoding.hpp"
+#include "json/webhook_event.hpp"
 
 #include <discord/oauth2/error.hpp>
 
@@ -18,6 +19,9 @@ constexpr std::size_t max_text = 1000;
 // Times past the year 2200 are refused before they become nanoseconds: system_clock counts
 // nanoseconds in 64 bits, which end in 2262.
 constexpr std::int64_t max_seconds = 7'258'118'400;
+// A webhook event's data that still fits a message once percent-encoded (decode_message takes
+// 8,000 characters; JSON's punctuation triples).
+constexpr std::size_t max_application_data = 2000;
 
 std::string bounded(std::string_view text)
 {
@@ -100,6 +104,15 @@ std::string encode_message(const event& e)
         p.emplace_back("ce", seconds(e.claims->expires_at));
         p.emplace_back("cf", e.claims->flow);
     }
+    if (e.application) {
+        // The event's type, time and data, which the receiver reads again as Discord's; data too
+        // large for a message is left out (the type and the user still go).
+        p.emplace_back("at", bounded(e.application->type));
+        p.emplace_back("as", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                                e.application->timestamp.time_since_epoch()).count()));
+        if (e.application->data_json.size() <= max_application_data)
+            p.emplace_back("ad", e.application->data_json);
+    }
     return url::encode_query(p);
 }
 
@@ -152,7 +165,7 @@ std::optional<std::variant<settled_message, event>> decode_message(std::string_v
     if (*type == "event") {
         int kind = small("k");
         // events_missed is each subscriber's own; it never crosses instances.
-        if (kind < 0 || kind >= static_cast<int>(event_kind::events_missed))
+        if (kind < 0 || kind == static_cast<int>(event_kind::events_missed) || kind > static_cast<int>(event_kind::webhook_event))
             return std::nullopt;
         event e;
         e.kind = static_cast<event_kind>(kind);
@@ -174,6 +187,20 @@ std::optional<std::variant<settled_message, event>> decode_message(std::string_v
             c.expires_at = std::chrono::system_clock::time_point(std::chrono::seconds(*expires));
             c.flow = std::string(flow);
             e.claims = std::move(c);
+        }
+        if (auto type = get("at")) {
+            auto when = number<std::int64_t>(get("as").value_or(""));
+            auto data = get("ad").value_or("");
+            if (!when || *when < 0 || *when > max_seconds || data.size() > max_application_data)
+                return std::nullopt;
+            snowflake data_user;
+            try {
+                e.application = json::application_event_from(bounded(*type),
+                                                              std::chrono::system_clock::time_point(std::chrono::seconds(*when)),
+                                                              std::string(data), data_user);
+            } catch (const error&) {
+                return std::nullopt;
+            }
         }
         return e;
     }

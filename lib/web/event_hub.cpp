@@ -24,6 +24,12 @@ std::string_view to_string(event_kind kind) noexcept
     case event_kind::error: return "error";
     case event_kind::grant_lost: return "grant_lost";
     case event_kind::events_missed: return "events_missed";
+    case event_kind::application_authorized: return "application_authorized";
+    case event_kind::application_deauthorized: return "application_deauthorized";
+    case event_kind::entitlement_created: return "entitlement_created";
+    case event_kind::entitlement_updated: return "entitlement_updated";
+    case event_kind::entitlement_deleted: return "entitlement_deleted";
+    case event_kind::webhook_event: return "webhook_event";
     }
     return "unknown";
 }

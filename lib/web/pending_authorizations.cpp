@@ -177,6 +177,25 @@ void pending_authorizations::end_waiters()
         w->deliver(nullptr, stopped);
 }
 
+std::size_t pending_authorizations::end_waiters_of(snowflake user, std::chrono::system_clock::time_point before,
+                                                   const authorization_result& result)
+{
+    std::vector<result_receiver_ptr> waiting;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [nonce, r] : records_) {
+            if (r.user != user || r.issued_at >= before || r.outcome)
+                continue;
+            auto taken = take_waiters(r);
+            for (auto& w : taken)
+                waiting.push_back(std::move(w));
+        }
+    }
+    for (auto& w : waiting)
+        w->deliver(nullptr, result);
+    return waiting.size();
+}
+
 std::size_t pending_authorizations::pending()
 {
     std::lock_guard lock(mutex_);
@@ -201,6 +220,7 @@ pending_authorizations::record& pending_authorizations::enrol(const state_claims
                     fmt::format("{} authorizations are pending, the configured maximum; try again later", max_pending_));
     auto& r = records_[claims.nonce];
     r.user = claims.user_id;
+    r.issued_at = claims.issued_at;
     r.expires_at = claims.expires_at;
     ++pending_;
     return r;

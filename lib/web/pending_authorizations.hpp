@@ -83,6 +83,10 @@ public:
     bool close();
     /// Every waiter gets a `stopped` result; later waiters too (after close()).
     void end_waiters();
+    /// The waiters of `user`'s states issued before `before` get `result` (the states stay
+    /// known: their callback may still come). How many were ended.
+    std::size_t end_waiters_of(snowflake user, std::chrono::system_clock::time_point before,
+                               const authorization_result& result);
 
     /// States registered without an answer yet.
     [[nodiscard]] std::size_t pending();
@@ -106,6 +110,7 @@ private:
     };
     struct record {
         snowflake user;
+        std::chrono::system_clock::time_point issued_at;
         std::chrono::system_clock::time_point expires_at;
         std::unique_ptr<settled> outcome;
         std::vector<std::uint64_t> waiters; // ids in waiters_

@@ -392,6 +392,14 @@ void web_server::start()
             co_return server::response::plain(503);
         co_return co_await self->callback(req);
     });
+    if (i.verify_key)
+        routes.add("POST", i.config.events_path,
+                   [weak = std::weak_ptr<impl>(impl_)](server::request& req) -> asio::awaitable<server::response> {
+                       auto self = weak.lock();
+                       if (!self)
+                           co_return server::response::plain(503);
+                       co_return co_await self->webhook(req);
+                   });
     i.http.emplace(i.executor, std::move(routes), std::move(o));
     i.http->start();
     if (i.config.cluster) {

@@ -4,6 +4,7 @@
 
 #include <discord/oauth2/web_server.hpp>
 
+#include "core/ed25519.hpp"
 #include "core/url_parts.hpp"
 #include "core/work_counter.hpp"
 #include "server/server.hpp"
@@ -11,6 +12,7 @@
 #include "web/event_hub.hpp"
 #include "web/pages.hpp"
 #include "web/pending_authorizations.hpp"
+#include "json/webhook_event.hpp"
 
 #include <discord/oauth2/error.hpp>
 #include <discord/oauth2/memory_replay_guard.hpp>
@@ -36,6 +38,15 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
             throw error(errc::invalid_argument, "state_lifetime must be positive");
         path = redirect->path;
         redirect_parts = *redirect;
+        if (!config.events_path.empty()) {
+            verify_key = ed25519::parse_public_key(config.verify_key);
+            if (!verify_key)
+                throw error(errc::invalid_argument, "events_path needs verify_key: the application's public key, 64 hexadecimal digits");
+            if (config.events_path.front() != '/' || config.events_path == path)
+                throw error(errc::invalid_argument, "events_path must be a path of its own, starting with '/'");
+            if (config.events_window.count() <= 0)
+                throw error(errc::invalid_argument, "events_window must be positive");
+        }
         keeper.emplace(executor, discord, config.store, config.auto_refresh.value_or(refresher_config{}));
         keeper->on_grant_lost = [this](const grant_lost& lost) {
             event e;
@@ -63,6 +74,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     std::atomic<std::uint64_t> cluster_dropped{0}; // messages refused: no valid tag, replayed, malformed
     std::string path;
     url::parts redirect_parts;
+    std::optional<ed25519::public_key> verify_key; // set when the events endpoint is on
     std::optional<server::server> http;
     web::event_hub hub;
     std::optional<refresher> keeper;
@@ -131,6 +143,10 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     }
 
     asio::awaitable<server::response> callback(server::request& req);
+    // The events endpoint (webhook_events.cpp): checks, answers, then acts on what Discord said.
+    asio::awaitable<server::response> webhook(server::request& req);
+    static asio::awaitable<void> act_on_webhook(std::shared_ptr<impl> self, json::webhook_payload payload);
+    asio::awaitable<void> forget_deauthorized(snowflake user, std::chrono::system_clock::time_point when);
     asio::awaitable<web::answer> handle(server::request& req);
     // The callback's three branches (web_server.cpp): Discord's error, a state used before, a
     // fresh code.

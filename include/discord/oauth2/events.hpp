@@ -10,6 +10,7 @@
 // `events_missed` event. Every stream ends (next() returns nullopt) when the server stops.
 #pragma once
 
+#include <discord/oauth2/application_event.hpp>
 #include <discord/oauth2/async.hpp>
 
 #include <discord/oauth2/snowflake.hpp>
@@ -40,6 +41,13 @@ enum class event_kind {
     error,                        ///< something failed: `where`, `code`, `message`
     grant_lost,                   ///< only a new authorization can help: `code`, `message` (refresher.hpp)
     events_missed,                ///< this subscriber's queue was full: `missed` events were dropped
+    // Webhook events from Discord (web_server_config::events_path): `application` says what came.
+    application_authorized,   ///< a user authorized the application: `user_id`, scopes, integration type, guild
+    application_deauthorized, ///< a user removed the application: its grant was forgotten, its waiters ended
+    entitlement_created,      ///< ENTITLEMENT_CREATE: `application->entitlement`
+    entitlement_updated,      ///< ENTITLEMENT_UPDATE: `application->entitlement`
+    entitlement_deleted,      ///< ENTITLEMENT_DELETE: `application->entitlement`
+    webhook_event,            ///< another event type: `application->type` and `application->data_json`
 };
 
 /// The kind's name as written above ("authorization_code_exchanged", ...).
@@ -56,6 +64,8 @@ struct event {
     std::error_code code;               ///< error, denied
     std::string message;                ///< error, denied: for people; never a secret
     std::uint64_t missed = 0;           ///< events_missed
+    /// The webhook event Discord sent: application_authorized and the kinds after it.
+    std::optional<application_event> application;
 };
 
 /// Which events a stream receives (web_server::events(filter)): those of one kind, of one user,

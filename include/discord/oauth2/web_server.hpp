@@ -71,6 +71,19 @@ struct web_server_config {
     std::optional<refresher_config> auto_refresh;
     /// Events each subscriber may have queued before it misses some.
     std::size_t event_queue_capacity = 1024;
+    /// Where Discord's webhook events are received, e.g. "/discord/events" (the URL to give
+    /// Discord is the public base URL, or the redirect URI's origin, followed by it). Off when
+    /// empty; needs `verify_key`. Every request must carry Discord's Ed25519 signature
+    /// (docs/web-server.md, "Webhook events"): 401 otherwise, with nothing done.
+    std::string events_path;
+    /// The application's public key, 64 hexadecimal digits ("Public Key" in the developer
+    /// portal, `verify_key` of the application object). The constructor throws invalid_argument
+    /// when events_path is set and this is not such a key.
+    std::string verify_key;
+    /// How far an event's X-Signature-Timestamp may be from this machine's clock.
+    std::chrono::seconds events_window{300};
+    /// The largest events request body taken (413 past it; also bounded by limits.max_body).
+    std::size_t events_max_body = 64 * 1024;
     /// What a browser (or anyone else) may hold of the server: connections in all and per peer
     /// address (32; set trusted_proxies when a reverse proxy forwards to it), the first-byte,
     /// read, idle and write timeouts, and request sizes.
