@@ -778,3 +778,55 @@ TEST_CASE("endpoints discovered from the issuer's metadata work; a mismatched or
         CHECK(missing.code() == oauth2::errc::not_found);
     }());
 }
+
+TEST_CASE("the application behind the bot token: read, its event webhook settings changed, bad changes refused")
+{
+    fixture f;
+    auto c = f.config(true);
+    c.bot_token = secret("emulator-airhorn-bot-token.0123456789");
+    oauth2::client bot(f.io.get_executor(), c);
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto app = co_await bot.get_current_application();
+        CHECK(app.id == confidential_id);
+        CHECK(app.verify_key.size() == 64);
+        REQUIRE(app.redirect_uris);
+        CHECK_FALSE(app.redirect_uris->empty());
+        CHECK(app.event_webhooks_status == 1);
+        CHECK_FALSE(app.event_webhooks_url);
+
+        oauth2::application_changes changes;
+        changes.event_webhooks_url = "http://127.0.0.1:5999/discord/events";
+        changes.event_webhooks_status = 2;
+        changes.event_webhooks_types = std::vector<std::string>{"APPLICATION_AUTHORIZED", "APPLICATION_DEAUTHORIZED"};
+        auto changed = co_await bot.edit_current_application(changes);
+        CHECK(changed.event_webhooks_url == "http://127.0.0.1:5999/discord/events");
+        CHECK(changed.event_webhooks_status == 2);
+        CHECK(changed.event_webhooks_types == std::vector<std::string>{"APPLICATION_AUTHORIZED", "APPLICATION_DEAUTHORIZED"});
+        auto read_back = co_await bot.get_current_application();
+        CHECK(read_back.event_webhooks_url == changed.event_webhooks_url);
+
+        // Checked before sending: nothing reaches Discord.
+        oauth2::application_changes bad;
+        bad.event_webhooks_url = "http://bot.example.com/events"; // plain http off loopback
+        auto e1 = co_await test::expect_error([&]() -> asio::awaitable<void> { (void)co_await bot.edit_current_application(bad); });
+        CHECK(e1.code() == oauth2::errc::invalid_argument);
+        bad = {};
+        bad.event_webhooks_status = 3; // Discord's to set, not the application's
+        auto e2 = co_await test::expect_error([&]() -> asio::awaitable<void> { (void)co_await bot.edit_current_application(bad); });
+        CHECK(e2.code() == oauth2::errc::invalid_argument);
+        bad = {};
+        bad.event_webhooks_types = std::vector<std::string>{"application_authorized"};
+        auto e3 = co_await test::expect_error([&]() -> asio::awaitable<void> { (void)co_await bot.edit_current_application(bad); });
+        CHECK(e3.code() == oauth2::errc::invalid_argument);
+        // Without a bot token there is nothing to ask with.
+        auto e4 = co_await test::expect_error([&]() -> asio::awaitable<void> { (void)co_await f.client.get_current_application(); });
+        CHECK(e4.code() == oauth2::errc::invalid_argument);
+        // Turning events off again, and removing the URL.
+        oauth2::application_changes off;
+        off.event_webhooks_status = 1;
+        off.event_webhooks_url = "";
+        auto after = co_await bot.edit_current_application(off);
+        CHECK(after.event_webhooks_status == 1);
+        CHECK_FALSE(after.event_webhooks_url);
+    }());
+}

@@ -112,6 +112,8 @@ TEST_CASE("cancel(): before the operation starts it never runs; while it runs it
     std::atomic<bool> waiting = false;
     std::optional<oauth2::dpp_awaitable<oauth2::authorization_result>> running;
     std::mutex running_mutex;
+    std::promise<void> cancel_sent;
+    auto cancel_sent_done = cancel_sent.get_future();
     f.on_pool([&] {
         [](fixture& f, std::atomic<int>& cancelled_exceptions, std::atomic<bool>& waiting,
            std::optional<oauth2::dpp_awaitable<oauth2::authorization_result>>& running, std::mutex& running_mutex,
@@ -140,9 +142,14 @@ TEST_CASE("cancel(): before the operation starts it never runs; while it runs it
         // Cancelled from another thread (this D++ worker) once the wait is under way.
         while (!waiting || f.on_io.running() == 0)
             std::this_thread::sleep_for(5ms);
-        std::lock_guard lock(running_mutex);
-        running->cancel();
+        {
+            std::lock_guard lock(running_mutex);
+            running->cancel();
+        }
+        cancel_sent.set_value();
     }, finished.get_future());
+    // The job can end before this worker is out of cancel(): `running` must outlive both.
+    REQUIRE(cancel_sent_done.wait_for(30s) == std::future_status::ready);
     CHECK(cancelled_exceptions == 2);
     CHECK(f.where.on_worker == 1);
     CHECK(f.on_io.running() == 0);
@@ -219,7 +226,7 @@ TEST_CASE("1,000 concurrent flows from dpp::tasks: every one gets its own user's
 
 TEST_CASE("a bridge with its own io thread: operations run there, and destroying it cancels what is in flight")
 {
-    dpp::cluster bot("no-token", dpp::i_default_intents, 0, 0, 1, true, dpp::cache_policy::cpol_default, 2);
+    dpp::cluster& bot = process_bot();
     asio::io_context emulator_io;
     em::options o;
     o.rate_limits.enabled = false;

@@ -6,6 +6,7 @@
 #include "core/base64.hpp"
 #include "core/random.hpp"
 #include "core/url_encoding.hpp"
+#include "core/url_parts.hpp"
 #include "core/utf8.hpp"
 #include "http/client.hpp"
 #include "json/decode.hpp"
@@ -669,6 +670,81 @@ asio::awaitable<void> client::delete_role_connection(const access_token& token)
     request.method = "DELETE";
     auto response = co_await impl_->send(std::move(request), "DELETE role-connection", impl::repeat::safe);
     rest::throw_unless_success(response, "DELETE role-connection");
+}
+
+namespace {
+
+void check_application_changes(const application_changes& c)
+{
+    auto bad = [](std::string what) { throw error(errc::invalid_argument, "application changes: " + what); };
+    auto check_url = [&](const std::optional<std::string>& u, std::string_view name) {
+        if (!u || u->empty())
+            return;
+        auto parts = url::split(*u);
+        if (!parts || (parts->scheme != "https" && !parts->on_loopback()))
+            bad(std::string(name) + " must be an absolute https URL (http only on loopback), or empty for none");
+    };
+    check_url(c.event_webhooks_url, "event_webhooks_url");
+    check_url(c.role_connections_verification_url, "role_connections_verification_url");
+    if (c.event_webhooks_status && *c.event_webhooks_status != 1 && *c.event_webhooks_status != 2)
+        bad("event_webhooks_status must be 1 (disabled) or 2 (enabled)");
+    if (c.event_webhooks_types)
+        for (const auto& t : *c.event_webhooks_types)
+            if (t.empty() || t.size() > 64 || t.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_") != std::string::npos)
+                bad("event type '" + t + "' is not an upper-case name such as APPLICATION_AUTHORIZED");
+}
+
+} // namespace
+
+asio::awaitable<application> client::get_current_application()
+{
+    if (!impl_->config.bot_token)
+        throw error(errc::invalid_argument, "get_current_application needs client_config.bot_token");
+    http::request r;
+    r.url = impl_->config.endpoints.api + "/applications/@me";
+    r.fields.add("Authorization", "Bot " + impl_->config.bot_token->reveal());
+    auto response = co_await impl_->send(std::move(r), "GET /applications/@me", impl::repeat::safe);
+    rest::throw_unless_success(response, "GET /applications/@me");
+    co_return json::decode_application(response.body);
+}
+
+asio::awaitable<application> client::edit_current_application(application_changes changes)
+{
+    if (!impl_->config.bot_token)
+        throw error(errc::invalid_argument, "edit_current_application needs client_config.bot_token");
+    check_application_changes(changes);
+    json::writer body;
+    body.begin_object();
+    auto url_or_null = [&](std::string_view name, const std::optional<std::string>& u) {
+        if (!u)
+            return;
+        body.key(name);
+        if (u->empty())
+            body.null();
+        else
+            body.value(*u);
+    };
+    url_or_null("event_webhooks_url", changes.event_webhooks_url);
+    url_or_null("role_connections_verification_url", changes.role_connections_verification_url);
+    if (changes.event_webhooks_status)
+        body.field("event_webhooks_status", *changes.event_webhooks_status);
+    if (changes.event_webhooks_types) {
+        body.key("event_webhooks_types").begin_array();
+        for (const auto& t : *changes.event_webhooks_types)
+            body.value(t);
+        body.end_array();
+    }
+    body.end_object();
+    http::request r;
+    r.method = "PATCH";
+    r.url = impl_->config.endpoints.api + "/applications/@me";
+    r.fields.add("Authorization", "Bot " + impl_->config.bot_token->reveal());
+    r.fields.add("Content-Type", "application/json");
+    r.body = body.take();
+    // Setting the same values twice leaves the same application: safe to repeat.
+    auto response = co_await impl_->send(std::move(r), "PATCH /applications/@me", impl::repeat::safe);
+    rest::throw_unless_success(response, "PATCH /applications/@me");
+    co_return json::decode_application(response.body);
 }
 
 } // namespace discord::oauth2

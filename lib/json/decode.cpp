@@ -132,6 +132,12 @@ constexpr std::array<std::string_view, 8> connection_required{
     "id", "name", "type", "friend_sync", "show_activity", "two_way_link", "verified", "visibility"};
 constexpr std::array<std::string_view, 3> authorization_required{"application", "expires", "scopes"};
 constexpr std::array<std::string_view, 5> application_required{"id", "name", "icon", "description", "verify_key"};
+// GET /applications/@me's (PrivateApplicationResponse): no documented example leaves any out.
+constexpr std::array<std::string_view, 18> private_application_required{
+    "id", "name", "icon", "description", "type", "verify_key", "flags", "flags_new", "redirect_uris",
+    "interactions_endpoint_url", "role_connections_verification_url", "owner", "approximate_guild_count",
+    "approximate_user_install_count", "approximate_user_authorization_count", "explicit_content_filter", "team",
+    "eligible_oauth2_scopes"};
 constexpr std::array<std::string_view, 2> api_error_required{"code", "message"};
 constexpr std::array<std::string_view, 1> oauth_error_required{"error"};
 constexpr std::array<std::string_view, 3> rate_limit_required{"message", "retry_after", "global"};
@@ -341,10 +347,10 @@ guild read_guild(value v, const context& at)
     return g;
 }
 
-application read_application(value v, const context& at)
+application read_application(value v, const context& at, required_fields required = application_required)
 {
     application a;
-    each_field(v, at, application_required, [&](std::string_view k, value f, const context& c) {
+    each_field(v, at, required, [&](std::string_view k, value f, const context& c) {
         if (k == "id") a.id = id(f, c);
         else if (k == "name") a.name = text(f, c);
         else if (k == "icon") a.icon = nullable_text(f, c);
@@ -354,6 +360,15 @@ application read_application(value v, const context& at)
         else if (k == "bot_require_code_grant") a.bot_require_code_grant = boolean(f, c);
         else if (k == "verify_key") a.verify_key = text(f, c);
         else if (k == "flags") a.flags = big_number(f, c);
+        else if (k == "redirect_uris") a.redirect_uris = texts(f, c);
+        else if (k == "interactions_endpoint_url") a.interactions_endpoint_url = nullable_text(f, c);
+        else if (k == "role_connections_verification_url") a.role_connections_verification_url = nullable_text(f, c);
+        else if (k == "event_webhooks_url") a.event_webhooks_url = nullable_text(f, c);
+        else if (k == "event_webhooks_status") a.event_webhooks_status = nullable_int(f, c);
+        else if (k == "event_webhooks_types") {
+            if (!f.is_null())
+                a.event_webhooks_types = texts(f, c);
+        }
     });
     return a;
 }
@@ -501,6 +516,12 @@ std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_v
     auto t = std::chrono::sys_days(ymd) + std::chrono::hours(hour) + std::chrono::minutes(minute)
         + std::chrono::seconds(second) + fraction - offset;
     return std::chrono::time_point_cast<std::chrono::system_clock::duration>(t);
+}
+
+application decode_application(const http::padded_buffer& body)
+{
+    return decode(body, "an application",
+                  [](value v, const context& at) { return read_application(v, at, private_application_required); });
 }
 
 user decode_user(const http::padded_buffer& body)

@@ -18,6 +18,7 @@
 
 namespace discord::oauth2::json {
 
+application decode_application(const http::padded_buffer& body);
 user decode_user(const http::padded_buffer& body);
 std::vector<connection> decode_connections(const http::padded_buffer& body);
 partial_guild decode_partial_guild(const http::padded_buffer& body);

@@ -22,6 +22,7 @@ void decode(std::string_view decoder, const padded_buffer& body)
     else if (decoder == "guild_member") (void)json::decode_guild_member(body);
     else if (decoder == "connections") (void)json::decode_connections(body);
     else if (decoder == "authorization_info") (void)json::decode_authorization_info(body);
+    else if (decoder == "application") (void)json::decode_application(body);
     else if (decoder == "role_connection") (void)json::decode_role_connection(body);
     else if (decoder == "api_error") (void)json::decode_api_error(body);
     else if (decoder == "rate_limit") (void)json::decode_rate_limit(body);

@@ -152,6 +152,19 @@ try {
   await check('PUT /guilds/{guild}/members/{user}', '/guilds/{guild_id}/members/{user_id}', 'put', await join({ access_token: joinToken, nick: 'xl' }), 201);
   await check('PUT /guilds/{guild}/members/{user} (again)', '/guilds/{guild_id}/members/{user_id}', 'put', await join({ access_token: joinToken }), 204);
 
+  // The application behind the bot token, and its event webhook settings.
+  const botHeaders = { Authorization: `Bot ${app.bot_token}`, 'Content-Type': 'application/json' };
+  await check('GET /applications/@me', '/applications/@me', 'get', await fetch(`${api}/applications/@me`, { headers: botHeaders }), 200);
+  await check('PATCH /applications/@me', '/applications/@me', 'patch', await fetch(`${api}/applications/@me`, {
+    method: 'PATCH',
+    headers: botHeaders,
+    body: JSON.stringify({ event_webhooks_url: 'https://bot.example.com/discord/events', event_webhooks_status: 2,
+                           event_webhooks_types: ['APPLICATION_AUTHORIZED', 'APPLICATION_DEAUTHORIZED'] }),
+  }), 200);
+  await check('PATCH /applications/@me (bad status)', '/applications/@me', 'patch', await fetch(`${api}/applications/@me`, {
+    method: 'PATCH', headers: botHeaders, body: JSON.stringify({ event_webhooks_status: 3 }),
+  }), 400);
+
   // Errors: a bad token, and the rate limit.
   await check('GET /users/@me (bad token)', '/users/@me', 'get', await fetch(`${api}/users/@me`, bearer('nope')), 401);
   let limited = null;

@@ -168,6 +168,7 @@ void emulator::start()
     add_authorize_routes(e, routes);
     add_api_routes(e, routes);
     add_guild_join_routes(e, routes);
+    add_application_routes(e, routes);
     add_role_connection_routes(e, routes);
     add_introspection_routes(e, *this, routes);
 

@@ -51,6 +51,10 @@ struct emulator::impl {
 void add_oauth_routes(emulator::impl& e, server::router& r);
 /// PUT /guilds/{guild}/members/{user} with the application's bot token.
 void add_guild_join_routes(emulator::impl& e, server::router& r);
+/// GET and PATCH /applications/@me (bot token).
+void add_application_routes(emulator::impl& e, server::router& r);
+/// The application whose bot token the request carries ("Authorization: Bot TOKEN"), or nullptr.
+application* bot_application(emulator::impl& e, const server::request& req);
 /// /_emulator/state, /_emulator/reset and /_emulator/faults.
 void add_introspection_routes(emulator::impl& e, emulator& owner, server::router& r);
 /// GET/PUT/DELETE /users/@me/applications/{application}/role-connection.
@@ -84,6 +88,8 @@ bool has_scope(const std::vector<std::string>& scopes, std::string_view scope);
 // Models as JSON.
 void write_user(json::writer& w, const user& u, bool with_email);
 void write_application(json::writer& w, const application& a);
+/// The application as GET /applications/@me answers (its owner's user object beside it).
+void write_private_application(json::writer& w, const application& a, const user* owner);
 void write_partial_guild(json::writer& w, const guild& g, snowflake user_id, bool with_counts);
 void write_member(json::writer& w, const user& u, const member& m);
 void write_connection(json::writer& w, const connection& c);

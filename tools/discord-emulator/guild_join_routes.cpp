@@ -1,7 +1,7 @@
 // PUT /guilds/{guild}/members/{user}: a bot adds a user who granted guilds.join (docs/discord.md).
 #include "emulator_impl.hpp"
+#include "json_body.hpp"
 
-#include <openssl/crypto.h>
 #include <simdjson.h>
 
 namespace discord::oauth2::emulator {
@@ -9,20 +9,6 @@ namespace {
 
 using server::request;
 using server::response;
-
-// The application whose bot token this is ("Authorization: Bot TOKEN"), or nullptr.
-const application* bot_application(const emulator::impl& e, const request& req)
-{
-    auto auth = req.fields.find("authorization");
-    if (!auth || !auth->starts_with("Bot "))
-        return nullptr;
-    auto token = auth->substr(4);
-    for (const auto& a : e.world.applications)
-        if (!a.bot_token.empty() && a.bot_token.size() == token.size()
-            && CRYPTO_memcmp(a.bot_token.data(), token.data(), token.size()) == 0)
-            return &a;
-    return nullptr;
-}
 
 asio::awaitable<response> add_member(emulator::impl& e, request& req)
 {
@@ -39,13 +25,11 @@ asio::awaitable<response> add_member(emulator::impl& e, request& req)
         co_return api_error(404, 10013, "Unknown User");
     if (!g->members.contains(app->bot_user_id))
         co_return api_error(403, 50001, "Missing Access");
-    if (!req.fields.find("content-type").value_or("").starts_with("application/json"))
-        co_return api_error(400, 50109, "The request body contains invalid JSON.");
-
     simdjson::dom::parser parser;
-    simdjson::dom::element body;
-    if (parser.parse(simdjson::padded_string(req.body)).get(body) || !body.is_object())
+    auto parsed = json_object_body(req, parser);
+    if (!parsed)
         co_return api_error(400, 50109, "The request body contains invalid JSON.");
+    auto body = *parsed;
     std::string_view access_token;
     if (body["access_token"].get(access_token))
         co_return invalid_form_body("access_token", "BASE_TYPE_REQUIRED", "This field is required");

@@ -89,6 +89,11 @@ struct application {
     bool bot_public = true;
     bool bot_require_code_grant = false;
     std::string verify_key;
+    // Its settings (GET and PATCH /applications/@me).
+    std::optional<std::string> event_webhooks_url;
+    int event_webhooks_status = 1; // 1 disabled, 2 enabled, 3 disabled by Discord
+    std::vector<std::string> event_webhooks_types;
+    std::optional<std::string> role_connections_verification_url;
 };
 
 struct role_connection {

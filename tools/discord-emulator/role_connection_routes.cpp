@@ -1,6 +1,7 @@
 // GET/PUT/DELETE /users/@me/applications/{application}/role-connection (docs/discord.md):
 // needs role_connections.write for that application; PUT is validated as Discord does.
 #include "emulator_impl.hpp"
+#include "json_body.hpp"
 
 #include "core/utf8.hpp"
 
@@ -68,12 +69,11 @@ asio::awaitable<response> put_connection(emulator::impl& e, request& req)
     if (auto* r = std::get_if<response>(&a))
         co_return std::move(*r);
     const auto* g = std::get<const grant*>(a);
-    if (!req.fields.find("content-type").value_or("").starts_with("application/json"))
-        co_return api_error(400, 50109, "The request body contains invalid JSON.");
     simdjson::dom::parser parser;
-    simdjson::dom::element body;
-    if (parser.parse(simdjson::padded_string(req.body)).get(body) || !body.is_object())
+    auto parsed = json_object_body(req, parser);
+    if (!parsed)
         co_return api_error(400, 50109, "The request body contains invalid JSON.");
+    auto body = *parsed;
 
     role_connection rc;
     std::string_view text;

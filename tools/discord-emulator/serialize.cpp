@@ -75,6 +75,44 @@ void write_application(json::writer& w, const application& a)
         .end_object();
 }
 
+void write_private_application(json::writer& w, const application& a, const user* owner)
+{
+    w.begin_object()
+        .field("id", to_string(a.id))
+        .field("name", a.name)
+        .key("icon").value_or_null(a.icon)
+        .field("description", a.description)
+        .key("type").null()
+        .field("bot_public", a.bot_public)
+        .field("bot_require_code_grant", a.bot_require_code_grant)
+        .field("verify_key", a.verify_key)
+        .field("flags", 0)
+        .field("flags_new", "0");
+    w.key("redirect_uris").begin_array();
+    for (const auto& u : a.redirect_uris)
+        w.value(u);
+    w.end_array();
+    w.key("interactions_endpoint_url").null();
+    w.key("role_connections_verification_url").value_or_null(a.role_connections_verification_url);
+    if (owner) {
+        w.key("owner");
+        write_user(w, *owner, false);
+    }
+    w.field("approximate_guild_count", 0)
+        .field("approximate_user_install_count", 0)
+        .field("approximate_user_authorization_count", 0)
+        .field("explicit_content_filter", 0)
+        .key("team").null();
+    w.key("eligible_oauth2_scopes").begin_array().end_array();
+    w.key("event_webhooks_url").value_or_null(a.event_webhooks_url);
+    w.field("event_webhooks_status", a.event_webhooks_status);
+    w.key("event_webhooks_types").begin_array();
+    for (const auto& t : a.event_webhooks_types)
+        w.value(t);
+    w.end_array();
+    w.end_object();
+}
+
 void write_partial_guild(json::writer& w, const guild& g, snowflake user_id, bool with_counts)
 {
     const auto& m = g.members.at(user_id);

@@ -30,6 +30,28 @@ struct application {
     std::optional<bool> bot_require_code_grant; ///< adding its bot needs the full code grant
     std::string verify_key;                     ///< its Ed25519 public key, hex (for interactions)
     std::optional<std::uint64_t> flags;         ///< application flags (bit field)
+    // The application's own settings, which only GET /applications/@me answers with
+    // (client::get_current_application); empty in an authorization's information.
+    std::optional<std::vector<std::string>> redirect_uris;        ///< the registered redirect URIs
+    std::optional<std::string> interactions_endpoint_url;         ///< where interactions are sent
+    std::optional<std::string> role_connections_verification_url; ///< the linked roles verification URL
+    std::optional<std::string> event_webhooks_url;                 ///< where webhook events are sent
+    /// Webhook events: 1 disabled, 2 enabled, 3 disabled by Discord (usually for inactivity).
+    std::optional<int> event_webhooks_status;
+    std::optional<std::vector<std::string>> event_webhooks_types; ///< the event types sent there
+};
+
+/// What client::edit_current_application changes (PATCH /applications/@me); what is left empty
+/// stays as it is.
+struct application_changes {
+    /// Where webhook events go: an absolute https URL (http on loopback, for tests); "" for none.
+    std::optional<std::string> event_webhooks_url;
+    /// 1 to disable webhook events, 2 to enable them.
+    std::optional<int> event_webhooks_status;
+    /// The event types to send ("APPLICATION_AUTHORIZED", "APPLICATION_DEAUTHORIZED", ...).
+    std::optional<std::vector<std::string>> event_webhooks_types;
+    /// The linked roles verification URL: absolute https (http on loopback); "" for none.
+    std::optional<std::string> role_connections_verification_url;
 };
 
 /// What an access token authorizes: `GET /oauth2/@me` (client::get_authorization_info).

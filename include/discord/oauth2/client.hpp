@@ -278,6 +278,19 @@ public:
     /// DELETE .../role-connection.
     [[nodiscard]] asio::awaitable<void> delete_role_connection(const access_token& token);
 
+    // The application itself, with the bot token (client_config::bot_token; invalid_argument
+    // without one).
+
+    /// `GET /applications/@me`: the application with its own settings (verify_key, redirect
+    /// URIs, the event webhook URL, status and types, the linked roles verification URL).
+    [[nodiscard]] asio::awaitable<application> get_current_application();
+    /// `PATCH /applications/@me`: changes what `changes` sets and returns the application as it
+    /// is then. Checked before sending (invalid_argument naming the field): a status of 1 or 2,
+    /// absolute https URLs (http only on loopback) or "" for none, event types that are
+    /// non-empty upper-case names. Discord's refusals (a URL that did not answer its PING with
+    /// 204) are api_error with its field errors.
+    [[nodiscard]] asio::awaitable<application> edit_current_application(application_changes changes);
+
     // The same operations as Asio asynchronous operations, for any completion token (a callback,
     // asio::use_future, asio::experimental::deferred, asio::use_awaitable, as_tuple, with_details;
     // async.hpp says it once): each completes with void(std::error_code, T) (void(std::error_code)
@@ -385,6 +398,21 @@ public:
     auto async_delete_role_connection(const access_token& token, CompletionToken&& completion)
     {
         return detail::async_operation(get_executor(), delete_role_connection(token),
+                                       std::forward<CompletionToken>(completion));
+    }
+
+    /// get_current_application as an asynchronous operation: void(std::error_code, application).
+    template <class CompletionToken>
+    auto async_get_current_application(CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), get_current_application(),
+                                       std::forward<CompletionToken>(completion));
+    }
+    /// edit_current_application as an asynchronous operation: void(std::error_code, application).
+    template <class CompletionToken>
+    auto async_edit_current_application(application_changes changes, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), edit_current_application(std::move(changes)),
                                        std::forward<CompletionToken>(completion));
     }
 
