@@ -19,6 +19,8 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <cctype>
+
 namespace em = discord::oauth2::emulator;
 namespace oauth2 = discord::oauth2;
 namespace http = discord::oauth2::http;
@@ -76,6 +78,23 @@ struct fixture {
     }
 
     asio::awaitable<int> post(std::string body) { co_return co_await post(std::move(body), discord_key); }
+
+    // The same as post(), with the signature written in upper-case hex.
+    asio::awaitable<int> post_with_signature_in_capitals(std::string body, std::chrono::system_clock::time_point signed_at)
+    {
+        auto ts = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(signed_at.time_since_epoch()).count());
+        auto signature = discord_key.sign_hex(ts + body);
+        for (auto& c : signature)
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        http::request r;
+        r.method = "POST";
+        r.url = events_url();
+        r.fields.add("X-Signature-Ed25519", signature);
+        r.fields.add("X-Signature-Timestamp", ts);
+        r.body = std::move(body);
+        auto answer = co_await browser.send(std::move(r));
+        co_return answer.status;
+    }
 
     // A real grant for `user`, through the emulator's consent and the callback.
     asio::awaitable<void> authorize(snowflake user)
@@ -155,8 +174,10 @@ TEST_CASE("APPLICATION_DEAUTHORIZED forgets the grant, ends the user's waits, an
         CHECK(waited->outcome == oauth2::authorization_outcome::denied);
         CHECK(waited->code == oauth2::errc::access_denied);
 
-        // The same request again (same signature): acknowledged, not acted on twice.
+        // The same request again (same signature): acknowledged, not acted on twice; nor with
+        // the signature's hex digits in capitals, which verify just the same.
         CHECK(co_await f.post(body, f.discord_key, signed_at) == 204);
+        CHECK(co_await f.post_with_signature_in_capitals(body, signed_at) == 204);
         CHECK_FALSE(co_await events.next_for(300ms));
     }());
 }

@@ -10,6 +10,9 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 
+#include <algorithm>
+#include <cctype>
+
 namespace discord::oauth2 {
 namespace {
 
@@ -47,8 +50,11 @@ asio::awaitable<server::response> web_server::impl::webhook(server::request& req
     auto payload = std::move(*verdict.payload);
     if (payload.type == 1 && payload.event) {
         // One act per signed request: a replay (the same signature) on any instance is
-        // acknowledged and ignored.
+        // acknowledged and ignored. Lower-cased first: hex digits of either case verify, and a
+        // replay in capitals must not pass for a new request.
         auto nonce = "webhook:" + std::string(header("x-signature-ed25519"));
+        std::transform(nonce.begin(), nonce.end(), nonce.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         auto expires = verdict.signed_at + config.events_window;
         asio::co_spawn(executor, [](std::shared_ptr<impl> self, std::string nonce, std::chrono::system_clock::time_point expires,
                                     json::webhook_payload payload) -> asio::awaitable<void> {
