@@ -30,7 +30,7 @@ struct application {
     std::optional<bool> bot_require_code_grant; ///< adding its bot needs the full code grant
     std::string verify_key;                     ///< its Ed25519 public key, hex (for interactions)
     std::optional<std::uint64_t> flags;         ///< application flags (bit field)
-    // The application's own settings, which only GET /applications/@me answers with
+    // The application's own settings, which only `GET /applications/@me` answers with
     // (client::get_current_application); empty in an authorization's information.
     std::optional<std::vector<std::string>> redirect_uris;        ///< the registered redirect URIs
     std::optional<std::string> interactions_endpoint_url;         ///< where interactions are sent
@@ -41,7 +41,7 @@ struct application {
     std::optional<std::vector<std::string>> event_webhooks_types; ///< the event types sent there
 };
 
-/// What client::edit_current_application changes (PATCH /applications/@me); what is left empty
+/// What client::edit_current_application changes (`PATCH /applications/@me`); what is left empty
 /// stays as it is.
 struct application_changes {
     /// Where webhook events go: an absolute https URL (http on loopback, for tests); "" for none.
