@@ -201,6 +201,18 @@ struct client::impl {
         return r;
     }
 
+    // A request with the bot token (`operation` names the caller in the error when there is none).
+    http::request bot_request(std::string method, const std::string& path, std::string_view operation) const
+    {
+        if (!config.bot_token)
+            throw error(errc::invalid_argument, std::string(operation) + " needs client_config.bot_token");
+        http::request r;
+        r.method = std::move(method);
+        r.url = config.endpoints.api + path;
+        r.fields.add("Authorization", "Bot " + config.bot_token->reveal());
+        return r;
+    }
+
     enum class repeat { never, safe };
 
     // The Bearer GETs: the scope checked here (none for `scope` empty), the request sent under
@@ -599,8 +611,8 @@ asio::awaitable<guild_join> client::add_guild_member(const access_token& token, 
 asio::awaitable<guild_join> client::add_guild_member(const access_token& token, snowflake guild_id,
                                                      snowflake user_id, add_member_options options)
 {
-    if (!impl_->config.bot_token)
-        throw error(errc::invalid_argument, "add_guild_member needs client_config.bot_token");
+    auto r = impl_->bot_request("PUT", "/guilds/" + guild_id.to_string() + "/members/" + user_id.to_string(),
+                                "add_guild_member");
     impl_->require_scope(token, "guilds.join", "add_guild_member");
     json::writer body;
     body.begin_object().field("access_token", token.token.reveal());
@@ -618,10 +630,6 @@ asio::awaitable<guild_join> client::add_guild_member(const access_token& token, 
         body.field("deaf", *options.deaf);
     body.end_object();
 
-    http::request r;
-    r.method = "PUT";
-    r.url = impl_->config.endpoints.api + "/guilds/" + guild_id.to_string() + "/members/" + user_id.to_string();
-    r.fields.add("Authorization", "Bot " + impl_->config.bot_token->reveal());
     r.fields.add("Content-Type", "application/json");
     r.body = body.take();
     // Adding twice is harmless: the second answer is 204.
@@ -698,11 +706,7 @@ void check_application_changes(const application_changes& c)
 
 asio::awaitable<application> client::get_current_application()
 {
-    if (!impl_->config.bot_token)
-        throw error(errc::invalid_argument, "get_current_application needs client_config.bot_token");
-    http::request r;
-    r.url = impl_->config.endpoints.api + "/applications/@me";
-    r.fields.add("Authorization", "Bot " + impl_->config.bot_token->reveal());
+    auto r = impl_->bot_request("GET", "/applications/@me", "get_current_application");
     auto response = co_await impl_->send(std::move(r), "GET /applications/@me", impl::repeat::safe);
     rest::throw_unless_success(response, "GET /applications/@me");
     co_return json::decode_application(response.body);
@@ -710,8 +714,7 @@ asio::awaitable<application> client::get_current_application()
 
 asio::awaitable<application> client::edit_current_application(application_changes changes)
 {
-    if (!impl_->config.bot_token)
-        throw error(errc::invalid_argument, "edit_current_application needs client_config.bot_token");
+    auto r = impl_->bot_request("PATCH", "/applications/@me", "edit_current_application");
     check_application_changes(changes);
     json::writer body;
     body.begin_object();
@@ -735,10 +738,6 @@ asio::awaitable<application> client::edit_current_application(application_change
         body.end_array();
     }
     body.end_object();
-    http::request r;
-    r.method = "PATCH";
-    r.url = impl_->config.endpoints.api + "/applications/@me";
-    r.fields.add("Authorization", "Bot " + impl_->config.bot_token->reveal());
     r.fields.add("Content-Type", "application/json");
     r.body = body.take();
     // Setting the same values twice leaves the same application: safe to repeat.

@@ -7,30 +7,11 @@
 #include <memory>
 
 namespace discord::oauth2::ed25519 {
-namespace {
 
-// Decodes exactly out.size() bytes from `text`, which must have twice as many hex digits.
-template <std::size_t N>
-bool decode_hex(std::string_view text, std::array<unsigned char, N>& out) noexcept
-{
-    if (text.size() != 2 * N)
-        return false;
-    for (std::size_t i = 0; i < N; ++i) {
-        int high = hex::digit_value(text[2 * i]);
-        int low = hex::digit_value(text[2 * i + 1]);
-        if (high < 0 || low < 0)
-            return false;
-        out[i] = static_cast<unsigned char>(high * 16 + low);
-    }
-    return true;
-}
-
-} // namespace
-
-std::optional<public_key> parse_public_key(std::string_view hex)
+std::optional<public_key> parse_public_key(std::string_view text)
 {
     public_key key;
-    if (!decode_hex(hex, key))
+    if (!hex::decode(text, key.data(), key.size()))
         return std::nullopt;
     return key;
 }
@@ -38,7 +19,7 @@ std::optional<public_key> parse_public_key(std::string_view hex)
 bool verify(const public_key& key, std::string_view message, std::string_view signature_hex) noexcept
 {
     std::array<unsigned char, signature_size> signature;
-    if (!decode_hex(signature_hex, signature))
+    if (!hex::decode(signature_hex, signature.data(), signature.size()))
         return false;
     std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pkey(
         EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size()), &EVP_PKEY_free);

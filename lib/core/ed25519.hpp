@@ -15,8 +15,8 @@ inline constexpr std::size_t signature_size = 64;
 /// An Ed25519 public key, as Discord shows it: 64 hexadecimal digits.
 using public_key = std::array<unsigned char, public_key_size>;
 
-/// The key `hex` spells (64 hexadecimal digits, either case); nullopt for anything else.
-[[nodiscard]] std::optional<public_key> parse_public_key(std::string_view hex);
+/// The key `text` spells (64 hexadecimal digits, either case); nullopt for anything else.
+[[nodiscard]] std::optional<public_key> parse_public_key(std::string_view text);
 
 /// Whether `signature_hex` (128 hexadecimal digits) is `key`'s Ed25519 signature of `message`.
 /// False for a malformed signature, a key OpenSSL refuses, or any failure: never throws.

@@ -68,13 +68,8 @@ basic_key<Purpose> basic_key<Purpose>::from_file(const std::string& path)
     if (size == 64) {
         secret bytes{std::string(32, '\0')};
         auto& out = const_cast<std::string&>(bytes.reveal());
-        for (std::size_t i = 0; i < 64; i += 2) {
-            int hi = hex::digit_value(buffer[i]);
-            int lo = hex::digit_value(buffer[i + 1]);
-            if (hi < 0 || lo < 0)
-                throw error(errc::invalid_argument, file + " is not 64 hexadecimal digits");
-            out[i / 2] = static_cast<char>(hi * 16 + lo);
-        }
+        if (!hex::decode(std::string_view(buffer.data(), 64), reinterpret_cast<unsigned char*>(out.data()), 32))
+            throw error(errc::invalid_argument, file + " is not 64 hexadecimal digits");
         return basic_key(std::move(bytes));
     }
     throw error(errc::invalid_argument,

@@ -39,9 +39,8 @@ asio::awaitable<void> web_server::impl::share_outcome(const std::string& nonce)
 // True the first time this state is used, on any instance.
 asio::awaitable<bool> web_server::impl::consume(const state_claims& claims)
 {
-    replay_guard& guard = config.cluster ? static_cast<replay_guard&>(*config.cluster) : replays;
     auto nonce = web::cluster_nonce(claims.nonce); // named: see docs/compilers.md
-    co_return co_await guard.consume(nonce, claims.expires_at);
+    co_return co_await nonces().consume(nonce, claims.expires_at);
 }
 
 // A message of another instance, heard through the cluster: an event for our streams, or news

@@ -129,6 +129,9 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     static asio::awaitable<void> broadcast(std::shared_ptr<impl> self, std::string text);
     asio::awaitable<void> share_outcome(const std::string& nonce);
     asio::awaitable<bool> consume(const state_claims& claims);
+    // What spends single-use nonces (states, webhook signatures): the cluster's guard, shared by
+    // every instance, or this server's own.
+    replay_guard& nonces() { return config.cluster ? static_cast<replay_guard&>(*config.cluster) : replays; }
     void on_cluster_message(const std::string& text);
     void on_recorded_outcome(const std::string& text);
     static asio::awaitable<void> settle_from_store(std::shared_ptr<impl> self, std::string nonce, web::settled_message m);

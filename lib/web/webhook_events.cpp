@@ -59,8 +59,7 @@ asio::awaitable<server::response> web_server::impl::webhook(server::request& req
         asio::co_spawn(executor, [](std::shared_ptr<impl> self, std::string nonce, std::chrono::system_clock::time_point expires,
                                     json::webhook_payload payload) -> asio::awaitable<void> {
             auto under_way = self->callbacks_in_flight.scope();
-            replay_guard& guard = self->config.cluster ? static_cast<replay_guard&>(*self->config.cluster) : self->replays;
-            auto first = co_await core::attempt(guard.consume(nonce, expires));
+            auto first = co_await core::attempt(self->nonces().consume(nonce, expires));
             if (first.failure) {
                 self->publish_error("events", first.failure->code(), first.failure->what(), payload.user_id, false);
                 co_return;
