@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace discord::oauth2::hex {
@@ -32,6 +33,19 @@ namespace discord::oauth2::hex {
         out[i] = static_cast<unsigned char>(high * 16 + low);
     }
     return true;
+}
+
+/// `size` bytes at `data` as 2 * `size` lowercase hexadecimal digits.
+[[nodiscard]] inline std::string encode(const unsigned char* data, std::size_t size)
+{
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string text;
+    text.reserve(2 * size);
+    for (std::size_t i = 0; i < size; ++i) {
+        text.push_back(digits[data[i] >> 4]);
+        text.push_back(digits[data[i] & 15]);
+    }
+    return text;
 }
 
 } // namespace discord::oauth2::hex

@@ -79,13 +79,8 @@ basic_key<Purpose> basic_key<Purpose>::from_file(const std::string& path)
 template <class Purpose>
 secret basic_key<Purpose>::to_hex() const
 {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned char c : bytes_.reveal()) {
-        hex.push_back(digits[c >> 4]);
-        hex.push_back(digits[c & 15]);
-    }
-    return secret(std::move(hex));
+    const auto& bytes = bytes_.reveal();
+    return secret(hex::encode(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()));
 }
 
 template class basic_key<state_key_purpose>;

@@ -96,6 +96,20 @@ asio::awaitable<response> patch_application(emulator::impl& e, request& req)
     if (changed.event_webhooks_status == 2 && !changed.event_webhooks_url)
         co_return invalid_form_body("event_webhooks_url", "BASE_TYPE_REQUIRED",
                                     "An event webhook URL is required to enable events.");
+    // A new event webhook URL is tried before it is kept, as Discord does: a signed PING must be
+    // acknowledged and one with a bad signature refused with 401.
+    if (e.opts.check_event_webhook_urls && changed.event_webhooks_url
+        && changed.event_webhooks_url != app->event_webhooks_url) {
+        auto url = *changed.event_webhooks_url;
+        int signed_status = co_await e.events->ping(changed, url, false);
+        int unsigned_status = signed_status >= 200 && signed_status < 300 ? co_await e.events->ping(changed, url, true) : 0;
+        if (unsigned_status != 401)
+            co_return invalid_form_body(
+                "event_webhooks_url", "APPLICATION_EVENT_WEBHOOKS_URL_INVALID",
+                signed_status < 200 || signed_status >= 300
+                    ? "The URL did not acknowledge a signed PING with 204."
+                    : "The URL did not refuse a PING with a bad signature with 401: it must check signatures.");
+    }
     *app = std::move(changed);
     co_return current(e, *app);
 }

@@ -10,6 +10,56 @@
 #include <variant>
 
 namespace discord::oauth2::emulator {
+
+static std::optional<std::string_view> param(const url::parameters& p, std::string_view name)
+{
+    for (const auto& [k, v] : p)
+        if (k == name)
+            return std::string_view(v);
+    return std::nullopt;
+}
+
+server::response html_page(int status, std::string_view title, std::string_view body_html)
+{
+    auto html = fmt::format(R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{0}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; background: #313338; color: #dbdee1; display: flex; justify-content: center; padding: 4rem 1rem; }}
+main {{ background: #2b2d31; border-radius: 8px; padding: 2rem; max-width: 28rem; width: 100%; }}
+h1 {{ font-size: 1.25rem; color: #f2f3f5; }} ul {{ padding-left: 1.2rem; }} code {{ color: #f2f3f5; }}
+.actions {{ display: flex; gap: 1rem; margin-top: 1.5rem; }}
+button {{ flex: 1; padding: .7rem; border: 0; border-radius: 4px; font-size: 1rem; cursor: pointer; }}
+button[value=approve] {{ background: #5865f2; color: white; }} button[value=cancel] {{ background: #4e5058; color: white; }}
+button[value=remove] {{ background: #da373c; color: white; }}
+.note {{ font-size: .8rem; color: #949ba4; }} a {{ color: #00a8fc; }}
+</style></head><body><main>{1}</main></body></html>
+)",
+                            html::escape(title), body_html);
+    return server::response::page(status, std::move(html));
+}
+
+const user* signed_in_user(const emulator::impl& e, const server::request& req, const url::parameters& params)
+{
+    std::optional<std::string_view> chosen = param(params, "emulator_user");
+    if (!chosen)
+        if (auto cookie = req.fields.find("cookie")) {
+            auto at = cookie->find("emulator_user=");
+            if (at != std::string_view::npos) {
+                auto rest = cookie->substr(at + 14);
+                chosen = rest.substr(0, rest.find(';'));
+            }
+        }
+    if (chosen)
+        if (auto id = parse_snowflake(*chosen))
+            if (auto* u = e.find_user(*id); u && !u->bot)
+                return u;
+    for (const auto& u : e.world.users)
+        if (!u.bot)
+            return &u;
+    return nullptr;
+}
+
 namespace {
 
 using server::request;
@@ -26,17 +76,11 @@ struct authorize_request {
     std::optional<snowflake> guild_id;
     std::string permissions;
     bool disable_guild_select = false;
+    std::optional<int> integration_type; // 0 guild, 1 user install
     const user* signed_in = nullptr;
     url::parameters original; // echoed into the consent form
 };
 
-std::optional<std::string_view> param(const url::parameters& p, std::string_view name)
-{
-    for (const auto& [k, v] : p)
-        if (k == name)
-            return std::string_view(v);
-    return std::nullopt;
-}
 
 
 // application/x-www-form-urlencoded, with '+' for spaces, as Discord's redirects are.
@@ -55,28 +99,9 @@ std::string form_encode(const url::parameters& params)
     return result;
 }
 
-response page(int status, std::string_view title, std::string_view body_html)
-{
-    auto html = fmt::format(R"(<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{0}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; background: #313338; color: #dbdee1; display: flex; justify-content: center; padding: 4rem 1rem; }}
-main {{ background: #2b2d31; border-radius: 8px; padding: 2rem; max-width: 28rem; width: 100%; }}
-h1 {{ font-size: 1.25rem; color: #f2f3f5; }} ul {{ padding-left: 1.2rem; }} code {{ color: #f2f3f5; }}
-.actions {{ display: flex; gap: 1rem; margin-top: 1.5rem; }}
-button {{ flex: 1; padding: .7rem; border: 0; border-radius: 4px; font-size: 1rem; cursor: pointer; }}
-button[value=approve] {{ background: #5865f2; color: white; }} button[value=cancel] {{ background: #4e5058; color: white; }}
-.note {{ font-size: .8rem; color: #949ba4; }} a {{ color: #00a8fc; }}
-</style></head><body><main>{1}</main></body></html>
-)",
-                            html::escape(title), body_html);
-    return response::page(status, std::move(html));
-}
-
 response error_page(std::string_view message)
 {
-    return page(400, "Authorization error",
+    return html_page(400, "Authorization error",
                 fmt::format("<h1>Something went wrong</h1><p>{}</p>", html::escape(message)));
 }
 
@@ -107,27 +132,6 @@ response redirect_error(const emulator::impl& e, const authorize_request& a, std
         p.emplace_back("state", *a.state);
     p.emplace_back("iss", e.base_url());
     return redirect(append(a.redirect_uri, a.response_type == "token" ? '#' : '?', p));
-}
-
-const user* signed_in_user(const emulator::impl& e, const request& req, const url::parameters& params)
-{
-    std::optional<std::string_view> chosen = param(params, "emulator_user");
-    if (!chosen)
-        if (auto cookie = req.fields.find("cookie")) {
-            auto at = cookie->find("emulator_user=");
-            if (at != std::string_view::npos) {
-                auto rest = cookie->substr(at + 14);
-                chosen = rest.substr(0, rest.find(';'));
-            }
-        }
-    if (chosen)
-        if (auto id = parse_snowflake(*chosen))
-            if (auto* u = e.find_user(*id); u && !u->bot)
-                return u;
-    for (const auto& u : e.world.users)
-        if (!u.bot)
-            return &u;
-    return nullptr;
 }
 
 // Checks every parameter. Before the redirect URI is known to be registered, errors are a page
@@ -167,8 +171,11 @@ std::variant<authorize_request, response> validate(emulator::impl& e, const requ
     a.prompt = std::string(param(params, "prompt").value_or("consent"));
     if (a.prompt != "consent" && a.prompt != "none")
         return redirect_error(e, a, "invalid_request", "Invalid \"prompt\"");
-    if (auto it = param(params, "integration_type"); it && *it != "0" && *it != "1")
-        return redirect_error(e, a, "invalid_request", "Invalid \"integration_type\"");
+    if (auto it = param(params, "integration_type")) {
+        if (*it != "0" && *it != "1")
+            return redirect_error(e, a, "invalid_request", "Invalid \"integration_type\"");
+        a.integration_type = *it == "1" ? 1 : 0;
+    }
 
     auto challenge = param(params, "code_challenge");
     auto method = param(params, "code_challenge_method");
@@ -207,6 +214,31 @@ bool needs_guild(const authorize_request& a)
     return has_scope(a.scopes, "bot") || has_scope(a.scopes, "webhook.incoming");
 }
 
+// APPLICATION_AUTHORIZED, sent when the user authorizes (before the code is exchanged, as at
+// Discord): who, which scopes, and for a bot the guild and integration type 0.
+void announce(emulator::impl& e, const authorize_request& a)
+{
+    json::writer w;
+    w.begin_object();
+    auto integration_type = a.integration_type;
+    if (!integration_type && has_scope(a.scopes, "bot"))
+        integration_type = 0;
+    if (integration_type)
+        w.field("integration_type", *integration_type);
+    w.key("scopes").begin_array();
+    for (const auto& s : a.scopes)
+        w.value(s);
+    w.end_array().key("user");
+    write_user(w, *a.signed_in, false);
+    if (has_scope(a.scopes, "bot") && a.guild_id)
+        if (auto* g = e.find_guild(*a.guild_id)) {
+            w.key("guild");
+            write_full_guild(w, *g);
+        }
+    w.end_object();
+    e.events->publish(*a.app, "APPLICATION_AUTHORIZED", w.take());
+}
+
 response approve(emulator::impl& e, authorize_request& a)
 {
     if (needs_guild(a)) {
@@ -234,6 +266,7 @@ response approve(emulator::impl& e, authorize_request& a)
              {"scope", join_scopes(a.scopes)}};
         if (a.state)
             p.emplace_back("state", *a.state);
+        announce(e, a);
         return redirect(append(a.redirect_uri, '#', p));
     }
     authorization_code code;
@@ -253,6 +286,7 @@ response approve(emulator::impl& e, authorize_request& a)
         p.emplace_back("permissions", a.permissions.empty() ? "0" : a.permissions);
     }
     p.emplace_back("iss", e.base_url());
+    announce(e, a);
     return redirect(append(a.redirect_uri, '?', p));
 }
 
@@ -320,7 +354,7 @@ response consent_page(const emulator::impl& e, const authorize_request& a)
         fmt::arg("app", html::escape(a.app->name)), fmt::arg("user", html::escape(name)),
         fmt::arg("username", html::escape(a.signed_in->username)), fmt::arg("scopes", scopes),
         fmt::arg("hidden", hidden), fmt::arg("guild_select", guild_select), fmt::arg("switch_user", switch_user));
-    auto r = page(200, "Authorize " + a.app->name, body);
+    auto r = html_page(200, "Authorize " + a.app->name, body);
     r.fields.add("Set-Cookie", fmt::format("emulator_user={}; Path=/; HttpOnly; SameSite=Lax", a.signed_in->id));
     return r;
 }

@@ -140,7 +140,6 @@ seed default_seed()
     airhorn.bot_token = "emulator-airhorn-bot-token.0123456789";
     airhorn.bot_user_id = airhorn_bot.id;
     airhorn.owner_id = discord_user.id;
-    airhorn.verify_key = "c8cde6a3c8c6e49d86af3191287b3ce255872be1fff6dc285bdb420c06a2c3c8";
 
     // A public client: no secret, PKCE required.
     application pkce;
@@ -151,7 +150,6 @@ seed default_seed()
     pkce.owner_id = nelly.id;
     pkce.public_client = true;
     pkce.hook = false;
-    pkce.verify_key = "4f2b9a7c1d3e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4";
 
     s.applications = {airhorn, pkce};
     return s;

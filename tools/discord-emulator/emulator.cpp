@@ -23,6 +23,13 @@ emulator::impl::impl(asio::any_io_executor ex, options o)
                     fmt::format("auto-approve user {} is not in the seed", *opts.auto_approve_user));
     if (opts.code_ttl.count() <= 0 || opts.token_ttl.count() <= 0)
         throw error(errc::invalid_argument, "code and token lifetimes must be positive");
+    // Every application signs its webhook events; a seed without a key gets a new pair.
+    for (auto& a : world.applications) {
+        if (!a.signing_key)
+            a.signing_key = std::make_shared<const ed25519::signing_key>();
+        a.verify_key = a.signing_key->public_key_hex();
+    }
+    events = std::make_unique<event_deliveries>(executor, opts.deliveries);
 }
 
 void emulator::impl::route(server::router& r, const std::string& method, const std::string& pattern,
@@ -128,6 +135,14 @@ const application* emulator::impl::find_application(snowflake id) const
     return nullptr;
 }
 
+application* emulator::impl::find_application(snowflake id)
+{
+    for (auto& a : world.applications)
+        if (a.id == id)
+            return &a;
+    return nullptr;
+}
+
 const user* emulator::impl::find_user(snowflake id) const
 {
     for (const auto& u : world.users)
@@ -170,6 +185,7 @@ void emulator::start()
     add_guild_join_routes(e, routes);
     add_application_routes(e, routes);
     add_role_connection_routes(e, routes);
+    add_authorized_apps_routes(e, routes);
     add_introspection_routes(e, *this, routes);
 
     server::server_options so;
@@ -197,8 +213,14 @@ void emulator::start()
 
 void emulator::stop()
 {
+    impl_->events->stop();
     if (impl_->http)
         impl_->http->stop();
+}
+
+std::vector<delivery_record> emulator::deliveries() const
+{
+    return impl_->events->records();
 }
 
 std::string emulator::url() const
@@ -240,7 +262,7 @@ std::string emulator::ready_line() const
             w.null();
         else
             w.value(a.bot_token);
-        w.field("public_client", a.public_client).end_object();
+        w.field("public_client", a.public_client).field("verify_key", a.verify_key).end_object();
     }
     w.end_array().key("users").begin_array();
     for (const auto& u : e.world.users)

@@ -8,6 +8,7 @@
 // grants) in memory. docs/emulator.md lists the endpoints and what each answers.
 #pragma once
 
+#include "event_deliveries.hpp"
 #include "faults.hpp"
 #include "grants.hpp"
 #include "model.hpp"
@@ -55,6 +56,11 @@ struct options {
     std::vector<fault> faults;
     /// Users, guilds, connections and applications to start with.
     world_data world = default_seed();
+    /// How webhook events are sent: timeouts, retries, bad-signature PINGs at random.
+    delivery_options deliveries;
+    /// Check an event webhook URL set by PATCH /applications/@me as Discord does: a signed PING
+    /// must be answered 2xx and one with a bad signature 401, or the change is refused.
+    bool check_event_webhook_urls = true;
 };
 
 class emulator {
@@ -83,6 +89,9 @@ public:
     /// API answers with status 401, 403 or 429 (but not 429 of the shared scope): what Discord
     /// counts towards its ban of callers that keep failing.
     [[nodiscard]] std::uint64_t invalid_requests() const noexcept;
+
+    /// The webhook events and PINGs sent so far, oldest first.
+    [[nodiscard]] std::vector<delivery_record> deliveries() const;
 
     /// Adds a fault at run time (on the emulator's executor), or removes them all.
     void add_fault(fault f);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "emulator.hpp"
+#include "core/url_encoding.hpp"
 #include "json/writer.hpp"
 #include "server/server.hpp"
 #include "tls/self_signed_certificate.hpp"
@@ -30,6 +31,8 @@ struct emulator::impl {
     /// (application, user) -> the user's role connection for that application.
     std::map<std::pair<snowflake, snowflake>, role_connection> role_connections;
 
+    std::unique_ptr<event_deliveries> events;
+
     rate_limiter limiter;
     std::mt19937_64 random{std::random_device{}()}; // for faults with a probability
     std::uint64_t invalid_requests = 0;
@@ -42,6 +45,7 @@ struct emulator::impl {
                    server::handler h);
 
     const application* find_application(snowflake id) const;
+    application* find_application(snowflake id);
     const user* find_user(snowflake id) const;
     guild* find_guild(snowflake id);
     clock::time_point now() const { return clock::now(); }
@@ -57,11 +61,23 @@ void add_application_routes(emulator::impl& e, server::router& r);
 application* bot_application(emulator::impl& e, const server::request& req);
 /// /_emulator/state, /_emulator/reset and /_emulator/faults.
 void add_introspection_routes(emulator::impl& e, emulator& owner, server::router& r);
+/// The user's side of an authorization: the Authorized Apps page and its "Remove" action, and
+/// POST /_emulator/users/{id}/deauthorize.
+void add_authorized_apps_routes(emulator::impl& e, server::router& r);
+/// Ends every grant of `user` with `app` (all their tokens), forgets the role connection, and
+/// sends APPLICATION_DEAUTHORIZED. False when the user had no grant with the application.
+bool deauthorize(emulator::impl& e, application& app, const user& u);
 /// GET/PUT/DELETE /users/@me/applications/{application}/role-connection.
 void add_role_connection_routes(emulator::impl& e, server::router& r);
 void add_api_routes(emulator::impl& e, server::router& r);
 /// The consent page (GET) and its form's answer (POST) of /oauth2/authorize.
 void add_authorize_routes(emulator::impl& e, server::router& r);
+
+/// A page of the emulator's site (the consent page, Authorized Apps), styled like Discord's.
+server::response html_page(int status, std::string_view title, std::string_view body_html);
+/// Who is signed in to the emulator's site: `emulator_user` in `params`, else the cookie the
+/// consent page sets, else the first seeded user who is not a bot.
+const user* signed_in_user(const emulator::impl& e, const server::request& req, const url::parameters& params);
 
 // Responses as Discord shapes them.
 server::response json_response(int status, std::string body);

@@ -34,6 +34,18 @@ constexpr std::string_view usage = R"(usage: discord-oauth2-emulator [options]
   --no-rate-limits       turn Discord's rate limits off (for benchmarks)
   --redirect-uri URI     register URI for every application too, repeatable (e.g. your bot's
                          http://127.0.0.1:PORT/callback), without writing a seed file
+  --event-webhook [CLIENT_ID=]URL
+                         send the application's webhook events (authorizations, deauthorizations,
+                         entitlements) to URL, signed with its key (default: the first
+                         application); repeatable
+  --event-retry-for SECONDS
+                         keep retrying an undelivered event this long (default 600)
+  --bad-ping-probability P
+                         before an event, with probability P, send a PING with a bad signature,
+                         which the endpoint must refuse with 401 (default 0)
+  --event-ca-file FILE   trust this PEM bundle for https event webhook URLs
+  --no-event-url-check   keep an event webhook URL set by PATCH /applications/@me without
+                         PINGing it first
   --help                 this text
 )";
 
@@ -58,6 +70,7 @@ int main(int argc, char** argv)
 {
     em::options opts;
     std::vector<std::string> extra_redirects;
+    std::vector<std::pair<std::optional<em::snowflake>, std::string>> event_webhooks;
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         auto next = [&]() -> std::string_view {
@@ -105,6 +118,31 @@ int main(int argc, char** argv)
             if (!uri.starts_with("http://") && !uri.starts_with("https://"))
                 fail(fmt::format("--redirect-uri needs an http:// or https:// URI, not '{}'", uri));
             extra_redirects.emplace_back(uri);
+        } else if (arg == "--event-webhook") {
+            std::string_view value = next();
+            std::optional<em::snowflake> client;
+            if (auto eq = value.find('='); eq != std::string_view::npos && value.substr(0, eq).find(':') == std::string_view::npos) {
+                client = em::parse_snowflake(value.substr(0, eq));
+                if (!client)
+                    fail(fmt::format("--event-webhook: '{}' is not a client id", value.substr(0, eq)));
+                value = value.substr(eq + 1);
+            }
+            if (!value.starts_with("http://") && !value.starts_with("https://"))
+                fail(fmt::format("--event-webhook needs an http:// or https:// URL, not '{}'", value));
+            event_webhooks.emplace_back(client, std::string(value));
+        } else if (arg == "--event-retry-for") {
+            opts.deliveries.retry_for = std::chrono::seconds(number(arg, next(), 0, 86400));
+        } else if (arg == "--bad-ping-probability") {
+            auto text = std::string(next());
+            char* end = nullptr;
+            double p = std::strtod(text.c_str(), &end);
+            if (text.empty() || *end != '\0' || !(p >= 0 && p <= 1))
+                fail(fmt::format("--bad-ping-probability needs a number from 0 to 1, not '{}'", text));
+            opts.deliveries.bad_ping_probability = p;
+        } else if (arg == "--event-ca-file") {
+            opts.deliveries.ca_file = next();
+        } else if (arg == "--no-event-url-check") {
+            opts.check_event_webhook_urls = false;
         } else if (arg == "--token-ttl") {
             opts.token_ttl = std::chrono::seconds(number(arg, next(), 1, 31536000));
         } else {
@@ -116,6 +154,19 @@ int main(int argc, char** argv)
     for (auto& app : opts.world.applications)
         for (const auto& uri : extra_redirects)
             app.redirect_uris.push_back(uri);
+
+    for (const auto& [client, url] : event_webhooks) {
+        em::application* app = client ? nullptr : &opts.world.applications.front();
+        for (auto& a : opts.world.applications)
+            if (client && a.id == *client)
+                app = &a;
+        if (!app)
+            fail(fmt::format("--event-webhook: no application has client id {}", *client));
+        app->event_webhooks_url = url;
+        app->event_webhooks_status = 2;
+        app->event_webhooks_types = {"APPLICATION_AUTHORIZED", "APPLICATION_DEAUTHORIZED", "ENTITLEMENT_CREATE",
+                                     "ENTITLEMENT_UPDATE", "ENTITLEMENT_DELETE"};
+    }
 
     try {
         asio::io_context io(1);

@@ -2,9 +2,12 @@
 // codes that OAuth2 creates. Plain data; the emulator keeps it on its server's executor.
 #pragma once
 
+#include "core/ed25519.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -88,6 +91,9 @@ struct application {
     bool hook = true;
     bool bot_public = true;
     bool bot_require_code_grant = false;
+    /// Signs the webhook events sent to the application; made at start unless the seed gives
+    /// its private key. verify_key is its public half.
+    std::shared_ptr<const ed25519::signing_key> signing_key;
     std::string verify_key;
     // Its settings (GET and PATCH /applications/@me).
     std::optional<std::string> event_webhooks_url;

@@ -255,7 +255,17 @@ seed parse_seed(std::string_view json)
         a.hook = r.flag("hook", true);
         a.bot_public = r.flag("bot_public", true);
         a.bot_require_code_grant = r.flag("bot_require_code_grant", false);
-        a.verify_key = r.text_or("verify_key", std::string(64, '0'));
+        if (r.has("verify_key"))
+            bad(r.where + ".verify_key", "comes from signing_key (the private key, 64 hexadecimal digits); "
+                                         "leave both out for a new key pair");
+        if (r.has("signing_key")) {
+            try {
+                a.signing_key = std::make_shared<const ed25519::signing_key>(
+                    ed25519::signing_key::from_seed_hex(r.text("signing_key")));
+            } catch (const error&) {
+                bad(r.where + ".signing_key", "must be 64 hexadecimal digits (an Ed25519 private key)");
+            }
+        }
         s.applications.push_back(std::move(a));
     }
     if (s.applications.empty())
