@@ -834,3 +834,86 @@ TEST_CASE("the application behind the bot token: read, its event webhook setting
         CHECK_FALSE(after.event_webhooks_url);
     }());
 }
+
+TEST_CASE("role connection metadata: records replaced and read back; Discord's limits checked before sending")
+{
+    fixture f;
+    auto c = f.config(true);
+    c.bot_token = secret("emulator-airhorn-bot-token.0123456789");
+    oauth2::client bot(f.io.get_executor(), c);
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        CHECK((co_await bot.get_role_connection_metadata()).empty());
+
+        std::vector<oauth2::role_connection_metadata> records(2);
+        records[0].type = oauth2::role_metadata_type::integer_greater_than_or_equal;
+        records[0].key = "matches_won";
+        records[0].name = "Matches won";
+        records[0].description = "Ranked matches won";
+        records[0].name_localizations = {{"de", "Gewonnene Spiele"}, {"pt-BR", "Partidas vencidas"}};
+        records[1].type = oauth2::role_metadata_type::boolean_equal;
+        records[1].key = "verified_player";
+        records[1].name = "Verified player";
+        records[1].description = "Linked a verified game account";
+        records[1].description_localizations = {{"ja", "認証済みのゲームアカウント"}};
+        auto stored = co_await bot.update_role_connection_metadata(records);
+        REQUIRE(stored.size() == 2);
+        auto read = co_await bot.get_role_connection_metadata();
+        REQUIRE(read.size() == 2);
+        for (const auto* got : {&stored, &read}) {
+            CHECK((*got)[0].type == oauth2::role_metadata_type::integer_greater_than_or_equal);
+            CHECK((*got)[0].key == "matches_won");
+            CHECK((*got)[0].name_localizations == records[0].name_localizations);
+            CHECK((*got)[0].description_localizations.empty());
+            CHECK((*got)[1].type == oauth2::role_metadata_type::boolean_equal);
+            CHECK((*got)[1].description_localizations == records[1].description_localizations);
+        }
+
+        // Each of Discord's limits, refused here without a request.
+        auto puts = f.discord.calls("PUT /api/v10/applications/{application}/role-connections/metadata");
+        auto refused = [&](const std::vector<oauth2::role_connection_metadata>& bad, std::string_view expected) -> asio::awaitable<void> {
+            auto e = co_await test::expect_error([&]() -> asio::awaitable<void> {
+                (void)co_await bot.update_role_connection_metadata(bad);
+            });
+            CHECK(e.code() == oauth2::errc::invalid_argument);
+            CHECK_MESSAGE(std::string(e.what()).find(expected) != std::string::npos, e.what());
+        };
+        auto six = std::vector<oauth2::role_connection_metadata>(6, records[0]);
+        co_await refused(six, "at most 5 records");
+        auto bad = records;
+        bad[1].type = static_cast<oauth2::role_metadata_type>(9);
+        co_await refused(bad, "metadata[1]: type must be 1 to 8");
+        bad = records;
+        bad[0].key = "Matches-Won";
+        co_await refused(bad, "key 'Matches-Won'");
+        bad = records;
+        bad[0].key = std::string(51, 'k');
+        co_await refused(bad, "is not 1 to 50");
+        bad = records;
+        bad[1].key = bad[0].key;
+        co_await refused(bad, "used by an earlier record");
+        bad = records;
+        bad[0].name = std::string(101, 'n');
+        co_await refused(bad, "name must be 1 to 100 characters, not 101");
+        bad = records;
+        bad[0].description = "";
+        co_await refused(bad, "description must be 1 to 200 characters, not 0");
+        bad = records;
+        bad[0].name_localizations["xx-YY"] = "?";
+        co_await refused(bad, "'xx-YY', which is not one of Discord's locales");
+        bad = records;
+        bad[1].description_localizations["ja"] = std::string(201, 'd');
+        co_await refused(bad, "description_localizations.ja must be 1 to 200");
+        CHECK(f.discord.calls("PUT /api/v10/applications/{application}/role-connections/metadata") == puts);
+
+        // Two hundred characters of CJK are 600 bytes and still within the limit.
+        bad = records;
+        std::string long_japanese;
+        for (int i = 0; i < 200; ++i)
+            long_japanese += "語";
+        bad[1].description = long_japanese;
+        CHECK((co_await bot.update_role_connection_metadata(bad))[1].description == long_japanese);
+        std::vector<oauth2::role_connection_metadata> none;
+        CHECK((co_await bot.update_role_connection_metadata(none)).empty());
+        CHECK((co_await bot.get_role_connection_metadata()).empty());
+    }());
+}

@@ -898,6 +898,63 @@ TEST_CASE("faults: failing statuses, latency without blocking others, lost answe
     }());
 }
 
+TEST_CASE("role connection metadata: the bot's records, refused as Discord refuses them, with nested field errors")
+{
+    fixture f;
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto path = f.api("/applications/" + std::string(confidential_id) + "/role-connections/metadata");
+        // string_views: g++ 12 mishandles temporaries of class type in a co_await's expression.
+        auto put = [&](std::string_view body, std::string_view bot) -> asio::awaitable<http::response> {
+            http::request r;
+            r.method = "PUT";
+            r.url = path;
+            r.fields.add("Content-Type", "application/json");
+            r.fields.add("Authorization", "Bot " + std::string(bot));
+            r.body = std::string(body);
+            co_return co_await f.client.send(std::move(r));
+        };
+        const std::string bot = "emulator-airhorn-bot-token.0123456789";
+        auto good = co_await put(R"([{"type":2,"key":"level","name":"Level","description":"Player level","name_localizations":{"fr":"Niveau"}}])", bot);
+        CHECK(good.status == 200);
+        CHECK(good.body.view() == R"([{"type":2,"key":"level","name":"Level","name_localizations":{"fr":"Niveau"},"description":"Player level","description_localizations":null}])");
+
+        struct refusal {
+            std::string_view body;
+            std::string_view path; // where the field error is, as Discord nests it
+            std::string_view code;
+        };
+        static constexpr refusal refusals[] = {
+            {R"([{"type":9,"key":"a","name":"A","description":"A"}])", "0.type", "BASE_TYPE_CHOICES"},
+            {R"([{"key":"a","name":"A","description":"A"}])", "0.type", "BASE_TYPE_REQUIRED"},
+            {R"([{"type":1,"key":"A-b","name":"A","description":"A"}])", "0.key", "APPLICATION_ROLE_CONNECTIONS_METADATA_KEY_INVALID"},
+            {R"([{"type":1,"key":"a","name":"A","description":"A"},{"type":1,"key":"a","name":"B","description":"B"}])", "1.key", "APPLICATION_ROLE_CONNECTIONS_METADATA_KEY_DUPLICATE"},
+            {R"([{"type":1,"key":"a","name":"","description":"A"}])", "0.name", "BASE_TYPE_BAD_LENGTH"},
+            {R"([{"type":1,"key":"a","name":"A","description":"A","name_localizations":{"xx":"?"}}])", "0.name_localizations", "LOCALE_INVALID"},
+            {R"([{},{},{},{},{},{}])", "_root", "BASE_TYPE_MAX_LENGTH"},
+        };
+        for (const auto& r : refusals) {
+            auto answer = co_await put(r.body, bot);
+            CHECK(answer.status == 400);
+            json_doc d(answer.body.view());
+            auto at = d.root["errors"];
+            std::string_view rest = r.path;
+            while (!rest.empty()) {
+                auto dot = rest.find('.');
+                at = at[rest.substr(0, dot)];
+                rest = dot == std::string_view::npos ? std::string_view{} : rest.substr(dot + 1);
+            }
+            CHECK_MESSAGE(str(at["_errors"].at(0)["code"]) == r.code, r.body);
+        }
+        // Refusals changed nothing; another application's bot may not touch these records.
+        http::request read;
+        read.url = path;
+        read.fields.add("Authorization", "Bot " + bot);
+        auto kept = co_await f.client.send(std::move(read));
+        CHECK(kept.body.view().find("\"level\"") != std::string_view::npos);
+        CHECK((co_await put("[]", "not-a-bot-token")).status == 401);
+    }());
+}
+
 TEST_CASE("introspection: state, faults and reset over HTTP")
 {
     fixture f(auto_approving());

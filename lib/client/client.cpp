@@ -2,6 +2,7 @@
 
 #include "client/request_limits.hpp"
 #include "client/response_errors.hpp"
+#include "client/role_metadata.hpp"
 #include "core/attempt.hpp"
 #include "core/base64.hpp"
 #include "core/random.hpp"
@@ -744,6 +745,29 @@ asio::awaitable<application> client::edit_current_application(application_change
     auto response = co_await impl_->send(std::move(r), "PATCH /applications/@me", impl::repeat::safe);
     rest::throw_unless_success(response, "PATCH /applications/@me");
     co_return json::decode_application(response.body);
+}
+
+asio::awaitable<std::vector<role_connection_metadata>> client::get_role_connection_metadata()
+{
+    auto path = "/applications/" + impl_->config.client_id.to_string() + "/role-connections/metadata";
+    auto r = impl_->bot_request("GET", path, "get_role_connection_metadata");
+    auto response = co_await impl_->send(std::move(r), "GET role-connections/metadata", impl::repeat::safe);
+    rest::throw_unless_success(response, "GET role-connections/metadata");
+    co_return json::decode_role_connection_metadata(response.body);
+}
+
+asio::awaitable<std::vector<role_connection_metadata>>
+client::update_role_connection_metadata(std::vector<role_connection_metadata> records)
+{
+    auto path = "/applications/" + impl_->config.client_id.to_string() + "/role-connections/metadata";
+    auto r = impl_->bot_request("PUT", path, "update_role_connection_metadata");
+    rest::check_role_connection_metadata(records);
+    r.fields.add("Content-Type", "application/json");
+    r.body = rest::role_connection_metadata_json(records);
+    // The whole set replaces the whole set: the same PUT twice leaves the same records.
+    auto response = co_await impl_->send(std::move(r), "PUT role-connections/metadata", impl::repeat::safe);
+    rest::throw_unless_success(response, "PUT role-connections/metadata");
+    co_return json::decode_role_connection_metadata(response.body);
 }
 
 } // namespace discord::oauth2

@@ -151,6 +151,7 @@ constexpr std::array<std::string_view, 32> guild_required{
     "mfa_level", "explicit_content_filter", "max_presences", "max_members", "vanity_url_code", "premium_tier",
     "premium_subscription_count", "preferred_locale", "rules_channel_id", "safety_alerts_channel_id",
     "public_updates_channel_id", "emojis"};
+constexpr std::array<std::string_view, 4> role_metadata_required{"type", "key", "name", "description"};
 constexpr std::array<std::string_view, 8> role_required{
     "id", "name", "permissions", "position", "color", "hoist", "managed", "mentionable"};
 static_assert(guild_required.size() <= 64, "each_field marks the required fields it saw in 64 bits");
@@ -603,6 +604,40 @@ role_connection decode_role_connection(const http::padded_buffer& body)
                 });
         });
         return rc;
+    });
+}
+
+std::vector<role_connection_metadata> decode_role_connection_metadata(const http::padded_buffer& body)
+{
+    if (is_null_document(body))
+        return {};
+    return decode(body, "role connection metadata", [](value v, const context& at) {
+        std::vector<role_connection_metadata> out;
+        each_item(v, at, [&](value item, const context& c) {
+            role_connection_metadata r;
+            auto localizations = [](value f, const context& fc, std::map<std::string, std::string>& into) {
+                if (f.is_null())
+                    return;
+                each_field(f, fc, [&](std::string_view locale, value t, const context& tc) {
+                    if (!t.is_null()) // the spec allows a null text: no localization for that locale
+                        into[std::string(locale)] = text(t, tc);
+                });
+            };
+            each_field(item, c, role_metadata_required, [&](std::string_view k, value f, const context& fc) {
+                if (k == "type") {
+                    auto type = integer(f, fc);
+                    if (type < INT32_MIN || type > INT32_MAX)
+                        fail(fc, "should be a metadata type");
+                    r.type = static_cast<role_metadata_type>(type);
+                } else if (k == "key") r.key = text(f, fc);
+                else if (k == "name") r.name = text(f, fc);
+                else if (k == "description") r.description = text(f, fc);
+                else if (k == "name_localizations") localizations(f, fc, r.name_localizations);
+                else if (k == "description_localizations") localizations(f, fc, r.description_localizations);
+            });
+            out.push_back(std::move(r));
+        });
+        return out;
     });
 }
 

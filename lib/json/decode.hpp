@@ -27,6 +27,8 @@ guild_member decode_guild_member(const http::padded_buffer& body);
 guild decode_guild(const http::padded_buffer& body);
 authorization_info decode_authorization_info(const http::padded_buffer& body);
 role_connection decode_role_connection(const http::padded_buffer& body);
+/// An application's role connection metadata records (null is an empty list, as the spec allows).
+std::vector<role_connection_metadata> decode_role_connection_metadata(const http::padded_buffer& body);
 /// `received` is when the response arrived: the token's expiry is counted from it.
 access_token decode_access_token(const http::padded_buffer& body, std::chrono::system_clock::time_point received);
 oauth_error_body decode_oauth_error(const http::padded_buffer& body);

@@ -24,6 +24,7 @@ void decode(std::string_view decoder, const padded_buffer& body)
     else if (decoder == "authorization_info") (void)json::decode_authorization_info(body);
     else if (decoder == "application") (void)json::decode_application(body);
     else if (decoder == "role_connection") (void)json::decode_role_connection(body);
+    else if (decoder == "role_connection_metadata") (void)json::decode_role_connection_metadata(body);
     else if (decoder == "api_error") (void)json::decode_api_error(body);
     else if (decoder == "rate_limit") (void)json::decode_rate_limit(body);
     else if (decoder == "oauth_error") (void)json::decode_oauth_error(body);

@@ -36,6 +36,8 @@ const roots = [
   { decoder: 'authorization_info', schema: 'OAuth2GetAuthorizationResponse' },
   { decoder: 'application', schema: 'PrivateApplicationResponse' },
   { decoder: 'role_connection', schema: 'ApplicationUserRoleConnectionResponse' },
+  { decoder: 'role_connection_metadata', schema: 'ApplicationRoleConnectionsMetadataItemResponse',
+    list: '/applications/{application_id}/role-connections/metadata' },
   { decoder: 'api_error', schema: 'ErrorResponse' },
   { decoder: 'rate_limit', schema: 'RatelimitedResponse' },
   { decoder: 'access_token', schema: 'TokenResponse' },

@@ -166,6 +166,20 @@ try {
     method: 'PATCH', headers: botHeaders, body: JSON.stringify({ event_webhooks_status: 3 }),
   }), 400);
 
+  // The application's role connection metadata records.
+  const metaPath = '/applications/{application_id}/role-connections/metadata';
+  const metaUrl = `${api}/applications/${app.client_id}/role-connections/metadata`;
+  await check('GET role-connections/metadata (empty)', metaPath, 'get', await fetch(metaUrl, { headers: botHeaders }), 200);
+  await check('PUT role-connections/metadata', metaPath, 'put', await fetch(metaUrl, {
+    method: 'PUT', headers: botHeaders,
+    body: JSON.stringify([{ type: 2, key: 'level', name: 'Level', description: 'Player level', name_localizations: { fr: 'Niveau' } },
+                          { type: 7, key: 'verified', name: 'Verified', description: 'A verified account' }]),
+  }), 200);
+  await check('GET role-connections/metadata', metaPath, 'get', await fetch(metaUrl, { headers: botHeaders }), 200);
+  await check('PUT role-connections/metadata (invalid)', metaPath, 'put', await fetch(metaUrl, {
+    method: 'PUT', headers: botHeaders, body: JSON.stringify([{ type: 9, key: 'level', name: 'Level', description: 'x' }]),
+  }), 400);
+
   // Errors: a bad token, and the rate limit.
   await check('GET /users/@me (bad token)', '/users/@me', 'get', await fetch(`${api}/users/@me`, bearer('nope')), 401);
   let limited = null;

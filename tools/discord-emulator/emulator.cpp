@@ -186,6 +186,7 @@ void emulator::start()
     add_application_routes(e, routes);
     add_role_connection_routes(e, routes);
     add_authorized_apps_routes(e, routes);
+    add_role_metadata_routes(e, routes);
     add_introspection_routes(e, *this, routes);
 
     server::server_options so;
@@ -346,17 +347,21 @@ server::response unauthorized()
 server::response invalid_form_body(std::string_view field, std::string_view code, std::string_view message)
 {
     json::writer w;
-    w.begin_object()
-        .field("message", "Invalid Form Body")
-        .field("code", 50035)
-        .key("errors").begin_object()
-        .key(field).begin_object()
-        .key("_errors").begin_array()
-        .begin_object().field("code", code).field("message", message).end_object()
-        .end_array()
-        .end_object()
-        .end_object()
-        .end_object();
+    w.begin_object().field("message", "Invalid Form Body").field("code", 50035).key("errors").begin_object();
+    // "0.key" nests as Discord nests an array element's field: {"0": {"key": {"_errors": ...}}}.
+    int depth = 0;
+    for (std::size_t start = 0;;) {
+        auto dot = field.find('.', start);
+        w.key(field.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start)).begin_object();
+        ++depth;
+        if (dot == std::string_view::npos)
+            break;
+        start = dot + 1;
+    }
+    w.key("_errors").begin_array().begin_object().field("code", code).field("message", message).end_object().end_array();
+    while (depth-- > 0)
+        w.end_object();
+    w.end_object().end_object();
     return json_response(400, w.take());
 }
 

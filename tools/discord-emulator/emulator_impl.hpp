@@ -67,6 +67,8 @@ void add_authorized_apps_routes(emulator::impl& e, server::router& r);
 /// Ends every grant of `user` with `app` (all their tokens), forgets the role connection, and
 /// sends APPLICATION_DEAUTHORIZED. False when the user had no grant with the application.
 bool deauthorize(emulator::impl& e, application& app, const user& u);
+/// GET and PUT /applications/{application}/role-connections/metadata (bot token).
+void add_role_metadata_routes(emulator::impl& e, server::router& r);
 /// GET/PUT/DELETE /users/@me/applications/{application}/role-connection.
 void add_role_connection_routes(emulator::impl& e, server::router& r);
 void add_api_routes(emulator::impl& e, server::router& r);

@@ -77,6 +77,16 @@ struct guild {
     bool counts_unknown = false; // with_counts answers null counts, as Discord's spec allows
 };
 
+/// One of an application's role connection metadata records (PUT by its bot).
+struct role_metadata_record {
+    int type = 0; // 1..8
+    std::string key;
+    std::string name;
+    std::string description;
+    std::map<std::string, std::string> name_localizations;
+    std::map<std::string, std::string> description_localizations;
+};
+
 struct application {
     snowflake id = 0; // the client id
     std::string name;
@@ -100,6 +110,7 @@ struct application {
     int event_webhooks_status = 1; // 1 disabled, 2 enabled, 3 disabled by Discord
     std::vector<std::string> event_webhooks_types;
     std::optional<std::string> role_connections_verification_url;
+    std::vector<role_metadata_record> role_metadata; // at most 5
 };
 
 struct role_connection {

@@ -82,4 +82,32 @@ struct role_connection {
     std::map<std::string, std::string> metadata;  ///< at most 5 keys of [a-z0-9_]{1,50}, values 100
 };
 
+/// How a guild compares a user's metadata value with the value a linked role requires
+/// (Discord's application role connection metadata types). Values outside 1..8 that Discord may
+/// add later are kept as they come.
+enum class role_metadata_type : int {
+    integer_less_than_or_equal = 1,    ///< the user's integer <= the role's
+    integer_greater_than_or_equal = 2, ///< the user's integer >= the role's
+    integer_equal = 3,                 ///< the user's integer == the role's
+    integer_not_equal = 4,             ///< the user's integer != the role's
+    datetime_less_than_or_equal = 5,   ///< the user's ISO 8601 time is at most the role's number of days ago
+    datetime_greater_than_or_equal = 6,///< the user's ISO 8601 time is at least the role's number of days ago
+    boolean_equal = 7,                 ///< the user's value (1 or 0) equals the role's
+    boolean_not_equal = 8,             ///< the user's value (1 or 0) differs from the role's
+};
+
+/// One record of an application's role connection metadata: a value its users' role connections
+/// may carry under `key`, which guilds use as a linked role's requirement. An application has at
+/// most 5; update_role_connection_metadata checks Discord's limits before sending.
+struct role_connection_metadata {
+    role_metadata_type type = role_metadata_type::integer_greater_than_or_equal; ///< the comparison
+    std::string key;         ///< 1 to 50 of a-z, 0-9 and _, unique among the records
+    std::string name;        ///< 1 to 100 characters, shown to guild admins
+    std::string description; ///< 1 to 200 characters
+    /// Locale ("de", "pt-BR", one of Discord's locales) to name, each 1 to 100 characters.
+    std::map<std::string, std::string> name_localizations;
+    /// Locale to description, each 1 to 200 characters.
+    std::map<std::string, std::string> description_localizations;
+};
+
 } // namespace discord::oauth2

@@ -291,6 +291,19 @@ public:
     /// 204) are api_error with its field errors.
     [[nodiscard]] asio::awaitable<application> edit_current_application(application_changes changes);
 
+    /// `GET /applications/{client_id}/role-connections/metadata` (Bot token): the application's
+    /// role connection metadata records, the values its linked roles can require. Errors:
+    /// invalid_argument without a bot token, unauthorized for a wrong one, as other operations.
+    [[nodiscard]] asio::awaitable<std::vector<role_connection_metadata>> get_role_connection_metadata();
+    /// `PUT /applications/{client_id}/role-connections/metadata` (Bot token): replaces every
+    /// record with `records` (an empty vector removes them all) and returns them as Discord
+    /// stored them. Checked before sending, invalid_argument naming the record and field: at
+    /// most 5 records, types 1 to 8, keys of 1 to 50 of [a-z0-9_] and unique, names of 1 to 100
+    /// and descriptions of 1 to 200 characters, localizations only for Discord's locales and of
+    /// the same lengths. Discord's own refusals are api_error with its field errors.
+    [[nodiscard]] asio::awaitable<std::vector<role_connection_metadata>>
+    update_role_connection_metadata(std::vector<role_connection_metadata> records);
+
     // The same operations as Asio asynchronous operations, for any completion token (a callback,
     // asio::use_future, asio::experimental::deferred, asio::use_awaitable, as_tuple, with_details;
     // async.hpp says it once): each completes with void(std::error_code, T) (void(std::error_code)
@@ -413,6 +426,22 @@ public:
     auto async_edit_current_application(application_changes changes, CompletionToken&& completion)
     {
         return detail::async_operation(get_executor(), edit_current_application(std::move(changes)),
+                                       std::forward<CompletionToken>(completion));
+    }
+    /// get_role_connection_metadata as an asynchronous operation: void(std::error_code,
+    /// std::vector<role_connection_metadata>).
+    template <class CompletionToken>
+    auto async_get_role_connection_metadata(CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), get_role_connection_metadata(),
+                                       std::forward<CompletionToken>(completion));
+    }
+    /// update_role_connection_metadata as an asynchronous operation: void(std::error_code,
+    /// std::vector<role_connection_metadata>).
+    template <class CompletionToken>
+    auto async_update_role_connection_metadata(std::vector<role_connection_metadata> records, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), update_role_connection_metadata(std::move(records)),
                                        std::forward<CompletionToken>(completion));
     }
 
