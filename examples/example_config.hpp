@@ -4,6 +4,7 @@
 //   DISCORD_REDIRECT_URI                       registered for it (default http://127.0.0.1:53134/callback)
 //   DISCORD_API_BASE                           another Discord, e.g. the emulator's URL
 //   DISCORD_CA_FILE                            trusted CAs for it (the emulator's, with --tls)
+//   DISCORD_BOT_TOKEN                          the bot's token, for operations that need it
 #pragma once
 
 #include <discord/oauth2.hpp>
@@ -34,6 +35,8 @@ inline discord::oauth2::client_config config_from_environment()
     if (auto base = env("DISCORD_API_BASE", ""); !base.empty())
         c.endpoints = discord::oauth2::endpoints::under(base);
     c.ca_file = env("DISCORD_CA_FILE", "");
+    if (auto bot = env("DISCORD_BOT_TOKEN", ""); !bot.empty())
+        c.bot_token = discord::oauth2::secret(bot);
     return c;
 }
 

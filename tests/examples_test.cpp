@@ -49,13 +49,22 @@ TEST_CASE("boost_bot: the same command as a boost::asio::awaitable, answered and
 }
 #endif
 
-TEST_CASE("linked_roles: role connection metadata written and read back")
+TEST_CASE("linked_roles: metadata registered, the verification URL opened by a person, their standing pushed")
 {
-    auto r = run_example(LINKED_ROLES, {"613425648685547541"}, 1);
+    test::emulator_program discord(EMULATOR_PROGRAM);
+    auto r = test::run_opening_links(discord, LINKED_ROLES, {"--once"}, 1, [](const std::string& line) {
+        std::optional<test::link_to_open> link;
+        if (line.starts_with("verification URL "))
+            link = test::link_to_open{line.substr(17), "80351110224678912"}; // nelly opens it
+        return link;
+    });
     INFO(r.out << r.err);
+    REQUIRE(r.page_statuses.size() == 1);
+    CHECK(r.page_statuses[0] == 200);
     CHECK(r.exit_code == 0);
-    CHECK(r.out.find("linked 613425648685547541 as nelly_plays on Chess Club with 3 metadata values") != std::string::npos);
-    CHECK(r.out.find("Discord holds rating 1850") != std::string::npos);
+    CHECK(r.out.starts_with("registered 3 metadata records\nverification URL http://127.0.0.1:"));
+    CHECK(r.out.find("/linked-role\n") != std::string::npos);
+    CHECK(r.out.find("linked 80351110224678912 as nelly_plays on Chess Club, rating 1850") != std::string::npos);
 }
 
 TEST_CASE("sharded: three shards on one server, each callback reaches its own shard")

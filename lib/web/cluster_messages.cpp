@@ -165,7 +165,7 @@ std::optional<std::variant<settled_message, event>> decode_message(std::string_v
     if (*type == "event") {
         int kind = small("k");
         // events_missed is each subscriber's own; it never crosses instances.
-        if (kind < 0 || kind == static_cast<int>(event_kind::events_missed) || kind > static_cast<int>(event_kind::webhook_event))
+        if (kind < 0 || kind == static_cast<int>(event_kind::events_missed) || kind > static_cast<int>(event_kind::role_connection_updated))
             return std::nullopt;
         event e;
         e.kind = static_cast<event_kind>(kind);

@@ -30,6 +30,7 @@ std::string_view to_string(event_kind kind) noexcept
     case event_kind::entitlement_updated: return "entitlement_updated";
     case event_kind::entitlement_deleted: return "entitlement_deleted";
     case event_kind::webhook_event: return "webhook_event";
+    case event_kind::role_connection_updated: return "role_connection_updated";
     }
     return "unknown";
 }

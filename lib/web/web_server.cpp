@@ -98,6 +98,11 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
             state_error = e.code();
         }
     }
+    // A linked roles authorization belongs to the browser that started it: a callback URL
+    // carried to another browser (login CSRF) is refused, and its state stays unspent.
+    if (claims && claims->flow == linked_roles_flow && !from_linked_role_browser(req, *claims))
+        co_return invalid(403, "Wrong browser",
+                          "Please open the linked roles link from Discord again, in this browser.");
     if (claims) {
         auto consumed = co_await core::attempt(consume(*claims));
         if (consumed.failure) {
@@ -278,6 +283,7 @@ asio::awaitable<web::answer> web_server::impl::answer_fresh_code(const std::stri
                           "a link made for a user was authorized without the identify scope"};
 
     snowflake authorized = claims.user_id;
+    std::optional<user> signed_in; // who, when Discord said
     if (!refused && token.has_scope("identify")) {
         auto info = co_await core::attempt(discord.get_authorization_info(token));
         const auto& unknown = info.failure;
@@ -294,8 +300,10 @@ asio::awaitable<web::answer> web_server::impl::answer_fresh_code(const std::stri
                               "while signed in to your own account.",
                               make_error_code(errc::forbidden),
                               fmt::format("user {} authorized a link made for user {}", who->id, claims.user_id)};
-        else
+        else {
             authorized = who->id;
+            signed_in = *who;
+        }
     }
     if (refused) {
         (void)co_await revoke_grant(token, claims.user_id); // published if it fails; the refusal stands
@@ -329,6 +337,8 @@ asio::awaitable<web::answer> web_server::impl::answer_fresh_code(const std::stri
 
     web::answer a{200, web::page_kind::success, "Authorized",
                   "You have authorized the application. You can close this tab and return to Discord."};
+    if (claims.flow == linked_roles_flow && signed_in)
+        a = co_await push_linked_role(*signed_in, token);
     authorization_result result;
     result.outcome = authorization_outcome::authorized;
     result.grant = std::make_shared<const authorized_grant>(authorized_grant{authorized, std::move(token)});
@@ -392,6 +402,14 @@ void web_server::start()
             co_return server::response::plain(503);
         co_return co_await self->callback(req);
     });
+    if (!i.config.linked_roles_path.empty())
+        routes.add("GET", i.config.linked_roles_path,
+                   [weak = std::weak_ptr<impl>(impl_)](server::request&) -> asio::awaitable<server::response> {
+                       auto self = weak.lock();
+                       if (!self)
+                           co_return server::response::plain(503);
+                       co_return self->start_linked_role();
+                   });
     if (i.verify_key)
         routes.add("POST", i.config.events_path,
                    [weak = std::weak_ptr<impl>(impl_)](server::request& req) -> asio::awaitable<server::response> {
@@ -455,7 +473,16 @@ std::string web_server::authorization_url(snowflake user, const std::vector<std:
 std::string web_server::authorization_url(snowflake user, const std::vector<std::string_view>& scopes,
                                           const authorization_options& options)
 {
-    auto& i = *impl_;
+    if (options.flow == impl::linked_roles_flow)
+        throw error(errc::invalid_argument, "the flow name linked_roles is the linked roles path's own");
+    auto [link, claims] = impl_->make_link(user, scopes, options);
+    impl_->authorizations->open(claims);
+    return link;
+}
+
+std::pair<std::string, state_claims> web_server::impl::make_link(snowflake user, const std::vector<std::string_view>& scopes,
+                                                                 const authorization_options& options)
+{
     authorization_request request;
     for (auto s : scopes)
         request.scopes.emplace_back(s);
@@ -471,7 +498,7 @@ std::string web_server::authorization_url(snowflake user, const std::vector<std:
     state_claims claims;
     claims.user_id = user;
     claims.issued_at = std::chrono::system_clock::now();
-    claims.expires_at = claims.issued_at + i.config.state_lifetime;
+    claims.expires_at = claims.issued_at + config.state_lifetime;
     claims.flow = options.flow;
     claims.scopes = request.scopes;
     if (uses_pkce(request)) {
@@ -479,11 +506,9 @@ std::string web_server::authorization_url(snowflake user, const std::vector<std:
         claims.code_verifier = pair.verifier;
         request.code_verifier = std::move(pair.verifier);
     }
-    request.state = seal_state(i.key, claims);
-    auto opened = open_state(i.key, request.state); // for its nonce
-    auto link = i.discord.authorization_url(request);
-    i.authorizations->open(opened);
-    return link.url;
+    request.state = seal_state(key, claims);
+    auto opened = open_state(key, request.state); // for its nonce
+    return {discord.authorization_url(request).url, std::move(opened)};
 }
 
 void web_server::submit_pending(std::string_view url)

@@ -47,6 +47,13 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
             if (config.events_window.count() <= 0)
                 throw error(errc::invalid_argument, "events_window must be positive");
         }
+        if (!config.linked_roles_path.empty()) {
+            if (config.linked_roles_path.front() != '/' || config.linked_roles_path == path
+                || config.linked_roles_path == config.events_path)
+                throw error(errc::invalid_argument, "linked_roles_path must be a path of its own, starting with '/'");
+            if (!config.linked_roles_hook)
+                throw error(errc::invalid_argument, "linked_roles_path needs linked_roles_hook: what to push for a user");
+        }
         keeper.emplace(executor, discord, config.store, config.auto_refresh.value_or(refresher_config{}));
         keeper->on_grant_lost = [this](const grant_lost& lost) {
             event e;
@@ -159,6 +166,16 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<web::answer> answer_fresh_code(const std::string& code, const state_claims& claims,
                                                    const std::optional<std::string>& iss);
     asio::awaitable<std::optional<error>> revoke_grant(const access_token& token, snowflake user);
+
+    // The linked roles verification URL (linked_roles.cpp): its start, the browser check at the
+    // callback, and the push after the grant is stored.
+    static constexpr std::string_view linked_roles_flow = "linked_roles";
+    // An authorization URL and the claims sealed into it.
+    std::pair<std::string, state_claims> make_link(snowflake user, const std::vector<std::string_view>& scopes,
+                                                   const authorization_options& options);
+    server::response start_linked_role();
+    bool from_linked_role_browser(const server::request& req, const state_claims& claims) const;
+    asio::awaitable<web::answer> push_linked_role(const user& who, const access_token& token);
     asio::awaitable<revocation> revoke_or_forget(snowflake user);
 };
 

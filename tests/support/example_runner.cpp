@@ -11,6 +11,7 @@
 #include <simdjson.h>
 
 #include <csignal>
+#include <map>
 
 namespace test {
 
@@ -37,7 +38,8 @@ std::map<std::string, std::string> emulator_program::env() const
     return {{"DISCORD_CLIENT_ID", "159799960412356608"},
             {"DISCORD_CLIENT_SECRET", "emulator-airhorn-client-secret-0123456789"},
             {"DISCORD_REDIRECT_URI", redirect},
-            {"DISCORD_API_BASE", base}};
+            {"DISCORD_API_BASE", base},
+            {"DISCORD_BOT_TOKEN", "emulator-airhorn-bot-token.0123456789"}};
 }
 
 int open_link(const std::string& link, const std::string& user)
@@ -46,12 +48,31 @@ int open_link(const std::string& link, const std::string& user)
     http::client browser(io.get_executor());
     int status = 0;
     asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-        http::request authorize;
-        authorize.url = link + "&emulator_user=" + user;
-        auto redirect = co_await browser.send(std::move(authorize));
-        http::request callback;
-        callback.url = std::string(redirect.fields.find("location").value_or(""));
-        status = (co_await browser.send(std::move(callback))).status;
+        // A browser: redirects followed, cookies kept (per host, whatever the port, as browsers
+        // keep them), signed in at the emulator as `user`.
+        std::map<std::string, std::string> cookies;
+        std::string next = link;
+        for (int hop = 0; hop < 5; ++hop) {
+            http::request r;
+            r.url = next;
+            if (next.find("/oauth2/authorize") != std::string::npos && next.find("emulator_user=") == std::string::npos)
+                r.url += "&emulator_user=" + user;
+            std::string jar;
+            for (const auto& [name, pair] : cookies)
+                jar += (jar.empty() ? "" : "; ") + pair;
+            if (!jar.empty())
+                r.fields.add("Cookie", jar);
+            auto answer = co_await browser.send(std::move(r));
+            status = answer.status;
+            if (auto set = answer.fields.find("set-cookie")) {
+                auto pair = std::string(set->substr(0, set->find(';')));
+                cookies[pair.substr(0, pair.find('='))] = pair;
+            }
+            auto location = answer.fields.find("location");
+            if ((status != 302 && status != 303) || !location)
+                break;
+            next = std::string(*location);
+        }
     }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
     io.run();
     return status;

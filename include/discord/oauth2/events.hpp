@@ -48,6 +48,8 @@ enum class event_kind {
     entitlement_updated,      ///< ENTITLEMENT_UPDATE: `application->entitlement`
     entitlement_deleted,      ///< ENTITLEMENT_DELETE: `application->entitlement`
     webhook_event,            ///< another event type: `application->type` and `application->data_json`
+    /// The linked roles path (web_server_config::linked_roles_path) pushed `user_id`'s role connection.
+    role_connection_updated,
 };
 
 /// The kind's name as written above ("authorization_code_exchanged", ...).

@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -84,6 +85,21 @@ struct web_server_config {
     std::chrono::seconds events_window{300};
     /// The largest events request body taken (413 past it; also bounded by limits.max_body).
     std::size_t events_max_body = 64 * 1024;
+    /// The linked roles verification URL's path, e.g. "/discord/linked-role" (the URL to give
+    /// Discord, in the portal or with edit_current_application, is the public base URL, or the
+    /// redirect URI's origin, followed by it). Opening it starts an authorization with
+    /// `role_connections.write` and `identify` for whoever opens it, bound to that browser by a
+    /// cookie; after the callback, linked_roles_hook says what to push. Off when empty; needs
+    /// linked_roles_hook (the constructor throws invalid_argument otherwise).
+    std::string linked_roles_path;
+    /// Called on the server's executor once a person who came through linked_roles_path has
+    /// authorized: `who` is their Discord user, `token` their grant (already saved in the
+    /// store). The role connection it returns is pushed with client::update_role_connection;
+    /// nullopt pushes nothing. If it throws, or the push fails, the person sees an error page and
+    /// an `error` event says why (where "linked_roles"); the grant stays stored. Success is a
+    /// `role_connection_updated` event.
+    std::function<asio::awaitable<std::optional<role_connection>>(const user& who, const access_token& token)>
+        linked_roles_hook;
     /// What a browser (or anyone else) may hold of the server: connections in all and per peer
     /// address (32; set trusted_proxies when a reverse proxy forwards to it), the first-byte,
     /// read, idle and write timeouts, and request sizes.
@@ -97,7 +113,9 @@ struct authorization_options {
     std::optional<std::uint64_t> permissions; ///< bot flow
     std::optional<snowflake> guild_id;        ///< bot flow
     bool disable_guild_select = false;        ///< bot flow: only `guild_id` may be chosen
-    std::string flow = "login";               ///< sealed into the state, echoed in events
+    /// Sealed into the state, echoed in events. "linked_roles" is the linked roles path's own:
+    /// authorization_url refuses it (invalid_argument).
+    std::string flow = "login";
 };
 
 /// A grant the server obtained, and for whom.

@@ -1,0 +1,204 @@
+// The web server's linked roles verification URL (lib/web/linked_roles.cpp) over loopback, against
+// the emulator: the path sends whoever opens it to Discord's consent with role_connections.write
+// and identify, the callback must come back to the same browser, and the bot's hook decides the
+// role connection that is pushed to Discord.
+#include "emulator.hpp"
+#include "http/client.hpp"
+#include "server/free_port.hpp"
+#include "support/run.hpp"
+#include "support/web_flow.hpp"
+
+#include <discord/oauth2.hpp>
+
+#include <doctest/doctest.h>
+
+#include <stdexcept>
+
+namespace em = discord::oauth2::emulator;
+namespace oauth2 = discord::oauth2;
+namespace http = discord::oauth2::http;
+using oauth2::event_kind;
+using oauth2::snowflake;
+using namespace std::chrono_literals;
+
+namespace {
+
+const snowflake nelly{80351110224678912ULL};
+
+struct fixture {
+    asio::io_context io;
+    std::string redirect = "http://127.0.0.1:" + std::to_string(oauth2::server::free_port()) + "/discord/callback";
+    em::emulator discord;
+    oauth2::client client;
+    http::client browser;
+    std::optional<oauth2::web_server> web;
+    std::vector<snowflake> hook_calls;
+    std::vector<std::string> usernames;
+
+    explicit fixture()
+        : discord(io.get_executor(), test::flow_emulator_options(redirect)),
+          client(io.get_executor(), (discord.start(), test::flow_client_config(discord.url(), redirect))),
+          browser(io.get_executor())
+    {
+    }
+
+    void start(decltype(oauth2::web_server_config::linked_roles_hook) hook)
+    {
+        oauth2::web_server_config c;
+        c.linked_roles_path = "/discord/linked-role";
+        c.linked_roles_hook = std::move(hook);
+        web.emplace(io.get_executor(), client, c);
+        web->start();
+    }
+
+    std::string origin() const { return "http://127.0.0.1:" + std::to_string(web->port()); }
+
+    struct visit {
+        std::string cookie;   // what the linked roles path set: "name=value"
+        std::string callback; // the callback URL Discord redirected to
+    };
+
+    // A person opening the linked roles URL and authorizing at the emulator, up to (not
+    // including) the callback.
+    asio::awaitable<visit> authorize_from_linked_roles()
+    {
+        http::request open{.method = "GET", .url = origin() + "/discord/linked-role"};
+        auto start = co_await browser.send(open);
+        CHECK(start.status == 302);
+        auto set_cookie = std::string(start.fields.find("set-cookie").value_or(""));
+        CHECK(set_cookie.find("HttpOnly") != std::string::npos);
+        CHECK(set_cookie.find("SameSite=Lax") != std::string::npos);
+        auto location = std::string(start.fields.find("location").value_or(""));
+        CHECK_MESSAGE(location.find("scope=role_connections.write%20identify") != std::string::npos, location);
+        CHECK(location.find("code_challenge") == std::string::npos); // Discord refuses PKCE here
+        http::request consent{.method = "GET", .url = location + "&emulator_user=" + nelly.to_string()};
+        auto redirect = co_await browser.send(consent);
+        CHECK(redirect.status == 302);
+        co_return visit{set_cookie.substr(0, set_cookie.find(';')), std::string(redirect.fields.find("location").value_or(""))};
+    }
+
+    asio::awaitable<http::response> finish(const visit& v, std::string_view cookie)
+    {
+        http::request r{.method = "GET", .url = v.callback};
+        if (!cookie.empty())
+            r.fields.add("Cookie", "theme=dark; " + std::string(cookie));
+        co_return co_await browser.send(std::move(r));
+    }
+};
+
+} // namespace
+
+TEST_CASE("the linked roles URL: whoever opens it authorizes, the hook's role connection reaches Discord")
+{
+    fixture f;
+    f.start([&](const oauth2::user& who, const oauth2::access_token& token) -> asio::awaitable<std::optional<oauth2::role_connection>> {
+        f.hook_calls.push_back(who.id);
+        CHECK(token.has_scope("role_connections.write"));
+        oauth2::role_connection rc;
+        rc.platform_name = "Example Game";
+        rc.platform_username = who.username;
+        f.usernames.push_back(who.username);
+        rc.metadata["matches_won"] = "12";
+        co_return rc;
+    });
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto events = f.web->events(oauth2::event_filter{event_kind::role_connection_updated, std::nullopt});
+        auto pending = f.web->pending_count();
+        auto v = co_await f.authorize_from_linked_roles();
+        CHECK(f.web->pending_count() == pending); // a visit keeps nothing in memory
+
+        auto page = co_await f.finish(v, v.cookie);
+        CHECK(page.status == 200);
+        CHECK(page.body.view().find("Your account is linked") != std::string_view::npos);
+        CHECK(f.hook_calls == std::vector<snowflake>{nelly});
+        auto e = co_await events.next_for(5s);
+        REQUIRE(e);
+        CHECK(e->user_id == nelly);
+
+        // At Discord (the emulator): the role connection of nelly for the application.
+        auto token = co_await f.web->access_token_for(nelly); // the grant was stored too
+        REQUIRE(token);
+        auto stored = co_await f.client.get_role_connection(*token);
+        CHECK(stored.platform_name == "Example Game");
+        CHECK(stored.platform_username == f.usernames.at(0));
+        CHECK(stored.metadata.at("matches_won") == "12");
+    }());
+}
+
+TEST_CASE("a linked roles callback opened in another browser is refused, and its owner can still finish")
+{
+    fixture f;
+    f.start([&](const oauth2::user& who, const oauth2::access_token&) -> asio::awaitable<std::optional<oauth2::role_connection>> {
+        f.hook_calls.push_back(who.id);
+        co_return oauth2::role_connection{};
+    });
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto v = co_await f.authorize_from_linked_roles();
+        // Another browser: no cookie, or another visit's cookie.
+        auto stranger = co_await f.finish(v, "");
+        CHECK(stranger.status == 403);
+        CHECK(stranger.body.view().find("in this browser") != std::string_view::npos);
+        auto other_visit = co_await f.authorize_from_linked_roles();
+        auto crossed = co_await f.finish(v, other_visit.cookie);
+        CHECK(crossed.status == 403);
+        CHECK(f.hook_calls.empty());
+        CHECK_FALSE(co_await f.web->access_token_for(nelly));
+
+        // The person who started it still can.
+        auto own = co_await f.finish(v, v.cookie);
+        CHECK(own.status == 200);
+        CHECK(f.hook_calls == std::vector<snowflake>{nelly});
+    }());
+}
+
+TEST_CASE("a hook that fails, or pushes nothing: the person is told, the grant is kept, nothing is pushed")
+{
+    fixture f;
+    bool fail = true;
+    f.start([&](const oauth2::user&, const oauth2::access_token&) -> asio::awaitable<std::optional<oauth2::role_connection>> {
+        if (fail)
+            throw std::runtime_error("the game's API is down");
+        co_return std::nullopt;
+    });
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto errors = f.web->events(oauth2::event_filter{event_kind::error, std::nullopt});
+        auto v = co_await f.authorize_from_linked_roles();
+        auto page = co_await f.finish(v, v.cookie);
+        CHECK(page.status == 502);
+        CHECK(page.body.view().find("could not be updated") != std::string_view::npos);
+        auto e = co_await errors.next_for(5s);
+        REQUIRE(e);
+        CHECK(e->where == "linked_roles");
+        CHECK(e->message.find("the game's API is down") != std::string::npos);
+        auto token = co_await f.web->access_token_for(nelly);
+        REQUIRE(token);
+        auto none = co_await f.client.get_role_connection(*token);
+        CHECK_FALSE(none.platform_name);
+
+        fail = false;
+        auto again = co_await f.authorize_from_linked_roles();
+        CHECK((co_await f.finish(again, again.cookie)).status == 200);
+        CHECK_FALSE((co_await f.client.get_role_connection(*token)).platform_name);
+    }());
+}
+
+TEST_CASE("linked roles configuration: a path needs a hook, and the flow name is the path's own")
+{
+    asio::io_context io;
+    oauth2::client c(io.get_executor(), test::flow_client_config("http://127.0.0.1:1", "http://127.0.0.1:53134/callback"));
+    oauth2::web_server_config config;
+    config.linked_roles_path = "/discord/linked-role";
+    CHECK_THROWS_AS(oauth2::web_server(io.get_executor(), c, config), oauth2::error);
+    config.linked_roles_hook = [](const oauth2::user&, const oauth2::access_token&)
+        -> asio::awaitable<std::optional<oauth2::role_connection>> { co_return std::nullopt; };
+    config.linked_roles_path = "/callback"; // the callback's own path
+    CHECK_THROWS_AS(oauth2::web_server(io.get_executor(), c, config), oauth2::error);
+    config.linked_roles_path = "linked-role";
+    CHECK_THROWS_AS(oauth2::web_server(io.get_executor(), c, config), oauth2::error);
+    config.linked_roles_path = "/linked-role";
+    oauth2::web_server web(io.get_executor(), c, config);
+    oauth2::authorization_options options;
+    options.flow = "linked_roles";
+    static const std::vector<std::string_view> scopes{"identify"};
+    CHECK_THROWS_AS((void)web.authorization_url(nelly, scopes, options), oauth2::error);
+}
