@@ -599,3 +599,51 @@ TEST_CASE("--store postgres://: grants list, refresh and revoke on PostgreSQL; a
     CHECK(cli_fixture::cli({"grants", "list"}, malformed).exit_code != 0);
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("role-metadata put --file and get, application read and changed, with the bot token")
+{
+    cli_fixture f({"--no-event-url-check"}); // the event URL below has nothing listening
+    auto dir = std::filesystem::temp_directory_path() / ("cli-role-metadata-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto file = (dir / "records.json").string();
+    std::ofstream(file) << R"([{"type":2,"key":"rating","name":"Rating","description":"Club rating at least","name_localizations":{"fr":"Classement"}},
+                              {"type":7,"key":"verified","name":"Verified","description":"A verified member"}])";
+    json_output put(f.cli({"role-metadata", "put", "--file", file}));
+    auto records = simdjson::dom::array(put.root);
+    REQUIRE(records.size() == 2);
+    CHECK(std::string_view(records.at(0)["name_localizations"]["fr"]) == "Classement");
+    json_output got(f.cli({"role-metadata", "get"}));
+    CHECK(std::string_view(simdjson::dom::array(got.root).at(1)["key"]) == "verified");
+    CHECK(int64_t(simdjson::dom::array(got.root).at(1)["type"]) == 7);
+
+    // Refused before anything is sent: a type Discord does not have (exit 1, one line), a file
+    // that is not records (exit 2), no file, no bot token.
+    std::ofstream(file) << R"([{"type":9,"key":"rating","name":"Rating","description":"x"}])";
+    auto bad_type = f.cli({"role-metadata", "put", "--file", file});
+    check_failed_cleanly(bad_type, 1, {bot_token});
+    CHECK(bad_type.err.find("type must be 1 to 8") != std::string::npos);
+    std::ofstream(file) << R"({"key":"rating"})";
+    auto not_records = f.cli({"role-metadata", "put", "--file", file});
+    check_failed_cleanly(not_records, 2, {bot_token});
+    CHECK(not_records.err.find("not a JSON array of metadata records") != std::string::npos);
+    check_failed_cleanly(f.cli({"role-metadata", "put"}), 2, {bot_token});
+    check_failed_cleanly(f.cli({"role-metadata", "list"}), 2, {bot_token});
+    auto no_bot = f.env;
+    no_bot.erase("DISCORD_BOT_TOKEN");
+    check_failed_cleanly(cli_fixture::cli({"role-metadata", "get"}, no_bot), 1, {});
+    json_output unchanged(f.cli({"role-metadata", "get"}));
+    CHECK(simdjson::dom::array(unchanged.root).size() == 2);
+
+    json_output app(f.cli({"application"}));
+    CHECK(std::string_view(app.root["id"]) == client_id);
+    CHECK(std::string_view(app.root["verify_key"]).size() == 64);
+    CHECK(int64_t(app.root["event_webhooks_status"]) == 1);
+    json_output changed(f.cli({"application", "--verification-url", "http://127.0.0.1:1/linked-role",
+                               "--event-webhooks-url", "http://127.0.0.1:1/events", "--event-webhooks-status", "2",
+                               "--event-webhooks-type", "APPLICATION_AUTHORIZED", "APPLICATION_DEAUTHORIZED"}));
+    CHECK(std::string_view(changed.root["role_connections_verification_url"]) == "http://127.0.0.1:1/linked-role");
+    CHECK(int64_t(changed.root["event_webhooks_status"]) == 2);
+    CHECK(simdjson::dom::array(changed.root["event_webhooks_types"]).size() == 2);
+    check_failed_cleanly(f.cli({"application", "--event-webhooks-status", "3"}), 2, {bot_token});
+    std::filesystem::remove_all(dir);
+}

@@ -2,6 +2,8 @@
 
 #include "model_json.hpp"
 
+#include "client/role_metadata.hpp"
+#include "json/decode.hpp"
 #include "json/writer.hpp"
 
 #include <discord/oauth2/error.hpp>
@@ -242,6 +244,76 @@ asio::awaitable<std::string> role_connection_command(invocation& in)
         rc.metadata[pair.substr(0, eq)] = pair.substr(eq + 1);
     }
     co_return to_json(co_await in.client.update_role_connection(token, std::move(rc)));
+}
+
+// The whole of --file F, or of stdin for `-`.
+std::string file_contents(const invocation& in, std::string_view what)
+{
+    auto file = in.args.value("file");
+    if (!file)
+        throw usage_error(std::string(what) + " needs --file F (a JSON file, or - for stdin)");
+    std::string text;
+    if (*file == "-") {
+        text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    } else {
+        std::ifstream f(*file, std::ios::binary);
+        if (!f)
+            throw usage_error("--file " + *file + " cannot be read");
+        text.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+    }
+    return text;
+}
+
+asio::awaitable<std::string> role_metadata_command(invocation& in)
+{
+    const auto& words = in.args.words;
+    if (words.size() != 2 || (words[1] != "get" && words[1] != "put"))
+        throw usage_error("role-metadata needs get or put");
+    if (words[1] == "get") {
+        auto records = co_await in.client.get_role_connection_metadata();
+        co_return oauth2::rest::role_connection_metadata_json(records) + "\n";
+    }
+    // The file is what GET prints, Discord's own shape: a JSON array of records.
+    auto text = file_contents(in, "role-metadata put");
+    oauth2::http::padded_buffer body;
+    body.append(text.data(), text.size());
+    std::vector<oauth2::role_connection_metadata> records;
+    try {
+        records = oauth2::json::decode_role_connection_metadata(body);
+    } catch (const oauth2::error& e) {
+        // The decoder speaks of Discord's answers; here the text is the user's file.
+        std::string why = e.what();
+        throw usage_error("the file is not a JSON array of metadata records (type, key, name, description): " + why);
+    }
+    auto stored = co_await in.client.update_role_connection_metadata(std::move(records));
+    co_return oauth2::rest::role_connection_metadata_json(stored) + "\n";
+}
+
+asio::awaitable<std::string> application_command(invocation& in)
+{
+    oauth2::application_changes changes;
+    bool changing = false;
+    if (auto url = in.args.value("event-webhooks-url")) {
+        changes.event_webhooks_url = *url;
+        changing = true;
+    }
+    if (auto status = in.args.value("event-webhooks-status")) {
+        if (*status != "1" && *status != "2")
+            throw usage_error("--event-webhooks-status is 1 (disabled) or 2 (enabled)");
+        changes.event_webhooks_status = *status == "2" ? 2 : 1;
+        changing = true;
+    }
+    if (in.args.has("event-webhooks-type")) {
+        changes.event_webhooks_types = in.args.list("event-webhooks-type");
+        changing = true;
+    }
+    if (auto url = in.args.value("verification-url")) {
+        changes.role_connections_verification_url = *url;
+        changing = true;
+    }
+    if (!changing)
+        co_return to_json(co_await in.client.get_current_application());
+    co_return to_json(co_await in.client.edit_current_application(std::move(changes)));
 }
 
 // "90", "90s", "2m", "1500ms" -> milliseconds.
@@ -493,6 +565,12 @@ const std::vector<command>& table()
         {"role-connection", "get|put|delete --access-token T [--platform-name N] [--platform-username U] [--metadata K=V...]",
          {{"platform-name", k::value}, {"platform-username", k::value}, {"metadata", k::list}},
          role_connection_command},
+        {"role-metadata", "get|put [--file F|-] (with --bot-token)", {{"file", k::value}}, role_metadata_command},
+        {"application", "[--event-webhooks-url URL|\"\"] [--event-webhooks-status 1|2] [--event-webhooks-type T...] "
+                        "[--verification-url URL|\"\"] (with --bot-token)",
+         {{"event-webhooks-url", k::value}, {"event-webhooks-status", k::value}, {"event-webhooks-type", k::list},
+          {"verification-url", k::value}},
+         application_command},
     };
     return all;
 }

@@ -186,6 +186,31 @@ void write(oauth2::json::writer& w, const oauth2::guild_join& join)
     w.end_object();
 }
 
+void write(oauth2::json::writer& w, const oauth2::application& a)
+{
+    w.begin_object().field("id", a.id.to_string()).field("name", a.name);
+    nullable_field(w, "icon", a.icon);
+    w.field("description", a.description).field("verify_key", a.verify_key);
+    optional_field(w, "bot_public", a.bot_public);
+    optional_field(w, "bot_require_code_grant", a.bot_require_code_grant);
+    optional_field(w, "flags", a.flags);
+    auto texts = [&](std::string_view name, const std::optional<std::vector<std::string>>& list) {
+        if (!list)
+            return;
+        w.key(name).begin_array();
+        for (const auto& t : *list)
+            w.value(t);
+        w.end_array();
+    };
+    texts("redirect_uris", a.redirect_uris);
+    nullable_field(w, "interactions_endpoint_url", a.interactions_endpoint_url);
+    nullable_field(w, "role_connections_verification_url", a.role_connections_verification_url);
+    nullable_field(w, "event_webhooks_url", a.event_webhooks_url);
+    optional_field(w, "event_webhooks_status", a.event_webhooks_status);
+    texts("event_webhooks_types", a.event_webhooks_types);
+    w.end_object();
+}
+
 template <class T>
 void write(oauth2::json::writer& w, const std::vector<T>& items)
 {

@@ -25,6 +25,8 @@ void write(oauth2::json::writer& w, const oauth2::guild_member& m);
 void write(oauth2::json::writer& w, const oauth2::authorization_info& info);
 void write(oauth2::json::writer& w, const oauth2::role_connection& rc);
 void write(oauth2::json::writer& w, const oauth2::guild_join& join);
+/// The application with its own settings (get_current_application).
+void write(oauth2::json::writer& w, const oauth2::application& a);
 
 template <class T>
 void write(oauth2::json::writer& w, const std::vector<T>& items);
