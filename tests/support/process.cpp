@@ -81,6 +81,24 @@ std::string read_line(int fd)
     return line;
 }
 
+std::string read_line_within(int fd, std::chrono::milliseconds timeout)
+{
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::string line;
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        pollfd p{fd, POLLIN, 0};
+        if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0)
+            return {};
+        char c;
+        if (::read(fd, &c, 1) != 1)
+            return {};
+        if (c == '\n')
+            return line;
+        line.push_back(c);
+    }
+}
+
 std::string read_all(int fd)
 {
     std::string text;

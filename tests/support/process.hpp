@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -26,6 +27,8 @@ child spawn_with_input(const std::string& program, const std::vector<std::string
                        const std::map<std::string, std::string>& env = {});
 /// One line from `fd` without its newline; empty at the end.
 std::string read_line(int fd);
+/// The same, giving up after `timeout` without a whole line (empty then).
+std::string read_line_within(int fd, std::chrono::milliseconds timeout);
 /// Everything up to the end of `fd`.
 std::string read_all(int fd);
 /// Waits for the child, closes its pipes; its exit code, or 128 + the signal that ended it.

@@ -1,6 +1,7 @@
 #include "commands.hpp"
 
 #include "model_json.hpp"
+#include "serve.hpp"
 
 #include "client/role_metadata.hpp"
 #include "json/decode.hpp"
@@ -571,6 +572,11 @@ const std::vector<command>& table()
          {{"event-webhooks-url", k::value}, {"event-webhooks-status", k::value}, {"event-webhooks-type", k::list},
           {"verification-url", k::value}},
          application_command},
+        {"serve", "[--public-key HEX] [--events-path P] [--linked-roles-path P] [--scope S...] [--port N] "
+                  "[--control unix:PATH|http://127.0.0.1:PORT] [--control-key-file F] [--state-key-file F] [--store ...]",
+         {{"public-key", k::value}, {"events-path", k::value}, {"linked-roles-path", k::value}, {"scope", k::list},
+          {"control", k::value}, {"control-key-file", k::value}, {"state-key-file", k::value}, {"port", k::value}},
+         serve_command},
     };
     return all;
 }
@@ -604,7 +610,8 @@ std::string usage_text()
             "keeps: give --client-secret, --bot-token, --access-token, --code, --code-verifier,\n"
             "--refresh-token, --token and --store as - (one line from stdin) or @FILE (its first\n"
             "line), or in their variables (DISCORD_CODE, DISCORD_CODE_VERIFIER, DISCORD_REFRESH_TOKEN,\n"
-            "DISCORD_TOKEN and those above).\n";
+            "DISCORD_TOKEN and those above). serve also reads DISCORD_PUBLIC_KEY, DISCORD_CONTROL,\n"
+            "DISCORD_CONTROL_KEY_FILE and DISCORD_STATE_KEY_FILE.\n";
     return text;
 }
 

@@ -30,6 +30,9 @@ const char* variable_of(std::string_view name)
     for (const auto& o : secret_options)
         if (o.name == name)
             return o.variable;
+    for (const auto& o : command_variables)
+        if (o.name == name)
+            return o.variable;
     return nullptr;
 }
 

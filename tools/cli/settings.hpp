@@ -42,6 +42,14 @@ inline constexpr shared_option secret_options[] = {
     {"token", "DISCORD_TOKEN"},
 };
 
+/// Options of single commands (serve's) that are not secrets, and their variables.
+inline constexpr shared_option command_variables[] = {
+    {"public-key", "DISCORD_PUBLIC_KEY"},
+    {"control", "DISCORD_CONTROL"},
+    {"control-key-file", "DISCORD_CONTROL_KEY_FILE"},
+    {"state-key-file", "DISCORD_STATE_KEY_FILE"},
+};
+
 /// The option, else its variable.
 [[nodiscard]] std::optional<std::string> setting(const arguments& args, const environment& env, std::string_view name);
 

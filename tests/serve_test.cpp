@@ -1,0 +1,430 @@
+// `discord-oauth2 serve` driven as a process, as a bot in another language drives it: the ready
+// line, links and fresh tokens over the control interface (a Unix socket, or a loopback port
+// behind a bearer key), the emulator's webhook events reaching its events endpoint, one JSON line
+// per event and never a token in them, SIGTERM; and two serve processes over one PostgreSQL
+// store acting as one bot.
+#include "http/client.hpp"
+#include "server/free_port.hpp"
+#include "support/postgres_cluster.hpp"
+#include "support/process.hpp"
+#include "support/run.hpp"
+
+#include <discord/oauth2/client.hpp>
+
+#include <asio/io_context.hpp>
+
+#include <doctest/doctest.h>
+
+#include <simdjson.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace oauth2 = discord::oauth2;
+namespace http = discord::oauth2::http;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string nelly = "80351110224678912";
+const std::string bot_token = "emulator-airhorn-bot-token.0123456789";
+
+struct json_doc {
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    explicit json_doc(std::string_view text)
+    {
+        INFO(text);
+        REQUIRE_FALSE(parser.parse(simdjson::padded_string(text)).get(root));
+    }
+    std::string text(std::string_view key) { return std::string(std::string_view(root[key])); }
+};
+
+// A private directory for sockets, keys and stores.
+struct scratch {
+    std::filesystem::path dir = std::filesystem::temp_directory_path() / ("serve-test-" + std::to_string(::getpid()));
+    scratch() { std::filesystem::create_directories(dir); }
+    ~scratch() { std::filesystem::remove_all(dir); }
+    std::string file(const std::string& name, const std::string& content, bool private_file = true)
+    {
+        auto path = (dir / name).string();
+        std::ofstream(path) << content;
+        ::chmod(path.c_str(), private_file ? 0600 : 0644);
+        return path;
+    }
+};
+
+struct http_answer {
+    int status = 0;
+    std::string body;
+};
+
+// One HTTP/1.1 request over a Unix socket, as `curl --unix-socket` sends it.
+http_answer unix_request(const std::string& path, const std::string& method, const std::string& target,
+                         const std::string& body = {})
+{
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+    timeval patience{20, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
+    http_answer a;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+        auto request = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                       + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+        (void)::write(fd, request.data(), request.size());
+        std::string text;
+        char buffer[4096];
+        for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;)
+            text.append(buffer, static_cast<std::size_t>(n));
+        if (text.starts_with("HTTP/1.1 ")) {
+            a.status = std::stoi(text.substr(9, 3));
+            auto blank = text.find("\r\n\r\n");
+            a.body = blank == std::string::npos ? "" : text.substr(blank + 4);
+        }
+    }
+    ::close(fd);
+    return a;
+}
+
+// The same over TCP, with the control key.
+http_answer tcp_request(const std::string& base, const std::string& method, const std::string& target,
+                        const std::string& body, const std::string& key)
+{
+    asio::io_context io;
+    http::client c(io.get_executor());
+    http_answer a;
+    test::run(io, [&]() -> asio::awaitable<void> {
+        http::request r;
+        r.method = method;
+        r.url = base + target;
+        r.body = body;
+        r.fields.add("Content-Type", "application/json");
+        if (!key.empty())
+            r.fields.add("Authorization", "Bearer " + key);
+        auto answer = co_await c.send(std::move(r));
+        a.status = answer.status;
+        a.body = std::string(answer.body.view());
+    }());
+    return a;
+}
+
+// A person opening `link` at the emulator, signed in as `user`, then the redirect to the callback.
+int open_link(const std::string& link, const std::string& user)
+{
+    asio::io_context io;
+    http::client browser(io.get_executor());
+    int status = 0;
+    test::run(io, [&]() -> asio::awaitable<void> {
+        http::request consent;
+        consent.url = link + "&emulator_user=" + user;
+        auto redirect = co_await browser.send(std::move(consent));
+        http::request callback;
+        callback.url = std::string(redirect.fields.find("location").value_or(""));
+        status = (co_await browser.send(std::move(callback))).status;
+    }());
+    return status;
+}
+
+struct emulator_process {
+    test::child process;
+    std::string url;
+    std::string verify_key;
+    explicit emulator_process(const std::vector<std::string>& redirects)
+    {
+        std::vector<std::string> args{"--auto-approve", "--no-rate-limits"};
+        for (const auto& r : redirects) {
+            args.push_back("--redirect-uri");
+            args.push_back(r);
+        }
+        process = test::spawn(EMULATOR_PROGRAM, args);
+        json_doc ready(test::read_line(process.out));
+        url = ready.text("url");
+        verify_key = std::string(std::string_view(ready.root["applications"].at(0)["verify_key"]));
+    }
+    ~emulator_process()
+    {
+        ::kill(process.pid, SIGTERM);
+        test::wait_exit(process);
+    }
+    // POST to the emulator's own routes (a PATCH of the application with the bot token too).
+    http_answer call(const std::string& method, const std::string& path, const std::string& body, bool as_bot = false)
+    {
+        asio::io_context io;
+        http::client c(io.get_executor());
+        http_answer a;
+        test::run(io, [&]() -> asio::awaitable<void> {
+            http::request r;
+            r.method = method;
+            r.url = url + path;
+            r.body = body;
+            r.fields.add("Content-Type", "application/json");
+            if (as_bot)
+                r.fields.add("Authorization", "Bot " + bot_token);
+            auto answer = co_await c.send(std::move(r));
+            a.status = answer.status;
+            a.body = std::string(answer.body.view());
+        }());
+        return a;
+    }
+    // Sends the application's events to `events_url` (the emulator PINGs it first).
+    void subscribe(const std::string& events_url)
+    {
+        auto answer = call("PATCH", "/api/v10/applications/@me",
+                           R"({"event_webhooks_url":")" + events_url
+                               + R"(","event_webhooks_status":2,"event_webhooks_types":["APPLICATION_AUTHORIZED","APPLICATION_DEAUTHORIZED"]})",
+                           true);
+        INFO(answer.body);
+        REQUIRE(answer.status == 200);
+    }
+};
+
+// One serve process and what it printed.
+struct serve_process {
+    test::child process;
+    std::vector<std::string> lines; // every line it printed, the ready line first
+    std::string control;
+
+    serve_process(const std::vector<std::string>& args, const std::map<std::string, std::string>& env)
+    {
+        std::vector<std::string> all{"serve"};
+        all.insert(all.end(), args.begin(), args.end());
+        process = test::spawn(CLI_PROGRAM, all, env);
+        auto ready = test::read_line_within(process.out, 20s);
+        INFO("serve said: " << ready << test::read_all(process.err));
+        REQUIRE_FALSE(ready.empty());
+        lines.push_back(ready);
+        json_doc d(ready);
+        control = d.text("control");
+    }
+    ~serve_process() { stop(); }
+
+    // Waits for a line with `"event":"KIND"` (and `user`, when given); the line.
+    std::string await_event(const std::string& kind, const std::string& user = {})
+    {
+        for (const auto& l : lines)
+            if (l.find("\"event\":\"" + kind + "\"") != std::string::npos
+                && (user.empty() || l.find("\"user_id\":\"" + user + "\"") != std::string::npos))
+                return l;
+        for (;;) {
+            auto line = test::read_line_within(process.out, 20s);
+            if (line.empty())
+                return {};
+            lines.push_back(line);
+            if (line.find("\"event\":\"" + kind + "\"") != std::string::npos
+                && (user.empty() || line.find("\"user_id\":\"" + user + "\"") != std::string::npos))
+                return line;
+        }
+    }
+
+    int stop()
+    {
+        if (process.pid < 0)
+            return exit_code;
+        ::kill(process.pid, SIGTERM);
+        for (std::string rest = test::read_all(process.out); !rest.empty();) {
+            auto nl = rest.find('\n');
+            lines.push_back(rest.substr(0, nl));
+            rest = nl == std::string::npos ? "" : rest.substr(nl + 1);
+        }
+        exit_code = test::wait_exit(process);
+        process.pid = -1;
+        return exit_code;
+    }
+    int exit_code = -1;
+};
+
+std::map<std::string, std::string> environment(const emulator_process& discord, const std::string& redirect)
+{
+    return {{"DISCORD_CLIENT_ID", "159799960412356608"},
+            {"DISCORD_CLIENT_SECRET", "emulator-airhorn-client-secret-0123456789"},
+            {"DISCORD_REDIRECT_URI", redirect},
+            {"DISCORD_API_BASE", discord.url},
+            {"DISCORD_PUBLIC_KEY", discord.verify_key}};
+}
+
+std::string port_url(std::uint16_t port, const std::string& path)
+{
+    return "http://127.0.0.1:" + std::to_string(port) + path;
+}
+
+} // namespace
+
+TEST_CASE("serve: links and tokens over a 0600 Unix socket, events as JSON lines, deauthorization, SIGTERM")
+{
+    scratch s;
+    auto web_port = oauth2::server::free_port();
+    auto redirect = port_url(web_port, "/callback");
+    emulator_process discord({redirect});
+    auto env = environment(discord, redirect);
+    env["DISCORD_STORE"] = "sqlite:" + (s.dir / "grants.db").string();
+    env["DISCORD_STORE_KEY_FILE"] = s.file("store.key", std::string(64, 'c') + "\n");
+    auto socket = (s.dir / "control.sock").string();
+    serve_process serve({"--control", "unix:" + socket, "--scope", "identify", "connections"}, env);
+
+    json_doc ready(serve.lines.front());
+    CHECK(ready.text("callback_url") == redirect);
+    CHECK(ready.text("events_url") == port_url(web_port, "/discord/events"));
+    CHECK(ready.root["linked_roles_url"].is_null());
+    CHECK(ready.text("control") == "unix:" + socket);
+    struct stat st {};
+    REQUIRE(::stat(socket.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+
+    // The bot asks for a link; the person opens it; the sidecar says so.
+    auto link = unix_request(socket, "POST", "/link", R"({"user_id":")" + nelly + R"("})");
+    REQUIRE(link.status == 200);
+    json_doc made(link.body);
+    CHECK(made.text("url").find("scope=identify%20connections") != std::string::npos);
+    CHECK(open_link(made.text("url"), nelly) == 200);
+    auto exchanged = serve.await_event("authorization_code_exchanged", nelly);
+    REQUIRE_FALSE(exchanged.empty());
+    CHECK(exchanged.find("\"scopes\":[\"identify\",\"connections\"]") != std::string::npos);
+
+    // A fresh token for the bot, which Discord takes.
+    auto token = unix_request(socket, "GET", "/grants/" + nelly + "/token");
+    REQUIRE(token.status == 200);
+    json_doc t(token.body);
+    auto access = t.text("access_token");
+    {
+        asio::io_context io;
+        oauth2::client_config c;
+        c.client_id = oauth2::snowflake(159799960412356608ULL);
+        c.endpoints = oauth2::endpoints::under(discord.url);
+        oauth2::client client(io.get_executor(), c);
+        test::run(io, [&]() -> asio::awaitable<void> {
+            oauth2::access_token bearer;
+            bearer.token = oauth2::secret(access);
+            bearer.scopes = {"identify", "connections"};
+            auto me = co_await client.get_current_user(bearer);
+            CHECK(me.id.to_string() == nelly);
+        }());
+    }
+
+    // Bad requests are answered, not fatal.
+    CHECK(unix_request(socket, "POST", "/link", "not json").status == 400);
+    CHECK(unix_request(socket, "POST", "/link", R"({"user_id":"nobody"})").status == 400);
+    CHECK(unix_request(socket, "GET", "/grants/613425648685547541/token").status == 404);
+    CHECK(unix_request(socket, "GET", "/nowhere").status == 404);
+
+    // Discord's events reach the sidecar: the URL is checked (a signed PING, a badly signed
+    // one), then the user removes the app, and the grant is gone.
+    discord.subscribe(port_url(web_port, "/discord/events"));
+    auto removed = discord.call("POST", "/_emulator/users/" + nelly + "/deauthorize", "");
+    CHECK(removed.status == 200);
+    auto deauthorized = serve.await_event("application_deauthorized", nelly);
+    REQUIRE_FALSE(deauthorized.empty());
+    CHECK(deauthorized.find("\"type\":\"APPLICATION_DEAUTHORIZED\"") != std::string::npos);
+    CHECK(unix_request(socket, "GET", "/grants/" + nelly + "/token").status == 404);
+
+    CHECK(serve.stop() == 0);
+    CHECK_FALSE(std::filesystem::exists(socket));
+    for (const auto& line : serve.lines) {
+        INFO(line);
+        CHECK(line.find(access) == std::string::npos);
+        json_doc each(line); // every line is JSON
+    }
+}
+
+TEST_CASE("serve: a loopback control port needs the bearer key from a private file")
+{
+    scratch s;
+    auto web_port = oauth2::server::free_port();
+    auto redirect = port_url(web_port, "/callback");
+    emulator_process discord({redirect});
+    auto env = environment(discord, redirect);
+    const std::string key = "0123456789abcdef0123456789abcdef0123456789abcdef";
+    auto key_file = s.file("control.key", key + "\n");
+    auto control_port = oauth2::server::free_port();
+    {
+        serve_process serve({"--control", port_url(control_port, ""), "--control-key-file", key_file}, env);
+        CHECK(serve.control == port_url(control_port, ""));
+        auto base = serve.control;
+        auto body = R"({"user_id":")" + nelly + R"("})";
+        CHECK(tcp_request(base, "POST", "/link", body, "").status == 401);
+        CHECK(tcp_request(base, "POST", "/link", body, key + "x").status == 401);
+        CHECK(tcp_request(base, "POST", "/link", body, key.substr(1)).status == 401);
+        auto made = tcp_request(base, "POST", "/link", body, key);
+        CHECK(made.status == 200);
+        CHECK(made.body.find("\"url\":\"") != std::string::npos);
+        CHECK(serve.stop() == 0);
+    }
+
+    // Refused at start, with one line saying why: a key file others can read, a short key, a
+    // port off loopback, a port without a key.
+    auto readable = s.file("readable.key", key + "\n", false);
+    auto r1 = test::run_program(CLI_PROGRAM, {"serve", "--control", port_url(control_port, ""), "--control-key-file", readable}, env);
+    CHECK(r1.exit_code == 1);
+    CHECK(r1.err.find("only its owner can read") != std::string::npos);
+    CHECK(r1.err.find(key) == std::string::npos);
+    auto short_key = s.file("short.key", "too-short\n");
+    auto r2 = test::run_program(CLI_PROGRAM, {"serve", "--control", port_url(control_port, ""), "--control-key-file", short_key}, env);
+    CHECK(r2.exit_code == 1);
+    CHECK(r2.err.find("at least 32 characters") != std::string::npos);
+    auto r3 = test::run_program(CLI_PROGRAM, {"serve", "--control", "http://0.0.0.0:" + std::to_string(control_port), "--control-key-file", key_file}, env);
+    CHECK(r3.exit_code == 1);
+    CHECK(r3.err.find("loopback") != std::string::npos);
+    auto r4 = test::run_program(CLI_PROGRAM, {"serve", "--control", port_url(control_port, "")}, env);
+    CHECK(r4.exit_code == 2);
+    CHECK(r4.err.find("--control-key-file") != std::string::npos);
+    // A Unix path that is some other file is never replaced.
+    auto other = s.file("not-a-socket", "keep me");
+    auto r5 = test::run_program(CLI_PROGRAM, {"serve", "--control", "unix:" + other}, env);
+    CHECK(r5.exit_code == 1);
+    CHECK(r5.err.find("is not a socket") != std::string::npos);
+    std::ifstream kept(other);
+    std::string content((std::istreambuf_iterator<char>(kept)), std::istreambuf_iterator<char>());
+    CHECK(content == "keep me");
+}
+
+TEST_CASE("two serve processes over one PostgreSQL store are one bot: both print every event, a deauthorization ends the grant for both")
+{
+    scratch s;
+    test::postgres_cluster db;
+    auto port_a = oauth2::server::free_port();
+    auto port_b = oauth2::server::free_port();
+    auto redirect = port_url(port_a, "/callback"); // the load balancer's address, here A's
+    emulator_process discord({redirect});
+    auto env = environment(discord, redirect);
+    env["DISCORD_STORE"] = db.url();
+    env["DISCORD_STORE_KEY_FILE"] = s.file("store.key", std::string(64, 'd') + "\n");
+    env["DISCORD_STATE_KEY_FILE"] = s.file("state.key", std::string(64, 'e') + "\n");
+    auto socket_a = (s.dir / "a.sock").string();
+    auto socket_b = (s.dir / "b.sock").string();
+    serve_process a({"--control", "unix:" + socket_a}, env);
+    serve_process b({"--control", "unix:" + socket_b, "--port", std::to_string(port_b)}, env);
+
+    // B makes the link; the callback comes to A (it holds the redirect URI): one bot.
+    auto link = unix_request(socket_b, "POST", "/link", R"({"user_id":")" + nelly + R"("})");
+    REQUIRE(link.status == 200);
+    CHECK(open_link(json_doc(link.body).text("url"), nelly) == 200);
+    CHECK_FALSE(a.await_event("authorization_code_exchanged", nelly).empty());
+    CHECK_FALSE(b.await_event("authorization_code_exchanged", nelly).empty());
+    CHECK(unix_request(socket_b, "GET", "/grants/" + nelly + "/token").status == 200);
+
+    // The events go to A; the deauthorization removes the grant from the shared store, and B
+    // hears of it too.
+    discord.subscribe(port_url(port_a, "/discord/events"));
+    CHECK(discord.call("POST", "/_emulator/users/" + nelly + "/deauthorize", "").status == 200);
+    CHECK_FALSE(a.await_event("application_deauthorized", nelly).empty());
+    CHECK_FALSE(b.await_event("application_deauthorized", nelly).empty());
+    CHECK(unix_request(socket_a, "GET", "/grants/" + nelly + "/token").status == 404);
+    CHECK(unix_request(socket_b, "GET", "/grants/" + nelly + "/token").status == 404);
+
+    // Each event was handled once: one deauthorization line per instance.
+    CHECK(a.stop() == 0);
+    CHECK(b.stop() == 0);
+    for (auto* p : {&a, &b}) {
+        auto count = std::count_if(p->lines.begin(), p->lines.end(), [](const std::string& l) {
+            return l.find("\"event\":\"application_deauthorized\"") != std::string::npos;
+        });
+        CHECK(count == 1);
+    }
+}

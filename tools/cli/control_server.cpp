@@ -1,0 +1,287 @@
+#include "control_server.hpp"
+
+#include "server/request_parser.hpp"
+#include "server/response.hpp"
+#include "server/server.hpp"
+
+#include <discord/oauth2/error.hpp>
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/ip/address.hpp>
+#include <asio/local/stream_protocol.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include <openssl/crypto.h>
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace cli {
+namespace {
+
+namespace server = oauth2::server;
+using local = asio::local::stream_protocol;
+constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+using oauth2::errc;
+using oauth2::error;
+
+// Whether `key` is the bearer key of `req`'s Authorization header, in constant time.
+bool bears(const server::request& req, const oauth2::secret& key)
+{
+    auto header = req.fields.find("authorization");
+    if (!header || !header->starts_with("Bearer "))
+        return false;
+    auto given = header->substr(7);
+    const auto& expected = key.reveal();
+    return given.size() == expected.size() && CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
+}
+
+server::response unauthorized()
+{
+    auto r = server::response::with_body(401, "application/json", R"({"error":"unauthorized"})");
+    r.fields.add("WWW-Authenticate", "Bearer");
+    return r;
+}
+
+// A Unix socket at `path`: a stale one (nothing accepts on it) is replaced, a live one or any
+// other kind of file is refused. Created with mode 0600 from the start (umask), not chmod-ed after.
+local::acceptor bind_unix(const asio::any_io_executor& executor, const std::string& path)
+{
+    if (path.size() >= sizeof(sockaddr_un::sun_path))
+        throw error(errc::invalid_argument, fmt::format("the control socket path is too long: {}", path));
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0) {
+        if (!S_ISSOCK(st.st_mode))
+            throw error(errc::invalid_argument, fmt::format("{} exists and is not a socket: not replaced", path));
+        local::socket probe(executor);
+        std::error_code ec;
+        probe.connect(local::endpoint(path), ec);
+        if (!ec)
+            throw error(errc::address_in_use, fmt::format("another program serves the control socket {}", path));
+        if (st.st_uid != ::geteuid())
+            throw error(errc::invalid_argument, fmt::format("{} belongs to another user: not replaced", path));
+        ::unlink(path.c_str());
+    }
+    local::acceptor acceptor(executor);
+    acceptor.open(local::endpoint().protocol());
+    auto old_mask = ::umask(0177);
+    std::error_code ec;
+    acceptor.bind(local::endpoint(path), ec);
+    ::umask(old_mask);
+    if (ec)
+        throw error(errc::address_in_use, fmt::format("cannot bind the control socket {}: {}", path, ec.message()));
+    ::chmod(path.c_str(), 0600);
+    acceptor.listen(64);
+    return acceptor;
+}
+
+} // namespace
+
+struct control_server::impl : std::enable_shared_from_this<impl> {
+    impl(asio::any_io_executor ex, std::vector<control_route> r, control_options o)
+        : strand(asio::make_strand(ex)), table(std::move(r)), options(std::move(o))
+    {
+        for (const auto& route : table)
+            routes.add(route.method, route.pattern, route.handler);
+    }
+
+    asio::strand<asio::any_io_executor> strand;
+    std::vector<control_route> table;
+    server::router routes;
+    control_options options;
+    std::optional<local::acceptor> unix_acceptor;
+    std::optional<server::server> tcp;
+    std::set<std::shared_ptr<local::socket>> open_sockets;
+    bool stopped = false;
+
+    asio::awaitable<server::response> dispatch(server::request& req)
+    {
+        auto found = routes.find(req);
+        if (!found.target)
+            co_return server::response::plain(found.status);
+        co_return co_await (*found.target)(req);
+    }
+
+    static asio::awaitable<void> accept_loop(std::shared_ptr<impl> self)
+    {
+        while (!self->stopped) {
+            auto [ec, socket] = co_await self->unix_acceptor->async_accept(use_tuple);
+            if (ec) {
+                if (self->stopped || ec == asio::error::operation_aborted)
+                    co_return;
+                continue;
+            }
+            if (self->open_sockets.size() >= 64)
+                continue; // closed as it goes out of scope: the bot has too many requests open
+            auto shared = std::make_shared<local::socket>(std::move(socket));
+            self->open_sockets.insert(shared);
+            asio::co_spawn(self->strand, serve_one(self, shared), asio::detached);
+        }
+    }
+
+    // One request, one answer, then the connection closes. A client that is too slow (10 s for
+    // the request) is cut off.
+    static asio::awaitable<void> serve_one(std::shared_ptr<impl> self, std::shared_ptr<local::socket> socket)
+    {
+        asio::steady_timer deadline(self->strand, std::chrono::seconds(10));
+        deadline.async_wait([socket](std::error_code ec) {
+            if (!ec) {
+                std::error_code ignored;
+                socket->close(ignored);
+            }
+        });
+        oauth2::server_limits limits;
+        server::request_parser parser(server::parser_limits_of(limits));
+        std::array<char, 8192> buffer;
+        server::response answer;
+        bool answered = false;
+        while (!answered) {
+            auto [ec, n] = co_await socket->async_read_some(asio::buffer(buffer), use_tuple);
+            if (ec)
+                break;
+            std::size_t consumed = 0;
+            auto result = parser.feed({buffer.data(), n}, consumed);
+            if (result == server::request_parser::result::error) {
+                answer = server::response::plain(parser.error_status(), parser.error_reason());
+                answered = true;
+            } else if (result == server::request_parser::result::complete) {
+                deadline.expires_after(std::chrono::minutes(2)); // the operation has its own timeouts
+                deadline.async_wait([socket](std::error_code ec) {
+                    if (!ec) {
+                        std::error_code ignored;
+                        socket->close(ignored);
+                    }
+                });
+                answer = co_await self->dispatch(parser.get());
+                answered = true;
+            }
+        }
+        if (answered && socket->is_open()) {
+            auto head = server::serialize_head(answer, false);
+            std::array<asio::const_buffer, 2> parts{asio::buffer(head), asio::buffer(answer.body)};
+            (void)co_await asio::async_write(*socket, parts, use_tuple);
+        }
+        deadline.cancel();
+        std::error_code ignored;
+        socket->shutdown(local::socket::shutdown_both, ignored);
+        socket->close(ignored);
+        self->open_sockets.erase(socket);
+    }
+};
+
+control_server::control_server(asio::any_io_executor executor, std::vector<control_route> routes, control_options options)
+    : impl_(std::make_shared<impl>(std::move(executor), std::move(routes), std::move(options)))
+{
+}
+
+control_server::~control_server()
+{
+    stop();
+}
+
+void control_server::start()
+{
+    auto& i = *impl_;
+    if (!i.options.unix_path.empty()) {
+        i.unix_acceptor.emplace(bind_unix(i.strand, i.options.unix_path));
+        asio::co_spawn(i.strand, impl::accept_loop(impl_), asio::detached);
+        return;
+    }
+    std::error_code ec;
+    auto address = asio::ip::make_address(i.options.tcp_address, ec);
+    if (ec || !address.is_loopback())
+        throw error(errc::invalid_argument,
+                    fmt::format("the control port must be on loopback (127.0.0.1 or ::1), not {}", i.options.tcp_address));
+    if (!i.options.bearer_key)
+        throw error(errc::invalid_argument, "a control port needs a bearer key (--control-key-file)");
+    // Every route behind the key: each handler wrapped.
+    auto key = *i.options.bearer_key;
+    server::router guarded;
+    for (const auto& route : i.table)
+        guarded.add(route.method, route.pattern,
+                    [key, h = route.handler](server::request& req) -> asio::awaitable<server::response> {
+                        if (!bears(req, key))
+                            co_return unauthorized();
+                        co_return co_await h(req);
+                    });
+    server::server_options o;
+    o.addresses = {i.options.tcp_address};
+    o.port = i.options.tcp_port;
+    i.tcp.emplace(i.strand, std::move(guarded), std::move(o));
+    i.tcp->start();
+}
+
+void control_server::stop()
+{
+    auto& i = *impl_;
+    if (i.stopped)
+        return;
+    i.stopped = true;
+    if (i.tcp)
+        i.tcp->stop();
+    if (i.unix_acceptor) {
+        std::error_code ignored;
+        i.unix_acceptor->close(ignored);
+        ::unlink(i.options.unix_path.c_str());
+        asio::post(i.strand, [self = impl_] {
+            for (const auto& s : self->open_sockets) {
+                std::error_code ignored_too;
+                s->close(ignored_too);
+            }
+        });
+    }
+}
+
+std::string control_server::where() const
+{
+    const auto& i = *impl_;
+    if (!i.options.unix_path.empty())
+        return "unix:" + i.options.unix_path;
+    auto host = i.options.tcp_address.find(':') != std::string::npos ? "[" + i.options.tcp_address + "]"
+                                                                     : i.options.tcp_address;
+    return fmt::format("http://{}:{}", host, i.tcp ? i.tcp->port() : 0);
+}
+
+oauth2::secret read_control_key(const std::string& file)
+{
+    int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        throw error(errc::invalid_argument, fmt::format("the control key file {} cannot be opened (a symbolic link is refused): {}",
+                                                        file, std::strerror(errno)));
+    struct stat st {};
+    std::string text(4096, '\0');
+    ssize_t n = -1;
+    bool private_file = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && !(st.st_mode & (S_IRWXG | S_IRWXO));
+    if (private_file)
+        n = ::read(fd, text.data(), text.size());
+    ::close(fd);
+    if (!private_file)
+        throw error(errc::invalid_argument,
+                    fmt::format("the control key file {} must be a regular file that only its owner can read (chmod 600)", file));
+    if (n < 0)
+        throw error(errc::invalid_argument, fmt::format("the control key file {} cannot be read", file));
+    text.resize(static_cast<std::size_t>(n));
+    text = text.substr(0, text.find_first_of("\r\n"));
+    if (text.size() < 32)
+        throw error(errc::invalid_argument,
+                    fmt::format("the control key in {} must be at least 32 characters (openssl rand -hex 32)", file));
+    return oauth2::secret(std::move(text));
+}
+
+} // namespace cli

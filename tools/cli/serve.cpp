@@ -1,0 +1,397 @@
+// `discord-oauth2 serve`: the sidecar for bots in any language (docs/serve.md). It runs the
+// callback web server with auto refresh (and the events endpoint and the linked roles path when
+// configured) over the grant store, prints one JSON line when ready and one per event, answers
+// the bot on its control interface, and stops gracefully on SIGTERM or SIGINT.
+#include "serve.hpp"
+
+#include "control_server.hpp"
+
+#include "json/writer.hpp"
+
+#include <discord/oauth2/error.hpp>
+#include <discord/oauth2/postgres_token_store.hpp>
+#include <discord/oauth2/web_server.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <simdjson.h>
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+
+namespace cli {
+namespace {
+
+namespace server = oauth2::server;
+using oauth2::json::writer;
+
+std::string iso8601(std::chrono::system_clock::time_point t)
+{
+    auto seconds = std::chrono::system_clock::to_time_t(t);
+    std::tm utc{};
+    ::gmtime_r(&seconds, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return text;
+}
+
+// One event as one line of JSON: who, what, why; never a token.
+std::string event_line(const oauth2::event& e)
+{
+    writer w;
+    w.begin_object().field("event", oauth2::to_string(e.kind));
+    if (e.user_id != oauth2::snowflake{})
+        w.field("user_id", e.user_id.to_string());
+    if (e.claims && !e.claims->flow.empty())
+        w.field("flow", e.claims->flow);
+    if (e.token) {
+        w.key("scopes").begin_array();
+        for (const auto& s : e.token->scopes)
+            w.value(s);
+        w.end_array().field("expires_at", iso8601(e.token->expires_at));
+    }
+    if (!e.where.empty())
+        w.field("where", e.where);
+    if (e.code)
+        w.field("code", e.code.message());
+    if (!e.message.empty())
+        w.field("message", e.message);
+    if (e.kind == oauth2::event_kind::events_missed)
+        w.field("missed", e.missed);
+    if (const auto& a = e.application) {
+        w.key("application").begin_object().field("type", a->type).field("timestamp", iso8601(a->timestamp));
+        if (a->integration_type)
+            w.field("integration_type", *a->integration_type);
+        if (!a->scopes.empty()) {
+            w.key("scopes").begin_array();
+            for (const auto& s : a->scopes)
+                w.value(s);
+            w.end_array();
+        }
+        if (a->guild_id)
+            w.field("guild_id", a->guild_id->to_string());
+        if (a->entitlement)
+            w.field("entitlement_id", a->entitlement->id.to_string()).field("sku_id", a->entitlement->sku_id.to_string());
+        if (!a->data_json.empty())
+            w.key("data").raw(a->data_json);
+        w.end_object();
+    }
+    w.end_object();
+    return w.take();
+}
+
+void print_line(const std::string& line)
+{
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+}
+
+server::response json_answer(int status, std::string body)
+{
+    auto r = server::response::with_body(status, "application/json", std::move(body));
+    r.fields.add("Cache-Control", "no-store");
+    return r;
+}
+
+server::response problem(int status, std::string_view error, std::string_view message)
+{
+    writer w;
+    w.begin_object().field("error", error).field("message", message).end_object();
+    return json_answer(status, w.take());
+}
+
+// A failure of the library as the control interface answers it.
+server::response failure(const oauth2::error& e)
+{
+    auto code = e.code();
+    if (code == oauth2::errc::no_grant)
+        return problem(404, "no_grant", e.what());
+    if (code == oauth2::errc::invalid_argument || code == oauth2::errc::too_many_pending)
+        return problem(400, "invalid_argument", e.what());
+    return problem(502, "failed", e.what());
+}
+
+std::optional<oauth2::snowflake> user_of(const server::request& req)
+{
+    auto text = req.path_param("user").value_or("");
+    auto id = oauth2::snowflake::parse(text);
+    if (!id || *id == oauth2::snowflake{})
+        return std::nullopt;
+    return id;
+}
+
+struct sidecar {
+    oauth2::web_server& web;
+    oauth2::client& discord;
+    std::vector<std::string> default_scopes;
+
+    // POST /link {"user_id": "...", "scopes": [...], "prompt": "consent"|"none"}
+    asio::awaitable<server::response> link(server::request& req)
+    {
+        simdjson::dom::parser parser;
+        simdjson::dom::object body;
+        if (parser.parse(simdjson::padded_string(req.body)).get(body))
+            co_return problem(400, "invalid_argument", "the body must be a JSON object with user_id");
+        std::string_view user_text;
+        if (body["user_id"].get(user_text))
+            co_return problem(400, "invalid_argument", "user_id (a snowflake as a string) is required");
+        auto user = oauth2::snowflake::parse(user_text);
+        if (!user || *user == oauth2::snowflake{})
+            co_return problem(400, "invalid_argument", "user_id is not a snowflake");
+        std::vector<std::string> scopes = default_scopes;
+        if (simdjson::dom::array list; !body["scopes"].get(list)) {
+            scopes.clear();
+            for (auto s : list) {
+                std::string_view text;
+                if (s.get(text))
+                    co_return problem(400, "invalid_argument", "scopes must be strings");
+                scopes.emplace_back(text);
+            }
+        }
+        oauth2::authorization_options options;
+        if (std::string_view prompt; !body["prompt"].get(prompt))
+            options.prompt = std::string(prompt);
+        std::vector<std::string_view> views(scopes.begin(), scopes.end());
+        try {
+            auto url = web.authorization_url(*user, views, options);
+            writer w;
+            w.begin_object().field("url", url).field("user_id", user->to_string()).end_object();
+            co_return json_answer(200, w.take());
+        } catch (const oauth2::error& e) {
+            co_return failure(e);
+        }
+    }
+
+    // GET /grants/{user}/token: a token good for a while, refreshed first when needed.
+    asio::awaitable<server::response> token(server::request& req)
+    {
+        auto user = user_of(req);
+        if (!user)
+            co_return problem(400, "invalid_argument", "the path names no user id");
+        std::optional<oauth2::error> failed;
+        try {
+            auto t = co_await web.fresh_access_token(*user);
+            writer w;
+            w.begin_object()
+                .field("user_id", user->to_string())
+                .field("access_token", t.token.reveal())
+                .field("token_type", t.token_type)
+                .field("expires_at", iso8601(t.expires_at));
+            w.key("scopes").begin_array();
+            for (const auto& s : t.scopes)
+                w.value(s);
+            w.end_array().end_object();
+            co_return json_answer(200, w.take());
+        } catch (const oauth2::error& e) {
+            failed.emplace(e);
+        }
+        co_return failure(*failed);
+    }
+
+    // PUT /grants/{user}/role-connection {"platform_name", "platform_username", "metadata": {}}
+    asio::awaitable<server::response> role_connection(server::request& req)
+    {
+        auto user = user_of(req);
+        if (!user)
+            co_return problem(400, "invalid_argument", "the path names no user id");
+        simdjson::dom::parser parser;
+        simdjson::dom::object body;
+        if (parser.parse(simdjson::padded_string(req.body)).get(body))
+            co_return problem(400, "invalid_argument", "the body must be a JSON object");
+        oauth2::role_connection rc;
+        if (std::string_view t; !body["platform_name"].get(t))
+            rc.platform_name = std::string(t);
+        if (std::string_view t; !body["platform_username"].get(t))
+            rc.platform_username = std::string(t);
+        if (simdjson::dom::object metadata; !body["metadata"].get(metadata))
+            for (auto [k, v] : metadata) {
+                std::string_view text;
+                std::int64_t number = 0;
+                if (!v.get(text))
+                    rc.metadata[std::string(k)] = std::string(text);
+                else if (!v.get(number))
+                    rc.metadata[std::string(k)] = std::to_string(number);
+                else
+                    co_return problem(400, "invalid_argument", "metadata values are strings or integers");
+            }
+        std::optional<oauth2::error> failed;
+        try {
+            auto t = co_await web.fresh_access_token(*user);
+            auto stored = co_await discord.update_role_connection(t, rc);
+            writer w;
+            w.begin_object().field("user_id", user->to_string());
+            w.key("platform_name").value_or_null(stored.platform_name);
+            w.key("platform_username").value_or_null(stored.platform_username);
+            w.key("metadata").begin_object();
+            for (const auto& [k, v] : stored.metadata)
+                w.field(k, v);
+            w.end_object().end_object();
+            co_return json_answer(200, w.take());
+        } catch (const oauth2::error& e) {
+            failed.emplace(e);
+        }
+        co_return failure(*failed);
+    }
+
+    // DELETE /grants/{user}: revoked at Discord and removed.
+    asio::awaitable<server::response> revoke(server::request& req)
+    {
+        auto user = user_of(req);
+        if (!user)
+            co_return problem(400, "invalid_argument", "the path names no user id");
+        std::optional<oauth2::error> failed;
+        try {
+            auto r = co_await web.revoke_access_token(*user);
+            auto name = r == oauth2::revocation::revoked ? "revoked" : r == oauth2::revocation::forgotten ? "forgotten" : "no_grant";
+            writer w;
+            w.begin_object().field("user_id", user->to_string()).field("revocation", name).end_object();
+            co_return json_answer(200, w.take());
+        } catch (const oauth2::error& e) {
+            failed.emplace(e);
+        }
+        co_return failure(*failed);
+    }
+};
+
+control_options control_settings(const invocation& in)
+{
+    control_options o;
+    auto where = setting(in.args, in.env, "control");
+    if (!where) {
+        const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+        where = std::string("unix:") + (runtime && *runtime ? std::string(runtime) + "/" : "") + "discord-oauth2.sock";
+    }
+    if (where->starts_with("unix:")) {
+        o.unix_path = where->substr(5);
+        if (o.unix_path.empty())
+            throw usage_error("--control unix: needs a path");
+        return o;
+    }
+    if (!where->starts_with("http://"))
+        throw usage_error("--control takes unix:PATH or http://127.0.0.1:PORT");
+    auto rest = where->substr(7);
+    auto colon = rest.rfind(':');
+    if (colon == std::string::npos)
+        throw usage_error("--control http:// needs a port: http://127.0.0.1:PORT");
+    o.tcp_address = rest.substr(0, colon);
+    if (o.tcp_address.size() > 2 && o.tcp_address.front() == '[' && o.tcp_address.back() == ']')
+        o.tcp_address = o.tcp_address.substr(1, o.tcp_address.size() - 2);
+    unsigned port = 0;
+    auto digits = rest.substr(colon + 1);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (ec != std::errc() || end != digits.data() + digits.size() || port > 65535)
+        throw usage_error("--control http:// needs a port from 0 to 65535");
+    o.tcp_port = static_cast<std::uint16_t>(port);
+    auto key_file = setting(in.args, in.env, "control-key-file");
+    if (!key_file)
+        throw usage_error("a control port needs --control-key-file F (or DISCORD_CONTROL_KEY_FILE): the key every request must bear");
+    o.bearer_key = read_control_key(*key_file);
+    return o;
+}
+
+std::string origin_of(const std::string& url)
+{
+    auto scheme_end = url.find("//");
+    return url.substr(0, url.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 2));
+}
+
+} // namespace
+
+asio::awaitable<std::string> serve_command(invocation& in)
+{
+    if (in.client.config().redirect_uri.empty())
+        throw usage_error("serve needs the redirect URI: pass --redirect-uri or set DISCORD_REDIRECT_URI");
+    auto executor = co_await asio::this_coro::executor;
+
+    oauth2::web_server_config config;
+    config.store = co_await grant_store(in.args, in.env);
+    if (auto shared = std::dynamic_pointer_cast<oauth2::postgres_token_store>(config.store)) {
+        // Several serve processes over one database are one bot: they share the cluster, and
+        // each must open the others' states.
+        config.cluster = shared;
+        auto state_key_file = setting(in.args, in.env, "state-key-file");
+        if (!state_key_file)
+            throw usage_error("serve over PostgreSQL needs --state-key-file F (or DISCORD_STATE_KEY_FILE): the key every "
+                              "instance seals its links with");
+        config.key = oauth2::state_key::from_file(*state_key_file);
+    } else if (auto state_key_file = setting(in.args, in.env, "state-key-file")) {
+        config.key = oauth2::state_key::from_file(*state_key_file);
+    }
+    config.auto_refresh = oauth2::refresher_config{};
+    if (auto port = in.args.value("port")) {
+        unsigned n = 0;
+        auto [end, ec] = std::from_chars(port->data(), port->data() + port->size(), n);
+        if (ec != std::errc() || end != port->data() + port->size() || n > 65535)
+            throw usage_error("--port takes a port from 0 to 65535");
+        config.port = static_cast<std::uint16_t>(n);
+    }
+    if (auto key = setting(in.args, in.env, "public-key")) {
+        config.verify_key = *key;
+        config.events_path = in.args.value("events-path").value_or("/discord/events");
+    } else if (in.args.has("events-path")) {
+        throw usage_error("--events-path needs the application's public key: --public-key HEX or DISCORD_PUBLIC_KEY");
+    }
+    if (auto path = in.args.value("linked-roles-path")) {
+        // The bot decides the role connection: it hears the authorization (an
+        // authorization_code_exchanged line with "flow": "linked_roles") and answers with
+        // PUT /grants/{user}/role-connection on the control interface.
+        config.linked_roles_path = *path;
+        config.linked_roles_hook = [](const oauth2::user&, const oauth2::access_token&)
+            -> asio::awaitable<std::optional<oauth2::role_connection>> { co_return std::nullopt; };
+    }
+
+    oauth2::web_server web(executor, in.client, config);
+    web.start();
+    auto scopes = in.args.list("scope");
+    if (scopes.empty())
+        scopes = {"identify"};
+    auto state = std::make_shared<sidecar>(sidecar{web, in.client, scopes});
+    std::vector<control_route> routes{
+        {"POST", "/link", [state](server::request& req) { return state->link(req); }},
+        {"GET", "/grants/{user}/token", [state](server::request& req) { return state->token(req); }},
+        {"PUT", "/grants/{user}/role-connection", [state](server::request& req) { return state->role_connection(req); }},
+        {"DELETE", "/grants/{user}", [state](server::request& req) { return state->revoke(req); }},
+    };
+    control_server control(executor, std::move(routes), control_settings(in));
+    control.start();
+
+    // Every event, from the first: subscribed before the ready line is printed.
+    auto events = web.events();
+    auto origin = origin_of(in.client.config().redirect_uri);
+    writer ready;
+    ready.begin_object().field("callback_url", in.client.config().redirect_uri);
+    ready.key("events_url");
+    if (config.events_path.empty())
+        ready.null();
+    else
+        ready.value(origin + config.events_path);
+    ready.key("linked_roles_url");
+    if (config.linked_roles_path.empty())
+        ready.null();
+    else
+        ready.value(origin + config.linked_roles_path);
+    ready.field("control", control.where()).end_object();
+    print_line(ready.take());
+
+    asio::signal_set signals(executor, SIGTERM, SIGINT);
+    signals.async_wait([&](std::error_code ec, int) {
+        if (ec)
+            return;
+        control.stop();
+        asio::co_spawn(executor, web.stop(std::chrono::seconds(5)), asio::detached);
+    });
+    while (auto e = co_await events.next())
+        print_line(event_line(*e));
+    control.stop();
+    co_return std::string();
+}
+
+} // namespace cli
