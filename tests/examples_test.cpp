@@ -38,6 +38,16 @@ TEST_CASE("seed_bot: the seed's /connections command, answered and revoked")
     CHECK(r.err.find("event: access_token_revoked for 80351110224678912") != std::string::npos);
 }
 
+TEST_CASE("serve_bot.py: the seed's scenario from Python through discord-oauth2 serve")
+{
+    auto r = run_example(PYTHON3, {SERVE_BOT_PY, "80351110224678912", CLI_PROGRAM}, 1);
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.starts_with("Please wait..\nopen 80351110224678912 http"));
+    CHECK(r.out.find("5 total connections. First connection username: nellycodes") != std::string::npos);
+    CHECK(r.out.find("revocation: revoked") != std::string::npos);
+}
+
 #ifdef BOOST_BOT // built where Boost is found; the test command always has it
 TEST_CASE("boost_bot: the same command as a boost::asio::awaitable, answered and revoked")
 {

@@ -21,7 +21,8 @@ block is and what it needs around it:
     <!-- compiled: excerpt(examples/dpp_bot.cpp) -->
         Lines quoted from a file the build compiles and a test runs (code for a framework that
         only some builds have, such as D++): each non-blank line of the block, stripped, must be
-        a line of that file, in the same order. Not compiled again here.
+        a line of that file, in the same order. Not compiled again here. A ```python block is
+        accepted only with this marker (examples/serve_bot.py, run by examples_test).
 
 A fragment's marker may add `around: CODE`: a declaration placed before it in its namespace,
 such as `around: using namespace discord::oauth2`.
@@ -36,7 +37,7 @@ import os
 import re
 import sys
 
-FENCE = re.compile(r"^```(cpp|c\+\+)\s*$")
+FENCE = re.compile(r"^```(cpp|c\+\+|python)\s*$")  # python: only as an excerpt of a file
 MARKER = re.compile(r"^<!--\s*compiled:\s*(.*?)\s*-->\s*$")
 
 
@@ -45,7 +46,7 @@ class MarkdownError(Exception):
 
 
 def blocks(path):
-    """Yields (marker text, first code line number, code) for each C++ block of `path`."""
+    """Yields (marker text, first code line number, code) for each C++ (or python excerpt) block of `path`."""
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
     i = 0
@@ -124,6 +125,13 @@ def write_if_changed(path, text):
         f.write(text)
 
 
+def params_is_cpp(path, line):
+    """Whether the fence before code line `line` (1-based) of `path` opens a C++ block."""
+    with open(path, encoding="utf-8") as f:
+        fence = f.read().split("\n")[line - 2]
+    return not fence.strip().endswith("python")
+
+
 def main():
     root, fragments_path, programs_path = sys.argv[1:4]
     sources = [os.path.join(root, "README.md")] + sorted(glob.glob(os.path.join(root, "docs", "*.md")))
@@ -142,6 +150,8 @@ def main():
                 if kind == "excerpt":
                     check_excerpt(root, params, code, where)
                     continue
+                if not params_is_cpp(path, line):
+                    raise MarkdownError(f"{where}: a python block can only be an excerpt(...) of a file")
                 count += 1
                 name = f"{shown.replace('/', '_').replace('.', '_').replace('-', '_')}_{line}"
                 line_directive = f'#line {line} "{path}"\n'
