@@ -1,7 +1,10 @@
 // The real-browser test: Debian's Chromium, driven by playwright-core, opens authorization URLs
 // on the emulator's consent page, clicks Authorize (then, for a second URL, Cancel), and lands on
-// the web server's pages; the C++ side (browser_flow) reports what wait_for_access_token
-// returned. A screenshot of each page is kept in the artifact directory.
+// the web server's pages; then it opens the linked roles verification URL as a person coming from
+// Discord would, authorizes, and lands on the page saying the account is linked (the browser
+// carries the cookie that binds the callback to it). The C++ side (browser_flow) reports what
+// wait_for_access_token returned and the role connection the emulator holds. A screenshot of each
+// page is kept in the artifact directory.
 //
 //   node consent_flow.mjs BROWSER_FLOW_PROGRAM CHROMIUM ARTIFACT_DIR
 import { spawn } from 'node:child_process';
@@ -54,6 +57,15 @@ try {
   const cancelledHeading = await page.locator('h1').first().textContent();
   check(cancelledHeading === 'Authorization cancelled', `after Cancel the bot's page says "${cancelledHeading}"`);
   await page.screenshot({ path: path.join(artifacts, '4-cancelled.png'), fullPage: true });
+
+  await page.goto(ready.linked_roles); // redirected to the consent page
+  const linkedConsent = await page.locator('body').textContent();
+  check(/role_connections\.write/.test(linkedConsent), 'the linked roles URL asks for role_connections.write');
+  await page.screenshot({ path: path.join(artifacts, '5-linked-roles-consent.png'), fullPage: true });
+  await Promise.all([page.waitForURL(/\/callback\?/), page.getByRole('button', { name: 'Authorize' }).click()]);
+  const linkedHeading = await page.locator('h1').first().textContent();
+  check(linkedHeading === 'Roles updated', `after Authorize the linked roles page says "${linkedHeading}"`);
+  await page.screenshot({ path: path.join(artifacts, '6-linked.png'), fullPage: true });
 } finally {
   await browser.close();
 }
@@ -62,6 +74,9 @@ const results = JSON.parse((await lines.next()).value);
 check(results.approve.outcome === 'authorized', `wait_for_access_token after Authorize: ${results.approve.outcome}`);
 check(results.approve.user_id === '80351110224678912', `the grant is the signed-in user's (${results.approve.user_id})`);
 check(results.cancel.outcome === 'denied', `wait_for_access_token after Cancel: ${results.cancel.outcome}`);
+check(results.linked.user_id === '80351110224678912', `the linked roles push was for the signed-in user (${results.linked.user_id})`);
+check(results.linked.platform_name === 'Chess Club' && results.linked.rating === '1850',
+      `the emulator holds the pushed role connection (${results.linked.platform_name}, rating ${results.linked.rating})`);
 const exitCode = await flowExit;
 check(exitCode === 0, 'browser_flow ended cleanly');
 console.log(`screenshots: ${artifacts}`);
