@@ -283,7 +283,8 @@ TEST_CASE("bad-signature PINGs, on request and at random before events, are refu
 
         auto events = f.web->events(oauth2::event_filter{event_kind::application_authorized, std::nullopt});
         auto link = f.web->authorization_url(nelly, identify);
-        asio::co_spawn(f.io, test::consent_as(f.browser, link, nelly), asio::detached);
+        std::optional<int> page; // the callback page's status, once the browser has it
+        asio::co_spawn(f.io, test::consent_as(f.browser, link, nelly), [&](std::exception_ptr, int status) { page = status; });
         REQUIRE(co_await f.web->wait_for_access_token(nelly, link, 30s));
         CHECK(co_await events.next_for(10s));
         (void)co_await f.settled("APPLICATION_AUTHORIZED");
@@ -292,6 +293,9 @@ TEST_CASE("bad-signature PINGs, on request and at random before events, are refu
             return d.kind == "PING (bad signature)" && d.last_status == 401 && d.outcome == "ok";
         });
         CHECK(bad == 2); // the one asked for, and the one before the event
+        while (!page)
+            co_await test::sleep(5ms);
+        CHECK(*page == 200);
     }());
 }
 

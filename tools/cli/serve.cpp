@@ -14,7 +14,9 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/redirect_error.hpp>
 #include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -381,16 +383,29 @@ asio::awaitable<std::string> serve_command(invocation& in)
     ready.field("control", control.where()).end_object();
     print_line(ready.take());
 
+    // SIGTERM or SIGINT: the control interface closes and the web server stops gracefully, which
+    // ends the event stream below; the stop is awaited before `web` goes out of scope.
     asio::signal_set signals(executor, SIGTERM, SIGINT);
+    asio::steady_timer stopped(executor, asio::steady_timer::time_point::max()); // cancelled: the stop is done
+    bool stopping = false;
+    bool stop_done = false;
     signals.async_wait([&](std::error_code ec, int) {
         if (ec)
             return;
+        stopping = true;
         control.stop();
-        asio::co_spawn(executor, web.stop(std::chrono::seconds(5)), asio::detached);
+        asio::co_spawn(executor, web.stop(std::chrono::seconds(5)), [&](std::exception_ptr) {
+            stop_done = true;
+            stopped.cancel();
+        });
     });
     while (auto e = co_await events.next())
         print_line(event_line(*e));
     control.stop();
+    if (stopping && !stop_done) {
+        std::error_code ignored;
+        co_await stopped.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
     co_return std::string();
 }
 

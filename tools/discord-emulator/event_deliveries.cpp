@@ -47,7 +47,7 @@ std::string webhook_event_body(snowflake application_id, std::string_view type, 
 
 struct event_deliveries::state {
     state(asio::any_io_executor ex, delivery_options o)
-        : executor(ex), options(std::move(o)), http(ex, client_options(options))
+        : executor(ex), options(std::move(o)), http(std::make_unique<http::client>(ex, client_options(options)))
     {
     }
 
@@ -64,7 +64,9 @@ struct event_deliveries::state {
 
     asio::any_io_executor executor;
     delivery_options options;
-    http::client http;
+    // Owned here but destroyed by ~event_deliveries: a send in flight holds its coroutine, which
+    // holds this state, which would hold the client (a cycle that outlives the io_context).
+    std::unique_ptr<http::client> http;
     ed25519::signing_key stranger; // signs the bad PINGs: a key of no application
     std::mt19937_64 random{std::random_device{}()};
     std::atomic<bool> stopped{false};
@@ -104,8 +106,10 @@ struct event_deliveries::state {
         r.fields.add("X-Signature-Ed25519", key.sign_hex(timestamp + body));
         r.fields.add("X-Signature-Timestamp", timestamp);
         r.body = body;
+        if (stopped || !http)
+            co_return 0;
         try {
-            auto answer = co_await http.send(std::move(r));
+            auto answer = co_await http->send(std::move(r));
             co_return answer.status;
         } catch (const error&) {
             co_return 0;
@@ -168,6 +172,9 @@ event_deliveries::event_deliveries(asio::any_io_executor executor, delivery_opti
 event_deliveries::~event_deliveries()
 {
     stop();
+    // Sends still in flight complete with `cancelled` and their coroutines end without touching
+    // the client again (they check `stopped` first).
+    state_->http.reset();
 }
 
 void event_deliveries::publish(const application& app, std::string_view type, std::string data_json)
