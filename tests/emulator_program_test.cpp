@@ -42,6 +42,7 @@ TEST_CASE("with no flags it serves the default world on a free port and stops cl
     CHECK(r.first_line.starts_with(R"({"url":"http://127.0.0.1:)"));
     CHECK(r.first_line.find(R"("ca_file":null)") != std::string::npos);
     CHECK(r.first_line.find(R"("client_id":"159799960412356608")") != std::string::npos);
+    CHECK(r.first_line.find(R"("verify_key":")") != std::string::npos); // each application's public key
 }
 
 TEST_CASE("--seed, --tls, --tls-dir and the lifetimes are honoured")
@@ -72,6 +73,11 @@ TEST_CASE("bad flags fail with exit code 2 and say why")
         {{"--fault", "GET / explode"}, "unknown kind 'explode'"},
         {{"--seed", "/nonexistent.json"}, "cannot read '/nonexistent.json'"},
         {{"--frobnicate"}, "unknown option '--frobnicate'"},
+        {{"--event-webhook", "ftp://127.0.0.1/events"}, "--event-webhook needs an http:// or https:// URL"},
+        {{"--event-webhook", "999=http://127.0.0.1:1/events"}, "--event-webhook: no application has client id 999"},
+        {{"--event-webhook", "x=http://127.0.0.1:1/events"}, "'x' is not a client id"},
+        {{"--bad-ping-probability", "2"}, "--bad-ping-probability needs a number from 0 to 1"},
+        {{"--event-retry-for", "-1"}, "--event-retry-for needs a whole number"},
     };
     for (const auto& c : cases) {
         CAPTURE(c.says);

@@ -66,6 +66,10 @@ TEST_CASE("bad seeds are refused with the field that is wrong")
         {R"({"users": [{"id": "1", "username": "x"}], "applications": [{"id": "4", "name": "a", "client_secret": "s", "redirect_uris": ["u"], "bot_user_id": "8"}]})",
          "applications[0].bot_user_id is not the id"},
         {R"({"users": [{"id": "1", "username": "x"}]})", "applications must name at least one application"},
+        {R"({"users": [{"id": "1", "username": "x"}], "applications": [{"id": "4", "name": "a", "client_secret": "s", "redirect_uris": ["u"], "verify_key": "ab"}]})",
+         "applications[0].verify_key comes from signing_key"},
+        {R"({"users": [{"id": "1", "username": "x"}], "applications": [{"id": "4", "name": "a", "client_secret": "s", "redirect_uris": ["u"], "signing_key": "zz"}]})",
+         "applications[0].signing_key must be 64 hexadecimal digits"},
     };
     for (const auto& c : cases) {
         CAPTURE(c.json);
@@ -78,4 +82,27 @@ TEST_CASE("bad seeds are refused with the field that is wrong")
         }
     }
     CHECK_THROWS_AS(em::load_seed("/nonexistent/seed.json"), discord::oauth2::error);
+}
+
+TEST_CASE("a seed's signing_key gives its application the same verify_key every run; without one, each run makes a new pair")
+{
+    const std::string seed_text = R"({"users": [{"id": "1", "username": "x"}], "applications": [
+        {"id": "4", "name": "a", "client_secret": "s", "redirect_uris": ["http://127.0.0.1:1/cb"],
+         "signing_key": "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"},
+        {"id": "5", "name": "b", "client_secret": "s", "redirect_uris": ["http://127.0.0.1:1/cb"]}]})";
+    std::string fixed[2];
+    std::string fresh[2];
+    for (int run = 0; run < 2; ++run) {
+        asio::io_context io;
+        em::options o;
+        o.world = em::parse_seed(seed_text);
+        em::emulator discord(io.get_executor(), o);
+        fixed[run] = discord.world().applications[0].verify_key;
+        fresh[run] = discord.world().applications[1].verify_key;
+    }
+    // RFC 8032's first test vector: this private key's public key.
+    CHECK(fixed[0] == "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+    CHECK(fixed[1] == fixed[0]);
+    CHECK(fresh[0].size() == 64);
+    CHECK(fresh[1] != fresh[0]);
 }

@@ -137,9 +137,10 @@ struct emulator_process {
     test::child process;
     std::string url;
     std::string verify_key;
-    explicit emulator_process(const std::vector<std::string>& redirects)
+    explicit emulator_process(const std::vector<std::string>& redirects, const std::vector<std::string>& extra = {})
     {
         std::vector<std::string> args{"--auto-approve", "--no-rate-limits"};
+        args.insert(args.end(), extra.begin(), extra.end());
         for (const auto& r : redirects) {
             args.push_back("--redirect-uri");
             args.push_back(r);
@@ -391,7 +392,8 @@ TEST_CASE("two serve processes over one PostgreSQL store are one bot: both print
     auto port_a = oauth2::server::free_port();
     auto port_b = oauth2::server::free_port();
     auto redirect = port_url(port_a, "/callback"); // the load balancer's address, here A's
-    emulator_process discord({redirect});
+    // The events go to A, set from the emulator's command line this time.
+    emulator_process discord({redirect}, {"--event-webhook", port_url(port_a, "/discord/events")});
     auto env = environment(discord, redirect);
     env["DISCORD_STORE"] = db.url();
     env["DISCORD_STORE_KEY_FILE"] = s.file("store.key", std::string(64, 'd') + "\n");
@@ -409,9 +411,7 @@ TEST_CASE("two serve processes over one PostgreSQL store are one bot: both print
     CHECK_FALSE(b.await_event("authorization_code_exchanged", nelly).empty());
     CHECK(unix_request(socket_b, "GET", "/grants/" + nelly + "/token").status == 200);
 
-    // The events go to A; the deauthorization removes the grant from the shared store, and B
-    // hears of it too.
-    discord.subscribe(port_url(port_a, "/discord/events"));
+    // The deauthorization removes the grant from the shared store, and B hears of it too.
     CHECK(discord.call("POST", "/_emulator/users/" + nelly + "/deauthorize", "").status == 200);
     CHECK_FALSE(a.await_event("application_deauthorized", nelly).empty());
     CHECK_FALSE(b.await_event("application_deauthorized", nelly).empty());
