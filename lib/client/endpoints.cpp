@@ -63,6 +63,7 @@ endpoints endpoints::under(const std::string& base)
     e.api = root + "/api/v10";
     e.token = e.api + "/oauth2/token";
     e.revoke = e.api + "/oauth2/token/revoke";
+    e.device_authorization = e.api + "/oauth2/device/authorize";
     e.issuer = root;
     return e;
 }
@@ -99,6 +100,7 @@ asio::awaitable<endpoints> discover_endpoints(asio::any_io_executor executor, st
     check_endpoint("authorization_endpoint", metadata.authorization_endpoint, true);
     check_endpoint("token_endpoint", metadata.token_endpoint, true);
     check_endpoint("revocation_endpoint", metadata.revocation_endpoint, false);
+    check_endpoint("device_authorization_endpoint", metadata.device_authorization_endpoint, false);
 
     endpoints e;
     e.issuer = issuer;
@@ -115,6 +117,8 @@ asio::awaitable<endpoints> discover_endpoints(asio::any_io_executor executor, st
     if (api.ends_with("/api"))
         api += "/v10";
     e.api = api;
+    e.device_authorization = metadata.device_authorization_endpoint.empty() ? api + "/oauth2/device/authorize"
+                                                                            : metadata.device_authorization_endpoint;
     co_return e;
 }
 

@@ -24,6 +24,9 @@ errc oauth_code(std::string_view name)
     if (name == "invalid_scope") return errc::invalid_scope;
     if (name == "access_denied") return errc::access_denied;
     if (name == "unsupported_token_type") return errc::unsupported_token_type;
+    if (name == "authorization_pending") return errc::authorization_pending;
+    if (name == "slow_down") return errc::slow_down;
+    if (name == "expired_token") return errc::expired_token;
     return errc::api_error;
 }
 

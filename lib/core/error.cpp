@@ -48,6 +48,9 @@ public:
         case errc::grant_altered: return "a stored grant was altered";
         case errc::grant_copied: return "a stored grant belongs to another user";
         case errc::store_failed: return "the token store failed";
+        case errc::authorization_pending: return "the user has not authorized the device yet";
+        case errc::slow_down: return "the device code was polled too often";
+        case errc::expired_token: return "the device code expired";
         }
         return "unknown discord.oauth2 error";
     }

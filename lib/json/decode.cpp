@@ -141,6 +141,7 @@ constexpr std::array<std::string_view, 18> private_application_required{
 constexpr std::array<std::string_view, 2> api_error_required{"code", "message"};
 constexpr std::array<std::string_view, 1> oauth_error_required{"error"};
 constexpr std::array<std::string_view, 3> rate_limit_required{"message", "retry_after", "global"};
+constexpr std::array<std::string_view, 4> device_required{"device_code", "user_code", "verification_uri", "expires_in"};
 constexpr std::array<std::string_view, 4> token_required{"access_token", "token_type", "expires_in", "scope"};
 constexpr std::array<std::string_view, 8> webhook_required{
     "application_id", "avatar", "channel_id", "id", "name", "type", "token", "url"};
@@ -721,8 +722,41 @@ issuer_metadata decode_issuer_metadata(const http::padded_buffer& body)
             else if (k == "authorization_endpoint") m.authorization_endpoint = text(f, c);
             else if (k == "token_endpoint") m.token_endpoint = text(f, c);
             else if (k == "revocation_endpoint") m.revocation_endpoint = text(f, c);
+            else if (k == "device_authorization_endpoint") m.device_authorization_endpoint = text(f, c);
         });
         return m;
+    });
+}
+
+device_authorization decode_device_authorization(const http::padded_buffer& body,
+                                                 std::chrono::system_clock::time_point received)
+{
+    return decode(body, "a device authorization", [&](value v, const context& at) {
+        device_authorization d;
+        each_field(v, at, device_required, [&](std::string_view k, value f, const context& c) {
+            if (k == "device_code") {
+                d.device_code = secret(text(f, c));
+                if (d.device_code.empty())
+                    fail(c, "is empty");
+            } else if (k == "user_code") d.user_code = text(f, c);
+            else if (k == "verification_uri") d.verification_uri = text(f, c);
+            else if (k == "verification_uri_complete") d.verification_uri_complete = nullable_text(f, c);
+            else if (k == "expires_in") {
+                auto seconds = integer(f, c);
+                if (seconds <= 0 || seconds > 86'400)
+                    fail(c, "should be a lifetime from 1 to 86,400 seconds");
+                d.expires_in = std::chrono::seconds(seconds);
+            } else if (k == "interval") {
+                if (f.is_null())
+                    return;
+                auto seconds = integer(f, c);
+                if (seconds < 0 || seconds > 3'600)
+                    fail(c, "should be from 0 to 3,600 seconds");
+                d.interval = std::chrono::seconds(seconds);
+            }
+        });
+        d.expires_at = received + d.expires_in;
+        return d;
     });
 }
 

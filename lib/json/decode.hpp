@@ -8,6 +8,7 @@
 
 #include <discord/oauth2/api_error.hpp>
 #include <discord/oauth2/application.hpp>
+#include <discord/oauth2/device_authorization.hpp>
 #include <discord/oauth2/guild.hpp>
 #include <discord/oauth2/token.hpp>
 #include <discord/oauth2/user.hpp>
@@ -41,8 +42,12 @@ struct issuer_metadata {
     std::string authorization_endpoint;
     std::string token_endpoint;
     std::string revocation_endpoint;
+    std::string device_authorization_endpoint; ///< RFC 8628 §4
 };
 issuer_metadata decode_issuer_metadata(const http::padded_buffer& body);
+/// The device authorization response (RFC 8628 §3.2); `requested` are the scopes asked for.
+device_authorization decode_device_authorization(const http::padded_buffer& body,
+                                                 std::chrono::system_clock::time_point received);
 
 /// "2021-01-23T02:33:17.017000+00:00" (any offset, optional fraction) -> time point; nullopt if malformed.
 std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_view text);

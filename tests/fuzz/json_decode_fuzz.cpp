@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     discord::oauth2::http::padded_buffer body;
     body.append(reinterpret_cast<const char*>(data + 1), size - 1);
     try {
-        switch (data[0] % 15) {
+        switch (data[0] % 16) {
         case 0: (void)json::decode_user(body); break;
         case 1: (void)json::decode_connections(body); break;
         case 2: (void)json::decode_partial_guild(body); break;
@@ -39,6 +39,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         case 11: (void)json::decode_rate_limit(body); break;
         case 12: (void)json::decode_issuer_metadata(body); break;
         case 13: (void)json::decode_role_connection_metadata(body); break;
+        case 14: {
+            auto d = json::decode_device_authorization(body, std::chrono::system_clock::now());
+            check(!d.device_code.empty() && d.expires_in.count() > 0);
+            break;
+        }
         default: (void)json::parse_iso8601(std::string_view(reinterpret_cast<const char*>(data + 1), size - 1)); break;
         }
     } catch (const oauth2::error& e) {

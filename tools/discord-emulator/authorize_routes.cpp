@@ -11,6 +11,29 @@
 
 namespace discord::oauth2::emulator {
 
+void announce_authorized(emulator::impl& e, const application& app, const user& who, const std::vector<std::string>& scopes,
+                         std::optional<int> integration_type, std::optional<snowflake> guild_id)
+{
+    json::writer w;
+    w.begin_object();
+    if (!integration_type && has_scope(scopes, "bot"))
+        integration_type = 0;
+    if (integration_type)
+        w.field("integration_type", *integration_type);
+    w.key("scopes").begin_array();
+    for (const auto& s : scopes)
+        w.value(s);
+    w.end_array().key("user");
+    write_user(w, who, false);
+    if (has_scope(scopes, "bot") && guild_id)
+        if (auto* g = e.find_guild(*guild_id)) {
+            w.key("guild");
+            write_full_guild(w, *g);
+        }
+    w.end_object();
+    e.events->publish(app, "APPLICATION_AUTHORIZED", w.take());
+}
+
 static std::optional<std::string_view> param(const url::parameters& p, std::string_view name)
 {
     for (const auto& [k, v] : p)
@@ -214,29 +237,9 @@ bool needs_guild(const authorize_request& a)
     return has_scope(a.scopes, "bot") || has_scope(a.scopes, "webhook.incoming");
 }
 
-// APPLICATION_AUTHORIZED, sent when the user authorizes (before the code is exchanged, as at
-// Discord): who, which scopes, and for a bot the guild and integration type 0.
 void announce(emulator::impl& e, const authorize_request& a)
 {
-    json::writer w;
-    w.begin_object();
-    auto integration_type = a.integration_type;
-    if (!integration_type && has_scope(a.scopes, "bot"))
-        integration_type = 0;
-    if (integration_type)
-        w.field("integration_type", *integration_type);
-    w.key("scopes").begin_array();
-    for (const auto& s : a.scopes)
-        w.value(s);
-    w.end_array().key("user");
-    write_user(w, *a.signed_in, false);
-    if (has_scope(a.scopes, "bot") && a.guild_id)
-        if (auto* g = e.find_guild(*a.guild_id)) {
-            w.key("guild");
-            write_full_guild(w, *g);
-        }
-    w.end_object();
-    e.events->publish(*a.app, "APPLICATION_AUTHORIZED", w.take());
+    announce_authorized(e, *a.app, *a.signed_in, a.scopes, a.integration_type, a.guild_id);
 }
 
 response approve(emulator::impl& e, authorize_request& a)

@@ -187,6 +187,7 @@ void emulator::start()
     add_role_connection_routes(e, routes);
     add_authorized_apps_routes(e, routes);
     add_role_metadata_routes(e, routes);
+    add_device_routes(e, routes);
     add_introspection_routes(e, *this, routes);
 
     server::server_options so;

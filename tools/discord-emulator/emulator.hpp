@@ -50,6 +50,9 @@ struct options {
     bool auto_approve = false;
     std::optional<snowflake> auto_approve_user;
     std::chrono::seconds code_ttl{100};
+    /// Device authorizations (RFC 8628): how long the codes live, and the least time between polls.
+    std::chrono::seconds device_code_ttl{300};
+    std::chrono::seconds device_interval{5};
     std::chrono::seconds token_ttl{604800};
     /// On by default at Discord-like values; benchmarks turn them off.
     rate_limit_options rate_limits;

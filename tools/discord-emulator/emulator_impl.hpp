@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <variant>
 
 namespace discord::oauth2::emulator {
 
@@ -28,6 +29,9 @@ struct emulator::impl {
     std::optional<tls::certificate_files> certificate;
     std::unique_ptr<server::server> http;
     std::unordered_map<std::string, std::uint64_t> call_counts;
+    /// Device authorizations (RFC 8628) by device code, and their user codes.
+    std::unordered_map<std::string, device_request> devices;
+    std::unordered_map<std::string, std::string> device_by_user_code;
     /// (application, user) -> the user's role connection for that application.
     std::map<std::pair<snowflake, snowflake>, role_connection> role_connections;
 
@@ -61,6 +65,26 @@ void add_application_routes(emulator::impl& e, server::router& r);
 application* bot_application(emulator::impl& e, const server::request& req);
 /// /_emulator/state, /_emulator/reset and /_emulator/faults.
 void add_introspection_routes(emulator::impl& e, emulator& owner, server::router& r);
+/// APPLICATION_AUTHORIZED, sent when a user authorizes (before the code is exchanged, as at
+/// Discord): who, which scopes, the integration type (0 for a bot when not given) and the guild.
+void announce_authorized(emulator::impl& e, const application& app, const user& who, const std::vector<std::string>& scopes,
+                         std::optional<int> integration_type, std::optional<snowflake> guild_id);
+/// POST /oauth2/device/authorize and the /activate page where the signed-in user enters a
+/// device's code (RFC 8628).
+void add_device_routes(emulator::impl& e, server::router& r);
+/// The token endpoint's grant_type urn:ietf:params:oauth:grant-type:device_code.
+server::response device_token(emulator::impl& e, const application& app, const url::parameters& form);
+/// A token endpoint's answer for a new or refreshed grant, as Discord writes it.
+server::response token_response(emulator::impl& e, const grant& g);
+/// The token endpoints' form body, or the answer Discord gives to anything else.
+std::variant<url::parameters, server::response> read_form(const server::request& req);
+/// The client a token endpoint request authenticates as (HTTP Basic, or the form's client_id and
+/// client_secret; public clients send only client_id), or the invalid_client answer.
+std::variant<const application*, server::response> authenticate_client(const emulator::impl& e, const server::request& req,
+                                                                       const url::parameters& form);
+/// The first value of `name` in a form.
+std::optional<std::string_view> form_value(const url::parameters& form, std::string_view name);
+
 /// The user's side of an authorization: the Authorized Apps page and its "Remove" action, and
 /// POST /_emulator/users/{id}/deauthorize.
 void add_authorized_apps_routes(emulator::impl& e, server::router& r);

@@ -22,6 +22,18 @@ struct authorization_code {
     clock::time_point expires_at;
 };
 
+/// A device authorization (RFC 8628) waiting for its user code at /activate.
+struct device_request {
+    snowflake application_id = 0;
+    std::vector<std::string> scopes;
+    std::string user_code; // as shown: "BCDF-GHJK"
+    clock::time_point expires_at;
+    std::chrono::seconds interval{5};
+    std::optional<clock::time_point> last_poll;
+    enum class status { pending, approved, denied } state = status::pending;
+    snowflake user_id = 0; // who approved
+};
+
 struct grant {
     std::uint64_t id = 0;
     snowflake application_id = 0;

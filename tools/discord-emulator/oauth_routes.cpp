@@ -11,12 +11,6 @@
 #include <fmt/format.h>
 
 namespace discord::oauth2::emulator {
-namespace {
-
-using server::request;
-using server::response;
-
-const std::string_view api_prefixes[] = {"/api", "/api/v9", "/api/v10"};
 
 std::optional<std::string_view> form_value(const url::parameters& form, std::string_view name)
 {
@@ -26,13 +20,17 @@ std::optional<std::string_view> form_value(const url::parameters& form, std::str
     return std::nullopt;
 }
 
+namespace {
+
 bool equal_secret(std::string_view a, std::string_view b)
 {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+} // namespace
+
 // The form body, or the answer Discord gives to anything else (a JSON body reads as no grant).
-std::variant<url::parameters, response> read_form(const request& req)
+std::variant<url::parameters, server::response> read_form(const server::request& req)
 {
     auto type = req.fields.find("content-type").value_or("");
     if (!type.starts_with("application/x-www-form-urlencoded"))
@@ -44,7 +42,7 @@ std::variant<url::parameters, response> read_form(const request& req)
 }
 
 // HTTP Basic or client_id/client_secret in the body; public clients send only client_id.
-std::variant<const application*, response> authenticate_client(const emulator::impl& e, const request& req,
+std::variant<const application*, server::response> authenticate_client(const emulator::impl& e, const server::request& req,
                                                                 const url::parameters& form)
 {
     std::string id_text;
@@ -74,17 +72,7 @@ std::variant<const application*, response> authenticate_client(const emulator::i
     return app;
 }
 
-bool valid_verifier(std::string_view v)
-{
-    if (v.size() < 43 || v.size() > 128)
-        return false;
-    for (unsigned char c : v)
-        if (!std::isalnum(c) && c != '-' && c != '.' && c != '_' && c != '~')
-            return false;
-    return true;
-}
-
-response token_response(emulator::impl& e, const grant& g)
+server::response token_response(emulator::impl& e, const grant& g)
 {
     json::writer w;
     w.begin_object()
@@ -116,6 +104,23 @@ response token_response(emulator::impl& e, const grant& g)
         }
     w.end_object();
     return json_response(200, w.take());
+}
+
+namespace {
+
+using server::request;
+using server::response;
+
+const std::string_view api_prefixes[] = {"/api", "/api/v9", "/api/v10"};
+
+bool valid_verifier(std::string_view v)
+{
+    if (v.size() < 43 || v.size() > 128)
+        return false;
+    for (unsigned char c : v)
+        if (!std::isalnum(c) && c != '-' && c != '.' && c != '_' && c != '~')
+            return false;
+    return true;
 }
 
 response exchange_code(emulator::impl& e, const application& app, const url::parameters& form)
@@ -199,6 +204,8 @@ asio::awaitable<response> token_endpoint(emulator::impl& e, request& req)
         co_return refresh(e, app, form);
     if (*grant_type == "client_credentials")
         co_return client_credentials(e, app, form);
+    if (*grant_type == "urn:ietf:params:oauth:grant-type:device_code")
+        co_return device_token(e, app, form);
     co_return oauth_error(400, "unsupported_grant_type", fmt::format("Grant type {} is not supported", *grant_type));
 }
 
@@ -247,7 +254,9 @@ asio::awaitable<response> metadata(emulator::impl& e, request&)
         .key("response_types_supported").begin_array().value("code").value("token").end_array()
         .key("grant_types_supported").begin_array()
         .value("authorization_code").value("refresh_token").value("client_credentials")
+        .value("urn:ietf:params:oauth:grant-type:device_code")
         .end_array()
+        .field("device_authorization_endpoint", base + "/api/oauth2/device/authorize")
         .key("token_endpoint_auth_methods_supported").begin_array()
         .value("client_secret_basic").value("client_secret_post").value("none")
         .end_array()

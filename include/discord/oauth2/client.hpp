@@ -3,6 +3,7 @@
 #pragma once
 
 #include <discord/oauth2/application.hpp>
+#include <discord/oauth2/device_authorization.hpp>
 #include <discord/oauth2/async.hpp>
 #include <discord/oauth2/endpoints.hpp>
 #include <discord/oauth2/guild.hpp>
@@ -291,6 +292,21 @@ public:
     /// 204) are api_error with its field errors.
     [[nodiscard]] asio::awaitable<application> edit_current_application(application_changes changes);
 
+    /// RFC 8628 §3.1: starts a device authorization for `scopes`, a POST to
+    /// endpoints.device_authorization with the client's authentication as for the token
+    /// endpoint. Show the person the user code and the verification URI, then await
+    /// wait_for_device_token. Errors: invalid_argument (no scopes, or one with a space), and the
+    /// token endpoint's (invalid_client, invalid_scope, ...).
+    [[nodiscard]] asio::awaitable<device_authorization> start_device_authorization(std::vector<std::string> scopes);
+    /// Polls the token endpoint until the person has authorized, and returns the grant. Polls
+    /// are `interval` apart (at least 1 s, and 5 s longer after each slow_down), and go on
+    /// through authorization_pending. Throws access_denied when the person cancelled,
+    /// expired_token when the codes expired (as the server says, or once expires_at has passed
+    /// here), and cancelled when the awaiting coroutine is cancelled (for instance
+    /// `co_await (client.wait_for_device_token(a) || timer.async_wait(use_awaitable))`).
+    /// `authorization` must stay alive until the wait ends.
+    [[nodiscard]] asio::awaitable<access_token> wait_for_device_token(const device_authorization& authorization);
+
     /// `GET /applications/{client_id}/role-connections/metadata` (Bot token): the application's
     /// role connection metadata records, the values its linked roles can require. Errors:
     /// invalid_argument without a bot token, unauthorized for a wrong one, as other operations.
@@ -426,6 +442,23 @@ public:
     auto async_edit_current_application(application_changes changes, CompletionToken&& completion)
     {
         return detail::async_operation(get_executor(), edit_current_application(std::move(changes)),
+                                       std::forward<CompletionToken>(completion));
+    }
+    /// start_device_authorization as an asynchronous operation: void(std::error_code,
+    /// device_authorization).
+    template <class CompletionToken>
+    auto async_start_device_authorization(std::vector<std::string> scopes, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), start_device_authorization(std::move(scopes)),
+                                       std::forward<CompletionToken>(completion));
+    }
+    /// wait_for_device_token as an asynchronous operation: void(std::error_code, access_token).
+    /// `authorization` must stay alive until it completes; the completion token's cancellation
+    /// slot ends the wait with cancelled.
+    template <class CompletionToken>
+    auto async_wait_for_device_token(const device_authorization& authorization, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), wait_for_device_token(authorization),
                                        std::forward<CompletionToken>(completion));
     }
     /// get_role_connection_metadata as an asynchronous operation: void(std::error_code,

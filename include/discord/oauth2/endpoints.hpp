@@ -15,6 +15,8 @@ struct endpoints {
     std::string authorize = "https://discord.com/oauth2/authorize";         ///< where users authorize
     std::string token = "https://discord.com/api/v10/oauth2/token";         ///< codes and refreshes
     std::string revoke = "https://discord.com/api/v10/oauth2/token/revoke"; ///< RFC 7009 revocation
+    /// RFC 8628 device authorization (client::start_device_authorization).
+    std::string device_authorization = "https://discord.com/api/v10/oauth2/device/authorize";
     std::string api = "https://discord.com/api/v10";                        ///< the REST API's base
     /// The `iss` a genuine authorization response carries (RFC 9207).
     std::string issuer = "https://discord.com";

@@ -65,6 +65,10 @@ enum class errc {
     grant_altered,        ///< a stored grant failed authentication: its bytes were changed
     grant_copied,         ///< a stored grant belongs to another user: the row was copied
     store_failed,         ///< the database failed (disk full, locked, corrupt); the message says how
+    // The device authorization grant (RFC 8628 §3.5; client::wait_for_device_token).
+    authorization_pending, ///< the user has not finished at the verification URL yet
+    slow_down,             ///< the device code was polled too often: wait 5 s longer between polls
+    expired_token,         ///< the device code expired before the user authorized: start again
 };
 
 /// The category of `errc`; its name is "discord.oauth2".
