@@ -128,6 +128,14 @@ TEST_CASE("device flow: Cancel is access_denied, an unknown code is refused, exp
     test::run(f.io, [&]() -> asio::awaitable<void> {
         std::vector<std::string> scopes{"identify"};
         auto a = co_await f.client.start_device_authorization(scopes);
+        // A form from another site cannot authorize a device for the signed-in user.
+        http::request forged;
+        forged.method = "POST";
+        forged.url = f.discord.url() + "/activate";
+        forged.fields.add("Content-Type", "application/x-www-form-urlencoded");
+        forged.fields.add("Origin", "https://evil.example");
+        forged.body = "emulator_user=80351110224678912&user_code=" + a.user_code + "&decision=approve";
+        CHECK((co_await f.browser.send(forged)).status == 403);
         auto wrong = co_await f.activate("BBBB-BBBB", "approve");
         CHECK(wrong.status == 400);
         CHECK(wrong.body.view().find("not valid") != std::string_view::npos);

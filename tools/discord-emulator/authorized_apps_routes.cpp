@@ -17,6 +17,21 @@
 
 namespace discord::oauth2::emulator {
 
+std::variant<url::parameters, server::response> read_site_form(const emulator::impl& e, const server::request& req,
+                                                               std::string_view title)
+{
+    // A form posted from another site must not act for the signed-in user (cross-site request
+    // forgery): a browser always names the page's origin on a POST.
+    if (auto origin = req.fields.find("origin"); origin && *origin != e.base_url())
+        return html_page(403, title, "<h1>This form must be sent from the emulator's own page.</h1>");
+    if (!req.fields.find("content-type").value_or("").starts_with("application/x-www-form-urlencoded"))
+        return html_page(400, title, "<h1>The form must be posted as a form.</h1>");
+    auto form = url::parse_query(req.body);
+    if (!form)
+        return html_page(400, title, "<h1>Malformed form.</h1>");
+    return std::move(*form);
+}
+
 bool deauthorize(emulator::impl& e, application& app, const user& u)
 {
     std::vector<std::uint64_t> ended;
@@ -100,15 +115,10 @@ asio::awaitable<response> settings_get(emulator::impl& e, request& req)
 
 asio::awaitable<response> settings_post(emulator::impl& e, request& req)
 {
-    // A form posted from another site must not remove apps (cross-site request forgery): a
-    // browser always names the page's origin on a POST.
-    if (auto origin = req.fields.find("origin"); origin && *origin != e.base_url())
-        co_return html_page(403, "Authorized Apps", "<h1>This form must be sent from the emulator's own page.</h1>");
-    if (!req.fields.find("content-type").value_or("").starts_with("application/x-www-form-urlencoded"))
-        co_return html_page(400, "Authorized Apps", "<h1>The form must be posted as a form.</h1>");
-    auto form = url::parse_query(req.body);
-    if (!form)
-        co_return html_page(400, "Authorized Apps", "<h1>Malformed form.</h1>");
+    auto read = read_site_form(e, req, "Authorized Apps");
+    if (auto* refused = std::get_if<response>(&read))
+        co_return std::move(*refused);
+    const auto* form = &std::get<url::parameters>(read);
     const auto* u = signed_in_user(e, req, *form);
     std::optional<snowflake> app_id;
     for (const auto& [k, v] : *form)

@@ -132,14 +132,10 @@ asio::awaitable<response> activate_get(emulator::impl& e, request& req)
 
 asio::awaitable<response> activate_post(emulator::impl& e, request& req)
 {
-    // As on every form of the emulator's site: one posted from another site is refused.
-    if (auto origin = req.fields.find("origin"); origin && *origin != e.base_url())
-        co_return html_page(403, "Activate", "<h1>This form must be sent from the emulator's own page.</h1>");
-    if (!req.fields.find("content-type").value_or("").starts_with("application/x-www-form-urlencoded"))
-        co_return html_page(400, "Activate", "<h1>The form must be posted as a form.</h1>");
-    auto form = url::parse_query(req.body);
-    if (!form)
-        co_return html_page(400, "Activate", "<h1>Malformed form.</h1>");
+    auto read = read_site_form(e, req, "Activate");
+    if (auto* refused = std::get_if<response>(&read))
+        co_return std::move(*refused);
+    const auto* form = &std::get<url::parameters>(read);
     const auto* u = signed_in_user(e, req, *form);
     if (!u)
         co_return html_page(400, "Activate", "<h1>The emulator has no user to sign in.</h1>");

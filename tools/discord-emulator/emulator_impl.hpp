@@ -88,6 +88,10 @@ std::optional<std::string_view> form_value(const url::parameters& form, std::str
 /// The user's side of an authorization: the Authorized Apps page and its "Remove" action, and
 /// POST /_emulator/users/{id}/deauthorize.
 void add_authorized_apps_routes(emulator::impl& e, server::router& r);
+/// A form posted to a page of the emulator's site: refused (the page to answer) when another
+/// site's Origin sent it, or when it is not a form.
+std::variant<url::parameters, server::response> read_site_form(const emulator::impl& e, const server::request& req,
+                                                               std::string_view title);
 /// Ends every grant of `user` with `app` (all their tokens), forgets the role connection, and
 /// sends APPLICATION_DEAUTHORIZED. False when the user had no grant with the application.
 bool deauthorize(emulator::impl& e, application& app, const user& u);
