@@ -10,7 +10,7 @@ cd "$ROOT"
 # check, nghttpd as an HTTP/2 server for the client's tests, doxygen for the API reference,
 # Boost (Boost.Asio adapter) and zlib (D++, which scripts/dpp.sh builds).
 BUILD_PACKAGES=(g++ meson ninja-build pkg-config ccache libasio-dev libcurl4-openssl-dev libsimdjson-dev
-                libfmt-dev libssl-dev libsqlite3-dev libpq-dev doctest-dev)
+                libfmt-dev libssl-dev libsqlite3-dev libpq-dev doctest-dev libqrencode-dev)
 TEST_PACKAGES=(clang-16 libclang-rt-16-dev cmake nghttp2-server chromium postgresql doxygen libboost-dev zlib1g-dev)
 
 # Where the tests read Discord's OpenAPI document (tests/openapi/fetch_spec.mjs puts it there;

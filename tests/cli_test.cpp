@@ -647,3 +647,48 @@ TEST_CASE("role-metadata put --file and get, application read and changed, with 
     check_failed_cleanly(f.cli({"application", "--event-webhooks-status", "3"}), 2, {bot_token});
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("login --device: the code on stderr (no QR code into a pipe), the person enters it, the grant on stdout")
+{
+    cli_fixture f;
+    auto c = test::spawn(CLI_PROGRAM, {"login", "--device", "--scope", "identify", "connections"}, f.env);
+    std::string said;
+    std::string code;
+    for (int i = 0; i < 5 && code.empty(); ++i) {
+        auto line = test::read_line_within(c.err, std::chrono::seconds(20));
+        said += line + "\n";
+        if (auto at = line.find("enter the code "); at != std::string::npos)
+            code = line.substr(at + 15);
+    }
+    INFO(said);
+    REQUIRE(code.size() == 9);
+    CHECK(said.find("/activate") != std::string::npos);
+    {
+        asio::io_context io;
+        http::client browser(io.get_executor());
+        test::run(io, [&]() -> asio::awaitable<void> {
+            http::request r;
+            r.method = "POST";
+            r.url = f.discord.base + "/activate";
+            r.fields.add("Content-Type", "application/x-www-form-urlencoded");
+            r.body = "emulator_user=613425648685547541&user_code=" + code + "&decision=approve";
+            auto answer = co_await browser.send(std::move(r));
+            CHECK(answer.status == 200);
+        }());
+    }
+    auto out = test::read_all(c.out);
+    auto err = test::read_all(c.err);
+    CHECK(test::wait_exit(c) == 0);
+    CHECK((said + err).find("\u2588") == std::string::npos); // stdout is a pipe: no drawing
+    simdjson::dom::parser parser;
+    simdjson::dom::element grant;
+    INFO(out);
+    REQUIRE_FALSE(parser.parse(out).get(grant));
+    CHECK(std::string_view(grant["user_id"]) == "613425648685547541");
+    CHECK(std::string_view(grant["grant"]["scope"]) == "identify connections");
+
+    auto no_identify = f.env;
+    no_identify["DISCORD_STORE"] = "sqlite:/nonexistent/grants.db";
+    check_failed_cleanly(cli_fixture::cli({"login", "--device", "--scope", "connections"}, no_identify), 2, {});
+    check_failed_cleanly(f.cli({"login", "--device", "--scope", "identify", "--user", "1"}), 2, {});
+}

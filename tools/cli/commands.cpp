@@ -2,6 +2,7 @@
 
 #include "model_json.hpp"
 #include "serve.hpp"
+#include "terminal_qr.hpp"
 
 #include "client/role_metadata.hpp"
 #include "json/decode.hpp"
@@ -16,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -343,8 +345,49 @@ void open_browser(const std::string& link)
         fmt::print(stderr, "(opening it in your browser)\n");
 }
 
+// login --device: RFC 8628's flow, for a machine without a browser. The person opens the URL on
+// any device and types the code; the grant arrives here.
+asio::awaitable<std::string> device_login(invocation& in, std::vector<std::string> requested)
+{
+    bool knows_who = std::find(requested.begin(), requested.end(), "identify") != requested.end();
+    auto store = co_await grant_store(in.args, in.env);
+    if (store && !knows_who)
+        throw usage_error("login --device --store needs the identify scope: the grant is saved under the user's id");
+    auto a = co_await in.client.start_device_authorization(requested);
+    fmt::print(stderr, "To sign in, open {} and enter the code {}\n", a.verification_uri, a.user_code);
+    if (a.verification_uri_complete)
+        fmt::print(stderr, "or open {}\n", *a.verification_uri_complete);
+    // The QR code only for a person at a terminal; pipes and logs get the text alone.
+    if (::isatty(STDOUT_FILENO))
+        if (auto drawing = terminal_qr(a.verification_uri_complete.value_or(a.verification_uri)))
+            fmt::print(stderr, "{}", *drawing);
+    fmt::print(stderr, "Waiting (the code expires in {} s)...\n", a.expires_in.count());
+    std::fflush(stderr);
+    auto token = co_await in.client.wait_for_device_token(a);
+    oauth2::snowflake user;
+    if (knows_who)
+        user = (co_await in.client.get_current_user(token)).id;
+    if (store) {
+        oauth2::stored_grant grant{user, token};
+        co_await store->save(std::move(grant));
+    }
+    oauth2::json::writer w;
+    w.begin_object();
+    if (knows_who)
+        w.field("user_id", user.to_string());
+    w.key("grant");
+    write(w, token);
+    w.end_object();
+    co_return w.take() + "\n";
+}
+
 asio::awaitable<std::string> login_command(invocation& in)
 {
+    if (in.args.has("device")) {
+        if (in.args.has("user") || in.args.has("no-browser"))
+            throw usage_error("login --device takes neither --user nor --no-browser: whoever enters the code is the user");
+        co_return co_await device_login(in, scopes(in));
+    }
     require_redirect_uri(in);
     auto requested = scopes(in);
     auto timeout = duration_option(in, "timeout", std::chrono::seconds(60));
@@ -559,8 +602,9 @@ const std::vector<command>& table()
         {"member", "--access-token T --guild G", {{"guild", k::value}}, member_command},
         {"add-member", "--access-token T --guild G --user U [--nick N] [--role R...]",
          {{"guild", k::value}, {"user", k::value}, {"nick", k::value}, {"role", k::list}}, add_member_command},
-        {"login", "--scope S... [--user ID] [--no-browser] [--timeout 60s]",
-         {{"scope", k::list}, {"user", k::value}, {"no-browser", k::flag}, {"timeout", k::value}}, login_command},
+        {"login", "--scope S... [--user ID] [--no-browser] [--timeout 60s] | --device --scope S...",
+         {{"scope", k::list}, {"user", k::value}, {"no-browser", k::flag}, {"timeout", k::value}, {"device", k::flag}},
+         login_command},
         {"grants", "list|refresh|revoke|export|import [--user ID | --all] [--file F] (with --store)",
          {{"user", k::value}, {"all", k::flag}, {"file", k::value}}, grants_command},
         {"role-connection", "get|put|delete --access-token T [--platform-name N] [--platform-username U] [--metadata K=V...]",
