@@ -94,9 +94,9 @@ http_answer unix_request(const std::string& path, const std::string& method, con
     return a;
 }
 
-// The same over TCP, with the control key.
-http_answer tcp_request(const std::string& base, const std::string& method, const std::string& target,
-                        const std::string& body, const std::string& key)
+// One JSON request over TCP, with an Authorization header when `authorization` is not empty.
+http_answer json_request(const std::string& method, const std::string& url, const std::string& body,
+                         const std::string& authorization)
 {
     asio::io_context io;
     http::client c(io.get_executor());
@@ -104,16 +104,23 @@ http_answer tcp_request(const std::string& base, const std::string& method, cons
     test::run(io, [&]() -> asio::awaitable<void> {
         http::request r;
         r.method = method;
-        r.url = base + target;
+        r.url = url;
         r.body = body;
         r.fields.add("Content-Type", "application/json");
-        if (!key.empty())
-            r.fields.add("Authorization", "Bearer " + key);
+        if (!authorization.empty())
+            r.fields.add("Authorization", authorization);
         auto answer = co_await c.send(std::move(r));
         a.status = answer.status;
         a.body = std::string(answer.body.view());
     }());
     return a;
+}
+
+// The same to the control port, with the control key.
+http_answer tcp_request(const std::string& base, const std::string& method, const std::string& target,
+                        const std::string& body, const std::string& key)
+{
+    return json_request(method, base + target, body, key.empty() ? "" : "Bearer " + key);
 }
 
 // A person opening `link` at the emulator, signed in as `user`, then the redirect to the callback.
@@ -158,22 +165,7 @@ struct emulator_process {
     // POST to the emulator's own routes (a PATCH of the application with the bot token too).
     http_answer call(const std::string& method, const std::string& path, const std::string& body, bool as_bot = false)
     {
-        asio::io_context io;
-        http::client c(io.get_executor());
-        http_answer a;
-        test::run(io, [&]() -> asio::awaitable<void> {
-            http::request r;
-            r.method = method;
-            r.url = url + path;
-            r.body = body;
-            r.fields.add("Content-Type", "application/json");
-            if (as_bot)
-                r.fields.add("Authorization", "Bot " + bot_token);
-            auto answer = co_await c.send(std::move(r));
-            a.status = answer.status;
-            a.body = std::string(answer.body.view());
-        }());
-        return a;
+        return json_request(method, url + path, body, as_bot ? "Bot " + bot_token : "");
     }
     // Sends the application's events to `events_url` (the emulator PINGs it first).
     void subscribe(const std::string& events_url)

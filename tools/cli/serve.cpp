@@ -5,6 +5,9 @@
 #include "serve.hpp"
 
 #include "control_server.hpp"
+#include "model_json.hpp" // iso8601
+
+#include "core/attempt.hpp"
 
 #include "json/writer.hpp"
 
@@ -33,16 +36,6 @@ namespace {
 
 namespace server = oauth2::server;
 using oauth2::json::writer;
-
-std::string iso8601(std::chrono::system_clock::time_point t)
-{
-    auto seconds = std::chrono::system_clock::to_time_t(t);
-    std::tm utc{};
-    ::gmtime_r(&seconds, &utc);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return text;
-}
 
 // One event as one line of JSON: who, what, why; never a token.
 std::string event_line(const oauth2::event& e)
@@ -178,24 +171,21 @@ struct sidecar {
         auto user = user_of(req);
         if (!user)
             co_return problem(400, "invalid_argument", "the path names no user id");
-        std::optional<oauth2::error> failed;
-        try {
-            auto t = co_await web.fresh_access_token(*user);
-            writer w;
-            w.begin_object()
-                .field("user_id", user->to_string())
-                .field("access_token", t.token.reveal())
-                .field("token_type", t.token_type)
-                .field("expires_at", iso8601(t.expires_at));
-            w.key("scopes").begin_array();
-            for (const auto& s : t.scopes)
-                w.value(s);
-            w.end_array().end_object();
-            co_return json_answer(200, w.take());
-        } catch (const oauth2::error& e) {
-            failed.emplace(e);
-        }
-        co_return failure(*failed);
+        auto fresh = co_await oauth2::core::attempt(web.fresh_access_token(*user));
+        if (fresh.failure)
+            co_return failure(*fresh.failure);
+        const auto& t = *fresh.value;
+        writer w;
+        w.begin_object()
+            .field("user_id", user->to_string())
+            .field("access_token", t.token.reveal())
+            .field("token_type", t.token_type)
+            .field("expires_at", iso8601(t.expires_at));
+        w.key("scopes").begin_array();
+        for (const auto& s : t.scopes)
+            w.value(s);
+        w.end_array().end_object();
+        co_return json_answer(200, w.take());
     }
 
     // PUT /grants/{user}/role-connection {"platform_name", "platform_username", "metadata": {}}
@@ -224,23 +214,22 @@ struct sidecar {
                 else
                     co_return problem(400, "invalid_argument", "metadata values are strings or integers");
             }
-        std::optional<oauth2::error> failed;
-        try {
-            auto t = co_await web.fresh_access_token(*user);
-            auto stored = co_await discord.update_role_connection(t, rc);
-            writer w;
-            w.begin_object().field("user_id", user->to_string());
-            w.key("platform_name").value_or_null(stored.platform_name);
-            w.key("platform_username").value_or_null(stored.platform_username);
-            w.key("metadata").begin_object();
-            for (const auto& [k, v] : stored.metadata)
-                w.field(k, v);
-            w.end_object().end_object();
-            co_return json_answer(200, w.take());
-        } catch (const oauth2::error& e) {
-            failed.emplace(e);
-        }
-        co_return failure(*failed);
+        auto fresh = co_await oauth2::core::attempt(web.fresh_access_token(*user));
+        if (fresh.failure)
+            co_return failure(*fresh.failure);
+        auto pushed = co_await oauth2::core::attempt(discord.update_role_connection(*fresh.value, rc));
+        if (pushed.failure)
+            co_return failure(*pushed.failure);
+        const auto& stored = *pushed.value;
+        writer w;
+        w.begin_object().field("user_id", user->to_string());
+        w.key("platform_name").value_or_null(stored.platform_name);
+        w.key("platform_username").value_or_null(stored.platform_username);
+        w.key("metadata").begin_object();
+        for (const auto& [k, v] : stored.metadata)
+            w.field(k, v);
+        w.end_object().end_object();
+        co_return json_answer(200, w.take());
     }
 
     // DELETE /grants/{user}: revoked at Discord and removed.
@@ -249,17 +238,14 @@ struct sidecar {
         auto user = user_of(req);
         if (!user)
             co_return problem(400, "invalid_argument", "the path names no user id");
-        std::optional<oauth2::error> failed;
-        try {
-            auto r = co_await web.revoke_access_token(*user);
-            auto name = r == oauth2::revocation::revoked ? "revoked" : r == oauth2::revocation::forgotten ? "forgotten" : "no_grant";
-            writer w;
-            w.begin_object().field("user_id", user->to_string()).field("revocation", name).end_object();
-            co_return json_answer(200, w.take());
-        } catch (const oauth2::error& e) {
-            failed.emplace(e);
-        }
-        co_return failure(*failed);
+        auto revoked = co_await oauth2::core::attempt(web.revoke_access_token(*user));
+        if (revoked.failure)
+            co_return failure(*revoked.failure);
+        auto r = *revoked.value;
+        auto name = r == oauth2::revocation::revoked ? "revoked" : r == oauth2::revocation::forgotten ? "forgotten" : "no_grant";
+        writer w;
+        w.begin_object().field("user_id", user->to_string()).field("revocation", name).end_object();
+        co_return json_answer(200, w.take());
     }
 };
 

@@ -120,10 +120,7 @@ asio::awaitable<response> settings_post(emulator::impl& e, request& req)
         co_return std::move(*refused);
     const auto* form = &std::get<url::parameters>(read);
     const auto* u = signed_in_user(e, req, *form);
-    std::optional<snowflake> app_id;
-    for (const auto& [k, v] : *form)
-        if (k == "application_id")
-            app_id = parse_snowflake(v);
+    auto app_id = parse_snowflake(form_value(*form, "application_id").value_or(""));
     auto* app = app_id ? e.find_application(*app_id) : nullptr;
     if (!u || !app)
         co_return html_page(400, "Authorized Apps", "<h1>Unknown user or application.</h1>");

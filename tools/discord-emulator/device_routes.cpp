@@ -101,7 +101,7 @@ asio::awaitable<response> device_authorize(emulator::impl& e, request& req)
     co_return json_response(200, w.take());
 }
 
-response activate_page(const emulator::impl& e, const user& u, std::string_view code, int status, std::string_view notice)
+response activate_page(const user& u, std::string_view code, int status, std::string_view notice)
 {
     auto body = fmt::format(R"(<h1>Activate your device</h1>
 <p>Signed in as <strong>{user}</strong> (@{username}).</p>{notice}
@@ -116,7 +116,6 @@ response activate_page(const emulator::impl& e, const user& u, std::string_view 
                             fmt::arg("code", html::escape(code)),
                             fmt::arg("notice", notice.empty() ? std::string()
                                                               : fmt::format("<p role=\"status\">{}</p>", html::escape(notice))));
-    (void)e;
     auto r = html_page(status, "Activate", body);
     r.fields.add("Set-Cookie", fmt::format("emulator_user={}; Path=/; HttpOnly; SameSite=Lax", u.id));
     return r;
@@ -127,7 +126,7 @@ asio::awaitable<response> activate_get(emulator::impl& e, request& req)
     const auto* u = signed_in_user(e, req, req.query);
     if (!u)
         co_return html_page(400, "Activate", "<h1>The emulator has no user to sign in.</h1>");
-    co_return activate_page(e, *u, req.query_param("user_code").value_or(""), 200, {});
+    co_return activate_page(*u, req.query_param("user_code").value_or(""), 200, {});
 }
 
 asio::awaitable<response> activate_post(emulator::impl& e, request& req)
@@ -145,7 +144,7 @@ asio::awaitable<response> activate_post(emulator::impl& e, request& req)
     auto found = code.empty() ? e.device_by_user_code.end() : e.device_by_user_code.find(code);
     auto* d = found == e.device_by_user_code.end() ? nullptr : &e.devices.at(found->second);
     if (!d || d->expires_at <= e.now() || d->state != device_request::status::pending)
-        co_return activate_page(e, *u, typed, 400, "That code is not valid. Check the code on your device and try again.");
+        co_return activate_page(*u, typed, 400, "That code is not valid. Check the code on your device and try again.");
     const auto* app = e.find_application(d->application_id);
     if (decision == "approve") {
         d->state = device_request::status::approved;
@@ -159,7 +158,7 @@ asio::awaitable<response> activate_post(emulator::impl& e, request& req)
         d->state = device_request::status::denied;
         co_return html_page(200, "Cancelled", "<h1>Cancelled</h1><p>Nothing was shared with the device.</p>");
     }
-    co_return activate_page(e, *u, typed, 400, "Choose Authorize or Cancel.");
+    co_return activate_page(*u, typed, 400, "Choose Authorize or Cancel.");
 }
 
 } // namespace
