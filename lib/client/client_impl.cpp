@@ -1,0 +1,221 @@
+#include "client/client_impl.hpp"
+
+#include "core/attempt.hpp"
+#include "core/base64.hpp"
+#include "json/decode.hpp"
+
+#include <discord/oauth2/error.hpp>
+
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace discord::oauth2 {
+
+std::string rest::join_scopes(const std::vector<std::string>& scopes)
+{
+    std::string out;
+    for (const auto& s : scopes) {
+        if (!out.empty())
+            out += ' ';
+        out += s;
+    }
+    return out;
+}
+
+std::string rest::with_query(const std::string& url, const url::parameters& params)
+{
+    if (params.empty())
+        return url;
+    return url + (url.find('?') == std::string::npos ? '?' : '&') + url::encode_query(params);
+}
+
+client::impl::impl(asio::any_io_executor ex, client_config c)
+    : config(std::move(c)), http(ex, [&] {
+          http::client_options o;
+          o.timeout = config.timeout;
+          o.ca_file = config.ca_file;
+          o.proxy = config.proxy;
+          o.user_agent = config.user_agent;
+          return o;
+      }())
+{
+    if (config.client_id == snowflake{})
+        throw error(errc::invalid_argument, "client_config.client_id is not set");
+    if (config.client_secret && config.client_secret->empty())
+        throw error(errc::invalid_argument, "client_config.client_secret is empty; leave it unset for a public client");
+}
+
+void client::impl::require_scope(const access_token& token, std::string_view scope, std::string_view operation) const
+{
+    if (config.check_scopes && !token.has_scope(scope))
+        throw error(errc::missing_scope,
+                    fmt::format("{} needs the '{}' scope, which this token was not granted (it has: {}); "
+                                "ask the user to authorize with it",
+                                operation, scope, rest::join_scopes(token.scopes)));
+}
+
+http::request client::impl::token_request(const std::string& url, url::parameters form) const
+{
+    http::request r;
+    r.method = "POST";
+    r.url = url;
+    r.fields.add("Content-Type", "application/x-www-form-urlencoded");
+    if (config.client_secret) {
+        auto credentials = config.client_id.to_string() + ":" + config.client_secret->reveal();
+        r.fields.add("Authorization", "Basic " + base64::encode(credentials));
+    } else {
+        form.emplace_back("client_id", config.client_id.to_string());
+    }
+    r.body = url::encode_query(form);
+    return r;
+}
+
+http::request client::impl::api_get(const std::string& path, const access_token& token, url::parameters query) const
+{
+    http::request r;
+    r.url = rest::with_query(config.endpoints.api + path, query);
+    r.fields.add("Authorization", "Bearer " + token.token.reveal());
+    return r;
+}
+
+http::request client::impl::bot_request(std::string method, const std::string& path, std::string_view operation) const
+{
+    if (!config.bot_token)
+        throw error(errc::invalid_argument, std::string(operation) + " needs client_config.bot_token");
+    http::request r;
+    r.method = std::move(method);
+    r.url = config.endpoints.api + path;
+    r.fields.add("Authorization", "Bot " + config.bot_token->reveal());
+    return r;
+}
+
+asio::awaitable<void> client::impl::sleep(std::chrono::steady_clock::duration d)
+{
+    asio::steady_timer t(co_await asio::this_coro::executor, d);
+    co_await t.async_wait(asio::use_awaitable);
+}
+
+std::chrono::milliseconds client::impl::backoff(int attempt)
+{
+    auto base = config.retries.backoff * (1 << std::min(attempt - 1, 10));
+    auto capped = std::min<std::chrono::milliseconds>(base, config.retries.max_backoff);
+    std::lock_guard lock(jitter_mutex);
+    return std::chrono::milliseconds(
+        static_cast<long>(capped.count() * std::uniform_real_distribution<double>(0.5, 1.0)(jitter)));
+}
+
+asio::awaitable<http::response> client::impl::send(http::request r, std::string route, repeat kind)
+{
+    const auto& policy = config.retries;
+    // The breaker counts per credential: other users' dead tokens never stop this one.
+    std::string credential(r.fields.find("authorization").value_or(""));
+    for (int tries = 1;; ++tries) {
+        auto now = std::chrono::steady_clock::now();
+        auto stopped = limits.stopped_until(credential, now);
+        if (stopped) {
+            auto message = fmt::format("not sending {}: Discord answered 401 or 403 too often ({} times in a "
+                                       "row to this credential, or {} times in {} minutes in all), and Discord "
+                                       "bans callers that keep failing; check the tokens (sending resumes in {} s)",
+                                       route, policy.invalid_request_limit, policy.invalid_requests_per_window,
+                                       policy.invalid_window.count(),
+                                       std::chrono::duration_cast<std::chrono::seconds>(*stopped - now).count() + 1);
+            log(log_level::error, "{}", message);
+            throw error(errc::unauthorized, message);
+        }
+        if (auto when = limits.earliest(route); when > now) {
+            if (when - now > policy.max_rate_limit_wait)
+                throw error(errc::rate_limited, fmt::format("{} is rate-limited for longer than the configured wait", route));
+            log(log_level::info, "{} waits {} ms for Discord's rate limit", route,
+                std::chrono::duration_cast<std::chrono::milliseconds>(when - now).count());
+            co_await sleep(when - now);
+        }
+
+        http::request attempt_request = r;
+        auto sent = co_await core::attempt(http.send(std::move(attempt_request)));
+        const auto& failure = sent.failure;
+        if (failure) {
+            auto code = failure->code();
+            bool maybe_sent = code == errc::connection_lost || code == errc::timeout || code == errc::transport;
+            if (kind == repeat::never && maybe_sent) {
+                log(log_level::warning, "{}: the answer was lost ({}); not sending it again", route, failure->what());
+                throw error(errc::outcome_unknown,
+                            fmt::format("the answer to {} was lost ({}); it may have taken effect at Discord, and "
+                                        "it was not sent again: a code or refresh token it used may now be spent",
+                                        route, failure->what()));
+            }
+            bool retryable = maybe_sent || code == errc::connection_refused;
+            if (kind == repeat::safe && retryable && tries < policy.max_attempts) {
+                auto wait = backoff(tries);
+                log(log_level::warning, "{}: {}; retrying in {} ms (attempt {} of {})", route, failure->what(),
+                    wait.count(), tries + 1, policy.max_attempts);
+                co_await sleep(wait);
+                continue;
+            }
+            log(log_level::debug, "{}: failed after {} attempt(s): {}", route, tries, failure->what());
+            throw *failure;
+        }
+        auto& response = *sent.value;
+        auto answered = std::chrono::steady_clock::now();
+        limits.learn(route, credential, response, answered);
+        log(log_level::debug, "{}: {} in {:.1f} ms", route, response.status,
+            std::chrono::duration<double, std::milli>(answered - now).count());
+
+        if (response.status == 429) {
+            auto said = rest::header_seconds(response, "retry-after");
+            try {
+                said = json::decode_rate_limit(response.body).retry_after;
+            } catch (const error&) {
+            }
+            // Past the configured wait it is the caller's rate_limited, not a sleep of months.
+            bool too_long = said && (!std::isfinite(*said)
+                || *said > std::chrono::duration<double>(policy.max_rate_limit_wait).count());
+            auto wait = rest::discord_wait(said, std::chrono::seconds(1), policy.max_rate_limit_wait);
+            if (!too_long && tries < policy.max_attempts + 2) {
+                log(log_level::info, "{} was rate-limited by Discord; waiting {} ms", route, wait.count());
+                co_await sleep(wait + std::chrono::milliseconds(1));
+                continue;
+            }
+            co_return std::move(response);
+        }
+        if (kind == repeat::safe && (response.status == 502 || response.status == 503 || response.status == 504)
+            && tries < policy.max_attempts) {
+            auto wait = backoff(tries);
+            log(log_level::warning, "{}: {}; retrying in {} ms (attempt {} of {})", route, response.status,
+                wait.count(), tries + 1, policy.max_attempts);
+            co_await sleep(wait);
+            continue;
+        }
+        co_return std::move(response);
+    }
+}
+
+asio::awaitable<std::vector<partial_guild>> client::impl::guilds(const access_token& token, client::guild_page page)
+{
+    require_scope(token, "guilds", "get_guilds");
+    if (page.limit < 1 || page.limit > 200)
+        throw error(errc::invalid_argument, "get_guilds: limit must be from 1 to 200");
+    url::parameters q;
+    if (page.before)
+        q.emplace_back("before", page.before->to_string());
+    if (page.after)
+        q.emplace_back("after", page.after->to_string());
+    q.emplace_back("limit", std::to_string(page.limit));
+    if (page.with_counts)
+        q.emplace_back("with_counts", "true");
+    return bearer_get(token, "", "get_guilds", "/users/@me/guilds", std::move(q), "GET /users/@me/guilds",
+                      &json::decode_partial_guilds);
+}
+
+asio::awaitable<access_token> client::impl::token_call(http::request r, std::string_view operation, repeat kind)
+{
+    auto response = co_await send(std::move(r), std::string(operation), kind);
+    auto received = std::chrono::system_clock::now();
+    rest::throw_unless_success(response, operation);
+    co_return json::decode_access_token(response.body, received);
+}
+
+} // namespace discord::oauth2

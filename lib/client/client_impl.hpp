@@ -1,0 +1,102 @@
+#pragma once
+// client::impl: what every operation of the client shares (the configuration, the HTTP client,
+// Discord's limits, retries and request building). The operations live in files by area
+// (client.cpp: the OAuth2 flows and Bearer reads; applications.cpp, command_permissions.cpp,
+// group_dms.cpp, device_authorization.cpp), each reaching Discord through send().
+
+#include <discord/oauth2/client.hpp>
+
+#include "client/request_limits.hpp"
+#include "client/response_errors.hpp"
+#include "core/url_encoding.hpp"
+#include "http/client.hpp"
+
+#include <fmt/format.h>
+
+#include <asio/awaitable.hpp>
+
+#include <chrono>
+#include <mutex>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace discord::oauth2 {
+namespace rest {
+
+/// Scopes as OAuth2 sends them: separated by single spaces.
+std::string join_scopes(const std::vector<std::string>& scopes);
+
+/// `url` with `params` appended as its query (after any query it already has).
+std::string with_query(const std::string& url, const url::parameters& params);
+
+} // namespace rest
+
+struct client::impl {
+    impl(asio::any_io_executor ex, client_config c);
+
+    client_config config;
+    http::client http;
+
+    template <class... Args>
+    void log(log_level level, fmt::format_string<Args...> format, Args&&... args) const
+    {
+        if (config.logger)
+            config.logger(level, fmt::format(format, std::forward<Args>(args)...));
+    }
+
+    void require_scope(const access_token& token, std::string_view scope, std::string_view operation) const;
+
+    // A form POST to a token endpoint, with the client's authentication.
+    http::request token_request(const std::string& url, url::parameters form) const;
+
+    http::request api_get(const std::string& path, const access_token& token, url::parameters query = {}) const;
+
+    // A request with the bot token (`operation` names the caller in the error when there is none).
+    http::request bot_request(std::string method, const std::string& path, std::string_view operation) const;
+
+    enum class repeat { never, safe };
+
+    // The Bearer GETs: the scope checked here (none for `scope` empty), the request sent under
+    // Discord's limits, the answer checked and decoded. `route` names it in logs, buckets and
+    // errors. No default arguments: g++ 12 destroys a coroutine's defaulted arguments twice.
+    template <class T>
+    asio::awaitable<T> bearer_get(const access_token& token, std::string_view scope, std::string_view operation,
+                                  std::string path, url::parameters query, std::string route,
+                                  T (*decode)(const http::padded_buffer&))
+    {
+        if (!scope.empty())
+            require_scope(token, scope, operation);
+        auto request = api_get(path, token, std::move(query));
+        auto response = co_await send(std::move(request), route, repeat::safe);
+        rest::throw_unless_success(response, route);
+        co_return decode(response.body);
+    }
+
+    std::string role_connection_path() const
+    {
+        return "/users/@me/applications/" + config.client_id.to_string() + "/role-connection";
+    }
+
+    rest::request_limits limits{config.retries};
+    std::mutex jitter_mutex;
+    std::mt19937 jitter{std::random_device{}()};
+
+    asio::awaitable<void> sleep(std::chrono::steady_clock::duration d);
+
+    std::chrono::milliseconds backoff(int attempt);
+
+    // Sends `r` for `route` ("GET /users/@me"), honouring Discord's limits. 429s are waited out
+    // (Discord did not process them). Requests that are safe to repeat are retried on connection
+    // failures and 502/503/504; the others never are: a lost answer becomes outcome_unknown.
+    asio::awaitable<http::response> send(http::request r, std::string route, repeat kind);
+
+    // Not a coroutine: the strings handed to bearer_get must not be temporaries of a co_await
+    // expression (g++ 12). Its callers are coroutines, so its errors still come out of co_await.
+    asio::awaitable<std::vector<partial_guild>> guilds(const access_token& token, client::guild_page page);
+
+    asio::awaitable<access_token> token_call(http::request r, std::string_view operation, repeat kind);
+};
+
+} // namespace discord::oauth2
