@@ -42,6 +42,14 @@ asio::awaitable<application> client::get_current_application()
     co_return json::decode_application(response.body);
 }
 
+asio::awaitable<application> client::get_oauth2_application()
+{
+    auto r = impl_->bot_request("GET", "/oauth2/applications/@me", "get_oauth2_application");
+    auto response = co_await impl_->send(std::move(r), "GET /oauth2/applications/@me", impl::repeat::safe);
+    rest::throw_unless_success(response, "GET /oauth2/applications/@me");
+    co_return json::decode_application(response.body);
+}
+
 asio::awaitable<application> client::edit_current_application(application_changes changes)
 {
     auto r = impl_->bot_request("PATCH", "/applications/@me", "edit_current_application");

@@ -74,6 +74,9 @@ struct client::impl {
         co_return decode(response.body);
     }
 
+    /// "/applications/{client_id}/guilds/{guild}/commands", for the command permission routes.
+    std::string commands_path(snowflake guild_id) const;
+
     std::string role_connection_path() const
     {
         return "/users/@me/applications/" + config.client_id.to_string() + "/role-connection";

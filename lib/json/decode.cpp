@@ -152,6 +152,10 @@ constexpr std::array<std::string_view, 32> guild_required{
     "mfa_level", "explicit_content_filter", "max_presences", "max_members", "vanity_url_code", "premium_tier",
     "premium_subscription_count", "preferred_locale", "rules_channel_id", "safety_alerts_channel_id",
     "public_updates_channel_id", "emojis"};
+constexpr std::array<std::string_view, 4> command_permissions_required{"id", "application_id", "guild_id", "permissions"};
+constexpr std::array<std::string_view, 3> command_permission_required{"id", "type", "permission"};
+// Every private channel's; a group DM's (type 3) also needs name, icon and owner_id.
+constexpr std::array<std::string_view, 4> private_channel_required{"id", "type", "flags", "recipients"};
 constexpr std::array<std::string_view, 4> role_metadata_required{"type", "key", "name", "description"};
 constexpr std::array<std::string_view, 8> role_required{
     "id", "name", "permissions", "position", "color", "hoist", "managed", "mentionable"};
@@ -375,6 +379,51 @@ application read_application(value v, const context& at, required_fields require
     return a;
 }
 
+guild_command_permissions read_command_permissions(value v, const context& at)
+{
+    guild_command_permissions p;
+    each_field(v, at, command_permissions_required, [&](std::string_view k, value f, const context& c) {
+        if (k == "id") p.id = id(f, c);
+        else if (k == "application_id") p.application_id = id(f, c);
+        else if (k == "guild_id") p.guild_id = id(f, c);
+        else if (k == "permissions") each_item(f, c, [&](value item, const context& ic) {
+            command_permission one;
+            each_field(item, ic, command_permission_required, [&](std::string_view pk, value pf, const context& pc) {
+                if (pk == "id") one.id = id(pf, pc);
+                else if (pk == "type") one.type = static_cast<command_permission_type>(integer(pf, pc));
+                else if (pk == "permission") one.permission = boolean(pf, pc);
+            });
+            p.permissions.push_back(one);
+        });
+    });
+    return p;
+}
+
+private_channel read_private_channel(value v, const context& at)
+{
+    private_channel ch;
+    bool has_name = false, has_icon = false, has_owner = false;
+    each_field(v, at, private_channel_required, [&](std::string_view k, value f, const context& c) {
+        if (k == "id") ch.id = id(f, c);
+        else if (k == "type") ch.type = static_cast<channel_type>(integer(f, c));
+        else if (k == "last_message_id") ch.last_message_id = nullable_id(f, c);
+        else if (k == "flags") ch.flags = big_number(f, c);
+        else if (k == "last_pin_timestamp") ch.last_pin_timestamp = nullable_text(f, c);
+        else if (k == "recipients") each_item(f, c, [&](value u, const context& uc) { ch.recipients.push_back(read_user(u, uc)); });
+        else if (k == "name") { has_name = true; ch.name = nullable_text(f, c); }
+        else if (k == "icon") { has_icon = true; ch.icon = nullable_text(f, c); }
+        else if (k == "owner_id") { has_owner = true; ch.owner_id = id(f, c); }
+        else if (k == "managed") ch.managed = boolean(f, c);
+        else if (k == "application_id") ch.application_id = id(f, c);
+    });
+    if (ch.type == channel_type::group_dm) {
+        if (!has_name) fail(at, "has no name");
+        if (!has_icon) fail(at, "has no icon");
+        if (!has_owner) fail(at, "has no owner_id");
+    }
+    return ch;
+}
+
 webhook read_webhook(value v, const context& at)
 {
     webhook w;
@@ -524,6 +573,25 @@ application decode_application(const http::padded_buffer& body)
 {
     return decode(body, "an application",
                   [](value v, const context& at) { return read_application(v, at, private_application_required); });
+}
+
+guild_command_permissions decode_guild_command_permissions(const http::padded_buffer& body)
+{
+    return decode(body, "command permissions", [](value v, const context& at) { return read_command_permissions(v, at); });
+}
+
+std::vector<guild_command_permissions> decode_guild_command_permissions_list(const http::padded_buffer& body)
+{
+    return decode(body, "a list of command permissions", [](value v, const context& at) {
+        std::vector<guild_command_permissions> out;
+        each_item(v, at, [&](value item, const context& c) { out.push_back(read_command_permissions(item, c)); });
+        return out;
+    });
+}
+
+private_channel decode_private_channel(const http::padded_buffer& body)
+{
+    return decode(body, "a channel", [](value v, const context& at) { return read_private_channel(v, at); });
 }
 
 user decode_user(const http::padded_buffer& body)

@@ -8,6 +8,8 @@
 
 #include <discord/oauth2/api_error.hpp>
 #include <discord/oauth2/application.hpp>
+#include <discord/oauth2/channel.hpp>
+#include <discord/oauth2/command_permissions.hpp>
 #include <discord/oauth2/device_authorization.hpp>
 #include <discord/oauth2/guild.hpp>
 #include <discord/oauth2/token.hpp>
@@ -21,6 +23,10 @@ namespace discord::oauth2::json {
 
 application decode_application(const http::padded_buffer& body);
 user decode_user(const http::padded_buffer& body);
+guild_command_permissions decode_guild_command_permissions(const http::padded_buffer& body);
+std::vector<guild_command_permissions> decode_guild_command_permissions_list(const http::padded_buffer& body);
+/// A DM or group DM (a group DM must carry name, icon and owner_id, as the spec requires).
+private_channel decode_private_channel(const http::padded_buffer& body);
 std::vector<connection> decode_connections(const http::padded_buffer& body);
 partial_guild decode_partial_guild(const http::padded_buffer& body);
 std::vector<partial_guild> decode_partial_guilds(const http::padded_buffer& body);

@@ -180,6 +180,46 @@ try {
     method: 'PUT', headers: botHeaders, body: JSON.stringify([{ type: 9, key: 'level', name: 'Level', description: 'x' }]),
   }), 400);
 
+  await check('GET /oauth2/applications/@me', '/oauth2/applications/@me', 'get',
+    await fetch(`${api}/oauth2/applications/@me`, { headers: botHeaders }), 200);
+
+  // Slash command permissions, with the Bearer token of the 1337 Krew's owner (the first user).
+  const krew = guilds.find((g) => g.owner);
+  const command = app.commands.find((c) => !c.guild_id);
+  const admin = await token('identify applications.commands.permissions.update');
+  const permsBase = `${api}/applications/${app.client_id}/guilds/${krew.id}/commands`;
+  const onePath = '/applications/{application_id}/guilds/{guild_id}/commands/{command_id}/permissions';
+  const allPath = '/applications/{application_id}/guilds/{guild_id}/commands/permissions';
+  await check('GET command permissions (none yet)', onePath, 'get', await fetch(`${permsBase}/${command.id}/permissions`, bearer(admin)), 404);
+  const putPerms = (t, body) => fetch(`${permsBase}/${command.id}/permissions`, {
+    method: 'PUT', headers: { Authorization: t, 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+  });
+  await check('PUT command permissions', onePath, 'put', await putPerms(`Bearer ${admin}`, {
+    permissions: [{ id: krew.id, type: 1, permission: false }, { id: joiner.id, type: 2, permission: true }],
+  }), 200);
+  await check('PUT command permissions (bot token)', onePath, 'put', await putPerms(`Bot ${app.bot_token}`, { permissions: [] }), 403);
+  await check('PUT command permissions (invalid type)', onePath, 'put',
+    await putPerms(`Bearer ${admin}`, { permissions: [{ id: krew.id, type: 4, permission: true }] }), 400);
+  await check('GET command permissions', onePath, 'get', await fetch(`${permsBase}/${command.id}/permissions`, bearer(admin)), 200);
+  await check('GET guild command permissions', allPath, 'get', await fetch(`${permsBase}/permissions`, bearer(admin)), 200);
+  await check('GET guild command permissions (bot token)', allPath, 'get', await fetch(`${permsBase}/permissions`, { headers: botHeaders }), 200);
+
+  // Group DMs from users' tokens with gdm.join.
+  const gdmA = await token('identify gdm.join');
+  const gdmB = await token('identify gdm.join', { emulator_user: joiner.id });
+  const group = await check('POST /users/@me/channels', '/users/@me/channels', 'post', await fetch(`${api}/users/@me/channels`, {
+    method: 'POST', headers: botHeaders, body: JSON.stringify({ access_tokens: [gdmA], nicks: { [joiner.id]: 'xl' } }),
+  }), 200);
+  const recipient = (body) => fetch(`${api}/channels/${group.id}/recipients/${joiner.id}`, {
+    method: 'PUT', headers: botHeaders, body: JSON.stringify(body),
+  });
+  const recipientPath = '/channels/{channel_id}/recipients/{user_id}';
+  await check('PUT /channels/{channel}/recipients/{user}', recipientPath, 'put', await recipient({ access_token: gdmB, nick: 'xl' }), 201);
+  await check('PUT /channels/{channel}/recipients/{user} (again)', recipientPath, 'put', await recipient({ access_token: gdmB }), 204);
+  await check('POST /users/@me/channels (DM)', '/users/@me/channels', 'post', await fetch(`${api}/users/@me/channels`, {
+    method: 'POST', headers: botHeaders, body: JSON.stringify({ recipient_id: joiner.id }),
+  }), 200);
+
   // Errors: a bad token, and the rate limit.
   await check('GET /users/@me (bad token)', '/users/@me', 'get', await fetch(`${api}/users/@me`, bearer('nope')), 401);
   let limited = null;

@@ -123,6 +123,9 @@ void add_application_routes(emulator::impl& e, server::router& r)
                     [&e](request& req) { return get_application(e, req); });
         e.api_route(r, "PATCH", base + "/applications/@me", "application",
                     [&e](request& req) { return patch_application(e, req); });
+        // The same application as Discord's OAuth2 routes see it.
+        e.api_route(r, "GET", base + "/oauth2/applications/@me", "application",
+                    [&e](request& req) { return get_application(e, req); });
     }
 }
 

@@ -140,6 +140,9 @@ seed default_seed()
     airhorn.bot_token = "emulator-airhorn-bot-token.0123456789";
     airhorn.bot_user_id = airhorn_bot.id;
     airhorn.owner_id = discord_user.id;
+    // A global command and one registered in the 1337 Krew only, for the command permission routes.
+    airhorn.commands = {{1300000000000000001ULL, "connections", std::nullopt},
+                        {1300000000000000002ULL, "krew-only", krew.id}};
 
     // A public client: no secret, PKCE required.
     application pkce;

@@ -187,6 +187,8 @@ void emulator::start()
     add_role_connection_routes(e, routes);
     add_authorized_apps_routes(e, routes);
     add_role_metadata_routes(e, routes);
+    add_command_permission_routes(e, routes);
+    add_group_dm_routes(e, routes);
     add_device_routes(e, routes);
     add_introspection_routes(e, *this, routes);
 
@@ -264,7 +266,15 @@ std::string emulator::ready_line() const
             w.null();
         else
             w.value(a.bot_token);
-        w.field("public_client", a.public_client).field("verify_key", a.verify_key).end_object();
+        w.field("public_client", a.public_client).field("verify_key", a.verify_key);
+        w.key("commands").begin_array();
+        for (const auto& c : a.commands) {
+            w.begin_object().field("id", to_string(c.id)).field("name", c.name);
+            if (c.guild_id)
+                w.field("guild_id", to_string(*c.guild_id));
+            w.end_object();
+        }
+        w.end_array().end_object();
     }
     w.end_array().key("users").begin_array();
     for (const auto& u : e.world.users)
@@ -299,6 +309,8 @@ void emulator::reset()
     auto& e = *impl_;
     e.book = grant_book{};
     e.role_connections.clear();
+    e.command_permissions.clear();
+    e.channels.clear();
     e.limiter.reset();
     e.invalid_requests = 0;
     for (auto& [route, count] : e.call_counts)
@@ -383,6 +395,13 @@ std::optional<snowflake> parse_snowflake(std::string_view text)
     if (ec != std::errc() || end != text.data() + text.size())
         return std::nullopt;
     return v;
+}
+
+snowflake emulator::impl::new_snowflake()
+{
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now().time_since_epoch()).count();
+    auto since_2015 = static_cast<std::uint64_t>(ms) - 1420070400000ULL;
+    return (since_2015 << 22) | (snowflake_increment++ & 0xFFF);
 }
 
 std::string to_string(snowflake id)

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <variant>
 
@@ -35,6 +36,11 @@ struct emulator::impl {
     /// (application, user) -> the user's role connection for that application.
     std::map<std::pair<snowflake, snowflake>, role_connection> role_connections;
 
+    /// (application, guild, command) -> the command's permission overwrites in that guild.
+    std::map<std::tuple<snowflake, snowflake, snowflake>, std::vector<command_permission_record>> command_permissions;
+    /// The DMs and group DMs applications made with their bot tokens, by id.
+    std::map<snowflake, private_channel> channels;
+    std::uint64_t snowflake_increment = 0;
     std::unique_ptr<event_deliveries> events;
 
     rate_limiter limiter;
@@ -53,14 +59,22 @@ struct emulator::impl {
     const user* find_user(snowflake id) const;
     guild* find_guild(snowflake id);
     clock::time_point now() const { return clock::now(); }
+    /// A new id as Discord makes them: milliseconds since 2015 above a 12-bit increment.
+    snowflake new_snowflake();
     [[nodiscard]] std::string base_url() const;
 };
 
 void add_oauth_routes(emulator::impl& e, server::router& r);
 /// PUT /guilds/{guild}/members/{user} with the application's bot token.
 void add_guild_join_routes(emulator::impl& e, server::router& r);
-/// GET and PATCH /applications/@me (bot token).
+/// GET and PATCH /applications/@me and GET /oauth2/applications/@me (bot token).
 void add_application_routes(emulator::impl& e, server::router& r);
+/// GET and PUT /applications/{application}/guilds/{guild}/commands[/{command}]/permissions.
+void add_command_permission_routes(emulator::impl& e, server::router& r);
+/// POST /users/@me/channels and PUT /channels/{channel}/recipients/{user} (bot token, gdm.join).
+void add_group_dm_routes(emulator::impl& e, server::router& r);
+/// A private channel as Discord's PrivateChannelResponse or PrivateGroupChannelResponse.
+void write_private_channel(json::writer& w, const emulator::impl& e, const private_channel& c);
 /// The application whose bot token the request carries ("Authorization: Bot TOKEN"), or nullptr.
 application* bot_application(emulator::impl& e, const server::request& req);
 /// /_emulator/state, /_emulator/reset and /_emulator/faults.

@@ -87,6 +87,30 @@ struct role_metadata_record {
     std::map<std::string, std::string> description_localizations;
 };
 
+/// A slash command of an application: global (no guild) or registered in one guild.
+struct application_command {
+    snowflake id = 0;
+    std::string name;
+    std::optional<snowflake> guild_id;
+};
+
+/// One overwrite of a command's permissions in a guild (type 1 role, 2 user, 3 channel).
+struct command_permission_record {
+    snowflake id = 0;
+    int type = 1;
+    bool permission = false;
+};
+
+/// A DM (type 1) or a group DM (type 3) an application made with its bot token.
+struct private_channel {
+    snowflake id = 0;
+    int type = 3;
+    snowflake owner_id = 0;
+    snowflake application_id = 0;
+    std::vector<snowflake> recipients;
+    std::map<snowflake, std::string> nicks;
+};
+
 struct application {
     snowflake id = 0; // the client id
     std::string name;
@@ -111,6 +135,7 @@ struct application {
     std::vector<std::string> event_webhooks_types;
     std::optional<std::string> role_connections_verification_url;
     std::vector<role_metadata_record> role_metadata; // at most 5
+    std::vector<application_command> commands; // for the command permission routes
 };
 
 struct role_connection {

@@ -2,6 +2,8 @@
 // missing or mistyped fields and dangling references are errors that name the field.
 #include "seed_file.hpp"
 
+#include <algorithm>
+
 #include <discord/oauth2/error.hpp>
 
 #include <simdjson.h>
@@ -265,6 +267,19 @@ seed parse_seed(std::string_view json)
             } catch (const error&) {
                 bad(r.where + ".signing_key", "must be 64 hexadecimal digits (an Ed25519 private key)");
             }
+        }
+        std::size_t c = 0;
+        for (auto ce : r.array("commands")) {
+            reader cr{ce, fmt::format("{}.commands[{}]", r.where, c++)};
+            application_command command;
+            command.id = cr.id("id");
+            command.name = cr.text("name");
+            if (cr.has("guild_id") && !cr.is_null("guild_id")) {
+                command.guild_id = cr.id("guild_id");
+                if (std::none_of(s.guilds.begin(), s.guilds.end(), [&](const guild& g) { return g.id == *command.guild_id; }))
+                    bad(cr.where + ".guild_id", "is not the id of a seeded guild");
+            }
+            a.commands.push_back(std::move(command));
         }
         s.applications.push_back(std::move(a));
     }

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <discord/oauth2/application.hpp>
+#include <discord/oauth2/channel.hpp>
+#include <discord/oauth2/command_permissions.hpp>
 #include <discord/oauth2/device_authorization.hpp>
 #include <discord/oauth2/async.hpp>
 #include <discord/oauth2/endpoints.hpp>
@@ -20,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace discord::oauth2 {
@@ -320,6 +323,50 @@ public:
     [[nodiscard]] asio::awaitable<std::vector<role_connection_metadata>>
     update_role_connection_metadata(std::vector<role_connection_metadata> records);
 
+    /// `GET /oauth2/applications/@me` (Bot token): the bot's application, as Discord's OAuth2
+    /// routes see it (the same fields as get_current_application). Errors as that operation.
+    [[nodiscard]] asio::awaitable<application> get_oauth2_application();
+
+    // Slash command permissions in a guild, with the Bearer token of someone who may manage the
+    // guild and its roles (Discord answers forbidden otherwise). Scope
+    // `applications.commands.permissions.update`; the commands are this application's
+    // (config.client_id). Errors: missing_scope, forbidden, not_found (unknown guild or command,
+    // or no overwrites set yet for get_command_permissions), api_error with Discord's code.
+
+    /// `GET /applications/{client_id}/guilds/{guild}/commands/permissions`: the overwrites of
+    /// every command of the application that has some in the guild.
+    [[nodiscard]] asio::awaitable<std::vector<guild_command_permissions>>
+    get_guild_command_permissions(const access_token& token, snowflake guild_id);
+    /// `GET .../commands/{command}/permissions`: one command's overwrites in the guild.
+    [[nodiscard]] asio::awaitable<guild_command_permissions>
+    get_command_permissions(const access_token& token, snowflake guild_id, snowflake command_id);
+    /// `PUT .../commands/{command}/permissions`: replaces the command's overwrites in the guild
+    /// with `permissions` (an empty vector removes them) and returns them as Discord stored them.
+    /// Checked before sending (invalid_argument): at most max_command_permissions, types 1 to 3.
+    /// Only a user's Bearer token may do this: Discord refuses the bot token here.
+    [[nodiscard]] asio::awaitable<guild_command_permissions>
+    edit_command_permissions(const access_token& token, snowflake guild_id, snowflake command_id,
+                             std::vector<command_permission> permissions);
+
+    // Group DMs (scope `gdm.join` on each user's token), sent with the application's bot token
+    // (config.bot_token; invalid_argument without one). Discord keeps at most 10 active group
+    // DMs an application made; the eleventh is api_error 30011.
+
+    /// `POST /users/@me/channels`: a new group DM of the users whose `tokens` are given, each
+    /// with `gdm.join`; `nicks` names them in it (user id to nickname; optional). Checked before
+    /// sending (invalid_argument): at least one token, none twice. Errors: missing_scope,
+    /// forbidden (a token of another application or without the scope, at Discord's end),
+    /// api_error (30011 at the limit).
+    [[nodiscard]] asio::awaitable<private_channel>
+    create_group_dm(std::vector<access_token> tokens, std::vector<std::pair<snowflake, std::string>> nicks);
+    /// `PUT /channels/{channel}/recipients/{user}`: adds the token's user (`user_id`, scope
+    /// `gdm.join`) to a group DM the application made, named `nick` there when it is not empty.
+    /// added is false when they already were in it. Errors: missing_scope, not_found (unknown
+    /// channel), forbidden (a channel the application did not make, or a token of another
+    /// user), api_error.
+    [[nodiscard]] asio::awaitable<group_dm_join>
+    add_group_dm_recipient(const access_token& token, snowflake channel_id, snowflake user_id, std::string nick);
+
     // The same operations as Asio asynchronous operations, for any completion token (a callback,
     // asio::use_future, asio::experimental::deferred, asio::use_awaitable, as_tuple, with_details;
     // async.hpp says it once): each completes with void(std::error_code, T) (void(std::error_code)
@@ -475,6 +522,64 @@ public:
     auto async_update_role_connection_metadata(std::vector<role_connection_metadata> records, CompletionToken&& completion)
     {
         return detail::async_operation(get_executor(), update_role_connection_metadata(std::move(records)),
+                                       std::forward<CompletionToken>(completion));
+    }
+
+    /// get_oauth2_application as an asynchronous operation: void(std::error_code, application).
+    template <class CompletionToken>
+    auto async_get_oauth2_application(CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), get_oauth2_application(),
+                                       std::forward<CompletionToken>(completion));
+    }
+
+    /// get_guild_command_permissions as an asynchronous operation: void(std::error_code,
+    /// std::vector<guild_command_permissions>). `token` must stay alive until it completes.
+    template <class CompletionToken>
+    auto async_get_guild_command_permissions(const access_token& token, snowflake guild_id, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), get_guild_command_permissions(token, guild_id),
+                                       std::forward<CompletionToken>(completion));
+    }
+
+    /// get_command_permissions as an asynchronous operation: void(std::error_code,
+    /// guild_command_permissions). `token` must stay alive until it completes.
+    template <class CompletionToken>
+    auto async_get_command_permissions(const access_token& token, snowflake guild_id, snowflake command_id,
+                                       CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), get_command_permissions(token, guild_id, command_id),
+                                       std::forward<CompletionToken>(completion));
+    }
+
+    /// edit_command_permissions as an asynchronous operation: void(std::error_code,
+    /// guild_command_permissions). `token` must stay alive until it completes.
+    template <class CompletionToken>
+    auto async_edit_command_permissions(const access_token& token, snowflake guild_id, snowflake command_id,
+                                        std::vector<command_permission> permissions, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(),
+                                       edit_command_permissions(token, guild_id, command_id, std::move(permissions)),
+                                       std::forward<CompletionToken>(completion));
+    }
+
+    /// create_group_dm as an asynchronous operation: void(std::error_code, private_channel).
+    template <class CompletionToken>
+    auto async_create_group_dm(std::vector<access_token> tokens, std::vector<std::pair<snowflake, std::string>> nicks,
+                               CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), create_group_dm(std::move(tokens), std::move(nicks)),
+                                       std::forward<CompletionToken>(completion));
+    }
+
+    /// add_group_dm_recipient as an asynchronous operation: void(std::error_code,
+    /// group_dm_join). `token` must stay alive until it completes.
+    template <class CompletionToken>
+    auto async_add_group_dm_recipient(const access_token& token, snowflake channel_id, snowflake user_id,
+                                      std::string nick, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(),
+                                       add_group_dm_recipient(token, channel_id, user_id, std::move(nick)),
                                        std::forward<CompletionToken>(completion));
     }
 
