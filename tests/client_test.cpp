@@ -793,6 +793,9 @@ TEST_CASE("the application behind the bot token: read, its event webhook setting
         auto app = co_await bot.get_current_application();
         CHECK(app.id == confidential_id);
         CHECK(app.verify_key.size() == 64);
+        auto as_oauth2 = co_await bot.get_oauth2_application();
+        CHECK(as_oauth2.id == confidential_id);
+        CHECK(as_oauth2.verify_key == app.verify_key);
         REQUIRE(app.redirect_uris);
         CHECK_FALSE(app.redirect_uris->empty());
         CHECK(app.event_webhooks_status == 1);

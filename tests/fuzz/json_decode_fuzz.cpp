@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     discord::oauth2::http::padded_buffer body;
     body.append(reinterpret_cast<const char*>(data + 1), size - 1);
     try {
-        switch (data[0] % 16) {
+        switch (data[0] % 19) {
         case 0: (void)json::decode_user(body); break;
         case 1: (void)json::decode_connections(body); break;
         case 2: (void)json::decode_partial_guild(body); break;
@@ -42,6 +42,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         case 14: {
             auto d = json::decode_device_authorization(body, std::chrono::system_clock::now());
             check(!d.device_code.empty() && d.expires_in.count() > 0);
+            break;
+        }
+        case 16: (void)json::decode_guild_command_permissions(body); break;
+        case 17: (void)json::decode_guild_command_permissions_list(body); break;
+        case 18: {
+            auto c = json::decode_private_channel(body);
+            check(c.type != oauth2::channel_type::group_dm || c.owner_id.has_value());
             break;
         }
         default: (void)json::parse_iso8601(std::string_view(reinterpret_cast<const char*>(data + 1), size - 1)); break;

@@ -29,6 +29,8 @@ void decode(std::string_view decoder, const padded_buffer& body)
     else if (decoder == "rate_limit") (void)json::decode_rate_limit(body);
     else if (decoder == "oauth_error") (void)json::decode_oauth_error(body);
     else if (decoder == "access_token") (void)json::decode_access_token(body, std::chrono::system_clock::now());
+    else if (decoder == "command_permissions_list") (void)json::decode_guild_command_permissions_list(body);
+    else if (decoder == "private_channel") (void)json::decode_private_channel(body);
     else throw std::invalid_argument("no decoder named " + std::string(decoder));
 }
 

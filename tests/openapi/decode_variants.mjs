@@ -42,11 +42,15 @@ const roots = [
   { decoder: 'rate_limit', schema: 'RatelimitedResponse' },
   { decoder: 'access_token', schema: 'TokenResponse' },
   { decoder: 'oauth_error', schema: 'OAuthErrorResponse' },
+  { decoder: 'command_permissions_list', schema: 'CommandPermissionsResponse',
+    list: '/applications/{application_id}/guilds/{guild_id}/commands/permissions' },
+  { decoder: 'private_channel', schema: 'PrivateGroupChannelResponse' },
+  { decoder: 'private_channel', schema: 'PrivateChannelResponse' },
 ];
 const decoded = new Set([
   ...roots.map((r) => r.schema),
   'UserResponse', 'UserAvatarDecorationResponse', 'UserPrimaryGuildResponse', 'ApplicationResponse',
-  'GuildResponse', 'GuildRoleResponse', 'TokenWebhookResponse',
+  'GuildResponse', 'GuildRoleResponse', 'TokenWebhookResponse', 'CommandPermissionResponse',
 ]);
 
 // Fields of decoded schemas that the library's models do not carry: the decoders check that a
