@@ -692,3 +692,75 @@ TEST_CASE("login --device: the code on stderr (no QR code into a pipe), the pers
     check_failed_cleanly(cli_fixture::cli({"login", "--device", "--scope", "connections"}, no_identify), 2, {});
     check_failed_cleanly(f.cli({"login", "--device", "--scope", "identify", "--user", "1"}), 2, {});
 }
+
+TEST_CASE("command-permissions, group-dm and application --oauth2 from the shell")
+{
+    cli_fixture f;
+    auto dir = std::filesystem::temp_directory_path() / ("cli-bearer-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto token_of = [&](std::vector<std::string> scopes, const std::string& user) {
+        std::vector<std::string> args{"url", "--scope"};
+        args.insert(args.end(), scopes.begin(), scopes.end());
+        auto link = f.cli(args);
+        auto code = cli_fixture::code_from(link.out.substr(0, link.out.size() - 1) + "&emulator_user=" + user);
+        json_output token(f.cli({"exchange", "--code", code}));
+        return token.text("access_token");
+    };
+
+    // Nelly owns the 1337 Krew: she sets who may use the application's global command there.
+    auto admin = token_of({"identify", "applications.commands.permissions.update"}, "80351110224678912");
+    auto file = (dir / "permissions.json").string();
+    std::ofstream(file) << R"({"permissions": [{"id": "80351110224678912", "type": 1, "permission": false},
+                                               {"id": "613425648685547541", "type": 2, "permission": true}]})";
+    json_output put(f.cli({"command-permissions", "put", "--access-token", admin, "--guild", "80351110224678912",
+                           "--command", "1300000000000000001", "--file", file}));
+    CHECK(std::string_view(put.root["id"]) == "1300000000000000001");
+    CHECK(simdjson::dom::array(put.root["permissions"]).size() == 2);
+    json_output one(f.cli({"command-permissions", "get", "--access-token", admin, "--guild", "80351110224678912",
+                           "--command", "1300000000000000001"}));
+    CHECK(bool(simdjson::dom::array(one.root["permissions"]).at(1)["permission"]));
+    json_output all(f.cli({"command-permissions", "get", "--access-token", admin, "--guild", "80351110224678912"}));
+    CHECK(simdjson::dom::array(all.root).size() == 1);
+    // What get printed goes back in as a file.
+    std::ofstream(file) << one.root;
+    json_output again(f.cli({"command-permissions", "put", "--access-token", admin, "--guild", "80351110224678912",
+                             "--command", "1300000000000000001", "--file", file}));
+    CHECK(simdjson::dom::array(again.root["permissions"]).size() == 2);
+    std::ofstream(file) << R"({"permissions": [{"id": "1", "type": "role"}]})";
+    auto not_permissions = f.cli({"command-permissions", "put", "--access-token", admin, "--guild", "80351110224678912",
+                                  "--command", "1300000000000000001", "--file", file});
+    check_failed_cleanly(not_permissions, 2, {admin});
+    // Xiaolong is in the café without Manage Guild: Discord's refusal, one line, exit 1.
+    auto member = token_of({"identify", "applications.commands.permissions.update"}, "613425648685547541");
+    std::ofstream(file) << R"({"permissions": []})";
+    auto refused = f.cli({"command-permissions", "put", "--access-token", member, "--guild", "290926798626357250",
+                          "--command", "1300000000000000001", "--file", file});
+    check_failed_cleanly(refused, 1, {member});
+    check_failed_cleanly(f.cli({"command-permissions", "put", "--access-token", admin, "--guild", "80351110224678912"}), 2, {admin});
+
+    // A group DM from two users' tokens (a file, never the command line), then a third added.
+    auto tokens = (dir / "tokens").string();
+    std::ofstream(tokens) << token_of({"identify", "gdm.join"}, "80351110224678912") << "\n"
+                          << token_of({"identify", "gdm.join"}, "613425648685547541") << "\r\n\n";
+    json_output group(f.cli({"group-dm", "create", "--tokens-file", tokens, "--nick", "613425648685547541=Xiao Long"}));
+    CHECK(int64_t(group.root["type"]) == 3);
+    CHECK(simdjson::dom::array(group.root["recipients"]).size() == 2);
+    auto channel = group.text("id");
+    auto zoe = token_of({"identify", "gdm.join"}, "175928847299117063");
+    json_output added(f.cli({"group-dm", "add", "--access-token", zoe, "--channel", channel, "--user",
+                             "175928847299117063", "--nick", "zoë"}));
+    CHECK(bool(added.root["added"]));
+    CHECK(simdjson::dom::array(added.root["channel"]["recipients"]).size() == 3);
+    json_output already(f.cli({"group-dm", "add", "--access-token", zoe, "--channel", channel, "--user", "175928847299117063"}));
+    CHECK_FALSE(bool(already.root["added"]));
+    check_failed_cleanly(f.cli({"group-dm", "create"}), 2, {});
+    check_failed_cleanly(f.cli({"group-dm", "create", "--tokens-file", tokens, "--nick", "Xiao Long"}), 2, {});
+    auto no_bot = f.env;
+    no_bot.erase("DISCORD_BOT_TOKEN");
+    check_failed_cleanly(cli_fixture::cli({"group-dm", "create", "--tokens-file", tokens}, no_bot), 2, {});
+
+    json_output app(f.cli({"application", "--oauth2"}));
+    CHECK(std::string_view(app.root["id"]) == client_id);
+    check_failed_cleanly(f.cli({"application", "--oauth2", "--event-webhooks-status", "2"}), 2, {bot_token});
+    std::filesystem::remove_all(dir);
+}

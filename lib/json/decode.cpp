@@ -379,6 +379,21 @@ application read_application(value v, const context& at, required_fields require
     return a;
 }
 
+std::vector<command_permission> read_command_permission_list(value v, const context& at)
+{
+    std::vector<command_permission> out;
+    each_item(v, at, [&](value item, const context& ic) {
+        command_permission one;
+        each_field(item, ic, command_permission_required, [&](std::string_view k, value f, const context& c) {
+            if (k == "id") one.id = id(f, c);
+            else if (k == "type") one.type = static_cast<command_permission_type>(integer(f, c));
+            else if (k == "permission") one.permission = boolean(f, c);
+        });
+        out.push_back(one);
+    });
+    return out;
+}
+
 guild_command_permissions read_command_permissions(value v, const context& at)
 {
     guild_command_permissions p;
@@ -386,15 +401,7 @@ guild_command_permissions read_command_permissions(value v, const context& at)
         if (k == "id") p.id = id(f, c);
         else if (k == "application_id") p.application_id = id(f, c);
         else if (k == "guild_id") p.guild_id = id(f, c);
-        else if (k == "permissions") each_item(f, c, [&](value item, const context& ic) {
-            command_permission one;
-            each_field(item, ic, command_permission_required, [&](std::string_view pk, value pf, const context& pc) {
-                if (pk == "id") one.id = id(pf, pc);
-                else if (pk == "type") one.type = static_cast<command_permission_type>(integer(pf, pc));
-                else if (pk == "permission") one.permission = boolean(pf, pc);
-            });
-            p.permissions.push_back(one);
-        });
+        else if (k == "permissions") p.permissions = read_command_permission_list(f, c);
     });
     return p;
 }
@@ -585,6 +592,18 @@ std::vector<guild_command_permissions> decode_guild_command_permissions_list(con
     return decode(body, "a list of command permissions", [](value v, const context& at) {
         std::vector<guild_command_permissions> out;
         each_item(v, at, [&](value item, const context& c) { out.push_back(read_command_permissions(item, c)); });
+        return out;
+    });
+}
+
+std::vector<command_permission> decode_command_permissions_body(const http::padded_buffer& body)
+{
+    static constexpr std::array<std::string_view, 1> required{"permissions"};
+    return decode(body, "command permissions", [](value v, const context& at) {
+        std::vector<command_permission> out;
+        each_field(v, at, required, [&](std::string_view k, value f, const context& c) {
+            if (k == "permissions") out = read_command_permission_list(f, c);
+        });
         return out;
     });
 }

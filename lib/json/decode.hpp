@@ -25,6 +25,9 @@ application decode_application(const http::padded_buffer& body);
 user decode_user(const http::padded_buffer& body);
 guild_command_permissions decode_guild_command_permissions(const http::padded_buffer& body);
 std::vector<guild_command_permissions> decode_guild_command_permissions_list(const http::padded_buffer& body);
+/// A PUT body of command permissions, {"permissions": [...]} (other fields ignored, so what
+/// GET answers reads too): for the command line's files.
+std::vector<command_permission> decode_command_permissions_body(const http::padded_buffer& body);
 /// A DM or group DM (a group DM must carry name, icon and owner_id, as the spec requires).
 private_channel decode_private_channel(const http::padded_buffer& body);
 std::vector<connection> decode_connections(const http::padded_buffer& body);

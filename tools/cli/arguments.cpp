@@ -12,6 +12,12 @@ std::optional<std::string> arguments::value(std::string_view name) const
     return it->second.front();
 }
 
+std::vector<std::string> arguments::words_of(std::string_view name) const
+{
+    auto it = options.find(name);
+    return it == options.end() ? std::vector<std::string>{} : it->second;
+}
+
 std::vector<std::string> arguments::list(std::string_view name) const
 {
     std::vector<std::string> out;

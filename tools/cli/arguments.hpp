@@ -33,6 +33,8 @@ struct arguments {
     [[nodiscard]] std::optional<std::string> value(std::string_view name) const;
     /// The values of a list option (each word also split at spaces and commas).
     [[nodiscard]] std::vector<std::string> list(std::string_view name) const;
+    /// The values of a list option as given, one a word, not split (for values with spaces).
+    [[nodiscard]] std::vector<std::string> words_of(std::string_view name) const;
 };
 
 /// Splits `args` (without the program name). Throws usage_error for an option not in `known`,

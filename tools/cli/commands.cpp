@@ -314,9 +314,102 @@ asio::awaitable<std::string> application_command(invocation& in)
         changes.role_connections_verification_url = *url;
         changing = true;
     }
+    if (in.args.has("oauth2")) {
+        if (changing)
+            throw usage_error("application --oauth2 only reads: leave out the changes");
+        co_return to_json(co_await in.client.get_oauth2_application());
+    }
     if (!changing)
         co_return to_json(co_await in.client.get_current_application());
     co_return to_json(co_await in.client.edit_current_application(std::move(changes)));
+}
+
+asio::awaitable<std::string> command_permissions_command(invocation& in)
+{
+    const auto& words = in.args.words;
+    if (words.size() != 2 || (words[1] != "get" && words[1] != "put"))
+        throw usage_error("command-permissions needs get or put");
+    auto guild = snowflake_option(in.args, "guild");
+    auto token = bearer(in);
+    if (words[1] == "get") {
+        if (!in.args.has("command"))
+            co_return to_json(co_await in.client.get_guild_command_permissions(token, guild));
+        auto command = snowflake_option(in.args, "command");
+        co_return to_json(co_await in.client.get_command_permissions(token, guild, command));
+    }
+    auto command = snowflake_option(in.args, "command");
+    // Discord's PUT body, {"permissions": [...]}; what get prints reads too.
+    auto text = file_contents(in, "command-permissions put");
+    oauth2::http::padded_buffer body;
+    body.append(text.data(), text.size());
+    std::vector<oauth2::command_permission> permissions;
+    try {
+        permissions = oauth2::json::decode_command_permissions_body(body);
+    } catch (const oauth2::error& e) {
+        std::string why = e.what();
+        throw usage_error("the file is not {\"permissions\": [{\"id\", \"type\", \"permission\"}, ...]}: " + why);
+    }
+    co_return to_json(co_await in.client.edit_command_permissions(token, guild, command, std::move(permissions)));
+}
+
+// Access tokens, one a line, from --tokens-file F (or - for stdin): never on the command line.
+std::vector<oauth2::access_token> token_lines(const invocation& in)
+{
+    auto file = in.args.value("tokens-file");
+    if (!file)
+        throw usage_error("group-dm create needs --tokens-file F (one access token a line, or - for stdin)");
+    std::string text;
+    if (*file == "-") {
+        text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    } else {
+        std::ifstream f(*file, std::ios::binary);
+        if (!f)
+            throw usage_error("--tokens-file " + *file + " cannot be read");
+        text.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+    }
+    std::vector<oauth2::access_token> tokens;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        auto end = text.find('\n', start);
+        auto line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        start = end == std::string::npos ? text.size() : end + 1;
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+            line.pop_back();
+        if (line.empty())
+            continue;
+        oauth2::access_token t;
+        t.token = oauth2::secret(line);
+        tokens.push_back(std::move(t));
+    }
+    if (tokens.empty())
+        throw usage_error("--tokens-file holds no access token");
+    return tokens;
+}
+
+asio::awaitable<std::string> group_dm_command(invocation& in)
+{
+    const auto& words = in.args.words;
+    if (words.size() != 2 || (words[1] != "create" && words[1] != "add"))
+        throw usage_error("group-dm needs create or add");
+    if (!in.client.config().bot_token)
+        throw usage_error("group-dm needs the application's bot token: pass --bot-token or set DISCORD_BOT_TOKEN");
+    if (words[1] == "add") {
+        auto channel = snowflake_option(in.args, "channel");
+        auto user = snowflake_option(in.args, "user");
+        auto given = in.args.words_of("nick");
+        if (given.size() > 1)
+            throw usage_error("group-dm add takes one --nick (quote a nickname with spaces)");
+        auto nick = given.empty() ? std::string() : given.front();
+        co_return to_json(co_await in.client.add_group_dm_recipient(bearer(in), channel, user, nick));
+    }
+    std::vector<std::pair<oauth2::snowflake, std::string>> nicks;
+    for (const auto& pair : in.args.words_of("nick")) { // one USER=NICK a word: nicknames may hold spaces
+        auto eq = pair.find('=');
+        if (eq == std::string::npos || eq == 0)
+            throw usage_error("group-dm create takes --nick USER_ID=NICK, not '" + pair + "'");
+        nicks.emplace_back(snowflake_value("nick", pair.substr(0, eq)), pair.substr(eq + 1));
+    }
+    co_return to_json(co_await in.client.create_group_dm(token_lines(in), std::move(nicks)));
 }
 
 // "90", "90s", "2m", "1500ms" -> milliseconds.
@@ -606,16 +699,21 @@ const std::vector<command>& table()
          {{"scope", k::list}, {"user", k::value}, {"no-browser", k::flag}, {"timeout", k::value}, {"device", k::flag}},
          login_command},
         {"grants", "list|refresh|revoke|export|import [--user ID | --all] [--file F] (with --store)",
-         {{"user", k::value}, {"all", k::flag}, {"file", k::value}}, grants_command},
+         {{"user", k::value}, {"all", k::flag}, {"file", k::value}}, grants_command, true},
         {"role-connection", "get|put|delete --access-token T [--platform-name N] [--platform-username U] [--metadata K=V...]",
          {{"platform-name", k::value}, {"platform-username", k::value}, {"metadata", k::list}},
-         role_connection_command},
-        {"role-metadata", "get|put [--file F|-] (with --bot-token)", {{"file", k::value}}, role_metadata_command},
+         role_connection_command, true},
+        {"role-metadata", "get|put [--file F|-] (with --bot-token)", {{"file", k::value}}, role_metadata_command, true},
         {"application", "[--event-webhooks-url URL|\"\"] [--event-webhooks-status 1|2] [--event-webhooks-type T...] "
-                        "[--verification-url URL|\"\"] (with --bot-token)",
+                        "[--verification-url URL|\"\"] | --oauth2 (with --bot-token)",
          {{"event-webhooks-url", k::value}, {"event-webhooks-status", k::value}, {"event-webhooks-type", k::list},
-          {"verification-url", k::value}},
+          {"verification-url", k::value}, {"oauth2", k::flag}},
          application_command},
+        {"command-permissions", "get|put --access-token T --guild G [--command C] [--file F|-]",
+         {{"guild", k::value}, {"command", k::value}, {"file", k::value}}, command_permissions_command, true},
+        {"group-dm", "create --tokens-file F|- [--nick USER=NICK...] | add --access-token T --channel C --user U "
+                     "[--nick N] (with --bot-token)",
+         {{"tokens-file", k::value}, {"channel", k::value}, {"user", k::value}, {"nick", k::list}}, group_dm_command, true},
         {"serve", "[--public-key HEX] [--events-path P] [--linked-roles-path P] [--scope S...] [--port N] "
                   "[--control unix:PATH|http://127.0.0.1:PORT] [--control-key-file F] [--state-key-file F] [--store ...]",
          {{"public-key", k::value}, {"events-path", k::value}, {"linked-roles-path", k::value}, {"scope", k::list},

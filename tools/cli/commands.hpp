@@ -25,6 +25,8 @@ struct command {
     std::vector<option_spec> options; ///< besides the shared ones
     /// The result to print on stdout (JSON, or a URL for `url` without PKCE).
     asio::awaitable<std::string> (*run)(invocation&);
+    /// Takes an action word after its name ("get", "put", ...); the others take no operand.
+    bool has_action = false;
 };
 
 [[nodiscard]] std::span<const command> commands();

@@ -49,7 +49,7 @@ void check_options_belong(const cli::arguments& args, const cli::command& c)
         if (!shared && !own && name != "help")
             throw cli::usage_error(fmt::format("{} does not take --{}", c.name, name));
     }
-    if (c.name != "role-connection" && c.name != "grants" && c.name != "role-metadata" && args.words.size() > 1)
+    if (!c.has_action && args.words.size() > 1)
         throw cli::usage_error(fmt::format("{} takes no operand '{}'", c.name, args.words[1]));
 }
 

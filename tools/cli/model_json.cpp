@@ -186,6 +186,54 @@ void write(oauth2::json::writer& w, const oauth2::guild_join& join)
     w.end_object();
 }
 
+void write(oauth2::json::writer& w, const oauth2::guild_command_permissions& p)
+{
+    w.begin_object()
+        .field("id", p.id.to_string())
+        .field("application_id", p.application_id.to_string())
+        .field("guild_id", p.guild_id.to_string())
+        .key("permissions").begin_array();
+    for (const auto& one : p.permissions)
+        w.begin_object()
+            .field("id", one.id.to_string())
+            .field("type", static_cast<int>(one.type))
+            .field("permission", one.permission)
+            .end_object();
+    w.end_array().end_object();
+}
+
+void write(oauth2::json::writer& w, const oauth2::private_channel& c)
+{
+    w.begin_object().field("id", c.id.to_string()).field("type", static_cast<int>(c.type));
+    w.key("last_message_id");
+    if (c.last_message_id)
+        w.value(c.last_message_id->to_string());
+    else
+        w.null();
+    w.field("flags", c.flags).key("recipients");
+    write(w, c.recipients);
+    if (c.type == oauth2::channel_type::group_dm) {
+        nullable_field(w, "name", c.name);
+        nullable_field(w, "icon", c.icon);
+        if (c.owner_id)
+            w.field("owner_id", c.owner_id->to_string());
+        optional_field(w, "managed", c.managed);
+        if (c.application_id)
+            w.field("application_id", c.application_id->to_string());
+    }
+    w.end_object();
+}
+
+void write(oauth2::json::writer& w, const oauth2::group_dm_join& join)
+{
+    w.begin_object().field("added", join.added);
+    if (join.channel) {
+        w.key("channel");
+        write(w, *join.channel);
+    }
+    w.end_object();
+}
+
 void write(oauth2::json::writer& w, const oauth2::application& a)
 {
     w.begin_object().field("id", a.id.to_string()).field("name", a.name);
@@ -222,5 +270,7 @@ void write(oauth2::json::writer& w, const std::vector<T>& items)
 
 template void write(oauth2::json::writer&, const std::vector<oauth2::connection>&);
 template void write(oauth2::json::writer&, const std::vector<oauth2::partial_guild>&);
+template void write(oauth2::json::writer&, const std::vector<oauth2::user>&);
+template void write(oauth2::json::writer&, const std::vector<oauth2::guild_command_permissions>&);
 
 } // namespace cli

@@ -25,6 +25,11 @@ void write(oauth2::json::writer& w, const oauth2::guild_member& m);
 void write(oauth2::json::writer& w, const oauth2::authorization_info& info);
 void write(oauth2::json::writer& w, const oauth2::role_connection& rc);
 void write(oauth2::json::writer& w, const oauth2::guild_join& join);
+/// Discord's CommandPermissionsResponse.
+void write(oauth2::json::writer& w, const oauth2::guild_command_permissions& p);
+/// Discord's PrivateChannelResponse / PrivateGroupChannelResponse.
+void write(oauth2::json::writer& w, const oauth2::private_channel& c);
+void write(oauth2::json::writer& w, const oauth2::group_dm_join& join);
 /// The application with its own settings (get_current_application).
 void write(oauth2::json::writer& w, const oauth2::application& a);
 
