@@ -249,22 +249,40 @@ asio::awaitable<std::string> role_connection_command(invocation& in)
     co_return to_json(co_await in.client.update_role_connection(token, std::move(rc)));
 }
 
-// The whole of --file F, or of stdin for `-`.
-std::string file_contents(const invocation& in, std::string_view what)
+// The whole of the file named by --`option` (`-` for stdin).
+std::string option_file(const invocation& in, std::string_view option, std::string_view needed)
 {
-    auto file = in.args.value("file");
+    auto file = in.args.value(option);
     if (!file)
-        throw usage_error(std::string(what) + " needs --file F (a JSON file, or - for stdin)");
+        throw usage_error(std::string(needed));
     std::string text;
     if (*file == "-") {
         text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
     } else {
         std::ifstream f(*file, std::ios::binary);
         if (!f)
-            throw usage_error("--file " + *file + " cannot be read");
+            throw usage_error("--" + std::string(option) + " " + *file + " cannot be read");
         text.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
     }
     return text;
+}
+
+// --file F (or - for stdin) read by one of the library's decoders of Discord's JSON: the file is
+// in Discord's own shape. A file that is not is a usage error saying what `shape` it should be.
+template <class T>
+T decode_file(const invocation& in, std::string_view what, T (*decode)(const oauth2::http::padded_buffer&),
+              std::string_view shape)
+{
+    auto text = option_file(in, "file", std::string(what) + " needs --file F (a JSON file, or - for stdin)");
+    oauth2::http::padded_buffer body;
+    body.append(text.data(), text.size());
+    try {
+        return decode(body);
+    } catch (const oauth2::error& e) {
+        // The decoder speaks of Discord's answers; here the text is the user's file.
+        std::string why = e.what();
+        throw usage_error("the file is not " + std::string(shape) + ": " + why);
+    }
 }
 
 asio::awaitable<std::string> role_metadata_command(invocation& in)
@@ -277,17 +295,8 @@ asio::awaitable<std::string> role_metadata_command(invocation& in)
         co_return oauth2::rest::role_connection_metadata_json(records) + "\n";
     }
     // The file is what GET prints, Discord's own shape: a JSON array of records.
-    auto text = file_contents(in, "role-metadata put");
-    oauth2::http::padded_buffer body;
-    body.append(text.data(), text.size());
-    std::vector<oauth2::role_connection_metadata> records;
-    try {
-        records = oauth2::json::decode_role_connection_metadata(body);
-    } catch (const oauth2::error& e) {
-        // The decoder speaks of Discord's answers; here the text is the user's file.
-        std::string why = e.what();
-        throw usage_error("the file is not a JSON array of metadata records (type, key, name, description): " + why);
-    }
+    auto records = decode_file(in, "role-metadata put", &oauth2::json::decode_role_connection_metadata,
+                               "a JSON array of metadata records (type, key, name, description)");
     auto stored = co_await in.client.update_role_connection_metadata(std::move(records));
     co_return oauth2::rest::role_connection_metadata_json(stored) + "\n";
 }
@@ -339,34 +348,15 @@ asio::awaitable<std::string> command_permissions_command(invocation& in)
     }
     auto command = snowflake_option(in.args, "command");
     // Discord's PUT body, {"permissions": [...]}; what get prints reads too.
-    auto text = file_contents(in, "command-permissions put");
-    oauth2::http::padded_buffer body;
-    body.append(text.data(), text.size());
-    std::vector<oauth2::command_permission> permissions;
-    try {
-        permissions = oauth2::json::decode_command_permissions_body(body);
-    } catch (const oauth2::error& e) {
-        std::string why = e.what();
-        throw usage_error("the file is not {\"permissions\": [{\"id\", \"type\", \"permission\"}, ...]}: " + why);
-    }
+    auto permissions = decode_file(in, "command-permissions put", &oauth2::json::decode_command_permissions_body,
+                                   "{\"permissions\": [{\"id\", \"type\", \"permission\"}, ...]}");
     co_return to_json(co_await in.client.edit_command_permissions(token, guild, command, std::move(permissions)));
 }
 
 // Access tokens, one a line, from --tokens-file F (or - for stdin): never on the command line.
 std::vector<oauth2::access_token> token_lines(const invocation& in)
 {
-    auto file = in.args.value("tokens-file");
-    if (!file)
-        throw usage_error("group-dm create needs --tokens-file F (one access token a line, or - for stdin)");
-    std::string text;
-    if (*file == "-") {
-        text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    } else {
-        std::ifstream f(*file, std::ios::binary);
-        if (!f)
-            throw usage_error("--tokens-file " + *file + " cannot be read");
-        text.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-    }
+    auto text = option_file(in, "tokens-file", "group-dm create needs --tokens-file F (one access token a line, or - for stdin)");
     std::vector<oauth2::access_token> tokens;
     std::size_t start = 0;
     while (start < text.size()) {
