@@ -189,6 +189,10 @@ authorization_link client::authorization_url(const authorization_request& reques
         q.emplace_back("guild_id", request.guild_id->to_string());
     if (request.disable_guild_select)
         q.emplace_back("disable_guild_select", "true");
+    if (std::find(request.scopes.begin(), request.scopes.end(), "openid") != request.scopes.end()) {
+        link.nonce = request.nonce.empty() ? random::url_safe(24) : request.nonce;
+        q.emplace_back("nonce", link.nonce);
+    }
     link.url = rest::with_query(c.endpoints.authorize, q);
     return link;
 }

@@ -8,6 +8,7 @@
 
 #include "client/request_limits.hpp"
 #include "client/response_errors.hpp"
+#include "core/jws.hpp"
 #include "core/url_encoding.hpp"
 #include "http/client.hpp"
 
@@ -30,6 +31,12 @@ std::string join_scopes(const std::vector<std::string>& scopes);
 
 /// `url` with `params` appended as its query (after any query it already has).
 std::string with_query(const std::string& url, const url::parameters& params);
+
+/// One of the issuer's ID token keys (OpenID Connect), with its `kid`.
+struct cached_key {
+    std::string kid;
+    jws::public_key key;
+};
 
 } // namespace rest
 
@@ -100,6 +107,18 @@ struct client::impl {
     asio::awaitable<std::vector<partial_guild>> guilds(const access_token& token, client::guild_page page);
 
     asio::awaitable<access_token> token_call(http::request r, std::string_view operation, repeat kind);
+
+    // The issuer's ID token keys (OpenID Connect), by kid; guarded by jwks_mutex, never held
+    // across a co_await.
+    std::mutex jwks_mutex;
+    std::vector<rest::cached_key> jwks;
+    std::chrono::steady_clock::time_point jwks_fetched{};
+    bool jwks_loaded = false;
+
+    /// The key for an ID token's `kid` (any key of `alg` when the token names none), fetching
+    /// the JWKS when none is cached, when it is an hour old, or once for an unknown kid (at most
+    /// every config.jwks_refetch_interval). Throws invalid_id_token when there is none.
+    asio::awaitable<jws::public_key> id_token_key(std::optional<std::string> kid, jws::algorithm alg);
 };
 
 } // namespace discord::oauth2

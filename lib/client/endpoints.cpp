@@ -1,6 +1,7 @@
 #include <discord/oauth2/endpoints.hpp>
 
 #include "client/response_errors.hpp"
+#include "core/attempt.hpp"
 #include "core/url_parts.hpp"
 #include "http/client.hpp"
 #include "json/decode.hpp"
@@ -53,6 +54,26 @@ std::string host_root(std::string base)
     return without_trailing_slashes(std::move(base));
 }
 
+// The metadata document {issuer}/.well-known/{name}, or nullopt when there is none (404). A
+// document that names another issuer may be a mix-up attack (RFC 8414 §3.3, OpenID Connect
+// Discovery §4.3): refused.
+asio::awaitable<std::optional<json::issuer_metadata>> fetch_metadata(http::client& http, const std::string& issuer,
+                                                                    std::string_view name)
+{
+    http::request r;
+    r.url = issuer + "/.well-known/" + std::string(name);
+    r.fields.add("Accept", "application/json");
+    auto response = co_await http.send(std::move(r));
+    if (response.status == 404)
+        co_return std::nullopt;
+    rest::throw_unless_success(response, "the issuer metadata request");
+    auto metadata = json::decode_issuer_metadata(response.body);
+    if (without_trailing_slashes(metadata.issuer) != issuer)
+        throw error(errc::invalid_response,
+                    fmt::format("the metadata at {} names another issuer; refusing to use it", issuer));
+    co_return metadata;
+}
+
 } // namespace
 
 endpoints endpoints::under(const std::string& base)
@@ -64,6 +85,8 @@ endpoints endpoints::under(const std::string& base)
     e.token = e.api + "/oauth2/token";
     e.revoke = e.api + "/oauth2/token/revoke";
     e.device_authorization = e.api + "/oauth2/device/authorize";
+    e.jwks = e.api + "/oauth2/keys";
+    e.userinfo = e.api + "/oauth2/userinfo";
     e.issuer = root;
     return e;
 }
@@ -86,27 +109,33 @@ asio::awaitable<endpoints> discover_endpoints(asio::any_io_executor executor, st
     o.proxy = options.proxy;
     o.max_response_bytes = 256 * 1024;
     http::client http(executor, o);
-    http::request r;
-    r.url = issuer + "/.well-known/oauth-authorization-server";
-    r.fields.add("Accept", "application/json");
-    auto response = co_await http.send(std::move(r));
-    rest::throw_unless_success(response, "the issuer metadata request");
-    auto metadata = json::decode_issuer_metadata(response.body);
-
-    // A document that names another issuer may be a mix-up attack (RFC 8414 §3.3).
-    if (without_trailing_slashes(metadata.issuer) != issuer)
-        throw error(errc::invalid_response,
-                    fmt::format("the metadata at {} names another issuer; refusing to use it", issuer));
-    check_endpoint("authorization_endpoint", metadata.authorization_endpoint, true);
-    check_endpoint("token_endpoint", metadata.token_endpoint, true);
-    check_endpoint("revocation_endpoint", metadata.revocation_endpoint, false);
-    check_endpoint("device_authorization_endpoint", metadata.device_authorization_endpoint, false);
+    // RFC 8414 metadata, else OpenID Connect Discovery's document (the one Discord serves); the
+    // latter also read for the OpenID members when the former lacks them.
+    auto metadata = co_await fetch_metadata(http, issuer, "oauth-authorization-server");
+    if (!metadata)
+        metadata = co_await fetch_metadata(http, issuer, "openid-configuration");
+    if (!metadata)
+        throw error(errc::not_found, fmt::format("{} serves neither /.well-known/oauth-authorization-server nor "
+                                                 "/.well-known/openid-configuration", issuer));
+    if (metadata->jwks_uri.empty()) {
+        auto openid = co_await core::attempt(fetch_metadata(http, issuer, "openid-configuration"));
+        if (openid.value && *openid.value) {
+            metadata->jwks_uri = (*openid.value)->jwks_uri;
+            metadata->userinfo_endpoint = (*openid.value)->userinfo_endpoint;
+        }
+    }
+    check_endpoint("authorization_endpoint", metadata->authorization_endpoint, true);
+    check_endpoint("token_endpoint", metadata->token_endpoint, true);
+    check_endpoint("revocation_endpoint", metadata->revocation_endpoint, false);
+    check_endpoint("device_authorization_endpoint", metadata->device_authorization_endpoint, false);
+    check_endpoint("jwks_uri", metadata->jwks_uri, false);
+    check_endpoint("userinfo_endpoint", metadata->userinfo_endpoint, false);
 
     endpoints e;
     e.issuer = issuer;
-    e.authorize = metadata.authorization_endpoint;
-    e.token = metadata.token_endpoint;
-    e.revoke = metadata.revocation_endpoint.empty() ? e.token + "/revoke" : metadata.revocation_endpoint;
+    e.authorize = metadata->authorization_endpoint;
+    e.token = metadata->token_endpoint;
+    e.revoke = metadata->revocation_endpoint.empty() ? e.token + "/revoke" : metadata->revocation_endpoint;
     // Discord's metadata names no API base: it is where the token endpoint's /oauth2 lives,
     // pinned to the version the client speaks.
     auto api = e.token;
@@ -117,8 +146,10 @@ asio::awaitable<endpoints> discover_endpoints(asio::any_io_executor executor, st
     if (api.ends_with("/api"))
         api += "/v10";
     e.api = api;
-    e.device_authorization = metadata.device_authorization_endpoint.empty() ? api + "/oauth2/device/authorize"
-                                                                            : metadata.device_authorization_endpoint;
+    e.device_authorization = metadata->device_authorization_endpoint.empty() ? api + "/oauth2/device/authorize"
+                                                                            : metadata->device_authorization_endpoint;
+    e.jwks = metadata->jwks_uri.empty() ? api + "/oauth2/keys" : metadata->jwks_uri;
+    e.userinfo = metadata->userinfo_endpoint.empty() ? api + "/oauth2/userinfo" : metadata->userinfo_endpoint;
     co_return e;
 }
 

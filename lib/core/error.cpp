@@ -51,6 +51,7 @@ public:
         case errc::authorization_pending: return "the user has not authorized the device yet";
         case errc::slow_down: return "the device code was polled too often";
         case errc::expired_token: return "the device code expired";
+        case errc::invalid_id_token: return "the ID token failed verification";
         }
         return "unknown discord.oauth2 error";
     }

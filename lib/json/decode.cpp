@@ -8,6 +8,7 @@
 
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <ctime>
 #include <span>
 
@@ -810,8 +811,119 @@ issuer_metadata decode_issuer_metadata(const http::padded_buffer& body)
             else if (k == "token_endpoint") m.token_endpoint = text(f, c);
             else if (k == "revocation_endpoint") m.revocation_endpoint = text(f, c);
             else if (k == "device_authorization_endpoint") m.device_authorization_endpoint = text(f, c);
+            else if (k == "jwks_uri") m.jwks_uri = text(f, c);
+            else if (k == "userinfo_endpoint") m.userinfo_endpoint = text(f, c);
         });
         return m;
+    });
+}
+
+jose_header decode_jose_header(const http::padded_buffer& body)
+{
+    static constexpr std::array<std::string_view, 1> required{"alg"};
+    return decode(body, "a JWS header", [](value v, const context& at) {
+        jose_header h;
+        each_field(v, at, required, [&](std::string_view k, value f, const context& c) {
+            if (k == "alg") h.alg = text(f, c);
+            else if (k == "kid") h.kid = text(f, c);
+            else if (k == "typ") h.typ = text(f, c);
+            else if (k == "crit") fail(c, "names extensions this verifier does not understand");
+        });
+        return h;
+    });
+}
+
+std::vector<jwk> decode_jwks(const http::padded_buffer& body)
+{
+    static constexpr std::array<std::string_view, 1> set_required{"keys"};
+    static constexpr std::array<std::string_view, 1> key_required{"kty"};
+    return decode(body, "a JWK set", [](value v, const context& at) {
+        std::vector<jwk> keys;
+        each_field(v, at, set_required, [&](std::string_view k, value f, const context& c) {
+            if (k != "keys")
+                return;
+            each_item(f, c, [&](value item, const context& ic) {
+                jwk key;
+                each_field(item, ic, key_required, [&](std::string_view kk, value kf, const context& kc) {
+                    if (kk == "kty") key.kty = text(kf, kc);
+                    else if (kk == "kid") key.kid = text(kf, kc);
+                    else if (kk == "alg") key.alg = text(kf, kc);
+                    else if (kk == "use") key.use = text(kf, kc);
+                    else if (kk == "crv") key.crv = text(kf, kc);
+                    else if (kk == "n") key.n = text(kf, kc);
+                    else if (kk == "e") key.e = text(kf, kc);
+                    else if (kk == "x") key.x = text(kf, kc);
+                    else if (kk == "y") key.y = text(kf, kc);
+                });
+                keys.push_back(std::move(key));
+            });
+        });
+        return keys;
+    });
+}
+
+namespace {
+
+// A NumericDate (RFC 7519 §2): seconds since 1970, an integer or a fraction, within the years
+// system_clock can hold.
+std::chrono::system_clock::time_point numeric_date(value v, const context& at)
+{
+    double seconds = 0;
+    if (v.get_double().get(seconds) || !std::isfinite(seconds) || seconds < 0 || seconds > 8'000'000'000.0)
+        fail(at, "should be a time in seconds since 1970");
+    return std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(seconds)));
+}
+
+} // namespace
+
+id_token_claims decode_id_token_claims(const http::padded_buffer& body)
+{
+    static constexpr std::array<std::string_view, 5> required{"iss", "sub", "aud", "exp", "iat"};
+    return decode(body, "an ID token's claims", [](value v, const context& at) {
+        id_token_claims c;
+        each_field(v, at, required, [&](std::string_view k, value f, const context& fc) {
+            if (k == "iss") c.issuer = text(f, fc);
+            else if (k == "sub") c.subject = text(f, fc);
+            else if (k == "aud") {
+                if (f.type() == simdjson::ondemand::json_type::array)
+                    c.audience = texts(f, fc);
+                else
+                    c.audience = {text(f, fc)};
+                if (c.audience.empty())
+                    fail(fc, "names no audience");
+            }
+            else if (k == "azp") c.authorized_party = text(f, fc);
+            else if (k == "exp") c.expires_at = numeric_date(f, fc);
+            else if (k == "iat") c.issued_at = numeric_date(f, fc);
+            else if (k == "auth_time") c.auth_time = numeric_date(f, fc);
+            else if (k == "nonce") c.nonce = text(f, fc);
+            else if (k == "email") c.email = nullable_text(f, fc);
+            else if (k == "email_verified") c.email_verified = boolean(f, fc);
+            else if (k == "preferred_username") c.preferred_username = nullable_text(f, fc);
+            else if (k == "nickname") c.nickname = nullable_text(f, fc);
+            else if (k == "picture") c.picture = nullable_text(f, fc);
+            else if (k == "locale") c.locale = nullable_text(f, fc);
+        });
+        return c;
+    });
+}
+
+openid_userinfo decode_openid_userinfo(const http::padded_buffer& body)
+{
+    static constexpr std::array<std::string_view, 1> required{"sub"};
+    return decode(body, "userinfo", [](value v, const context& at) {
+        openid_userinfo u;
+        each_field(v, at, required, [&](std::string_view k, value f, const context& c) {
+            if (k == "sub") u.subject = text(f, c);
+            else if (k == "email") u.email = nullable_text(f, c);
+            else if (k == "email_verified") u.email_verified = boolean(f, c);
+            else if (k == "preferred_username") u.preferred_username = nullable_text(f, c);
+            else if (k == "nickname") u.nickname = nullable_text(f, c);
+            else if (k == "picture") u.picture = nullable_text(f, c);
+            else if (k == "locale") u.locale = nullable_text(f, c);
+        });
+        return u;
     });
 }
 

@@ -12,6 +12,7 @@
 #include <discord/oauth2/command_permissions.hpp>
 #include <discord/oauth2/device_authorization.hpp>
 #include <discord/oauth2/guild.hpp>
+#include <discord/oauth2/openid.hpp>
 #include <discord/oauth2/token.hpp>
 #include <discord/oauth2/user.hpp>
 
@@ -52,7 +53,30 @@ struct issuer_metadata {
     std::string token_endpoint;
     std::string revocation_endpoint;
     std::string device_authorization_endpoint; ///< RFC 8628 §4
+    std::string jwks_uri;          ///< OpenID Connect Discovery: the ID tokens' keys
+    std::string userinfo_endpoint; ///< OpenID Connect Discovery
 };
+
+/// A JWS protected header (RFC 7515 §4): the members the verifier reads. A header with `crit`
+/// is refused (no extension is understood here), as RFC 7515 §4.1.11 requires.
+struct jose_header {
+    std::string alg;
+    std::optional<std::string> kid;
+    std::optional<std::string> typ;
+};
+jose_header decode_jose_header(const http::padded_buffer& body);
+
+/// One JWK of a JWKS (RFC 7517), its members as text (base64url where binary).
+struct jwk {
+    std::string kty;
+    std::optional<std::string> kid, alg, use, crv, n, e, x, y;
+};
+/// A JWK Set, {"keys": [...]}; keys of unknown types are kept (the verifier skips them).
+std::vector<jwk> decode_jwks(const http::padded_buffer& body);
+/// An ID token's payload (iss, sub, aud, exp and iat required; aud a string or an array).
+id_token_claims decode_id_token_claims(const http::padded_buffer& body);
+/// GET /oauth2/userinfo's answer (sub required).
+openid_userinfo decode_openid_userinfo(const http::padded_buffer& body);
 issuer_metadata decode_issuer_metadata(const http::padded_buffer& body);
 /// The device authorization response (RFC 8628 §3.2); `requested` are the scopes asked for.
 device_authorization decode_device_authorization(const http::padded_buffer& body,

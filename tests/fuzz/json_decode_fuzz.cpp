@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     discord::oauth2::http::padded_buffer body;
     body.append(reinterpret_cast<const char*>(data + 1), size - 1);
     try {
-        switch (data[0] % 19) {
+        switch (data[0] % 23) {
         case 0: (void)json::decode_user(body); break;
         case 1: (void)json::decode_connections(body); break;
         case 2: (void)json::decode_partial_guild(body); break;
@@ -51,6 +51,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             check(c.type != oauth2::channel_type::group_dm || c.owner_id.has_value());
             break;
         }
+        case 19: (void)json::decode_jose_header(body); break;
+        case 20: (void)json::decode_jwks(body); break;
+        case 21: {
+            // aud is required: a decoded token always names at least one audience.
+            auto c = json::decode_id_token_claims(body);
+            check(!c.audience.empty());
+            break;
+        }
+        case 22: (void)json::decode_openid_userinfo(body); break;
         default: (void)json::parse_iso8601(std::string_view(reinterpret_cast<const char*>(data + 1), size - 1)); break;
         }
     } catch (const oauth2::error& e) {

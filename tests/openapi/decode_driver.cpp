@@ -31,6 +31,7 @@ void decode(std::string_view decoder, const padded_buffer& body)
     else if (decoder == "access_token") (void)json::decode_access_token(body, std::chrono::system_clock::now());
     else if (decoder == "command_permissions_list") (void)json::decode_guild_command_permissions_list(body);
     else if (decoder == "private_channel") (void)json::decode_private_channel(body);
+    else if (decoder == "openid_userinfo") (void)json::decode_openid_userinfo(body);
     else throw std::invalid_argument("no decoder named " + std::string(decoder));
 }
 

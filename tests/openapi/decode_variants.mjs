@@ -46,6 +46,9 @@ const roots = [
     list: '/applications/{application_id}/guilds/{guild_id}/commands/permissions' },
   { decoder: 'private_channel', schema: 'PrivateGroupChannelResponse' },
   { decoder: 'private_channel', schema: 'PrivateChannelResponse' },
+  { decoder: 'openid_userinfo', schema: 'OAuth2GetOpenIDConnectUserInfoResponse' },
+  // Not OAuth2GetKeys: a JWKS is read as RFC 7517 says (only kty required), not as the spec's
+  // Discord-only key shape, so that keys of other types and members are kept or skipped.
 ];
 const decoded = new Set([
   ...roots.map((r) => r.schema),

@@ -220,6 +220,12 @@ try {
     method: 'POST', headers: botHeaders, body: JSON.stringify({ recipient_id: joiner.id }),
   }), 200);
 
+  // OpenID Connect: userinfo with openid, and the JWKS (RSA keys, as Discord's spec describes them).
+  const openid = await token('openid identify email');
+  await check('GET /oauth2/userinfo', '/oauth2/userinfo', 'get', await fetch(`${api}/oauth2/userinfo`, bearer(openid)), 200);
+  await check('GET /oauth2/userinfo (no openid)', '/oauth2/userinfo', 'get', await fetch(`${api}/oauth2/userinfo`, bearer(all)), 401);
+  await check('GET /oauth2/keys', '/oauth2/keys', 'get', await fetch(`${api}/oauth2/keys`), 200);
+
   // Errors: a bad token, and the rate limit.
   await check('GET /users/@me (bad token)', '/users/@me', 'get', await fetch(`${api}/users/@me`, bearer('nope')), 401);
   let limited = null;

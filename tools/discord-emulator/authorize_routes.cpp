@@ -96,6 +96,7 @@ struct authorize_request {
     std::optional<std::string> state;
     std::string prompt;
     std::optional<std::string> code_challenge;
+    std::optional<std::string> nonce; // OpenID Connect
     std::optional<snowflake> guild_id;
     std::string permissions;
     bool disable_guild_select = false;
@@ -214,6 +215,9 @@ std::variant<authorize_request, response> validate(emulator::impl& e, const requ
         return redirect_error(e, a, "invalid_request", "Missing \"code_challenge\": public clients must use PKCE");
     }
 
+    if (auto n = param(params, "nonce"))
+        a.nonce = std::string(*n);
+
     if (auto g = param(params, "guild_id")) {
         a.guild_id = parse_snowflake(*g);
         if (!a.guild_id)
@@ -278,6 +282,7 @@ response approve(emulator::impl& e, authorize_request& a)
     code.redirect_uri = a.redirect_uri;
     code.scopes = a.scopes;
     code.code_challenge = a.code_challenge;
+    code.nonce = a.nonce;
     code.guild_id = a.guild_id;
     code.permissions = a.permissions;
     code.expires_at = e.now() + e.opts.code_ttl;

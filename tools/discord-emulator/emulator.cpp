@@ -29,6 +29,8 @@ emulator::impl::impl(asio::any_io_executor ex, options o)
             a.signing_key = std::make_shared<const ed25519::signing_key>();
         a.verify_key = a.signing_key->public_key_hex();
     }
+    if (!jws::parse_algorithm(opts.id_token_algorithm))
+        throw error(errc::invalid_argument, "id_token_algorithm must be RS256, ES256 or EdDSA");
     events = std::make_unique<event_deliveries>(executor, opts.deliveries);
 }
 
@@ -190,6 +192,7 @@ void emulator::start()
     add_command_permission_routes(e, routes);
     add_group_dm_routes(e, routes);
     add_device_routes(e, routes);
+    add_openid_routes(e, routes);
     add_introspection_routes(e, *this, routes);
 
     server::server_options so;

@@ -64,6 +64,8 @@ struct options {
     /// Check an event webhook URL set by PATCH /applications/@me as Discord does: a signed PING
     /// must be answered 2xx and one with a bad signature 401, or the change is refused.
     bool check_event_webhook_urls = true;
+    /// How ID tokens (scope openid) are signed: "RS256" as Discord does, "ES256" or "EdDSA".
+    std::string id_token_algorithm = "RS256";
 };
 
 class emulator {

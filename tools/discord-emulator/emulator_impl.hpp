@@ -2,6 +2,7 @@
 #pragma once
 
 #include "emulator.hpp"
+#include "core/jws.hpp"
 #include "core/url_encoding.hpp"
 #include "json/writer.hpp"
 #include "server/server.hpp"
@@ -41,6 +42,17 @@ struct emulator::impl {
     /// The DMs and group DMs applications made with their bot tokens, by id.
     std::map<snowflake, private_channel> channels;
     std::uint64_t snowflake_increment = 0;
+    /// The keys that sign ID tokens, the newest signing; older ones stay in the JWKS after a
+    /// rotation. Made on first use (an RSA key takes a while to make).
+    struct id_token_key {
+        std::string kid;
+        std::shared_ptr<const jws::signing_key> key;
+    };
+    std::vector<id_token_key> id_token_keys;
+    /// The current signing key, made if there is none yet.
+    const id_token_key& current_id_token_key();
+    /// A new signing key (POST /_emulator/jwks/rotate); the old one stays published.
+    void rotate_id_token_key();
     std::unique_ptr<event_deliveries> events;
 
     rate_limiter limiter;
@@ -88,8 +100,14 @@ void announce_authorized(emulator::impl& e, const application& app, const user& 
 void add_device_routes(emulator::impl& e, server::router& r);
 /// The token endpoint's grant_type urn:ietf:params:oauth:grant-type:device_code.
 server::response device_token(emulator::impl& e, const application& app, const url::parameters& form);
-/// A token endpoint's answer for a new or refreshed grant, as Discord writes it.
-server::response token_response(emulator::impl& e, const grant& g);
+/// A token endpoint's answer for a new or refreshed grant, as Discord writes it; with the openid
+/// scope it carries an ID token with `nonce` when the authorization request had one.
+server::response token_response(emulator::impl& e, const grant& g, const std::optional<std::string>& nonce = std::nullopt);
+/// A signed ID token for the grant's user (OpenID Connect Core §2).
+std::string make_id_token(emulator::impl& e, const grant& g, const std::optional<std::string>& nonce);
+/// GET /.well-known/openid-configuration, the JWKS at /api/oauth2/keys, /api/oauth2/userinfo and
+/// POST /_emulator/jwks/rotate.
+void add_openid_routes(emulator::impl& e, server::router& r);
 /// The token endpoints' form body, or the answer Discord gives to anything else.
 std::variant<url::parameters, server::response> read_form(const server::request& req);
 /// The client a token endpoint request authenticates as (HTTP Basic, or the form's client_id and

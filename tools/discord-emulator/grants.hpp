@@ -19,6 +19,7 @@ struct authorization_code {
     std::optional<std::string> code_challenge; // S256
     std::optional<snowflake> guild_id;         // bot flow
     std::string permissions;                   // bot flow
+    std::optional<std::string> nonce;          // OpenID Connect, for the ID token
     clock::time_point expires_at;
 };
 

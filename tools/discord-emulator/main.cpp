@@ -46,6 +46,8 @@ constexpr std::string_view usage = R"(usage: discord-oauth2-emulator [options]
   --event-ca-file FILE   trust this PEM bundle for https event webhook URLs
   --no-event-url-check   keep an event webhook URL set by PATCH /applications/@me without
                          PINGing it first
+  --id-token-alg ALG     sign ID tokens (scope openid) with RS256 (default, as Discord),
+                         ES256 or EdDSA
   --help                 this text
 )";
 
@@ -143,6 +145,10 @@ int main(int argc, char** argv)
             opts.deliveries.ca_file = next();
         } else if (arg == "--no-event-url-check") {
             opts.check_event_webhook_urls = false;
+        } else if (arg == "--id-token-alg") {
+            opts.id_token_algorithm = std::string(next());
+            if (opts.id_token_algorithm != "RS256" && opts.id_token_algorithm != "ES256" && opts.id_token_algorithm != "EdDSA")
+                fail(fmt::format("--id-token-alg is RS256, ES256 or EdDSA, not '{}'", opts.id_token_algorithm));
         } else if (arg == "--token-ttl") {
             opts.token_ttl = std::chrono::seconds(number(arg, next(), 1, 31536000));
         } else {

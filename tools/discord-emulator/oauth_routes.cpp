@@ -72,7 +72,7 @@ std::variant<const application*, server::response> authenticate_client(const emu
     return app;
 }
 
-server::response token_response(emulator::impl& e, const grant& g)
+server::response token_response(emulator::impl& e, const grant& g, const std::optional<std::string>& nonce)
 {
     json::writer w;
     w.begin_object()
@@ -102,6 +102,8 @@ server::response token_response(emulator::impl& e, const grant& g)
             w.key("guild");
             write_full_guild(w, *gd);
         }
+    if (has_scope(g.scopes, "openid"))
+        w.field("id_token", make_id_token(e, g, nonce));
     w.end_object();
     return json_response(200, w.take());
 }
@@ -153,7 +155,7 @@ response exchange_code(emulator::impl& e, const application& app, const url::par
         if (auto* gd = e.find_guild(*g.guild_id); gd && app.bot_user_id)
             gd->members.try_emplace(app.bot_user_id, member{.permissions = g.permissions.empty() ? "0" : g.permissions,
                                                             .joined_at = iso8601(e.now())});
-    return token_response(e, e.book.create(std::move(g), true));
+    return token_response(e, e.book.create(std::move(g), true), code->nonce);
 }
 
 response refresh(emulator::impl& e, const application& app, const url::parameters& form)
@@ -240,7 +242,8 @@ asio::awaitable<response> metadata(emulator::impl& e, request&)
         .field("authorization_endpoint", base + "/oauth2/authorize")
         .field("token_endpoint", base + "/api/oauth2/token")
         .field("revocation_endpoint", base + "/api/oauth2/token/revoke")
-        .field("userinfo_endpoint", base + "/api/users/@me")
+        .field("userinfo_endpoint", base + "/api/oauth2/userinfo")
+        .field("jwks_uri", base + "/api/oauth2/keys")
         .key("scopes_supported").begin_array();
     for (auto s : {"activities.read", "activities.write", "applications.builds.read", "applications.builds.upload",
                    "applications.commands", "applications.commands.update",

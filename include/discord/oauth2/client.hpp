@@ -10,6 +10,7 @@
 #include <discord/oauth2/endpoints.hpp>
 #include <discord/oauth2/guild.hpp>
 #include <discord/oauth2/log.hpp>
+#include <discord/oauth2/openid.hpp>
 #include <discord/oauth2/secret.hpp>
 #include <discord/oauth2/snowflake.hpp>
 #include <discord/oauth2/token.hpp>
@@ -69,6 +70,11 @@ struct client_config {
     /// Refuse an operation locally (missing_scope) when the token lacks its scope.
     bool check_scopes = true;
     retry_policy retries; ///< retries, waits and the 401/403 breaker
+    /// OpenID Connect: the clock difference allowed when an ID token's `exp` and `iat` are checked.
+    std::chrono::seconds clock_skew{60};
+    /// OpenID Connect: an ID token naming a key the cached JWKS lacks fetches the JWKS again,
+    /// at most this often (so forged `kid`s cannot make the client hammer the issuer).
+    std::chrono::milliseconds jwks_refetch_interval{10'000};
     /// Told about every request, retry and wait (log.hpp); never given a secret.
     oauth2::logger logger;
 };
@@ -96,6 +102,9 @@ struct authorization_request {
     std::optional<std::uint64_t> permissions; ///< bot flow
     std::optional<snowflake> guild_id;        ///< bot flow
     bool disable_guild_select = false;        ///< bot flow
+    /// OpenID Connect: the `nonce` the ID token must carry. With `openid` among the scopes a
+    /// random one is made when this is empty; without `openid` it is not sent.
+    std::string nonce;
 };
 
 /// Whether authorization_url uses PKCE for `request` (the code flow, without role_connections.write).
@@ -107,6 +116,8 @@ struct authorization_link {
     std::string state; ///< the `state` in it; the callback must carry the same
     /// Keep it for the exchange; present when PKCE was used.
     std::optional<secret> code_verifier;
+    /// With the `openid` scope, the nonce sent: keep it for verify_id_token. Empty otherwise.
+    std::string nonce;
 };
 
 /// What kind of token revoke() is given (RFC 7009); Discord finds out itself without one.
@@ -323,6 +334,22 @@ public:
     [[nodiscard]] asio::awaitable<std::vector<role_connection_metadata>>
     update_role_connection_metadata(std::vector<role_connection_metadata> records);
 
+    // OpenID Connect (experimental; docs/oidc.md). Ask for `openid` in authorization_url, keep
+    // the link's nonce, and the token endpoint's answer carries access_token::id_token.
+
+    /// Verifies `id_token` and returns its claims. The signature must verify with a key of the
+    /// issuer's JWKS (config.endpoints.jwks; cached, fetched again once for an unknown `kid`,
+    /// at most every config.jwks_refetch_interval, and after an hour) under RS256, ES256 or EdDSA
+    /// (never `none` nor an HMAC algorithm, whatever the token says; the key's type must be the
+    /// algorithm's); `iss` must be config.endpoints.issuer, `aud` must hold config.client_id
+    /// (and `azp` be it, when there are several or it is sent), `exp` must be in the future and
+    /// `iat` not, each within config.clock_skew; `nonce`, when not empty, must be the token's.
+    /// Throws invalid_id_token naming the check that failed, or the JWKS request's errors.
+    [[nodiscard]] asio::awaitable<id_token_claims> verify_id_token(std::string id_token, std::string nonce);
+    /// `GET /oauth2/userinfo` (config.endpoints.userinfo): the user's OpenID Connect claims.
+    /// Scope `openid`; errors as the Bearer reads.
+    [[nodiscard]] asio::awaitable<openid_userinfo> get_userinfo(const access_token& token);
+
     /// `GET /oauth2/applications/@me` (Bot token): the bot's application, as Discord's OAuth2
     /// routes see it (the same fields as get_current_application). Errors as that operation.
     [[nodiscard]] asio::awaitable<application> get_oauth2_application();
@@ -523,6 +550,22 @@ public:
     {
         return detail::async_operation(get_executor(), update_role_connection_metadata(std::move(records)),
                                        std::forward<CompletionToken>(completion));
+    }
+
+    /// verify_id_token as an asynchronous operation: void(std::error_code, id_token_claims).
+    template <class CompletionToken>
+    auto async_verify_id_token(std::string id_token, std::string nonce, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), verify_id_token(std::move(id_token), std::move(nonce)),
+                                       std::forward<CompletionToken>(completion));
+    }
+
+    /// get_userinfo as an asynchronous operation: void(std::error_code, openid_userinfo).
+    /// `token` must stay alive until it completes.
+    template <class CompletionToken>
+    auto async_get_userinfo(const access_token& token, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), get_userinfo(token), std::forward<CompletionToken>(completion));
     }
 
     /// get_oauth2_application as an asynchronous operation: void(std::error_code, application).

@@ -18,6 +18,10 @@ struct endpoints {
     /// RFC 8628 device authorization (client::start_device_authorization).
     std::string device_authorization = "https://discord.com/api/v10/oauth2/device/authorize";
     std::string api = "https://discord.com/api/v10";                        ///< the REST API's base
+    /// OpenID Connect: the JWK set that signs ID tokens (client::verify_id_token).
+    std::string jwks = "https://discord.com/api/v10/oauth2/keys";
+    /// OpenID Connect: the userinfo endpoint (client::get_userinfo).
+    std::string userinfo = "https://discord.com/api/v10/oauth2/userinfo";
     /// The `iss` a genuine authorization response carries (RFC 9207).
     std::string issuer = "https://discord.com";
 
@@ -36,10 +40,13 @@ struct discovery_options {
     std::string proxy;   ///< an HTTP(S) proxy URL; empty: none
 };
 
-/// Reads `{issuer}/.well-known/oauth-authorization-server` and returns its endpoints. The
-/// metadata must name the same issuer (RFC 8414 §3.3) and use https unless the issuer is on
-/// loopback; anything else throws `error` (invalid_response). The API base, which the metadata
-/// does not give, is the token endpoint's `/api` followed by `/v10`.
+/// Reads `{issuer}/.well-known/oauth-authorization-server` (RFC 8414), or where there is none
+/// `{issuer}/.well-known/openid-configuration` (OpenID Connect Discovery, which Discord serves;
+/// also read for `jwks_uri` and `userinfo_endpoint` when the first lacks them), and returns its
+/// endpoints. The metadata must name the same issuer (RFC 8414 §3.3) and use https unless the
+/// issuer is on loopback; anything else throws `error` (invalid_response; not_found when neither
+/// document exists). The API base, which the metadata does not give, is the token endpoint's
+/// `/api` followed by `/v10`.
 [[nodiscard]] asio::awaitable<endpoints> discover_endpoints(asio::any_io_executor executor, std::string issuer,
                                                             discovery_options options);
 /// The same with default options.

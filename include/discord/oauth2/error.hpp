@@ -69,6 +69,8 @@ enum class errc {
     authorization_pending, ///< the user has not finished at the verification URL yet
     slow_down,             ///< the device code was polled too often: wait 5 s longer between polls
     expired_token,         ///< the device code expired before the user authorized: start again
+    // OpenID Connect (openid.hpp; client::verify_id_token).
+    invalid_id_token,      ///< an ID token failed verification (signature, algorithm, iss, aud, exp, nonce); the message says which
 };
 
 /// The category of `errc`; its name is "discord.oauth2".
