@@ -103,6 +103,9 @@ server::response device_token(emulator::impl& e, const application& app, const u
 /// A token endpoint's answer for a new or refreshed grant, as Discord writes it; with the openid
 /// scope it carries an ID token with `nonce` when the authorization request had one.
 server::response token_response(emulator::impl& e, const grant& g, const std::optional<std::string>& nonce = std::nullopt);
+/// The endpoint members both metadata documents share: issuer, authorize, token, revocation,
+/// userinfo and JWKS URLs under `base`.
+void write_issuer_endpoints(json::writer& w, const std::string& base);
 /// A signed ID token for the grant's user (OpenID Connect Core §2).
 std::string make_id_token(emulator::impl& e, const grant& g, const std::optional<std::string>& nonce);
 /// GET /.well-known/openid-configuration, the JWKS at /api/oauth2/keys, /api/oauth2/userinfo and

@@ -72,6 +72,16 @@ std::variant<const application*, server::response> authenticate_client(const emu
     return app;
 }
 
+void write_issuer_endpoints(json::writer& w, const std::string& base)
+{
+    w.field("issuer", base)
+        .field("authorization_endpoint", base + "/oauth2/authorize")
+        .field("token_endpoint", base + "/api/oauth2/token")
+        .field("revocation_endpoint", base + "/api/oauth2/token/revoke")
+        .field("userinfo_endpoint", base + "/api/oauth2/userinfo")
+        .field("jwks_uri", base + "/api/oauth2/keys");
+}
+
 server::response token_response(emulator::impl& e, const grant& g, const std::optional<std::string>& nonce)
 {
     json::writer w;
@@ -237,14 +247,9 @@ asio::awaitable<response> metadata(emulator::impl& e, request&)
 {
     auto base = e.base_url();
     json::writer w;
-    w.begin_object()
-        .field("issuer", base)
-        .field("authorization_endpoint", base + "/oauth2/authorize")
-        .field("token_endpoint", base + "/api/oauth2/token")
-        .field("revocation_endpoint", base + "/api/oauth2/token/revoke")
-        .field("userinfo_endpoint", base + "/api/oauth2/userinfo")
-        .field("jwks_uri", base + "/api/oauth2/keys")
-        .key("scopes_supported").begin_array();
+    w.begin_object();
+    write_issuer_endpoints(w, base);
+    w.key("scopes_supported").begin_array();
     for (auto s : {"activities.read", "activities.write", "applications.builds.read", "applications.builds.upload",
                    "applications.commands", "applications.commands.update",
                    "applications.commands.permissions.update", "applications.entitlements",

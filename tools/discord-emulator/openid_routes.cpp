@@ -42,16 +42,10 @@ void write_user_claims(json::writer& w, const user& u, const std::vector<std::st
 
 asio::awaitable<response> configuration(emulator::impl& e, request&)
 {
-    auto base = e.base_url();
     json::writer w;
-    w.begin_object()
-        .field("issuer", base)
-        .field("authorization_endpoint", base + "/oauth2/authorize")
-        .field("token_endpoint", base + "/api/oauth2/token")
-        .field("userinfo_endpoint", base + "/api/oauth2/userinfo")
-        .field("jwks_uri", base + "/api/oauth2/keys")
-        .field("revocation_endpoint", base + "/api/oauth2/token/revoke")
-        .key("response_types_supported").begin_array().value("code").value("token").end_array()
+    w.begin_object();
+    write_issuer_endpoints(w, e.base_url());
+    w.key("response_types_supported").begin_array().value("code").value("token").end_array()
         .key("subject_types_supported").begin_array().value("public").end_array()
         .key("id_token_signing_alg_values_supported").begin_array().value(e.opts.id_token_algorithm).end_array()
         .key("scopes_supported").begin_array().value("openid").value("email").value("identify").end_array()
