@@ -1051,3 +1051,50 @@ TEST_CASE("auto refresh: grants kept fresh in the background, a lost grant is an
         CHECK(lost_event);
     }());
 }
+
+TEST_CASE("openid: the waiter gets the ID token's verified claims; a callback without a valid ID token is refused")
+{
+    fixture f;
+    const std::vector<std::string_view> openid{scope::identify, "openid", scope::email};
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto link = f.web.authorization_url(nelly, openid);
+        auto nonce = test::query_param(link, "nonce");
+        CHECK(nonce.size() >= 22);
+        std::optional<oauth2::authorization_result> waited;
+        asio::co_spawn(f.io, [&]() -> asio::awaitable<void> {
+            waited = co_await f.web.wait_for_access_token(nelly, link, 30s);
+        }, asio::detached);
+        auto shown = co_await f.authorize(link);
+        CHECK(shown.status == 200);
+        for (int i = 0; i < 100 && !waited; ++i)
+            co_await test::sleep(10ms);
+        REQUIRE(waited);
+        REQUIRE(*waited);
+        REQUIRE((*waited)->id_token);
+        const auto& claims = *(*waited)->id_token;
+        CHECK(claims.subject == "80351110224678912");
+        CHECK(claims.nonce == nonce);
+        CHECK(claims.email);
+        // The nonce is not the state's own (that one binds the linked roles cookie).
+        CHECK(link.find(nonce) == link.find("nonce=") + 6);
+
+        // Discord answers without the ID token: refused, nothing stored, the grant revoked.
+        f.discord.add_fault(em::fault::parse("POST /oauth2/token drop=id_token"));
+        const std::vector<std::string_view> openid_only{scope::identify, "openid"};
+        auto second = f.web.authorization_url(xiao, openid_only);
+        std::optional<oauth2::authorization_result> refused;
+        asio::co_spawn(f.io, [&]() -> asio::awaitable<void> {
+            refused = co_await f.web.wait_for_access_token(xiao, second, 30s);
+        }, asio::detached);
+        auto page = co_await f.authorize(second, xiao);
+        CHECK(page.status == 502);
+        for (int i = 0; i < 100 && !refused; ++i)
+            co_await test::sleep(10ms);
+        REQUIRE(refused);
+        CHECK(refused->outcome == oauth2::authorization_outcome::failed);
+        CHECK(refused->code == oauth2::errc::invalid_id_token);
+        CHECK_FALSE(co_await f.web.access_token_for(xiao));
+        for (const auto& [id, g] : f.discord.grants().grants())
+            CHECK(g.user_id != xiao.value()); // revoked at the emulator
+    }());
+}

@@ -2,6 +2,7 @@
 
 #include "core/attempt.hpp"
 #include "core/base64.hpp"
+#include "core/mac.hpp"
 #include "core/url_encoding.hpp"
 #include "core/url_parts.hpp"
 #include "web/web_server_impl.hpp"
@@ -24,6 +25,22 @@
 #include <unordered_map>
 
 namespace discord::oauth2 {
+namespace {
+
+bool asks_openid(const std::vector<std::string>& scopes)
+{
+    return std::find(scopes.begin(), scopes.end(), "openid") != scopes.end();
+}
+
+// The OpenID Connect nonce of a link: derived one way from its state's nonce, so the sealed state
+// carries it without a field of its own and the URL does not show the state's nonce (the linked
+// roles cookie holds that).
+std::string openid_nonce(std::string_view state_nonce)
+{
+    return base64::encode_url(mac::tag(state_nonce, "discord-oauth2 openid nonce").substr(0, 18));
+}
+
+} // namespace
 
 std::string_view to_string(authorization_outcome outcome) noexcept
 {
@@ -305,6 +322,31 @@ asio::awaitable<web::answer> web_server::impl::answer_fresh_code(const std::stri
             signed_in = *who;
         }
     }
+    // With openid the ID token must verify (signature, issuer, audience, expiry, this link's
+    // nonce) and name the same user Discord named.
+    std::optional<id_token_claims> id_claims;
+    if (!refused && asks_openid(claims.scopes)) {
+        if (!token.id_token) {
+            refused = refusal{502, "Authorization failed", "Discord did not confirm the sign-in. Please start again from the bot.",
+                              make_error_code(errc::invalid_id_token), "Discord sent no ID token for the openid scope"};
+        } else {
+            std::string id_token = token.id_token->reveal();
+            std::string nonce = openid_nonce(claims.nonce);
+            auto verified = co_await core::attempt(discord.verify_id_token(std::move(id_token), std::move(nonce)));
+            if (const auto& failure = verified.failure)
+                refused = refusal{403, "Authorization refused",
+                                  "The sign-in could not be verified. Please start again from the bot.", failure->code(),
+                                  failure->what()};
+            else if (authorized != snowflake{} && verified.value->subject != authorized.to_string())
+                refused = refusal{403, "Authorization refused",
+                                  "The sign-in could not be verified. Please start again from the bot.",
+                                  make_error_code(errc::invalid_id_token),
+                                  fmt::format("the ID token names user {}, Discord said {}", verified.value->subject,
+                                              authorized)};
+            else
+                id_claims = std::move(*verified.value);
+        }
+    }
     if (refused) {
         (void)co_await revoke_grant(token, claims.user_id); // published if it fails; the refusal stands
         publish_error("callback", refused->code, refused->description + "; the new grant was revoked", claims.user_id);
@@ -341,7 +383,7 @@ asio::awaitable<web::answer> web_server::impl::answer_fresh_code(const std::stri
         a = co_await push_linked_role(*signed_in, token);
     authorization_result result;
     result.outcome = authorization_outcome::authorized;
-    result.grant = std::make_shared<const authorized_grant>(authorized_grant{authorized, std::move(token)});
+    result.grant = std::make_shared<const authorized_grant>(authorized_grant{authorized, std::move(token), std::move(id_claims)});
     settle(claims.nonce, a, std::move(result));
     co_return a;
 }
@@ -508,6 +550,8 @@ std::pair<std::string, state_claims> web_server::impl::make_link(snowflake user,
     }
     request.state = seal_state(key, claims);
     auto opened = open_state(key, request.state); // for its nonce
+    if (asks_openid(request.scopes))
+        request.nonce = openid_nonce(opened.nonce);
     return {discord.authorization_url(request).url, std::move(opened)};
 }
 

@@ -3,6 +3,7 @@
 
 #include <discord/oauth2/async.hpp>
 #include <discord/oauth2/client.hpp>
+#include <discord/oauth2/openid.hpp>
 #include <discord/oauth2/cluster.hpp>
 #include <discord/oauth2/detail/result_receiver.hpp>
 #include <discord/oauth2/events.hpp>
@@ -122,6 +123,10 @@ struct authorization_options {
 struct authorized_grant {
     snowflake user_id;  ///< who authorized (checked to be the URL's user)
     access_token token; ///< the tokens, also saved in the token store
+    /// With the `openid` scope: the ID token's claims, verified (client::verify_id_token with the
+    /// link's nonce, its subject the user Discord named). Empty without openid, and on a waiter
+    /// whose callback another instance of a cluster answered (verify token.id_token there).
+    std::optional<id_token_claims> id_token;
 };
 
 /// How a wait for an authorization ended.
