@@ -764,3 +764,35 @@ TEST_CASE("command-permissions, group-dm and application --oauth2 from the shell
     check_failed_cleanly(f.cli({"application", "--oauth2", "--event-webhooks-status", "2"}), 2, {bot_token});
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("OpenID Connect from the shell: the URL's nonce, the ID token verified, userinfo")
+{
+    cli_fixture f;
+    json_output link(f.cli({"url", "--scope", "openid", "identify", "email", "--pkce"}));
+    auto address = link.text("url");
+    auto at = address.find("nonce=");
+    REQUIRE(at != std::string::npos);
+    auto nonce = address.substr(at + 6, address.find('&', at) - at - 6);
+    auto code = cli_fixture::code_from(address);
+    json_output grant(f.cli({"exchange", "--code", code, "--code-verifier", link.text("code_verifier")}));
+    auto id_token = grant.text("id_token");
+    CHECK(std::count(id_token.begin(), id_token.end(), '.') == 2);
+
+    auto env = f.env;
+    env["DISCORD_ID_TOKEN"] = id_token; // never on the command line
+    json_output claims(cli_fixture::cli({"verify-id-token", "--nonce", nonce}, env));
+    CHECK(claims.text("sub") == "80351110224678912");
+    CHECK(claims.text("nonce") == nonce);
+    CHECK(claims.text("iss") == f.discord.base);
+    CHECK(claims.text("email").find('@') != std::string::npos);
+    auto wrong = cli_fixture::cli({"verify-id-token", "--nonce", "another-links-nonce"}, env);
+    check_failed_cleanly(wrong, 1, {id_token});
+    CHECK(wrong.err.find("nonce") != std::string::npos);
+    auto tampered = env;
+    tampered["DISCORD_ID_TOKEN"] = id_token.substr(0, id_token.rfind('.') + 1) + "AAAA";
+    check_failed_cleanly(cli_fixture::cli({"verify-id-token"}, tampered), 1, {id_token});
+
+    json_output info(f.cli({"userinfo", "--access-token", grant.text("access_token")}));
+    CHECK(info.text("sub") == "80351110224678912");
+    CHECK(info.text("preferred_username") == "Nelly");
+}

@@ -402,6 +402,19 @@ asio::awaitable<std::string> group_dm_command(invocation& in)
     co_return to_json(co_await in.client.create_group_dm(token_lines(in), std::move(nicks)));
 }
 
+asio::awaitable<std::string> verify_id_token_command(invocation& in)
+{
+    auto id_token = required_secret(in, "id-token");
+    auto nonce = in.args.value("nonce").value_or("");
+    co_return to_json(co_await in.client.verify_id_token(id_token.reveal(), nonce));
+}
+
+asio::awaitable<std::string> userinfo_command(invocation& in)
+{
+    auto token = bearer(in);
+    co_return to_json(co_await in.client.get_userinfo(token));
+}
+
 // "90", "90s", "2m", "1500ms" -> milliseconds.
 std::chrono::milliseconds duration_option(const invocation& in, std::string_view name, std::chrono::milliseconds fallback)
 {
@@ -508,6 +521,10 @@ asio::awaitable<std::string> login_command(invocation& in)
     oauth2::json::writer w;
     w.begin_object().field("user_id", result->user_id.to_string()).key("grant");
     write(w, result->token);
+    if (result->id_token) {
+        w.key("id_token_claims");
+        write(w, *result->id_token);
+    }
     w.end_object();
     co_return w.take() + "\n";
 }
@@ -699,6 +716,9 @@ const std::vector<command>& table()
          {{"event-webhooks-url", k::value}, {"event-webhooks-status", k::value}, {"event-webhooks-type", k::list},
           {"verification-url", k::value}, {"oauth2", k::flag}},
          application_command},
+        {"verify-id-token", "--id-token T [--nonce N]", {{"id-token", k::value}, {"nonce", k::value}},
+         verify_id_token_command},
+        {"userinfo", "--access-token T", {}, userinfo_command},
         {"command-permissions", "get|put --access-token T --guild G [--command C] [--file F|-]",
          {{"guild", k::value}, {"command", k::value}, {"file", k::value}}, command_permissions_command, true},
         {"group-dm", "create --tokens-file F|- [--nick USER=NICK...] | add --access-token T --channel C --user U "

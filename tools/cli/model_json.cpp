@@ -58,6 +58,8 @@ void write(oauth2::json::writer& w, const oauth2::access_token& t)
     for (const auto& s : t.scopes)
         scope += (scope.empty() ? "" : " ") + s;
     w.field("scope", scope);
+    if (t.id_token)
+        w.field("id_token", t.id_token->reveal());
     if (t.guild)
         w.key("guild").begin_object().field("id", t.guild->id.to_string()).field("name", t.guild->name).end_object();
     if (t.webhook) {
@@ -231,6 +233,49 @@ void write(oauth2::json::writer& w, const oauth2::group_dm_join& join)
         w.key("channel");
         write(w, *join.channel);
     }
+    w.end_object();
+}
+
+namespace {
+
+std::int64_t unix_seconds(std::chrono::system_clock::time_point t)
+{
+    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+// The claims userinfo and ID tokens share.
+template <class Claims>
+void write_profile(oauth2::json::writer& w, const Claims& c)
+{
+    optional_field(w, "email", c.email);
+    optional_field(w, "email_verified", c.email_verified);
+    optional_field(w, "preferred_username", c.preferred_username);
+    optional_field(w, "nickname", c.nickname);
+    optional_field(w, "picture", c.picture);
+    optional_field(w, "locale", c.locale);
+}
+
+} // namespace
+
+void write(oauth2::json::writer& w, const oauth2::id_token_claims& c)
+{
+    w.begin_object().field("iss", c.issuer).field("sub", c.subject).key("aud").begin_array();
+    for (const auto& a : c.audience)
+        w.value(a);
+    w.end_array();
+    optional_field(w, "azp", c.authorized_party);
+    w.field("exp", unix_seconds(c.expires_at)).field("iat", unix_seconds(c.issued_at));
+    if (c.auth_time)
+        w.field("auth_time", unix_seconds(*c.auth_time));
+    optional_field(w, "nonce", c.nonce);
+    write_profile(w, c);
+    w.end_object();
+}
+
+void write(oauth2::json::writer& w, const oauth2::openid_userinfo& u)
+{
+    w.begin_object().field("sub", u.subject);
+    write_profile(w, u);
     w.end_object();
 }
 

@@ -30,6 +30,9 @@ void write(oauth2::json::writer& w, const oauth2::guild_command_permissions& p);
 /// Discord's PrivateChannelResponse / PrivateGroupChannelResponse.
 void write(oauth2::json::writer& w, const oauth2::private_channel& c);
 void write(oauth2::json::writer& w, const oauth2::group_dm_join& join);
+/// Verified ID token claims, with their JWT names (exp, iat as seconds since 1970).
+void write(oauth2::json::writer& w, const oauth2::id_token_claims& c);
+void write(oauth2::json::writer& w, const oauth2::openid_userinfo& u);
 /// The application with its own settings (get_current_application).
 void write(oauth2::json::writer& w, const oauth2::application& a);
 

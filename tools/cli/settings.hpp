@@ -40,6 +40,7 @@ inline constexpr shared_option secret_options[] = {
     {"code-verifier", "DISCORD_CODE_VERIFIER"},
     {"refresh-token", "DISCORD_REFRESH_TOKEN"},
     {"token", "DISCORD_TOKEN"},
+    {"id-token", "DISCORD_ID_TOKEN"},
 };
 
 /// Options of single commands (serve's) that are not secrets, and their variables.
