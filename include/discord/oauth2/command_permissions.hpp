@@ -15,7 +15,7 @@ namespace discord::oauth2 {
 
 /// What a command permission names (Discord's APPLICATION_COMMAND_PERMISSION_TYPE).
 enum class command_permission_type : int {
-    role = 1,    ///< a role of the guild (everyone_role_id for @everyone)
+    role = 1,    ///< a role of the guild (everyone_role_id for "@everyone")
     user = 2,    ///< a member of the guild
     channel = 3, ///< a channel of the guild (all_channels_id for every channel)
 };

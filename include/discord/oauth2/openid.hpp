@@ -24,7 +24,7 @@ struct id_token_claims {
     std::optional<std::chrono::system_clock::time_point> auth_time; ///< `auth_time`, when sent
     std::optional<std::string> nonce;  ///< `nonce`: the authorization link's, checked
     std::optional<std::string> email;  ///< with the `email` scope
-    std::optional<bool> email_verified;
+    std::optional<bool> email_verified; ///< whether Discord verified `email`
     std::optional<std::string> preferred_username; ///< the username
     std::optional<std::string> nickname;           ///< the display name (global_name), when set
     std::optional<std::string> picture;            ///< the avatar's URL
@@ -36,11 +36,11 @@ struct id_token_claims {
 struct openid_userinfo {
     std::string subject;                           ///< `sub`: the user's Discord id
     std::optional<std::string> email;              ///< with the `email` scope; null when none
-    std::optional<bool> email_verified;
-    std::optional<std::string> preferred_username;
-    std::optional<std::string> nickname;
-    std::optional<std::string> picture;
-    std::optional<std::string> locale;
+    std::optional<bool> email_verified;            ///< whether Discord verified `email`
+    std::optional<std::string> preferred_username; ///< the username
+    std::optional<std::string> nickname;           ///< the display name (global_name), when set
+    std::optional<std::string> picture;            ///< the avatar's URL
+    std::optional<std::string> locale;             ///< the user's language ("en-US")
 };
 
 } // namespace discord::oauth2
