@@ -85,8 +85,11 @@ async function browse(url) {
   for (let hops = 0; hops < 10; hops++) {
     const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
     const r = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
-    for (const c of r.headers.getSetCookie()) {
-      const pair = c.split(';')[0];
+    // getSetCookie is recent (Node 19.7, 18.14.1); older fetches join the headers with commas.
+    const setCookies = typeof r.headers.getSetCookie === 'function' ? r.headers.getSetCookie()
+      : (r.headers.get('set-cookie') ?? '').split(/,(?=\s*[^;,=\s]+=)/).filter(Boolean);
+    for (const c of setCookies) {
+      const pair = c.trim().split(';')[0];
       jar.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
     }
     const location = r.headers.get('location');
