@@ -5,7 +5,7 @@
 #include "emulator.hpp"
 #include "http/client.hpp"
 #include "support/run.hpp"
-#include "support/token_for.hpp"
+#include "support/bot_flow.hpp"
 
 #include <discord/oauth2/client.hpp>
 #include <discord/oauth2/error.hpp>
@@ -30,48 +30,20 @@ const std::string nelly = "80351110224678912";
 const std::string zoe = "175928847299117063";
 const std::string xiaolong = "613425648685547541";
 
-struct fixture {
-    asio::io_context io;
-    em::emulator discord;
-    oauth2::client client;
-    http::client browser;
-
-    fixture() : discord(io.get_executor(), options()), client(io.get_executor(), (discord.start(), config())), browser(io.get_executor()) {}
-
-    static em::options options()
-    {
-        em::options o;
-        o.rate_limits.enabled = false;
-        o.auto_approve = true; // emulator_user= picks who approves
-        return o;
-    }
-
-    oauth2::client_config config() const
-    {
-        oauth2::client_config c;
-        c.client_id = airhorn;
-        c.client_secret = oauth2::secret("emulator-airhorn-client-secret-0123456789");
-        c.bot_token = oauth2::secret("emulator-airhorn-bot-token.0123456789");
-        c.redirect_uri = "http://127.0.0.1:53134/callback";
-        c.endpoints = oauth2::endpoints::under(discord.url());
-        return c;
-    }
-
-    asio::awaitable<oauth2::access_token> admin_token(std::string user)
-    {
-        oauth2::authorization_request r;
-        r.scopes = {"identify", "applications.commands.permissions.update"};
-        co_return co_await test::token_for(client, browser, r, user);
-    }
-};
+// A user's token for {"identify", "applications.commands.permissions.update"}.
+asio::awaitable<oauth2::access_token> admin_token(test::bot_flow& f, std::string user)
+{
+    std::vector<std::string> scopes{"identify", "applications.commands.permissions.update"};
+    co_return co_await f.token(std::move(scopes), std::move(user));
+}
 
 } // namespace
 
 TEST_CASE("a guild owner sets a command's overwrites; they read back alone and for the guild, and the bot reads them")
 {
-    fixture f;
+    test::bot_flow f;
     test::run(f.io, [&]() -> asio::awaitable<void> {
-        auto token = co_await f.admin_token(nelly);
+        auto token = co_await admin_token(f, nelly);
         auto none = co_await test::expect_error([&]() { return f.client.get_command_permissions(token, krew, global_command); });
         CHECK(none.code() == oauth2::errc::not_found);
         CHECK(none.discord_code() == 10066);
@@ -125,7 +97,7 @@ TEST_CASE("a guild owner sets a command's overwrites; they read back alone and f
 
 TEST_CASE("command permissions refused: scope, too many overwrites, bad types, members who may not, strangers, foreign commands")
 {
-    fixture f;
+    test::bot_flow f;
     test::run(f.io, [&]() -> asio::awaitable<void> {
         // Checked here, without a request.
         oauth2::authorization_request plain;
@@ -136,7 +108,7 @@ TEST_CASE("command permissions refused: scope, too many overwrites, bad types, m
         CHECK(scope.code() == oauth2::errc::missing_scope);
         CHECK(f.discord.calls("GET /api/v10/applications/{application}/guilds/{guild}/commands/permissions") == before);
 
-        auto token = co_await f.admin_token(nelly);
+        auto token = co_await admin_token(f, nelly);
         std::vector<oauth2::command_permission> too_many(101, {krew, perm_type::role, true});
         auto many = co_await test::expect_error([&]() { return f.client.edit_command_permissions(token, krew, global_command, too_many); });
         CHECK(many.code() == oauth2::errc::invalid_argument);
@@ -149,7 +121,7 @@ TEST_CASE("command permissions refused: scope, too many overwrites, bad types, m
 
         std::vector<oauth2::command_permission> one{{cafe, perm_type::role, false}};
         // Xiaolong is in the café without Manage Guild and Manage Roles: Discord's 50013.
-        auto member = co_await f.admin_token(xiaolong);
+        auto member = co_await admin_token(f, xiaolong);
         auto may_not = co_await test::expect_error([&]() { return f.client.edit_command_permissions(member, cafe, global_command, one); });
         CHECK(may_not.code() == oauth2::errc::forbidden);
         CHECK(may_not.discord_code() == 50013);
@@ -159,7 +131,7 @@ TEST_CASE("command permissions refused: scope, too many overwrites, bad types, m
         CHECK(stranger.discord_code() == 50001);
 
         // Zoe has every permission in the café, where the Krew's guild command does not exist.
-        auto cafe_admin = co_await f.admin_token(zoe);
+        auto cafe_admin = co_await admin_token(f, zoe);
         CHECK((co_await f.client.edit_command_permissions(cafe_admin, cafe, global_command, one)).guild_id == cafe);
         auto foreign = co_await test::expect_error([&]() { return f.client.edit_command_permissions(cafe_admin, cafe, krew_command, one); });
         CHECK(foreign.code() == oauth2::errc::not_found);

@@ -4,7 +4,7 @@
 #include "emulator.hpp"
 #include "http/client.hpp"
 #include "support/run.hpp"
-#include "support/token_for.hpp"
+#include "support/bot_flow.hpp"
 
 #include <discord/oauth2/client.hpp>
 #include <discord/oauth2/error.hpp>
@@ -24,49 +24,21 @@ const std::string nelly = "80351110224678912";
 const std::string zoe = "175928847299117063";
 const std::string xiaolong = "613425648685547541";
 
-struct fixture {
-    asio::io_context io;
-    em::emulator discord;
-    oauth2::client client;
-    http::client browser;
-
-    fixture() : discord(io.get_executor(), options()), client(io.get_executor(), (discord.start(), config())), browser(io.get_executor()) {}
-
-    static em::options options()
-    {
-        em::options o;
-        o.rate_limits.enabled = false;
-        o.auto_approve = true; // emulator_user= picks who approves
-        return o;
-    }
-
-    oauth2::client_config config() const
-    {
-        oauth2::client_config c;
-        c.client_id = airhorn;
-        c.client_secret = oauth2::secret("emulator-airhorn-client-secret-0123456789");
-        c.bot_token = oauth2::secret("emulator-airhorn-bot-token.0123456789");
-        c.redirect_uri = "http://127.0.0.1:53134/callback";
-        c.endpoints = oauth2::endpoints::under(discord.url());
-        return c;
-    }
-
-    asio::awaitable<oauth2::access_token> gdm_token(std::string user)
-    {
-        oauth2::authorization_request r;
-        r.scopes = {"identify", "gdm.join"};
-        co_return co_await test::token_for(client, browser, r, user);
-    }
-};
+// A user's token for {"identify", "gdm.join"}.
+asio::awaitable<oauth2::access_token> gdm_token(test::bot_flow& f, std::string user)
+{
+    std::vector<std::string> scopes{"identify", "gdm.join"};
+    co_return co_await f.token(std::move(scopes), std::move(user));
+}
 
 } // namespace
 
 TEST_CASE("a group DM from two users' tokens, named; a third user added once")
 {
-    fixture f;
+    test::bot_flow f;
     test::run(f.io, [&]() -> asio::awaitable<void> {
-        auto a = co_await f.gdm_token(nelly);
-        auto b = co_await f.gdm_token(xiaolong);
+        auto a = co_await gdm_token(f, nelly);
+        auto b = co_await gdm_token(f, xiaolong);
         std::vector<oauth2::access_token> tokens{a, b};
         std::vector<std::pair<snowflake, std::string>> nicks{{snowflake(613425648685547541ULL), "小龙"}};
         auto group = co_await f.client.create_group_dm(tokens, nicks);
@@ -80,7 +52,7 @@ TEST_CASE("a group DM from two users' tokens, named; a third user added once")
         CHECK(group.managed == true);
         CHECK_FALSE(group.name);
 
-        auto c = co_await f.gdm_token(zoe);
+        auto c = co_await gdm_token(f, zoe);
         std::string nick = "zoë";
         auto added = co_await f.client.add_group_dm_recipient(c, group.id, snowflake(175928847299117063ULL), nick);
         CHECK(added.added);
@@ -95,12 +67,12 @@ TEST_CASE("a group DM from two users' tokens, named; a third user added once")
 
 TEST_CASE("group DMs refused: scope, no tokens, the same token twice, another user's token, unknown channels, the eleventh")
 {
-    fixture f;
+    test::bot_flow f;
     test::run(f.io, [&]() -> asio::awaitable<void> {
         oauth2::authorization_request plain;
         plain.scopes = {"identify"};
         auto identify_only = co_await test::token_for(f.client, f.browser, plain, nelly);
-        auto a = co_await f.gdm_token(nelly);
+        auto a = co_await gdm_token(f, nelly);
         std::vector<std::pair<snowflake, std::string>> no_nicks;
 
         std::vector<oauth2::access_token> unscoped{a, identify_only};

@@ -113,20 +113,30 @@ asio::awaitable<response> list_permissions(emulator::impl& e, request& req)
     co_return json_response(200, w.take());
 }
 
-asio::awaitable<response> get_permissions(emulator::impl& e, request& req)
+// The caller and the command the path names, or the answer when either is refused.
+std::variant<std::pair<caller, snowflake>, response> caller_and_command(emulator::impl& e, const request& req, bool change)
 {
-    auto a = authorize(e, req, false);
+    auto a = authorize(e, req, change);
     if (auto* r = std::get_if<response>(&a))
-        co_return std::move(*r);
+        return std::move(*r);
     const auto& c = std::get<caller>(a);
     auto command = command_in(c, req);
     if (!command)
-        co_return api_error(404, 10063, "Unknown application command");
-    auto it = e.command_permissions.find({c.app->id, c.where->id, *command});
+        return api_error(404, 10063, "Unknown application command");
+    return std::pair{c, *command};
+}
+
+asio::awaitable<response> get_permissions(emulator::impl& e, request& req)
+{
+    auto found = caller_and_command(e, req, false);
+    if (auto* r = std::get_if<response>(&found))
+        co_return std::move(*r);
+    auto [c, command] = std::get<std::pair<caller, snowflake>>(found);
+    auto it = e.command_permissions.find({c.app->id, c.where->id, command});
     if (it == e.command_permissions.end())
         co_return api_error(404, 10066, "Unknown application command permissions");
     json::writer w;
-    write_set(w, c.app->id, c.where->id, *command, it->second);
+    write_set(w, c.app->id, c.where->id, command, it->second);
     co_return json_response(200, w.take());
 }
 
@@ -170,13 +180,10 @@ std::variant<std::vector<command_permission_record>, response> read_permissions(
 
 asio::awaitable<response> put_permissions(emulator::impl& e, request& req)
 {
-    auto a = authorize(e, req, true);
-    if (auto* r = std::get_if<response>(&a))
+    auto found = caller_and_command(e, req, true);
+    if (auto* r = std::get_if<response>(&found))
         co_return std::move(*r);
-    const auto& c = std::get<caller>(a);
-    auto command = command_in(c, req);
-    if (!command)
-        co_return api_error(404, 10063, "Unknown application command");
+    auto [c, command] = std::get<std::pair<caller, snowflake>>(found);
     simdjson::dom::parser parser;
     auto parsed = json_object_body(req, parser);
     if (!parsed)
@@ -184,10 +191,10 @@ asio::awaitable<response> put_permissions(emulator::impl& e, request& req)
     auto read = read_permissions(*parsed);
     if (auto* r = std::get_if<response>(&read))
         co_return std::move(*r);
-    auto& stored = e.command_permissions[{c.app->id, c.where->id, *command}];
+    auto& stored = e.command_permissions[{c.app->id, c.where->id, command}];
     stored = std::move(std::get<std::vector<command_permission_record>>(read));
     json::writer w;
-    write_set(w, c.app->id, c.where->id, *command, stored);
+    write_set(w, c.app->id, c.where->id, command, stored);
     co_return json_response(200, w.take());
 }
 
