@@ -81,7 +81,7 @@ int sqlite_rates(int n)
     std::filesystem::create_directories(dir);
     asio::io_context io;
     auto store = oauth2::sqlite_token_store::open((dir / "grants.db").string(), oauth2::store_key::generate());
-    double save_s = 0, load_s = 0;
+    double save_s = 0, load_s = 0, concurrent_s = 0;
     asio::co_spawn(io, [&]() -> asio::awaitable<void> {
         auto start = clock_type::now();
         for (int i = 0; i < n; ++i) {
@@ -91,6 +91,27 @@ int sqlite_rates(int n)
             co_await store->save(std::move(g));
         }
         save_s = std::chrono::duration<double>(clock_type::now() - start).count();
+        // The same number of saves again with 64 in flight: the store's group commit puts the
+        // writes waiting together into one transaction and one synchronous commit.
+        start = clock_type::now();
+        auto ex = co_await asio::this_coro::executor;
+        int done = 0;
+        for (int w = 0; w < 64; ++w)
+            asio::co_spawn(ex, [&, w]() -> asio::awaitable<void> {
+                for (int i = w; i < n; i += 64) {
+                    oauth2::stored_grant g;
+                    g.user_id = oauth2::snowflake(static_cast<std::uint64_t>(i) + 1);
+                    g.token = sample_token(static_cast<std::uint64_t>(i) + 7);
+                    co_await store->save(std::move(g));
+                }
+                ++done;
+            }, asio::detached);
+        asio::steady_timer poll(ex);
+        while (done < 64) {
+            poll.expires_after(std::chrono::milliseconds(1));
+            co_await poll.async_wait(asio::use_awaitable);
+        }
+        concurrent_s = std::chrono::duration<double>(clock_type::now() - start).count();
         start = clock_type::now();
         for (int i = 0; i < n; ++i)
             (void)co_await store->load(oauth2::snowflake(static_cast<std::uint64_t>(i) + 1));
@@ -99,8 +120,10 @@ int sqlite_rates(int n)
     io.run();
     store.reset();
     std::filesystem::remove_all(dir);
-    fmt::print("SQLite store ({}): {:.0f} saves/s (each a synchronous commit), {:.0f} loads/s (each decrypted)\n",
-               std::filesystem::temp_directory_path().string(), n / save_s, n / load_s);
+    fmt::print("SQLite store ({}): {:.0f} saves/s one at a time (a synchronous commit each), {:.0f} saves/s with 64 in "
+               "flight (group commit: {:.1f}x), {:.0f} loads/s (each decrypted)\n",
+               std::filesystem::temp_directory_path().string(), n / save_s, n / concurrent_s, save_s / concurrent_s,
+               n / load_s);
     return 0;
 }
 

@@ -5,6 +5,10 @@
 #include <discord/oauth2/error.hpp>
 #include <discord/oauth2/sqlite_token_store.hpp>
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+
 #include <doctest/doctest.h>
 
 #include <sqlite3.h>
@@ -268,4 +272,55 @@ TEST_CASE("keys from files; a file that is not a store; a schema from the future
     } catch (const oauth2::error& e) {
         CHECK(std::string(e.what()).find("newer") != std::string::npos);
     }
+}
+
+TEST_CASE("group commit: concurrent writes share commits, yet no caller is answered before its write is committed")
+{
+    scratch s;
+    auto store = oauth2::sqlite_token_store::open(s.db(), oauth2::store_key::generate());
+    // Another connection, as a process reading the file after a crash would: it sees committed
+    // rows only (WAL), so an answer it cannot see the write of came before its commit.
+    sqlite3* reader = nullptr;
+    REQUIRE(sqlite3_open_v2(s.db().c_str(), &reader, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    auto committed_version = [&](std::uint64_t user) -> std::uint64_t {
+        sqlite3_stmt* st = nullptr;
+        REQUIRE(sqlite3_prepare_v2(reader, "SELECT version FROM grants WHERE user_id = ?", -1, &st, nullptr) == SQLITE_OK);
+        sqlite3_bind_int64(st, 1, static_cast<std::int64_t>(user));
+        std::uint64_t v = sqlite3_step(st) == SQLITE_ROW ? static_cast<std::uint64_t>(sqlite3_column_int64(st, 0)) : 0;
+        sqlite3_finalize(st);
+        return v;
+    };
+    asio::io_context io;
+    int answered = 0, seen_committed = 0;
+    constexpr int writers = 200;
+    for (int i = 0; i < writers; ++i)
+        asio::co_spawn(io, [&, i]() -> asio::awaitable<void> {
+            auto user = static_cast<std::uint64_t>(1000 + i % 50); // four writes for each of 50 users
+            auto g = grant_for(snowflake(user), "token-" + std::to_string(i)); // named: g++ 12 and temporaries
+            auto version = co_await store->save(std::move(g));
+            ++answered;
+            if (committed_version(user) >= version)
+                ++seen_committed;
+        }, asio::detached);
+    io.run();
+    CHECK(answered == writers);
+    CHECK(seen_committed == writers);
+    for (std::uint64_t u = 1000; u < 1050; ++u)
+        CHECK(committed_version(u) == 4); // every write applied, in order, none lost
+
+    // Compare-and-swap inside one batch: of two writers expecting the same version, one wins.
+    io.restart();
+    int won = 0, lost = 0;
+    for (int i = 0; i < 2; ++i)
+        asio::co_spawn(io, [&, i]() -> asio::awaitable<void> {
+            auto g = grant_for(snowflake(1000), "cas-" + std::to_string(i));
+            g.version = 4;
+            auto result = co_await store->compare_and_swap(std::move(g));
+            (result ? won : lost)++;
+        }, asio::detached);
+    io.run();
+    CHECK(won == 1);
+    CHECK(lost == 1);
+    CHECK(committed_version(1000) == 5);
+    sqlite3_close(reader);
 }

@@ -17,6 +17,8 @@
 #include <asio/async_result.hpp>
 #include <asio/post.hpp>
 #include <asio/thread_pool.hpp>
+
+#include <functional>
 #include <asio/use_awaitable.hpp>
 
 #include <fmt/format.h>
@@ -147,41 +149,108 @@ struct sqlite_token_store::impl {
         return g;
     }
 
-    // Writes the row; with `expected`, only if the stored version is still that (0: absent).
-    std::optional<std::uint64_t> write(const stored_grant& g, std::optional<std::uint64_t> expected)
+    // Group commit: the writes waiting at the same moment go into one transaction with one
+    // synchronous commit, and each caller is answered only after the commit that holds its
+    // write (durability as with one commit each; docs/grants.md).
+    struct pending_write {
+        stored_grant grant;
+        std::optional<std::uint64_t> expected; // compare-and-swap: the version it must still be
+        std::function<void(std::exception_ptr, std::optional<std::uint64_t>)> answer;
+    };
+    std::mutex pending_mutex;
+    std::vector<pending_write> pending;
+    bool flush_posted = false;
+
+    // Queues a write; a flush runs on the store's thread unless one is already on its way.
+    void enqueue(pending_write w)
     {
-        std::lock_guard lock(mutex);
-        exec("BEGIN IMMEDIATE", "begin a transaction");
-        try {
-            auto read = prepare("SELECT version FROM grants WHERE user_id = ?");
-            sqlite3_bind_int64(read.s, 1, to_db(g.user_id));
-            int rc = sqlite3_step(read.s);
-            std::uint64_t current = rc == SQLITE_ROW ? static_cast<std::uint64_t>(sqlite3_column_int64(read.s, 0)) : 0;
-            if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-                fail("read a grant's version");
-            if (expected && *expected != current) {
-                exec("ROLLBACK", "roll back");
-                return std::nullopt;
-            }
-            auto sealed = store::seal_grant(key, g.user_id, g.token);
-            auto next = current + 1;
-            auto upsert = prepare("INSERT INTO grants (user_id, version, expires_at, flags, sealed) VALUES (?, ?, ?, ?, ?)"
-                                  " ON CONFLICT (user_id) DO UPDATE SET version = excluded.version,"
-                                  " expires_at = excluded.expires_at, flags = excluded.flags, sealed = excluded.sealed");
-            sqlite3_bind_int64(upsert.s, 1, to_db(g.user_id));
-            sqlite3_bind_int64(upsert.s, 2, static_cast<std::int64_t>(next));
-            sqlite3_bind_int64(upsert.s, 3,
-                               std::chrono::duration_cast<std::chrono::seconds>(g.token.expires_at.time_since_epoch()).count());
-            sqlite3_bind_int64(upsert.s, 4, (g.refresh_in_flight ? 1 : 0) | (g.needs_reauthorization ? 2 : 0));
-            sqlite3_bind_blob(upsert.s, 5, sealed.data(), static_cast<int>(sealed.size()), SQLITE_TRANSIENT);
-            if (sqlite3_step(upsert.s) != SQLITE_DONE)
-                fail("write a grant");
-            exec("COMMIT", "commit a grant");
-            return next;
-        } catch (...) {
-            sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-            throw;
+        bool post;
+        {
+            std::lock_guard lock(pending_mutex);
+            pending.push_back(std::move(w));
+            post = !flush_posted;
+            flush_posted = true;
         }
+        if (post)
+            asio::post(worker, [this] { flush(); });
+    }
+
+    // On the store's thread: every queued write in one transaction, then the answers.
+    void flush()
+    {
+        std::vector<pending_write> batch;
+        {
+            std::lock_guard lock(pending_mutex);
+            batch.swap(pending);
+            flush_posted = false;
+        }
+        std::vector<std::optional<std::uint64_t>> results(batch.size());
+        std::exception_ptr failure;
+        try {
+            std::lock_guard lock(mutex);
+            exec("BEGIN IMMEDIATE", "begin a transaction");
+            try {
+                // In order: a later write for the same user sees the earlier one's version.
+                for (std::size_t i = 0; i < batch.size(); ++i)
+                    results[i] = write_row(batch[i].grant, batch[i].expected);
+                exec("COMMIT", "commit grants");
+            } catch (...) {
+                sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+                throw;
+            }
+        } catch (...) {
+            failure = std::current_exception(); // nothing was committed: every write of the batch fails
+        }
+        for (std::size_t i = 0; i < batch.size(); ++i)
+            batch[i].answer(failure, failure ? std::nullopt : results[i]);
+    }
+
+    // Inside the flush's transaction: writes the row; with `expected`, only if the stored version
+    // is still that (0: absent). nullopt when it is not.
+    std::optional<std::uint64_t> write_row(const stored_grant& g, std::optional<std::uint64_t> expected)
+    {
+        auto read = prepare("SELECT version FROM grants WHERE user_id = ?");
+        sqlite3_bind_int64(read.s, 1, to_db(g.user_id));
+        int rc = sqlite3_step(read.s);
+        std::uint64_t current = rc == SQLITE_ROW ? static_cast<std::uint64_t>(sqlite3_column_int64(read.s, 0)) : 0;
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            fail("read a grant's version");
+        if (expected && *expected != current)
+            return std::nullopt;
+        auto sealed = store::seal_grant(key, g.user_id, g.token);
+        auto next = current + 1;
+        auto upsert = prepare("INSERT INTO grants (user_id, version, expires_at, flags, sealed) VALUES (?, ?, ?, ?, ?)"
+                              " ON CONFLICT (user_id) DO UPDATE SET version = excluded.version,"
+                              " expires_at = excluded.expires_at, flags = excluded.flags, sealed = excluded.sealed");
+        sqlite3_bind_int64(upsert.s, 1, to_db(g.user_id));
+        sqlite3_bind_int64(upsert.s, 2, static_cast<std::int64_t>(next));
+        sqlite3_bind_int64(upsert.s, 3,
+                           std::chrono::duration_cast<std::chrono::seconds>(g.token.expires_at.time_since_epoch()).count());
+        sqlite3_bind_int64(upsert.s, 4, (g.refresh_in_flight ? 1 : 0) | (g.needs_reauthorization ? 2 : 0));
+        sqlite3_bind_blob(upsert.s, 5, sealed.data(), static_cast<int>(sealed.size()), SQLITE_TRANSIENT);
+        if (sqlite3_step(upsert.s) != SQLITE_DONE)
+            fail("write a grant");
+        return next;
+    }
+
+    // A write, queued for the next group commit; completes on the caller's executor after it.
+    // Not a coroutine: the grant is moved into the queue by value (see on_worker).
+    asio::awaitable<std::optional<std::uint64_t>> write(stored_grant g, std::optional<std::uint64_t> expected)
+    {
+        auto grant = std::make_shared<stored_grant>(std::move(g));
+        return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr, std::optional<std::uint64_t>)>(
+            [this, grant, expected](auto handler) {
+                // std::function needs a copyable target; the handler is move-only.
+                auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+                enqueue(pending_write{std::move(*grant), expected,
+                                      [shared](std::exception_ptr failure, std::optional<std::uint64_t> result) {
+                                          auto back = asio::get_associated_executor(*shared);
+                                          asio::post(back, [shared, failure, result]() mutable {
+                                              std::move(*shared)(failure, result);
+                                          });
+                                      }});
+            },
+            asio::use_awaitable);
     }
 
     bool erase(snowflake user)
@@ -285,15 +354,14 @@ asio::awaitable<std::optional<stored_grant>> sqlite_token_store::load(snowflake 
 
 asio::awaitable<std::optional<std::uint64_t>> sqlite_token_store::compare_and_swap(stored_grant grant)
 {
-    auto* i = impl_.get();
     auto expected = grant.version;
-    return i->on_worker<std::optional<std::uint64_t>>([i, g = std::move(grant), expected] { return i->write(g, expected); });
+    return impl_->write(std::move(grant), expected);
 }
 
 asio::awaitable<std::uint64_t> sqlite_token_store::save(stored_grant grant)
 {
-    auto* i = impl_.get();
-    return i->on_worker<std::uint64_t>([i, g = std::move(grant)] { return *i->write(g, std::nullopt); });
+    auto written = co_await impl_->write(std::move(grant), std::nullopt);
+    co_return *written;
 }
 
 asio::awaitable<bool> sqlite_token_store::erase(snowflake user)

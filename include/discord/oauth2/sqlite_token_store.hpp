@@ -21,7 +21,9 @@ namespace discord::oauth2 {
 ///
 /// SQLite's calls run on the store's own thread and never block the caller's event loop. That
 /// thread posts each result to the caller's executor, so destroy the store before the
-/// io_context its callers run on. May be used from any thread.
+/// io_context its callers run on. May be used from any thread. Writes (save, compare_and_swap)
+/// waiting at the same moment share one transaction and one synchronous commit (group commit);
+/// each completes only after the commit that holds it, and all of a failed group fail.
 class sqlite_token_store final : public token_store {
 public:
     /// Opens (or creates) the database at `path` and migrates its schema. Throws `error`:
