@@ -1,5 +1,6 @@
 // The emulator as a benchmark's child process (child_process.hpp): it serves with `options` on
-// one thread, writes its URL as the ready line, and stops on SIGTERM.
+// one thread, writes its URL as the ready line (under TLS, a tab and its CA file after it), and
+// stops on SIGTERM.
 #pragma once
 
 #include "emulator.hpp"
@@ -22,7 +23,10 @@ inline int serve_emulator(int ready_pipe, discord::oauth2::emulator::options opt
         discord.stop();
         io.stop();
     });
-    auto line = discord.url() + "\n";
+    auto line = discord.url();
+    if (auto ca = discord.ca_file())
+        line += "\t" + *ca;
+    line += "\n";
     if (::write(ready_pipe, line.data(), line.size()) < 0)
         return 1;
     ::close(ready_pipe);

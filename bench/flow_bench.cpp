@@ -4,10 +4,12 @@
 // process (rate limits off), so the CPU figures are the client's alone. Codes are made before
 // each measured run, by the emulator's auto-approving consent page, outside the measurement.
 //
-//   flow_bench [--flows N] [--rounds R] [--in-flight N] [--only ours|http|plain]
-#include "child_process.hpp"
-#include "emulator_child.hpp"
-#include "emulator.hpp"
+// With --tls the emulator serves HTTPS (a self-signed certificate every client trusts) and each
+// column also shows the TLS handshakes it made per 1,000 flows (the emulator's accepted
+// connections), after a warm-up round that opens the connections a client keeps.
+//
+//   flow_bench [--tls] [--flows N] [--rounds R] [--in-flight N] [--only ours|http|plain]
+#include "flow_setup.hpp"
 #include "measure.hpp"
 
 #include "core/base64.hpp"
@@ -26,6 +28,7 @@
 #include <simdjson.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,99 +40,97 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
-const std::string client_id = "159799960412356608";
-const std::string client_secret = "emulator-airhorn-client-secret-0123456789";
-const std::string redirect = "http://127.0.0.1:53134/callback";
-
-em::options bench_options()
-{
-    em::options o;
-    o.rate_limits.enabled = false;
-    o.auto_approve = true;
-    o.code_ttl = std::chrono::seconds(3600);
-    o.limits.max_connections = 8192;
-    return o;
-}
-
-// `count` fresh codes, through the consent page as a browser would follow it.
-std::vector<std::string> make_codes(const std::string& base, int count)
-{
-    asio::io_context io(1);
-    http::client browser(io.get_executor());
-    std::vector<std::string> codes;
-    const auto link = base + "/oauth2/authorize?client_id=" + client_id
-        + "&response_type=code&scope=identify&state=s&redirect_uri=" + url::percent_encode(redirect);
-    int started = 0;
-    for (int i = 0; i < std::min(count, 64); ++i)
-        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-            while (started < count) {
-                ++started;
-                http::request r;
-                r.url = link;
-                auto response = co_await browser.send(std::move(r));
-                auto location = std::string(response.fields.find("location").value_or(""));
-                auto at = location.find("code=");
-                codes.push_back(location.substr(at + 5, location.find('&', at) - at - 5));
-            }
-        }, asio::detached);
-    io.run();
-    return codes;
-}
+using flow_setup::client_id;
+using flow_setup::client_secret;
+using flow_setup::redirect;
+using flow_setup::running_emulator;
 
 struct figures {
     double seconds = 0;
     double cpu = 0;
     int ok = 0;
     int total = 0;
+    double connections = 0; // accepted by the emulator during the run
+    double per_thousand_flows() const { return connections * 1000 / total; }
     double per_second() const { return total / seconds; }
     double cpu_us_per_flow() const { return cpu * 1e6 / total; }
 };
 
-figures ours(const std::string& base, int in_flight, const std::vector<std::string>& codes)
-{
-    figures f;
-    f.total = static_cast<int>(codes.size());
-    asio::io_context io(1);
-    oauth2::client_config config;
-    config.client_id = oauth2::snowflake(159799960412356608ULL);
-    config.client_secret = oauth2::secret(client_secret);
-    config.redirect_uri = redirect;
-    config.endpoints = oauth2::endpoints::under(base);
-    oauth2::client client(io.get_executor(), config);
-    std::size_t next = 0;
-    int done = 0;
-    auto start = clock_type::now();
-    double cpu_start = cpu_seconds();
-    for (int i = 0; i < std::min(in_flight, f.total); ++i)
-        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-            while (next < codes.size()) {
-                const auto& code = codes[next++];
-                auto token = co_await client.exchange_code(code);
-                auto me = co_await client.get_current_user(token);
-                auto refreshed = co_await client.refresh(*token.refresh_token);
-                co_await client.revoke(refreshed.token);
-                f.ok += me.id == oauth2::snowflake(80351110224678912ULL);
-                ++done;
-            }
-        }, [&](std::exception_ptr e) {
-            if (e)
-                io.stop(); // a failed flow shows as ok < total
-        });
-    while (done < f.total && !io.stopped())
-        io.run_one();
-    f.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
-    f.cpu = cpu_seconds() - cpu_start;
-    return f;
-}
+// Each runner keeps its client (and so its connections) from one run to the next: the warm-up
+// run opens the connections, the measured rounds reuse them, as a bot's long-lived client does.
+class ours_runner {
+public:
+    explicit ours_runner(const running_emulator& e) : client_(io_.get_executor(), config_for(e)) {}
+
+    figures run(int in_flight, const std::vector<std::string>& codes)
+    {
+        io_.restart(); // the last run left it stopped: an idle client holds no work
+        figures f;
+        f.total = static_cast<int>(codes.size());
+        std::size_t next = 0;
+        int done = 0;
+        bool failed = false;
+        auto start = clock_type::now();
+        double cpu_start = cpu_seconds();
+        for (int i = 0; i < std::min(in_flight, f.total); ++i)
+            asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
+                while (next < codes.size()) {
+                    const auto& code = codes[next++];
+                    auto token = co_await client_.exchange_code(code);
+                    auto me = co_await client_.get_current_user(token);
+                    auto refreshed = co_await client_.refresh(*token.refresh_token);
+                    co_await client_.revoke(refreshed.token);
+                    f.ok += me.id == oauth2::snowflake(80351110224678912ULL);
+                    ++done;
+                }
+            }, [&](std::exception_ptr e) {
+                failed = failed || e; // a failed flow shows as ok < total
+            });
+        while (done < f.total && !failed)
+            io_.run_one();
+        f.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+        f.cpu = cpu_seconds() - cpu_start;
+        return f;
+    }
+
+private:
+    static oauth2::client_config config_for(const running_emulator& e)
+    {
+        oauth2::client_config config;
+        config.client_id = oauth2::snowflake(159799960412356608ULL);
+        config.client_secret = oauth2::secret(client_secret);
+        config.redirect_uri = redirect;
+        config.endpoints = oauth2::endpoints::under(e.base);
+        config.ca_file = e.ca_file;
+        return config;
+    }
+
+    asio::io_context io_{1};
+    oauth2::client client_;
+};
 
 // The same four requests through http::client alone, read as the plain loop reads them: what
 // the layer below oauth2::client costs, to tell the two layers' shares apart.
-figures http_layer(const std::string& base, int in_flight, const std::vector<std::string>& codes)
+class http_runner {
+public:
+    explicit http_runner(const running_emulator& e) : base_(e.base), client_(io_.get_executor(), flow_setup::trusting(e)) {}
+
+    figures run(int in_flight, const std::vector<std::string>& codes);
+
+private:
+    std::string base_;
+    asio::io_context io_{1};
+    http::client client_;
+};
+
+figures http_runner::run(int in_flight, const std::vector<std::string>& codes)
 {
+    const auto& base = base_;
+    auto& io = io_;
+    auto& client = client_;
+    io.restart(); // the last run left it stopped: an idle client holds no work
     figures f;
     f.total = static_cast<int>(codes.size());
-    asio::io_context io(1);
-    http::client client(io.get_executor());
     const auto basic = "Basic " + oauth2::base64::encode(client_id + ":" + client_secret);
     const auto redirect_param = "&redirect_uri=" + url::percent_encode(redirect);
     auto post = [&](std::string where, std::string body) {
@@ -254,40 +255,78 @@ bool absorb(plain_context& c, flow_slot& s)
     return true;
 }
 
-figures plain_loop(const std::string& base, int in_flight, const std::vector<std::string>& codes)
+class plain_runner {
+public:
+    explicit plain_runner(const running_emulator& e) : ca_file_(e.ca_file)
+    {
+        c_.token_url = e.base + "/api/v10/oauth2/token";
+        c_.revoke_url = e.base + "/api/v10/oauth2/token/revoke";
+        c_.me_url = e.base + "/api/v10/users/@me";
+        c_.basic = "Authorization: Basic " + oauth2::base64::encode(client_id + ":" + client_secret);
+        c_.redirect_param = "&redirect_uri=" + url::percent_encode(redirect);
+    }
+    ~plain_runner()
+    {
+        for (auto& s : slots_) {
+            curl_slist_free_all(s.headers);
+            curl_easy_cleanup(s.easy);
+        }
+        curl_multi_cleanup(multi_);
+    }
+    plain_runner(const plain_runner&) = delete;
+    plain_runner& operator=(const plain_runner&) = delete;
+
+    figures run(int in_flight, const std::vector<std::string>& codes);
+
+private:
+    void add_slots(std::size_t count)
+    {
+        slots_.reserve(count); // the easy handles point at their slots: no reallocation after this
+        while (slots_.size() < count) {
+            auto& s = slots_.emplace_back();
+            s.easy = curl_easy_init();
+            curl_easy_setopt(s.easy, CURLOPT_NOSIGNAL, 1L);
+            curl_easy_setopt(s.easy, CURLOPT_WRITEFUNCTION, &collect);
+            curl_easy_setopt(s.easy, CURLOPT_WRITEDATA, &s.body);
+            curl_easy_setopt(s.easy, CURLOPT_PRIVATE, &s);
+            curl_easy_setopt(s.easy, CURLOPT_PROXY, "");
+            curl_easy_setopt(s.easy, CURLOPT_TIMEOUT_MS, 30000L);
+            curl_easy_setopt(s.easy, CURLOPT_USERAGENT, c_.user_agent.c_str());
+            curl_easy_setopt(s.easy, CURLOPT_ACCEPT_ENCODING, "");
+            if (!ca_file_.empty())
+                curl_easy_setopt(s.easy, CURLOPT_CAINFO, ca_file_.c_str());
+        }
+    }
+
+    std::string ca_file_;
+    plain_context c_;
+    CURLM* multi_ = curl_multi_init();
+    std::vector<flow_slot> slots_; // one per flow in flight, kept across runs
+};
+
+figures plain_runner::run(int in_flight, const std::vector<std::string>& codes)
 {
+    auto& c = c_;
+    auto* multi = multi_;
     figures f;
     f.total = static_cast<int>(codes.size());
-    plain_context c;
-    c.token_url = base + "/api/v10/oauth2/token";
-    c.revoke_url = base + "/api/v10/oauth2/token/revoke";
-    c.me_url = base + "/api/v10/users/@me";
-    c.basic = "Authorization: Basic " + oauth2::base64::encode(client_id + ":" + client_secret);
-    c.redirect_param = "&redirect_uri=" + url::percent_encode(redirect);
-
-    CURLM* multi = curl_multi_init();
-    std::vector<flow_slot> slots(static_cast<std::size_t>(std::min(in_flight, f.total)));
-    std::vector<std::size_t> code_of(slots.size());
+    auto used = static_cast<std::size_t>(std::min(in_flight, f.total));
+    if (slots_.empty())
+        add_slots(static_cast<std::size_t>(in_flight));
+    auto* slots = slots_.data();
+    std::vector<std::size_t> code_of(used);
     std::size_t next = 0;
     auto start = clock_type::now();
     double cpu_start = cpu_seconds();
-    for (std::size_t i = 0; i < slots.size(); ++i) {
+    for (std::size_t i = 0; i < used; ++i) {
         auto& s = slots[i];
-        s.easy = curl_easy_init();
-        curl_easy_setopt(s.easy, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(s.easy, CURLOPT_WRITEFUNCTION, &collect);
-        curl_easy_setopt(s.easy, CURLOPT_WRITEDATA, &s.body);
-        curl_easy_setopt(s.easy, CURLOPT_PRIVATE, &s);
-        curl_easy_setopt(s.easy, CURLOPT_PROXY, "");
-        curl_easy_setopt(s.easy, CURLOPT_TIMEOUT_MS, 30000L);
-        curl_easy_setopt(s.easy, CURLOPT_USERAGENT, c.user_agent.c_str());
-        curl_easy_setopt(s.easy, CURLOPT_ACCEPT_ENCODING, "");
+        s.step = 0;
         code_of[i] = next++;
         prepare(c, s, codes[code_of[i]]);
         curl_multi_add_handle(multi, s.easy);
     }
     int done = 0;
-    int active = static_cast<int>(slots.size());
+    int active = static_cast<int>(used);
     while (active > 0) {
         int running = 0;
         curl_multi_perform(multi, &running);
@@ -300,7 +339,7 @@ figures plain_loop(const std::string& base, int in_flight, const std::vector<std
             long status = 0;
             curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
             curl_multi_remove_handle(multi, s->easy);
-            auto index = static_cast<std::size_t>(s - slots.data());
+            auto index = static_cast<std::size_t>(s - slots);
             bool ok = msg->data.result == CURLE_OK && status == 200 && absorb(c, *s);
             if (ok && s->step < 3) {
                 ++s->step;
@@ -322,22 +361,29 @@ figures plain_loop(const std::string& base, int in_flight, const std::vector<std
     }
     f.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
     f.cpu = cpu_seconds() - cpu_start;
-    for (auto& s : slots) {
-        curl_slist_free_all(s.headers);
-        curl_easy_cleanup(s.easy);
-    }
-    curl_multi_cleanup(multi);
     return f;
 }
 
 } // namespace
 
+// A runner's figures for one run, the emulator's accepted connections counted around it.
+template <class Runner>
+figures measured(const running_emulator& e, Runner& runner, int in_flight, const std::vector<std::string>& codes)
+{
+    auto before = flow_setup::connections_accepted(e);
+    auto f = runner.run(in_flight, codes);
+    // Both readings count the connection that asked for them; the later one's is not the run's.
+    f.connections = static_cast<double>(flow_setup::connections_accepted(e) - before - 1);
+    return f;
+}
+
 int main(int argc, char** argv)
 {
     int flows = 4000;
     int rounds = 3;
+    bool tls = false;
     std::vector<int> levels{1, 64, 512};
-    std::string only; // "ours" or "plain": run one alone (for profilers)
+    std::string only; // "ours", "http" or "plain": run one alone (for profilers)
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         if (arg == "--flows" && i + 1 < argc)
@@ -348,67 +394,91 @@ int main(int argc, char** argv)
             levels = {std::stoi(argv[++i])};
         else if (arg == "--only" && i + 1 < argc)
             only = argv[++i];
+        else if (arg == "--tls")
+            tls = true;
         else {
-            fmt::print(stderr, "usage: {} [--flows N] [--rounds R] [--in-flight N] [--only ours|http|plain]\n", argv[0]);
+            fmt::print(stderr, "usage: {} [--tls] [--flows N] [--rounds R] [--in-flight N] [--only ours|http|plain]\n",
+                       argv[0]);
             return 2;
         }
     }
-    auto child = start_child([](int fd) { return serve_emulator(fd, bench_options()); });
-    if (child.pid < 0) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    auto discord = flow_setup::start_emulator(tls);
+    if (discord.child.pid < 0) {
         fmt::print(stderr, "the emulator did not start\n");
         return 1;
     }
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    const auto base = child.ready_line;
 
     fmt::print("The full flow (code exchange + GET /users/@me + refresh + revoke) through oauth2::client and\n"
-               "through a plain libcurl-multi loop sending the same requests; emulator in a child process,\n"
-               "rate limits off; best of {} rounds, alternating.\n\n", rounds);
-    fmt::print("'http' sends the same requests through http::client alone (the layer below), for reference.\n\n");
-    fmt::print("{:>9} {:>6} | {:^35} | {:^38}\n", "", "", "flows/s", "CPU per flow");
-    fmt::print("{:>9} {:>6} | {:>8} {:>8} {:>8} {:>7} | {:>9} {:>9} {:>9} {:>7}\n", "in flight", "flows", "plain", "http",
-               "ours", "ratio", "plain", "http", "ours", "ratio");
+               "through a plain libcurl-multi loop sending the same requests; emulator in a child process{},\n"
+               "rate limits off; best of {} rounds, alternating, each client kept from its warm-up run on.\n\n",
+               tls ? " over TLS (HTTPS, its self-signed certificate trusted)" : "", rounds);
+    fmt::print("'http' sends the same requests through http::client alone (the layer below), for reference.\n"
+               "'connections per 1,000 flows': what the emulator accepted during the best round{}.\n\n",
+               tls ? ", each a TLS handshake" : "");
+    fmt::print("{:>9} {:>6} | {:^35} | {:^38} | {:^20}\n", "", "", "flows/s", "CPU per flow",
+               "connections/1,000");
+    fmt::print("{:>9} {:>6} | {:>8} {:>8} {:>8} {:>7} | {:>9} {:>9} {:>9} {:>7} | {:>6} {:>6} {:>6}\n", "in flight",
+               "flows", "plain", "http", "ours", "ratio", "plain", "http", "ours", "ratio", "plain", "http", "ours");
     bool all_ok = true;
     for (int in_flight : levels) {
         int total = in_flight == 1 ? std::max(1, flows / 4) : flows;
+        auto warm = std::max(in_flight, total / 10);
         if (!only.empty()) {
+            std::optional<ours_runner> client;
+            std::optional<http_runner> layer;
+            std::optional<plain_runner> plain;
+            if (only == "ours")
+                client.emplace(discord);
+            else if (only == "http")
+                layer.emplace(discord);
+            else
+                plain.emplace(discord);
             auto mint_start = clock_type::now();
-            auto codes = make_codes(base, total);
+            auto codes = flow_setup::make_codes(discord, total);
             fmt::print("{} codes made in {:.2f} s\n", codes.size(),
                        std::chrono::duration<double>(clock_type::now() - mint_start).count());
-            auto f = only == "ours" ? ours(base, in_flight, codes)
-                : only == "http"    ? http_layer(base, in_flight, codes)
-                                    : plain_loop(base, in_flight, codes);
+            auto run = [&](const std::vector<std::string>& c) {
+                return only == "ours" ? client->run(in_flight, c)
+                    : only == "http"  ? layer->run(in_flight, c)
+                                      : plain->run(in_flight, c);
+            };
+            run(flow_setup::make_codes(discord, warm));
+            auto f = run(codes);
             fmt::print("{} alone, {} in flight: {:.0f} flows/s, {:.1f}us CPU/flow\n", only, in_flight, f.per_second(),
                        f.cpu_us_per_flow());
             continue;
         }
-        auto warm = std::max(in_flight, total / 10);
-        plain_loop(base, in_flight, make_codes(base, warm));
-        http_layer(base, in_flight, make_codes(base, warm));
-        ours(base, in_flight, make_codes(base, warm));
+        plain_runner plain(discord);
+        http_runner layer(discord);
+        ours_runner client(discord);
+        plain.run(in_flight, flow_setup::make_codes(discord, warm));
+        layer.run(in_flight, flow_setup::make_codes(discord, warm));
+        client.run(in_flight, flow_setup::make_codes(discord, warm));
         figures best_plain, best_http, best_ours;
         auto keep_best = [](figures& best, const figures& f, int round) {
             if (round == 0 || f.per_second() > best.per_second())
                 best = f;
         };
         for (int round = 0; round < rounds; ++round) {
-            auto o = ours(base, in_flight, make_codes(base, total));
-            auto p = plain_loop(base, in_flight, make_codes(base, total));
-            auto h = http_layer(base, in_flight, make_codes(base, total));
+            auto o = measured(discord, client, in_flight, flow_setup::make_codes(discord, total));
+            auto p = measured(discord, plain, in_flight, flow_setup::make_codes(discord, total));
+            auto h = measured(discord, layer, in_flight, flow_setup::make_codes(discord, total));
             all_ok = all_ok && o.ok == total && p.ok == total && h.ok == total;
             keep_best(best_ours, o, round);
             keep_best(best_plain, p, round);
             keep_best(best_http, h, round);
         }
-        fmt::print("{:>9} {:>6} | {:>8.0f} {:>8.0f} {:>8.0f} {:>6.2f}x | {:>7.1f}us {:>7.1f}us {:>7.1f}us {:>6.2f}x\n",
+        fmt::print("{:>9} {:>6} | {:>8.0f} {:>8.0f} {:>8.0f} {:>6.2f}x | {:>7.1f}us {:>7.1f}us {:>7.1f}us {:>6.2f}x | "
+                   "{:>6.1f} {:>6.1f} {:>6.1f}\n",
                    in_flight, total, best_plain.per_second(), best_http.per_second(), best_ours.per_second(),
                    best_ours.per_second() / best_plain.per_second(), best_plain.cpu_us_per_flow(),
                    best_http.cpu_us_per_flow(), best_ours.cpu_us_per_flow(),
-                   best_ours.cpu_us_per_flow() / best_plain.cpu_us_per_flow());
+                   best_ours.cpu_us_per_flow() / best_plain.cpu_us_per_flow(), best_plain.per_thousand_flows(),
+                   best_http.per_thousand_flows(), best_ours.per_thousand_flows());
         std::fflush(stdout);
     }
-    stop_child(child);
+    stop_child(discord.child);
     if (!all_ok) {
         fmt::print(stderr, "some flows failed\n");
         return 1;

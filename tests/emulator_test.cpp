@@ -967,6 +967,13 @@ TEST_CASE("introspection: state, faults and reset over HTTP")
         CHECK(str(grants.at(0)["refresh_token"]) == str(t["refresh_token"]));
         CHECK(str(grants.at(0)["user_id"]) == "80351110224678912");
         CHECK(f.discord.calls("POST /api/v10/oauth2/token") == 1);
+        // The consent page and the exchange were answered before this request, over connections
+        // the fixture's client keeps open: at least one accepted, never more than requests.
+        auto connections = s["connections"];
+        CHECK(int64_t(connections["requests"]) >= 2);
+        CHECK(int64_t(connections["accepted"]) >= 1);
+        CHECK(int64_t(connections["accepted"]) <= int64_t(connections["requests"]) + 1);
+        CHECK(int64_t(connections["active"]) >= 1);
 
         http::request bad;
         bad.method = "POST";

@@ -1,5 +1,5 @@
 // /_emulator/...: what tests and scripts may look at or change while the emulator runs.
-//   GET  /_emulator/state   calls per route, invalid requests, live grants with their tokens
+//   GET  /_emulator/state   calls per route, invalid requests, connections, live grants with their tokens
 //   POST /_emulator/reset   forget codes, grants, role connections, counters and windows
 //   POST /_emulator/faults  add a fault (the body is a spec, see faults.hpp); DELETE removes all
 //   GET  /_emulator/deliveries                 the webhook events and PINGs sent, with outcomes
@@ -29,8 +29,16 @@ asio::awaitable<response> state(emulator::impl& e, request&)
             w.field(route, count);
     w.end_object()
         .field("invalid_requests", e.invalid_requests)
-        .field("codes_outstanding", static_cast<std::uint64_t>(e.book.codes_outstanding()))
-        .key("grants").begin_array();
+        .field("codes_outstanding", static_cast<std::uint64_t>(e.book.codes_outstanding()));
+    // Connections accepted are TLS handshakes under --tls: what benchmarks count to see whether a
+    // client reuses its connections.
+    auto served = e.http->stats();
+    w.key("connections").begin_object()
+        .field("accepted", served.accepted)
+        .field("active", static_cast<std::uint64_t>(served.active))
+        .field("requests", served.requests)
+        .end_object();
+    w.key("grants").begin_array();
     std::vector<const grant*> grants;
     for (const auto& [id, g] : e.book.grants())
         grants.push_back(&g);
