@@ -43,71 +43,9 @@ namespace {
 using flow_setup::client_id;
 using flow_setup::client_secret;
 using flow_setup::redirect;
+using flow_setup::figures;
+using flow_setup::ours_runner;
 using flow_setup::running_emulator;
-
-struct figures {
-    double seconds = 0;
-    double cpu = 0;
-    int ok = 0;
-    int total = 0;
-    double connections = 0; // accepted by the emulator during the run
-    double per_thousand_flows() const { return connections * 1000 / total; }
-    double per_second() const { return total / seconds; }
-    double cpu_us_per_flow() const { return cpu * 1e6 / total; }
-};
-
-// Each runner keeps its client (and so its connections) from one run to the next: the warm-up
-// run opens the connections, the measured rounds reuse them, as a bot's long-lived client does.
-class ours_runner {
-public:
-    explicit ours_runner(const running_emulator& e) : client_(io_.get_executor(), config_for(e)) {}
-
-    figures run(int in_flight, const std::vector<std::string>& codes)
-    {
-        io_.restart(); // the last run left it stopped: an idle client holds no work
-        figures f;
-        f.total = static_cast<int>(codes.size());
-        std::size_t next = 0;
-        int done = 0;
-        bool failed = false;
-        auto start = clock_type::now();
-        double cpu_start = cpu_seconds();
-        for (int i = 0; i < std::min(in_flight, f.total); ++i)
-            asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
-                while (next < codes.size()) {
-                    const auto& code = codes[next++];
-                    auto token = co_await client_.exchange_code(code);
-                    auto me = co_await client_.get_current_user(token);
-                    auto refreshed = co_await client_.refresh(*token.refresh_token);
-                    co_await client_.revoke(refreshed.token);
-                    f.ok += me.id == oauth2::snowflake(80351110224678912ULL);
-                    ++done;
-                }
-            }, [&](std::exception_ptr e) {
-                failed = failed || e; // a failed flow shows as ok < total
-            });
-        while (done < f.total && !failed)
-            io_.run_one();
-        f.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
-        f.cpu = cpu_seconds() - cpu_start;
-        return f;
-    }
-
-private:
-    static oauth2::client_config config_for(const running_emulator& e)
-    {
-        oauth2::client_config config;
-        config.client_id = oauth2::snowflake(159799960412356608ULL);
-        config.client_secret = oauth2::secret(client_secret);
-        config.redirect_uri = redirect;
-        config.endpoints = oauth2::endpoints::under(e.base);
-        config.ca_file = e.ca_file;
-        return config;
-    }
-
-    asio::io_context io_{1};
-    oauth2::client client_;
-};
 
 // The same four requests through http::client alone, read as the plain loop reads them: what
 // the layer below oauth2::client costs, to tell the two layers' shares apart.

@@ -1,14 +1,18 @@
 // What the flow benchmarks (flow_bench, peers_bench) share: the emulator they run in a child
 // process, the application they sign in to, the codes made beforehand through the consent page,
-// and the emulator's count of accepted connections (TLS handshakes under --tls).
+// the emulator's count of accepted connections (TLS handshakes under --tls), and the flow through
+// oauth2::client.
 #pragma once
 
 #include "child_process.hpp"
 #include "emulator_child.hpp"
 #include "emulator.hpp"
+#include "measure.hpp"
 
 #include "core/url_encoding.hpp"
 #include "http/client.hpp"
+
+#include <discord/oauth2/client.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -111,5 +115,71 @@ inline std::uint64_t connections_accepted(const running_emulator& e)
     io.run();
     return accepted;
 }
+
+/// What one run of flows cost the process that ran them.
+struct figures {
+    double seconds = 0;
+    double cpu = 0;
+    int ok = 0;
+    int total = 0;
+    double connections = 0; // accepted by the emulator during the run
+    double per_thousand_flows() const { return connections * 1000 / total; }
+    double per_second() const { return total / seconds; }
+    double cpu_us_per_flow() const { return cpu * 1e6 / total; }
+};
+
+/// The flow through oauth2::client: code exchange, GET /users/@me, refresh, revoke. Like every
+/// runner, it keeps its client (and so its connections) from one run to the next: the warm-up run
+/// opens the connections, the measured rounds reuse them, as a bot's long-lived client does.
+class ours_runner {
+public:
+    explicit ours_runner(const running_emulator& e) : client_(io_.get_executor(), config_for(e)) {}
+
+    figures run(int in_flight, const std::vector<std::string>& codes)
+    {
+        io_.restart(); // the last run left it stopped: an idle client holds no work
+        figures f;
+        f.total = static_cast<int>(codes.size());
+        std::size_t next = 0;
+        int done = 0;
+        bool failed = false;
+        auto start = std::chrono::steady_clock::now();
+        double cpu_start = cpu_seconds();
+        for (int i = 0; i < std::min(in_flight, f.total); ++i)
+            asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
+                while (next < codes.size()) {
+                    const auto& code = codes[next++];
+                    auto token = co_await client_.exchange_code(code);
+                    auto me = co_await client_.get_current_user(token);
+                    auto refreshed = co_await client_.refresh(*token.refresh_token);
+                    co_await client_.revoke(refreshed.token);
+                    f.ok += me.id == discord::oauth2::snowflake(80351110224678912ULL);
+                    ++done;
+                }
+            }, [&](std::exception_ptr e) {
+                failed = failed || e; // a failed flow shows as ok < total
+            });
+        while (done < f.total && !failed)
+            io_.run_one();
+        f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        f.cpu = cpu_seconds() - cpu_start;
+        return f;
+    }
+
+private:
+    static discord::oauth2::client_config config_for(const running_emulator& e)
+    {
+        discord::oauth2::client_config config;
+        config.client_id = discord::oauth2::snowflake(159799960412356608ULL);
+        config.client_secret = discord::oauth2::secret(client_secret);
+        config.redirect_uri = redirect;
+        config.endpoints = discord::oauth2::endpoints::under(e.base);
+        config.ca_file = e.ca_file;
+        return config;
+    }
+
+    asio::io_context io_{1};
+    discord::oauth2::client client_;
+};
 
 } // namespace flow_setup
