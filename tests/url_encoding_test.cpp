@@ -46,4 +46,10 @@ TEST_CASE("percent_encode leaves only unreserved characters and round-trips")
     CHECK(url::encode_query({{"scope", "identify email"}, {"redirect_uri", "http://h/cb?x=1"}})
           == "scope=identify%20email&redirect_uri=http%3A%2F%2Fh%2Fcb%3Fx%3D1");
     CHECK(url::parse_query(url::encode_query({{"k", "v+w &"}}))->front().second == "v+w &");
+    // Runs of unreserved characters are copied whole: escapes at either end, back to back, alone.
+    CHECK(url::percent_encode("") == "");
+    CHECK(url::percent_encode("/") == "%2F");
+    CHECK(url::percent_encode("//ab//") == "%2F%2Fab%2F%2F");
+    CHECK(url::percent_encode(std::string("a\0b", 3)) == "a%00b");
+    CHECK(url::encode_query({{"", ""}, {"a", ""}, {"", "b"}}) == "=&a=&=b");
 }

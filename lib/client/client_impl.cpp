@@ -47,6 +47,9 @@ client::impl::impl(asio::any_io_executor ex, client_config c)
         throw error(errc::invalid_argument, "client_config.client_id is not set");
     if (config.client_secret && config.client_secret->empty())
         throw error(errc::invalid_argument, "client_config.client_secret is empty; leave it unset for a public client");
+    if (config.client_secret)
+        basic_authorization = secret(
+            "Basic " + base64::encode(secret(config.client_id.to_string() + ":" + config.client_secret->reveal()).reveal()));
 }
 
 void client::impl::require_scope(const access_token& token, std::string_view scope, std::string_view operation) const
@@ -64,9 +67,8 @@ http::request client::impl::token_request(const std::string& url, url::parameter
     r.method = "POST";
     r.url = url;
     r.fields.add("Content-Type", "application/x-www-form-urlencoded");
-    if (config.client_secret) {
-        auto credentials = config.client_id.to_string() + ":" + config.client_secret->reveal();
-        r.fields.add("Authorization", "Basic " + base64::encode(credentials));
+    if (basic_authorization) {
+        r.fields.add("Authorization", basic_authorization->reveal());
     } else {
         form.emplace_back("client_id", config.client_id.to_string());
     }
@@ -111,8 +113,9 @@ std::chrono::milliseconds client::impl::backoff(int attempt)
 asio::awaitable<http::response> client::impl::send(http::request r, std::string route, repeat kind)
 {
     const auto& policy = config.retries;
-    // The breaker counts per credential: other users' dead tokens never stop this one.
-    std::string credential(r.fields.find("authorization").value_or(""));
+    // The breaker counts per credential: other users' dead tokens never stop this one. `r` lives
+    // in this frame unchanged (each attempt sends a copy), so the view stays valid.
+    std::string_view credential = r.fields.find("authorization").value_or("");
     for (int tries = 1;; ++tries) {
         auto now = std::chrono::steady_clock::now();
         auto stopped = limits.stopped_until(credential, now);
