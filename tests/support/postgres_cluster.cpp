@@ -31,9 +31,9 @@ std::string as_server_user(const std::string& command)
 
 } // namespace
 
-postgres_cluster::postgres_cluster()
+postgres_cluster::postgres_cluster(bool durable)
     : dir_(std::filesystem::temp_directory_path() / ("pg-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()))),
-      bin_(server_bin()), port_(free_port())
+      durable_(durable), bin_(server_bin()), port_(free_port())
 {
     std::filesystem::create_directories(dir_);
     if (::geteuid() == 0)
@@ -59,7 +59,8 @@ void postgres_cluster::start()
         return;
     run(as_server_user(bin_ + "/pg_ctl -D " + (dir_ / "data").string() + " -l " + (dir_ / "server.log").string()
                        + " -w -o \"-p " + std::to_string(port_) + " -k " + dir_.string()
-                       + " -c listen_addresses=127.0.0.1 -c fsync=off\" start >/dev/null"));
+                       + " -c listen_addresses=127.0.0.1" + (durable_ ? "" : " -c fsync=off")
+                       + "\" start >/dev/null"));
     running_ = true;
 }
 

@@ -11,8 +11,10 @@ namespace test {
 
 class postgres_cluster {
 public:
-    /// Throws std::runtime_error saying what failed (and where its log is).
-    postgres_cluster();
+    /// Throws std::runtime_error saying what failed (and where its log is). The tests' cluster runs
+    /// with fsync off; `durable` keeps PostgreSQL's defaults (fsync, synchronous_commit), so that
+    /// every commit waits for the disk, for the benchmarks that measure what that costs.
+    explicit postgres_cluster(bool durable = false);
     ~postgres_cluster();
     postgres_cluster(const postgres_cluster&) = delete;
     postgres_cluster& operator=(const postgres_cluster&) = delete;
@@ -27,6 +29,7 @@ private:
     void run(const std::string& command) const;
 
     std::filesystem::path dir_;
+    bool durable_ = false;
     std::string bin_;
     std::uint16_t port_ = 0;
     bool running_ = false;
