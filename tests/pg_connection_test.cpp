@@ -1,6 +1,7 @@
 // The PostgreSQL connection on Asio against a throwaway cluster: queries with parameters,
 // errors with their SQLSTATE, clear failures for a malformed URL, an unknown role and a server
 // that is not there; pipelines, and the pool that batches its callers' statements into them.
+#include "core/attempt.hpp"
 #include "pg/connection.hpp"
 #include "pg/pool.hpp"
 #include "server/free_port.hpp"
@@ -130,6 +131,81 @@ TEST_CASE("pipelines: statements share a round trip, and one that fails fails al
         CHECK(refused == 6);
         CHECK(shared.round_trips() < 100);
         MESSAGE("300 statements in " << shared.round_trips() << " round trips");
+    }());
+}
+
+TEST_CASE("group commit: a pipeline's statements in one transaction, a failure still failing alone")
+{
+    test::postgres_cluster cluster;
+    asio::io_context io;
+    test::run(io, [&]() -> asio::awaitable<void> {
+        auto db = co_await pg::connection::connect(io.get_executor(), cluster.url());
+        auto other = co_await pg::connection::connect(io.get_executor(), cluster.url());
+        (void)co_await other->query("CREATE TABLE kept (id int PRIMARY KEY)");
+        using commit = pg::connection::commit;
+
+        // One transaction: every statement sees the same transaction id; apart, each its own.
+        std::vector<pg::statement> ids{{"SELECT txid_current()", {}}, {"SELECT txid_current()", {}}};
+        auto together = co_await db->pipeline(ids, commit::together);
+        REQUIRE((together[0].rows && together[1].rows));
+        CHECK(*together[0].rows->rows[0][0] == *together[1].rows->rows[0][0]);
+        auto apart = co_await db->pipeline(ids, commit::each);
+        REQUIRE((apart[0].rows && apart[1].rows));
+        CHECK(*apart[0].rows->rows[0][0] != *apart[1].rows->rows[0][0]);
+
+        // Answered after the commit: another session sees the rows as soon as the answers are in,
+        // and a statement of the group sees the ones before it.
+        std::vector<pg::statement> writes{
+            {"INSERT INTO kept VALUES ($1::int)", {"1"}},
+            {"INSERT INTO kept VALUES ($1::int)", {"2"}},
+            {"SELECT count(*) FROM kept", {}},
+        };
+        auto written = co_await db->pipeline(writes, commit::together);
+        REQUIRE(written[2].rows);
+        CHECK(*written[2].rows->rows[0][0] == "2");
+        CHECK(*(co_await other->query("SELECT count(*) FROM kept")).rows[0][0] == "2");
+
+        // A failure in the middle: the group is rolled back and run again statement by statement,
+        // so the others take effect once (a second insert of the same key would fail) and the
+        // failing one alone is refused.
+        std::vector<pg::statement> mixed{
+            {"INSERT INTO kept VALUES ($1::int)", {"3"}},
+            {"SELECT 1 / $1::int", {"0"}},
+            {"INSERT INTO kept VALUES ($1::int)", {"4"}},
+        };
+        auto outcomes = co_await db->pipeline(mixed, commit::together);
+        CHECK(outcomes[0].rows);
+        CHECK_FALSE(outcomes[1].rows);
+        CHECK(outcomes[1].failure.find("22012") != std::string::npos);
+        CHECK(outcomes[2].rows);
+        CHECK(*(co_await other->query("SELECT string_agg(id::text, ',' ORDER BY id) FROM kept")).rows[0][0]
+              == "1,2,3,4");
+
+        // A pool with group commit: 300 callers, a few refused, every other write kept once.
+        pg::pool_options options;
+        options.size = 2;
+        options.group_commit = true;
+        pg::pool shared(io.get_executor(), cluster.url(), options, co_await pg::connection::connect(io.get_executor(), cluster.url()));
+        int kept = 0;
+        int refused = 0;
+        int done = 0;
+        for (int i = 100; i < 400; ++i)
+            asio::co_spawn(io, [&, i]() -> asio::awaitable<void> {
+                // Every 50th inserts a key that is already there: refused alone.
+                pg::parameters p{std::to_string(i % 50 == 7 ? 1 : i)};
+                auto r = co_await oauth2::core::attempt(shared.run("INSERT INTO kept VALUES ($1::int)", p));
+                if (r.failure)
+                    refused += r.failure->code() == oauth2::errc::store_failed;
+                else
+                    kept += r.value->affected == 1;
+                ++done;
+            }, asio::detached);
+        while (done < 300)
+            co_await test::sleep(2ms);
+        CHECK(kept == 294);
+        CHECK(refused == 6);
+        CHECK(*(co_await other->query("SELECT count(*) FROM kept")).rows[0][0] == "298");
+        CHECK(shared.round_trips() < 100);
     }());
 }
 

@@ -338,37 +338,66 @@ asio::awaitable<std::vector<notification>> connection::wait_for_notifications()
     co_return out;
 }
 
-asio::awaitable<std::vector<outcome>> connection::pipeline(const std::vector<statement>& batch)
+asio::awaitable<std::vector<outcome>> connection::pipeline(const std::vector<statement>& batch, commit mode)
 {
     auto& i = *impl_;
     if (PQpipelineStatus(i.conn) == PQ_PIPELINE_OFF && !PQenterPipelineMode(i.conn))
         i.fail("refused pipeline mode");
-    // Each statement in a segment of its own (its own sync): an error aborts that one alone.
+    bool together = mode == commit::together && batch.size() > 1;
+    // Each statement in a segment of its own (its own sync, so its own transaction), or all in
+    // one segment: one implicit transaction, committed at the one sync.
     for (const auto& st : batch) {
         i.send(st.sql, st.params);
-        if (!PQpipelineSync(i.conn))
+        if (!together && !PQpipelineSync(i.conn))
             i.fail("did not take the statement");
     }
+    if (together && !PQpipelineSync(i.conn))
+        i.fail("did not take the statements");
     co_await i.flush();
     std::vector<outcome> outcomes(batch.size());
+    bool group_failed = false;
     for (auto& o : outcomes) {
         result out;
         std::optional<std::string> failure;
         for (;;) {
             PGresult* r = co_await i.next_result();
-            if (!r)
-                continue; // the end of one statement's results; its sync follows
+            if (!r) {
+                if (together)
+                    break; // the end of one statement's results; the group's sync comes last
+                continue;  // the end of one statement's results; its sync follows
+            }
             if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
                 PQclear(r);
                 break;
             }
-            absorb(r, out, failure);
+            absorb(r, out, failure); // PGRES_PIPELINE_ABORTED too: a group's statement after a failure
             PQclear(r);
         }
-        if (failure)
+        if (failure) {
             o.failure = "PostgreSQL refused a statement: " + *failure;
-        else
+            group_failed = true;
+        } else {
             o.rows = std::move(out);
+        }
+    }
+    if (together) {
+        // The commit itself may fail (a deferred check, a serialization failure): then nothing
+        // of the group took effect either.
+        for (;;) {
+            PGresult* r = co_await i.next_result();
+            if (!r)
+                continue;
+            auto status = PQresultStatus(r);
+            PQclear(r);
+            if (status == PGRES_PIPELINE_SYNC)
+                break;
+            if (status == PGRES_FATAL_ERROR || status == PGRES_PIPELINE_ABORTED)
+                group_failed = true;
+        }
+        // Rolled back as a whole: every statement again, each in its own transaction, so that
+        // one bad statement (or a deadlock between two groups) fails only itself.
+        if (group_failed)
+            co_return co_await pipeline(batch, commit::each);
     }
     co_return outcomes;
 }

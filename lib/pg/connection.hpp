@@ -60,11 +60,21 @@ public:
     [[nodiscard]] asio::awaitable<result> query(std::string_view sql, const parameters& params);
     [[nodiscard]] asio::awaitable<result> query(std::string_view sql);
 
-    /// Sends every statement of `batch` at once (libpq's pipeline mode: one round trip for all,
-    /// each statement still its own transaction) and returns their outcomes in order. Throws
-    /// `error` (store_failed) only when the connection breaks. Once used, the connection stays
-    /// in pipeline mode: use pipeline(), not query(), on it.
-    [[nodiscard]] asio::awaitable<std::vector<outcome>> pipeline(const std::vector<statement>& batch);
+    /// How the statements of one pipeline commit.
+    enum class commit {
+        each,     ///< every statement its own transaction: a failure fails only its statement
+        together, ///< all in one transaction with one commit (one WAL flush), answered after it;
+                  ///< when any fails, none took effect, and every statement is then run again
+                  ///< in a transaction of its own, so a failure still fails only its statement
+    };
+
+    /// Sends every statement of `batch` at once (libpq's pipeline mode: one round trip for all)
+    /// and returns their outcomes in order. Throws `error` (store_failed) only when the
+    /// connection breaks. Once used, the connection stays in pipeline mode: use pipeline(), not
+    /// query(), on it. commit::together is only for statements whose effects are all
+    /// transactional (not session advisory locks), since a failed group is run a second time.
+    [[nodiscard]] asio::awaitable<std::vector<outcome>> pipeline(const std::vector<statement>& batch,
+                                                                 commit mode = commit::each);
 
     /// Waits until the server sends something, and returns the notifications that came (possibly
     /// none). For a connection that only LISTENs: never call it while a query runs. Throws

@@ -146,7 +146,8 @@ struct pool::impl : std::enable_shared_from_this<impl> {
     {
         auto* c = co_await ready(slot);
         ++round_trips;
-        co_return co_await c->pipeline(statements);
+        co_return co_await c->pipeline(statements,
+                                        options.group_commit ? connection::commit::together : connection::commit::each);
     }
 
     // The slot's connection, made anew when it is missing or broken.

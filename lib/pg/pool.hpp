@@ -4,8 +4,8 @@
 // idempotent (the stores write them so: a retried compare-and-swap recognises its own write).
 //
 // Statements queue; each connection's worker sends whatever has queued up as one pipeline
-// (libpq's pipeline mode, each statement its own transaction), so that many callers share a
-// round trip instead of each waiting for a free connection.
+// (libpq's pipeline mode), so that many callers share a round trip instead of each waiting for a
+// free connection; with group_commit they share one commit too.
 #pragma once
 
 #include "pg/connection.hpp"
@@ -28,6 +28,11 @@ struct pool_options {
     std::chrono::milliseconds max_backoff{2000};
     /// A statement waits this long for the server to come back before it fails.
     std::chrono::milliseconds reconnect_timeout{10000};
+    /// Run each pipeline in one transaction (connection::commit::together): one commit, so one
+    /// WAL flush, for every statement that queued up together, each caller answered after it.
+    /// A statement that fails still fails alone (the group is rolled back and run again
+    /// statement by statement). Only for statements whose effects are all transactional.
+    bool group_commit = false;
 };
 
 class pool {

@@ -278,7 +278,11 @@ asio::awaitable<std::shared_ptr<postgres_token_store>> postgres_token_store::ope
     auto first = co_await pg::connection::connect(executor, url);
     co_await i->migrate_and_check(*first);
     auto lock_session = co_await pg::connection::connect(executor, url);
-    i->statements = std::make_unique<pg::pool>(executor, url, i->pool_options(options.pool_size), std::move(first));
+    // Every statement of the store is transactional (the advisory locks have their own pool), so
+    // what queues up together may commit together: one WAL flush for the lot.
+    auto shared = i->pool_options(options.pool_size);
+    shared.group_commit = options.group_commit;
+    i->statements = std::make_unique<pg::pool>(executor, url, shared, std::move(first));
     i->locks = std::make_unique<pg::pool>(executor, url, i->pool_options(1), std::move(lock_session));
     co_return std::shared_ptr<postgres_token_store>(new postgres_token_store(std::move(i)));
 }

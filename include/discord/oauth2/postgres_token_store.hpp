@@ -23,6 +23,13 @@ struct postgres_options {
     std::chrono::milliseconds reconnect_timeout{10000};
     /// Reconnection attempts start 50 ms apart and back off up to this.
     std::chrono::milliseconds max_backoff{2000};
+    /// The statements that queue up while a connection is busy go in one pipeline (one round
+    /// trip); with group_commit they also run in one transaction, so they share one commit and
+    /// one WAL flush, and each caller is answered only after that commit. A statement that fails
+    /// still fails alone: the group is rolled back and its statements run again one by one.
+    /// Turn it off to give every statement a transaction of its own (3.5x fewer saves per second
+    /// with PostgreSQL's default fsync and synchronous_commit, docs/benchmarks.md).
+    bool group_commit = true;
 };
 
 /// Grants, single-use states and cross-instance wake-ups on PostgreSQL, for several instances
