@@ -406,10 +406,9 @@ asio::awaitable<response> client::send(request&& req)
     validate(req);
     auto t = std::make_unique<transfer>();
     t->limit = impl_->options.max_response_bytes;
+    std::string line; // one buffer for every line: curl copies each
     for (const auto& [name, value] : req.fields) {
-        std::string line;
-        line.reserve(name.size() + value.size() + 2);
-        line.append(name).append(": ").append(value);
+        line.assign(name).append(": ").append(value);
         auto* grown = curl_slist_append(t->header_list, line.c_str());
         if (!grown)
             throw std::bad_alloc();
