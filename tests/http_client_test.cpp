@@ -133,6 +133,32 @@ TEST_CASE("GET, POST and other methods return status, headers and a padded body"
     }());
 }
 
+TEST_CASE("a shared request is sent again without a copy and stays as it was")
+{
+    fixture f;
+    http::client client(f.io.get_executor());
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto echo = std::make_shared<http::request>();
+        echo->method = "POST";
+        echo->url = f.base + "/echo";
+        echo->fields.add("Content-Type", "application/x-www-form-urlencoded");
+        echo->body = "token=abc";
+        std::shared_ptr<const http::request> shared = echo;
+        for (int attempt = 0; attempt < 3; ++attempt) {
+            auto posted = co_await client.send(shared);
+            CHECK(posted.status == 200);
+            CHECK(posted.body.view() == "token=abc");
+        }
+        CHECK(shared->body == "token=abc");
+        CHECK(shared->fields.find("content-type") == "application/x-www-form-urlencoded");
+        CHECK(shared.use_count() == 2); // the transfers let go of it once complete
+
+        std::shared_ptr<const http::request> none;
+        auto e = co_await test::expect_error([&]() -> asio::awaitable<void> { (void)co_await client.send(none); });
+        CHECK(e.code() == oauth2::errc::invalid_argument);
+    }());
+}
+
 TEST_CASE("connections are reused across sequential requests")
 {
     fixture f;

@@ -113,9 +113,11 @@ std::chrono::milliseconds client::impl::backoff(int attempt)
 asio::awaitable<http::response> client::impl::send(http::request r, std::string route, repeat kind)
 {
     const auto& policy = config.retries;
-    // The breaker counts per credential: other users' dead tokens never stop this one. `r` lives
-    // in this frame unchanged (each attempt sends a copy), so the view stays valid.
-    std::string_view credential = r.fields.find("authorization").value_or("");
+    // Every attempt sends the same request, shared with the HTTP layer rather than copied.
+    auto shared = std::make_shared<const http::request>(std::move(r));
+    // The breaker counts per credential: other users' dead tokens never stop this one. The
+    // shared request is never changed, so the view stays valid.
+    std::string_view credential = shared->fields.find("authorization").value_or("");
     for (int tries = 1;; ++tries) {
         auto now = std::chrono::steady_clock::now();
         auto stopped = limits.stopped_until(credential, now);
@@ -137,8 +139,7 @@ asio::awaitable<http::response> client::impl::send(http::request r, std::string 
             co_await sleep(when - now);
         }
 
-        http::request attempt_request = r;
-        auto sent = co_await core::attempt(http.send(std::move(attempt_request)));
+        auto sent = co_await core::attempt(http.send(shared));
         const auto& failure = sent.failure;
         if (failure) {
             auto code = failure->code();

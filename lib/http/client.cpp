@@ -100,7 +100,9 @@ struct transfer {
     std::uint64_t serial = 0;
     CURL* easy = nullptr;
     curl_slist* header_list = nullptr;
-    request req;
+    request owned;                        // what send(request&&) took over
+    std::shared_ptr<const request> shared; // or what send(shared_ptr) shares with its caller
+    const request* req = nullptr;         // whichever of the two this transfer sends
     response resp;
     std::size_t limit = 0;
     std::size_t header_bytes = 0;
@@ -239,7 +241,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
     void configure(transfer& t)
     {
         CURL* e = t.easy;
-        const auto& req = t.req;
+        const auto& req = *t.req;
         curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
         curl_easy_setopt(e, CURLOPT_URL, req.url.c_str());
         curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.errbuf);
@@ -318,7 +320,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
                                                               : 11;
         } else {
             failure = std::make_exception_ptr(describe_curl_failure(
-                {easy, code, t->too_large, t->errbuf, t->req.url, t->limit, !options.proxy.empty()}));
+                {easy, code, t->too_large, t->errbuf, t->req->url, t->limit, !options.proxy.empty()}));
         }
         complete(std::move(t), failure);
     }
@@ -398,14 +400,14 @@ asio::awaitable<response> client::send(const request& req)
     return send(request(req));
 }
 
-// Not a coroutine, and the request is taken by reference: it is moved onto the heap before
-// send() returns. g++ 12 copies a by-value aggregate argument built in a coroutine's
-// `co_await f({...})` bitwise, leaving its strings pointing into the caller's frame.
-asio::awaitable<response> client::send(request&& req)
+namespace {
+
+// The transfer's header list, built from the request's fields.
+std::unique_ptr<transfer> transfer_for(const request& req, std::size_t limit)
 {
     validate(req);
     auto t = std::make_unique<transfer>();
-    t->limit = impl_->options.max_response_bytes;
+    t->limit = limit;
     std::string line; // one buffer for every line: curl copies each
     for (const auto& [name, value] : req.fields) {
         line.assign(name).append(": ").append(value);
@@ -421,11 +423,37 @@ asio::awaitable<response> client::send(request&& req)
             throw std::bad_alloc();
         t->header_list = grown;
     }
-    t->req = std::move(req);
+    return t;
+}
 
+} // namespace
+
+asio::awaitable<response> client::start(std::unique_ptr<transfer> t)
+{
     return asio::async_initiate<const asio::use_awaitable_t<>, void(std::exception_ptr, response)>(
         [self = impl_](auto handler, std::unique_ptr<transfer> t) { self->initiate(std::move(handler), std::move(t)); },
         asio::use_awaitable, std::move(t));
+}
+
+// Not a coroutine, and the request is taken by reference: it is moved onto the heap before
+// send() returns. g++ 12 copies a by-value aggregate argument built in a coroutine's
+// `co_await f({...})` bitwise, leaving its strings pointing into the caller's frame.
+asio::awaitable<response> client::send(request&& req)
+{
+    auto t = transfer_for(req, impl_->options.max_response_bytes);
+    t->owned = std::move(req);
+    t->req = &t->owned;
+    return start(std::move(t));
+}
+
+asio::awaitable<response> client::send(const std::shared_ptr<const request>& req)
+{
+    if (!req)
+        throw error(errc::invalid_argument, "no request to send");
+    auto t = transfer_for(*req, impl_->options.max_response_bytes);
+    t->shared = req;
+    t->req = t->shared.get();
+    return start(std::move(t));
 }
 
 client::executor_type client::get_executor() const noexcept

@@ -23,6 +23,8 @@
 
 namespace discord::oauth2::http {
 
+struct transfer;
+
 struct request {
     std::string method = "GET";
     std::string url;
@@ -73,6 +75,9 @@ public:
     /// taken over before this returns, so temporaries are safe.
     [[nodiscard]] asio::awaitable<response> send(request&& req);
     [[nodiscard]] asio::awaitable<response> send(const request& req);
+    /// The same for a request the caller may send again (a retry): shared, not copied, and
+    /// kept alive by the transfer until it completes.
+    [[nodiscard]] asio::awaitable<response> send(const std::shared_ptr<const request>& req);
 
     [[nodiscard]] executor_type get_executor() const noexcept;
     /// New TCP connections made so far (reused ones are not counted).
@@ -81,6 +86,8 @@ public:
     struct impl;
 
 private:
+    asio::awaitable<response> start(std::unique_ptr<transfer> t);
+
     std::shared_ptr<impl> impl_;
 };
 
