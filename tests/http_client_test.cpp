@@ -314,6 +314,34 @@ TEST_CASE("refused connections, bad URLs and bad headers fail with their own cod
         });
         CHECK(bad_name.code() == oauth2::errc::invalid_argument);
 
+        // A lone CR, a lone LF or a NUL anywhere in a value; a byte outside a token in a name or
+        // the method: each refused before anything is sent.
+        for (std::string value : {std::string("a\nb"), std::string("a\rb"), std::string("a\0b", 3), std::string("\n")}) {
+            auto e = co_await test::expect_error([&]() -> asio::awaitable<void> {
+                auto r = get(f.base + "/");
+                r.fields.add("X-Value", value);
+                co_await client.send(std::move(r));
+            });
+            CHECK(e.code() == oauth2::errc::invalid_argument);
+        }
+        for (std::string name : {std::string("X-\xC3\xA9"), std::string("X:Y"), std::string("")}) {
+            auto e = co_await test::expect_error([&]() -> asio::awaitable<void> {
+                auto r = get(f.base + "/");
+                r.fields.add(name, "v");
+                co_await client.send(std::move(r));
+            });
+            CHECK(e.code() == oauth2::errc::invalid_argument);
+        }
+        auto bad_method = co_await test::expect_error([&]() -> asio::awaitable<void> {
+            auto r = get(f.base + "/");
+            r.method = "G ET";
+            co_await client.send(std::move(r));
+        });
+        CHECK(bad_method.code() == oauth2::errc::invalid_argument);
+        auto fine = get(f.base + "/");
+        fine.fields.add("X-Ok_1.~!#$%&'*+^`|", "any text\tat all");
+        CHECK((co_await client.send(std::move(fine))).status == 200);
+
         // User info never reaches a message.
         auto secret = co_await test::expect_error([&]() -> asio::awaitable<void> {
             co_await client.send(get("http://user:hunter2@127.0.0.1:" + std::to_string(closed_port()) + "/"));

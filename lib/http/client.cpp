@@ -17,6 +17,7 @@
 
 #include <curl/curl.h>
 
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <unordered_map>
@@ -58,20 +59,32 @@ struct completion_for final : completion {
     response result;
 };
 
-bool is_token_char(unsigned char c) noexcept
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-        || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-}
+// RFC 9110's token characters, as a table: std::string_view::find per character (and
+// find_first_of, one memchr per character) cost about 100 calls a request.
+constexpr auto token_chars = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 256; ++c)
+        t[static_cast<std::size_t>(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+            || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+    return t;
+}();
 
 bool is_token(std::string_view s) noexcept
 {
     if (s.empty())
         return false;
     for (unsigned char c : s)
-        if (!is_token_char(c))
+        if (!token_chars[c])
             return false;
     return true;
+}
+
+bool breaks_line(std::string_view value) noexcept
+{
+    for (char c : value)
+        if (c == '\r' || c == '\n' || c == '\0')
+            return true;
+    return false;
 }
 
 // Headers built from data must not smuggle a second header or request.
@@ -84,7 +97,7 @@ void validate(const request& req)
     for (const auto& [name, value] : req.fields) {
         if (!is_token(name))
             throw error(errc::invalid_argument, "an HTTP header name is empty or has characters outside a token");
-        if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
+        if (breaks_line(value))
             throw error(errc::invalid_argument, "an HTTP header value contains a line break or NUL");
     }
     if (req.timeout && req.timeout->count() <= 0)
