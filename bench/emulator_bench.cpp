@@ -55,6 +55,7 @@ double run(asio::io_context& io, http::client& client, int total, int in_flight,
 {
     int started = 0;
     int done = 0;
+    io.restart(); // the run before left it stopped: an idle client holds no work
     auto start = clock_type::now();
     for (int i = 0; i < in_flight; ++i)
         asio::co_spawn(io, [&]() -> asio::awaitable<void> {
