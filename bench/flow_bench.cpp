@@ -394,18 +394,14 @@ int main(int argc, char** argv)
         layer.run(in_flight, flow_setup::make_codes(discord, warm));
         client.run(in_flight, flow_setup::make_codes(discord, warm));
         figures best_plain, best_http, best_ours;
-        auto keep_best = [](figures& best, const figures& f, int round) {
-            if (round == 0 || f.per_second() > best.per_second())
-                best = f;
-        };
         for (int round = 0; round < rounds; ++round) {
             auto o = measured(discord, client, in_flight, flow_setup::make_codes(discord, total));
             auto p = measured(discord, plain, in_flight, flow_setup::make_codes(discord, total));
             auto h = measured(discord, layer, in_flight, flow_setup::make_codes(discord, total));
             all_ok = all_ok && o.ok == total && p.ok == total && h.ok == total;
-            keep_best(best_ours, o, round);
-            keep_best(best_plain, p, round);
-            keep_best(best_http, h, round);
+            flow_setup::keep_best(best_ours, o, round);
+            flow_setup::keep_best(best_plain, p, round);
+            flow_setup::keep_best(best_http, h, round);
         }
         fmt::print("{:>9} {:>6} | {:>8.0f} {:>8.0f} {:>8.0f} {:>6.2f}x | {:>7.1f}us {:>7.1f}us {:>7.1f}us {:>6.2f}x | "
                    "{:>6.1f} {:>6.1f} {:>6.1f}\n",

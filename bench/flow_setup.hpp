@@ -128,6 +128,13 @@ struct figures {
     double cpu_us_per_flow() const { return cpu * 1e6 / total; }
 };
 
+/// Best of alternating rounds: keeps `f` when it is the first round's or faster than `best`.
+inline void keep_best(figures& best, const figures& f, int round)
+{
+    if (round == 0 || f.per_second() > best.per_second())
+        best = f;
+}
+
 /// The flow through oauth2::client: code exchange, GET /users/@me, refresh, revoke. Like every
 /// runner, it keeps its client (and so its connections) from one run to the next: the warm-up run
 /// opens the connections, the measured rounds reuse them, as a bot's long-lived client does.

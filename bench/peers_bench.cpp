@@ -182,18 +182,14 @@ int main(int argc, char** argv)
             peers.run(library, in_flight, flow_setup::make_codes(discord, warm));
         figures best_ours;
         figures best_peer[2];
-        auto keep_best = [](figures& best, const figures& f, int round) {
-            if (round == 0 || f.per_second() > best.per_second())
-                best = f;
-        };
         for (int round = 0; round < rounds; ++round) {
             auto o = ours.run(in_flight, flow_setup::make_codes(discord, total));
             all_ok = all_ok && o.ok == total;
-            keep_best(best_ours, o, round);
+            flow_setup::keep_best(best_ours, o, round);
             for (int p = 0; p < 2; ++p) {
                 auto f = peers.run(peer_libraries[p], in_flight, flow_setup::make_codes(discord, total));
                 all_ok = all_ok && f.ok == total;
-                keep_best(best_peer[p], f, round);
+                flow_setup::keep_best(best_peer[p], f, round);
             }
         }
         fmt::print("{:>9} {:>6} | {:<24} {:>9.0f} {:>9.1f}us | {:>9} {:>9}\n", in_flight, total, "discord-oauth2",

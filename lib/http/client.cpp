@@ -17,7 +17,6 @@
 
 #include <curl/curl.h>
 
-#include <array>
 #include <atomic>
 #include <charconv>
 #include <unordered_map>
@@ -59,22 +58,12 @@ struct completion_for final : completion {
     response result;
 };
 
-// RFC 9110's token characters, as a table: std::string_view::find per character (and
-// find_first_of, one memchr per character) cost about 100 calls a request.
-constexpr auto token_chars = [] {
-    std::array<bool, 256> t{};
-    for (int c = 0; c < 256; ++c)
-        t[static_cast<std::size_t>(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-            || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-    return t;
-}();
-
 bool is_token(std::string_view s) noexcept
 {
     if (s.empty())
         return false;
     for (unsigned char c : s)
-        if (!token_chars[c])
+        if (!is_token_char(c))
             return false;
     return true;
 }

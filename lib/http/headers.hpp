@@ -5,6 +5,7 @@
 // headers cost two allocations, not twenty, which shows at tens of thousands of requests/s.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <iterator>
 #include <optional>
@@ -17,6 +18,21 @@ namespace discord::oauth2::http {
 
 /// ASCII case-insensitive equality, as HTTP field names compare.
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
+
+/// RFC 9110's tchar, the characters of methods and field names, as a table: parsers test it once
+/// per byte (a search through the punctuation per byte showed in profiles).
+inline constexpr std::array<bool, 256> token_chars = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 256; ++c)
+        t[static_cast<std::size_t>(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+            || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+    return t;
+}();
+
+[[nodiscard]] inline bool is_token_char(unsigned char c) noexcept
+{
+    return token_chars[c];
+}
 
 class headers {
     struct entry {

@@ -1,24 +1,12 @@
 #include "server/request_parser.hpp"
 
+#include "http/headers.hpp"
+
 #include <algorithm>
 #include <charconv>
 
 namespace discord::oauth2::server {
 namespace {
-
-// RFC 9110 tchar.
-bool is_tchar(unsigned char c) noexcept
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-': case '.':
-    case '^': case '_': case '`': case '|': case '~':
-        return true;
-    default:
-        return false;
-    }
-}
 
 // Origin-form characters: RFC 3986 pchar, '/', '?' ('%' escapes are checked when decoding).
 bool is_target_char(unsigned char c) noexcept
@@ -126,7 +114,7 @@ request_parser::result request_parser::feed(std::string_view data, std::size_t& 
                 if (request_.method.empty())
                     return fail(400, "empty method");
                 state_ = state::target;
-            } else if (is_tchar(c)) {
+            } else if (http::is_token_char(c)) {
                 request_.method.push_back(static_cast<char>(c));
             } else {
                 return fail(400, "invalid character in method");
@@ -175,7 +163,7 @@ request_parser::result request_parser::feed(std::string_view data, std::size_t& 
                 state_ = state::head_lf;
             } else if (c == ' ' || c == '\t') {
                 return fail(400, "obsolete line folding or whitespace before a header name");
-            } else if (is_tchar(c)) {
+            } else if (http::is_token_char(c)) {
                 if (request_.fields.size() >= limits_.max_headers)
                     return fail(431, "too many header fields");
                 name_.assign(1, static_cast<char>(c));
@@ -188,7 +176,7 @@ request_parser::result request_parser::feed(std::string_view data, std::size_t& 
         case state::name:
             if (c == ':') {
                 state_ = state::before_value;
-            } else if (is_tchar(c)) {
+            } else if (http::is_token_char(c)) {
                 name_.push_back(static_cast<char>(c));
             } else if (c == ' ' || c == '\t') {
                 return fail(400, "whitespace between header name and colon");
