@@ -9,6 +9,10 @@
 // connections), after a warm-up round that opens the connections a client keeps.
 //
 //   flow_bench [--tls] [--flows N] [--rounds R] [--in-flight N] [--only ours|http|plain]
+//
+// To profile one client's measured run alone (the emulator child is sampled too; tell the two
+// apart with --sort pid):
+//   mkfifo ctl; FLOW_BENCH_PERF_CONTROL=ctl perf record -D -1 --control fifo:ctl -- flow_bench --only ours
 #include "flow_setup.hpp"
 #include "measure.hpp"
 
@@ -28,6 +32,8 @@
 #include <simdjson.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
@@ -302,6 +308,36 @@ figures plain_runner::run(int in_flight, const std::vector<std::string>& codes)
     return f;
 }
 
+// With FLOW_BENCH_PERF_CONTROL naming the control fifo of `perf record -D -1 --control
+// fifo:PATH`, the profiler samples the measured run alone, not the codes made before it.
+class profiler_window {
+public:
+    profiler_window() { say("enable\n"); }
+    ~profiler_window() { close(); }
+    profiler_window(const profiler_window&) = delete;
+    profiler_window& operator=(const profiler_window&) = delete;
+    void close()
+    {
+        if (open_)
+            say("disable\n");
+        open_ = false;
+    }
+
+private:
+    void say(const char* command)
+    {
+        const char* path = std::getenv("FLOW_BENCH_PERF_CONTROL");
+        if (!path)
+            return;
+        if (std::FILE* f = std::fopen(path, "w")) {
+            std::fputs(command, f);
+            std::fclose(f);
+            open_ = true;
+        }
+    }
+    bool open_ = false;
+};
+
 } // namespace
 
 // A runner's figures for one run, the emulator's accepted connections counted around it.
@@ -382,7 +418,9 @@ int main(int argc, char** argv)
                                       : plain->run(in_flight, c);
             };
             run(flow_setup::make_codes(discord, warm));
+            profiler_window window;
             auto f = run(codes);
+            window.close();
             fmt::print("{} alone, {} in flight: {:.0f} flows/s, {:.1f}us CPU/flow\n", only, in_flight, f.per_second(),
                        f.cpu_us_per_flow());
             continue;

@@ -1,7 +1,7 @@
 // The glue between curl's multi interface and Asio, driven directly with easy handles against a
 // loopback peer on its own thread: concurrent transfers each finish once, kept-alive connections
 // are reused (their sockets stay registered while parked), a peer that closes a parked connection
-// or refuses one is handled, curl's timer ends a transfer the peer never answers, and shutdown()
+// does not make the loop spin, one that refuses a connection is handled, curl's timer ends a transfer the peer never answers, and shutdown()
 // lets the io_context finish. The driver also runs on a strand of a thread pool.
 #include "http/curl_global.hpp"
 #include "http/multi_driver.hpp"
@@ -55,6 +55,22 @@ public:
         return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/";
     }
     [[nodiscard]] int connections() const { return accepted_; }
+    /// Closes every connection the peer holds, as a server ends idle keep-alive connections.
+    void close_all()
+    {
+        std::promise<void> closed;
+        asio::post(io_, [&] {
+            for (auto& weak : open_)
+                if (auto s = weak.lock()) {
+                    std::error_code ignored;
+                    s->shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+                    s->close(ignored);
+                }
+            open_.clear();
+            closed.set_value();
+        });
+        closed.get_future().wait();
+    }
 
 private:
     void accept()
@@ -63,7 +79,9 @@ private:
             if (ec)
                 return;
             ++accepted_;
-            serve(std::make_shared<asio::ip::tcp::socket>(std::move(s)), std::make_shared<std::string>());
+            auto held = std::make_shared<asio::ip::tcp::socket>(std::move(s));
+            open_.push_back(held);
+            serve(held, std::make_shared<std::string>());
             accept();
         });
     }
@@ -98,6 +116,7 @@ private:
     asio::io_context io_;
     asio::ip::tcp::acceptor acceptor_;
     std::atomic<int> accepted_{0};
+    std::vector<std::weak_ptr<asio::ip::tcp::socket>> open_; // on io_'s thread only
     std::thread thread_;
 };
 
@@ -216,6 +235,39 @@ TEST_CASE("a peer that closes each connection after answering: the next transfer
         CHECK(t.new_connections() == 1);
     }
     CHECK(server.connections() == 5);
+    driver->shutdown();
+}
+
+TEST_CASE("a parked connection the peer closes is dropped from the watch, not reported again and again")
+{
+    peer server(behaviour::answer_and_keep);
+    peer silent(behaviour::never_answer);
+    asio::io_context io;
+    std::atomic<int> done{0};
+    auto driver = make_driver(io.get_executor(), done);
+
+    transfer first(*driver, server.url());
+    driver->add(first.easy);
+    run_until(io, done, 1);
+    REQUIRE(first.result == CURLE_OK); // its connection now waits in curl's cache
+
+    // Another transfer keeps the driver watching while the parked connection turns readable.
+    transfer waiting(*driver, silent.url(), 60'000);
+    driver->add(waiting.easy);
+    while (silent.connections() == 0)
+        io.run_one_for(100ms);
+    server.close_all();
+    // A registration left in place would wake the loop for the closed socket over and over.
+    auto handlers = io.run_for(300ms);
+    CHECK(handlers < 50);
+    CHECK(done == 1);
+
+    transfer next(*driver, server.url());
+    driver->add(next.easy);
+    run_until(io, done, 2);
+    CHECK(next.result == CURLE_OK);
+    CHECK(next.new_connections() == 1); // curl found the cached connection dead
+    driver->remove(waiting.easy);
     driver->shutdown();
 }
 

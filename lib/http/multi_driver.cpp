@@ -4,16 +4,34 @@
 
 #include <asio/post.hpp>
 
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <vector>
+#include <cerrno>
+#include <system_error>
 
 namespace discord::oauth2::http {
+namespace {
+
+int make_epoll_set()
+{
+    int fd = ::epoll_create1(EPOLL_CLOEXEC);
+    if (fd < 0)
+        throw std::system_error(errno, std::generic_category(), "the HTTP client could not create its epoll set");
+    return fd;
+}
+
+unsigned epoll_events_for(int what) noexcept
+{
+    return ((what & CURL_POLL_IN) ? unsigned{EPOLLIN} : 0U) | ((what & CURL_POLL_OUT) ? unsigned{EPOLLOUT} : 0U);
+}
+
+} // namespace
 
 multi_driver::multi_driver(strand_type strand, done_handler on_done)
-    : strand_(std::move(strand)), multi_((ensure_curl_global(), curl_multi_init())), timer_(strand_),
-      on_done_(std::move(on_done))
+    : strand_(std::move(strand)), multi_((ensure_curl_global(), curl_multi_init())), events_(strand_, make_epoll_set()),
+      timer_(strand_), on_done_(std::move(on_done))
 {
     if (!multi_)
         throw std::bad_alloc();
@@ -26,10 +44,8 @@ multi_driver::multi_driver(strand_type strand, done_handler on_done)
 multi_driver::~multi_driver()
 {
     shut_down_ = true;
-    // curl_multi_cleanup may still report sockets as removed; on_socket copes with that.
+    // Closes the cached connections through on_close, which still finds the epoll set open.
     curl_multi_cleanup(multi_);
-    for (auto& [fd, s] : sockets_)
-        forget(*s);
 }
 
 void multi_driver::prepare(CURL* easy)
@@ -40,30 +56,37 @@ void multi_driver::prepare(CURL* easy)
     curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, this);
 }
 
+multi_driver::watched& multi_driver::entry(curl_socket_t fd)
+{
+    auto index = static_cast<std::size_t>(fd);
+    if (index >= fds_.size())
+        fds_.resize(std::max(index + 1, fds_.size() * 2));
+    return fds_[index];
+}
+
 curl_socket_t multi_driver::on_open(void* self_ptr, curlsocktype, curl_sockaddr* address)
 {
     auto& self = *static_cast<multi_driver*>(self_ptr);
     curl_socket_t fd = ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
     if (fd == CURL_SOCKET_BAD)
         return CURL_SOCKET_BAD;
-    // A stale entry for this number belongs to a closed fd: it must not be mistaken for this one.
-    if (auto old = self.sockets_.find(fd); old != self.sockets_.end()) {
-        self.forget(*old->second);
-        self.sockets_.erase(old);
-    }
-    self.opened_.insert(fd);
+    // What we knew of this number belongs to an fd curl closed without our callback (a resolver's
+    // socket): closing it dropped its registration from the set.
+    auto& w = self.entry(fd);
+    self.set_wanted(w, 0);
+    w.registered = 0;
+    w.ours = true;
     return fd;
 }
 
 int multi_driver::on_close(void* self_ptr, curl_socket_t fd)
 {
     auto& self = *static_cast<multi_driver*>(self_ptr);
-    // Deregister before the fd number can be reused.
-    if (auto it = self.sockets_.find(fd); it != self.sockets_.end()) {
-        self.forget(*it->second);
-        self.sockets_.erase(it);
-    }
-    self.opened_.erase(fd);
+    auto& w = self.entry(fd);
+    if (w.registered)
+        self.unregister(fd, w); // before the number can be reused
+    self.set_wanted(w, 0);
+    w.ours = false;
     return ::close(fd);
 }
 
@@ -81,90 +104,119 @@ void multi_driver::shutdown()
 {
     shut_down_ = true;
     timer_.cancel();
-    for (auto& [fd, s] : sockets_)
-        s->cancel_waits();
+    if (waiting_) {
+        waiting_ = false;
+        std::error_code ignored;
+        events_.cancel(ignored);
+    }
 }
 
-int multi_driver::on_socket(CURL*, curl_socket_t fd, int what, void* self_ptr, void* socket_ptr)
+bool multi_driver::register_events(curl_socket_t fd, watched& w, unsigned events)
+{
+    epoll_event change{};
+    change.events = events;
+    change.data.fd = fd;
+    int op = w.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    if (::epoll_ctl(events_.native_handle(), op, fd, &change) != 0) {
+        // Our record and the kernel's disagree only for an fd closed and reused behind our back.
+        if (!((op == EPOLL_CTL_MOD && errno == ENOENT) || (op == EPOLL_CTL_ADD && errno == EEXIST)))
+            return false;
+        op = op == EPOLL_CTL_MOD ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+        if (::epoll_ctl(events_.native_handle(), op, fd, &change) != 0)
+            return false;
+    }
+    w.registered = events;
+    return true;
+}
+
+void multi_driver::unregister(curl_socket_t fd, watched& w)
+{
+    ::epoll_ctl(events_.native_handle(), EPOLL_CTL_DEL, fd, nullptr); // fails only if already gone
+    w.registered = 0;
+}
+
+void multi_driver::set_wanted(watched& w, int what)
+{
+    if (!w.wanted && what)
+        ++wanted_count_;
+    else if (w.wanted && !what && --wanted_count_ == 0 && waiting_) {
+        // Nothing left to watch: a wait left armed would keep io_context::run() from returning.
+        waiting_ = false;
+        std::error_code ignored;
+        events_.cancel(ignored);
+    }
+    w.wanted = what;
+}
+
+int multi_driver::on_socket(CURL*, curl_socket_t fd, int what, void* self_ptr, void*)
 {
     auto& self = *static_cast<multi_driver*>(self_ptr);
-    auto* known = static_cast<socket_state*>(socket_ptr);
-
+    auto& w = self.entry(fd);
     if (what == CURL_POLL_REMOVE) {
-        if (known) {
-            if (self.opened_.contains(fd)) {
-                // Still open (idle in curl's cache, most likely): keep the registration until
-                // on_close. Pending waits are cancelled so curl is not called for it meanwhile.
-                known->parked = true;
-                known->wanted = 0;
-                known->cancel_waits();
-            } else {
-                self.forget(*known);
-                self.sockets_.erase(fd);
-            }
-        }
+        self.set_wanted(w, 0);
+        // A connection idle in curl's cache keeps its registration until on_close (or until it
+        // reports something while idle); any other fd may be closed without telling us.
+        if (!w.ours && w.registered)
+            self.unregister(fd, w);
         return 0;
     }
-
-    std::shared_ptr<socket_state> s;
-    if (known) {
-        s = self.sockets_.at(fd);
-    } else if (auto parked = self.sockets_.find(fd);
-               parked != self.sockets_.end() && parked->second->parked && self.opened_.contains(fd)) {
-        s = parked->second; // curl watches a cached connection again
-        s->parked = false;
-        curl_multi_assign(self.multi_, fd, s.get());
-    } else {
-        // A stale entry means curl closed an fd without telling us and the number was reused:
-        // release the old registration before the new one takes the fd.
-        if (auto old = self.sockets_.find(fd); old != self.sockets_.end()) {
-            self.forget(*old->second);
-            self.sockets_.erase(old);
-        }
-        s = std::make_shared<socket_state>(self.strand_, fd);
-        std::error_code ec;
-        s->descriptor.assign(fd, ec);
-        if (ec)
-            return -1; // curl fails the transfer with CURLE_ABORTED_BY_CALLBACK
-        self.sockets_.emplace(fd, s);
-        curl_multi_assign(self.multi_, fd, s.get());
-    }
-    s->wanted = what;
-    if (!self.shut_down_)
-        self.watch(s);
+    auto events = epoll_events_for(what);
+    if (w.registered != events && !self.register_events(fd, w, events))
+        return -1; // curl fails the transfer
+    self.set_wanted(w, what);
+    self.await_events();
     return 0;
 }
 
-void multi_driver::forget(socket_state& s)
+void multi_driver::await_events()
 {
-    s.removed = true;
-    s.cancel_waits();
-    s.descriptor.release();
+    if (waiting_ || shut_down_ || wanted_count_ == 0)
+        return;
+    waiting_ = true;
+    events_.async_wait(asio::posix::descriptor_base::wait_read,
+                       [weak = weak_from_this(), armed = ++wait_generation_](std::error_code ec) {
+                           auto self = weak.lock();
+                           if (!self || self->wait_generation_ != armed)
+                               return; // cancelled (and maybe re-armed) since, or the driver is gone
+                           self->waiting_ = false;
+                           if (ec || self->shut_down_)
+                               return;
+                           self->on_events();
+                       });
 }
 
-void multi_driver::watch(const std::shared_ptr<socket_state>& s)
+void multi_driver::on_events()
 {
-    if (s->removed || s->parked)
-        return;
-    // Waits hold the state and the driver alive; a wait that completes after the socket was
-    // removed sees `removed` and does nothing.
-    auto arm = [&](asio::posix::descriptor_base::wait_type type, bool& pending, unsigned& generation, int cselect) {
-        pending = true;
-        s->descriptor.async_wait(type, [self = shared_from_this(), s, &pending, &generation, armed = ++generation,
-                                        cselect](std::error_code ec) {
-            if (generation != armed)
-                return; // cancelled and possibly re-armed since
-            pending = false;
-            if (s->removed || s->parked || self->shut_down_ || ec == asio::error::operation_aborted)
-                return;
-            self->act(s->fd, ec ? CURL_CSELECT_ERR : cselect);
-            self->watch(s);
-        });
-    };
-    if ((s->wanted & CURL_POLL_IN) && !s->reading)
-        arm(asio::posix::descriptor_base::wait_read, s->reading, s->read_generation, CURL_CSELECT_IN);
-    if ((s->wanted & CURL_POLL_OUT) && !s->writing)
-        arm(asio::posix::descriptor_base::wait_write, s->writing, s->write_generation, CURL_CSELECT_OUT);
+    epoll_event ready[64];
+    int count = ::epoll_wait(events_.native_handle(), ready, 64, 0);
+    for (int i = 0; i < count; ++i) {
+        auto fd = static_cast<curl_socket_t>(ready[i].data.fd);
+        auto& w = entry(fd);
+        if (!w.registered)
+            continue; // closed by an earlier action of this round
+        if (!w.wanted) {
+            // Idle in curl's cache and readable or hung up: the peer closed it. curl finds out
+            // when it next picks the connection; until then a level-triggered report would repeat.
+            unregister(fd, w);
+            continue;
+        }
+        unsigned events = ready[i].events;
+        int select = 0;
+        if (events & EPOLLERR)
+            select |= CURL_CSELECT_ERR;
+        if ((events & (EPOLLIN | EPOLLHUP)) && (w.wanted & CURL_POLL_IN))
+            select |= CURL_CSELECT_IN;
+        if ((events & (EPOLLOUT | EPOLLHUP)) && (w.wanted & CURL_POLL_OUT))
+            select |= CURL_CSELECT_OUT;
+        if (select == 0)
+            continue; // no longer wanted since the round began; level-triggered, so not lost
+        int running = 0;
+        curl_multi_socket_action(multi_, fd, select, &running);
+        if (shut_down_)
+            return;
+    }
+    drain();
+    await_events(); // more may be ready than one round takes: the set's fd is still readable then
 }
 
 int multi_driver::on_timer(CURLM*, long timeout_ms, void* self_ptr)
