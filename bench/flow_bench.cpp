@@ -1,6 +1,8 @@
 // The full OAuth2 flow through discord::oauth2::client (code exchange, GET /users/@me, refresh,
 // revoke) against the emulator, side by side in the same run with a plain libcurl-multi loop
-// that sends the same four requests and reads the same fields. The emulator runs in a child
+// that sends the same four requests and reads the same fields, twice: driven by
+// curl_multi_perform (curl polls its sockets itself) and by curl_multi_socket_action over a
+// minimal epoll loop (the only API that lets curl live inside another event loop, as ours does). The emulator runs in a child
 // process (rate limits off), so the CPU figures are the client's alone. Codes are made before
 // each measured run, by the emulator's auto-approving consent page, outside the measurement.
 //
@@ -8,7 +10,7 @@
 // column also shows the TLS handshakes it made per 1,000 flows (the emulator's accepted
 // connections), after a warm-up round that opens the connections a client keeps.
 //
-//   flow_bench [--tls] [--flows N] [--rounds R] [--in-flight N] [--only ours|http|plain]
+//   flow_bench [--tls] [--flows N] [--rounds R] [--in-flight N] [--only ours|http|plain|socket]
 //
 // To profile one client's measured run alone (the emulator child is sampled too; tell the two
 // apart with --sort pid):
@@ -31,6 +33,10 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -199,10 +205,21 @@ bool absorb(plain_context& c, flow_slot& s)
     return true;
 }
 
+// How the plain loop drives curl: curl_multi_perform + curl_multi_poll (curl polls every socket
+// itself), or curl_multi_socket_action over a minimal epoll loop of its own (the API a library
+// that lives in someone else's event loop must use: curl tells it which sockets to watch).
+enum class curl_api { perform, socket_action };
+
 class plain_runner {
 public:
-    explicit plain_runner(const running_emulator& e) : ca_file_(e.ca_file)
+    explicit plain_runner(const running_emulator& e, curl_api api = curl_api::perform) : ca_file_(e.ca_file), api_(api)
     {
+        if (api_ == curl_api::socket_action) {
+            curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &plain_runner::on_socket);
+            curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+            curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &plain_runner::on_timer);
+            curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+        }
         c_.token_url = e.base + "/api/v10/oauth2/token";
         c_.revoke_url = e.base + "/api/v10/oauth2/token/revoke";
         c_.me_url = e.base + "/api/v10/users/@me";
@@ -216,6 +233,7 @@ public:
             curl_easy_cleanup(s.easy);
         }
         curl_multi_cleanup(multi_);
+        ::close(epoll_);
     }
     plain_runner(const plain_runner&) = delete;
     plain_runner& operator=(const plain_runner&) = delete;
@@ -242,9 +260,69 @@ private:
         }
     }
 
+    // The socket API's two callbacks, kept as small as a careful hand-written loop keeps them:
+    // an fd's registration changes only when what curl wants of it changes.
+    static int on_socket(CURL*, curl_socket_t fd, int what, void* self_ptr, void*)
+    {
+        auto& self = *static_cast<plain_runner*>(self_ptr);
+        auto index = static_cast<std::size_t>(fd);
+        if (index >= self.registered_.size())
+            self.registered_.resize(index + 64);
+        auto& registered = self.registered_[index];
+        if (what == CURL_POLL_REMOVE) {
+            ::epoll_ctl(self.epoll_, EPOLL_CTL_DEL, fd, nullptr);
+            registered = 0;
+            return 0;
+        }
+        unsigned events = ((what & CURL_POLL_IN) ? unsigned{EPOLLIN} : 0U) | ((what & CURL_POLL_OUT) ? unsigned{EPOLLOUT} : 0U);
+        if (events == registered)
+            return 0;
+        epoll_event change{};
+        change.events = events;
+        change.data.fd = fd;
+        ::epoll_ctl(self.epoll_, registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &change);
+        registered = events;
+        return 0;
+    }
+    static int on_timer(CURLM*, long timeout_ms, void* self_ptr)
+    {
+        auto& self = *static_cast<plain_runner*>(self_ptr);
+        if (timeout_ms < 0)
+            self.deadline_.reset();
+        else
+            self.deadline_ = clock_type::now() + std::chrono::milliseconds(timeout_ms);
+        return 0;
+    }
+    // One round of the socket API loop: waits until a socket is ready or curl's time comes.
+    void socket_round()
+    {
+        int wait_ms = 1000;
+        if (deadline_) {
+            auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline_ - clock_type::now()).count();
+            wait_ms = static_cast<int>(std::clamp<long long>(left, 0, 1000));
+        }
+        epoll_event ready[64];
+        int n = ::epoll_wait(epoll_, ready, 64, wait_ms);
+        int running = 0;
+        for (int i = 0; i < n; ++i) {
+            unsigned ev = ready[i].events;
+            int select = ((ev & (EPOLLIN | EPOLLHUP)) ? CURL_CSELECT_IN : 0) | ((ev & EPOLLOUT) ? CURL_CSELECT_OUT : 0)
+                | ((ev & EPOLLERR) ? CURL_CSELECT_ERR : 0);
+            curl_multi_socket_action(multi_, ready[i].data.fd, select, &running);
+        }
+        if (deadline_ && clock_type::now() >= *deadline_) {
+            deadline_.reset();
+            curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+        }
+    }
+
     std::string ca_file_;
+    curl_api api_;
     plain_context c_;
     CURLM* multi_ = curl_multi_init();
+    int epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
+    std::vector<unsigned> registered_; // the socket API's epoll events per fd
+    std::optional<clock_type::time_point> deadline_;
     std::vector<flow_slot> slots_; // one per flow in flight, kept across runs
 };
 
@@ -273,7 +351,10 @@ figures plain_runner::run(int in_flight, const std::vector<std::string>& codes)
     int active = static_cast<int>(used);
     while (active > 0) {
         int running = 0;
-        curl_multi_perform(multi, &running);
+        if (api_ == curl_api::perform)
+            curl_multi_perform(multi, &running);
+        else
+            socket_round();
         int queued = 0;
         while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
             if (msg->msg != CURLMSG_DONE)
@@ -300,7 +381,7 @@ figures plain_runner::run(int in_flight, const std::vector<std::string>& codes)
             prepare(c, *s, codes[code_of[index]]);
             curl_multi_add_handle(multi, s->easy);
         }
-        if (active > 0)
+        if (active > 0 && api_ == curl_api::perform)
             curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
     }
     f.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
@@ -357,7 +438,7 @@ int main(int argc, char** argv)
     int rounds = 3;
     bool tls = false;
     std::vector<int> levels{1, 64, 512};
-    std::string only; // "ours", "http" or "plain": run one alone (for profilers)
+    std::string only; // "ours", "http", "plain" or "socket": run one alone (for profilers)
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         if (arg == "--flows" && i + 1 < argc)
@@ -371,7 +452,7 @@ int main(int argc, char** argv)
         else if (arg == "--tls")
             tls = true;
         else {
-            fmt::print(stderr, "usage: {} [--tls] [--flows N] [--rounds R] [--in-flight N] [--only ours|http|plain]\n",
+            fmt::print(stderr, "usage: {} [--tls] [--flows N] [--rounds R] [--in-flight N] [--only ours|http|plain|socket]\n",
                        argv[0]);
             return 2;
         }
@@ -384,16 +465,18 @@ int main(int argc, char** argv)
     }
 
     fmt::print("The full flow (code exchange + GET /users/@me + refresh + revoke) through oauth2::client and\n"
-               "through a plain libcurl-multi loop sending the same requests; emulator in a child process{},\n"
+               "through plain libcurl-multi loops sending the same requests; emulator in a child process{},\n"
                "rate limits off; best of {} rounds, alternating, each client kept from its warm-up run on.\n\n",
                tls ? " over TLS (HTTPS, its self-signed certificate trusted)" : "", rounds);
-    fmt::print("'http' sends the same requests through http::client alone (the layer below), for reference.\n"
+    fmt::print("'plain': curl_multi_perform + curl_multi_poll. 'socket': the same loop on curl_multi_socket_action\n"
+               "over its own epoll set, the API an event-loop library must use. 'http': the same requests through\n"
+               "http::client alone (the layer below oauth2::client). Ratios are ours / plain and ours / socket.\n"
                "'connections per 1,000 flows': what the emulator accepted during the best round{}.\n\n",
                tls ? ", each a TLS handshake" : "");
-    fmt::print("{:>9} {:>6} | {:^35} | {:^38} | {:^20}\n", "", "", "flows/s", "CPU per flow",
-               "connections/1,000");
-    fmt::print("{:>9} {:>6} | {:>8} {:>8} {:>8} {:>7} | {:>9} {:>9} {:>9} {:>7} | {:>6} {:>6} {:>6}\n", "in flight",
-               "flows", "plain", "http", "ours", "ratio", "plain", "http", "ours", "ratio", "plain", "http", "ours");
+    fmt::print("{:>9} {:>6} | {:^47} | {:^57} | {:^27}\n", "", "", "flows/s", "CPU per flow", "connections/1,000");
+    fmt::print("{:>9} {:>6} | {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} | {:>8} {:>8} {:>8} {:>8} {:>7} {:>7} | {:>6} {:>6} {:>6} {:>6}\n",
+               "in flight", "flows", "plain", "socket", "http", "ours", "/plain", "/socket", "plain", "socket", "http",
+               "ours", "/plain", "/socket", "plain", "socket", "http", "ours");
     bool all_ok = true;
     for (int in_flight : levels) {
         int total = in_flight == 1 ? std::max(1, flows / 4) : flows;
@@ -406,6 +489,8 @@ int main(int argc, char** argv)
                 client.emplace(discord);
             else if (only == "http")
                 layer.emplace(discord);
+            else if (only == "socket")
+                plain.emplace(discord, curl_api::socket_action);
             else
                 plain.emplace(discord);
             auto mint_start = clock_type::now();
@@ -426,28 +511,34 @@ int main(int argc, char** argv)
             continue;
         }
         plain_runner plain(discord);
+        plain_runner socket(discord, curl_api::socket_action);
         http_runner layer(discord);
         ours_runner client(discord);
         plain.run(in_flight, flow_setup::make_codes(discord, warm));
+        socket.run(in_flight, flow_setup::make_codes(discord, warm));
         layer.run(in_flight, flow_setup::make_codes(discord, warm));
         client.run(in_flight, flow_setup::make_codes(discord, warm));
-        figures best_plain, best_http, best_ours;
+        figures best_plain, best_socket, best_http, best_ours;
         for (int round = 0; round < rounds; ++round) {
             auto o = measured(discord, client, in_flight, flow_setup::make_codes(discord, total));
             auto p = measured(discord, plain, in_flight, flow_setup::make_codes(discord, total));
+            auto k = measured(discord, socket, in_flight, flow_setup::make_codes(discord, total));
             auto h = measured(discord, layer, in_flight, flow_setup::make_codes(discord, total));
-            all_ok = all_ok && o.ok == total && p.ok == total && h.ok == total;
+            all_ok = all_ok && o.ok == total && p.ok == total && k.ok == total && h.ok == total;
             flow_setup::keep_best(best_ours, o, round);
             flow_setup::keep_best(best_plain, p, round);
+            flow_setup::keep_best(best_socket, k, round);
             flow_setup::keep_best(best_http, h, round);
         }
-        fmt::print("{:>9} {:>6} | {:>8.0f} {:>8.0f} {:>8.0f} {:>6.2f}x | {:>7.1f}us {:>7.1f}us {:>7.1f}us {:>6.2f}x | "
-                   "{:>6.1f} {:>6.1f} {:>6.1f}\n",
-                   in_flight, total, best_plain.per_second(), best_http.per_second(), best_ours.per_second(),
-                   best_ours.per_second() / best_plain.per_second(), best_plain.cpu_us_per_flow(),
-                   best_http.cpu_us_per_flow(), best_ours.cpu_us_per_flow(),
-                   best_ours.cpu_us_per_flow() / best_plain.cpu_us_per_flow(), best_plain.per_thousand_flows(),
-                   best_http.per_thousand_flows(), best_ours.per_thousand_flows());
+        fmt::print("{:>9} {:>6} | {:>7.0f} {:>7.0f} {:>7.0f} {:>7.0f} {:>6.2f}x {:>6.2f}x | {:>6.1f}us {:>6.1f}us {:>6.1f}us "
+                   "{:>6.1f}us {:>6.2f}x {:>6.2f}x | {:>6.1f} {:>6.1f} {:>6.1f} {:>6.1f}\n",
+                   in_flight, total, best_plain.per_second(), best_socket.per_second(), best_http.per_second(),
+                   best_ours.per_second(), best_ours.per_second() / best_plain.per_second(),
+                   best_ours.per_second() / best_socket.per_second(), best_plain.cpu_us_per_flow(),
+                   best_socket.cpu_us_per_flow(), best_http.cpu_us_per_flow(), best_ours.cpu_us_per_flow(),
+                   best_ours.cpu_us_per_flow() / best_plain.cpu_us_per_flow(),
+                   best_ours.cpu_us_per_flow() / best_socket.cpu_us_per_flow(), best_plain.per_thousand_flows(),
+                   best_socket.per_thousand_flows(), best_http.per_thousand_flows(), best_ours.per_thousand_flows());
         std::fflush(stdout);
     }
     stop_child(discord.child);
