@@ -2,9 +2,10 @@
 // revoke) against the emulator, side by side in the same run with a plain libcurl-multi loop
 // that sends the same four requests and reads the same fields, twice: driven by
 // curl_multi_perform (curl polls its sockets itself) and by curl_multi_socket_action over a
-// minimal epoll loop (the only API that lets curl live inside another event loop, as ours does). The emulator runs in a child
-// process (rate limits off), so the CPU figures are the client's alone. Codes are made before
-// each measured run, by the emulator's auto-approving consent page, outside the measurement.
+// minimal epoll loop (the only API that lets curl live inside another event loop, as ours does).
+// The emulator runs in a child process (rate limits off), so the CPU figures are the client's
+// alone. Codes are made before each measured run, by the emulator's auto-approving consent page,
+// outside the measurement.
 //
 // With --tls the emulator serves HTTPS (a self-signed certificate every client trusts) and each
 // column also shows the TLS handshakes it made per 1,000 flows (the emulator's accepted
@@ -541,10 +542,5 @@ int main(int argc, char** argv)
                    best_socket.per_thousand_flows(), best_http.per_thousand_flows(), best_ours.per_thousand_flows());
         std::fflush(stdout);
     }
-    stop_child(discord.child);
-    if (!all_ok) {
-        fmt::print(stderr, "some flows failed\n");
-        return 1;
-    }
-    return 0;
+    return flow_setup::finish(discord, all_ok);
 }

@@ -18,6 +18,7 @@
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 
+#include <fmt/format.h>
 #include <simdjson.h>
 
 #include <chrono>
@@ -133,6 +134,17 @@ inline void keep_best(figures& best, const figures& f, int round)
 {
     if (round == 0 || f.per_second() > best.per_second())
         best = f;
+}
+
+/// Stops the emulator and turns the run's outcome into the exit status: 1 if a flow failed.
+inline int finish(running_emulator& e, bool all_ok)
+{
+    stop_child(e.child);
+    if (!all_ok) {
+        fmt::print(stderr, "some flows failed\n");
+        return 1;
+    }
+    return 0;
 }
 
 /// The flow through oauth2::client: code exchange, GET /users/@me, refresh, revoke. Like every

@@ -201,10 +201,5 @@ int main(int argc, char** argv)
                        best_ours.per_second() / best_peer[p].per_second());
         std::fflush(stdout);
     }
-    stop_child(discord.child);
-    if (!all_ok) {
-        fmt::print(stderr, "some flows failed\n");
-        return 1;
-    }
-    return 0;
+    return flow_setup::finish(discord, all_ok);
 }

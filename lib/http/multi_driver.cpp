@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 
@@ -104,11 +105,16 @@ void multi_driver::shutdown()
 {
     shut_down_ = true;
     timer_.cancel();
-    if (waiting_) {
-        waiting_ = false;
-        std::error_code ignored;
-        events_.cancel(ignored);
-    }
+    cancel_wait();
+}
+
+void multi_driver::cancel_wait() noexcept
+{
+    if (!waiting_)
+        return;
+    waiting_ = false;
+    std::error_code ignored;
+    events_.cancel(ignored);
 }
 
 bool multi_driver::register_events(curl_socket_t fd, watched& w, unsigned events)
@@ -139,11 +145,9 @@ void multi_driver::set_wanted(watched& w, int what)
 {
     if (!w.wanted && what)
         ++wanted_count_;
-    else if (w.wanted && !what && --wanted_count_ == 0 && waiting_) {
+    else if (w.wanted && !what && --wanted_count_ == 0) {
         // Nothing left to watch: a wait left armed would keep io_context::run() from returning.
-        waiting_ = false;
-        std::error_code ignored;
-        events_.cancel(ignored);
+        cancel_wait();
     }
     w.wanted = what;
 }

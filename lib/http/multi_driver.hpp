@@ -66,6 +66,7 @@ private:
     void unregister(curl_socket_t fd, watched& w);
     void set_wanted(watched& w, int what);
     void await_events();
+    void cancel_wait() noexcept;
     void on_events();
     void arm_timer(std::chrono::steady_clock::time_point when);
     void on_timer_expired();
