@@ -5,8 +5,10 @@
 //   DISCORD_BOT_TOKEN=... DISCORD_CLIENT_ID=... DISCORD_CLIENT_SECRET=... dpp_bot
 //
 // The redirect URI (DISCORD_REDIRECT_URI, default http://127.0.0.1:53134/callback) must be
-// registered for the application, and reach this program.
+// registered for the application, and reach this program: the library's own listener, or, with
+// DISCORD_HTTP_PORT set, D++'s HTTP server on that port (examples/dpp_http_callback.hpp).
 #include "dpp_connections_command.hpp"
+#include "dpp_http_callback.hpp"
 #include "example_config.hpp"
 
 #include <discord/oauth2/dpp.hpp>
@@ -16,6 +18,7 @@
 #include <asio/use_future.hpp>
 
 #include <iostream>
+#include <optional>
 
 namespace oauth2 = discord::oauth2;
 
@@ -26,8 +29,15 @@ int main()
         // After the cluster, before what runs on it: destroyed in the opposite order.
         oauth2::dpp_bridge on_io(bot);
         oauth2::client discord(on_io.get_executor(), example::config_from_environment());
-        oauth2::web_server web(on_io.get_executor(), discord);
+        auto http_port = example::env("DISCORD_HTTP_PORT", "");
+        oauth2::web_server_config config;
+        config.listen = http_port.empty(); // else D++'s server takes the callback
+        oauth2::web_server web(on_io.get_executor(), discord, config);
         web.start();
+        std::optional<dpp::http_server> callbacks;
+        if (!http_port.empty())
+            callbacks.emplace(&bot, "0.0.0.0", static_cast<uint16_t>(std::stoi(http_port)),
+                              [&web](dpp::http_server_request* req) { example::serve_with_library(web, req); });
 
         bot.on_log(dpp::utility::cout_logger());
         bot.on_ready([&bot](const dpp::ready_t&) {

@@ -12,6 +12,7 @@
 #include <dpp/coro.h>
 
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -23,7 +24,8 @@ namespace example {
 using reply_function = std::function<dpp::task<void>(std::string text)>;
 
 /// The /connections command for `user`, on D++'s thread pool; the library's operations run on
-/// `on_io`'s io thread. Throws what the library throws (oauth2::error) when Discord fails.
+/// `on_io`'s io thread. A failure is answered the D++ way, with a reply saying what failed
+/// (`on_io.result` gives the value or the error: a dpp::task cannot co_await inside a catch).
 inline dpp::task<void> connections_command(discord::oauth2::dpp_bridge& on_io, discord::oauth2::web_server& web,
                                            discord::oauth2::client& discord, discord::oauth2::snowflake user,
                                            reply_function reply)
@@ -31,12 +33,17 @@ inline dpp::task<void> connections_command(discord::oauth2::dpp_bridge& on_io, d
     namespace oauth2 = discord::oauth2;
     using namespace std::chrono_literals;
 
-    const std::vector<std::string_view> scopes{oauth2::scope::identify, oauth2::scope::connections};
-    auto url = web.authorization_url(user, scopes);
+    auto url = web.authorization_url(user, {oauth2::scope::identify, oauth2::scope::connections});
     std::string link_message = "Please authorize within a minute: " + url;
     co_await reply(link_message);
 
-    auto result = co_await on_io(web.wait_for_access_token(user, url, 1min));
+    auto waited = co_await on_io.result(web.wait_for_access_token(user, url, 1min));
+    if (!waited) {
+        std::string failed = std::string("Something went wrong: ") + waited.error().what();
+        co_await reply(failed);
+        co_return;
+    }
+    auto& result = *waited;
     if (!result) {
         std::string failed = result.outcome == oauth2::authorization_outcome::timed_out
                                  ? "Timed out :("
@@ -44,13 +51,21 @@ inline dpp::task<void> connections_command(discord::oauth2::dpp_bridge& on_io, d
         co_await reply(failed);
         co_return;
     }
-    auto connections = co_await on_io(discord.get_connections(result->token));
-    std::string answer = connections.empty()
-                             ? "0 total connections."
-                             : std::to_string(connections.size()) + " total connections. First connection username: " +
-                                   connections.front().name.value_or("(no name)");
+    auto connections = co_await on_io.result(discord.get_connections(result->token));
+    std::string answer;
+    if (!connections)
+        answer = std::string("Could not read your connections: ") + connections.error().what();
+    else if (connections->empty())
+        answer = "0 total connections.";
+    else
+        answer = std::to_string(connections->size()) + " total connections. First connection username: " +
+                 connections->front().name.value_or("(no name)");
     co_await reply(answer);
-    co_await on_io(web.revoke_access_token(result->user_id));
+    // The grant is not kept either way; a failure to revoke is the bot's log's, not the user's.
+    auto revoked = co_await on_io.result(web.revoke_access_token(result->user_id));
+    if (!revoked)
+        std::fprintf(stderr, "revoking %s's grant failed: %s\n", result->user_id.to_string().c_str(),
+                     revoked.error().what());
 }
 
 } // namespace example

@@ -2,11 +2,8 @@
 // tokens (Debian's Boost 1.74), completed on the caller's Boost executor, against the emulator.
 #include <discord/oauth2/boost.hpp> // first: before any other Boost.Asio header
 
-#include "emulator.hpp"
-#include "http/client.hpp"
-#include "server/free_port.hpp"
 #include "support/authorize.hpp"
-#include "support/web_flow.hpp"
+#include "support/boost_fixture.hpp"
 
 #include <discord/oauth2.hpp>
 
@@ -39,56 +36,7 @@ namespace {
 const snowflake nelly{80351110224678912ULL}; // the emulator's first user
 const std::vector<std::string_view> identify_connections{oauth2::scope::identify, oauth2::scope::connections};
 
-// The emulator, the client and the web server on the library's io_context, run by the bridge's
-// own thread; the test's thread runs the application's Boost io_context.
-struct fixture {
-    std::string redirect = "http://127.0.0.1:" + std::to_string(oauth2::server::free_port()) + "/discord/callback";
-    oauth2::boost_bridge on_io;
-    em::emulator discord;
-    oauth2::client client;
-    oauth2::web_server web;
-    http::client browser;
-    boost::asio::io_context app;
-
-    fixture()
-        : discord(on_io.get_executor(), test::flow_emulator_options(redirect)),
-          client(on_io.get_executor(), (start_on_io([this] { discord.start(); }), test::flow_client_config(discord.url(), redirect))),
-          web(on_io.get_executor(), client, web_config()), browser(on_io.get_executor())
-    {
-        start_on_io([this] { web.start(); });
-    }
-
-    ~fixture() { web.async_stop(std::chrono::seconds(10), asio::use_future).get(); }
-
-    // Servers start on the io thread that runs them.
-    template <class F>
-    void start_on_io(F f)
-    {
-        asio::post(on_io.get_executor(), asio::use_future(std::move(f))).get();
-    }
-
-    static oauth2::web_server_config web_config()
-    {
-        oauth2::web_server_config c;
-        c.key = oauth2::state_key::generate();
-        return c;
-    }
-
-    // Runs `coroutine` on the application's io_context, on this thread, until it ends.
-    void run(boost::asio::awaitable<void> coroutine)
-    {
-        std::exception_ptr failure;
-        bool ended = false;
-        boost::asio::co_spawn(app, std::move(coroutine), [&](std::exception_ptr e) {
-            failure = e;
-            ended = true;
-        });
-        app.run();
-        REQUIRE(ended);
-        if (failure)
-            std::rethrow_exception(failure);
-    }
-};
+using fixture = test::boost_fixture;
 
 } // namespace
 

@@ -365,38 +365,49 @@ TEST_CASE("PKCE, client credentials, the bot flow, add-member and role connectio
     CHECK(bool(deleted.root["deleted"]));
 }
 
-TEST_CASE("usage errors exit with 2 and say what is wrong; options come from the environment")
+TEST_CASE("usage errors exit with 2 in one line and where to read more; options come from the environment")
 {
     cli_fixture f;
-    auto expect_usage = [&](const std::vector<std::string>& args, const std::string& says,
+    auto expect_usage = [&](const std::vector<std::string>& args, const std::string& says, const std::string& see,
                             const std::map<std::string, std::string>* env = nullptr) {
         auto r = env ? cli_fixture::cli(args, *env) : f.cli(args);
         CAPTURE(r.err);
         check_failed_cleanly(r, 2, {client_secret, bot_token});
+        // The reason, then where the help is: two lines, not the whole usage text.
+        CHECK(r.err == "discord-oauth2: " + r.err.substr(16, r.err.find('\n') - 16) + "\nsee: " + see + "\n");
         CHECK(r.err.find(says) != std::string::npos);
-        CHECK(r.err.find("usage: discord-oauth2") != std::string::npos);
+        CHECK(r.err.find("usage: discord-oauth2") == std::string::npos);
     };
-    expect_usage({"fly"}, "unknown command 'fly'");
-    expect_usage({"me", "--frobnicate"}, "unknown option --frobnicate");
-    expect_usage({"me", "--code", "x"}, "me does not take --code");
-    expect_usage({"me"}, "needs an access token");
-    expect_usage({"exchange"}, "--code is required");
-    expect_usage({"exchange", "--code"}, "--code needs a value");
-    expect_usage({"url"}, "--scope is required");
-    expect_usage({"member", "--access-token", "t", "--guild", "krew"}, "--guild must be a snowflake");
-    expect_usage({"guilds", "--access-token", "t", "--limit", "500"}, "--limit must be a whole number from 1 to 200");
-    expect_usage({"revoke", "--token", "t", "--hint", "id_token"}, "--hint must be access_token or refresh_token");
-    expect_usage({"role-connection", "--access-token", "t"}, "get, put or delete");
-    expect_usage({"me", "extra", "--access-token", "t"}, "me takes no operand 'extra'");
+    expect_usage({"fly"}, "unknown command 'fly'", "discord-oauth2 --help");
+    expect_usage({"me", "--frobnicate"}, "unknown option --frobnicate", "discord-oauth2 me --help");
+    expect_usage({"me", "--code", "x"}, "me does not take --code", "discord-oauth2 me --help");
+    expect_usage({"me"}, "needs an access token", "discord-oauth2 me --help");
+    expect_usage({"exchange"}, "--code is required", "discord-oauth2 exchange --help");
+    expect_usage({"exchange", "--code"}, "--code needs a value", "discord-oauth2 exchange --help");
+    expect_usage({"url"}, "--scope is required", "discord-oauth2 url --help");
+    expect_usage({"member", "--access-token", "t", "--guild", "krew"}, "--guild must be a snowflake",
+                 "discord-oauth2 member --help");
+    expect_usage({"guilds", "--access-token", "t", "--limit", "500"}, "--limit must be a whole number from 1 to 200",
+                 "discord-oauth2 guilds --help");
+    expect_usage({"revoke", "--token", "t", "--hint", "id_token"}, "--hint must be access_token or refresh_token",
+                 "discord-oauth2 revoke --help");
+    expect_usage({"role-connection", "--access-token", "t"}, "get, put or delete", "discord-oauth2 role-connection --help");
+    expect_usage({"me", "extra", "--access-token", "t"}, "me takes no operand 'extra'", "discord-oauth2 me --help");
     std::map<std::string, std::string> nothing;
-    expect_usage({"me", "--access-token", "t"}, "--client-id or set DISCORD_CLIENT_ID", &nothing);
+    expect_usage({"url", "--scope", "identify"}, "--client-id or set DISCORD_CLIENT_ID", "discord-oauth2 url --help",
+                 &nothing);
     auto no_redirect = f.env;
     no_redirect.erase("DISCORD_REDIRECT_URI");
-    expect_usage({"url", "--scope", "identify"}, "the redirect URI is missing", &no_redirect);
+    expect_usage({"url", "--scope", "identify"}, "the redirect URI is missing", "discord-oauth2 url --help", &no_redirect);
 
     auto help = f.cli({"--help"});
     CHECK(help.exit_code == 0);
     CHECK(help.out.find("role-connection get|put|delete") != std::string::npos);
+    CHECK(help.out.find("Exit status: 0 done") != std::string::npos);
+    // The synopses show secrets the safe way, as the help says they must be given.
+    CHECK(help.out.find("--access-token T") == std::string::npos);
+    CHECK(help.out.find("me [--access-token -|@FILE]") != std::string::npos);
+    CHECK(help.out.find("exchange --code -|@FILE") != std::string::npos);
 
     // Options override the environment; a wrong secret is Discord's invalid_client, not a secret leak.
     auto wrong_secret = f.cli({"client-credentials", "--scope", "identify", "--client-secret", "not-the-secret"});
@@ -407,6 +418,72 @@ TEST_CASE("usage errors exit with 2 and say what is wrong; options come from the
     nothing_listens["DISCORD_API_BASE"] = "http://127.0.0.1:1";
     auto refused = cli_fixture::cli({"client-credentials", "--scope", "identify"}, nothing_listens);
     check_failed_cleanly(refused, 1, {client_secret});
+}
+
+TEST_CASE("--version, and --help for each command: its synopsis, what it does, the exit statuses")
+{
+    std::map<std::string, std::string> nothing;
+    auto version = cli_fixture::cli({"--version"}, nothing);
+    CHECK(version.exit_code == 0);
+    CHECK(version.out == "discord-oauth2 0.1.0\n");
+    for (const char* command : {"url", "exchange", "me", "guilds", "login", "grants", "serve", "role-connection"}) {
+        CAPTURE(command);
+        auto help = cli_fixture::cli({command, "--help"}, nothing);
+        CHECK(help.exit_code == 0);
+        CHECK(help.err.empty());
+        CHECK(help.out.starts_with(std::string("usage: discord-oauth2 ") + command + " "));
+        CHECK(help.out.find("Exit status: 0 done") != std::string::npos);
+        CHECK(help.out.find("DISCORD_CLIENT_ID") != std::string::npos);
+        // One command's help, not every command's.
+        CHECK(help.out.find("client-credentials --scope") == std::string::npos);
+        CHECK(help.out.size() < 3000);
+    }
+    auto serve = cli_fixture::cli({"serve", "--help"}, nothing);
+    CHECK(serve.out.find("DISCORD_STATE_KEY_FILE") != std::string::npos);
+    auto bare = cli_fixture::cli({}, nothing);
+    CHECK(bare.exit_code == 2);
+    CHECK(bare.err.find("usage: discord-oauth2 COMMAND") != std::string::npos);
+}
+
+TEST_CASE("Bearer reads need no client id; a token without the scope is told apart from a dead one")
+{
+    cli_fixture f;
+    // A token for identify and email only, from the code flow.
+    auto link = f.cli({"url", "--scope", "identify", "email"});
+    REQUIRE(link.exit_code == 0);
+    auto code = cli_fixture::code_from(link.out.substr(0, link.out.find('\n')));
+    auto env = f.env;
+    env["DISCORD_CODE"] = code;
+    json_output grant(cli_fixture::cli({"exchange"}, env));
+    auto access = grant.text("access_token");
+
+    // Only the token and where Discord is: no client id, no secret.
+    std::map<std::string, std::string> bearer_only{{"DISCORD_API_BASE", f.discord.base}, {"DISCORD_ACCESS_TOKEN", access}};
+    json_output me(cli_fixture::cli({"me"}, bearer_only));
+    CHECK(me.text("id") == "80351110224678912");
+    json_output info(cli_fixture::cli({"authorization"}, bearer_only));
+
+    auto guilds = cli_fixture::cli({"guilds"}, bearer_only);
+    check_failed_cleanly(guilds, 1, {access});
+    CHECK(guilds.err == "discord-oauth2: the access token lacks the guilds scope that guilds needs (it grants identify, email): "
+                        "authorize again with it\n");
+    auto connections = cli_fixture::cli({"connections"}, bearer_only);
+    CHECK(connections.err.find("lacks the connections scope") != std::string::npos);
+
+    // A token Discord does not know: its own refusal, said once.
+    bearer_only["DISCORD_ACCESS_TOKEN"] = "not-a-token-of-this-emulator";
+    auto dead = cli_fixture::cli({"guilds"}, bearer_only);
+    check_failed_cleanly(dead, 1, {"not-a-token-of-this-emulator"});
+    CHECK(dead.err.find("the token is invalid, expired or revoked") != std::string::npos);
+    CHECK(dead.err.find("lacks") == std::string::npos);
+    // Each sentence once: the message is not followed by its code's meaning again.
+    auto first = dead.err.find("invalid, expired or revoked");
+    CHECK(dead.err.find("invalid, expired or revoked", first + 1) == std::string::npos);
+
+    // A command that sends the application's id still needs it.
+    auto role = cli_fixture::cli({"role-connection", "get"}, bearer_only);
+    CHECK(role.exit_code == 2);
+    CHECK(role.err.find("--client-id") != std::string::npos);
 }
 
 TEST_CASE("login runs the callback server, waits for the browser, and prints the grant")

@@ -75,3 +75,16 @@ TEST_CASE("/connections authorized from another Discord account: 'Not authorized
     CHECK_FALSE(f.web.async_access_token_for(nelly, asio::use_future).get());
     CHECK_FALSE(f.web.async_access_token_for(xiao, asio::use_future).get());
 }
+
+TEST_CASE("/connections when Discord fails: the reply says what failed, the grant is still revoked")
+{
+    fixture f;
+    f.discord.add_fault(em::fault::parse("GET /users/@me/connections status=500"));
+    conversation c{f, nelly};
+    c.run(nelly);
+    REQUIRE(c.replies.size() == 2);
+    INFO(c.replies[1]);
+    CHECK(c.replies[1].starts_with("Could not read your connections: Discord refused GET /users/@me/connections"));
+    CHECK(c.replies[1].find("500") != std::string::npos);
+    CHECK_FALSE(f.web.async_access_token_for(nelly, asio::use_future).get());
+}

@@ -75,6 +75,40 @@ TEST_CASE("errors reach the dpp::task as the library's exceptions, with Discord'
     CHECK(f.where.on_worker == 1);
 }
 
+TEST_CASE("on_io.result: the value or the error with its details, never thrown, resumed on a D++ worker")
+{
+    fixture f;
+    std::promise<void> finished;
+    std::optional<oauth2::result<oauth2::user>> refused;
+    std::optional<oauth2::result<oauth2::user>> read;
+    std::optional<oauth2::result<void>> revoked;
+    f.on_pool([&] {
+        [](fixture& f, auto& refused, auto& read, auto& revoked, std::promise<void>& finished) -> dpp::job {
+            auto forged = test::forged_token();
+            // No try: the D++ way, a value to test, then a reply (which a catch block could not co_await).
+            refused.emplace(co_await f.on_io.result(f.client.get_current_user(forged)));
+            f.where.here();
+            auto grant = co_await f.on_io(f.client.client_credentials({"identify"}));
+            read.emplace(co_await f.on_io.result(f.client.get_current_user(grant)));
+            revoked.emplace(co_await f.on_io.result(f.client.revoke(grant.token)));
+            finished.set_value();
+        }(f, refused, read, revoked, finished);
+    }, finished.get_future());
+    REQUIRE(refused);
+    REQUIRE_FALSE(*refused);
+    CHECK(refused->error().code() == errc::unauthorized);
+    CHECK(refused->error().http_status() == 401);
+    CHECK(std::string(refused->error().what()).find("GET /users/@me") != std::string::npos);
+    CHECK_THROWS_AS((void)refused->value(), oauth2::error);
+    REQUIRE(read);
+    REQUIRE(*read);
+    CHECK((*read)->username.size() > 0);
+    REQUIRE(revoked);
+    CHECK(*revoked);
+    CHECK(f.where.on_worker >= 1);
+    CHECK(f.where.on_io == 0);
+}
+
 TEST_CASE("dpp::when_any: the first operation to end wins, the other is cancelled and nothing dangles")
 {
     fixture f;

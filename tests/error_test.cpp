@@ -29,6 +29,19 @@ TEST_CASE("error carries its code, message and HTTP status")
     CHECK(base.code() == oauth2::errc::transport);
 }
 
+TEST_CASE("what() says the sentence once: the message alone, or the code's meaning without one")
+{
+    // std::system_error would append ": no grant is stored for the user" to a message that says it.
+    oauth2::error no_grant(oauth2::errc::no_grant, "no grant is stored for user 1");
+    CHECK(std::string(no_grant.what()) == "no grant is stored for user 1");
+    const std::exception& as_exception = no_grant;
+    CHECK(std::string(as_exception.what()) == "no grant is stored for user 1");
+    oauth2::error bare(oauth2::errc::no_grant, "");
+    CHECK(std::string(bare.what()) == "no grant is stored for the user");
+    oauth2::error copied = no_grant;
+    CHECK(std::string(copied.what()) == "no grant is stored for user 1");
+}
+
 TEST_CASE("Discord's details travel with the error, and reauthorization is recognised")
 {
     oauth2::error_details d;

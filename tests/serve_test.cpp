@@ -305,7 +305,13 @@ TEST_CASE("serve: links and tokens over a 0600 Unix socket, events as JSON lines
     CHECK(unix_request(socket, "POST", "/link", "not json").status == 400);
     CHECK(unix_request(socket, "POST", "/link", R"({"user_id":"nobody"})").status == 400);
     CHECK(unix_request(socket, "GET", "/grants/613425648685547541/token").status == 404);
-    CHECK(unix_request(socket, "GET", "/nowhere").status == 404);
+    // Every answer is JSON, the interface's own mistakes included.
+    auto nowhere = unix_request(socket, "GET", "/nowhere");
+    CHECK(nowhere.status == 404);
+    CHECK(nowhere.body == R"({"error":"not_found","message":"Not Found"})");
+    auto wrong_method = unix_request(socket, "DELETE", "/link");
+    CHECK(wrong_method.status == 405);
+    CHECK(wrong_method.body == R"({"error":"method_not_allowed","message":"Method Not Allowed"})");
 
     // Discord's events reach the sidecar: the URL is checked (a signed PING, a badly signed
     // one), then the user removes the app, and the grant is gone.
@@ -347,6 +353,10 @@ TEST_CASE("serve: a loopback control port needs the bearer key from a private fi
         auto made = tcp_request(base, "POST", "/link", body, key);
         CHECK(made.status == 200);
         CHECK(made.body.find("\"url\":\"") != std::string::npos);
+        // The server core's own answers are JSON here too.
+        auto nowhere = tcp_request(base, "GET", "/nowhere", "", key);
+        CHECK(nowhere.status == 404);
+        CHECK(nowhere.body == R"({"error":"not_found","message":"Not Found"})");
         CHECK(serve.stop() == 0);
     }
 

@@ -3,6 +3,7 @@
 
 #include <discord/oauth2/api_error.hpp>
 #include <discord/oauth2/application.hpp>
+#include <discord/oauth2/cdn.hpp>
 #include <discord/oauth2/client.hpp>
 #include <discord/oauth2/cluster.hpp>
 #include <discord/oauth2/endpoints.hpp>
@@ -15,12 +16,14 @@
 #include <discord/oauth2/log.hpp>
 #include <discord/oauth2/memory_replay_guard.hpp>
 #include <discord/oauth2/memory_token_store.hpp>
+#include <discord/oauth2/permissions.hpp>
 #include <discord/oauth2/postgres_token_store.hpp>
 #include <discord/oauth2/secret.hpp>
 #include <discord/oauth2/snowflake.hpp>
 #include <discord/oauth2/sqlite_token_store.hpp>
 #include <discord/oauth2/refresher.hpp>
 #include <discord/oauth2/replay_guard.hpp>
+#include <discord/oauth2/result.hpp>
 #include <discord/oauth2/scope.hpp>
 #include <discord/oauth2/state.hpp>
 #include <discord/oauth2/store_key.hpp>

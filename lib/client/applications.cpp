@@ -50,7 +50,7 @@ asio::awaitable<application> client::get_oauth2_application()
     co_return json::decode_application(response.body);
 }
 
-asio::awaitable<application> client::edit_current_application(application_changes changes)
+asio::awaitable<application> client::edit_current_application_with(application_changes changes)
 {
     auto r = impl_->bot_request("PATCH", "/applications/@me", "edit_current_application");
     check_application_changes(changes);

@@ -33,11 +33,6 @@
 namespace discord::oauth2 {
 namespace {
 
-bool has(const std::vector<std::string>& scopes, std::string_view scope)
-{
-    return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
-}
-
 void check_role_connection(const role_connection& rc)
 {
     auto bad = [](std::string what) { throw error(errc::invalid_argument, "role connection: " + what); };
@@ -62,7 +57,7 @@ bool uses_pkce(const authorization_request& request)
 {
     // Discord refuses PKCE together with role_connections.write.
     return request.response_type == response_type::code && request.pkce
-        && !has(request.scopes, "role_connections.write");
+        && !request.scopes.contains("role_connections.write");
 }
 
 implicit_grant parse_implicit_fragment(std::string_view fragment)
@@ -158,7 +153,7 @@ authorization_link client::authorization_url(const authorization_request& reques
     q.emplace_back("client_id", c.client_id.to_string());
     q.emplace_back("response_type", request.response_type == response_type::code ? "code" : "token");
     q.emplace_back("redirect_uri", c.redirect_uri);
-    q.emplace_back("scope", rest::join_scopes(request.scopes));
+    q.emplace_back("scope", rest::join_scopes(request.scopes.names()));
     q.emplace_back("state", link.state);
     if (!request.prompt.empty())
         q.emplace_back("prompt", request.prompt);
@@ -189,7 +184,7 @@ authorization_link client::authorization_url(const authorization_request& reques
         q.emplace_back("guild_id", request.guild_id->to_string());
     if (request.disable_guild_select)
         q.emplace_back("disable_guild_select", "true");
-    if (std::find(request.scopes.begin(), request.scopes.end(), "openid") != request.scopes.end()) {
+    if (request.scopes.contains("openid")) {
         link.nonce = request.nonce.empty() ? random::url_safe(24) : request.nonce;
         q.emplace_back("nonce", link.nonce);
     }
@@ -219,14 +214,14 @@ asio::awaitable<access_token> client::refresh(secret refresh_token)
     co_return co_await impl_->token_call(std::move(request), "the token refresh", impl::repeat::never);
 }
 
-asio::awaitable<access_token> client::client_credentials(std::vector<std::string> scopes)
+asio::awaitable<access_token> client::client_credentials(scope_list scopes)
 {
     if (!impl_->config.client_secret)
         throw error(errc::invalid_argument, "the client credentials grant needs the client secret");
     if (scopes.empty())
         throw error(errc::invalid_argument, "the client credentials grant needs at least one scope");
     url::parameters form{{"grant_type", "client_credentials"}};
-    form.emplace_back("scope", rest::join_scopes(scopes));
+    form.emplace_back("scope", rest::join_scopes(scopes.names()));
     auto request = impl_->token_request(impl_->config.endpoints.token, std::move(form));
     // Asking again is harmless: nothing is spent by this grant.
     co_return co_await impl_->token_call(std::move(request), "the client credentials grant", impl::repeat::safe);
@@ -362,10 +357,10 @@ asio::awaitable<guild_member> client::get_guild_member(const access_token& token
 // Not a coroutine: g++ 12 destroys a coroutine's braced default argument twice.
 asio::awaitable<guild_join> client::add_guild_member(const access_token& token, snowflake guild_id, snowflake user_id)
 {
-    return add_guild_member(token, guild_id, user_id, add_member_options{});
+    return add_guild_member_with(token, guild_id, user_id, add_member_options{});
 }
 
-asio::awaitable<guild_join> client::add_guild_member(const access_token& token, snowflake guild_id,
+asio::awaitable<guild_join> client::add_guild_member_with(const access_token& token, snowflake guild_id,
                                                      snowflake user_id, add_member_options options)
 {
     auto r = impl_->bot_request("PUT", "/guilds/" + guild_id.to_string() + "/members/" + user_id.to_string(),
@@ -405,7 +400,7 @@ asio::awaitable<role_connection> client::get_role_connection(const access_token&
                              "GET role-connection", &json::decode_role_connection);
 }
 
-asio::awaitable<role_connection> client::update_role_connection(const access_token& token, role_connection connection)
+asio::awaitable<role_connection> client::update_role_connection_with(const access_token& token, role_connection connection)
 {
     impl_->require_scope(token, "role_connections.write", "update_role_connection");
     check_role_connection(connection);

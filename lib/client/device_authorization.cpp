@@ -14,20 +14,20 @@
 
 namespace discord::oauth2 {
 
-asio::awaitable<device_authorization> client::start_device_authorization(std::vector<std::string> scopes)
+asio::awaitable<device_authorization> client::start_device_authorization(scope_list scopes)
 {
     if (scopes.empty())
         throw error(errc::invalid_argument, "a device authorization needs at least one scope");
     for (const auto& s : scopes)
         if (s.empty() || s.find(' ') != std::string::npos)
             throw error(errc::invalid_argument, fmt::format("'{}' is not a scope", s));
-    url::parameters form{{"scope", rest::join_scopes(scopes)}};
+    url::parameters form{{"scope", rest::join_scopes(scopes.names())}};
     auto request = impl_->token_request(impl_->config.endpoints.device_authorization, std::move(form));
     auto response = co_await impl_->send(std::move(request), "the device authorization", impl::repeat::never);
     auto received = std::chrono::system_clock::now();
     rest::throw_unless_success(response, "the device authorization");
     auto authorization = json::decode_device_authorization(response.body, received);
-    authorization.scopes = std::move(scopes);
+    authorization.scopes = scopes.names();
     co_return authorization;
 }
 

@@ -86,14 +86,21 @@ std::error_code make_error_code(errc code) noexcept
 }
 
 error::error(errc code, const std::string& message, int http_status)
-    : std::system_error(make_error_code(code), message), http_status_(http_status)
+    : std::system_error(make_error_code(code), message), http_status_(http_status),
+      message_(std::make_shared<const std::string>(message.empty() ? make_error_code(code).message() : message))
 {
 }
 
 error::error(errc code, const std::string& message, int http_status, error_details details)
     : std::system_error(make_error_code(code), message), http_status_(http_status),
-      details_(std::make_shared<const error_details>(std::move(details)))
+      details_(std::make_shared<const error_details>(std::move(details))),
+      message_(std::make_shared<const std::string>(message.empty() ? make_error_code(code).message() : message))
 {
+}
+
+const char* error::what() const noexcept
+{
+    return message_->c_str();
 }
 
 const std::vector<field_error>& error::field_errors() const noexcept

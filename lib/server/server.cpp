@@ -101,6 +101,12 @@ struct server::impl : std::enable_shared_from_this<impl> {
     statistics stats;
     bool stopped = false;
 
+    // The server's own answer for `status`: server_options::error_answer, else plain text.
+    response error_answer(int status, std::string_view detail) const
+    {
+        return options.error_answer ? options.error_answer(status, detail) : response::plain(status, detail);
+    }
+
     void load_tls();
     void listen();
     asio::awaitable<void> accept_loop(tcp::acceptor& acceptor);
@@ -291,7 +297,7 @@ asio::awaitable<void> server::impl::run(std::shared_ptr<connection<Stream>> c, b
     if (over_capacity) {
         ++stats.requests;
         c->set_deadline(options.limits.write_timeout);
-        if (co_await write(*c, response::plain(503, "the server is at its connection limit; retry shortly"), false,
+        if (co_await write(*c, error_answer(503, "the server is at its connection limit; retry shortly"), false,
                            false))
             co_await close_after_error(*c);
         co_return;
@@ -303,9 +309,9 @@ asio::awaitable<response> server::impl::dispatch(request& req)
 {
     auto m = routes.find(req);
     if (m.status == 404)
-        co_return response::plain(404);
+        co_return error_answer(404, {});
     if (m.status == 405) {
-        auto r = response::plain(405);
+        auto r = error_answer(405, {});
         r.fields.add("Allow", m.allow);
         co_return r;
     }
@@ -314,7 +320,7 @@ asio::awaitable<response> server::impl::dispatch(request& req)
     } catch (const std::exception&) {
         // The exception's text may hold anything; the client learns only that we failed.
     }
-    co_return response::plain(500);
+    co_return error_answer(500, {});
 }
 
 template <class Stream>
@@ -356,7 +362,7 @@ asio::awaitable<void> server::impl::serve(connection<Stream>& c)
         ++stats.requests;
         if (result == request_parser::result::error) {
             c.set_deadline(limits.write_timeout);
-            if (co_await write(c, response::plain(parser.error_status(), parser.error_reason()), false, false))
+            if (co_await write(c, error_answer(parser.error_status(), parser.error_reason()), false, false))
                 co_await close_after_error(c);
             co_return;
         }
@@ -393,7 +399,7 @@ asio::awaitable<bool> server::impl::write(connection<Stream>& c, const response&
     try {
         head = serialize_head(r, keep_alive);
     } catch (const std::invalid_argument&) {
-        failure = response::plain(500);
+        failure = error_answer(500, {});
         keep_alive = false;
         out = &failure;
         head = serialize_head(failure, false);

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,10 @@ struct server_options {
     std::optional<tls_files> tls;
     /// Connections in all and per peer, timeouts and request sizes (parser limits from these).
     server_limits limits;
+    /// How the server's own answers are made (no route 404, 405, a malformed request's 4xx, a
+    /// handler's failure 500, the connection cap's 503), from the status and a detail that may
+    /// be empty: response::plain when empty. An API answers in its own format (JSON).
+    std::function<response(int status, std::string_view detail)> error_answer;
 };
 
 /// The request parser's share of `limits`.

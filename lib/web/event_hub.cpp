@@ -220,8 +220,13 @@ asio::awaitable<std::optional<event>> event_stream::next_for(std::chrono::millis
     }
 }
 
-asio::awaitable<std::optional<event>> event_stream::next_matching(std::function<bool(const event&)> matches,
-                                                                  std::chrono::milliseconds timeout)
+asio::awaitable<std::optional<event>> event_stream::next_matching(event_filter filter, std::chrono::milliseconds timeout)
+{
+    return next_matching_function([filter](const event& e) { return filter.matches(e); }, timeout);
+}
+
+asio::awaitable<std::optional<event>> event_stream::next_matching_function(std::function<bool(const event&)> matches,
+                                                                           std::chrono::milliseconds timeout)
 {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {

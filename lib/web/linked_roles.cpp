@@ -52,7 +52,7 @@ server::response web_server::impl::start_linked_role()
 {
     authorization_options options;
     options.flow = std::string(linked_roles_flow);
-    static const std::vector<std::string_view> scopes{scope::role_connections_write, scope::identify};
+    static const scope_list scopes{scope::role_connections_write, scope::identify};
     auto [link, claims] = make_link(snowflake{}, scopes, options);
     server::response r;
     r.status = 302;

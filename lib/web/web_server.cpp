@@ -412,7 +412,8 @@ web_server::web_server(asio::any_io_executor executor, oauth2::client& discord)
 
 web_server::~web_server()
 {
-    if (impl_->http && impl_->config.cluster)
+    impl_->serving = false;
+    if (impl_->routes && impl_->config.cluster)
         impl_->config.cluster->unsubscribe();
     if (impl_->http)
         impl_->http->stop();
@@ -422,7 +423,7 @@ web_server::~web_server()
 void web_server::start()
 {
     auto& i = *impl_;
-    if (i.http)
+    if (i.routes)
         throw error(errc::invalid_argument, "the web server is already started");
     server::server_options o;
     o.limits = i.config.limits;
@@ -437,31 +438,18 @@ void web_server::start()
             throw error(errc::invalid_argument, "TLS needs both the certificate chain and the private key file");
         o.tls = server::tls_files{*i.config.tls_certificate_chain_file, *i.config.tls_private_key_file};
     }
-    server::router routes;
-    routes.add("GET", i.path, [weak = std::weak_ptr<impl>(impl_)](server::request& req) -> asio::awaitable<server::response> {
-        auto self = weak.lock();
-        if (!self)
-            co_return server::response::plain(503);
-        co_return co_await self->callback(req);
-    });
-    if (!i.config.linked_roles_path.empty())
-        routes.add("GET", i.config.linked_roles_path,
-                   [weak = std::weak_ptr<impl>(impl_)](server::request&) -> asio::awaitable<server::response> {
-                       auto self = weak.lock();
-                       if (!self)
-                           co_return server::response::plain(503);
-                       co_return self->start_linked_role();
-                   });
-    if (i.verify_key)
-        routes.add("POST", i.config.events_path,
-                   [weak = std::weak_ptr<impl>(impl_)](server::request& req) -> asio::awaitable<server::response> {
-                       auto self = weak.lock();
-                       if (!self)
-                           co_return server::response::plain(503);
-                       co_return co_await self->webhook(req);
-                   });
-    i.http.emplace(i.executor, std::move(routes), std::move(o));
-    i.http->start();
+    auto routes = i.make_routes();
+    if (i.config.listen) {
+        i.http.emplace(i.executor, routes, std::move(o));
+        try {
+            i.http->start();
+        } catch (...) {
+            i.http.reset(); // not started: start() may be tried again
+            throw;
+        }
+    }
+    i.routes = std::move(routes);
+    i.serving = true;
     if (i.config.cluster) {
         std::weak_ptr<impl> weak = impl_;
         i.config.cluster->subscribe(
@@ -484,14 +472,15 @@ asio::awaitable<void> web_server::stop(std::chrono::milliseconds grace)
     auto self = impl_;
     if (!self->authorizations->close())
         co_return;
+    self->serving = false;
     co_await self->keeper->stop();
-    if (self->http && self->config.cluster)
+    if (self->routes && self->config.cluster)
         self->config.cluster->unsubscribe();
-    if (self->http) {
+    if (self->http)
         self->http->stop_accepting();
-        (void)co_await self->callbacks_in_flight.wait_idle(grace);
+    (void)co_await self->callbacks_in_flight.wait_idle(grace);
+    if (self->http)
         self->http->stop();
-    }
     self->authorizations->end_waiters();
     self->hub.end_all();
 }
@@ -506,13 +495,13 @@ const std::string& web_server::callback_path() const noexcept
     return impl_->path;
 }
 
-std::string web_server::authorization_url(snowflake user, const std::vector<std::string_view>& scopes)
+std::string web_server::authorization_url(snowflake user, const scope_list& scopes)
 {
     static const authorization_options defaults;
     return authorization_url(user, scopes, defaults);
 }
 
-std::string web_server::authorization_url(snowflake user, const std::vector<std::string_view>& scopes,
+std::string web_server::authorization_url(snowflake user, const scope_list& scopes,
                                           const authorization_options& options)
 {
     if (options.flow == impl::linked_roles_flow)
@@ -522,15 +511,18 @@ std::string web_server::authorization_url(snowflake user, const std::vector<std:
     return link;
 }
 
-std::pair<std::string, state_claims> web_server::impl::make_link(snowflake user, const std::vector<std::string_view>& scopes,
+std::pair<std::string, state_claims> web_server::impl::make_link(snowflake user, const scope_list& scopes,
                                                                  const authorization_options& options)
 {
     authorization_request request;
-    for (auto s : scopes)
-        request.scopes.emplace_back(s);
     // A link for a user must prove who clicked it: Discord says so only with `identify`.
-    if (user != snowflake{} && std::find(request.scopes.begin(), request.scopes.end(), "identify") == request.scopes.end())
-        request.scopes.emplace(request.scopes.begin(), "identify");
+    if (user != snowflake{} && !scopes.contains("identify")) {
+        std::vector<std::string> with_identify{"identify"};
+        with_identify.insert(with_identify.end(), scopes.begin(), scopes.end());
+        request.scopes = std::move(with_identify);
+    } else {
+        request.scopes = scopes;
+    }
     request.prompt = options.prompt;
     request.integration_type = options.integration_type;
     request.permissions = options.permissions;
@@ -542,7 +534,7 @@ std::pair<std::string, state_claims> web_server::impl::make_link(snowflake user,
     claims.issued_at = std::chrono::system_clock::now();
     claims.expires_at = claims.issued_at + config.state_lifetime;
     claims.flow = options.flow;
-    claims.scopes = request.scopes;
+    claims.scopes = request.scopes.names();
     if (uses_pkce(request)) {
         auto pair = make_pkce();
         claims.code_verifier = pair.verifier;
@@ -550,7 +542,7 @@ std::pair<std::string, state_claims> web_server::impl::make_link(snowflake user,
     }
     request.state = seal_state(key, claims);
     auto opened = open_state(key, request.state); // for its nonce
-    if (asks_openid(request.scopes))
+    if (asks_openid(request.scopes.names()))
         request.nonce = openid_nonce(opened.nonce);
     return {discord.authorization_url(request).url, std::move(opened)};
 }

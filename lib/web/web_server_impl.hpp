@@ -83,12 +83,20 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     url::parts redirect_parts;
     std::optional<ed25519::public_key> verify_key; // set when the events endpoint is on
     std::optional<server::server> http;
+    // The paths the server answers, made by start() for its listener and handle_request.
+    std::optional<server::router> routes;
+    std::atomic<bool> serving{false}; // between start() and stop(): handle_request answers
     web::event_hub hub;
     std::optional<refresher> keeper;
     memory_replay_guard replays;
 
     std::shared_ptr<web::pending_authorizations> authorizations;
     core::work_counter callbacks_in_flight; // stop() waits for them, up to its grace period
+
+    // The callback path, and the linked roles and events paths when set (embedded_requests.cpp).
+    server::router make_routes();
+    // handle_request: `request` checked as the listener checks one, then routed.
+    static asio::awaitable<outgoing_response> serve_embedded(std::shared_ptr<impl> self, incoming_request request);
 
     // Published here, and to the other instances unless it came from one of them.
     void publish(event e, bool share = true)
@@ -171,7 +179,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     // callback, and the push after the grant is stored.
     static constexpr std::string_view linked_roles_flow = "linked_roles";
     // An authorization URL and the claims sealed into it.
-    std::pair<std::string, state_claims> make_link(snowflake user, const std::vector<std::string_view>& scopes,
+    std::pair<std::string, state_claims> make_link(snowflake user, const scope_list& scopes,
                                                    const authorization_options& options);
     server::response start_linked_role();
     bool from_linked_role_browser(const server::request& req, const state_claims& claims) const;

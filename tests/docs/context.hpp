@@ -11,6 +11,7 @@
 #include "server/server.hpp"
 
 #include <asio.hpp>
+#include <asio/experimental/as_tuple.hpp>
 
 #include <fmt/format.h>
 

@@ -53,14 +53,18 @@ std::string require_redirect_uri(const invocation& in)
     return in.client.config().redirect_uri;
 }
 
-oauth2::access_token bearer(const invocation& in)
+const oauth2::access_token& bearer(invocation& in)
 {
+    if (in.bearer_token)
+        return *in.bearer_token;
     auto t = secret_setting(in.args, in.env, "access-token");
     if (!t)
-        throw usage_error("this command needs an access token: pass --access-token or set DISCORD_ACCESS_TOKEN");
+        throw usage_error("this command needs an access token: set DISCORD_ACCESS_TOKEN, or pass --access-token - "
+                          "(stdin) or --access-token @FILE");
     oauth2::access_token token;
     token.token = oauth2::secret(*t);
-    return token;
+    in.bearer_token = std::move(token);
+    return *in.bearer_token;
 }
 
 std::vector<std::string> scopes(const invocation& in)
@@ -246,7 +250,7 @@ asio::awaitable<std::string> role_connection_command(invocation& in)
             throw usage_error("--metadata takes key=value pairs, not '" + pair + "'");
         rc.metadata[pair.substr(0, eq)] = pair.substr(eq + 1);
     }
-    co_return to_json(co_await in.client.update_role_connection(token, std::move(rc)));
+    co_return to_json(co_await in.client.update_role_connection(token, rc));
 }
 
 // The whole of the file named by --`option` (`-` for stdin).
@@ -330,7 +334,7 @@ asio::awaitable<std::string> application_command(invocation& in)
     }
     if (!changing)
         co_return to_json(co_await in.client.get_current_application());
-    co_return to_json(co_await in.client.edit_current_application(std::move(changes)));
+    co_return to_json(co_await in.client.edit_current_application(changes));
 }
 
 asio::awaitable<std::string> command_permissions_command(invocation& in)
@@ -685,50 +689,101 @@ using k = option_kind;
 
 const std::vector<command>& table()
 {
+    // Secrets are shown as `-|@FILE` (stdin, or a file's first line) in the synopses: their
+    // variables are the other way, and a value on the command line is visible to every user.
     static const std::vector<command> all{
         {"url", "--scope S... [--state X] [--prompt consent|none] [--pkce]",
-         {{"scope", k::list}, {"state", k::value}, {"prompt", k::value}, {"pkce", k::flag}}, url_command},
-        {"exchange", "--code C [--code-verifier V]", {{"code", k::value}, {"code-verifier", k::value}}, exchange_command},
-        {"refresh", "--refresh-token R", {{"refresh-token", k::value}}, refresh_command},
-        {"revoke", "--token T [--hint access_token|refresh_token]", {{"token", k::value}, {"hint", k::value}},
-         revoke_command},
-        {"client-credentials", "--scope S...", {{"scope", k::list}}, client_credentials_command},
-        {"authorization", "--access-token T", {}, authorization_command},
-        {"me", "--access-token T", {}, me_command},
-        {"connections", "--access-token T", {}, connections_command},
-        {"guilds", "--access-token T [--all] [--after ID] [--before ID] [--limit N] [--with-counts]",
+         {{"scope", k::list}, {"state", k::value}, {"prompt", k::value}, {"pkce", k::flag}}, url_command, false,
+         "Prints the authorization URL for the scopes: the URL alone, or with --pkce a JSON object with the url,\n"
+         "its state and the PKCE code verifier to keep for `exchange`. Needs the client id and the redirect URI."},
+        {"exchange", "--code -|@FILE [--code-verifier -|@FILE]", {{"code", k::value}, {"code-verifier", k::value}},
+         exchange_command, false,
+         "Exchanges the code of a callback for the user's grant and prints it (access and refresh token,\n"
+         "scopes, expiry). Needs the client id, its secret (or the verifier of a PKCE link) and the redirect URI."},
+        {"refresh", "--refresh-token -|@FILE", {{"refresh-token", k::value}}, refresh_command, false,
+         "Prints a new grant for a refresh token. Discord rotates it: keep the refresh token printed, the one\n"
+         "given stops working."},
+        {"revoke", "--token -|@FILE [--hint access_token|refresh_token]", {{"token", k::value}, {"hint", k::value}},
+         revoke_command, false,
+         "Revokes the whole grant a token belongs to (every access and refresh token of it)."},
+        {"client-credentials", "--scope S...", {{"scope", k::list}}, client_credentials_command, false,
+         "Prints a token for the application's owner (the client credentials grant; no refresh token).\n"
+         "Needs the client id and secret."},
+        {"authorization", "[--access-token -|@FILE]", {}, authorization_command, false,
+         "Prints what an access token authorizes: the application, the scopes, the expiry and, with\n"
+         "`identify`, the user (GET /oauth2/@me). Needs only the access token.",
+         true},
+        {"me", "[--access-token -|@FILE]", {}, me_command, false,
+         "Prints the token's user (GET /users/@me; scope identify, with email for the address).\n"
+         "Needs only the access token.",
+         true, "identify"},
+        {"connections", "[--access-token -|@FILE]", {}, connections_command, false,
+         "Prints the accounts the token's user linked (GET /users/@me/connections; scope connections).\n"
+         "Needs only the access token.",
+         true, "connections"},
+        {"guilds", "[--access-token -|@FILE] [--all] [--after ID] [--before ID] [--limit N] [--with-counts]",
          {{"all", k::flag}, {"after", k::value}, {"before", k::value}, {"limit", k::value}, {"with-counts", k::flag}},
-         guilds_command},
-        {"member", "--access-token T --guild G", {{"guild", k::value}}, member_command},
-        {"add-member", "--access-token T --guild G --user U [--nick N] [--role R...]",
-         {{"guild", k::value}, {"user", k::value}, {"nick", k::value}, {"role", k::list}}, add_member_command},
+         guilds_command, false,
+         "Prints a page of the user's guilds (scope guilds), or with --all every one of them, page after page.\n"
+         "Needs only the access token.",
+         true, "guilds"},
+        {"member", "[--access-token -|@FILE] --guild G", {{"guild", k::value}}, member_command, false,
+         "Prints the user's membership in a guild (scope guilds.members.read). Needs only the access token.",
+         true, "guilds.members.read"},
+        {"add-member", "[--access-token -|@FILE] --guild G --user U [--nick N] [--role R...] (with --bot-token)",
+         {{"guild", k::value}, {"user", k::value}, {"nick", k::value}, {"role", k::list}}, add_member_command, false,
+         "Adds the token's user (scope guilds.join) to a guild with the application's bot, which must be in it."},
         {"login", "--scope S... [--user ID] [--no-browser] [--timeout 60s] | --device --scope S...",
          {{"scope", k::list}, {"user", k::value}, {"no-browser", k::flag}, {"timeout", k::value}, {"device", k::flag}},
-         login_command},
+         login_command, false,
+         "Runs the callback server on the redirect URI, opens the link in a browser (or prints it), waits for\n"
+         "the authorization and prints the grant; with --store it is saved there too. --device uses the device\n"
+         "flow instead: the code is shown on stderr (a QR code on a terminal)."},
         {"grants", "list|refresh|revoke|export|import [--user ID | --all] [--file F] (with --store)",
-         {{"user", k::value}, {"all", k::flag}, {"file", k::value}}, grants_command, true},
-        {"role-connection", "get|put|delete --access-token T [--platform-name N] [--platform-username U] [--metadata K=V...]",
+         {{"user", k::value}, {"all", k::flag}, {"file", k::value}}, grants_command, true,
+         "Manages the grants of a store (--store sqlite:PATH or a postgres:// URL, with --store-key-file):\n"
+         "lists them, refreshes or revokes one user's or all, exports them sealed under the store key, imports."},
+        {"role-connection",
+         "get|put|delete [--access-token -|@FILE] [--platform-name N] [--platform-username U] [--metadata K=V...]",
          {{"platform-name", k::value}, {"platform-username", k::value}, {"metadata", k::list}},
-         role_connection_command, true},
-        {"role-metadata", "get|put [--file F|-] (with --bot-token)", {{"file", k::value}}, role_metadata_command, true},
-        {"application", "[--event-webhooks-url URL|\"\"] [--event-webhooks-status 1|2] [--event-webhooks-type T...] "
-                        "[--verification-url URL|\"\"] | --oauth2 (with --bot-token)",
+         role_connection_command, true,
+         "Reads, replaces or deletes the user's role connection of this application (linked roles; scope\n"
+         "role_connections.write). Needs the client id.",
+         false, "role_connections.write"},
+        {"role-metadata", "get|put [--file F|-] (with --bot-token)", {{"file", k::value}}, role_metadata_command, true,
+         "Reads or replaces the application's role connection metadata records (a JSON array in Discord's shape)."},
+        {"application",
+         "[--event-webhooks-url URL|\"\"] [--event-webhooks-status 1|2] [--event-webhooks-type T...] "
+         "[--verification-url URL|\"\"] | --oauth2 (with --bot-token)",
          {{"event-webhooks-url", k::value}, {"event-webhooks-status", k::value}, {"event-webhooks-type", k::list},
           {"verification-url", k::value}, {"oauth2", k::flag}},
-         application_command},
-        {"verify-id-token", "--id-token T [--nonce N]", {{"id-token", k::value}, {"nonce", k::value}},
-         verify_id_token_command},
-        {"userinfo", "--access-token T", {}, userinfo_command},
-        {"command-permissions", "get|put --access-token T --guild G [--command C] [--file F|-]",
-         {{"guild", k::value}, {"command", k::value}, {"file", k::value}}, command_permissions_command, true},
-        {"group-dm", "create --tokens-file F|- [--nick USER=NICK...] | add --access-token T --channel C --user U "
-                     "[--nick N] (with --bot-token)",
-         {{"tokens-file", k::value}, {"channel", k::value}, {"user", k::value}, {"nick", k::list}}, group_dm_command, true},
-        {"serve", "[--public-key HEX] [--events-path P] [--linked-roles-path P] [--scope S...] [--port N] "
-                  "[--control unix:PATH|http://127.0.0.1:PORT] [--control-key-file F] [--state-key-file F] [--store ...]",
+         application_command, false,
+         "Prints the application (GET /applications/@me), or changes its event webhooks and linked roles URL\n"
+         "first; --oauth2 reads it as the OAuth2 routes see it."},
+        {"verify-id-token", "--id-token -|@FILE [--nonce N]", {{"id-token", k::value}, {"nonce", k::value}},
+         verify_id_token_command, false,
+         "Verifies an OpenID Connect ID token (signature, issuer, audience, expiry, nonce) and prints its claims."},
+        {"userinfo", "[--access-token -|@FILE]", {}, userinfo_command, false,
+         "Prints the user's OpenID Connect claims (scope openid). Needs only the access token.",
+         true, "openid"},
+        {"command-permissions", "get|put [--access-token -|@FILE] --guild G [--command C] [--file F|-]",
+         {{"guild", k::value}, {"command", k::value}, {"file", k::value}}, command_permissions_command, true,
+         "Reads or replaces the permissions of the application's slash commands in a guild, with the token of\n"
+         "someone who may manage it (scope applications.commands.permissions.update)."},
+        {"group-dm",
+         "create --tokens-file F|- [--nick USER=NICK...] | add [--access-token -|@FILE] --channel C --user U "
+         "[--nick N] (with --bot-token)",
+         {{"tokens-file", k::value}, {"channel", k::value}, {"user", k::value}, {"nick", k::list}}, group_dm_command, true,
+         "Creates a group DM of users who granted gdm.join, or adds one more user to it."},
+        {"serve",
+         "[--public-key HEX] [--events-path P] [--linked-roles-path P] [--scope S...] [--port N] "
+         "[--control unix:PATH|http://127.0.0.1:PORT] [--control-key-file F] [--state-key-file F] [--store ...]",
          {{"public-key", k::value}, {"events-path", k::value}, {"linked-roles-path", k::value}, {"scope", k::list},
           {"control", k::value}, {"control-key-file", k::value}, {"state-key-file", k::value}, {"port", k::value}},
-         serve_command},
+         serve_command, false,
+         "Runs the callback web server for a bot in any language: one JSON line when ready and one per event\n"
+         "on stdout, links and tokens on its control interface, grants kept fresh in --store (docs/serve.md).\n"
+         "Stops gracefully on SIGTERM or SIGINT."},
     };
     return all;
 }
@@ -748,23 +803,84 @@ const command* find_command(std::string_view name)
     return nullptr;
 }
 
-std::string usage_text()
+namespace {
+
+constexpr std::string_view exit_statuses =
+    "Results are JSON on stdout. Exit status: 0 done; 1 the operation failed (one line on stderr saying\n"
+    "why); 2 a usage error (one line on stderr, and where to read more).\n";
+
+constexpr std::string_view secrets_note =
+    "Secrets never belong on the command line, which other users can read (ps) and the shell keeps:\n"
+    "give --client-secret, --bot-token, --access-token, --code, --code-verifier, --refresh-token,\n"
+    "--token, --id-token and --store as - (one line from stdin) or @FILE (its first line), or in their\n"
+    "variables (DISCORD_ACCESS_TOKEN, DISCORD_CODE, DISCORD_CODE_VERIFIER, DISCORD_REFRESH_TOKEN,\n"
+    "DISCORD_TOKEN, DISCORD_ID_TOKEN and those above).\n";
+
+std::string shared_options_text()
 {
-    std::string text = "usage: discord-oauth2 COMMAND [options]\n\ncommands:\n";
-    for (const auto& c : table())
-        text += fmt::format("  {} {}\n", c.name, c.synopsis);
-    text += "\noptions of every command (or the environment variable named):\n";
+    std::string text = "options of every command (or the environment variable named):\n";
     for (const auto& o : shared_options)
         text += fmt::format("  --{:<16} {}\n", o.name, o.variable);
-    text += "\n--api-base URL puts the token, revoke and API endpoints under URL (as Discord lays them out).\n"
-            "Results are JSON on stdout. Errors are one line on stderr: exit status 1, or 2 for usage.\n"
-            "Secrets never belong on the command line, which other users can read (ps) and the shell\n"
-            "keeps: give --client-secret, --bot-token, --access-token, --code, --code-verifier,\n"
-            "--refresh-token, --token and --store as - (one line from stdin) or @FILE (its first\n"
-            "line), or in their variables (DISCORD_CODE, DISCORD_CODE_VERIFIER, DISCORD_REFRESH_TOKEN,\n"
-            "DISCORD_TOKEN and those above). serve also reads DISCORD_PUBLIC_KEY, DISCORD_CONTROL,\n"
-            "DISCORD_CONTROL_KEY_FILE and DISCORD_STATE_KEY_FILE.\n";
     return text;
+}
+
+} // namespace
+
+std::string usage_text()
+{
+    std::string text = "usage: discord-oauth2 COMMAND [options]\n       discord-oauth2 COMMAND --help\n"
+                       "       discord-oauth2 --version\n\ncommands:\n";
+    for (const auto& c : table())
+        text += fmt::format("  {} {}\n", c.name, c.synopsis);
+    text += "\n" + shared_options_text();
+    text += "\n--api-base URL puts the token, revoke and API endpoints under URL (as Discord lays them out).\n";
+    text += exit_statuses;
+    text += secrets_note;
+    text += "serve also reads DISCORD_PUBLIC_KEY, DISCORD_CONTROL, DISCORD_CONTROL_KEY_FILE and\n"
+            "DISCORD_STATE_KEY_FILE.\n";
+    return text;
+}
+
+std::string command_help(const command& c)
+{
+    std::string text = fmt::format("usage: discord-oauth2 {} {}\n\n{}\n\n", c.name, c.synopsis, c.summary);
+    text += shared_options_text();
+    if (c.name == "serve")
+        text += "  and DISCORD_PUBLIC_KEY, DISCORD_CONTROL, DISCORD_CONTROL_KEY_FILE, DISCORD_STATE_KEY_FILE for\n"
+                "  --public-key, --control, --control-key-file and --state-key-file\n";
+    text += "\n";
+    text += exit_statuses;
+    text += secrets_note;
+    return text;
+}
+
+asio::awaitable<std::string> run_command(const command& c, invocation& in)
+{
+    std::optional<oauth2::error> refused;
+    try {
+        co_return co_await c.run(in);
+    } catch (const oauth2::error& e) {
+        if (c.bearer_scope.empty() || e.code() != oauth2::errc::unauthorized || !in.bearer_token)
+            throw;
+        refused = e;
+    }
+    // Discord answers a token without the scope as it answers a dead one: ask what it grants.
+    std::optional<oauth2::authorization_info> info;
+    try {
+        info = co_await in.client.get_authorization_info(*in.bearer_token);
+    } catch (const oauth2::error&) {
+        throw *refused; // the token itself is refused: the first answer says so
+    }
+    if (std::find(info->scopes.begin(), info->scopes.end(), c.bearer_scope) != info->scopes.end())
+        throw *refused;
+    std::string granted;
+    for (const auto& s : info->scopes)
+        granted += (granted.empty() ? "" : ", ") + s;
+    throw oauth2::error(oauth2::errc::missing_scope,
+                        fmt::format("the access token lacks the {} scope that {} needs (it grants {}): authorize "
+                                    "again with it",
+                                    c.bearer_scope, c.name, granted.empty() ? "none" : granted),
+                        refused->http_status());
 }
 
 } // namespace cli

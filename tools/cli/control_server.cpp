@@ -1,5 +1,6 @@
 #include "control_server.hpp"
 
+#include "json/writer.hpp"
 #include "server/request_parser.hpp"
 #include "server/response.hpp"
 #include "server/server.hpp"
@@ -22,9 +23,11 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <set>
+#include <string_view>
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -50,6 +53,23 @@ bool bears(const server::request& req, const oauth2::secret& key)
     auto given = header->substr(7);
     const auto& expected = key.reveal();
     return given.size() == expected.size() && CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
+}
+
+// The control interface answers in JSON, its own mistakes included: {"error": "not_found",
+// "message": "..."}, the error a slug of the status's reason phrase.
+server::response json_problem(int status, std::string_view detail)
+{
+    std::string slug;
+    for (char c : server::reason_phrase(status))
+        slug += c == ' ' || c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    oauth2::json::writer w;
+    w.begin_object()
+        .field("error", slug)
+        .field("message", detail.empty() ? std::string(server::reason_phrase(status)) : std::string(detail))
+        .end_object();
+    auto r = server::response::with_body(status, "application/json", w.take());
+    r.fields.add("Cache-Control", "no-store");
+    return r;
 }
 
 server::response unauthorized()
@@ -113,9 +133,18 @@ struct control_server::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<server::response> dispatch(server::request& req)
     {
         auto found = routes.find(req);
-        if (!found.target)
-            co_return server::response::plain(found.status);
-        co_return co_await (*found.target)(req);
+        if (!found.target) {
+            auto r = json_problem(found.status, {});
+            if (found.status == 405)
+                r.fields.add("Allow", found.allow);
+            co_return r;
+        }
+        try {
+            co_return co_await (*found.target)(req);
+        } catch (const std::exception&) {
+            // Its text may hold anything; the bot learns that we failed, as over TCP.
+        }
+        co_return json_problem(500, {});
     }
 
     static asio::awaitable<void> accept_loop(std::shared_ptr<impl> self)
@@ -158,7 +187,7 @@ struct control_server::impl : std::enable_shared_from_this<impl> {
             std::size_t consumed = 0;
             auto result = parser.feed({buffer.data(), n}, consumed);
             if (result == server::request_parser::result::error) {
-                answer = server::response::plain(parser.error_status(), parser.error_reason());
+                answer = json_problem(parser.error_status(), parser.error_reason());
                 answered = true;
             } else if (result == server::request_parser::result::complete) {
                 deadline.expires_after(std::chrono::minutes(2)); // the operation has its own timeouts
@@ -221,6 +250,7 @@ void control_server::start()
                         co_return co_await h(req);
                     });
     server::server_options o;
+    o.error_answer = json_problem;
     o.addresses = {i.options.tcp_address};
     o.port = i.options.tcp_port;
     i.tcp.emplace(i.strand, std::move(guarded), std::move(o));

@@ -3,9 +3,10 @@
 //   export DISCORD_CLIENT_ID=... DISCORD_CLIENT_SECRET=... DISCORD_REDIRECT_URI=...
 //   discord-oauth2 url --scope identify connections
 //   discord-oauth2 exchange --code CODE > grant.json
-//   discord-oauth2 me --access-token "$(jq -r .access_token grant.json)"
+//   jq -r .access_token grant.json | discord-oauth2 me --access-token -
 //
-// Exit status: 0 done, 1 the operation failed (one line on stderr), 2 a usage error.
+// Exit status: 0 done, 1 the operation failed (one line on stderr), 2 a usage error (one line
+// on stderr and where to read more: `discord-oauth2 COMMAND --help`).
 #include "commands.hpp"
 
 #include <discord/oauth2/error.hpp>
@@ -20,9 +21,14 @@
 
 namespace {
 
-int usage(std::string_view message)
+// A usage error is one line saying what is wrong, and where the help is: the whole usage text
+// after every mistake buries the one line that matters.
+int usage(std::string_view message, const cli::command* command)
 {
-    fmt::print(stderr, "discord-oauth2: {}\n\n{}", message, cli::usage_text());
+    if (command)
+        fmt::print(stderr, "discord-oauth2: {}\nsee: discord-oauth2 {} --help\n", message, command->name);
+    else
+        fmt::print(stderr, "discord-oauth2: {}\nsee: discord-oauth2 --help\n", message);
     return 2;
 }
 
@@ -33,6 +39,7 @@ std::vector<cli::option_spec> all_options()
     for (const auto& o : cli::shared_options)
         all.push_back({o.name, cli::option_kind::value});
     all.push_back({"help", cli::option_kind::flag});
+    all.push_back({"version", cli::option_kind::flag});
     for (const auto& c : cli::commands())
         for (const auto& o : c.options)
             if (std::none_of(all.begin(), all.end(), [&](const cli::option_spec& s) { return s.name == o.name; }))
@@ -46,7 +53,7 @@ void check_options_belong(const cli::arguments& args, const cli::command& c)
         bool shared = std::any_of(std::begin(cli::shared_options), std::end(cli::shared_options),
                                   [&](const cli::shared_option& o) { return o.name == name; });
         bool own = std::any_of(c.options.begin(), c.options.end(), [&](const cli::option_spec& o) { return o.name == name; });
-        if (!shared && !own && name != "help")
+        if (!shared && !own && name != "help" && name != "version")
             throw cli::usage_error(fmt::format("{} does not take --{}", c.name, name));
     }
     if (!c.has_action && args.words.size() > 1)
@@ -58,26 +65,41 @@ void check_options_belong(const cli::arguments& args, const cli::command& c)
 int main(int argc, char** argv)
 {
     std::vector<std::string> words(argv + 1, argv + argc);
+    const cli::command* command = nullptr;
     try {
+        // The command is known before the rest is parsed, so that its mistakes point at its help.
+        if (!words.empty() && !words.front().starts_with("--"))
+            command = cli::find_command(words.front());
         auto args = cli::parse_arguments(words, all_options());
-        if (args.has("help") || (args.words.empty() && args.options.empty())) {
+        if (args.has("version")) {
+            fmt::print("discord-oauth2 {}\n", DISCORD_OAUTH2_VERSION);
+            return 0;
+        }
+        if (args.words.empty() && !args.has("help") && args.options.empty()) {
+            fmt::print(stderr, "{}", cli::usage_text());
+            return 2;
+        }
+        if (args.words.empty() && args.has("help")) {
             fmt::print("{}", cli::usage_text());
-            return args.has("help") ? 0 : 2;
+            return 0;
         }
         if (args.words.empty())
             throw cli::usage_error("which command? (url, exchange, me, ...)");
-        const auto* command = cli::find_command(args.words.front());
         if (!command)
             throw cli::usage_error(fmt::format("unknown command '{}'", args.words.front()));
+        if (args.has("help")) {
+            fmt::print("{}", cli::command_help(*command));
+            return 0;
+        }
         check_options_belong(args, *command);
 
         auto env = cli::process_environment();
         asio::io_context io(1);
-        discord::oauth2::client client(io.get_executor(), cli::client_settings(args, env));
+        discord::oauth2::client client(io.get_executor(), cli::client_settings(args, env, !command->bearer_only));
         cli::invocation in{args, env, client};
         std::string output;
         std::exception_ptr failure;
-        asio::co_spawn(io, command->run(in), [&](std::exception_ptr e, std::string out) {
+        asio::co_spawn(io, cli::run_command(*command, in), [&](std::exception_ptr e, std::string out) {
             failure = e;
             output = std::move(out);
         });
@@ -87,7 +109,7 @@ int main(int argc, char** argv)
         std::fwrite(output.data(), 1, output.size(), stdout);
         return std::fflush(stdout) == 0 ? 0 : 1;
     } catch (const cli::usage_error& e) {
-        return usage(e.what());
+        return usage(e.what(), command);
     } catch (const discord::oauth2::error& e) {
         // The library's messages never contain a secret.
         fmt::print(stderr, "discord-oauth2: {}\n", e.what());

@@ -12,7 +12,9 @@
 #include "json/writer.hpp"
 
 #include <discord/oauth2/error.hpp>
+#if DISCORD_OAUTH2_HAVE_POSTGRES
 #include <discord/oauth2/postgres_token_store.hpp>
+#endif
 #include <discord/oauth2/web_server.hpp>
 
 #include <asio/co_spawn.hpp>
@@ -301,6 +303,7 @@ asio::awaitable<std::string> serve_command(invocation& in)
 
     oauth2::web_server_config config;
     config.store = co_await grant_store(in.args, in.env);
+#if DISCORD_OAUTH2_HAVE_POSTGRES
     if (auto shared = std::dynamic_pointer_cast<oauth2::postgres_token_store>(config.store)) {
         // Several serve processes over one database are one bot: they share the cluster, and
         // each must open the others' states.
@@ -310,7 +313,9 @@ asio::awaitable<std::string> serve_command(invocation& in)
             throw usage_error("serve over PostgreSQL needs --state-key-file F (or DISCORD_STATE_KEY_FILE): the key every "
                               "instance seals its links with");
         config.key = oauth2::state_key::from_file(*state_key_file);
-    } else if (auto state_key_file = setting(in.args, in.env, "state-key-file")) {
+    } else
+#endif
+    if (auto state_key_file = setting(in.args, in.env, "state-key-file")) {
         config.key = oauth2::state_key::from_file(*state_key_file);
     }
     config.auto_refresh = oauth2::refresher_config{};

@@ -1,6 +1,8 @@
 #include "settings.hpp"
 
+#if DISCORD_OAUTH2_HAVE_POSTGRES
 #include <discord/oauth2/postgres_token_store.hpp>
+#endif
 #include <discord/oauth2/sqlite_token_store.hpp>
 
 #include <asio/this_coro.hpp>
@@ -93,10 +95,15 @@ std::optional<std::string> secret_setting(const arguments& args, const environme
     return line;
 }
 
-oauth2::client_config client_settings(const arguments& args, const environment& env)
+oauth2::client_config client_settings(const arguments& args, const environment& env, bool needs_application)
 {
     oauth2::client_config c;
     auto id = setting(args, env, "client-id");
+    if (!id && !needs_application) {
+        // A Bearer read sends only the user's token; the client still wants an id, which no
+        // request of these commands carries.
+        id = "1";
+    }
     if (!id)
         throw usage_error("the client id is missing: pass --client-id or set DISCORD_CLIENT_ID");
     auto parsed = parse_snowflake(*id);
@@ -136,8 +143,13 @@ asio::awaitable<std::shared_ptr<oauth2::token_store>> grant_store(const argument
     auto key = oauth2::store_key::from_file(*key_file);
     if (!postgres)
         co_return oauth2::sqlite_token_store::open(where->substr(7), std::move(key));
+#if DISCORD_OAUTH2_HAVE_POSTGRES
     auto executor = co_await asio::this_coro::executor;
     co_return co_await oauth2::postgres_token_store::open(executor, *where, std::move(key));
+#else
+    throw usage_error("this discord-oauth2 was built without PostgreSQL support (-Dpostgres=disabled): "
+                      "--store takes sqlite:PATH");
+#endif
 }
 
 oauth2::snowflake snowflake_value(std::string_view name, std::string_view text)

@@ -61,8 +61,10 @@ inline constexpr shared_option command_variables[] = {
 [[nodiscard]] std::optional<std::string> secret_setting(const arguments& args, const environment& env,
                                                         std::string_view name);
 
-/// The client's configuration; usage_error when the client id is missing or malformed.
-[[nodiscard]] oauth2::client_config client_settings(const arguments& args, const environment& env);
+/// The client's configuration; usage_error when the client id is malformed, or missing while
+/// `needs_application` (a Bearer read alone sends no client id).
+[[nodiscard]] oauth2::client_config client_settings(const arguments& args, const environment& env,
+                                                    bool needs_application = true);
 
 /// The grant store named by --store (sqlite:PATH or a postgres:// URL) with --store-key-file,
 /// or null when none is given. usage_error for an unknown kind of store or a missing key file

@@ -6,6 +6,8 @@
 
 #include <discord/oauth2/error.hpp>
 
+#include <discord/oauth2/detail/asio_config.hpp>
+
 #include <asio/any_io_executor.hpp>
 #include <asio/associated_cancellation_slot.hpp>
 #include <asio/associated_executor.hpp>
@@ -94,6 +96,19 @@ auto run_as_async(const asio::any_io_executor& executor, asio::awaitable<T> oper
                            asio::bind_cancellation_slot(slot, asio::bind_executor(handler_executor, std::move(done))));
         },
         token, std::move(operation));
+}
+
+/// The operation `(object->*member)(value, args...)` with `value` and `args` kept in its own
+/// coroutine frame until it ends: the async_ forms take what they are given by value, as Asio
+/// does, and the operation refers to those copies. A member pointer rather than a lambda, so
+/// that the frame's type never holds a type without linkage (a lambda of a template
+/// instantiated with the caller's own lambda token), which g++ warns about in a header.
+template <class Value, class Object, class Result, class... Params>
+asio::awaitable<Result> keeping(Value value, Object* object,
+                                asio::awaitable<Result> (Object::*member)(const Value&, Params...),
+                                std::decay_t<Params>... args)
+{
+    co_return co_await (object->*member)(static_cast<const Value&>(value), std::move(args)...);
 }
 
 /// `operation` as an asynchronous operation for any completion token (see async.hpp).

@@ -1,6 +1,6 @@
 // Boost.Asio applications: the library's operations awaited from a `boost::asio::awaitable`
 // coroutine, or completed through any Boost completion token, on the caller's Boost executor.
-// Installed only where Boost is found; written against Boost 1.74 (Debian 12's).
+// Always installed; it needs Boost only where a bot includes it. Written against Boost 1.74 (Debian 12's).
 //
 //   boost::asio::io_context bot_io;                  // the application's own
 //   oauth2::boost_bridge on_io;                      // the library's io_context, on a thread of its own
@@ -55,6 +55,8 @@
 #undef asio_require_fn
 
 #include <discord/oauth2/detail/bridge.hpp>
+
+#include <discord/oauth2/detail/asio_config.hpp>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>

@@ -7,22 +7,28 @@
 #include <discord/oauth2/command_permissions.hpp>
 #include <discord/oauth2/device_authorization.hpp>
 #include <discord/oauth2/async.hpp>
+#include <discord/oauth2/detail/gcc12.hpp>
 #include <discord/oauth2/endpoints.hpp>
 #include <discord/oauth2/guild.hpp>
 #include <discord/oauth2/log.hpp>
 #include <discord/oauth2/openid.hpp>
+#include <discord/oauth2/scope.hpp>
 #include <discord/oauth2/secret.hpp>
 #include <discord/oauth2/snowflake.hpp>
 #include <discord/oauth2/token.hpp>
 #include <discord/oauth2/user.hpp>
 
+#include <discord/oauth2/detail/asio_config.hpp>
+
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 
 #include <chrono>
+#include <concepts>
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -87,7 +93,7 @@ enum class response_type {
 
 /// What authorization_url puts into the URL.
 struct authorization_request {
-    std::vector<std::string> scopes; ///< the scopes to ask for ("identify", "guilds", ...)
+    scope_list scopes; ///< the scopes to ask for: `{scope::identify, scope::guilds}` or `{"identify", "guilds"}`
     /// Echoed back to the redirect URI. A random one is made when empty.
     std::string state;
     /// "consent" or "none"; empty leaves it to Discord.
@@ -188,7 +194,9 @@ struct guild_page {
 /// Threads and lifetimes: the client keeps no per-user state and may be shared by coroutines,
 /// also on a multi-threaded io_context. It must outlive every operation it started, and its
 /// executor must run for them to complete. Arguments taken by value are moved into the
-/// operation; those taken by reference (the access_token) must stay alive until it completes.
+/// operation; those the awaitable forms take by reference (the access_token) must stay alive
+/// until it completes, which they do in `co_await client.get_connections(grant.token)`. The
+/// `async_` forms take everything by value, as Asio does.
 class client {
 public:
     /// The executor the client's I/O runs on.
@@ -227,7 +235,7 @@ public:
     /// A token for the application's owner (client_credentials), without a refresh token; needs
     /// the client secret. Throws invalid_scope (a scope Discord does not give this way),
     /// invalid_client, invalid_argument (no scopes, or a public client).
-    [[nodiscard]] asio::awaitable<access_token> client_credentials(std::vector<std::string> scopes);
+    [[nodiscard]] asio::awaitable<access_token> client_credentials(scope_list scopes);
     /// Revokes the whole grant the token belongs to (every access and refresh token of it).
     /// Revoking an unknown or already revoked token succeeds (RFC 7009). Throws invalid_argument
     /// (an empty token), invalid_client, unsupported_token_type.
@@ -272,9 +280,25 @@ public:
     /// application's bot (config.bot_token); the user must have granted `guilds.join` and the bot
     /// must be in the guild with the permission to invite (and to set the nick, roles, mute and
     /// deaf given in `options`). Throws invalid_argument without a bot token, forbidden (the bot
-    /// may not), not_found (unknown guild), api_error with Discord's code otherwise.
+    /// may not), not_found (unknown guild), api_error with Discord's code otherwise. `options`
+    /// is copied or moved into the operation.
+    template <class Options>
+        requires std::same_as<std::remove_cvref_t<Options>, add_member_options>
     [[nodiscard]] asio::awaitable<guild_join> add_guild_member(const access_token& token, snowflake guild_id,
-                                                               snowflake user_id, add_member_options options);
+                                                               snowflake user_id, Options&& options)
+    {
+        return add_guild_member_with(token, guild_id, user_id, std::forward<Options>(options));
+    }
+    /// The same with options written as a braced list in the call (`{.nick = "..."}`). Under
+    /// g++ 12 this does not compile: that compiler destroys such a list twice inside a co_await
+    /// (docs/compilers.md); name the options first.
+    template <class Braced = add_member_options>
+    [[nodiscard]] asio::awaitable<guild_join> add_guild_member(const access_token& token, snowflake guild_id,
+                                                               snowflake user_id, const volatile add_member_options&& options)
+    {
+        detail::refuse_braced_list_under_gcc12<Braced>();
+        return add_guild_member_with(token, guild_id, user_id, detail::braced_value(std::move(options)));
+    }
     /// The same without options.
     [[nodiscard]] asio::awaitable<guild_join> add_guild_member(const access_token& token, snowflake guild_id,
                                                                snowflake user_id);
@@ -288,8 +312,23 @@ public:
     /// (name 50, username 100, at most 5 metadata keys of [a-z0-9_]{1,50}, values 100) are
     /// checked before sending: invalid_argument naming the field. Discord's own refusals (keys
     /// the application's metadata records do not declare) are api_error with its field errors.
+    /// `connection` is copied or moved into the operation.
+    template <class Connection>
+        requires std::same_as<std::remove_cvref_t<Connection>, role_connection>
     [[nodiscard]] asio::awaitable<role_connection> update_role_connection(const access_token& token,
-                                                                          role_connection connection);
+                                                                          Connection&& connection)
+    {
+        return update_role_connection_with(token, std::forward<Connection>(connection));
+    }
+    /// The same with the connection written as a braced list in the call. Under g++ 12 this
+    /// does not compile (docs/compilers.md): name it first.
+    template <class Braced = role_connection>
+    [[nodiscard]] asio::awaitable<role_connection> update_role_connection(const access_token& token,
+                                                                          const volatile role_connection&& connection)
+    {
+        detail::refuse_braced_list_under_gcc12<Braced>();
+        return update_role_connection_with(token, detail::braced_value(std::move(connection)));
+    }
     /// DELETE .../role-connection.
     [[nodiscard]] asio::awaitable<void> delete_role_connection(const access_token& token);
 
@@ -303,15 +342,29 @@ public:
     /// is then. Checked before sending (invalid_argument naming the field): a status of 1 or 2,
     /// absolute https URLs (http only on loopback) or "" for none, event types that are
     /// non-empty upper-case names. Discord's refusals (a URL that did not answer its PING with
-    /// 204) are api_error with its field errors.
-    [[nodiscard]] asio::awaitable<application> edit_current_application(application_changes changes);
+    /// 204) are api_error with its field errors. `changes` is copied or moved into the
+    /// operation.
+    template <class Changes>
+        requires std::same_as<std::remove_cvref_t<Changes>, application_changes>
+    [[nodiscard]] asio::awaitable<application> edit_current_application(Changes&& changes)
+    {
+        return edit_current_application_with(std::forward<Changes>(changes));
+    }
+    /// The same with the changes written as a braced list in the call. Under g++ 12 this does
+    /// not compile (docs/compilers.md): name them first.
+    template <class Braced = application_changes>
+    [[nodiscard]] asio::awaitable<application> edit_current_application(const volatile application_changes&& changes)
+    {
+        detail::refuse_braced_list_under_gcc12<Braced>();
+        return edit_current_application_with(detail::braced_value(std::move(changes)));
+    }
 
     /// RFC 8628 §3.1: starts a device authorization for `scopes`, a POST to
     /// endpoints.device_authorization with the client's authentication as for the token
     /// endpoint. Show the person the user code and the verification URI, then await
     /// wait_for_device_token. Errors: invalid_argument (no scopes, or one with a space), and the
     /// token endpoint's (invalid_client, invalid_scope, ...).
-    [[nodiscard]] asio::awaitable<device_authorization> start_device_authorization(std::vector<std::string> scopes);
+    [[nodiscard]] asio::awaitable<device_authorization> start_device_authorization(scope_list scopes);
     /// Polls the token endpoint until the person has authorized, and returns the grant. Polls
     /// are `interval` apart (at least 1 s, and 5 s longer after each slow_down), and go on
     /// through authorization_pending. Throws access_denied when the person cancelled,
@@ -420,7 +473,7 @@ public:
     }
     /// client_credentials as an asynchronous operation: void(std::error_code, access_token).
     template <class CompletionToken>
-    auto async_client_credentials(std::vector<std::string> scopes, CompletionToken&& completion)
+    auto async_client_credentials(scope_list scopes, CompletionToken&& completion)
     {
         return detail::async_operation(get_executor(), client_credentials(std::move(scopes)),
                                        std::forward<CompletionToken>(completion));
@@ -433,74 +486,113 @@ public:
                                        std::forward<CompletionToken>(completion));
     }
     /// get_authorization_info as an asynchronous operation: void(std::error_code,
-    /// authorization_info). `token` must stay alive until it completes.
+    /// authorization_info).
+    /// `token` is taken by value and kept by the operation, as Asio takes its arguments.
     template <class CompletionToken>
-    auto async_get_authorization_info(const access_token& token, CompletionToken&& completion)
+    auto async_get_authorization_info(access_token token, CompletionToken&& completion)
     {
-        return detail::async_operation(get_executor(), get_authorization_info(token),
+        return detail::async_operation(get_executor(),
+                                       detail::keeping(std::move(token), this, &client::get_authorization_info),
                                        std::forward<CompletionToken>(completion));
     }
-    /// get_current_user as an asynchronous operation: void(std::error_code, user). `token` must
-    /// stay alive until it completes.
+    /// get_current_user as an asynchronous operation: void(std::error_code, user).
+    /// `token` is taken by value and kept by the operation, as Asio takes its arguments.
     template <class CompletionToken>
-    auto async_get_current_user(const access_token& token, CompletionToken&& completion)
+    auto async_get_current_user(access_token token, CompletionToken&& completion)
     {
-        return detail::async_operation(get_executor(), get_current_user(token), std::forward<CompletionToken>(completion));
+        return detail::async_operation(get_executor(),
+                                       detail::keeping(std::move(token), this, &client::get_current_user),
+                                       std::forward<CompletionToken>(completion));
     }
     /// get_connections as an asynchronous operation: void(std::error_code,
-    /// std::vector<connection>). `token` must stay alive until it completes.
+    /// std::vector<connection>).
+    /// `token` is taken by value and kept by the operation, as Asio takes its arguments.
     template <class CompletionToken>
-    auto async_get_connections(const access_token& token, CompletionToken&& completion)
+    auto async_get_connections(access_token token, CompletionToken&& completion)
     {
-        return detail::async_operation(get_executor(), get_connections(token), std::forward<CompletionToken>(completion));
+        return detail::async_operation(get_executor(),
+                                       detail::keeping(std::move(token), this, &client::get_connections),
+                                       std::forward<CompletionToken>(completion));
     }
     /// get_guilds as an asynchronous operation: void(std::error_code, std::vector<partial_guild>).
-    /// `token` must stay alive until it completes.
+    /// `token` is taken by value and kept by the operation, as Asio takes its arguments.
     template <class CompletionToken>
-    auto async_get_guilds(const access_token& token, guild_page page, CompletionToken&& completion)
+    auto async_get_guilds(access_token token, guild_page page, CompletionToken&& completion)
     {
-        return detail::async_operation(get_executor(), get_guilds(token, page), std::forward<CompletionToken>(completion));
+        return detail::async_operation(get_executor(),
+                                       detail::keeping(std::move(token), this, &client::get_guilds, page),
+                                       std::forward<CompletionToken>(completion));
     }
     /// get_guild_member as an asynchronous operation: void(std::error_code, guild_member).
-    /// `token` must stay alive until it completes.
+    /// `token` is taken by value and kept by the operation, as Asio takes its arguments.
     template <class CompletionToken>
-    auto async_get_guild_member(const access_token& token, snowflake guild_id, CompletionToken&& completion)
+    auto async_get_guild_member(access_token token, snowflake guild_id, CompletionToken&& completion)
     {
-        return detail::async_operation(get_executor(), get_guild_member(token, guild_id),
+        return detail::async_operation(get_executor(),
+                                       detail::keeping(std::move(token), this, &client::get_guild_member, guild_id),
                                        std::forward<CompletionToken>(completion));
     }
-    /// add_guild_member as an asynchronous operation: void(std::error_code, guild_join). `token`
-    /// must stay alive until it completes.
-    template <class CompletionToken>
-    auto async_add_guild_member(const access_token& token, snowflake guild_id, snowflake user_id,
-                                add_member_options options, CompletionToken&& completion)
+    /// add_guild_member as an asynchronous operation: void(std::error_code, guild_join). The
+    /// token and the options are taken by value and kept by the operation, as Asio takes its
+    /// arguments.
+    template <class CompletionToken, class Options>
+        requires std::same_as<std::remove_cvref_t<Options>, add_member_options>
+    auto async_add_guild_member(access_token token, snowflake guild_id, snowflake user_id, Options&& options,
+                                CompletionToken&& completion)
     {
-        return detail::async_operation(get_executor(), add_guild_member(token, guild_id, user_id, std::move(options)),
+        return detail::async_operation(get_executor(),
+                                       detail::keeping(std::move(token), this, &client::add_guild_member_with, guild_id,
+                                                       user_id, add_member_options(std::forward<Options>(options))),
                                        std::forward<CompletionToken>(completion));
+    }
+    /// The same with options written as a braced list in the call; under g++ 12 this does not
+    /// compile (docs/compilers.md): name them first.
+    template <class CompletionToken, class Braced = add_member_options>
+    auto async_add_guild_member(access_token token, snowflake guild_id, snowflake user_id,
+                                const volatile add_member_options&& options, CompletionToken&& completion)
+    {
+        detail::refuse_braced_list_under_gcc12<Braced>();
+        return async_add_guild_member(std::move(token), guild_id, user_id, detail::braced_value(std::move(options)),
+                                      std::forward<CompletionToken>(completion));
     }
     /// get_role_connection as an asynchronous operation: void(std::error_code, role_connection).
-    /// `token` must stay alive until it completes.
+    /// `token` is taken by value and kept by the operation, as Asio takes its arguments.
     template <class CompletionToken>
-    auto async_get_role_connection(const access_token& token, CompletionToken&& completion)
+    auto async_get_role_connection(access_token token, CompletionToken&& completion)
     {
-        return detail::async_operation(get_executor(), get_role_connection(token),
+        return detail::async_operation(get_executor(),
+                                       detail::keeping(std::move(token), this, &client::get_role_connection),
                                        std::forward<CompletionToken>(completion));
     }
     /// update_role_connection as an asynchronous operation: void(std::error_code,
-    /// role_connection). `token` must stay alive until it completes.
-    template <class CompletionToken>
-    auto async_update_role_connection(const access_token& token, role_connection connection,
-                                      CompletionToken&& completion)
+    /// role_connection). The token and the connection are taken by value and kept by the
+    /// operation, as Asio takes its arguments.
+    template <class CompletionToken, class Connection>
+        requires std::same_as<std::remove_cvref_t<Connection>, role_connection>
+    auto async_update_role_connection(access_token token, Connection&& connection, CompletionToken&& completion)
     {
-        return detail::async_operation(get_executor(), update_role_connection(token, std::move(connection)),
+        return detail::async_operation(get_executor(),
+                                       detail::keeping(std::move(token), this, &client::update_role_connection_with,
+                                                       role_connection(std::forward<Connection>(connection))),
                                        std::forward<CompletionToken>(completion));
     }
-    /// delete_role_connection as an asynchronous operation: void(std::error_code). `token` must
-    /// stay alive until it completes.
-    template <class CompletionToken>
-    auto async_delete_role_connection(const access_token& token, CompletionToken&& completion)
+    /// The same with the connection written as a braced list in the call; under g++ 12 this
+    /// does not compile (docs/compilers.md): name it first.
+    template <class CompletionToken, class Braced = role_connection>
+    auto async_update_role_connection(access_token token, const volatile role_connection&& connection,
+                                      CompletionToken&& completion)
     {
-        return detail::async_operation(get_executor(), delete_role_connection(token),
+        detail::refuse_braced_list_under_gcc12<Braced>();
+        return async_update_role_connection(std::move(token), detail::braced_value(std::move(connection)),
+                                            std::forward<CompletionToken>(completion));
+    }
+    /// delete_role_connection as an asynchronous operation: void(std::error_code).
+    /// `token` is taken by value and kept by the operation, as Asio takes its arguments.
+    template <class CompletionToken>
+    auto async_delete_role_connection(access_token token, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(),
+                                       detail::keeping(std::move(token), this, &client::delete_role_connection),
                                        std::forward<CompletionToken>(completion));
     }
 
@@ -512,27 +604,39 @@ public:
                                        std::forward<CompletionToken>(completion));
     }
     /// edit_current_application as an asynchronous operation: void(std::error_code, application).
-    template <class CompletionToken>
-    auto async_edit_current_application(application_changes changes, CompletionToken&& completion)
+    /// `changes` is taken by value and kept by the operation.
+    template <class CompletionToken, class Changes>
+        requires std::same_as<std::remove_cvref_t<Changes>, application_changes>
+    auto async_edit_current_application(Changes&& changes, CompletionToken&& completion)
     {
-        return detail::async_operation(get_executor(), edit_current_application(std::move(changes)),
+        return detail::async_operation(get_executor(), edit_current_application_with(std::forward<Changes>(changes)),
                                        std::forward<CompletionToken>(completion));
+    }
+    /// The same with the changes written as a braced list in the call; under g++ 12 this does
+    /// not compile (docs/compilers.md): name them first.
+    template <class CompletionToken, class Braced = application_changes>
+    auto async_edit_current_application(const volatile application_changes&& changes, CompletionToken&& completion)
+    {
+        detail::refuse_braced_list_under_gcc12<Braced>();
+        return async_edit_current_application(detail::braced_value(std::move(changes)),
+                                              std::forward<CompletionToken>(completion));
     }
     /// start_device_authorization as an asynchronous operation: void(std::error_code,
     /// device_authorization).
     template <class CompletionToken>
-    auto async_start_device_authorization(std::vector<std::string> scopes, CompletionToken&& completion)
+    auto async_start_device_authorization(scope_list scopes, CompletionToken&& completion)
     {
         return detail::async_operation(get_executor(), start_device_authorization(std::move(scopes)),
                                        std::forward<CompletionToken>(completion));
     }
     /// wait_for_device_token as an asynchronous operation: void(std::error_code, access_token).
-    /// `authorization` must stay alive until it completes; the completion token's cancellation
-    /// slot ends the wait with cancelled.
+    /// The completion token's cancellation slot ends the wait with cancelled. `authorization` is
+    /// taken by value and kept by the operation, as Asio takes its arguments.
     template <class CompletionToken>
-    auto async_wait_for_device_token(const device_authorization& authorization, CompletionToken&& completion)
+    auto async_wait_for_device_token(device_authorization authorization, CompletionToken&& completion)
     {
-        return detail::async_operation(get_executor(), wait_for_device_token(authorization),
+        return detail::async_operation(get_executor(),
+                                       detail::keeping(std::move(authorization), this, &client::wait_for_device_token),
                                        std::forward<CompletionToken>(completion));
     }
     /// get_role_connection_metadata as an asynchronous operation: void(std::error_code,
@@ -561,11 +665,12 @@ public:
     }
 
     /// get_userinfo as an asynchronous operation: void(std::error_code, openid_userinfo).
-    /// `token` must stay alive until it completes.
+    /// `token` is taken by value and kept by the operation, as Asio takes its arguments.
     template <class CompletionToken>
-    auto async_get_userinfo(const access_token& token, CompletionToken&& completion)
+    auto async_get_userinfo(access_token token, CompletionToken&& completion)
     {
-        return detail::async_operation(get_executor(), get_userinfo(token), std::forward<CompletionToken>(completion));
+        return detail::async_operation(get_executor(), detail::keeping(std::move(token), this, &client::get_userinfo),
+                                       std::forward<CompletionToken>(completion));
     }
 
     /// get_oauth2_application as an asynchronous operation: void(std::error_code, application).
@@ -577,32 +682,40 @@ public:
     }
 
     /// get_guild_command_permissions as an asynchronous operation: void(std::error_code,
-    /// std::vector<guild_command_permissions>). `token` must stay alive until it completes.
+    /// std::vector<guild_command_permissions>).
+    /// `token` is taken by value and kept by the operation, as Asio takes its arguments.
     template <class CompletionToken>
-    auto async_get_guild_command_permissions(const access_token& token, snowflake guild_id, CompletionToken&& completion)
+    auto async_get_guild_command_permissions(access_token token, snowflake guild_id, CompletionToken&& completion)
     {
-        return detail::async_operation(get_executor(), get_guild_command_permissions(token, guild_id),
+        return detail::async_operation(get_executor(),
+                                       detail::keeping(std::move(token), this, &client::get_guild_command_permissions,
+                                                       guild_id),
                                        std::forward<CompletionToken>(completion));
     }
 
     /// get_command_permissions as an asynchronous operation: void(std::error_code,
-    /// guild_command_permissions). `token` must stay alive until it completes.
+    /// guild_command_permissions).
+    /// `token` is taken by value and kept by the operation, as Asio takes its arguments.
     template <class CompletionToken>
-    auto async_get_command_permissions(const access_token& token, snowflake guild_id, snowflake command_id,
+    auto async_get_command_permissions(access_token token, snowflake guild_id, snowflake command_id,
                                        CompletionToken&& completion)
     {
-        return detail::async_operation(get_executor(), get_command_permissions(token, guild_id, command_id),
+        return detail::async_operation(get_executor(),
+                                       detail::keeping(std::move(token), this, &client::get_command_permissions, guild_id,
+                                                       command_id),
                                        std::forward<CompletionToken>(completion));
     }
 
     /// edit_command_permissions as an asynchronous operation: void(std::error_code,
-    /// guild_command_permissions). `token` must stay alive until it completes.
+    /// guild_command_permissions).
+    /// `token` is taken by value and kept by the operation, as Asio takes its arguments.
     template <class CompletionToken>
-    auto async_edit_command_permissions(const access_token& token, snowflake guild_id, snowflake command_id,
+    auto async_edit_command_permissions(access_token token, snowflake guild_id, snowflake command_id,
                                         std::vector<command_permission> permissions, CompletionToken&& completion)
     {
         return detail::async_operation(get_executor(),
-                                       edit_command_permissions(token, guild_id, command_id, std::move(permissions)),
+                                       detail::keeping(std::move(token), this, &client::edit_command_permissions, guild_id,
+                                                       command_id, std::move(permissions)),
                                        std::forward<CompletionToken>(completion));
     }
 
@@ -616,17 +729,24 @@ public:
     }
 
     /// add_group_dm_recipient as an asynchronous operation: void(std::error_code,
-    /// group_dm_join). `token` must stay alive until it completes.
+    /// group_dm_join).
+    /// `token` is taken by value and kept by the operation, as Asio takes its arguments.
     template <class CompletionToken>
-    auto async_add_group_dm_recipient(const access_token& token, snowflake channel_id, snowflake user_id,
-                                      std::string nick, CompletionToken&& completion)
+    auto async_add_group_dm_recipient(access_token token, snowflake channel_id, snowflake user_id, std::string nick, CompletionToken&& completion)
     {
         return detail::async_operation(get_executor(),
-                                       add_group_dm_recipient(token, channel_id, user_id, std::move(nick)),
+                                       detail::keeping(std::move(token), this, &client::add_group_dm_recipient, channel_id,
+                                                       user_id, std::move(nick)),
                                        std::forward<CompletionToken>(completion));
     }
 
 private:
+    // The implementations of the templates above: plain functions returning the coroutine.
+    asio::awaitable<guild_join> add_guild_member_with(const access_token& token, snowflake guild_id, snowflake user_id,
+                                                      add_member_options options);
+    asio::awaitable<role_connection> update_role_connection_with(const access_token& token, role_connection connection);
+    asio::awaitable<application> edit_current_application_with(application_changes changes);
+
     struct impl;
     std::shared_ptr<impl> impl_;
 };

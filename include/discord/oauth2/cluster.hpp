@@ -9,6 +9,8 @@
 
 #include <discord/oauth2/replay_guard.hpp>
 
+#include <discord/oauth2/detail/asio_config.hpp>
+
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 

@@ -1,5 +1,6 @@
 // D++ (DPP) bots: the library's operations awaited from a `dpp::task` and D++'s other coroutine
-// types, resumed on D++'s thread pool. Installed only where D++ 10.1.5 or later is found.
+// types, resumed on D++'s thread pool. Always installed; it needs D++ 10.1.5 or later only where a
+// bot includes it.
 //
 //   dpp::cluster bot(token);
 //   oauth2::dpp_bridge on_io(bot);                 // runs the library's io_context on a thread of its own
@@ -18,9 +19,12 @@
 #pragma once
 
 #include <discord/oauth2/detail/bridge.hpp>
+#include <discord/oauth2/result.hpp>
 
 #include <dpp/cluster.h>
 #include <dpp/coro.h>
+
+#include <discord/oauth2/detail/asio_config.hpp>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
@@ -89,6 +93,23 @@ public:
     [[nodiscard]] dpp_awaitable<T> operator()(asio::awaitable<T> operation)
     {
         return dpp_awaitable<T>(*this, std::move(operation));
+    }
+
+    /// `operation` as operator() gives it, but never throwing the operation's errors: it resumes
+    /// with an `oauth2::result<T>` holding the value or the `error` (code, sentence, Discord's
+    /// details), as D++'s own calls give a confirmation_callback_t. A `dpp::task` cannot
+    /// co_await inside a catch block, so this is how it answers a failure:
+    ///
+    ///   auto connections = co_await on_io.result(discord.get_connections(token));
+    ///   if (!connections)
+    ///       co_return co_await reply(connections.error().what());
+    ///
+    /// A task cancelled by D++ (task::cancel(), a lost dpp::when_any) still ends with D++'s
+    /// `dpp::task_cancelled_exception`, as D++'s own awaitables do.
+    template <class T>
+    [[nodiscard]] dpp_awaitable<oauth2::result<T>> result(asio::awaitable<T> operation)
+    {
+        return dpp_awaitable<oauth2::result<T>>(*this, oauth2::as_result(std::move(operation)));
     }
 
     /// How many bridged operations are running now: started and not ended. A coroutine resumed

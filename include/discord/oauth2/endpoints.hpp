@@ -2,6 +2,8 @@
 // Discord's layout (the emulator, a proxy), or discovered from an issuer's RFC 8414 metadata.
 #pragma once
 
+#include <discord/oauth2/detail/asio_config.hpp>
+
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 

@@ -87,7 +87,8 @@ struct error_details {
     std::vector<field_error> field_errors;   ///< Discord's nested form errors, flattened
 };
 
-/// The exception every operation throws. `what()` is a complete sentence for people;
+/// The exception every operation throws. `what()` is a complete sentence for people: the
+/// message it was made with (or, without one, what `code()` means), said once;
 /// `code()` is for programs. `http_status()` is the HTTP status involved, or 0.
 class error : public std::system_error {
 public:
@@ -95,6 +96,10 @@ public:
     error(errc code, const std::string& message, int http_status = 0);
     /// The same with what Discord said.
     error(errc code, const std::string& message, int http_status, error_details details);
+
+    /// The sentence: the message given, else what the code means. (std::system_error would
+    /// append the code's meaning to the message, which says it already.)
+    [[nodiscard]] const char* what() const noexcept override;
 
     /// The HTTP status of the answer involved, or 0.
     [[nodiscard]] int http_status() const noexcept { return http_status_; }
@@ -115,6 +120,7 @@ public:
 private:
     int http_status_;
     std::shared_ptr<const error_details> details_; // shared: exceptions must copy without throwing
+    std::shared_ptr<const std::string> message_;   // likewise: the sentence what() says
 };
 
 } // namespace discord::oauth2

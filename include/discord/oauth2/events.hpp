@@ -12,15 +12,19 @@
 
 #include <discord/oauth2/application_event.hpp>
 #include <discord/oauth2/async.hpp>
+#include <discord/oauth2/detail/gcc12.hpp>
 
 #include <discord/oauth2/snowflake.hpp>
 #include <discord/oauth2/state.hpp>
 #include <discord/oauth2/token.hpp>
 
+#include <discord/oauth2/detail/asio_config.hpp>
+
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 
 #include <chrono>
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -28,6 +32,8 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
+#include <utility>
 
 namespace discord::oauth2 {
 
@@ -122,8 +128,26 @@ public:
     /// The first event for which `matches` is true within `timeout` (what D++'s `when` does),
     /// or nullopt at the timeout or the end. Events that do not match are taken from this
     /// stream and dropped (other streams still get them); so are events_missed reports, unless
-    /// `matches` accepts them.
-    [[nodiscard]] asio::awaitable<std::optional<event>> next_matching(std::function<bool(const event&)> matches,
+    /// `matches` accepts them. `matches` is any callable taking `const event&` and returning
+    /// something convertible to bool; it is kept (moved or copied) until the wait ends:
+    ///
+    ///   co_await events.next_matching([&label](const event& e) { return e.claims && e.claims->flow == label; }, 10s);
+    ///
+    /// Under g++ 12 a lambda that captures something with a destructor by value (a
+    /// `std::string`), written inside the `co_await`, does not compile here: that compiler
+    /// destroys such a temporary twice (a double free; GCC bug 100611, docs/compilers.md).
+    /// Capture by reference, or name the lambda first and pass the name.
+    template <class Predicate>
+        requires std::predicate<std::decay_t<Predicate>&, const event&>
+    [[nodiscard]] asio::awaitable<std::optional<event>> next_matching(Predicate&& matches,
+                                                                     std::chrono::milliseconds timeout)
+    {
+        detail::refuse_capturing_temporary_under_gcc12<Predicate>();
+        return next_matching_function(std::function<bool(const event&)>(std::forward<Predicate>(matches)), timeout);
+    }
+    /// The first event `filter` lets through within `timeout`, or nullopt at the timeout or the
+    /// end, as the callable form does: `co_await events.next_matching({.user = id}, 10s)`.
+    [[nodiscard]] asio::awaitable<std::optional<event>> next_matching(event_filter filter,
                                                                      std::chrono::milliseconds timeout);
 
     /// The executor the stream is woken on (the server's). Throws `error` (invalid_argument) for
@@ -141,6 +165,9 @@ public:
 
 private:
     friend class web::event_hub; // its subscribe() makes one
+    // next_matching's one implementation, a plain function returning the coroutine.
+    asio::awaitable<std::optional<event>> next_matching_function(std::function<bool(const event&)> matches,
+                                                                 std::chrono::milliseconds timeout);
     explicit event_stream(std::shared_ptr<detail::subscription> s);
     std::shared_ptr<detail::subscription> subscription_;
 };

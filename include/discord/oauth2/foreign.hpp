@@ -19,6 +19,8 @@
 // supported while its operation runs (as with any awaiter); cancel through the Asio side first.
 #pragma once
 
+#include <discord/oauth2/detail/asio_config.hpp>
+
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 

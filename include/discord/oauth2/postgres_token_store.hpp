@@ -6,6 +6,8 @@
 #include <discord/oauth2/store_key.hpp>
 #include <discord/oauth2/token_store.hpp>
 
+#include <discord/oauth2/detail/asio_config.hpp>
+
 #include <asio/any_io_executor.hpp>
 
 #include <chrono>

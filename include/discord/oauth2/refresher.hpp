@@ -14,6 +14,8 @@
 #include <discord/oauth2/client.hpp>
 #include <discord/oauth2/token_store.hpp>
 
+#include <discord/oauth2/detail/asio_config.hpp>
+
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 

@@ -6,6 +6,8 @@
 
 #include <discord/oauth2/state.hpp>
 
+#include <discord/oauth2/detail/asio_config.hpp>
+
 #include <asio/awaitable.hpp>
 
 #include <chrono>

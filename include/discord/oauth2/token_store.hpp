@@ -10,6 +10,8 @@
 #include <discord/oauth2/snowflake.hpp>
 #include <discord/oauth2/token.hpp>
 
+#include <discord/oauth2/detail/asio_config.hpp>
+
 #include <asio/awaitable.hpp>
 
 #include <chrono>

@@ -5,12 +5,16 @@
 #include <discord/oauth2/client.hpp>
 #include <discord/oauth2/openid.hpp>
 #include <discord/oauth2/cluster.hpp>
+#include <discord/oauth2/detail/gcc12.hpp>
 #include <discord/oauth2/detail/result_receiver.hpp>
 #include <discord/oauth2/events.hpp>
+#include <discord/oauth2/http_exchange.hpp>
 #include <discord/oauth2/refresher.hpp>
 #include <discord/oauth2/server_limits.hpp>
 #include <discord/oauth2/state.hpp>
 #include <discord/oauth2/token_store.hpp>
+
+#include <discord/oauth2/detail/asio_config.hpp>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/associated_cancellation_slot.hpp>
@@ -20,12 +24,14 @@
 #include <asio/cancellation_signal.hpp>
 
 #include <chrono>
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -42,6 +48,10 @@ struct page_templates {
 
 /// How a web_server listens, keeps states and grants, and talks to the other instances.
 struct web_server_config {
+    /// Whether start() listens. False: the bot's own HTTP server (Boost.Beast, D++'s
+    /// dpp::http_server, ...) receives the requests on the redirect URI's path (and
+    /// linked_roles_path, events_path) and hands each to web_server::handle_request.
+    bool listen = true;
     /// Loopback by default: the redirect comes from the person's own browser.
     std::string listen_address = "127.0.0.1";
     /// Listen on every interface (IPv4 and IPv6) instead, e.g. behind a reverse proxy elsewhere.
@@ -207,7 +217,9 @@ public:
     web_server(const web_server&) = delete;
     web_server& operator=(const web_server&) = delete;
 
-    /// Listens; throws `error` (address_in_use, ...) when it cannot.
+    /// Starts: listens (unless config.listen is false), joins the cluster, starts the refresher.
+    /// Throws `error` (address_in_use, ...) when it cannot listen, invalid_argument when started
+    /// twice.
     void start();
     /// Stops accepting, lets callbacks in flight finish (up to `grace`), then ends every waiter
     /// with `stopped` and every event stream.
@@ -218,12 +230,41 @@ public:
     /// The path callbacks are taken on (the redirect URI's).
     [[nodiscard]] const std::string& callback_path() const noexcept;
 
+    /// Whether `method` and `target` (a request target, its path percent-encoded as received)
+    /// are one of this server's: the callback path, and linked_roles_path and events_path when
+    /// set. A bot's own HTTP server routes those to handle_request.
+    [[nodiscard]] bool handles(std::string_view method, std::string_view target) const;
+    /// Serves `request` as the server's own listener would and gives the answer to send: the
+    /// callback's page (the code exchanged, the waiters woken), the linked roles redirect, the
+    /// events endpoint's answer. For a bot whose own HTTP server receives the callback
+    /// (config.listen false; it works beside a listener too): docs/web-server.md, "Behind the
+    /// bot's own HTTP server". The request is checked as the listener checks one (the same
+    /// limits: config.limits; a malformed target, header or body is a 4xx answer, never an
+    /// exception), and a path that is not the server's is 404. Needs start(); before it, or
+    /// after stop(), the answer is 503. Never throws for what the request holds; the operation
+    /// may be cancelled through the awaiting coroutine. Any thread. `request` is copied or moved
+    /// into the operation.
+    template <class Request>
+        requires std::same_as<std::remove_cvref_t<Request>, incoming_request>
+    [[nodiscard]] asio::awaitable<outgoing_response> handle_request(Request&& request)
+    {
+        return handle_request_with(std::forward<Request>(request));
+    }
+    /// The same with the request written as a braced list in the call. Under g++ 12 this does
+    /// not compile (docs/compilers.md): name it first.
+    template <class Braced = incoming_request>
+    [[nodiscard]] asio::awaitable<outgoing_response> handle_request(const volatile incoming_request&& request)
+    {
+        detail::refuse_braced_list_under_gcc12<Braced>();
+        return handle_request_with(detail::braced_value(std::move(request)));
+    }
+
     /// A URL for `user` with a sealed state and PKCE, registered as pending.
-    [[nodiscard]] std::string authorization_url(snowflake user, const std::vector<std::string_view>& scopes,
+    [[nodiscard]] std::string authorization_url(snowflake user, const scope_list& scopes,
                                                 const authorization_options& options);
     /// (An overload, not a default argument: g++ 12 destroys a defaulted temporary twice when the
     /// call is inside a co_await expression.)
-    [[nodiscard]] std::string authorization_url(snowflake user, const std::vector<std::string_view>& scopes);
+    [[nodiscard]] std::string authorization_url(snowflake user, const scope_list& scopes);
     /// Registers a URL built elsewhere with this server's key (as the seed's SubmitPendingOAuth2Url).
     /// Throws `error` (invalid_state, state_expired) when its state is not one of ours.
     void submit_pending(std::string_view url);
@@ -344,6 +385,23 @@ public:
         return detail::async_operation(get_executor(), revoke_access_token(user),
                                        std::forward<CompletionToken>(completion));
     }
+    /// handle_request as an asynchronous operation for any completion token:
+    /// void(std::error_code, outgoing_response). `request` is copied or moved into it.
+    template <class CompletionToken, class Request>
+        requires std::same_as<std::remove_cvref_t<Request>, incoming_request>
+    auto async_handle_request(Request&& request, CompletionToken&& completion)
+    {
+        return detail::async_operation(get_executor(), handle_request_with(std::forward<Request>(request)),
+                                       std::forward<CompletionToken>(completion));
+    }
+    /// The same with the request written as a braced list in the call; under g++ 12 this does
+    /// not compile (docs/compilers.md): name it first.
+    template <class CompletionToken, class Braced = incoming_request>
+    auto async_handle_request(const volatile incoming_request&& request, CompletionToken&& completion)
+    {
+        detail::refuse_braced_list_under_gcc12<Braced>();
+        return async_handle_request(detail::braced_value(std::move(request)), std::forward<CompletionToken>(completion));
+    }
     /// refresh_all as an asynchronous operation: void(std::error_code, bulk_result).
     template <class CompletionToken>
     auto async_refresh_all(CompletionToken&& completion)
@@ -359,6 +417,8 @@ public:
 
 private:
     struct impl;
+    // handle_request's implementation, a plain function returning the coroutine.
+    asio::awaitable<outgoing_response> handle_request_with(incoming_request request);
     // The wait's one initiation: the handler gets the error as an error_code (and `details`,
     // `message` when given); it runs on its associated executor, else the server's.
     template <class CompletionToken>

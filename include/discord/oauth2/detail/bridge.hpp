@@ -3,6 +3,8 @@
 // code, cancelled from any thread, and every one of them ended before the adapter goes away.
 #pragma once
 
+#include <discord/oauth2/detail/asio_config.hpp>
+
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 #include <asio/bind_cancellation_slot.hpp>

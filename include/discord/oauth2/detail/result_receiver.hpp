@@ -2,6 +2,8 @@
 // server can keep any number of waiters of any handler type without knowing them.
 #pragma once
 
+#include <discord/oauth2/detail/asio_config.hpp>
+
 #include <asio/any_io_executor.hpp>
 #include <asio/associated_executor.hpp>
 #include <asio/execution/outstanding_work.hpp>

@@ -1,0 +1,156 @@
+// The web server's paths as routes, for its own listener and for a bot's own HTTP server
+// (web_server::handle_request): one router, one set of checks, whoever received the request.
+#include "web/web_server_impl.hpp"
+
+#include "http/headers.hpp"
+#include "server/request_parser.hpp"
+
+#include <fmt/format.h>
+
+namespace discord::oauth2 {
+namespace {
+
+outgoing_response to_outgoing(server::response r)
+{
+    outgoing_response out;
+    out.status = r.status;
+    out.headers.reserve(r.fields.size());
+    for (const auto& f : r.fields)
+        out.headers.emplace_back(std::string(f.first), std::string(f.second));
+    out.body = std::move(r.body);
+    return out;
+}
+
+bool is_token(std::string_view name) noexcept
+{
+    if (name.empty())
+        return false;
+    for (unsigned char c : name)
+        if (!http::is_token_char(c))
+            return false;
+    return true;
+}
+
+bool is_field_value(std::string_view value) noexcept
+{
+    return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+// The bot's server frames the message; its framing fields would contradict ours.
+bool is_framing(std::string_view name) noexcept
+{
+    return http::iequals(name, "content-length") || http::iequals(name, "transfer-encoding")
+        || http::iequals(name, "connection") || http::iequals(name, "keep-alive") || http::iequals(name, "expect")
+        || http::iequals(name, "upgrade");
+}
+
+} // namespace
+
+server::router web_server::impl::make_routes()
+{
+    server::router r;
+    std::weak_ptr<impl> weak = shared_from_this();
+    r.add("GET", path, [weak](server::request& req) -> asio::awaitable<server::response> {
+        auto self = weak.lock();
+        if (!self)
+            co_return server::response::plain(503);
+        co_return co_await self->callback(req);
+    });
+    if (!config.linked_roles_path.empty())
+        r.add("GET", config.linked_roles_path, [weak](server::request&) -> asio::awaitable<server::response> {
+            auto self = weak.lock();
+            if (!self)
+                co_return server::response::plain(503);
+            co_return self->start_linked_role();
+        });
+    if (verify_key)
+        r.add("POST", config.events_path, [weak](server::request& req) -> asio::awaitable<server::response> {
+            auto self = weak.lock();
+            if (!self)
+                co_return server::response::plain(503);
+            co_return co_await self->webhook(req);
+        });
+    return r;
+}
+
+asio::awaitable<outgoing_response> web_server::impl::serve_embedded(std::shared_ptr<impl> self, incoming_request request)
+{
+    auto& config = self->config;
+    const auto& routes = self->routes;
+    if (!self->serving || !routes)
+        co_return to_outgoing(server::response::plain(503, "the web server is not running"));
+    // What another server parsed is put back into HTTP/1.1 and read by the same strict parser
+    // as the listener's, under the same limits; a name or value that could not have been one
+    // line of a request (CR, LF, NUL, a non-token name) is refused before, so nothing can be
+    // smuggled past the parser as a second request or a field of our own.
+    if (!is_token(request.method))
+        co_return to_outgoing(server::response::plain(400, "bad method"));
+    if (!request.target.starts_with('/') || !is_field_value(request.target)
+        || request.target.find(' ') != std::string::npos)
+        co_return to_outgoing(server::response::plain(400, "the target must be a path and query (origin-form)"));
+    std::string raw;
+    raw.reserve(request.method.size() + request.target.size() + request.body.size() + 256);
+    raw.append(request.method).append(" ").append(request.target).append(" HTTP/1.1\r\n");
+    for (const auto& [name, value] : request.headers) {
+        if (!is_token(name) || !is_field_value(value))
+            co_return to_outgoing(server::response::plain(400, "bad header field"));
+        if (is_framing(name))
+            continue;
+        raw.append(name).append(": ").append(value).append("\r\n");
+    }
+    if (!request.body.empty())
+        raw.append(fmt::format("Content-Length: {}\r\n", request.body.size()));
+    raw.append("\r\n").append(request.body);
+
+    server::request_parser parser(server::parser_limits_of(config.limits));
+    std::size_t consumed = 0;
+    auto result = parser.feed(raw, consumed);
+    if (result == server::request_parser::result::error)
+        co_return to_outgoing(server::response::plain(parser.error_status(), parser.error_reason()));
+    if (result != server::request_parser::result::complete || consumed != raw.size())
+        co_return to_outgoing(server::response::plain(400, "incomplete request"));
+
+    auto& req = parser.get();
+    auto found = routes->find(req);
+    if (!found.target) {
+        auto r = server::response::plain(found.status);
+        if (found.status == 405)
+            r.fields.add("Allow", found.allow);
+        co_return to_outgoing(std::move(r));
+    }
+    // The same handler as the listener's; it never throws for a request's content, but a
+    // failure of ours must still be an answer, as the listener's 500 is.
+    std::optional<server::response> answer;
+    try {
+        answer = co_await (*found.target)(req);
+    } catch (const error& e) {
+        if (e.code() == errc::cancelled)
+            throw;
+    } catch (const std::system_error& e) {
+        if (e.code() == asio::error::operation_aborted)
+            throw;
+    } catch (const std::exception&) {
+    }
+    if (!answer)
+        co_return to_outgoing(server::response::plain(500));
+    co_return to_outgoing(std::move(*answer));
+}
+
+bool web_server::handles(std::string_view method, std::string_view target) const
+{
+    auto& i = *impl_;
+    auto path = target.substr(0, target.find('?'));
+    auto decoded = url::percent_decode(path);
+    if (!decoded)
+        return false;
+    if (method == "GET" || method == "HEAD")
+        return *decoded == i.path || (!i.config.linked_roles_path.empty() && *decoded == i.config.linked_roles_path);
+    return method == "POST" && i.verify_key && *decoded == i.config.events_path;
+}
+
+asio::awaitable<outgoing_response> web_server::handle_request_with(incoming_request request)
+{
+    return impl::serve_embedded(impl_, std::move(request));
+}
+
+} // namespace discord::oauth2
