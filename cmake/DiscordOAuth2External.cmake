@@ -11,7 +11,7 @@
 # libsqlite3-dev). Without PostgreSQL support: add -Dpostgres=enabled to MESON_OPTIONS for it.
 #
 #   discord_oauth2_add_external(SOURCE_DIR dir
-#                               [BUILD_TYPE release|debugoptimized|debug]   (default release)
+#                               [BUILD_TYPE release|debugoptimized|debug|plain]   (default release)
 #                               [MESON_OPTIONS -Dname=value ...])
 include_guard(GLOBAL)
 include(ExternalProject)
@@ -40,7 +40,7 @@ function(discord_oauth2_add_external)
     SOURCE_DIR "${ARG_SOURCE_DIR}"
     BINARY_DIR "${prefix}-build"
     INSTALL_DIR "${prefix}"
-    CONFIGURE_COMMAND "${DISCORD_OAUTH2_MESON}" setup --reconfigure <BINARY_DIR> <SOURCE_DIR>
+    CONFIGURE_COMMAND "${DISCORD_OAUTH2_MESON}" setup <BINARY_DIR> <SOURCE_DIR>
                       --prefix=<INSTALL_DIR> --libdir=lib --buildtype=${ARG_BUILD_TYPE}
                       -Ddefault_library=static -Dtests=false -Dbench=false -Dtools=false
                       ${ARG_MESON_OPTIONS}

@@ -15,7 +15,8 @@ namespace example {
 
 /// D++'s handler: calls it on a D++ worker and sends the response once it returns, so it waits
 /// there for the library's answer (the callback exchanges the code with Discord: a round trip).
-/// D++ 10.1 does not say a request's method: one with a body is the events path's POST.
+/// D++ 10.1 does not say a request's method: one with a body is taken for the events path's
+/// POST, any other for a GET (a HEAD too: D++ then sends the body, as it does for its own).
 inline void serve_with_library(discord::oauth2::web_server& web, dpp::http_server_request* req)
 {
     namespace oauth2 = discord::oauth2;

@@ -466,7 +466,7 @@ TEST_CASE("Bearer reads need no client id; a token without the scope is told apa
     auto guilds = cli_fixture::cli({"guilds"}, bearer_only);
     check_failed_cleanly(guilds, 1, {access});
     CHECK(guilds.err == "discord-oauth2: the access token lacks the guilds scope that guilds needs (it grants identify, email): "
-                        "authorize again with it\n");
+                        "get a token that grants it\n");
     auto connections = cli_fixture::cli({"connections"}, bearer_only);
     CHECK(connections.err.find("lacks the connections scope") != std::string::npos);
 

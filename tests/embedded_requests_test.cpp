@@ -11,6 +11,7 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <doctest/doctest.h>
 
@@ -86,6 +87,7 @@ TEST_CASE("the bot's own server hands the callback over: the page, the waiter's 
         CHECK_FALSE(f.web.handles("POST", target));
 
         auto request = embedded::get(target);
+        bool page_checked = false;
         auto served = [&]() -> asio::awaitable<void> {
             auto page = co_await f.web.handle_request(request);
             CHECK(page.status == 200);
@@ -93,12 +95,19 @@ TEST_CASE("the bot's own server hands the callback over: the page, the waiter's 
             CHECK(header(page, "cache-control") == "no-store");
             CHECK(header(page, "x-frame-options") == "DENY");
             CHECK(page.body.find("<html") != std::string::npos);
+            page_checked = true;
         };
         asio::co_spawn(co_await asio::this_coro::executor, served(), asio::detached);
         auto result = co_await f.web.wait_for_access_token(nelly, url, 30s);
         REQUIRE(result);
         auto connections = co_await f.client.get_connections(result->token);
         CHECK(connections.size() == 5);
+        asio::steady_timer tick(f.io);
+        for (int i = 0; i < 3000 && !page_checked; ++i) {
+            tick.expires_after(10ms);
+            co_await tick.async_wait(asio::use_awaitable);
+        }
+        CHECK(page_checked);
 
         // The same callback again (a reload) is a replay: answered as the listener answers one,
         // with the first callback's outcome and no second exchange.
@@ -128,7 +137,22 @@ TEST_CASE("before start, on another path or method, and malformed: clear answers
         CHECK(header(wrong_method, "allow").find("GET") != std::string::npos);
 
         auto missing = co_await f.web.handle_request(embedded::get("/discord/callback"));
-        CHECK(missing.status == 400); // no code, no state: the listener's answer
+        CHECK(missing.status == 400); // no code, no state: the listener's answer, a page
+        CHECK(header(missing, "content-type").starts_with("text/html"));
+        // From HTTP/1.0 or HTTP/2 servers: no Host, pseudo-fields. Still the callback's page.
+        oauth2::incoming_request bare;
+        bare.target = "/discord/callback";
+        bare.headers = {{":authority", "bot.example"}, {":path", "/discord/callback"}};
+        auto from_h2 = co_await f.web.handle_request(bare);
+        CHECK(from_h2.status == 400);
+        CHECK(header(from_h2, "content-type").starts_with("text/html"));
+        // HEAD: the head alone, as the listener answers it.
+        auto head = embedded::get("/discord/callback");
+        head.method = "HEAD";
+        CHECK(f.web.handles("HEAD", "/discord/callback?code=a"));
+        auto head_answer = co_await f.web.handle_request(head);
+        CHECK(head_answer.status == 400);
+        CHECK(head_answer.body.empty());
         auto forged = co_await f.web.handle_request(embedded::get("/discord/callback?code=abc&state=forged"));
         CHECK(forged.status == 400);
 
@@ -153,6 +177,13 @@ TEST_CASE("before start, on another path or method, and malformed: clear answers
         // The listener's limits hold: a target longer than a request line may be.
         auto huge = embedded::get("/discord/callback?state=" + std::string(20000, 'a'));
         CHECK((co_await f.web.handle_request(huge)).status == 414);
+        auto big_body = embedded::get("/discord/callback");
+        big_body.method = "POST";
+        big_body.body.assign(1024 * 1024, 'x');
+        CHECK((co_await f.web.handle_request(big_body)).status == 413);
+        auto long_fields = embedded::get("/discord/callback");
+        long_fields.headers.emplace_back("X-Long", std::string(64 * 1024, 'v'));
+        CHECK((co_await f.web.handle_request(long_fields)).status == 431);
         auto many = embedded::get("/discord/callback");
         for (int i = 0; i < 200; ++i)
             many.headers.emplace_back("X-" + std::to_string(i), "v");

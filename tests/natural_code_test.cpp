@@ -17,6 +17,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include <doctest/doctest.h>
@@ -59,10 +60,24 @@ struct bot {
         return c;
     }
 
+    int browsing = 0; // people whose browser has not shown the page yet
+
     // The person opening the link in a browser and clicking Authorize, while the bot waits.
     void person_opens(std::string url)
     {
-        asio::co_spawn(io, test::consent_as(browser, std::move(url), nelly), asio::detached);
+        ++browsing;
+        asio::co_spawn(io, test::consent_as(browser, std::move(url), nelly), [this](std::exception_ptr, int) { --browsing; });
+    }
+
+    // Until every browser has its page: nothing is left in flight when the test ends.
+    asio::awaitable<void> browsers_done()
+    {
+        asio::steady_timer tick(io);
+        for (int i = 0; i < 3000 && browsing > 0; ++i) {
+            tick.expires_after(std::chrono::milliseconds(10));
+            co_await tick.async_wait(asio::use_awaitable);
+        }
+        CHECK(browsing == 0);
     }
 };
 
@@ -116,6 +131,7 @@ TEST_CASE("the seed's command as people write it: braced scope constants, lambda
             CHECK(again);
 #endif
         }
+        co_await b.browsers_done();
     }());
 }
 
@@ -204,5 +220,6 @@ TEST_CASE("temporaries inside co_await: awaited tokens, strings made in place, t
         CHECK(gone.code() == oauth2::errc::unauthorized);
         co_await discord.async_revoke(oauth2::secret(std::string(result->token.token.reveal())),
                                       oauth2::token_type_hint::access_token, asio::use_awaitable);
+        co_await b.browsers_done();
     }());
 }

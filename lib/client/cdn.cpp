@@ -118,6 +118,16 @@ std::optional<std::string> guild_banner_url(const partial_guild& guild, const im
     return image(fmt::format("banners/{}", guild.id.value()), *guild.banner, options, "guild banner");
 }
 
+std::optional<std::string> guild_banner_url(const partial_guild& guild)
+{
+    return guild_banner_url(guild, image_options{});
+}
+
+std::optional<std::string> member_avatar_url(snowflake guild_id, const guild_member& member)
+{
+    return member_avatar_url(guild_id, member, image_options{});
+}
+
 std::optional<std::string> member_avatar_url(snowflake guild_id, const guild_member& member, const image_options& options)
 {
     if (!member.avatar)

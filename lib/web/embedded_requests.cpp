@@ -88,16 +88,35 @@ asio::awaitable<outgoing_response> web_server::impl::serve_embedded(std::shared_
     if (!request.target.starts_with('/') || !is_field_value(request.target)
         || request.target.find(' ') != std::string::npos)
         co_return to_outgoing(server::response::plain(400, "the target must be a path and query (origin-form)"));
+    // The limits first, before anything is copied: the parser would refuse the same, later.
+    const auto& limits = config.limits;
+    if (request.method.size() + request.target.size() + 10 > limits.max_request_line)
+        co_return to_outgoing(server::response::plain(414, "request line too long"));
+    if (request.headers.size() > limits.max_headers)
+        co_return to_outgoing(server::response::plain(431, "too many header fields"));
+    if (request.body.size() > limits.max_body)
+        co_return to_outgoing(server::response::plain(413, "body too large"));
     std::string raw;
     raw.reserve(request.method.size() + request.target.size() + request.body.size() + 256);
     raw.append(request.method).append(" ").append(request.target).append(" HTTP/1.1\r\n");
+    bool has_host = false;
     for (const auto& [name, value] : request.headers) {
+        // HTTP/2's pseudo-fields (":authority", ":path", ...) are the bot's server's framing.
+        if (name.starts_with(':') && is_field_value(value))
+            continue;
         if (!is_token(name) || !is_field_value(value))
             co_return to_outgoing(server::response::plain(400, "bad header field"));
         if (is_framing(name))
             continue;
+        has_host = has_host || http::iequals(name, "host");
         raw.append(name).append(": ").append(value).append("\r\n");
+        if (raw.size() > limits.max_request_line + limits.max_header_bytes + 4)
+            co_return to_outgoing(server::response::plain(431, "header fields too large"));
     }
+    // HTTP/1.1 requires Host; an HTTP/1.0 or HTTP/2 request may have come without one, and
+    // nothing here routes on it.
+    if (!has_host)
+        raw.append("Host: localhost\r\n");
     if (!request.body.empty())
         raw.append(fmt::format("Content-Length: {}\r\n", request.body.size()));
     raw.append("\r\n").append(request.body);
@@ -133,6 +152,8 @@ asio::awaitable<outgoing_response> web_server::impl::serve_embedded(std::shared_
     }
     if (!answer)
         co_return to_outgoing(server::response::plain(500));
+    if (req.method == "HEAD")
+        answer->body.clear(); // as the listener: the head alone
     co_return to_outgoing(std::move(*answer));
 }
 

@@ -175,7 +175,9 @@ def main():
                 else:
                     signature = f"asio::awaitable<void> fragment({params})" if kind == "coroutine" \
                         else f"void fragment({params})"
-                    tail = "    co_return;\n" if kind == "coroutine" else ""
+                    # At the margin, as the fragment's own statements are: indented, it would follow
+                    # a fragment's last loop as if it were its body (clang: misleading indentation).
+                    tail = "co_return;\n" if kind == "coroutine" else ""
                     text = f"{around}{signature}\n{{\n{line_directive}{code}\n{tail}}}\n"
                 fragments.append(f"namespace {name} {{\n{text}}} // namespace {name}\n")
     except MarkdownError as e:

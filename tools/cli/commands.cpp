@@ -807,7 +807,7 @@ namespace {
 
 constexpr std::string_view exit_statuses =
     "Results are JSON on stdout. Exit status: 0 done; 1 the operation failed (one line on stderr saying\n"
-    "why); 2 a usage error (one line on stderr, and where to read more).\n";
+    "why); 2 a usage error (two lines on stderr: what is wrong, and where to read more).\n";
 
 constexpr std::string_view secrets_note =
     "Secrets never belong on the command line, which other users can read (ps) and the shell keeps:\n"
@@ -873,12 +873,17 @@ asio::awaitable<std::string> run_command(const command& c, invocation& in)
     }
     if (std::find(info->scopes.begin(), info->scopes.end(), c.bearer_scope) != info->scopes.end())
         throw *refused;
+    // The scopes come from the API base's answer: printed only as scope names are written.
     std::string granted;
-    for (const auto& s : info->scopes)
-        granted += (granted.empty() ? "" : ", ") + s;
+    for (const auto& s : info->scopes) {
+        bool plain = !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_';
+        });
+        granted += (granted.empty() ? "" : ", ") + (plain ? s : std::string("(a scope that is not a name)"));
+    }
     throw oauth2::error(oauth2::errc::missing_scope,
-                        fmt::format("the access token lacks the {} scope that {} needs (it grants {}): authorize "
-                                    "again with it",
+                        fmt::format("the access token lacks the {} scope that {} needs (it grants {}): get a token "
+                                    "that grants it",
                                     c.bearer_scope, c.name, granted.empty() ? "none" : granted),
                         refused->http_status());
 }

@@ -45,13 +45,13 @@ struct application {
 /// stays as it is.
 struct application_changes {
     /// Where webhook events go: an absolute https URL (http on loopback, for tests); "" for none.
-    std::optional<std::string> event_webhooks_url;
+    std::optional<std::string> event_webhooks_url{};
     /// 1 to disable webhook events, 2 to enable them.
-    std::optional<int> event_webhooks_status;
+    std::optional<int> event_webhooks_status{};
     /// The event types to send ("APPLICATION_AUTHORIZED", "APPLICATION_DEAUTHORIZED", ...).
-    std::optional<std::vector<std::string>> event_webhooks_types;
+    std::optional<std::vector<std::string>> event_webhooks_types{};
     /// The linked roles verification URL: absolute https (http on loopback); "" for none.
-    std::optional<std::string> role_connections_verification_url;
+    std::optional<std::string> role_connections_verification_url{};
 };
 
 /// What an access token authorizes: `GET /oauth2/@me` (client::get_authorization_info).
@@ -77,9 +77,9 @@ struct webhook {
 
 /// The user's role connection for an application (`role_connections.write`).
 struct role_connection {
-    std::optional<std::string> platform_name;     ///< at most 50 characters
-    std::optional<std::string> platform_username; ///< at most 100 characters
-    std::map<std::string, std::string> metadata;  ///< at most 5 keys of [a-z0-9_]{1,50}, values 100
+    std::optional<std::string> platform_name{};     ///< at most 50 characters
+    std::optional<std::string> platform_username{}; ///< at most 100 characters
+    std::map<std::string, std::string> metadata{};  ///< at most 5 keys of [a-z0-9_]{1,50}, values 100
 };
 
 /// How a guild compares a user's metadata value with the value a linked role requires
@@ -101,13 +101,13 @@ enum class role_metadata_type : int {
 /// most 5; update_role_connection_metadata checks Discord's limits before sending.
 struct role_connection_metadata {
     role_metadata_type type = role_metadata_type::integer_greater_than_or_equal; ///< the comparison
-    std::string key;         ///< 1 to 50 of a-z, 0-9 and _, unique among the records
-    std::string name;        ///< 1 to 100 characters, shown to guild admins
-    std::string description; ///< 1 to 200 characters
+    std::string key{};         ///< 1 to 50 of a-z, 0-9 and _, unique among the records
+    std::string name{};        ///< 1 to 100 characters, shown to guild admins
+    std::string description{}; ///< 1 to 200 characters
     /// Locale ("de", "pt-BR", one of Discord's locales) to name, each 1 to 100 characters.
-    std::map<std::string, std::string> name_localizations;
+    std::map<std::string, std::string> name_localizations{};
     /// Locale to description, each 1 to 200 characters.
-    std::map<std::string, std::string> description_localizations;
+    std::map<std::string, std::string> description_localizations{};
 };
 
 } // namespace discord::oauth2

@@ -34,7 +34,7 @@ enum class image_format {
 struct image_options {
     image_format format = image_format::automatic; ///< the file format
     /// The size in pixels: a power of two from 16 to 4096; Discord's own size when absent.
-    std::optional<int> size;
+    std::optional<int> size{};
 };
 
 /// Whether `hash` names an animated image (Discord prefixes those with "a_").
@@ -43,7 +43,7 @@ struct image_options {
 /// `user`'s avatar, or their default avatar when they have none (discord.js's
 /// displayAvatarURL). Throws `error` (invalid_argument) for a size that is not a power of two
 /// from 16 to 4096, gif for an avatar that is not animated, or a hash that is not one (Discord
-/// sends [0-9a-z_]; anything else is refused rather than put into a URL).
+/// sends letters, digits and _; anything else is refused rather than put into a URL).
 [[nodiscard]] std::string avatar_url(const user& user, const image_options& options);
 /// The same in Discord's own size, gif when animated and png otherwise.
 [[nodiscard]] std::string avatar_url(const user& user);
@@ -62,10 +62,14 @@ struct image_options {
 [[nodiscard]] std::optional<std::string> guild_icon_url(const partial_guild& guild);
 /// A guild's banner; nullopt when it has none. Throws as avatar_url.
 [[nodiscard]] std::optional<std::string> guild_banner_url(const partial_guild& guild, const image_options& options);
+/// The same in Discord's own size and format.
+[[nodiscard]] std::optional<std::string> guild_banner_url(const partial_guild& guild);
 /// `member`'s avatar in `guild_id` (`GET /users/@me/guilds/{guild}/member`); nullopt when they
 /// use their own avatar there (avatar_url of member.user then). Throws as avatar_url, and
 /// invalid_argument when the member object carries no user.
 [[nodiscard]] std::optional<std::string> member_avatar_url(snowflake guild_id, const guild_member& member,
                                                            const image_options& options);
+/// The same in Discord's own size and format.
+[[nodiscard]] std::optional<std::string> member_avatar_url(snowflake guild_id, const guild_member& member);
 
 } // namespace discord::oauth2::cdn

@@ -58,31 +58,31 @@ struct retry_policy {
 
 /// What a client is: the application's credentials, where Discord is, and how to talk to it.
 struct client_config {
-    snowflake client_id; ///< the application's id (its OAuth2 client id)
+    snowflake client_id{}; ///< the application's id (its OAuth2 client id)
     /// Absent for public clients, which must use PKCE.
-    std::optional<secret> client_secret;
+    std::optional<secret> client_secret{};
     /// The redirect URI registered for the application; sent with every code exchange.
-    std::string redirect_uri;
-    oauth2::endpoints endpoints; ///< Discord's URLs (discord.com), or the emulator's
+    std::string redirect_uri{};
+    oauth2::endpoints endpoints{}; ///< Discord's URLs (discord.com), or the emulator's
     /// The application's bot token, for add_guild_member.
-    std::optional<secret> bot_token;
+    std::optional<secret> bot_token{};
     /// For each request, connection included.
     std::chrono::milliseconds timeout{30'000};
     /// A PEM file of trusted CAs; empty uses the system's.
-    std::string ca_file;
-    std::string proxy; ///< an HTTP(S) proxy URL; empty: none (the *_proxy variables are ignored)
+    std::string ca_file{};
+    std::string proxy{}; ///< an HTTP(S) proxy URL; empty: none (the *_proxy variables are ignored)
     /// Sent with every request; Discord asks bots for this form.
     std::string user_agent = "DiscordBot (https://github.com/discord-oauth2/discord-oauth2, 0.1)";
     /// Refuse an operation locally (missing_scope) when the token lacks its scope.
     bool check_scopes = true;
-    retry_policy retries; ///< retries, waits and the 401/403 breaker
+    retry_policy retries{}; ///< retries, waits and the 401/403 breaker
     /// OpenID Connect: the clock difference allowed when an ID token's `exp` and `iat` are checked.
     std::chrono::seconds clock_skew{60};
     /// OpenID Connect: an ID token naming a key the cached JWKS lacks fetches the JWKS again,
     /// at most this often (so forged `kid`s cannot make the client hammer the issuer).
     std::chrono::milliseconds jwks_refetch_interval{10'000};
     /// Told about every request, retry and wait (log.hpp); never given a secret.
-    oauth2::logger logger;
+    oauth2::logger logger{};
 };
 
 /// The OAuth2 flow of an authorization URL.
@@ -93,24 +93,24 @@ enum class response_type {
 
 /// What authorization_url puts into the URL.
 struct authorization_request {
-    scope_list scopes; ///< the scopes to ask for: `{scope::identify, scope::guilds}` or `{"identify", "guilds"}`
+    scope_list scopes{}; ///< the scopes to ask for: `{scope::identify, scope::guilds}` or `{"identify", "guilds"}`
     /// Echoed back to the redirect URI. A random one is made when empty.
-    std::string state;
+    std::string state{};
     /// "consent" or "none"; empty leaves it to Discord.
-    std::string prompt;
+    std::string prompt{};
     oauth2::response_type response_type = response_type::code; ///< the flow
     /// PKCE S256 (default for the code flow; never with role_connections.write, which Discord rejects).
     bool pkce = true;
     /// The PKCE verifier to use, when the caller made it (to seal it into the state first);
     /// a new one is made when absent.
-    std::optional<secret> code_verifier;
-    std::optional<int> integration_type;     ///< 0 guild install, 1 user install
-    std::optional<std::uint64_t> permissions; ///< bot flow
-    std::optional<snowflake> guild_id;        ///< bot flow
+    std::optional<secret> code_verifier{};
+    std::optional<int> integration_type{};     ///< 0 guild install, 1 user install
+    std::optional<std::uint64_t> permissions{}; ///< bot flow
+    std::optional<snowflake> guild_id{};        ///< bot flow
     bool disable_guild_select = false;        ///< bot flow
     /// OpenID Connect: the `nonce` the ID token must carry. With `openid` among the scopes a
     /// random one is made when this is empty; without `openid` it is not sent.
-    std::string nonce;
+    std::string nonce{};
 };
 
 /// Whether authorization_url uses PKCE for `request` (the code flow, without role_connections.write).
@@ -141,10 +141,10 @@ struct guild_join {
 
 /// What add_guild_member sets on the new member; each needs the bot's permission for it.
 struct add_member_options {
-    std::optional<std::string> nick; ///< nickname (MANAGE_NICKNAMES)
-    std::vector<snowflake> roles;    ///< roles to give (MANAGE_ROLES)
-    std::optional<bool> mute;        ///< server mute (MUTE_MEMBERS)
-    std::optional<bool> deaf;        ///< server deafen (DEAFEN_MEMBERS)
+    std::optional<std::string> nick{}; ///< nickname (MANAGE_NICKNAMES)
+    std::vector<snowflake> roles{};    ///< roles to give (MANAGE_ROLES)
+    std::optional<bool> mute{};        ///< server mute (MUTE_MEMBERS)
+    std::optional<bool> deaf{};        ///< server deafen (DEAFEN_MEMBERS)
 };
 
 /// The values of an implicit grant's redirect fragment (`#access_token=...&state=...`).
@@ -168,8 +168,8 @@ struct pkce_pair {
 
 /// Which page of the user's guilds to read.
 struct guild_page {
-    std::optional<snowflake> before; ///< guilds with ids below this one
-    std::optional<snowflake> after;  ///< guilds with ids above this one
+    std::optional<snowflake> before{}; ///< guilds with ids below this one
+    std::optional<snowflake> after{};  ///< guilds with ids above this one
     int limit = 200; ///< 1..200
     bool with_counts = false;        ///< ask for approximate member and presence counts
 };

@@ -22,7 +22,7 @@ enum class command_permission_type : int {
 
 /// One overwrite: allow (`permission` true) or deny the command for a role, user or channel.
 struct command_permission {
-    snowflake id;                                             ///< the role, user or channel
+    snowflake id{};                                             ///< the role, user or channel
     command_permission_type type = command_permission_type::role; ///< which of the three `id` is
     bool permission = false;                                  ///< true allows, false denies
 };

@@ -44,7 +44,7 @@ enum class errc {
     access_denied,        ///< the user cancelled the authorization
     unsupported_token_type, ///< the revocation endpoint does not revoke this kind of token
     // Discord's API.
-    missing_scope,        ///< the token lacks a scope the operation needs (checked locally)
+    missing_scope,        ///< the token lacks a scope the operation needs (client_config::check_scopes)
     unauthorized,         ///< 401: the token is invalid, expired or revoked
     forbidden,            ///< 403
     not_found,            ///< 404 (unknown guild, member, ...)

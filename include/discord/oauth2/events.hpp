@@ -80,8 +80,8 @@ struct event {
 /// or both; an empty filter lets every event through. Filtered at the source, so events a
 /// stream does not want never take room in its queue.
 struct event_filter {
-    std::optional<event_kind> kind; ///< only events of this kind
-    std::optional<snowflake> user;  ///< only events about this user
+    std::optional<event_kind> kind{}; ///< only events of this kind
+    std::optional<snowflake> user{};  ///< only events about this user
     /// Whether `e` passes.
     [[nodiscard]] bool matches(const event& e) const noexcept
     {
@@ -136,7 +136,9 @@ public:
     /// Under g++ 12 a lambda that captures something with a destructor by value (a
     /// `std::string`), written inside the `co_await`, does not compile here: that compiler
     /// destroys such a temporary twice (a double free; GCC bug 100611, docs/compilers.md).
-    /// Capture by reference, or name the lambda first and pass the name.
+    /// Capture by reference, or name the lambda first and pass the name (as an lvalue: an
+    /// rvalue callable with a destructor, `std::move(named)` too, is refused there, since it
+    /// cannot be told from one made in the call).
     template <class Predicate>
         requires std::predicate<std::decay_t<Predicate>&, const event&>
     [[nodiscard]] asio::awaitable<std::optional<event>> next_matching(Predicate&& matches,

@@ -17,21 +17,23 @@ struct incoming_request {
     std::string method = "GET"; ///< as received ("GET", "POST")
     /// The request target as received: path and query, still percent-encoded
     /// ("/callback?code=...&state=..."), not decoded by the bot's server.
-    std::string target;
+    std::string target{};
     /// The header fields (name, value) as received; Cookie matters to the linked roles path,
-    /// the X-Signature-* fields to the events path. Content-Length, Transfer-Encoding and
-    /// Connection are the bot's server's own business and are ignored.
-    std::vector<std::pair<std::string, std::string>> headers;
-    std::string body; ///< the body, whole (the events path's POST)
+    /// the X-Signature-* fields to the events path. The framing fields are the bot's server's
+    /// own business and are ignored: Content-Length, Transfer-Encoding, Connection, Keep-Alive,
+    /// Expect and Upgrade, and HTTP/2's pseudo-fields (":authority", ...). Host may be left out.
+    std::vector<std::pair<std::string, std::string>> headers{};
+    std::string body{}; ///< the body, whole (the events path's POST)
 };
 
 /// What to answer: the status, the header fields (Content-Type, Cache-Control, the security
 /// headers of a page, Set-Cookie, Location) and the body. The bot's server sends them as they
-/// are, adding only its own framing (Content-Length, Connection, Date).
+/// are, adding only its own framing (Content-Length, Connection, Date). The body is empty for
+/// a HEAD request.
 struct outgoing_response {
     int status = 200;                                          ///< the HTTP status
-    std::vector<std::pair<std::string, std::string>> headers; ///< header fields, in order
-    std::string body;                                          ///< the body
+    std::vector<std::pair<std::string, std::string>> headers{}; ///< header fields, in order
+    std::string body{};                                          ///< the body
 };
 
 } // namespace discord::oauth2

@@ -22,7 +22,7 @@ struct server_limits {
     /// Peer addresses exempt from the per-peer cap: a reverse proxy in front of the server,
     /// which carries many clients' requests and limits each of them itself. Literal addresses
     /// ("127.0.0.1", "::1", "10.0.0.5"); anything else is refused when the server starts.
-    std::vector<std::string> trusted_proxies;
+    std::vector<std::string> trusted_proxies{};
     /// From accepting a connection to the first byte of its first request (the TLS handshake
     /// included): an idle connection is closed after this.
     std::chrono::milliseconds first_byte_timeout{5'000};

@@ -40,10 +40,10 @@ namespace discord::oauth2 {
 /// Pages shown to the person in the browser. Each is a whole HTML document in which `{{title}}`
 /// and `{{message}}` are replaced by HTML-escaped text; empty uses the built-in page.
 struct page_templates {
-    std::string success;   ///< authorized: "you can close this tab"
-    std::string cancelled; ///< the person clicked Cancel
-    std::string invalid;   ///< a broken, forged, expired or already used link
-    std::string error;     ///< Discord or the exchange failed
+    std::string success{};   ///< authorized: "you can close this tab"
+    std::string cancelled{}; ///< the person clicked Cancel
+    std::string invalid{};   ///< a broken, forged, expired or already used link
+    std::string error{};     ///< Discord or the exchange failed
 };
 
 /// How a web_server listens, keeps states and grants, and talks to the other instances.
@@ -57,41 +57,41 @@ struct web_server_config {
     /// Listen on every interface (IPv4 and IPv6) instead, e.g. behind a reverse proxy elsewhere.
     bool listen_all = false;
     /// 0: the redirect URI's port when its host is local, else an ephemeral one (see port()).
-    std::optional<std::uint16_t> port;
+    std::optional<std::uint16_t> port{};
     /// TLS with these PEM files; plain HTTP when absent.
-    std::optional<std::string> tls_certificate_chain_file;
-    std::optional<std::string> tls_private_key_file; ///< with tls_certificate_chain_file
+    std::optional<std::string> tls_certificate_chain_file{};
+    std::optional<std::string> tls_private_key_file{}; ///< with tls_certificate_chain_file
     /// Seals the states. A random one when absent; give the same key to every instance that
     /// may receive callbacks for URLs made by another.
-    std::optional<state_key> key;
+    std::optional<state_key> key{};
     std::chrono::seconds state_lifetime{600}; ///< how long an authorization URL stays valid
     /// Authorizations waiting for their callback; authorization_url throws too_many_pending past it.
     std::size_t max_pending = 100'000;
-    page_templates pages; ///< the pages the browser is answered with
+    page_templates pages{}; ///< the pages the browser is answered with
     /// Where browsers reach this server when it runs behind a proxy ("https://bot.example.com");
     /// the client's redirect URI must start with it. Empty: the redirect URI itself.
-    std::string public_base_url;
+    std::string public_base_url{};
     /// Where grants are kept; a memory_token_store when null.
-    std::shared_ptr<token_store> store;
+    std::shared_ptr<token_store> store{};
     /// What this instance shares with the other instances of the bot (cluster.hpp), e.g. the
     /// postgres_token_store that is also `store`: states are then consumed once across
     /// instances, a callback taken by one instance wakes the waiters of every instance, and the
     /// event streams of all of them see its events. Null: this server alone.
-    std::shared_ptr<oauth2::cluster> cluster;
+    std::shared_ptr<oauth2::cluster> cluster{};
     /// Keep every grant fresh in the background (refresher.hpp); off when absent. Lost grants
     /// become grant_lost events either way.
-    std::optional<refresher_config> auto_refresh;
+    std::optional<refresher_config> auto_refresh{};
     /// Events each subscriber may have queued before it misses some.
     std::size_t event_queue_capacity = 1024;
     /// Where Discord's webhook events are received, e.g. "/discord/events" (the URL to give
     /// Discord is the public base URL, or the redirect URI's origin, followed by it). Off when
     /// empty; needs `verify_key`. Every request must carry Discord's Ed25519 signature
     /// (docs/web-server.md, "Webhook events"): 401 otherwise, with nothing done.
-    std::string events_path;
+    std::string events_path{};
     /// The application's public key, 64 hexadecimal digits ("Public Key" in the developer
     /// portal, `verify_key` of the application object). The constructor throws invalid_argument
     /// when events_path is set and this is not such a key.
-    std::string verify_key;
+    std::string verify_key{};
     /// How far an event's X-Signature-Timestamp may be from this machine's clock.
     std::chrono::seconds events_window{300};
     /// The largest events request body taken (413 past it; also bounded by limits.max_body).
@@ -102,7 +102,7 @@ struct web_server_config {
     /// `role_connections.write` and `identify` for whoever opens it, bound to that browser by a
     /// cookie; after the callback, linked_roles_hook says what to push. Off when empty; needs
     /// linked_roles_hook (the constructor throws invalid_argument otherwise).
-    std::string linked_roles_path;
+    std::string linked_roles_path{};
     /// Called on the server's executor once a person who came through linked_roles_path has
     /// authorized: `who` is their Discord user, `token` their grant (already saved in the
     /// store). The role connection it returns is pushed with client::update_role_connection;
@@ -110,19 +110,19 @@ struct web_server_config {
     /// an `error` event says why (where "linked_roles"); the grant stays stored. Success is a
     /// `role_connection_updated` event.
     std::function<asio::awaitable<std::optional<role_connection>>(const user& who, const access_token& token)>
-        linked_roles_hook;
+        linked_roles_hook{};
     /// What a browser (or anyone else) may hold of the server: connections in all and per peer
     /// address (32; set trusted_proxies when a reverse proxy forwards to it), the first-byte,
     /// read, idle and write timeouts, and request sizes.
-    server_limits limits;
+    server_limits limits{};
 };
 
 /// Extra parameters of an authorization URL.
 struct authorization_options {
-    std::string prompt;                       ///< "consent" or "none"
-    std::optional<int> integration_type;      ///< 0 guild install, 1 user install
-    std::optional<std::uint64_t> permissions; ///< bot flow
-    std::optional<snowflake> guild_id;        ///< bot flow
+    std::string prompt{};                       ///< "consent" or "none"
+    std::optional<int> integration_type{};      ///< 0 guild install, 1 user install
+    std::optional<std::uint64_t> permissions{}; ///< bot flow
+    std::optional<snowflake> guild_id{};        ///< bot flow
     bool disable_guild_select = false;        ///< bot flow: only `guild_id` may be chosen
     /// Sealed into the state, echoed in events. "linked_roles" is the linked roles path's own:
     /// authorization_url refuses it (invalid_argument).
@@ -238,9 +238,10 @@ public:
     /// callback's page (the code exchanged, the waiters woken), the linked roles redirect, the
     /// events endpoint's answer. For a bot whose own HTTP server receives the callback
     /// (config.listen false; it works beside a listener too): docs/web-server.md, "Behind the
-    /// bot's own HTTP server". The request is checked as the listener checks one (the same
-    /// limits: config.limits; a malformed target, header or body is a 4xx answer, never an
-    /// exception), and a path that is not the server's is 404. Needs start(); before it, or
+    /// bot's own HTTP server". The request is read by the listener's parser under config.limits'
+    /// sizes (a malformed or oversized target, header or body is a 4xx answer, never an
+    /// exception); connection caps, timeouts and per-peer limits are the bot's server's. A path
+    /// that is not the server's is 404. Needs start(); before it, or
     /// after stop(), the answer is 503. Never throws for what the request holds; the operation
     /// may be cancelled through the awaiting coroutine. Any thread. `request` is copied or moved
     /// into the operation.
