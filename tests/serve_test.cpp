@@ -20,6 +20,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -329,6 +330,34 @@ TEST_CASE("serve: links and tokens over a 0600 Unix socket, events as JSON lines
         INFO(line);
         CHECK(line.find(access) == std::string::npos);
         json_doc each(line); // every line is JSON
+    }
+}
+
+TEST_CASE("serve --link-lifetime: a link expires when the operator says; a malformed lifetime is a usage error")
+{
+    scratch s;
+    auto web_port = oauth2::server::free_port();
+    auto redirect = port_url(web_port, "/callback");
+    emulator_process discord({redirect});
+    auto env = environment(discord, redirect);
+    auto socket = (s.dir / "control.sock").string();
+    {
+        serve_process serve({"--control", "unix:" + socket, "--link-lifetime", "2s"}, env);
+        auto link = unix_request(socket, "POST", "/link", R"({"user_id":")" + nelly + R"("})");
+        REQUIRE(link.status == 200);
+        json_doc made(link.body);
+        std::this_thread::sleep_for(std::chrono::milliseconds(2600));
+        CHECK(open_link(made.text("url"), nelly) == 400); // the expired-link page
+        auto fresh = unix_request(socket, "POST", "/link", R"({"user_id":")" + nelly + R"("})");
+        json_doc again(fresh.body);
+        CHECK(open_link(again.text("url"), nelly) == 200); // within its two seconds
+        CHECK(serve.stop() == 0);
+    }
+    for (const char* bad : {"0", "soon", "1500ms", "2d", "-5s"}) {
+        CAPTURE(bad);
+        auto r = test::run_program(CLI_PROGRAM, {"serve", "--link-lifetime", bad}, env);
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.find("--link-lifetime") != std::string::npos);
     }
 }
 

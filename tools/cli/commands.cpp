@@ -419,21 +419,6 @@ asio::awaitable<std::string> userinfo_command(invocation& in)
     co_return to_json(co_await in.client.get_userinfo(token));
 }
 
-// "90", "90s", "2m", "1500ms" -> milliseconds.
-std::chrono::milliseconds duration_option(const invocation& in, std::string_view name, std::chrono::milliseconds fallback)
-{
-    auto v = in.args.value(name);
-    if (!v)
-        return fallback;
-    long long n = 0;
-    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-    std::string_view unit(end, static_cast<std::size_t>(v->data() + v->size() - end));
-    long long scale = unit.empty() || unit == "s" ? 1000 : unit == "m" ? 60'000 : unit == "ms" ? 1 : 0;
-    if (ec != std::errc() || n <= 0 || scale == 0 || n > 86'400'000 / scale)
-        throw usage_error("--" + std::string(name) + " takes a duration such as 60s, 2m or 1500ms");
-    return std::chrono::milliseconds(n * scale);
-}
-
 // Opens `link` in the desktop's browser when there is one; quietly does nothing otherwise.
 void open_browser(const std::string& link)
 {
@@ -490,7 +475,7 @@ asio::awaitable<std::string> login_command(invocation& in)
     }
     require_redirect_uri(in);
     auto requested = scopes(in);
-    auto timeout = duration_option(in, "timeout", std::chrono::seconds(60));
+    auto timeout = duration_option(in.args, "timeout", std::chrono::seconds(60));
     auto executor = co_await asio::this_coro::executor;
     oauth2::web_server_config config;
     config.store = co_await grant_store(in.args, in.env); // the grant is saved there when one is given
@@ -776,10 +761,11 @@ const std::vector<command>& table()
          {{"tokens-file", k::value}, {"channel", k::value}, {"user", k::value}, {"nick", k::list}}, group_dm_command, true,
          "Creates a group DM of users who granted gdm.join, or adds one more user to it."},
         {"serve",
-         "[--public-key HEX] [--events-path P] [--linked-roles-path P] [--scope S...] [--port N] "
+         "[--public-key HEX] [--events-path P] [--linked-roles-path P] [--scope S...] [--port N] [--link-lifetime 10m] "
          "[--control unix:PATH|http://127.0.0.1:PORT] [--control-key-file F] [--state-key-file F] [--store ...]",
          {{"public-key", k::value}, {"events-path", k::value}, {"linked-roles-path", k::value}, {"scope", k::list},
-          {"control", k::value}, {"control-key-file", k::value}, {"state-key-file", k::value}, {"port", k::value}},
+          {"control", k::value}, {"control-key-file", k::value}, {"state-key-file", k::value}, {"port", k::value},
+          {"link-lifetime", k::value}},
          serve_command, false,
          "Runs the callback web server for a bot in any language: one JSON line when ready and one per event\n"
          "on stdout, links and tokens on its control interface, grants kept fresh in --store (docs/serve.md).\n"

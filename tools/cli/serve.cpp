@@ -319,6 +319,11 @@ asio::awaitable<std::string> serve_command(invocation& in)
         config.key = oauth2::state_key::from_file(*state_key_file);
     }
     config.auto_refresh = oauth2::refresher_config{};
+    // How long a link stays valid (the web server's state_lifetime); whole seconds, as states are sealed.
+    auto lifetime = duration_option(in.args, "link-lifetime", config.state_lifetime);
+    if (lifetime < std::chrono::seconds(1) || lifetime % std::chrono::seconds(1) != std::chrono::milliseconds(0))
+        throw usage_error("--link-lifetime takes whole seconds, at least 1s (e.g. 10m or 90s)");
+    config.state_lifetime = std::chrono::duration_cast<std::chrono::seconds>(lifetime);
     if (auto port = in.args.value("port")) {
         unsigned n = 0;
         auto [end, ec] = std::from_chars(port->data(), port->data() + port->size(), n);

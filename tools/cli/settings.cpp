@@ -152,6 +152,24 @@ asio::awaitable<std::shared_ptr<oauth2::token_store>> grant_store(const argument
 #endif
 }
 
+std::chrono::milliseconds duration_option(const arguments& args, std::string_view name, std::chrono::milliseconds fallback)
+{
+    auto v = args.value(name);
+    if (!v)
+        return fallback;
+    long long n = 0;
+    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    std::string_view unit(end, static_cast<std::size_t>(v->data() + v->size() - end));
+    long long scale = unit.empty() || unit == "s"     ? 1000
+                    : unit == "m" || unit == "min"    ? 60'000
+                    : unit == "h"                     ? 3'600'000
+                    : unit == "ms"                    ? 1
+                                                      : 0;
+    if (ec != std::errc() || n <= 0 || scale == 0 || n > 86'400'000 / scale)
+        throw usage_error("--" + std::string(name) + " takes a duration such as 60s, 10m or 1500ms (at most a day)");
+    return std::chrono::milliseconds(n * scale);
+}
+
 oauth2::snowflake snowflake_value(std::string_view name, std::string_view text)
 {
     auto parsed = parse_snowflake(text);

@@ -8,6 +8,7 @@
 #include <discord/oauth2/client.hpp>
 #include <discord/oauth2/token_store.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -71,6 +72,11 @@ inline constexpr shared_option command_variables[] = {
 /// option; the store's own errors (unreachable, wrong key) otherwise.
 [[nodiscard]] asio::awaitable<std::shared_ptr<oauth2::token_store>> grant_store(const arguments& args,
                                                                               const environment& env);
+
+/// A duration option ("90" or "90s", "2m" or "2min", "1h", "1500ms"), `fallback` when absent;
+/// usage_error naming it when it is not one, not positive, or longer than a day.
+[[nodiscard]] std::chrono::milliseconds duration_option(const arguments& args, std::string_view name,
+                                                        std::chrono::milliseconds fallback);
 
 /// A snowflake option; usage_error naming it when missing or not a snowflake.
 [[nodiscard]] oauth2::snowflake snowflake_option(const arguments& args, std::string_view name);
