@@ -17,7 +17,6 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
-#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include <doctest/doctest.h>
@@ -72,12 +71,8 @@ struct bot {
     // Until every browser has its page: nothing is left in flight when the test ends.
     asio::awaitable<void> browsers_done()
     {
-        asio::steady_timer tick(io);
-        for (int i = 0; i < 3000 && browsing > 0; ++i) {
-            tick.expires_after(std::chrono::milliseconds(10));
-            co_await tick.async_wait(asio::use_awaitable);
-        }
-        CHECK(browsing == 0);
+        bool all_shown = co_await test::wait_until([this] { return browsing == 0; }, std::chrono::seconds(30));
+        CHECK(all_shown);
     }
 };
 

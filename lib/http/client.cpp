@@ -58,24 +58,6 @@ struct completion_for final : completion {
     response result;
 };
 
-bool is_token(std::string_view s) noexcept
-{
-    if (s.empty())
-        return false;
-    for (unsigned char c : s)
-        if (!is_token_char(c))
-            return false;
-    return true;
-}
-
-bool breaks_line(std::string_view value) noexcept
-{
-    for (char c : value)
-        if (c == '\r' || c == '\n' || c == '\0')
-            return true;
-    return false;
-}
-
 // Headers built from data must not smuggle a second header or request.
 void validate(const request& req)
 {

@@ -31,6 +31,17 @@ public:
     /// Finds the route for `req` and fills its `path_params`.
     [[nodiscard]] match find(request& req) const;
 
+    /// The answer when `m` found no route: `answer(status, detail)` for its 404 or 405, the
+    /// latter with the Allow field. `answer` makes the server's own answers in its format.
+    template <class Answer>
+    [[nodiscard]] static response no_route(const match& m, Answer&& answer)
+    {
+        response r = answer(m.status, std::string_view());
+        if (m.status == 405)
+            r.fields.add("Allow", m.allow);
+        return r;
+    }
+
 private:
     struct route {
         std::string method;

@@ -308,13 +308,8 @@ asio::awaitable<void> server::impl::run(std::shared_ptr<connection<Stream>> c, b
 asio::awaitable<response> server::impl::dispatch(request& req)
 {
     auto m = routes.find(req);
-    if (m.status == 404)
-        co_return error_answer(404, {});
-    if (m.status == 405) {
-        auto r = error_answer(405, {});
-        r.fields.add("Allow", m.allow);
-        co_return r;
-    }
+    if (!m.target)
+        co_return router::no_route(m, [this](int status, std::string_view detail) { return error_answer(status, detail); });
     try {
         co_return co_await (*m.target)(req);
     } catch (const std::exception&) {

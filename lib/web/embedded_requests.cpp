@@ -21,19 +21,10 @@ outgoing_response to_outgoing(server::response r)
     return out;
 }
 
-bool is_token(std::string_view name) noexcept
+// The server's own plain answer: a request refused, or a handler that failed.
+outgoing_response refused(int status, std::string_view detail = {})
 {
-    if (name.empty())
-        return false;
-    for (unsigned char c : name)
-        if (!http::is_token_char(c))
-            return false;
-    return true;
-}
-
-bool is_field_value(std::string_view value) noexcept
-{
-    return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+    return to_outgoing(server::response::plain(status, detail));
 }
 
 // The bot's server frames the message; its framing fields would contradict ours.
@@ -75,43 +66,42 @@ server::router web_server::impl::make_routes()
 
 asio::awaitable<outgoing_response> web_server::impl::serve_embedded(std::shared_ptr<impl> self, incoming_request request)
 {
-    auto& config = self->config;
     const auto& routes = self->routes;
     if (!self->serving || !routes)
-        co_return to_outgoing(server::response::plain(503, "the web server is not running"));
+        co_return refused(503, "the web server is not running");
     // What another server parsed is put back into HTTP/1.1 and read by the same strict parser
     // as the listener's, under the same limits; a name or value that could not have been one
     // line of a request (CR, LF, NUL, a non-token name) is refused before, so nothing can be
     // smuggled past the parser as a second request or a field of our own.
-    if (!is_token(request.method))
-        co_return to_outgoing(server::response::plain(400, "bad method"));
-    if (!request.target.starts_with('/') || !is_field_value(request.target)
+    if (!http::is_token(request.method))
+        co_return refused(400, "bad method");
+    if (!request.target.starts_with('/') || http::breaks_line(request.target)
         || request.target.find(' ') != std::string::npos)
-        co_return to_outgoing(server::response::plain(400, "the target must be a path and query (origin-form)"));
+        co_return refused(400, "the target must be a path and query (origin-form)");
     // The limits first, before anything is copied: the parser would refuse the same, later.
-    const auto& limits = config.limits;
+    const auto& limits = self->config.limits;
     if (request.method.size() + request.target.size() + 10 > limits.max_request_line)
-        co_return to_outgoing(server::response::plain(414, "request line too long"));
+        co_return refused(414, "request line too long");
     if (request.headers.size() > limits.max_headers)
-        co_return to_outgoing(server::response::plain(431, "too many header fields"));
+        co_return refused(431, "too many header fields");
     if (request.body.size() > limits.max_body)
-        co_return to_outgoing(server::response::plain(413, "body too large"));
+        co_return refused(413, "body too large");
     std::string raw;
     raw.reserve(request.method.size() + request.target.size() + request.body.size() + 256);
     raw.append(request.method).append(" ").append(request.target).append(" HTTP/1.1\r\n");
     bool has_host = false;
     for (const auto& [name, value] : request.headers) {
         // HTTP/2's pseudo-fields (":authority", ":path", ...) are the bot's server's framing.
-        if (name.starts_with(':') && is_field_value(value))
+        if (name.starts_with(':') && !http::breaks_line(value))
             continue;
-        if (!is_token(name) || !is_field_value(value))
-            co_return to_outgoing(server::response::plain(400, "bad header field"));
+        if (!http::is_token(name) || http::breaks_line(value))
+            co_return refused(400, "bad header field");
         if (is_framing(name))
             continue;
         has_host = has_host || http::iequals(name, "host");
         raw.append(name).append(": ").append(value).append("\r\n");
         if (raw.size() > limits.max_request_line + limits.max_header_bytes + 4)
-            co_return to_outgoing(server::response::plain(431, "header fields too large"));
+            co_return refused(431, "header fields too large");
     }
     // HTTP/1.1 requires Host; an HTTP/1.0 or HTTP/2 request may have come without one, and
     // nothing here routes on it.
@@ -121,22 +111,18 @@ asio::awaitable<outgoing_response> web_server::impl::serve_embedded(std::shared_
         raw.append(fmt::format("Content-Length: {}\r\n", request.body.size()));
     raw.append("\r\n").append(request.body);
 
-    server::request_parser parser(server::parser_limits_of(config.limits));
+    server::request_parser parser(server::parser_limits_of(limits));
     std::size_t consumed = 0;
     auto result = parser.feed(raw, consumed);
     if (result == server::request_parser::result::error)
-        co_return to_outgoing(server::response::plain(parser.error_status(), parser.error_reason()));
+        co_return refused(parser.error_status(), parser.error_reason());
     if (result != server::request_parser::result::complete || consumed != raw.size())
-        co_return to_outgoing(server::response::plain(400, "incomplete request"));
+        co_return refused(400, "incomplete request");
 
     auto& req = parser.get();
     auto found = routes->find(req);
-    if (!found.target) {
-        auto r = server::response::plain(found.status);
-        if (found.status == 405)
-            r.fields.add("Allow", found.allow);
-        co_return to_outgoing(std::move(r));
-    }
+    if (!found.target)
+        co_return to_outgoing(server::router::no_route(found, server::response::plain));
     // The same handler as the listener's; it never throws for a request's content, but a
     // failure of ours must still be an answer, as the listener's 500 is.
     std::optional<server::response> answer;
@@ -151,7 +137,7 @@ asio::awaitable<outgoing_response> web_server::impl::serve_embedded(std::shared_
     } catch (const std::exception&) {
     }
     if (!answer)
-        co_return to_outgoing(server::response::plain(500));
+        co_return refused(500);
     if (req.method == "HEAD")
         answer->body.clear(); // as the listener: the head alone
     co_return to_outgoing(std::move(*answer));

@@ -78,4 +78,17 @@ inline asio::awaitable<void> sleep(std::chrono::milliseconds d)
     co_await t.async_wait(asio::use_awaitable);
 }
 
+/// Suspends the calling coroutine until `done()` holds, looking every 10 ms, for at most
+/// `limit`; whether it held (for work a test left running beside it, such as a browser's page).
+template <class Done>
+asio::awaitable<bool> wait_until(Done done, std::chrono::milliseconds limit)
+{
+    for (auto waited = std::chrono::milliseconds(0); !done(); waited += std::chrono::milliseconds(10)) {
+        if (waited >= limit)
+            co_return false;
+        co_await sleep(std::chrono::milliseconds(10));
+    }
+    co_return true;
+}
+
 } // namespace test

@@ -133,12 +133,8 @@ struct control_server::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<server::response> dispatch(server::request& req)
     {
         auto found = routes.find(req);
-        if (!found.target) {
-            auto r = json_problem(found.status, {});
-            if (found.status == 405)
-                r.fields.add("Allow", found.allow);
-            co_return r;
-        }
+        if (!found.target)
+            co_return server::router::no_route(found, json_problem);
         try {
             co_return co_await (*found.target)(req);
         } catch (const std::exception&) {
