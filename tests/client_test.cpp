@@ -483,6 +483,93 @@ TEST_CASE("rate limits are waited out: a known empty bucket before sending, a 42
     }());
 }
 
+namespace {
+
+// A token of `user` (an emulator user id) for `scopes`, through the code flow.
+// No default argument and no braced temporaries at the call sites: g++ 12 (docs/compilers.md).
+asio::awaitable<oauth2::access_token> token_of(fixture& f, std::string user, std::vector<std::string> scopes,
+                                               std::optional<snowflake> guild)
+{
+    oauth2::authorization_request request;
+    request.scopes = std::move(scopes);
+    request.guild_id = guild;
+    auto link = f.client.authorization_url(request);
+    auto p = co_await f.follow(link.url + "&emulator_user=" + user);
+    co_return co_await f.client.exchange_code(fixture::value(p, "code"), link.code_verifier);
+}
+
+const std::string nelly = "80351110224678912", discord_user = "268473310986240001", zoe = "175928847299117063",
+                  xiaolong = "613425648685547541";
+
+} // namespace
+
+TEST_CASE("one user's limits never hold another: buckets and the global limit per credential")
+{
+    auto o = fixture::auto_approving();
+    o.rate_limits.global = {11, 10s};
+    fixture f(o);
+    // Waiting out another user's 10-second window would exceed this: it would be rate_limited.
+    auto config = f.client.config();
+    config.retries.max_rate_limit_wait = 1s;
+    oauth2::client client(f.io.get_executor(), config);
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        std::vector<std::string> scopes{"identify", "connections"};
+        std::optional<snowflake> no_guild;
+        auto a = co_await token_of(f, nelly, scopes, no_guild);
+        // User A reads their connections ten times: A's bucket is spent for ten seconds.
+        for (int i = 0; i < 10; ++i)
+            (void)co_await client.get_connections(a);
+        auto spent = co_await test::expect_error([&]() -> asio::awaitable<void> { (void)co_await client.get_connections(a); });
+        CHECK(spent.code() == oauth2::errc::rate_limited);
+        // B, C and D read theirs at once.
+        for (const auto& user : {discord_user, zoe, xiaolong}) {
+            CAPTURE(user);
+            auto t = co_await token_of(f, user, scopes, no_guild);
+            auto connections = co_await client.get_connections(t);
+            (void)connections;
+        }
+        // A's global limit (11 in 10 s here) ends with two more reads on another route: a global
+        // 429 for A, and B goes on.
+        (void)co_await client.get_current_user(a);
+        auto global = co_await test::expect_error([&]() -> asio::awaitable<void> { (void)co_await client.get_current_user(a); });
+        CHECK(global.code() == oauth2::errc::rate_limited);
+        auto b = co_await token_of(f, discord_user, scopes, no_guild);
+        auto user = co_await client.get_current_user(b);
+        CHECK(user.username == "discord");
+    }());
+}
+
+TEST_CASE("one guild's spent member-add bucket does not delay another guild")
+{
+    auto o = fixture::auto_approving();
+    o.rate_limits.routes["guild_join"] = {2, 10s};
+    fixture f(o);
+    auto config = f.client.config();
+    config.bot_token = secret("emulator-airhorn-bot-token.0123456789");
+    config.retries.max_rate_limit_wait = 1s;
+    oauth2::client client(f.io.get_executor(), config);
+    const snowflake krew{80351110224678912ULL}, cafe{290926798626357250ULL}, member{613425648685547541ULL};
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        // Nelly adds the bot to both of her guilds; Xiaolong grants guilds.join.
+        std::vector<std::string> bot{"bot"}, join{"identify", "guilds.join"};
+        std::optional<snowflake> to_krew = krew, to_cafe = cafe, no_guild;
+        (void)co_await token_of(f, nelly, bot, to_krew);
+        (void)co_await token_of(f, nelly, bot, to_cafe);
+        auto joining = co_await token_of(f, xiaolong, join, no_guild);
+        auto first = co_await client.add_guild_member(joining, krew, member);
+        CHECK(first.added);
+        auto second = co_await client.add_guild_member(joining, krew, member);
+        CHECK_FALSE(second.added);
+        auto spent = co_await test::expect_error([&]() -> asio::awaitable<void> {
+            (void)co_await client.add_guild_member(joining, krew, member);
+        });
+        CHECK(spent.code() == oauth2::errc::rate_limited);
+        auto elsewhere = co_await client.add_guild_member(joining, cafe, member); // already a member there
+        CHECK_FALSE(elsewhere.added);
+        CHECK(f.discord.invalid_requests() == 0); // krew's 429 was known before sending, never drawn
+    }());
+}
+
 TEST_CASE("retries: reads on 503 and lost connections; never a code exchange")
 {
     fixture f;

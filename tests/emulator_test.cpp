@@ -1,4 +1,5 @@
 #include "emulator.hpp"
+#include "rate_limits.hpp"
 #include "http/client.hpp"
 #include "support/run.hpp"
 
@@ -805,6 +806,32 @@ TEST_CASE("rate limits: headers on API answers, 429 per bucket and globally, inv
         CHECK((co_await f.get(f.api("/users/@me"), "bad-token")).status == 401);
         CHECK(f.discord.invalid_requests() == 3);
     }());
+}
+
+TEST_CASE("rate limits are kept per caller and major parameter, and ended windows are forgotten")
+{
+    em::rate_limit_options o;
+    o.routes["guild_join"] = {2, 10s};
+    o.global = {1000, 1s};
+    em::rate_limiter limits(o);
+    auto now = std::chrono::system_clock::now();
+    CHECK(limits.check("guild_join", "Bot t", "1", now).allowed);
+    CHECK(limits.check("guild_join", "Bot t", "1", now).allowed);
+    auto spent = limits.check("guild_join", "Bot t", "1", now);
+    CHECK_FALSE(spent.allowed);
+    CHECK_FALSE(spent.global);
+    auto other_guild = limits.check("guild_join", "Bot t", "2", now);
+    CHECK(other_guild.allowed);
+    CHECK(other_guild.bucket == spent.bucket); // one bucket id, split by the major parameter
+    CHECK(limits.check("guild_join", "Bot u", "1", now).allowed);
+
+    // 100,000 callers, then 100,000 others after every window has ended: the first ones are gone.
+    for (int i = 0; i < 100'000; ++i)
+        (void)limits.check("users_me", "Bearer first-" + std::to_string(i), "", now);
+    CHECK(limits.windows() >= 200'000);
+    for (int i = 0; i < 100'000; ++i)
+        (void)limits.check("users_me", "Bearer second-" + std::to_string(i), "", now + 20s);
+    CHECK(limits.windows() < 250'000);
 }
 
 TEST_CASE("fault specs parse, and bad ones say what is wrong")

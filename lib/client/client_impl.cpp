@@ -115,12 +115,13 @@ asio::awaitable<http::response> client::impl::send(http::request r, std::string 
     const auto& policy = config.retries;
     // Every attempt sends the same request, shared with the HTTP layer rather than copied.
     auto shared = std::make_shared<const http::request>(std::move(r));
-    // The breaker counts per credential: other users' dead tokens never stop this one. The
-    // shared request is never changed, so the view stays valid.
-    std::string_view credential = shared->fields.find("authorization").value_or("");
+    // Limits and the breaker count per credential and major parameter: other users' limits and
+    // dead tokens, and other guilds' buckets, never hold this request.
+    auto who = rest::limit_key::of(shared->fields.find("authorization").value_or(""),
+                                   rest::major_parameter(shared->url, config.endpoints.api));
     for (int tries = 1;; ++tries) {
         auto now = std::chrono::steady_clock::now();
-        auto stopped = limits.stopped_until(credential, now);
+        auto stopped = limits.stopped_until(who, now);
         if (stopped) {
             auto message = fmt::format("not sending {}: Discord answered 401 or 403 too often ({} times in a "
                                        "row to this credential, or {} times in {} minutes in all), and Discord "
@@ -131,9 +132,15 @@ asio::awaitable<http::response> client::impl::send(http::request r, std::string 
             log(log_level::error, "{}", message);
             throw error(errc::unauthorized, message);
         }
-        if (auto when = limits.earliest(route); when > now) {
-            if (when - now > policy.max_rate_limit_wait)
-                throw error(errc::rate_limited, fmt::format("{} is rate-limited for longer than the configured wait", route));
+        if (auto when = limits.earliest(route, who); when > now) {
+            if (when - now > policy.max_rate_limit_wait) {
+                error_details details;
+                details.retry_after = std::chrono::duration<double>(when - now).count();
+                throw error(errc::rate_limited,
+                            fmt::format("{} is rate-limited for {:.1f} s, longer than the configured wait; not sent",
+                                        route, *details.retry_after),
+                            0, std::move(details));
+            }
             log(log_level::info, "{} waits {} ms for Discord's rate limit", route,
                 std::chrono::duration_cast<std::chrono::milliseconds>(when - now).count());
             co_await sleep(when - now);
@@ -164,7 +171,7 @@ asio::awaitable<http::response> client::impl::send(http::request r, std::string 
         }
         auto& response = *sent.value;
         auto answered = std::chrono::steady_clock::now();
-        limits.learn(route, credential, response, answered);
+        limits.learn(route, who, response, answered);
         log(log_level::debug, "{}: {} in {:.1f} ms", route, response.status,
             std::chrono::duration<double, std::milli>(answered - now).count());
 

@@ -48,63 +48,151 @@ long remaining_of(const http::response& r)
     return v;
 }
 
-std::uint64_t credential_key(std::string_view credential)
+std::uint64_t hash_of(std::string_view text) noexcept
 {
-    return std::hash<std::string_view>{}(credential);
+    return std::hash<std::string_view>{}(text);
 }
 
 } // namespace
 
-steady_time request_limits::earliest(const std::string& route)
+std::string_view major_parameter(std::string_view url, std::string_view api) noexcept
+{
+    if (!url.starts_with(api))
+        return {};
+    auto path = url.substr(api.size());
+    for (std::string_view resource : {"/guilds/", "/channels/", "/webhooks/"})
+        if (path.starts_with(resource)) {
+            auto id = path.substr(resource.size());
+            return id.substr(0, id.find_first_of("/?#"));
+        }
+    return {};
+}
+
+limit_key limit_key::of(std::string_view authorization, std::string_view major) noexcept
+{
+    limit_key k;
+    k.credential = hash_of(authorization);
+    k.major = major.empty() ? 0 : hash_of(major);
+    k.bearer = authorization.starts_with("Bearer ");
+    return k;
+}
+
+std::size_t request_limits::hold_hash::operator()(const hold_key& k) const noexcept
+{
+    // The parts are already hashes: mixing them is enough.
+    return static_cast<std::size_t>(k.credential ^ (k.major * 0x9e3779b97f4a7c15ULL) ^ (k.bucket * 0xc2b2ae3d27d4eb4fULL));
+}
+
+steady_time request_limits::held_until(const hold_key& key) const
+{
+    auto it = holds_.find(key);
+    return it == holds_.end() ? steady_time{} : it->second;
+}
+
+void request_limits::hold(const hold_key& key, steady_time until, steady_time now)
+{
+    // Holds that have ended go first: each is removed once, so this costs O(log n) an answer.
+    while (!holds_by_end_.empty() && holds_by_end_.begin()->first <= now) {
+        holds_.erase(holds_by_end_.begin()->second);
+        holds_by_end_.erase(holds_by_end_.begin());
+    }
+    if (until <= now) {
+        release(key);
+        return;
+    }
+    auto [it, added] = holds_.try_emplace(key, until);
+    if (!added) {
+        holds_by_end_.erase({it->second, key});
+        it->second = until;
+    } else if (holds_.size() > max_holds) {
+        // Full: the hold that ends soonest makes room; forgetting it costs at most one 429.
+        auto soonest = holds_by_end_.begin();
+        holds_.erase(soonest->second);
+        holds_by_end_.erase(soonest);
+    }
+    holds_by_end_.emplace(until, key);
+}
+
+void request_limits::release(const hold_key& key)
+{
+    if (auto it = holds_.find(key); it != holds_.end()) {
+        holds_by_end_.erase({it->second, key});
+        holds_.erase(it);
+    }
+}
+
+steady_time request_limits::earliest(const std::string& route, const limit_key& who)
 {
     std::lock_guard lock(mutex_);
-    auto when = global_until_;
-    if (auto b = route_buckets_.find(route); b != route_buckets_.end())
-        if (auto s = buckets_.find(b->second); s != buckets_.end() && s->second.remaining <= 0)
-            when = std::max(when, s->second.reset_at);
+    if (holds_.empty())
+        return {};
+    auto when = held_until({who.credential, 0, 0});
+    if (auto b = route_buckets_.find(route); b != route_buckets_.end()) {
+        when = std::max(when, held_until({who.credential, who.major, b->second}));
+        when = std::max(when, held_until({0, who.major, b->second}));
+    }
     return when;
 }
 
-std::optional<steady_time> request_limits::stopped_until(std::string_view credential, steady_time now)
+std::optional<steady_time> request_limits::stopped_until(const limit_key& who, steady_time now)
 {
     std::lock_guard lock(mutex_);
-    if (credential.starts_with("Bearer ") && now < window_start_ + policy_.invalid_window
+    if (who.bearer && now < window_start_ + policy_.invalid_window
         && invalid_in_window_ >= policy_.invalid_requests_per_window)
         return window_start_ + policy_.invalid_window;
-    auto it = credentials_.find(credential_key(credential));
+    if (credentials_.empty())
+        return std::nullopt;
+    auto it = credentials_.find(who.credential);
     if (it == credentials_.end() || now >= it->second.stopped_until)
         return std::nullopt;
     return it->second.stopped_until;
 }
 
-void request_limits::learn(const std::string& route, std::string_view credential, const http::response& r,
+void request_limits::learn(const std::string& route, const limit_key& who, const http::response& r,
                            steady_time now)
 {
-    auto max = max_wait();
+    // A hold lasts what Discord said, even past the caller's longest wait (a request in it is
+    // then refused at once rather than drawing a 429), up to a bound for hostile numbers.
+    auto max = std::max<std::chrono::milliseconds>(max_wait(), longest_hold);
+    bool shared = r.fields.find("x-ratelimit-scope") == "shared";
     std::lock_guard lock(mutex_);
     if (auto bucket = r.fields.find("x-ratelimit-bucket")) {
-        auto& b = buckets_[std::string(*bucket)];
-        route_buckets_[route] = std::string(*bucket);
-        b.remaining = remaining_of(r);
-        b.reset_at = now + discord_wait(header_seconds(r, "x-ratelimit-reset-after"), std::chrono::milliseconds(0), max);
+        auto id = hash_of(*bucket) | 1; // 0 is the global limit's
+        if (auto known = route_buckets_.find(route); known == route_buckets_.end())
+            route_buckets_.emplace(route, id);
+        else
+            known->second = id;
+        // A shared limit is the resource's, whoever asks: it holds every credential.
+        hold_key key{shared && r.status == 429 ? 0 : who.credential, who.major, id};
+        // A bucket's 429 without a count still says the bucket is empty.
+        bool bucket_limited = r.status == 429 && r.fields.find("x-ratelimit-global") != "true";
+        auto remaining = bucket_limited && !r.fields.find("x-ratelimit-remaining") ? 0 : remaining_of(r);
+        if (remaining <= 0)
+            hold(key, now + discord_wait(header_seconds(r, "x-ratelimit-reset-after"), std::chrono::milliseconds(0), max),
+                 now);
+        else if (!holds_.empty())
+            release(key);
     }
     if (r.status == 429 && r.fields.find("x-ratelimit-global") == "true")
-        global_until_ = now + discord_wait(header_seconds(r, "retry-after"), std::chrono::seconds(1), max);
+        hold({who.credential, 0, 0}, now + discord_wait(header_seconds(r, "retry-after"), std::chrono::seconds(1), max),
+             now);
 
-    auto key = credential_key(credential);
-    if (r.status == 401 || r.status == 403) {
+    bool invalid = r.status == 401 || r.status == 403;
+    if (invalid || (r.status == 429 && !shared)) {
         if (now >= window_start_ + policy_.invalid_window) {
             window_start_ = now;
             invalid_in_window_ = 0;
         }
         ++invalid_in_window_;
-        if (credentials_.size() >= max_tracked && !credentials_.contains(key))
+    }
+    if (invalid) {
+        if (credentials_.size() >= max_tracked && !credentials_.contains(who.credential))
             forget_some(now);
-        auto& c = credentials_[key];
+        auto& c = credentials_[who.credential];
         if (++c.invalid_in_a_row >= policy_.invalid_request_limit)
             c.stopped_until = now + policy_.invalid_cooldown;
-    } else if (r.status != 429) {
-        credentials_.erase(key);
+    } else if (r.status != 429 && !credentials_.empty()) {
+        credentials_.erase(who.credential);
     }
 }
 
@@ -120,6 +208,12 @@ std::size_t request_limits::tracked_credentials()
 {
     std::lock_guard lock(mutex_);
     return credentials_.size();
+}
+
+std::size_t request_limits::held_limits()
+{
+    std::lock_guard lock(mutex_);
+    return holds_.size();
 }
 
 } // namespace discord::oauth2::rest

@@ -8,6 +8,8 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -82,14 +84,37 @@ void emulator::impl::route(server::router& r, const std::string& method, const s
           });
 }
 
+namespace {
+
+// The path parameter holding a route's major parameter (Discord splits buckets by it): the
+// guild, channel or webhook the path starts with under /api or /api/vN; empty when none.
+std::string major_parameter_of(std::string_view pattern)
+{
+    if (!pattern.starts_with("/api"))
+        return {};
+    pattern.remove_prefix(4);
+    if (pattern.starts_with("/v") && pattern.size() > 2 && std::isdigit(static_cast<unsigned char>(pattern[2])))
+        pattern.remove_prefix(std::min(pattern.find('/', 1), pattern.size()));
+    for (auto [prefix, name] : {std::pair{"/guilds/{", "guild"}, {"/channels/{", "channel"}, {"/webhooks/{", "webhook"}})
+        if (pattern.starts_with(prefix))
+            return name;
+    return {};
+}
+
+} // namespace
+
 void emulator::impl::api_route(server::router& r, const std::string& method, const std::string& pattern,
                                std::string bucket, server::handler h)
 {
+    auto major = major_parameter_of(pattern);
     route(r, method, pattern,
-          [this, bucket = std::move(bucket), h = std::move(h)](server::request& req) -> asio::awaitable<server::response> {
+          [this, bucket = std::move(bucket), major = std::move(major),
+           h = std::move(h)](server::request& req) -> asio::awaitable<server::response> {
               std::optional<rate_limiter::decision> d;
               if (limiter.enabled()) {
-                  d = limiter.check(bucket, req.fields.find("authorization").value_or(""), now());
+                  auto resource = major.empty() ? std::nullopt : req.path_param(major);
+                  d = limiter.check(bucket, req.fields.find("authorization").value_or(""), resource.value_or(""),
+                                    now());
                   if (!d->allowed) {
                       ++invalid_requests;
                       json::writer w;

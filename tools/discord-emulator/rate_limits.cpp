@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <functional>
 
 namespace discord::oauth2::emulator {
@@ -14,6 +15,13 @@ double seconds(std::chrono::system_clock::duration d)
 
 } // namespace
 
+void rate_limiter::forget_ended(time_point now)
+{
+    // Amortised: a sweep runs each time the table has doubled since the last one.
+    std::erase_if(buckets_, [now](const auto& entry) { return now >= entry.second.reset_at; });
+    sweep_at_ = std::max<std::size_t>(4096, buckets_.size() * 2);
+}
+
 rate_limiter::window& rate_limiter::take(const std::string& key, const bucket_limit& limit, time_point now)
 {
     auto& w = buckets_[key];
@@ -24,17 +32,21 @@ rate_limiter::window& rate_limiter::take(const std::string& key, const bucket_li
     return w;
 }
 
-rate_limiter::decision rate_limiter::check(std::string_view bucket, std::string_view caller, time_point now)
+rate_limiter::decision rate_limiter::check(std::string_view bucket, std::string_view caller,
+                                           std::string_view major, time_point now)
 {
+    if (buckets_.size() >= sweep_at_)
+        forget_ended(now);
     decision d;
     auto it = options_.routes.find(std::string(bucket));
     const auto& route_limit = it == options_.routes.end() ? options_.per_route : it->second;
     d.bucket = fmt::format("{:016x}", std::hash<std::string_view>{}(bucket));
     d.limit = route_limit.limit;
 
-    auto caller_key = std::string(caller);
+    // The caller by a hash of its token: the table keeps no token, and stays small per entry.
+    auto caller_key = fmt::format("{:016x}", std::hash<std::string_view>{}(caller));
     auto& global = take("global\n" + caller_key, options_.global, now);
-    auto& route = take(std::string(bucket) + "\n" + caller_key, route_limit, now);
+    auto& route = take(fmt::format("{}\n{}\n{}", bucket, major, caller_key), route_limit, now);
     d.reset_after = seconds(route.reset_at - now);
     d.reset_at = seconds(route.reset_at.time_since_epoch());
 

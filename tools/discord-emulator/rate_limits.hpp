@@ -1,6 +1,8 @@
-// Discord's rate limits on API routes (docs/discord.md): a bucket per route and caller, a global
-// limit per caller, X-RateLimit-* headers on every answer and 429 with Retry-After past a limit.
-// Callers are told apart by their Authorization header (one bucket per token, as Discord does).
+// Discord's rate limits on API routes (docs/discord.md): a bucket per route, caller and major
+// parameter (the guild, channel or webhook a route is under), a global limit per caller,
+// X-RateLimit-* headers on every answer and 429 with Retry-After past a limit. Callers are told
+// apart by their Authorization header (one bucket per token, as Discord does). Windows that have
+// ended are forgotten, so a run with a million users holds only the ones still counting.
 #pragma once
 
 #include <chrono>
@@ -41,9 +43,13 @@ public:
 
     explicit rate_limiter(rate_limit_options options) : options_(std::move(options)) {}
 
-    decision check(std::string_view bucket, std::string_view caller, time_point now);
+    /// Counts a request to `bucket` by `caller` (its Authorization header) on the resource
+    /// `major` (empty when the route has none).
+    decision check(std::string_view bucket, std::string_view caller, std::string_view major, time_point now);
     [[nodiscard]] bool enabled() const noexcept { return options_.enabled; }
     void reset() { buckets_.clear(); }
+    /// Windows currently counted (ended ones are dropped as the table grows).
+    [[nodiscard]] std::size_t windows() const noexcept { return buckets_.size(); }
 
 private:
     struct window {
@@ -52,8 +58,11 @@ private:
     };
     window& take(const std::string& key, const bucket_limit& limit, time_point now);
 
+    void forget_ended(time_point now);
+
     rate_limit_options options_;
-    std::unordered_map<std::string, window> buckets_;
+    std::unordered_map<std::string, window> buckets_; // by bucket, major parameter and a hash of the caller
+    std::size_t sweep_at_ = 4096;                     // the size at which ended windows are dropped next
 };
 
 } // namespace discord::oauth2::emulator

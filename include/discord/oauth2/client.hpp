@@ -42,6 +42,8 @@ struct retry_policy {
     std::chrono::milliseconds backoff{250};      ///< doubled per attempt, with jitter
     std::chrono::milliseconds max_backoff{4000}; ///< the longest backoff between attempts
     /// A 429 (or a known empty bucket) is waited out up to this long, then raised as rate_limited.
+    /// Buckets and the global limit are kept per credential (each user's token, the bot token)
+    /// and major parameter (a route's guild, channel or webhook): one user never waits on another.
     std::chrono::seconds max_rate_limit_wait{60};
     /// After this many 401/403 answers in a row to one credential (a bearer token, the bot token,
     /// the client's own credentials) the client stops sending with that credential for
@@ -49,7 +51,8 @@ struct retry_policy {
     int invalid_request_limit = 10;
     std::chrono::seconds invalid_cooldown{60}; ///< how long a credential is held back
     /// And a net under all of them: Cloudflare bans an address after 10,000 invalid requests in
-    /// 10 minutes, so after this many 401/403 answers in `invalid_window` the client stops sending
+    /// 10 minutes, so after this many 401, 403 and 429 answers (not those of a `shared` limit, which
+    /// Discord does not count) in `invalid_window` the client stops sending
     /// Bearer requests until the window ends. The token endpoint (code exchanges, refreshes) is
     /// never stopped by other users' tokens.
     int invalid_requests_per_window = 5000;
