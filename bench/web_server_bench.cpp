@@ -7,6 +7,9 @@
 //   web_server_bench --memory N                      RSS for N pending authorizations, a coroutine
 //                                                    waiting for each (--memory-handlers: a handler)
 //   web_server_bench --baseline N                    RSS for N bare Asio coroutines, each waiting
+//   web_server_bench --records N                     heap bytes per pending link and per settled
+//                                                    link (its replay-guard entry included), and
+//                                                    what is left once every link has expired
 #include "server/free_port.hpp"
 #include "child_process.hpp"
 #include "emulator_child.hpp"
@@ -28,6 +31,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+
+#include <malloc.h>
 #include <string>
 #include <vector>
 
@@ -64,6 +69,17 @@ oauth2::client_config config_for(const std::string& base)
     c.client_secret = oauth2::secret("emulator-airhorn-client-secret-0123456789");
     c.redirect_uri = redirect_uri;
     c.endpoints = oauth2::endpoints::under(base);
+    return c;
+}
+
+// A client for a web server that never reaches Discord (rejections, memory): the callbacks it
+// gets are refused or denied before any exchange.
+oauth2::client_config offline_client()
+{
+    oauth2::client_config c;
+    c.client_id = oauth2::snowflake(159799960412356608ULL);
+    c.client_secret = oauth2::secret("unused-offline");
+    c.redirect_uri = redirect_uri;
     return c;
 }
 
@@ -130,11 +146,7 @@ int flows(int total, int concurrency)
 int serve()
 {
     asio::io_context io(1);
-    oauth2::client_config c;
-    c.client_id = oauth2::snowflake(159799960412356608ULL);
-    c.client_secret = oauth2::secret("unused-for-rejections");
-    c.redirect_uri = redirect_uri;
-    oauth2::client discord(io.get_executor(), c);
+    oauth2::client discord(io.get_executor(), offline_client());
     oauth2::web_server_config wc;
     wc.limits.max_connections = 8192;
     wc.limits.max_connections_per_peer = 0; // wrk's connections share 127.0.0.1
@@ -153,11 +165,7 @@ int serve()
 int memory(int n, bool coroutines)
 {
     asio::io_context io(1);
-    oauth2::client_config c;
-    c.client_id = oauth2::snowflake(159799960412356608ULL);
-    c.client_secret = oauth2::secret("unused-for-memory");
-    c.redirect_uri = redirect_uri;
-    oauth2::client discord(io.get_executor(), c);
+    oauth2::client discord(io.get_executor(), offline_client());
     oauth2::web_server_config wc;
     wc.max_pending = static_cast<std::size_t>(n) + 10;
     oauth2::web_server web(io.get_executor(), discord, wc);
@@ -185,6 +193,64 @@ int memory(int n, bool coroutines)
                n, coroutines ? "coroutine" : "completion handler", waiting, web.pending_count(), after, after - before,
                (after - before) * 1024 * 1024 / n);
     return 0;
+}
+
+// The heap in use now (malloc's count, not pages: precise to the byte).
+std::size_t heap_bytes()
+{
+    return ::mallinfo2().uordblks;
+}
+
+// Link records alone (no waiter): N links made, then N more each settled at once by a denial
+// callback handed to the server in-process, then every link left to expire.
+int records(int n)
+{
+    asio::io_context io(1);
+    oauth2::client discord(io.get_executor(), offline_client());
+    oauth2::web_server_config wc;
+    wc.listen = false;
+    wc.max_pending = 2 * static_cast<std::size_t>(n) + 10;
+    wc.state_lifetime = 5s; // longer than making them all takes, short enough to wait out
+    oauth2::web_server web(io.get_executor(), discord, wc);
+    web.start();
+    io.poll();
+    auto deny = [&](const std::string& link) {
+        auto state = link.substr(link.find("state=") + 6);
+        state = state.substr(0, state.find('&'));
+        oauth2::incoming_request r;
+        r.target = web.callback_path() + "?error=access_denied&state=" + state;
+        asio::co_spawn(io, web.handle_request(std::move(r)), [](std::exception_ptr e, oauth2::outgoing_response a) {
+            if (e || a.status != 403)
+                fmt::print(stderr, "denial answered {}: {}\n", a.status, a.body);
+        });
+        io.restart(); // without a listener the io_context runs out of work between requests
+        io.poll();
+    };
+    auto user = [](int i) { return oauth2::snowflake(80351110224678912ULL + static_cast<std::uint64_t>(i)); };
+
+    auto start = heap_bytes();
+    for (int i = 0; i < n; ++i)
+        (void)web.authorization_url(user(i), identify);
+    io.poll();
+    auto pending = heap_bytes();
+    for (int i = 0; i < n; ++i)
+        deny(web.authorization_url(user(n + i), identify));
+    auto settled = heap_bytes();
+    fmt::print("{} pending links: {:.0f} bytes each; {} settled links (a denial each): {:.0f} bytes each, "
+               "their replay-guard entry included; {} records\n",
+               n, static_cast<double>(pending - start) / n, n, static_cast<double>(settled - pending) / n,
+               web.remembered_count());
+    // Past the lifetime the timer forgets every record; the replay guard forgets its entries at
+    // the next callback.
+    io.restart();
+    io.run_for(5500ms);
+    deny(web.authorization_url(user(0), identify));
+    io.restart();
+    io.run_for(5500ms);
+    deny(web.authorization_url(user(0), identify));
+    fmt::print("after every link expired: {} records, {} pending, heap {:+.1f} KiB against before the links\n",
+               web.remembered_count(), web.pending_count(), (static_cast<double>(heap_bytes()) - static_cast<double>(start)) / 1024);
+    return web.remembered_count() <= 1 ? 0 : 1;
 }
 
 // What Asio itself costs for N coroutines that each wait (on a channel that is never sent to):
@@ -225,6 +291,8 @@ int main(int argc, char** argv)
             return baseline(std::stoi(argv[++i]));
         if (arg == "--memory" && i + 1 < argc)
             return memory(std::stoi(argv[++i]), true);
+        if (arg == "--records" && i + 1 < argc)
+            return records(std::stoi(argv[++i]));
         if (arg == "--memory-handlers" && i + 1 < argc)
             return memory(std::stoi(argv[++i]), false);
         if (arg == "--flows" && i + 1 < argc)
@@ -232,7 +300,7 @@ int main(int argc, char** argv)
         else if (arg == "--concurrency" && i + 1 < argc)
             concurrency = std::stoi(argv[++i]);
         else {
-            fmt::print(stderr, "usage: {} [--flows N] [--concurrency C] | --serve | --memory N | --memory-handlers N | --baseline N\n", argv[0]);
+            fmt::print(stderr, "usage: {} [--flows N] [--concurrency C] | --serve | --memory N | --memory-handlers N | --baseline N | --records N\n", argv[0]);
             return 2;
         }
     }

@@ -5,13 +5,20 @@
 #include "emulator.hpp"
 #include "http/client.hpp"
 #include "server/free_port.hpp"
+#include "support/query_param.hpp"
 #include "support/run.hpp"
 #include "support/web_flow.hpp"
 
+#include "core/url_encoding.hpp"
+
 #include <discord/oauth2.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 
 #include <doctest/doctest.h>
 
+#include <map>
 #include <stdexcept>
 
 namespace em = discord::oauth2::emulator;
@@ -42,9 +49,9 @@ struct fixture {
     {
     }
 
-    void start(decltype(oauth2::web_server_config::linked_roles_hook) hook)
+    void start(decltype(oauth2::web_server_config::linked_roles_hook) hook,
+               oauth2::web_server_config c = oauth2::web_server_config{})
     {
-        oauth2::web_server_config c;
         c.linked_roles_path = "/discord/linked-role";
         c.linked_roles_hook = std::move(hook);
         web.emplace(io.get_executor(), client, c);
@@ -180,6 +187,100 @@ TEST_CASE("a hook that fails, or pushes nothing: the person is told, the grant i
         CHECK((co_await f.finish(again, again.cookie)).status == 200);
         CHECK_FALSE((co_await f.client.get_role_connection(*token)).platform_name);
     }());
+}
+
+namespace {
+
+// What a flood of visit + denial pairs from one client met.
+struct flood_tally {
+    int visits = 0, visits_refused = 0;
+    std::map<int, int> denials; // by status
+    bool done = false;
+};
+
+// `pairs` visits of the linked roles path, each followed at once by a denial callback with its
+// state and cookie and a 7 KB error_description, on one keep-alive client, as fast as it goes.
+asio::awaitable<void> flood(fixture& f, int pairs, flood_tally& t)
+{
+    // Named first: g++ 12 destroys the defaulted options of a constructor call holding a co_await twice.
+    auto ex = co_await asio::this_coro::executor;
+    http::client attacker(ex);
+    const std::string description = oauth2::url::percent_encode(std::string(7000, 'x'));
+    for (int i = 0; i < pairs; ++i) {
+        http::request open{.method = "GET", .url = f.origin() + "/discord/linked-role"};
+        auto visit = co_await attacker.send(open);
+        if (visit.status == 429) {
+            ++t.visits_refused;
+            CHECK(visit.fields.contains("retry-after"));
+            continue;
+        }
+        REQUIRE(visit.status == 302);
+        ++t.visits;
+        auto cookie = std::string(visit.fields.find("set-cookie").value_or(""));
+        auto state = test::query_param(std::string(visit.fields.find("location").value_or("")), "state");
+        http::request deny{.method = "GET",
+                           .url = f.redirect + "?error=access_denied&state=" + oauth2::url::percent_encode(state)
+                               + "&error_description=" + description};
+        deny.fields.add("Cookie", cookie.substr(0, cookie.find(';')));
+        auto denied = co_await attacker.send(std::move(deny));
+        ++t.denials[denied.status];
+    }
+    t.done = true;
+}
+
+} // namespace
+
+TEST_CASE("a flood of linked roles visits and denials meets its limits while a real link completes beside it")
+{
+    for (std::size_t per_minute : {std::size_t{10}, std::size_t{0}}) {
+        CAPTURE(per_minute);
+        fixture f;
+        oauth2::web_server_config c;
+        c.max_pending = 64;
+        c.linked_roles_per_minute = per_minute;
+        f.start([](const oauth2::user&, const oauth2::access_token&) -> asio::awaitable<std::optional<oauth2::role_connection>> {
+            co_return std::nullopt;
+        }, c);
+        test::run(f.io, [&]() -> asio::awaitable<void> {
+            auto denials = f.web->events(oauth2::event_filter{event_kind::authorization_denied, std::nullopt});
+            flood_tally t;
+            asio::co_spawn(f.io, flood(f, 400, t), asio::detached);
+            co_await test::sleep(20ms);
+
+            // A user of the bot completes a link of their own meanwhile.
+            std::vector<std::string_view> identify{"identify"};
+            auto link = f.web->authorization_url(nelly, identify);
+            std::optional<oauth2::authorization_result> result;
+            asio::co_spawn(f.io, [&]() -> asio::awaitable<void> {
+                result = co_await f.web->wait_for_access_token(nelly, link, 30s);
+            }, asio::detached);
+            http::request consent{.method = "GET", .url = link + "&emulator_user=" + nelly.to_string()};
+            auto redirect = co_await f.browser.send(consent);
+            REQUIRE(redirect.status == 302);
+            http::request callback{.method = "GET", .url = std::string(redirect.fields.find("location").value_or(""))};
+            auto page = co_await f.browser.send(std::move(callback));
+            CHECK(page.status == 200);
+            co_await test::wait_until([&] { return t.done && result; }, 60s);
+            REQUIRE(result);
+            CHECK(result->outcome == oauth2::authorization_outcome::authorized);
+
+            // The flood met the per-client limit, or the caps of what is remembered.
+            if (per_minute > 0) {
+                CHECK(t.visits >= 10);
+                CHECK(t.visits <= 12); // a token or two may refill while it runs
+                CHECK(t.visits_refused == 400 - t.visits);
+            } else {
+                CHECK(t.visits == 400);
+                CHECK(t.denials[403] == 64);  // the replay guard of linked roles states holds 64
+                CHECK(t.denials[503] == 336); // then: try again later, the states unspent
+            }
+            CHECK(f.web->remembered_count() <= 2 * 64);
+            // The attacker's text reaches no event whole.
+            auto e = co_await denials.next_for(5s);
+            REQUIRE(e);
+            CHECK(e->message.size() <= 256);
+        }());
+    }
 }
 
 TEST_CASE("linked roles configuration: a path needs a hook, and the flow name is the path's own")

@@ -1,7 +1,8 @@
 // The web server's registry of authorizations: a callback's outcome reaches every waiter and
-// every replay once, deadlines end waiters in order with one timer that never keeps the
-// io_context alive on its own, cancellation, the cap on pending states, closing, and many
-// threads settling and waiting at once.
+// every replay once, deadlines end waiters in order and links expire with one timer that never
+// keeps the io_context alive once closed, a settled record keeps no token, cancellation, the
+// caps on links and on callback-only states, closing, and many threads settling and waiting at
+// once.
 #include "web/pending_authorizations.hpp"
 
 #include <discord/oauth2/error.hpp>
@@ -89,9 +90,9 @@ TEST_CASE("settle wakes every waiter of the state and answers its replays, once;
     auto r1 = receiver_into(first, io.get_executor());
     auto r2 = receiver_into(second, io.get_executor());
     auto r3 = receiver_into(unrelated, io.get_executor());
-    CHECK_FALSE(registry->wait(mine, 1h, r1, {}));
-    CHECK_FALSE(registry->wait(mine, 1h, r2, {}));
-    CHECK_FALSE(registry->wait(other, 1h, r3, {}));
+    CHECK(registry->wait(mine, 1h, r1, {}).registered());
+    CHECK(registry->wait(mine, 1h, r2, {}).registered());
+    CHECK(registry->wait(other, 1h, r3, {}).registered());
     CHECK(registry->waiting() == 3);
 
     auto replay = registry->follow(mine, false, io.get_executor());
@@ -126,8 +127,8 @@ TEST_CASE("settle wakes every waiter of the state and answers its replays, once;
     answered late;
     auto r4 = receiver_into(late, io.get_executor());
     auto now = registry->wait(mine, 1h, r4, {});
-    REQUIRE(now);
-    CHECK(now->outcome == authorization_outcome::authorized);
+    CHECK_FALSE(now.now);
+    CHECK(now.grant_of == oauth2::snowflake(1)); // the grant is the store's: the record kept none
     CHECK(r4); // not taken
     CHECK_FALSE(registry->unsettled_user("nonce-a"));
     CHECK(registry->unsettled_nonces() == std::vector<std::string>{"nonce-b"});
@@ -144,9 +145,9 @@ TEST_CASE("deadlines end waiters in order with a timed_out result; the timer nev
     auto r1 = receiver_into(quick, io.get_executor());
     auto r2 = receiver_into(slower, io.get_executor());
     auto r3 = receiver_into(patient, io.get_executor());
-    CHECK_FALSE(registry->wait(c, 10min, r2, {}));
-    CHECK_FALSE(registry->wait(c, 20ms, r1, {})); // registered later, due first
-    CHECK_FALSE(registry->wait(c, 1h, r3, {}));
+    CHECK(registry->wait(c, 10min, r2, {}).registered());
+    CHECK(registry->wait(c, 20ms, r1, {}).registered()); // registered later, due first
+    CHECK(registry->wait(c, 1h, r3, {}).registered());
 
     while (quick.times == 0)
         io.run_one();
@@ -156,9 +157,11 @@ TEST_CASE("deadlines end waiters in order with a timed_out result; the timer nev
     CHECK(patient.times == 0);
     CHECK(registry->waiting() == 2);
 
-    // The others are answered; with nobody waiting, the timer is disarmed and the io_context
-    // runs out of work instead of waiting out the hour.
+    // The others are answered; with nobody waiting and the registry closed (the link's expiry no
+    // longer counts), the timer is disarmed and the io_context runs out of work instead of
+    // waiting out the hour.
     registry->settle("n", success_page, authorized_as(1));
+    registry->close();
     io.restart();
     io.run_for(10min);
     CHECK(io.stopped());
@@ -177,8 +180,8 @@ TEST_CASE("a cancelled wait gets `cancelled`, leaves the others waiting, and can
     answered cancelled, kept;
     auto r1 = receiver_into(cancelled, io.get_executor());
     auto r2 = receiver_into(kept, io.get_executor());
-    CHECK_FALSE(registry->wait(c, 1h, r1, cancel.slot()));
-    CHECK_FALSE(registry->wait(c, 1h, r2, {}));
+    CHECK(registry->wait(c, 1h, r1, cancel.slot()).registered());
+    CHECK(registry->wait(c, 1h, r2, {}).registered());
     cancel.emit(asio::cancellation_type::terminal);
     while (cancelled.times == 0)
         io.run_one();
@@ -188,6 +191,7 @@ TEST_CASE("a cancelled wait gets `cancelled`, leaves the others waiting, and can
     CHECK(kept.times == 0);
     CHECK(registry->waiting() == 1);
     registry->settle("n", success_page, authorized_as(1));
+    registry->close();
     io.restart();
     io.run_for(10min);
     CHECK(io.stopped());
@@ -199,7 +203,7 @@ TEST_CASE("at the cap: links are refused with too_many_pending, callbacks are se
 {
     asio::io_context io;
     auto registry = web::pending_authorizations::create(io.get_executor(), 2);
-    registry->open(claims_for(1, "a"));
+    registry->open(claims_for(1, "a", 100ms));
     registry->open(claims_for(2, "b", -1s)); // expired already
     CHECK(registry->pending() == 2);
     // The expired one goes to make room.
@@ -207,23 +211,88 @@ TEST_CASE("at the cap: links are refused with too_many_pending, callbacks are se
     CHECK(registry->pending() == 2);
     try {
         registry->open(claims_for(4, "d"));
-        FAIL("a third pending state was accepted");
+        FAIL("a third link was accepted");
     } catch (const oauth2::error& e) {
         CHECK(e.code() == errc::too_many_pending);
     }
-    CHECK_FALSE(registry->begin_callback(claims_for(5, "e")));
+    // States only a callback brought have a cap of their own: they never take the links' room.
+    CHECK(registry->begin_callback(claims_for(5, "e")));
+    CHECK(registry->begin_callback(claims_for(5, "e2"), true));
+    CHECK_FALSE(registry->begin_callback(claims_for(5, "e3")));
     CHECK(registry->begin_callback(claims_for(1, "a"))); // known already
+    CHECK(registry->records() == 4);
     answered full;
     auto r = receiver_into(full, io.get_executor());
     auto now = registry->wait(claims_for(6, "f"), 1h, r, {});
-    REQUIRE(now);
-    CHECK(now->outcome == authorization_outcome::failed);
-    CHECK(now->code == errc::too_many_pending);
-    // A settled state no longer counts as pending.
+    REQUIRE(now.now);
+    CHECK(now.now->outcome == authorization_outcome::failed);
+    CHECK(now.now->code == errc::too_many_pending);
+    // A settled link no longer counts as pending, but it is remembered (and counted) until its
+    // link expires: then it makes room.
     registry->settle("a", success_page, authorized_as(1));
-    CHECK(registry->pending() == 1);
+    CHECK(registry->pending() == 3);
+    CHECK_THROWS_AS(registry->open(claims_for(7, "g")), oauth2::error);
+    io.run_for(150ms);
     registry->open(claims_for(7, "g"));
-    CHECK(registry->pending() == 2);
+    CHECK(registry->records() == 4);
+}
+
+TEST_CASE("records leave when their link expires: waiters learn why, replays are let go, nothing is scanned")
+{
+    asio::io_context io;
+    auto registry = web::pending_authorizations::create(io.get_executor(), 100'000);
+    auto short_lived = claims_for(1, "short", 50ms);
+    registry->open(short_lived);
+    answered waiting;
+    auto r = receiver_into(waiting, io.get_executor());
+    CHECK(registry->wait(short_lived, 1h, r, {}).registered());
+    auto replay = registry->follow(short_lived, false, io.get_executor());
+    REQUIRE(replay.follower);
+    registry->open(claims_for(2, "settled", 50ms));
+    registry->settle("settled", success_page, authorized_as(2));
+    for (int i = 0; i < 50'000; ++i) // later links, untouched by the first ones' expiry
+        registry->open(claims_for(3, "later-" + std::to_string(i)));
+    CHECK(registry->records() == 50'002);
+    while (waiting.times == 0)
+        io.run_one();
+    CHECK(waiting.result.outcome == authorization_outcome::timed_out);
+    CHECK(waiting.result.code == errc::state_expired);
+    CHECK(replay.follower->ready());
+    CHECK(registry->records() == 50'000);
+    CHECK(registry->pending() == 50'000);
+    CHECK(registry->waiting() == 0);
+}
+
+TEST_CASE("a settled record keeps no token: the waiters present get the grant, nothing holds it after")
+{
+    asio::io_context io;
+    auto registry = web::pending_authorizations::create(io.get_executor(), 100);
+    auto c = claims_for(1, "n");
+    registry->open(c);
+    answered waiting;
+    auto r = receiver_into(waiting, io.get_executor());
+    CHECK(registry->wait(c, 1h, r, {}).registered());
+    std::weak_ptr<const oauth2::authorized_grant> grant;
+    {
+        auto result = authorized_as(1);
+        grant = result.grant;
+        registry->settle("n", success_page, std::move(result), "sealed");
+    }
+    while (waiting.times == 0)
+        io.run_one();
+    CHECK(waiting.result.grant->user_id == oauth2::snowflake(1));
+    CHECK_FALSE(grant.expired());
+    waiting.result = authorization_result{};
+    CHECK(grant.expired()); // the registry kept none
+    // A replay-only record (a linked roles state) keeps its page for replays, no result.
+    auto linked = claims_for(0, "linked");
+    CHECK(registry->begin_callback(linked, true));
+    registry->settle("linked", success_page, authorized_as(5));
+    auto replay = registry->follow(linked, false, io.get_executor());
+    REQUIRE(replay.settled);
+    CHECK(replay.settled->title == "Authorized");
+    CHECK_FALSE(registry->unsettled_user("linked"));
+    CHECK(registry->unsettled_nonces().empty());
 }
 
 TEST_CASE("close: no more links, unsettled waits answer `stopped`, and end_waiters stops the waiting ones")
@@ -236,7 +305,7 @@ TEST_CASE("close: no more links, unsettled waits answer `stopped`, and end_waite
     registry->settle("s", success_page, authorized_as(1));
     answered waiting;
     auto r1 = receiver_into(waiting, io.get_executor());
-    CHECK_FALSE(registry->wait(open, 1h, r1, {}));
+    CHECK(registry->wait(open, 1h, r1, {}).registered());
 
     CHECK(registry->close());
     CHECK_FALSE(registry->close());
@@ -249,11 +318,10 @@ TEST_CASE("close: no more links, unsettled waits answer `stopped`, and end_waite
     answered after;
     auto r2 = receiver_into(after, io.get_executor());
     auto now = registry->wait(open, 1h, r2, {});
-    REQUIRE(now);
-    CHECK(now->outcome == authorization_outcome::stopped);
+    REQUIRE(now.now);
+    CHECK(now.now->outcome == authorization_outcome::stopped);
     auto result = registry->wait(settled, 1h, r2, {}); // a result known before still answers
-    REQUIRE(result);
-    CHECK(result->outcome == authorization_outcome::authorized);
+    CHECK(result.grant_of == oauth2::snowflake(1));
 
     r2.reset(); // never registered: it holds the io_context's work until dropped
     registry->end_waiters();
@@ -302,8 +370,11 @@ TEST_CASE("many threads open, wait and settle at once: every waiter is answered 
                 for (int w = 0; w < waiters_per_state; ++w) {
                     auto r = receiver_into(answers[i * waiters_per_state + w], pool.get_executor());
                     asio::cancellation_slot none;
-                    if (auto now = registry->wait(c, 1h, r, none))
-                        r->deliver(nullptr, *now);
+                    auto found = registry->wait(c, 1h, r, none);
+                    if (found.now)
+                        r->deliver(nullptr, *found.now);
+                    else if (found.grant_of)
+                        r->deliver(nullptr, authorized_as(found.grant_of->value()));
                 }
             }
         });
@@ -317,6 +388,7 @@ TEST_CASE("many threads open, wait and settle at once: every waiter is answered 
         t.join();
     for (int i = 0; i < states; ++i)
         registry->settle("nonce-" + std::to_string(i), success_page, authorized_as(i + 1));
+    registry->close(); // the links' expiry would keep the pool's timer for ten minutes
     pool.join();
     int wrong = 0;
     for (int i = 0; i < states * waiters_per_state; ++i)

@@ -629,6 +629,58 @@ TEST_CASE("waiters time out, can be cancelled, and many wait for one URL; stop e
     }());
 }
 
+TEST_CASE("a link's record lives as long as its link, keeps no token, and late waiters read the store")
+{
+    auto config = fixture::with_key();
+    config.state_lifetime = 2s;
+    fixture f(config);
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto used = f.web.authorization_url(nelly, identify);
+        auto unused = f.web.authorization_url(xiao, identify);
+        CHECK(f.web.pending_count() == 2);
+        // A waiter before the callback gets the grant itself; once it lets go, nothing holds it.
+        std::optional<oauth2::authorization_result> early;
+        asio::co_spawn(f.io, [&]() -> asio::awaitable<void> {
+            early = co_await f.web.wait_for_access_token(nelly, used, 30s);
+        }, asio::detached);
+        std::optional<oauth2::authorization_result> expired;
+        asio::co_spawn(f.io, [&]() -> asio::awaitable<void> {
+            expired = co_await f.web.wait_for_access_token(xiao, unused, 60s);
+        }, asio::detached);
+        co_await test::sleep(10ms);
+        CHECK((co_await f.authorize(used)).status == 200);
+        co_await test::wait_until([&] { return early.has_value(); }, 10s);
+        REQUIRE(early);
+        REQUIRE(early->grant);
+        std::weak_ptr<const oauth2::authorized_grant> held = early->grant;
+        early.reset();
+        CHECK(held.expired()); // the settled record kept no token
+        CHECK(f.web.pending_count() == 1);
+        CHECK(f.web.remembered_count() == 2);
+
+        // A waiter after the callback: the grant the store holds now.
+        auto late = co_await f.web.wait_for_access_token(nelly, used, 30s);
+        REQUIRE(late.outcome == oauth2::authorization_outcome::authorized);
+        auto stored = co_await f.web.access_token_for(nelly);
+        REQUIRE(stored);
+        CHECK(late->token.token.reveal() == stored->token.reveal());
+        // Revoked since: no grant, said so.
+        CHECK(co_await f.web.revoke_access_token(nelly) == oauth2::revocation::revoked);
+        auto after_revoke = co_await f.web.wait_for_access_token(nelly, used, 30s);
+        CHECK(after_revoke.outcome == oauth2::authorization_outcome::failed);
+        CHECK(after_revoke.code == oauth2::errc::no_grant);
+
+        // When the links expire their records leave, and their waiters learn why.
+        co_await test::wait_until([&] { return f.web.remembered_count() == 0; }, 10s);
+        CHECK(f.web.remembered_count() == 0);
+        CHECK(f.web.pending_count() == 0);
+        co_await test::wait_until([&] { return expired.has_value(); }, 5s);
+        REQUIRE(expired);
+        CHECK(expired->outcome == oauth2::authorization_outcome::timed_out);
+        CHECK(expired->code == oauth2::errc::state_expired);
+    }());
+}
+
 TEST_CASE("a slow subscriber is told what it missed and never blocks the server")
 {
     auto config = fixture::with_key();

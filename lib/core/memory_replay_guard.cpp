@@ -1,5 +1,9 @@
 #include <discord/oauth2/memory_replay_guard.hpp>
 
+#include <discord/oauth2/error.hpp>
+
+#include <fmt/format.h>
+
 namespace discord::oauth2 {
 
 asio::awaitable<bool> memory_replay_guard::consume(std::string_view nonce,
@@ -17,6 +21,10 @@ bool memory_replay_guard::consume_now(std::string_view nonce, std::chrono::syste
         seen_.erase(by_expiry_.begin()->second);
         by_expiry_.erase(by_expiry_.begin());
     }
+    if (seen_.size() >= max_entries_ && !seen_.contains(nonce))
+        throw error(errc::too_many_pending,
+                    fmt::format("the replay guard remembers {} states, its maximum, until they expire; try again later",
+                                max_entries_));
     auto [it, inserted] = seen_.emplace(std::string(nonce), expires_at);
     if (inserted)
         by_expiry_.emplace(expires_at, it);

@@ -15,4 +15,15 @@ namespace discord::oauth2::utf8 {
     return n;
 }
 
+/// At most `max_bytes` of `s`, never cutting a character in half.
+[[nodiscard]] inline std::string_view prefix(std::string_view s, std::size_t max_bytes) noexcept
+{
+    if (s.size() <= max_bytes)
+        return s;
+    auto end = max_bytes;
+    while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80)
+        --end;
+    return s.substr(0, end);
+}
+
 } // namespace discord::oauth2::utf8

@@ -4,6 +4,8 @@
 #include "core/url_encoding.hpp"
 #include "http/headers.hpp"
 
+#include <asio/ip/address.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +24,10 @@ struct request {
     std::string body;
     int version_minor = 1;   ///< HTTP/1.<version_minor>
     bool keep_alive = true;
+    /// The client's address: the TCP peer's or, when that is a trusted proxy, the address it
+    /// forwarded for (the last X-Forwarded-For entry that is not a trusted proxy). Unspecified
+    /// (0.0.0.0) when unknown.
+    asio::ip::address peer;
     /// Values of `{name}` segments of the route that matched, in order.
     std::vector<std::pair<std::string, std::string>> path_params;
 

@@ -43,6 +43,8 @@ struct connection_base {
     // operation per request phase, each of which would cost a timerfd syscall.
     clock::time_point deadline = clock::time_point::max();
     bool open = true;
+    asio::ip::address remote;   // the TCP peer
+    bool from_proxy = false;    // a trusted proxy: its requests say whom they carry
 
     void set_deadline(std::chrono::milliseconds timeout) { deadline = clock::now() + timeout; }
     void clear_deadline() { deadline = clock::time_point::max(); }
@@ -74,6 +76,33 @@ struct connection final : connection_base {
 
     Stream stream;
 };
+
+// The client a trusted proxy forwarded for: the last X-Forwarded-For entry that is not itself a
+// trusted proxy (the entries before it are the client's to write). Nothing usable: nullopt.
+std::optional<asio::ip::address> forwarded_client(const http::headers& fields,
+                                                  const std::vector<asio::ip::address>& trusted)
+{
+    auto list = fields.find("x-forwarded-for");
+    if (!list)
+        return std::nullopt;
+    std::string_view rest = *list;
+    while (!rest.empty()) {
+        auto comma = rest.rfind(',');
+        auto entry = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
+        while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t'))
+            entry.remove_prefix(1);
+        while (!entry.empty() && (entry.back() == ' ' || entry.back() == '\t'))
+            entry.remove_suffix(1);
+        std::error_code ec;
+        auto address = asio::ip::make_address(std::string(entry), ec);
+        if (ec)
+            return std::nullopt;
+        if (std::find(trusted.begin(), trusted.end(), address) == trusted.end())
+            return address;
+    }
+    return std::nullopt;
+}
 
 } // namespace
 
@@ -223,13 +252,12 @@ asio::awaitable<void> server::impl::accept_loop(tcp::acceptor& acceptor)
         ++stats.accepted;
         const auto& limits = options.limits;
         // Counted per peer address unless it is a trusted proxy's (which limits its own clients).
+        std::error_code peer_ec;
+        auto remote = socket.remote_endpoint(peer_ec).address();
+        bool from_proxy = !peer_ec && std::find(trusted.begin(), trusted.end(), remote) != trusted.end();
         std::optional<asio::ip::address> peer;
-        if (limits.max_connections_per_peer > 0) {
-            std::error_code peer_ec;
-            auto remote = socket.remote_endpoint(peer_ec);
-            if (!peer_ec && std::find(trusted.begin(), trusted.end(), remote.address()) == trusted.end())
-                peer = remote.address();
-        }
+        if (limits.max_connections_per_peer > 0 && !peer_ec && !from_proxy)
+            peer = remote;
         bool over_peer = peer && per_peer[*peer] >= limits.max_connections_per_peer;
         bool over = over_peer || serving >= limits.max_connections;
         if (over) {
@@ -254,9 +282,13 @@ asio::awaitable<void> server::impl::accept_loop(tcp::acceptor& acceptor)
         if (tls) {
             using stream = asio::ssl::stream<tcp::socket>;
             auto c = std::make_shared<connection<stream>>(std::move(socket), *tls);
+            c->remote = remote;
+            c->from_proxy = from_proxy;
             asio::co_spawn(strand, run(std::move(c), over, peer), asio::detached);
         } else {
             auto c = std::make_shared<connection<tcp::socket>>(std::move(socket));
+            c->remote = remote;
+            c->from_proxy = from_proxy;
             asio::co_spawn(strand, run(std::move(c), over, peer), asio::detached);
         }
     }
@@ -363,6 +395,7 @@ asio::awaitable<void> server::impl::serve(connection<Stream>& c)
         }
 
         request& req = parser.get();
+        req.peer = c.from_proxy ? forwarded_client(req.fields, trusted).value_or(c.remote) : c.remote;
         c.clear_deadline(); // the route's own operations carry their timeouts
         auto resp = co_await dispatch(req);
         if (!c.open)

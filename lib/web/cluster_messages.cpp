@@ -3,6 +3,7 @@
 #include "core/base64.hpp"
 #include "core/mac.hpp"
 #include "core/url_encoding.hpp"
+#include "core/utf8.hpp"
 #include "json/webhook_event.hpp"
 
 #include <discord/oauth2/error.hpp>
@@ -25,12 +26,7 @@ constexpr std::size_t max_application_data = 2000;
 
 std::string bounded(std::string_view text)
 {
-    if (text.size() <= max_text)
-        return std::string(text);
-    auto end = max_text;
-    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
-        --end; // never cut a UTF-8 character in half
-    return std::string(text.substr(0, end));
+    return std::string(utf8::prefix(text, max_text));
 }
 
 // Only our own codes cross instances; another category's code arrives as its message alone.

@@ -48,11 +48,11 @@ server::router web_server::impl::make_routes()
         co_return co_await self->callback(req);
     });
     if (!config.linked_roles_path.empty())
-        r.add("GET", config.linked_roles_path, [weak](server::request&) -> asio::awaitable<server::response> {
+        r.add("GET", config.linked_roles_path, [weak](server::request& req) -> asio::awaitable<server::response> {
             auto self = weak.lock();
             if (!self)
                 co_return server::response::plain(503);
-            co_return self->start_linked_role();
+            co_return self->start_linked_role(req.peer);
         });
     if (verify_key)
         r.add("POST", config.events_path, [weak](server::request& req) -> asio::awaitable<server::response> {
@@ -120,6 +120,11 @@ asio::awaitable<outgoing_response> web_server::impl::serve_embedded(std::shared_
         co_return refused(400, "incomplete request");
 
     auto& req = parser.get();
+    // The client, as the bot's server knows it: what per-client limits count. Unknown (left
+    // empty, or not an address) stays unspecified, which those limits do not count.
+    std::error_code unparsed;
+    if (auto peer = asio::ip::make_address(request.peer, unparsed); !unparsed)
+        req.peer = peer;
     auto found = routes->find(req);
     if (!found.target)
         co_return to_outgoing(server::router::no_route(found, server::response::plain));

@@ -48,8 +48,19 @@ std::optional<std::string_view> find_cookie(std::string_view header, std::string
 
 } // namespace
 
-server::response web_server::impl::start_linked_role()
+server::response web_server::impl::start_linked_role(const asio::ip::address& peer)
 {
+    // Each visit makes a fresh state, which a callback can then spend (a replay guard entry, a
+    // record, an event): one client may start only so many a minute. Unknown peers (a bot's own
+    // server that did not say) are not counted.
+    if (visits && !peer.is_unspecified() && !visits->allow(peer, server::peer_rate::clock::now())) {
+        ++visits_refused;
+        auto page = web::render(config.pages, web::answer{429, web::page_kind::error, "Too many attempts",
+                                                          "Too many linked roles attempts came from your network. "
+                                                          "Please wait a minute and try again from Discord."});
+        page.fields.add("Retry-After", std::to_string(visits->retry_after().count()));
+        return page;
+    }
     authorization_options options;
     options.flow = std::string(linked_roles_flow);
     static const scope_list scopes{scope::role_connections_write, scope::identify};

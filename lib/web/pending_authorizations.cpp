@@ -3,9 +3,23 @@
 #include <discord/oauth2/error.hpp>
 #include <discord/oauth2/fmt.hpp>
 
+#include <asio/post.hpp>
+
 #include <algorithm>
 
 namespace discord::oauth2::web {
+namespace {
+
+authorization_result expired_link()
+{
+    authorization_result r;
+    r.outcome = authorization_outcome::timed_out;
+    r.code = make_error_code(errc::state_expired);
+    r.description = "the authorization link expired before its callback came";
+    return r;
+}
+
+} // namespace
 
 std::shared_ptr<pending_authorizations> pending_authorizations::create(asio::any_io_executor ex, std::size_t max_pending)
 {
@@ -22,18 +36,17 @@ void pending_authorizations::open(const state_claims& claims)
     std::lock_guard lock(mutex_);
     if (closed_)
         throw error(errc::stopped, "the web server has stopped");
-    enrol(claims);
+    if (!enrol(claims, origin::link))
+        throw error(errc::too_many_pending,
+                    fmt::format("{} authorization links are remembered until they expire, the configured maximum "
+                                "(max_pending); try again later",
+                                max_pending_));
 }
 
-bool pending_authorizations::begin_callback(const state_claims& claims)
+bool pending_authorizations::begin_callback(const state_claims& claims, bool replay_only)
 {
     std::lock_guard lock(mutex_);
-    try {
-        enrol(claims);
-        return true;
-    } catch (const error&) {
-        return false;
-    }
+    return enrol(claims, replay_only ? origin::replay_only : origin::callback) != nullptr;
 }
 
 pending_authorizations::replay pending_authorizations::follow(const state_claims& claims, bool enrol_unknown,
@@ -43,11 +56,13 @@ pending_authorizations::replay pending_authorizations::follow(const state_claims
     auto it = records_.find(claims.nonce);
     if (it != records_.end() && it->second.outcome)
         return {it->second.outcome->page, nullptr};
-    if (it == records_.end() && !enrol_unknown)
+    record* r = it != records_.end() ? &it->second : nullptr;
+    if (!r && enrol_unknown)
+        r = enrol(claims, origin::callback);
+    if (!r)
         return {};
-    auto& r = it != records_.end() ? it->second : enrol(claims);
     auto follower = std::make_shared<answer_channel>(ex, 1);
-    r.followers.push_back(follower);
+    r->followers.push_back(follower);
     return {std::nullopt, std::move(follower)};
 }
 
@@ -72,14 +87,23 @@ void pending_authorizations::settle(const std::string& nonce, const answer& page
         if (!r.outcome) {
             --pending_;
             r.outcome = std::make_unique<settled>();
+            if (r.from == origin::replay_only)
+                reschedule(r, std::min(r.expiry->first, steady::now() + replay_window));
         }
-        r.outcome->page = page;
-        if (result)
-            r.outcome->result = result;
+        auto& s = *r.outcome;
+        s.page = page;
+        if (result && r.from != origin::replay_only) {
+            s.has_result = true;
+            s.outcome = result->outcome;
+            s.user = result->grant ? result->grant->user_id : snowflake{};
+            s.code = result->code;
+            s.description = result->description;
+        }
         if (!unshared.empty())
-            r.outcome->unshared = std::move(unshared);
+            s.unshared = std::move(unshared);
         woken = take_waiters(r);
         followers.swap(r.followers);
+        arm_timer();
     }
     for (auto& w : woken)
         w->deliver(nullptr, result ? *result : authorization_result{});
@@ -95,29 +119,41 @@ std::string pending_authorizations::take_unshared(const std::string& nonce)
     return {};
 }
 
-std::optional<authorization_result> pending_authorizations::wait(const state_claims& claims,
+pending_authorizations::wait_answer pending_authorizations::wait(const state_claims& claims,
                                                                  std::chrono::milliseconds timeout,
                                                                  result_receiver_ptr& receiver,
                                                                  asio::cancellation_slot slot)
 {
     std::lock_guard lock(mutex_);
-    record* r = nullptr;
-    try {
-        r = &enrol(claims);
-    } catch (const error& e) {
+    wait_answer answer;
+    auto* r = enrol(claims, origin::link);
+    if (!r) {
         authorization_result full;
         full.outcome = authorization_outcome::failed;
-        full.code = e.code();
-        full.description = e.what();
-        return full;
+        full.code = make_error_code(errc::too_many_pending);
+        full.description = fmt::format("{} authorization links are remembered, the configured maximum", max_pending_);
+        answer.now = std::move(full);
+        return answer;
     }
-    if (r->outcome && r->outcome->result)
-        return *r->outcome->result;
+    if (r->outcome && r->outcome->has_result) {
+        const auto& s = *r->outcome;
+        if (s.outcome == authorization_outcome::authorized) {
+            answer.grant_of = s.user;
+        } else {
+            authorization_result ended;
+            ended.outcome = s.outcome;
+            ended.code = s.code;
+            ended.description = s.description;
+            answer.now = std::move(ended);
+        }
+        return answer;
+    }
     if (closed_) {
         authorization_result stopped;
         stopped.outcome = authorization_outcome::stopped;
         stopped.code = make_error_code(errc::stopped);
-        return stopped;
+        answer.now = std::move(stopped);
+        return answer;
     }
     auto id = ++next_waiter_;
     auto deadline = deadlines_.emplace(steady::now() + timeout, id);
@@ -131,14 +167,15 @@ std::optional<authorization_result> pending_authorizations::wait(const state_cla
             if (auto self = weak.lock())
                 self->cancel_wait(id);
         });
-    return std::nullopt;
+    return answer;
 }
 
 std::optional<snowflake> pending_authorizations::unsettled_user(const std::string& nonce)
 {
     std::lock_guard lock(mutex_);
     auto it = records_.find(nonce);
-    if (it == records_.end() || (it->second.outcome && it->second.outcome->result))
+    if (it == records_.end() || it->second.from == origin::replay_only
+        || (it->second.outcome && it->second.outcome->has_result))
         return std::nullopt;
     return it->second.user;
 }
@@ -148,7 +185,7 @@ std::vector<std::string> pending_authorizations::unsettled_nonces()
     std::vector<std::string> out;
     std::lock_guard lock(mutex_);
     for (const auto& [nonce, r] : records_)
-        if (!r.outcome || !r.outcome->result)
+        if (r.from != origin::replay_only && (!r.outcome || !r.outcome->has_result))
             out.push_back(nonce);
     return out;
 }
@@ -156,7 +193,10 @@ std::vector<std::string> pending_authorizations::unsettled_nonces()
 bool pending_authorizations::close()
 {
     std::lock_guard lock(mutex_);
-    return !std::exchange(closed_, true);
+    if (std::exchange(closed_, true))
+        return false;
+    arm_timer();
+    return true;
 }
 
 void pending_authorizations::end_waiters()
@@ -169,6 +209,7 @@ void pending_authorizations::end_waiters()
             for (auto& w : taken)
                 waiting.push_back(std::move(w));
         }
+        arm_timer();
     }
     authorization_result stopped;
     stopped.outcome = authorization_outcome::stopped;
@@ -190,6 +231,7 @@ std::size_t pending_authorizations::end_waiters_of(snowflake user, std::chrono::
             for (auto& w : taken)
                 waiting.push_back(std::move(w));
         }
+        arm_timer();
     }
     for (auto& w : waiting)
         w->deliver(nullptr, result);
@@ -202,42 +244,96 @@ std::size_t pending_authorizations::pending()
     return pending_;
 }
 
+std::size_t pending_authorizations::records()
+{
+    std::lock_guard lock(mutex_);
+    return records_.size();
+}
+
 std::size_t pending_authorizations::waiting()
 {
     std::lock_guard lock(mutex_);
     return waiters_.size();
 }
 
-pending_authorizations::record& pending_authorizations::enrol(const state_claims& claims)
+pending_authorizations::record* pending_authorizations::enrol(const state_claims& claims, origin from)
 {
-    if (auto it = records_.find(claims.nonce); it != records_.end())
-        return it->second;
+    if (auto it = records_.find(claims.nonce); it != records_.end()) {
+        // A waiter makes a callback's record a link of this server's, when there is room.
+        if (from == origin::link && it->second.from == origin::callback && links_ < max_pending_) {
+            it->second.from = origin::link;
+            ++links_;
+        }
+        return &it->second;
+    }
+    // Expired links leave here too: the timer may be late on a busy thread, and after close()
+    // it no longer runs for them. Their waiters and followers are answered off the mutex.
+    if (!expiries_.empty() && expiries_.begin()->first <= steady::now()) {
+        auto answers = std::make_shared<expired_answers>();
+        expire(steady::now(), *answers);
+        if (!answers->empty())
+            asio::post(executor_, [answers] { answers->deliver(); });
+    }
+    // Links and callback-only states have caps of their own: a flood of callbacks (the linked
+    // roles path is open to anyone) never takes the room of the bot's links.
+    auto callbacks = records_.size() - links_;
+    if (from == origin::link ? links_ >= max_pending_ : callbacks >= max_pending_)
+        return nullptr;
     auto now = std::chrono::system_clock::now();
-    if (records_.size() >= max_pending_)
-        purge(now);
-    if (pending_ >= max_pending_)
-        throw error(errc::too_many_pending,
-                    fmt::format("{} authorizations are pending, the configured maximum; try again later", max_pending_));
-    auto& r = records_[claims.nonce];
+    auto until = steady::now()
+        + std::chrono::duration_cast<steady::duration>(std::max(claims.expires_at - now, std::chrono::system_clock::duration::zero()));
+    auto [it, added] = records_.try_emplace(claims.nonce);
+    auto& r = it->second;
     r.user = claims.user_id;
     r.issued_at = claims.issued_at;
-    r.expires_at = claims.expires_at;
+    r.from = from;
+    r.expiry = expiries_.emplace(until, &it->first);
     ++pending_;
-    return r;
+    links_ += from == origin::link;
+    arm_timer();
+    return &r;
 }
 
-// Drops records whose state has expired and that nobody waits on.
-void pending_authorizations::purge(std::chrono::system_clock::time_point now)
+// Forgets every record whose link has expired (its waiters and followers handed back to be
+// answered outside the mutex). Each record leaves once, in O(log n).
+void pending_authorizations::expire(steady::time_point now, expired_answers& answers)
 {
-    for (auto it = records_.begin(); it != records_.end();) {
-        if (it->second.expires_at <= now && it->second.waiters.empty() && it->second.followers.empty()) {
-            if (!it->second.outcome)
-                --pending_;
-            it = records_.erase(it);
-        } else {
-            ++it;
-        }
+    while (!expiries_.empty() && expiries_.begin()->first <= now) {
+        auto it = records_.find(*expiries_.begin()->second);
+        auto taken = take_waiters(it->second);
+        for (auto& w : taken)
+            answers.waiters.push_back(std::move(w));
+        for (auto& f : it->second.followers)
+            answers.followers.push_back(std::move(f));
+        forget(it);
     }
+}
+
+void pending_authorizations::expired_answers::deliver()
+{
+    auto expired = expired_link();
+    for (auto& r : waiters)
+        r->deliver(nullptr, expired);
+    // A replay waiting for a first callback that never answered: it gets the used-link page.
+    for (auto& f : followers)
+        f->try_send(make_error_code(errc::state_expired), answer{});
+}
+
+void pending_authorizations::forget(record_map::iterator it)
+{
+    auto& r = it->second;
+    if (!r.outcome)
+        --pending_;
+    links_ -= r.from == origin::link;
+    expiries_.erase(r.expiry);
+    records_.erase(it);
+}
+
+void pending_authorizations::reschedule(record& r, steady::time_point when)
+{
+    const auto* key = r.expiry->second;
+    expiries_.erase(r.expiry);
+    r.expiry = expiries_.emplace(when, key);
 }
 
 std::vector<result_receiver_ptr> pending_authorizations::take_waiters(record& r)
@@ -248,7 +344,6 @@ std::vector<result_receiver_ptr> pending_authorizations::take_waiters(record& r)
         if (auto w = waiters_.find(id); w != waiters_.end())
             out.push_back(detach(w));
     r.waiters.clear();
-    arm_timer();
     return out;
 }
 
@@ -269,24 +364,29 @@ result_receiver_ptr pending_authorizations::remove_waiter(std::unordered_map<std
     return detach(w);
 }
 
-// Arms the timer for the earliest deadline; disarms it when nobody waits, so that it never keeps
-// io_context::run() going on its own.
+// Arms the timer for the earliest waiter's deadline or link's expiry. After close() only
+// waiters count (records then leave as they are next touched), and with nobody waiting and no
+// link the timer is disarmed: it never keeps io_context::run() going on its own.
 void pending_authorizations::arm_timer()
 {
-    if (deadlines_.empty()) {
+    std::optional<steady::time_point> earliest;
+    if (!deadlines_.empty())
+        earliest = deadlines_.begin()->first;
+    if (!closed_ && !expiries_.empty() && (!earliest || expiries_.begin()->first < *earliest))
+        earliest = expiries_.begin()->first;
+    if (!earliest) {
         if (timer_armed_for_) {
             timer_armed_for_.reset();
             timer_->cancel();
         }
         return;
     }
-    auto earliest = deadlines_.begin()->first;
-    if (timer_armed_for_ && *timer_armed_for_ <= earliest)
+    if (timer_armed_for_ && *timer_armed_for_ <= *earliest)
         return;
     if (!timer_)
         timer_.emplace(executor_);
-    timer_armed_for_ = earliest;
-    timer_->expires_at(earliest);
+    timer_armed_for_ = *earliest;
+    timer_->expires_at(*earliest);
     timer_->async_wait([weak = weak_from_this()](std::error_code ec) {
         if (ec == asio::error::operation_aborted)
             return;
@@ -297,7 +397,8 @@ void pending_authorizations::arm_timer()
 
 void pending_authorizations::on_timer()
 {
-    std::vector<result_receiver_ptr> expired;
+    std::vector<result_receiver_ptr> timed_out_waiters;
+    expired_answers expired;
     {
         std::lock_guard lock(mutex_);
         timer_armed_for_.reset();
@@ -308,16 +409,18 @@ void pending_authorizations::on_timer()
                 deadlines_.erase(deadlines_.begin());
                 continue;
             }
-            expired.push_back(remove_waiter(w));
+            timed_out_waiters.push_back(remove_waiter(w));
         }
+        expire(now, expired);
         arm_timer();
     }
     authorization_result timed_out;
     timed_out.outcome = authorization_outcome::timed_out;
     timed_out.code = make_error_code(errc::timeout);
     timed_out.description = "no authorization arrived in time";
-    for (auto& r : expired)
+    for (auto& r : timed_out_waiters)
         r->deliver(nullptr, timed_out);
+    expired.deliver();
 }
 
 void pending_authorizations::cancel_wait(std::uint64_t id)

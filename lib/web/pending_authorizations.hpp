@@ -1,8 +1,12 @@
 // The authorizations a web server knows about, from the link's state to the callback's answer:
-// one record per state, the tasks waiting for its result (with one timer for all their
-// deadlines, so that a waiter costs no timer of its own), and the replays that wait for the
-// first callback's page. One mutex guards all of it; nothing here awaits, and every handler is
-// called outside the mutex.
+// one record per state, the tasks waiting for its result, and the replays that wait for the
+// first callback's page. A record lives as long as its link: one timer serves both the waiters'
+// deadlines and the links' expiries (records are indexed by when they end, so forgetting one
+// costs O(log n), never a scan). A settled record keeps how it ended, never a token: a waiter
+// that comes after the callback reads the grant from the token store. Records are capped: links
+// (open) at max_pending, and as many again for states only a callback brought (another
+// instance's links, the linked roles path's). One mutex guards all of it; nothing here awaits,
+// and every handler is called outside the mutex.
 #pragma once
 
 #include "web/pages.hpp"
@@ -34,18 +38,25 @@ using result_receiver_ptr = std::unique_ptr<detail::result_receiver<authorizatio
 
 class pending_authorizations : public std::enable_shared_from_this<pending_authorizations> {
 public:
-    /// At most `max_pending` states without an answer are kept; the deadline timer runs on `ex`.
+    /// At most `max_pending` links (pending or settled) and as many states brought only by a
+    /// callback are kept; the timer runs on `ex`.
     [[nodiscard]] static std::shared_ptr<pending_authorizations> create(asio::any_io_executor ex,
                                                                         std::size_t max_pending);
 
+    /// How long the page of a replay-only record is kept after its callback: a reload or a
+    /// double click of the same callback, not the link's whole lifetime.
+    static constexpr std::chrono::seconds replay_window{60};
+
     /// Registers the state of a link just made. Throws `stopped` after close(), and
-    /// `too_many_pending` when `max_pending` states wait for an answer (expired ones are dropped
+    /// `too_many_pending` when `max_pending` links are remembered (expired ones are forgotten
     /// first). A state registered already is left as it is.
     void open(const state_claims& claims);
 
-    /// A callback arrived for this state. False when the registry is full: the callback is still
-    /// served, but its answer is not kept for replays or late waiters.
-    bool begin_callback(const state_claims& claims);
+    /// A callback arrived for this state. False when the records are at their cap: the callback
+    /// is still served, but its answer is not kept for replays or late waiters. `replay_only`
+    /// (a linked roles state, which nobody waits for): its outcome is kept only as the page a
+    /// replay of the same callback gets, for replay_window.
+    bool begin_callback(const state_claims& claims, bool replay_only = false);
 
     /// What a replayed callback gets: the first callback's answer when it has one, else a
     /// channel that receives it (when the state is known here, or when `enrol_unknown` because
@@ -58,20 +69,29 @@ public:
     /// Forgets a follower that gave up waiting.
     void unfollow(const std::string& nonce, const std::shared_ptr<answer_channel>& follower);
 
-    /// The callback's outcome: remembered until the state expires (`result` only for a callback
-    /// that ends the authorization; without one, only replays are answered), waiters woken with
-    /// `result`, followers answered with `page`. `unshared` is kept for take_unshared().
+    /// The callback's outcome: waiters woken with `result` (its grant included), followers
+    /// answered with `page`. Remembered until the link expires: the page, and of `result` how it
+    /// ended and for whom (a callback that ends the authorization; without one, only replays are
+    /// answered), never its tokens. `unshared` is kept for take_unshared().
     void settle(const std::string& nonce, const answer& page, std::optional<authorization_result> result,
                 std::string unshared = {});
     /// The cluster message settle() kept for this state, once.
     [[nodiscard]] std::string take_unshared(const std::string& nonce);
 
-    /// Waits for the result of this state until `timeout`: the result, or nullopt when the
-    /// receiver was registered (it then gets the result, a timed_out result at the deadline, or
-    /// `cancelled` when `slot` is emitted). A settled state, a closed registry and a full one
-    /// answer at once and leave `receiver` untouched.
-    [[nodiscard]] std::optional<authorization_result> wait(const state_claims& claims, std::chrono::milliseconds timeout,
-                                                           result_receiver_ptr& receiver, asio::cancellation_slot slot);
+    /// What wait() found.
+    struct wait_answer {
+        /// The result, at once: a settled state that did not authorize, a closed or full registry.
+        std::optional<authorization_result> now;
+        /// A settled state that authorized this user: the grant is the token store's.
+        std::optional<snowflake> grant_of;
+        /// Neither: the receiver was registered (it then gets the result, a timed_out result at
+        /// the deadline or when the link expires, or `cancelled` when the slot is emitted).
+        [[nodiscard]] bool registered() const noexcept { return !now && !grant_of; }
+    };
+    /// Waits for the result of this state until `timeout`. Unless the receiver was registered,
+    /// `receiver` is left untouched.
+    [[nodiscard]] wait_answer wait(const state_claims& claims, std::chrono::milliseconds timeout,
+                                   result_receiver_ptr& receiver, asio::cancellation_slot slot);
 
     /// The user of this state's record while it has no result yet; nullopt when it has one or is
     /// not known here.
@@ -79,7 +99,8 @@ public:
     /// Every state without a result yet (for re-asking the cluster after a gap).
     [[nodiscard]] std::vector<std::string> unsettled_nonces();
 
-    /// No more links (open() throws `stopped`). False when it was closed already.
+    /// No more links (open() throws `stopped`), and the timer no longer waits for links to
+    /// expire (it would keep the executor's run() going). False when it was closed already.
     bool close();
     /// Every waiter gets a `stopped` result; later waiters too (after close()).
     void end_waiters();
@@ -90,6 +111,8 @@ public:
 
     /// States registered without an answer yet.
     [[nodiscard]] std::size_t pending();
+    /// Every record, settled ones included (for tests and benchmarks).
+    [[nodiscard]] std::size_t records();
     /// Receivers registered by wait() and not answered yet.
     [[nodiscard]] std::size_t waiting();
 
@@ -99,23 +122,35 @@ public:
 private:
     using steady = std::chrono::steady_clock;
     using deadline_index = std::multimap<steady::time_point, std::uint64_t>;
+    using expiry_index = std::multimap<steady::time_point, const std::string*>; // to the records' keys
 
-    // What a callback ended with, kept until the state expires so that a replayed callback gets
-    // the same answer and a late waiter the same result. Allocated only then: a pending record
-    // stays small.
+    // How a callback ended, kept until the link expires so that a replayed callback gets the
+    // same page and a late waiter the same outcome. Allocated only then: a pending record stays
+    // small. No token: a late waiter of an authorized state reads the store.
     struct settled {
         answer page;
-        std::optional<authorization_result> result;
+        bool has_result = false;
+        authorization_outcome outcome = authorization_outcome::failed;
+        snowflake user;          // who authorized (outcome authorized)
+        std::error_code code;    // why not
+        std::string description; // the same for people, bounded
         std::string unshared;
+    };
+    enum class origin : unsigned char {
+        link,       // open(), or wait(): a link of this server's (counts toward max_pending)
+        callback,   // a callback or replay brought it (another instance's link)
+        replay_only // a linked roles state: only the page, only for replay_window
     };
     struct record {
         snowflake user;
         std::chrono::system_clock::time_point issued_at;
-        std::chrono::system_clock::time_point expires_at;
+        expiry_index::iterator expiry;
+        origin from = origin::link;
         std::unique_ptr<settled> outcome;
         std::vector<std::uint64_t> waiters; // ids in waiters_
         std::vector<std::shared_ptr<answer_channel>> followers;
     };
+    using record_map = std::unordered_map<std::string, record>; // by state nonce
     struct waiter {
         result_receiver_ptr receiver;
         std::string nonce;
@@ -125,8 +160,17 @@ private:
     pending_authorizations(asio::any_io_executor ex, std::size_t max_pending);
 
     // Called with mutex_ held.
-    record& enrol(const state_claims& claims);
-    void purge(std::chrono::system_clock::time_point now);
+    record* enrol(const state_claims& claims, origin from);
+    // What expired links leave to answer, outside the mutex.
+    struct expired_answers {
+        std::vector<result_receiver_ptr> waiters;
+        std::vector<std::shared_ptr<answer_channel>> followers;
+        [[nodiscard]] bool empty() const noexcept { return waiters.empty() && followers.empty(); }
+        void deliver();
+    };
+    void expire(steady::time_point now, expired_answers& answers);
+    void forget(record_map::iterator it);
+    void reschedule(record& r, steady::time_point when);
     std::vector<result_receiver_ptr> take_waiters(record& r);
     result_receiver_ptr detach(std::unordered_map<std::uint64_t, waiter>::iterator w);
     result_receiver_ptr remove_waiter(std::unordered_map<std::uint64_t, waiter>::iterator w);
@@ -138,8 +182,10 @@ private:
     asio::any_io_executor executor_;
     std::size_t max_pending_;
     std::mutex mutex_;
-    std::unordered_map<std::string, record> records_; // by state nonce
-    std::size_t pending_ = 0;                          // records without an answer
+    record_map records_;
+    expiry_index expiries_;
+    std::size_t pending_ = 0; // records without an answer
+    std::size_t links_ = 0;   // records of origin::link
     bool closed_ = false;
     std::unordered_map<std::uint64_t, waiter> waiters_;
     deadline_index deadlines_;

@@ -5,6 +5,7 @@
 #include "core/mac.hpp"
 #include "core/url_encoding.hpp"
 #include "core/url_parts.hpp"
+#include "core/utf8.hpp"
 #include "web/web_server_impl.hpp"
 
 #include <discord/oauth2/error.hpp>
@@ -69,6 +70,10 @@ const authorized_grant* authorization_result::operator->() const
 }
 
 namespace {
+
+// The callback's `error` is one of OAuth2's short codes, its description a sentence: what is
+// kept of each (bytes; a longer text is the sender's, not Discord's).
+constexpr std::size_t max_error_text = 64;
 
 std::optional<std::string> state_of(std::string_view url_text)
 {
@@ -138,8 +143,9 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
 
     if (error_param) {
         // Named, not temporaries: g++ 12 destroys temporaries of a co_await expression twice.
-        std::string error_text(*error_param);
-        std::string description(req.query_param("error_description").value_or(""));
+        // Anyone can write these: cut short before they reach a result, an event or a log.
+        std::string error_text(utf8::prefix(*error_param, max_error_text));
+        std::string description(utf8::prefix(req.query_param("error_description").value_or(""), max_error_text * 4));
         co_return co_await answer_denial(error_text, description, claims);
     }
     if (state_error == errc::state_expired)
@@ -173,7 +179,7 @@ asio::awaitable<web::answer> web_server::impl::answer_denial(const std::string& 
                       "Discord could not complete the authorization. Please start again from the bot."};
     if (!claims)
         co_return a;
-    authorizations->begin_callback(*claims);
+    authorizations->begin_callback(*claims, claims->flow == linked_roles_flow);
     authorization_result result;
     result.outcome = authorization_outcome::denied;
     result.code = make_error_code(cancelled                          ? errc::access_denied
@@ -235,7 +241,7 @@ asio::awaitable<web::answer> web_server::impl::answer_fresh_code(const std::stri
                                                                    const std::optional<std::string>& iss)
 {
     // At the cap, the callback is still served; it is just not remembered for replays.
-    authorizations->begin_callback(claims);
+    authorizations->begin_callback(claims, claims.flow == linked_roles_flow);
     auto fail = [&](int status, web::page_kind kind, std::string title, std::string message, std::error_code ec,
                     std::string description, authorization_outcome outcome = authorization_outcome::failed) {
         web::answer a{status, kind, std::move(title), std::move(message)};
@@ -413,6 +419,7 @@ web_server::web_server(asio::any_io_executor executor, oauth2::client& discord)
 web_server::~web_server()
 {
     impl_->serving = false;
+    impl_->authorizations->close(); // its timer no longer waits for links to expire
     if (impl_->routes && impl_->config.cluster)
         impl_->config.cluster->unsubscribe();
     if (impl_->http)
@@ -560,6 +567,11 @@ std::size_t web_server::pending_count() const
     return impl_->authorizations->pending();
 }
 
+std::size_t web_server::remembered_count() const
+{
+    return impl_->authorizations->records();
+}
+
 asio::awaitable<authorization_result> web_server::wait_for_access_token(snowflake user, std::string url,
                                                                         std::chrono::milliseconds timeout)
 {
@@ -615,11 +627,45 @@ void web_server::start_wait(snowflake user, std::string url, std::chrono::millis
     if (claims.user_id != user)
         return refuse(errc::invalid_argument, fmt::format("the URL was made for user {}, not for user {}", claims.user_id, user));
 
-    auto now = self->authorizations->wait(claims, timeout, receiver, slot);
-    if (now)
-        receiver->deliver(nullptr, std::move(*now));
+    auto found = self->authorizations->wait(claims, timeout, receiver, slot);
+    if (found.now)
+        receiver->deliver(nullptr, std::move(*found.now));
+    else if (found.grant_of) // authorized before this wait: the registry keeps no token
+        asio::co_spawn(self->executor, impl::deliver_stored_grant(self, *found.grant_of, std::move(receiver)),
+                       asio::detached);
     else if (self->config.cluster) // it may have come to another instance
         asio::co_spawn(self->executor, impl::ask_outcomes(self, {claims.nonce}), asio::detached);
+}
+
+// A wait that began after its link's callback authorized: the grant is the store's now (it may
+// have been refreshed since, or revoked: then no_grant).
+asio::awaitable<void> web_server::impl::deliver_stored_grant(std::shared_ptr<impl> self, snowflake user,
+                                                             web::result_receiver_ptr receiver)
+{
+    auto result = co_await result_from_store(self, user, "the user authorized, but the grant has been removed since "
+                                                         "(revoked, or lost)");
+    receiver->deliver(nullptr, std::move(result));
+}
+
+// `user`'s grant as a wait's result: authorized with the stored token, or failed with no_grant
+// (`missing` says why there is none) or the store's error.
+asio::awaitable<authorization_result> web_server::impl::result_from_store(std::shared_ptr<impl> self, snowflake user,
+                                                                          std::string missing)
+{
+    auto loaded = co_await core::attempt(self->config.store->load(user));
+    const auto& failure = loaded.failure;
+    auto grant = loaded.value ? std::move(*loaded.value) : std::nullopt;
+    authorization_result result;
+    if (grant) {
+        result.outcome = authorization_outcome::authorized;
+        result.grant = std::make_shared<const authorized_grant>(authorized_grant{user, std::move(grant->token), {}});
+    } else {
+        result.outcome = authorization_outcome::failed;
+        result.code = failure ? failure->code() : make_error_code(errc::no_grant);
+        result.description = failure ? std::string("the grant could not be read from the store: ") + failure->what()
+                                     : std::move(missing);
+    }
+    co_return result;
 }
 
 std::uint64_t web_server::cluster_messages_dropped() const noexcept

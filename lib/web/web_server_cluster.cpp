@@ -40,7 +40,7 @@ asio::awaitable<void> web_server::impl::share_outcome(const std::string& nonce)
 asio::awaitable<bool> web_server::impl::consume(const state_claims& claims)
 {
     auto nonce = web::cluster_nonce(claims.nonce); // named: see docs/compilers.md
-    co_return co_await nonces().consume(nonce, claims.expires_at);
+    co_return co_await state_nonces(claims).consume(nonce, claims.expires_at);
 }
 
 // A message of another instance, heard through the cluster: an event for our streams, or news
@@ -107,19 +107,7 @@ void web_server::impl::on_recorded_outcome(const std::string& text)
 // Tokens never cross instances: the grant another instance obtained is read from the store.
 asio::awaitable<void> web_server::impl::settle_from_store(std::shared_ptr<impl> self, std::string nonce, web::settled_message m)
 {
-    auto loaded = co_await core::attempt(self->config.store->load(m.user));
-    const auto& failure = loaded.failure;
-    auto grant = loaded.value ? std::move(*loaded.value) : std::nullopt;
-    authorization_result result;
-    if (grant) {
-        result.outcome = authorization_outcome::authorized;
-        result.grant = std::make_shared<const authorized_grant>(authorized_grant{m.user, std::move(grant->token)});
-    } else {
-        result.outcome = authorization_outcome::failed;
-        result.code = failure ? failure->code() : make_error_code(errc::no_grant);
-        result.description = "another instance obtained the grant, but it could not be read from the store"
-            + (failure ? std::string(": ") + failure->what() : std::string());
-    }
+    auto result = co_await result_from_store(self, m.user, "another instance obtained the grant, but the store has none");
     self->settle(nonce, m.page, std::move(result), false);
 }
 

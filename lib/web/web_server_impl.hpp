@@ -7,6 +7,7 @@
 #include "core/ed25519.hpp"
 #include "core/url_parts.hpp"
 #include "core/work_counter.hpp"
+#include "server/peer_rate.hpp"
 #include "server/server.hpp"
 #include "web/cluster_messages.hpp"
 #include "web/event_hub.hpp"
@@ -25,7 +26,11 @@ namespace discord::oauth2 {
 struct web_server::impl : std::enable_shared_from_this<impl> {
     impl(asio::any_io_executor ex, oauth2::client& c, web_server_config cfg)
         : executor(std::move(ex)), discord(c), config(std::move(cfg)), key(config.key ? *config.key : state_key::generate()),
-          cluster_key(key), authorizations(web::pending_authorizations::create(executor, config.max_pending))
+          cluster_key(key),
+          // Links and as many callback-only states (pending_authorizations' two caps).
+          replays(config.max_pending > SIZE_MAX / 2 ? SIZE_MAX : 2 * config.max_pending),
+          linked_role_replays(config.max_pending),
+          authorizations(web::pending_authorizations::create(executor, config.max_pending))
     {
         if (!config.store)
             config.store = std::make_shared<memory_token_store>();
@@ -53,6 +58,8 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
                 throw error(errc::invalid_argument, "linked_roles_path must be a path of its own, starting with '/'");
             if (!config.linked_roles_hook)
                 throw error(errc::invalid_argument, "linked_roles_path needs linked_roles_hook: what to push for a user");
+            if (config.linked_roles_per_minute > 0)
+                visits.emplace(config.linked_roles_per_minute);
         }
         keeper.emplace(executor, discord, config.store, config.auto_refresh.value_or(refresher_config{}));
         keeper->on_grant_lost = [this](const grant_lost& lost) {
@@ -89,8 +96,12 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     web::event_hub hub;
     std::optional<refresher> keeper;
     memory_replay_guard replays;
+    memory_replay_guard linked_role_replays;
 
     std::shared_ptr<web::pending_authorizations> authorizations;
+    // Linked roles visits per client address (config.linked_roles_per_minute; none when 0).
+    std::optional<server::peer_rate> visits;
+    std::atomic<std::uint64_t> visits_refused{0};
     core::work_counter callbacks_in_flight; // stop() waits for them, up to its grace period
 
     // The callback path, and the linked roles and events paths when set (embedded_requests.cpp).
@@ -147,9 +158,21 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     // What spends single-use nonces (states, webhook signatures): the cluster's guard, shared by
     // every instance, or this server's own.
     replay_guard& nonces() { return config.cluster ? static_cast<replay_guard&>(*config.cluster) : replays; }
+    // The same for a state. A linked roles state is anyone's to mint: in one process its nonces
+    // have a guard of their own, so that a flood of them never takes the room the bot's links need.
+    replay_guard& state_nonces(const state_claims& claims)
+    {
+        if (config.cluster)
+            return *config.cluster;
+        return claims.flow == linked_roles_flow ? linked_role_replays : replays;
+    }
     void on_cluster_message(const std::string& text);
     void on_recorded_outcome(const std::string& text);
     static asio::awaitable<void> settle_from_store(std::shared_ptr<impl> self, std::string nonce, web::settled_message m);
+    static asio::awaitable<void> deliver_stored_grant(std::shared_ptr<impl> self, snowflake user,
+                                                      web::result_receiver_ptr receiver);
+    static asio::awaitable<authorization_result> result_from_store(std::shared_ptr<impl> self, snowflake user,
+                                                                   std::string missing);
     static asio::awaitable<void> publish_with_token(std::shared_ptr<impl> self, event e);
     static asio::awaitable<void> ask_outcomes(std::shared_ptr<impl> self, std::vector<std::string> raw_nonces);
     asio::awaitable<void> ask_outcomes_now(const std::vector<std::string>& raw_nonces);
@@ -181,7 +204,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     // An authorization URL and the claims sealed into it.
     std::pair<std::string, state_claims> make_link(snowflake user, const scope_list& scopes,
                                                    const authorization_options& options);
-    server::response start_linked_role();
+    server::response start_linked_role(const asio::ip::address& peer);
     bool from_linked_role_browser(const server::request& req, const state_claims& claims) const;
     asio::awaitable<web::answer> push_linked_role(const user& who, const access_token& token);
     asio::awaitable<revocation> revoke_or_forget(snowflake user);

@@ -20,8 +20,10 @@ struct server_limits {
     /// 503 and closed. A browser opens a handful; this keeps one client from holding them all.
     std::size_t max_connections_per_peer = 32;
     /// Peer addresses exempt from the per-peer cap: a reverse proxy in front of the server,
-    /// which carries many clients' requests and limits each of them itself. Literal addresses
-    /// ("127.0.0.1", "::1", "10.0.0.5"); anything else is refused when the server starts.
+    /// which carries many clients' requests and limits each of them itself. Their requests'
+    /// X-Forwarded-For names the client (its last entry that is not a trusted proxy) for the
+    /// limits kept per client, such as the linked roles path's. Literal addresses ("127.0.0.1",
+    /// "::1", "10.0.0.5"); anything else is refused when the server starts.
     std::vector<std::string> trusted_proxies{};
     /// From accepting a connection to the first byte of its first request (the TLS handshake
     /// included): an idle connection is closed after this.

@@ -65,7 +65,12 @@ struct web_server_config {
     /// may receive callbacks for URLs made by another.
     std::optional<state_key> key{};
     std::chrono::seconds state_lifetime{600}; ///< how long an authorization URL stays valid
-    /// Authorizations waiting for their callback; authorization_url throws too_many_pending past it.
+    /// Links the server remembers until they expire, answered or not (a link's record keeps how
+    /// its callback ended, never a token, and leaves when the link expires); authorization_url
+    /// throws too_many_pending past it. Callbacks of states this server did not make (another
+    /// instance's links, the linked roles path) have a cap of the same size of their own, and the
+    /// in-process replay guard twice it. At the default 10-minute lifetime, 100,000 is 166 new
+    /// links a second, sustained.
     std::size_t max_pending = 100'000;
     page_templates pages{}; ///< the pages the browser is answered with
     /// Where browsers reach this server when it runs behind a proxy ("https://bot.example.com");
@@ -111,6 +116,13 @@ struct web_server_config {
     /// `role_connection_updated` event.
     std::function<asio::awaitable<std::optional<role_connection>>(const user& who, const access_token& token)>
         linked_roles_hook{};
+    /// How many linked roles authorizations one client address (an IPv6 /64 counts as one) may
+    /// start a minute, in bursts of as many; past it the visit is answered 429 with Retry-After.
+    /// Each visit mints a state that anyone holding it can spend on a callback: this keeps one
+    /// client from filling the server's records and replay guard. Behind a reverse proxy, list it
+    /// in limits.trusted_proxies so that its X-Forwarded-For says who the client is; with
+    /// handle_request, set incoming_request::peer. 0: no limit.
+    std::size_t linked_roles_per_minute = 10;
     /// What a browser (or anyone else) may hold of the server: connections in all and per peer
     /// address (32; set trusted_proxies when a reverse proxy forwards to it), the first-byte,
     /// read, idle and write timeouts, and request sizes.
@@ -269,13 +281,18 @@ public:
     /// Registers a URL built elsewhere with this server's key (as the seed's SubmitPendingOAuth2Url).
     /// Throws `error` (invalid_state, state_expired) when its state is not one of ours.
     void submit_pending(std::string_view url);
-    /// Authorizations registered and not answered yet (expired ones count until they are dropped
-    /// to make room).
+    /// Authorizations registered and not answered yet. A link leaves when it expires.
     [[nodiscard]] std::size_t pending_count() const;
+    /// Every link and callback the server remembers until it expires, answered ones included: at
+    /// most twice config.max_pending (docs/web-server.md, link records).
+    [[nodiscard]] std::size_t remembered_count() const;
 
     /// Waits for the callback of `url`, made for `user`. A callback that came before the wait
-    /// counts. Many may wait at once; cancellable through the cancellation slot (errc::cancelled).
-    /// Throws invalid_state for a URL whose state is not ours, invalid_argument for another user.
+    /// counts (within the link's lifetime: the grant is then read from the token store, and a
+    /// grant revoked since ends the wait `failed` with no_grant). Many may wait at once;
+    /// cancellable through the cancellation slot (errc::cancelled). A link that expires ends its
+    /// waits `timed_out` (state_expired). Throws invalid_state for a URL whose state is not ours,
+    /// invalid_argument for another user.
     [[nodiscard]] asio::awaitable<authorization_result> wait_for_access_token(snowflake user, std::string url,
                                                                             std::chrono::milliseconds timeout);
     /// The same with a one-minute timeout, as DisCatSharp's WaitForAccessTokenAsync. (An

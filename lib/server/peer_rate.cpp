@@ -1,0 +1,66 @@
+#include "server/peer_rate.hpp"
+
+#include <algorithm>
+
+namespace discord::oauth2::server {
+
+peer_rate::peer_rate(std::size_t per_minute, std::size_t max_peers)
+    : capacity_(static_cast<double>(per_minute)), per_second_(static_cast<double>(per_minute) / 60.0),
+      max_peers_(max_peers)
+{
+}
+
+std::uint64_t peer_rate::key_of(const asio::ip::address& peer) noexcept
+{
+    // IPv4 (mapped or not) in the low 32 bits with bit 63 set; IPv6 by its first 64 bits with
+    // bit 63 forced clear. The two can never meet.
+    std::uint64_t key = 0;
+    if (peer.is_v6() && !peer.to_v6().is_v4_mapped()) {
+        auto bytes = peer.to_v6().to_bytes();
+        for (int i = 0; i < 8; ++i)
+            key = key << 8 | bytes[i];
+        return key & ~(std::uint64_t{1} << 63);
+    }
+    auto v4 = peer.is_v4() ? peer.to_v4() : asio::ip::make_address_v4(asio::ip::v4_mapped, peer.to_v6());
+    return std::uint64_t{1} << 63 | v4.to_uint();
+}
+
+bool peer_rate::allow(const asio::ip::address& peer, clock::time_point now)
+{
+    auto key = key_of(peer);
+    std::lock_guard lock(mutex_);
+    auto it = buckets_.find(key);
+    if (it == buckets_.end()) {
+        if (buckets_.size() >= max_peers_ && now >= next_sweep_) {
+            // Forget the peers whose bucket is full again: they are as if never seen.
+            std::erase_if(buckets_, [&](const auto& entry) {
+                const auto& b = entry.second;
+                return b.tokens + std::chrono::duration<double>(now - b.at).count() * per_second_ >= capacity_;
+            });
+            next_sweep_ = now + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(capacity_ / per_second_));
+        }
+        if (buckets_.size() >= max_peers_)
+            return false;
+        it = buckets_.emplace(key, bucket{capacity_, now}).first;
+    }
+    auto& b = it->second;
+    b.tokens = std::min(capacity_, b.tokens + std::chrono::duration<double>(now - b.at).count() * per_second_);
+    b.at = now;
+    if (b.tokens < 1.0)
+        return false;
+    b.tokens -= 1.0;
+    return true;
+}
+
+std::chrono::seconds peer_rate::retry_after() const noexcept
+{
+    return std::chrono::seconds(static_cast<long>(std::max(1.0, 1.0 / per_second_ + 0.999)));
+}
+
+std::size_t peer_rate::peers()
+{
+    std::lock_guard lock(mutex_);
+    return buckets_.size();
+}
+
+} // namespace discord::oauth2::server

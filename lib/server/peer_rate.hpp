@@ -1,0 +1,50 @@
+// A rate per client address: a token bucket each, where an IPv6 /64 counts as one address (one
+// subscriber gets a whole /64) and an IPv4-mapped address as its IPv4 one. The table is
+// bounded: peers whose bucket has filled up again are forgotten when it is full, at most once a
+// refill period, and while it is full of peers still counting, new peers are refused (a flood
+// from many addresses meets a cap, not unbounded memory).
+#pragma once
+
+#include <asio/ip/address.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <unordered_map>
+
+namespace discord::oauth2::server {
+
+class peer_rate {
+public:
+    using clock = std::chrono::steady_clock;
+
+    /// `per_minute` (at least 1) requests a minute per peer, in bursts of as many; at most
+    /// `max_peers` tracked.
+    explicit peer_rate(std::size_t per_minute, std::size_t max_peers = 65'536);
+
+    /// True when `peer` may go on at `now` (and counts it); false past its rate.
+    [[nodiscard]] bool allow(const asio::ip::address& peer, clock::time_point now);
+
+    /// How long a refused peer should wait for its next request.
+    [[nodiscard]] std::chrono::seconds retry_after() const noexcept;
+
+    /// Peers tracked now (for tests).
+    [[nodiscard]] std::size_t peers();
+
+private:
+    struct bucket {
+        double tokens = 0;
+        clock::time_point at;
+    };
+    [[nodiscard]] static std::uint64_t key_of(const asio::ip::address& peer) noexcept;
+
+    double capacity_;
+    double per_second_;
+    std::size_t max_peers_;
+    std::mutex mutex_;
+    std::unordered_map<std::uint64_t, bucket> buckets_;
+    clock::time_point next_sweep_{};
+};
+
+} // namespace discord::oauth2::server
