@@ -216,6 +216,51 @@ TEST_CASE("one peer address holds at most its share of connections; another peer
     CHECK_THROWS_AS(refused.start(), discord::oauth2::error);
 }
 
+TEST_CASE("a request's peer: the TCP peer, or behind a trusted proxy the client its X-Forwarded-For names")
+{
+    asio::io_context io;
+    auto echo_peer = [] {
+        srv::router r;
+        r.add("GET", "/peer", [](srv::request& req) -> asio::awaitable<srv::response> {
+            co_return srv::response::with_body(200, "text/plain", req.peer.to_string());
+        });
+        return r;
+    };
+    srv::server_options proxied;
+    proxied.limits.trusted_proxies = {"127.0.0.1", "::1"};
+    srv::server server(io.get_executor(), echo_peer(), proxied);
+    server.start();
+    test::run(io, [&]() -> asio::awaitable<void> {
+        auto peer_of = [&](std::string from, std::string forwarded) -> asio::awaitable<std::string> {
+            auto c = co_await test::connect_from(from, server.port());
+            std::string request = "GET /peer HTTP/1.1\r\nHost: a\r\n";
+            if (!forwarded.empty())
+                request += "X-Forwarded-For: " + forwarded + "\r\n";
+            co_await write(c, request + "\r\n");
+            auto r = co_await test::read_response(c);
+            co_return r.body;
+        };
+        // A client that is no proxy says what it likes: its own address counts.
+        auto p1 = co_await peer_of("127.0.0.2", "203.0.113.7");
+        CHECK(p1 == "127.0.0.2");
+        // The trusted proxy: the last entry that is not a trusted proxy; what the client wrote
+        // before it does not count.
+        auto p2 = co_await peer_of("127.0.0.1", "");
+        CHECK(p2 == "127.0.0.1");
+        auto p3 = co_await peer_of("127.0.0.1", "6.6.6.6, 203.0.113.7");
+        CHECK(p3 == "203.0.113.7");
+        auto p4 = co_await peer_of("127.0.0.1", "203.0.113.7,127.0.0.1");
+        CHECK(p4 == "203.0.113.7");
+        auto p5 = co_await peer_of("127.0.0.1", "not-an-address, 2001:db8::7");
+        CHECK(p5 == "2001:db8::7");
+        // Something the proxy did not write at the end: the proxy itself, not a guess.
+        auto p6 = co_await peer_of("127.0.0.1", "203.0.113.7, garbage");
+        CHECK(p6 == "127.0.0.1");
+        auto p7 = co_await peer_of("127.0.0.1", ", ");
+        CHECK(p7 == "127.0.0.1");
+    }());
+}
+
 TEST_CASE("connections over the cap are answered 503 and closed; room frees up again")
 {
     asio::io_context io;

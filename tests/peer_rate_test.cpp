@@ -1,0 +1,62 @@
+// The rate kept per client address (lib/server/peer_rate.hpp): bursts then the steady rate, an
+// IPv6 /64 counted as one client and a mapped IPv4 address as its IPv4 one, and a table that
+// stays bounded however many addresses come.
+#include "server/peer_rate.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using discord::oauth2::server::peer_rate;
+using namespace std::chrono_literals;
+
+namespace {
+
+asio::ip::address at(const std::string& text)
+{
+    return asio::ip::make_address(text);
+}
+
+} // namespace
+
+TEST_CASE("a burst of per_minute, then one every 60/per_minute seconds")
+{
+    peer_rate rate(10);
+    auto now = peer_rate::clock::now();
+    for (int i = 0; i < 10; ++i)
+        CHECK(rate.allow(at("203.0.113.7"), now));
+    CHECK_FALSE(rate.allow(at("203.0.113.7"), now));
+    CHECK(rate.allow(at("203.0.113.8"), now)); // another client has its own
+    CHECK_FALSE(rate.allow(at("203.0.113.7"), now + 5s));
+    CHECK(rate.allow(at("203.0.113.7"), now + 6100ms));
+    CHECK_FALSE(rate.allow(at("203.0.113.7"), now + 6100ms));
+    CHECK(rate.retry_after() == 6s);
+}
+
+TEST_CASE("an IPv6 /64 is one client; a mapped IPv4 address is its IPv4 one")
+{
+    peer_rate rate(2);
+    auto now = peer_rate::clock::now();
+    CHECK(rate.allow(at("2001:db8:1:2::1"), now));
+    CHECK(rate.allow(at("2001:db8:1:2:ffff:ffff:ffff:ffff"), now));
+    CHECK_FALSE(rate.allow(at("2001:db8:1:2::99"), now));
+    CHECK(rate.allow(at("2001:db8:1:3::1"), now)); // the next /64
+    CHECK(rate.allow(at("192.0.2.1"), now));
+    CHECK(rate.allow(at("::ffff:192.0.2.1"), now));
+    CHECK_FALSE(rate.allow(at("192.0.2.1"), now));
+    // An IPv6 address whose first 64 bits look like an IPv4 key is still IPv6.
+    CHECK(rate.allow(at("8000::c000:201"), now));
+}
+
+TEST_CASE("the table is bounded: full of counting peers it refuses new ones; refilled peers make room")
+{
+    peer_rate rate(10, 1000);
+    auto now = peer_rate::clock::now();
+    for (int i = 0; i < 100'000; ++i)
+        (void)rate.allow(asio::ip::address_v4(static_cast<asio::ip::address_v4::uint_type>(0x0a000000 + i)), now);
+    CHECK(rate.peers() == 1000);
+    CHECK_FALSE(rate.allow(at("198.51.100.1"), now));
+    // A minute on, every bucket is full again: they are forgotten and new peers fit.
+    CHECK(rate.allow(at("198.51.100.1"), now + 61s));
+    CHECK(rate.peers() == 1);
+}
