@@ -199,14 +199,6 @@ double run_flows(std::vector<instance*> makers, std::vector<instance*> takers, i
     return total / std::chrono::duration<double>(clock_type::now() - start).count();
 }
 
-double percentile(std::vector<double> v, double p)
-{
-    if (v.empty())
-        return 0;
-    std::sort(v.begin(), v.end());
-    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
-
 // One flow at a time: the waiter starts first, then the callback goes to `taker`.
 void wake_latency(instance& maker, instance& taker, int total, const char* label)
 {

@@ -10,10 +10,13 @@
 //
 // Defaults: 20 minutes, 300 flows/s, links living 120 s, 10,000 users. The emulator (auto-
 // approving, rate limits on) and serve run in child processes; this process plays the bot (its
-// control requests) and the browsers.
+// control requests) and the browsers, behind a reverse proxy as a deployment has them: serve
+// trusts 127.0.0.1 and each user's browser is the address its X-Forwarded-For names (one
+// address for all would meet serve's per-peer connection cap, which no real crowd does).
 #include "child_process.hpp"
 #include "emulator_child.hpp"
 #include "many_users.hpp"
+#include "measure.hpp"
 #include "support/process.hpp"
 
 #include "core/url_encoding.hpp"
@@ -57,23 +60,6 @@ struct settings {
     int users = 10'000;
 };
 
-double rss_mib_of(pid_t pid)
-{
-    std::ifstream statm("/proc/" + std::to_string(pid) + "/statm");
-    long pages = 0;
-    long resident = 0;
-    statm >> pages >> resident;
-    return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
-}
-
-double percentile(std::vector<double> v, double p)
-{
-    if (v.empty())
-        return 0;
-    std::sort(v.begin(), v.end());
-    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
-
 void write_private(const std::filesystem::path& file, const std::string& text)
 {
     std::ofstream(file) << text << '\n';
@@ -103,7 +89,10 @@ struct soak {
     // authorizes at Discord (auto-approved), their browser brings the callback to serve.
     asio::awaitable<void> flow()
     {
-        auto user = std::to_string(many_users::id_of(next_user++ % s.users));
+        auto index = next_user++ % s.users;
+        auto user = std::to_string(many_users::id_of(index));
+        // Each user's browser behind the reverse proxy this process plays (serve trusts it).
+        auto client = fmt::format("10.{}.{}.{}", (index >> 16) & 255, (index >> 8) & 255, index & 255);
         std::string why;
         try {
             http::request link;
@@ -125,10 +114,12 @@ struct soak {
                 throw std::runtime_error(fmt::format("the consent answered {}", redirected.status));
             http::request callback;
             callback.url = std::string(*location);
+            callback.fields.add("X-Forwarded-For", client);
             auto sent = clock_type::now();
             auto page = co_await browser.send(std::move(callback));
             if (page.status != 200)
-                throw std::runtime_error(fmt::format("the callback answered {}", page.status));
+                throw std::runtime_error(fmt::format("the callback answered {}: {}", page.status,
+                                                     std::string(page.body.view().substr(0, 300))));
             t.callback_ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - sent).count());
             ++t.flows;
             co_return;
@@ -164,6 +155,7 @@ struct soak {
         while (clock_type::now() < until) {
             http::request open;
             open.url = web + "/linked-role";
+            open.fields.add("X-Forwarded-For", "198.51.100.66"); // one client behind the proxy
             auto visit = co_await attacker.send(std::move(open));
             ++pairs;
             if (visit.status != 302) {
@@ -177,6 +169,7 @@ struct soak {
             http::request deny;
             deny.url = redirect + "?error=access_denied&state=" + state + "&error_description=" + description;
             deny.fields.add("Cookie", cookie.substr(0, cookie.find(';')));
+            deny.fields.add("X-Forwarded-For", "198.51.100.66");
             (void)co_await attacker.send(std::move(deny));
         }
     }
@@ -247,7 +240,8 @@ int main(int argc, char** argv)
                              {"serve", "--store", "sqlite:" + (dir / "grants.db").string(), "--store-key-file",
                               (dir / "store.key").string(), "--control", run.control, "--control-key-file",
                               (dir / "control.key").string(), "--port", std::to_string(web_port), "--link-lifetime",
-                              std::to_string(s.link_lifetime) + "s", "--linked-roles-path", "/linked-role"},
+                              std::to_string(s.link_lifetime) + "s", "--linked-roles-path", "/linked-role",
+                              "--trusted-proxy", "127.0.0.1"},
                              {{"DISCORD_CLIENT_ID", "159799960412356608"},
                               {"DISCORD_CLIENT_SECRET", "emulator-airhorn-client-secret-0123456789"},
                               {"DISCORD_REDIRECT_URI", run.redirect},
@@ -277,7 +271,7 @@ int main(int argc, char** argv)
                "(rate limits on) and serve in child processes\n",
                s.rate, s.minutes, s.link_lifetime, s.users);
     std::this_thread::sleep_for(1s);
-    double idle = rss_mib_of(serve.pid);
+    double idle = rss_mib(std::to_string(serve.pid));
     fmt::print("serve idle: {:.1f} MiB RSS\n", idle);
 
     auto start = clock_type::now();
@@ -294,7 +288,7 @@ int main(int argc, char** argv)
             if (ec)
                 return;
             auto second = static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(clock_type::now() - start).count());
-            rss_at[second] = rss_mib_of(serve.pid);
+            rss_at[second] = rss_mib(std::to_string(serve.pid));
             if (second >= (minute + 1) * 60) {
                 ++minute;
                 auto live = std::min<double>(s.rate * s.link_lifetime, s.rate * second);

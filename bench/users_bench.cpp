@@ -39,14 +39,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-double percentile(std::vector<double> v, double p)
-{
-    if (v.empty())
-        return 0;
-    std::sort(v.begin(), v.end());
-    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
-
 // The milliseconds in a client log line about a rate-limit wait ("... waits 812 ms for Discord's
 // rate limit", "... was rate-limited by Discord; waiting 812 ms"); 0 for any other line.
 long waited_ms(std::string_view line)

@@ -83,14 +83,6 @@ oauth2::client_config offline_client()
     return c;
 }
 
-double percentile(std::vector<double> v, double p)
-{
-    if (v.empty())
-        return 0;
-    std::sort(v.begin(), v.end());
-    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
-
 // Complete flows: URL, Discord's redirect (auto-approved), the callback (exchange, /oauth2/@me,
 // store, page), and the waiter woken.
 int flows(int total, int concurrency)

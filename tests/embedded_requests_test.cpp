@@ -191,3 +191,38 @@ TEST_CASE("before start, on another path or method, and malformed: clear answers
         co_await f.web.stop();
     }());
 }
+
+TEST_CASE("the bot's server names the client: the linked roles path counts visits per client address")
+{
+    embedded f;
+    auto c = embedded::config();
+    c.linked_roles_path = "/linked-role";
+    c.linked_roles_hook = [](const oauth2::user&, const oauth2::access_token&)
+        -> asio::awaitable<std::optional<oauth2::role_connection>> { co_return std::nullopt; };
+    c.linked_roles_per_minute = 2;
+    oauth2::web_server web(f.io.get_executor(), f.client, c);
+    web.start();
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto visit = [&](std::string peer) -> asio::awaitable<int> {
+            auto r = embedded::get("/linked-role");
+            r.peer = std::move(peer);
+            auto answer = co_await web.handle_request(r);
+            co_return answer.status;
+        };
+        // Two a minute per client, the port ignored; the third is told to wait.
+        auto first = co_await visit("203.0.113.7:51000");
+        auto second = co_await visit("203.0.113.7");
+        auto third = co_await visit("203.0.113.7:51002");
+        CHECK(first == 302);
+        CHECK(second == 302);
+        CHECK(third == 429);
+        auto v6 = co_await visit("[2001:db8::1]:443");
+        CHECK(v6 == 302);
+        // Not said: not counted (the caps still hold what a flood can cost).
+        for (int i = 0; i < 3; ++i) {
+            auto unknown = co_await visit("");
+            CHECK(unknown == 302);
+        }
+        co_await web.stop();
+    }());
+}

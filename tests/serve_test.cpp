@@ -361,6 +361,41 @@ TEST_CASE("serve --link-lifetime: a link expires when the operator says; a malfo
     }
 }
 
+TEST_CASE("serve --trusted-proxy: behind a proxy, the linked roles path counts each client it forwards for")
+{
+    scratch s;
+    auto web_port = oauth2::server::free_port();
+    auto redirect = port_url(web_port, "/callback");
+    emulator_process discord({redirect});
+    auto env = environment(discord, redirect);
+    auto socket = (s.dir / "control.sock").string();
+    {
+        serve_process serve({"--control", "unix:" + socket, "--linked-roles-path", "/linked-role", "--trusted-proxy",
+                             "127.0.0.1", "::1"},
+                            env);
+        auto visit = [&](const std::string& client) {
+            asio::io_context io;
+            http::client browser(io.get_executor());
+            int status = 0;
+            test::run(io, [&]() -> asio::awaitable<void> {
+                http::request r;
+                r.url = port_url(web_port, "/linked-role");
+                r.fields.add("X-Forwarded-For", client);
+                status = (co_await browser.send(std::move(r))).status;
+            }());
+            return status;
+        };
+        for (int i = 0; i < 10; ++i)
+            CHECK(visit("203.0.113.7") == 302);
+        CHECK(visit("203.0.113.7") == 429); // ten a minute per client
+        CHECK(visit("203.0.113.8") == 302); // another client behind the same proxy
+        CHECK(serve.stop() == 0);
+    }
+    auto r = test::run_program(CLI_PROGRAM, {"serve", "--trusted-proxy", "proxy.example"}, env);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("--trusted-proxy") != std::string::npos);
+}
+
 TEST_CASE("serve: a loopback control port needs the bearer key from a private file")
 {
     scratch s;

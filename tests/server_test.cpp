@@ -234,8 +234,12 @@ TEST_CASE("a request's peer: the TCP peer, or behind a trusted proxy the client 
         auto peer_of = [&](std::string from, std::string forwarded) -> asio::awaitable<std::string> {
             auto c = co_await test::connect_from(from, server.port());
             std::string request = "GET /peer HTTP/1.1\r\nHost: a\r\n";
-            if (!forwarded.empty())
-                request += "X-Forwarded-For: " + forwarded + "\r\n";
+            // One field, or several when separated by a newline (as a proxy adds its own).
+            for (std::size_t at = 0; !forwarded.empty() && at != std::string::npos;) {
+                auto nl = forwarded.find('\n', at);
+                request += "X-Forwarded-For: " + forwarded.substr(at, nl == std::string::npos ? nl : nl - at) + "\r\n";
+                at = nl == std::string::npos ? nl : nl + 1;
+            }
             co_await write(c, request + "\r\n");
             auto r = co_await test::read_response(c);
             co_return r.body;
@@ -258,6 +262,16 @@ TEST_CASE("a request's peer: the TCP peer, or behind a trusted proxy the client 
         CHECK(p6 == "127.0.0.1");
         auto p7 = co_await peer_of("127.0.0.1", ", ");
         CHECK(p7 == "127.0.0.1");
+        // The client's own field first, the proxy's added after it: the proxy's counts.
+        auto p8 = co_await peer_of("127.0.0.1", "6.6.6.6\n203.0.113.9");
+        CHECK(p8 == "203.0.113.9");
+        auto p9 = co_await peer_of("127.0.0.1", "6.6.6.6, 203.0.113.9\n127.0.0.1");
+        CHECK(p9 == "203.0.113.9");
+        // The unspecified address is nobody: the proxy counts, rather than no limit at all.
+        auto p10 = co_await peer_of("127.0.0.1", "0.0.0.0");
+        CHECK(p10 == "127.0.0.1");
+        auto p11 = co_await peer_of("127.0.0.1", "::");
+        CHECK(p11 == "127.0.0.1");
     }());
 }
 

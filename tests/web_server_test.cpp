@@ -681,6 +681,31 @@ TEST_CASE("a link's record lives as long as its link, keeps no token, and late w
     }());
 }
 
+TEST_CASE("a callback whose exchange ends after its link expired still reaches its waiter")
+{
+    auto config = fixture::with_key();
+    config.state_lifetime = 2s;
+    fixture f(config);
+    f.discord.add_fault(em::fault::parse("POST /oauth2/token latency=1500"));
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto made = std::chrono::steady_clock::now();
+        auto link = f.web.authorization_url(nelly, identify);
+        std::optional<oauth2::authorization_result> result;
+        asio::co_spawn(f.io, [&]() -> asio::awaitable<void> {
+            result = co_await f.web.wait_for_access_token(nelly, link, 30s);
+        }, asio::detached);
+        auto callback = co_await f.redirect_for(link);
+        co_await test::sleep(std::chrono::duration_cast<std::chrono::milliseconds>(made + 1s - std::chrono::steady_clock::now()));
+        // Sent within the link's lifetime; Discord's answer comes after it has ended.
+        auto page = co_await f.get(callback);
+        CHECK(page.status == 200);
+        co_await test::wait_until([&] { return result.has_value(); }, 10s);
+        REQUIRE(result);
+        CHECK(result->outcome == oauth2::authorization_outcome::authorized);
+        CHECK(std::chrono::steady_clock::now() - made > 2s);
+    }());
+}
+
 TEST_CASE("a slow subscriber is told what it missed and never blocks the server")
 {
     auto config = fixture::with_key();

@@ -162,16 +162,19 @@ void request_limits::learn(const std::string& route, const limit_key& who, const
             route_buckets_.emplace(route, id);
         else
             known->second = id;
-        // A shared limit is the resource's, whoever asks: it holds every credential.
-        hold_key key{shared && r.status == 429 ? 0 : who.credential, who.major, id};
         // A bucket's 429 without a count still says the bucket is empty.
         bool bucket_limited = r.status == 429 && r.fields.find("x-ratelimit-global") != "true";
         auto remaining = bucket_limited && !r.fields.find("x-ratelimit-remaining") ? 0 : remaining_of(r);
-        if (remaining <= 0)
-            hold(key, now + discord_wait(header_seconds(r, "x-ratelimit-reset-after"), std::chrono::milliseconds(0), max),
-                 now);
-        else if (!holds_.empty())
-            release(key);
+        auto reset = discord_wait(header_seconds(r, "x-ratelimit-reset-after"), std::chrono::milliseconds(0), max);
+        if (shared && r.status == 429) {
+            // A shared limit is the resource's, whoever asks: it holds every credential there, but
+            // never longer than a caller would wait (one answer must not close a route for all).
+            hold({0, who.major, id}, now + std::min<std::chrono::milliseconds>(reset, max_wait()), now);
+        } else if (remaining <= 0) {
+            hold({who.credential, who.major, id}, now + reset, now);
+        } else if (!holds_.empty()) {
+            release({who.credential, who.major, id});
+        }
     }
     if (r.status == 429 && r.fields.find("x-ratelimit-global") == "true")
         hold({who.credential, 0, 0}, now + discord_wait(header_seconds(r, "retry-after"), std::chrono::seconds(1), max),

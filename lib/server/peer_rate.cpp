@@ -37,10 +37,10 @@ bool peer_rate::allow(const asio::ip::address& peer, clock::time_point now)
                 const auto& b = entry.second;
                 return b.tokens + std::chrono::duration<double>(now - b.at).count() * per_second_ >= capacity_;
             });
-            next_sweep_ = now + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(capacity_ / per_second_));
+            next_sweep_ = now + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(1.0 / per_second_));
         }
         if (buckets_.size() >= max_peers_)
-            return false;
+            buckets_.erase(buckets_.begin()); // some peer starts afresh rather than a new one shut out
         it = buckets_.emplace(key, bucket{capacity_, now}).first;
     }
     auto& b = it->second;

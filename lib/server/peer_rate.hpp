@@ -1,8 +1,10 @@
 // A rate per client address: a token bucket each, where an IPv6 /64 counts as one address (one
 // subscriber gets a whole /64) and an IPv4-mapped address as its IPv4 one. The table is
-// bounded: peers whose bucket has filled up again are forgotten when it is full, at most once a
-// refill period, and while it is full of peers still counting, new peers are refused (a flood
-// from many addresses meets a cap, not unbounded memory).
+// bounded: when it is full, peers whose bucket has filled up again are forgotten (a sweep at
+// most once per token's refill time), and if it is still full, some peer is forgotten to make
+// room. Past max_peers addresses the rate holds only approximately, but it never locks new
+// clients out: what a flood from that many addresses may cost is bounded elsewhere (the web
+// server's caps on records and replay guards).
 #pragma once
 
 #include <asio/ip/address.hpp>
@@ -23,7 +25,8 @@ public:
     /// `max_peers` tracked.
     explicit peer_rate(std::size_t per_minute, std::size_t max_peers = 65'536);
 
-    /// True when `peer` may go on at `now` (and counts it); false past its rate.
+    /// True when `peer` may go on at `now` (and counts it); false past its rate. Never false for
+    /// a peer not in the table.
     [[nodiscard]] bool allow(const asio::ip::address& peer, clock::time_point now);
 
     /// How long a refused peer should wait for its next request.

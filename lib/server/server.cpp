@@ -78,28 +78,33 @@ struct connection final : connection_base {
 };
 
 // The client a trusted proxy forwarded for: the last X-Forwarded-For entry that is not itself a
-// trusted proxy (the entries before it are the client's to write). Nothing usable: nullopt.
+// trusted proxy (the entries before it are the client's to write). Several fields count as one
+// list in their order (HAProxy adds a field of its own after the client's). Nothing usable (an
+// entry that is not an address, or the unspecified one): nullopt, and the proxy counts.
 std::optional<asio::ip::address> forwarded_client(const http::headers& fields,
                                                   const std::vector<asio::ip::address>& trusted)
 {
-    auto list = fields.find("x-forwarded-for");
-    if (!list)
-        return std::nullopt;
-    std::string_view rest = *list;
-    while (!rest.empty()) {
-        auto comma = rest.rfind(',');
-        auto entry = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
-        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
-        while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t'))
-            entry.remove_prefix(1);
-        while (!entry.empty() && (entry.back() == ' ' || entry.back() == '\t'))
-            entry.remove_suffix(1);
-        std::error_code ec;
-        auto address = asio::ip::make_address(std::string(entry), ec);
-        if (ec)
-            return std::nullopt;
-        if (std::find(trusted.begin(), trusted.end(), address) == trusted.end())
-            return address;
+    std::vector<std::string_view> lists;
+    for (const auto& [name, value] : fields)
+        if (http::iequals(name, "x-forwarded-for"))
+            lists.push_back(value);
+    for (auto list = lists.rbegin(); list != lists.rend(); ++list) {
+        std::string_view rest = *list;
+        while (!rest.empty()) {
+            auto comma = rest.rfind(',');
+            auto entry = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
+            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
+            while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t'))
+                entry.remove_prefix(1);
+            while (!entry.empty() && (entry.back() == ' ' || entry.back() == '\t'))
+                entry.remove_suffix(1);
+            std::error_code ec;
+            auto address = asio::ip::make_address(std::string(entry), ec);
+            if (ec || address.is_unspecified())
+                return std::nullopt;
+            if (std::find(trusted.begin(), trusted.end(), address) == trusted.end())
+                return address;
+        }
     }
     return std::nullopt;
 }

@@ -35,6 +35,25 @@ bool is_framing(std::string_view name) noexcept
         || http::iequals(name, "upgrade");
 }
 
+// An address as servers print a peer: "203.0.113.7", "2001:db8::1", with a port or not
+// ("203.0.113.7:51000", "[2001:db8::1]:51000").
+std::optional<asio::ip::address> address_of(std::string_view text)
+{
+    if (text.starts_with('[')) {
+        auto close = text.find(']');
+        if (close == std::string_view::npos)
+            return std::nullopt;
+        text = text.substr(1, close - 1);
+    } else if (auto colon = text.find(':'); colon != std::string_view::npos && text.find(':', colon + 1) == std::string_view::npos) {
+        text = text.substr(0, colon); // IPv4 with a port; two colons or more are IPv6
+    }
+    std::error_code ec;
+    auto address = asio::ip::make_address(std::string(text), ec);
+    if (ec)
+        return std::nullopt;
+    return address;
+}
+
 } // namespace
 
 server::router web_server::impl::make_routes()
@@ -122,9 +141,8 @@ asio::awaitable<outgoing_response> web_server::impl::serve_embedded(std::shared_
     auto& req = parser.get();
     // The client, as the bot's server knows it: what per-client limits count. Unknown (left
     // empty, or not an address) stays unspecified, which those limits do not count.
-    std::error_code unparsed;
-    if (auto peer = asio::ip::make_address(request.peer, unparsed); !unparsed)
-        req.peer = peer;
+    if (auto peer = address_of(request.peer))
+        req.peer = *peer;
     auto found = routes->find(req);
     if (!found.target)
         co_return to_outgoing(server::router::no_route(found, server::response::plain));

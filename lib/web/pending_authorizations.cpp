@@ -46,7 +46,10 @@ void pending_authorizations::open(const state_claims& claims)
 bool pending_authorizations::begin_callback(const state_claims& claims, bool replay_only)
 {
     std::lock_guard lock(mutex_);
-    return enrol(claims, replay_only ? origin::replay_only : origin::callback) != nullptr;
+    auto* r = enrol(claims, replay_only ? origin::replay_only : origin::callback);
+    if (r && !r->outcome)
+        r->answering = true;
+    return r != nullptr;
 }
 
 pending_authorizations::replay pending_authorizations::follow(const state_claims& claims, bool enrol_unknown,
@@ -156,7 +159,8 @@ pending_authorizations::wait_answer pending_authorizations::wait(const state_cla
         return answer;
     }
     auto id = ++next_waiter_;
-    auto deadline = deadlines_.emplace(steady::now() + timeout, id);
+    // A timeout of years (milliseconds::max()) must not overflow the clock: the link ends first.
+    auto deadline = deadlines_.emplace(steady::now() + std::min<std::chrono::milliseconds>(timeout, std::chrono::hours(24 * 365)), id);
     waiters_.emplace(id, waiter{std::move(receiver), claims.nonce, deadline});
     r->waiters.push_back(id);
     arm_timer();
@@ -300,6 +304,12 @@ void pending_authorizations::expire(steady::time_point now, expired_answers& ans
 {
     while (!expiries_.empty() && expiries_.begin()->first <= now) {
         auto it = records_.find(*expiries_.begin()->second);
+        auto& r = it->second;
+        if (r.answering && !r.outcome && r.answering_extensions < max_answering_extensions) {
+            ++r.answering_extensions;
+            reschedule(r, now + answering_grace);
+            continue;
+        }
         auto taken = take_waiters(it->second);
         for (auto& w : taken)
             answers.waiters.push_back(std::move(w));

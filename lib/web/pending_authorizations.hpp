@@ -46,6 +46,10 @@ public:
     /// How long the page of a replay-only record is kept after its callback: a reload or a
     /// double click of the same callback, not the link's whole lifetime.
     static constexpr std::chrono::seconds replay_window{60};
+    /// How long at a time, and how many times, a record whose callback is under way outlives its
+    /// link (an exchange may wait out Discord's limits): 10 x 30 s at most.
+    static constexpr std::chrono::seconds answering_grace{30};
+    static constexpr int max_answering_extensions = 10;
 
     /// Registers the state of a link just made. Throws `stopped` after close(), and
     /// `too_many_pending` when `max_pending` links are remembered (expired ones are forgotten
@@ -146,6 +150,11 @@ private:
         std::chrono::system_clock::time_point issued_at;
         expiry_index::iterator expiry;
         origin from = origin::link;
+        // Its callback is under way (begin_callback, not yet settled): it outlives its link by
+        // a grace period, a while at a time, so that an exchange finishing after the link
+        // expired still reaches its waiters.
+        unsigned char answering_extensions = 0;
+        bool answering = false;
         std::unique_ptr<settled> outcome;
         std::vector<std::uint64_t> waiters; // ids in waiters_
         std::vector<std::shared_ptr<answer_channel>> followers;

@@ -125,6 +125,11 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
     if (claims && claims->flow == linked_roles_flow && !from_linked_role_browser(req, *claims))
         co_return invalid(403, "Wrong browser",
                           "Please open the linked roles link from Discord again, in this browser.");
+    // A linked roles denial concerns nobody who waits (whoever opens the path is unknown until a
+    // grant names them): it gets its page and nothing else. Nothing is spent, remembered or
+    // published, so that a flood of them (each visit mints a state) costs only the pages.
+    if (claims && claims->flow == linked_roles_flow && error_param)
+        co_return denial_page(*error_param);
     if (claims) {
         auto consumed = co_await core::attempt(consume(*claims));
         if (consumed.failure) {
@@ -165,6 +170,16 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
     co_return a;
 }
 
+// The page for Discord's `error`: cancelled for access_denied, else failed.
+web::answer web_server::impl::denial_page(std::string_view error_text)
+{
+    return error_text == "access_denied"
+        ? web::answer{403, web::page_kind::cancelled, "Authorization cancelled",
+                      "You cancelled the authorization. Nothing was shared; you can close this tab."}
+        : web::answer{400, web::page_kind::error, "Authorization failed",
+                      "Discord could not complete the authorization. Please start again from the bot."};
+}
+
 // Discord sent the person back with an error (Cancel on its page, or a scope it refused): the
 // waiters of the link's user learn it was denied; there is nothing to exchange.
 asio::awaitable<web::answer> web_server::impl::answer_denial(const std::string& error_text,
@@ -172,14 +187,10 @@ asio::awaitable<web::answer> web_server::impl::answer_denial(const std::string& 
                                                              const std::optional<state_claims>& claims)
 {
     bool cancelled = error_text == "access_denied";
-    web::answer a = cancelled
-        ? web::answer{403, web::page_kind::cancelled, "Authorization cancelled",
-                      "You cancelled the authorization. Nothing was shared; you can close this tab."}
-        : web::answer{400, web::page_kind::error, "Authorization failed",
-                      "Discord could not complete the authorization. Please start again from the bot."};
+    auto a = denial_page(error_text);
     if (!claims)
         co_return a;
-    authorizations->begin_callback(*claims, claims->flow == linked_roles_flow);
+    authorizations->begin_callback(*claims);
     authorization_result result;
     result.outcome = authorization_outcome::denied;
     result.code = make_error_code(cancelled                          ? errc::access_denied
@@ -631,7 +642,8 @@ void web_server::start_wait(snowflake user, std::string url, std::chrono::millis
     if (found.now)
         receiver->deliver(nullptr, std::move(*found.now));
     else if (found.grant_of) // authorized before this wait: the registry keeps no token
-        asio::co_spawn(self->executor, impl::deliver_stored_grant(self, *found.grant_of, std::move(receiver)),
+        asio::co_spawn(self->executor,
+                       impl::deliver_stored_grant(self, *found.grant_of, std::move(claims.scopes), std::move(receiver)),
                        asio::detached);
     else if (self->config.cluster) // it may have come to another instance
         asio::co_spawn(self->executor, impl::ask_outcomes(self, {claims.nonce}), asio::detached);
@@ -640,10 +652,24 @@ void web_server::start_wait(snowflake user, std::string url, std::chrono::millis
 // A wait that began after its link's callback authorized: the grant is the store's now (it may
 // have been refreshed since, or revoked: then no_grant).
 asio::awaitable<void> web_server::impl::deliver_stored_grant(std::shared_ptr<impl> self, snowflake user,
+                                                             std::vector<std::string> scopes,
                                                              web::result_receiver_ptr receiver)
 {
     auto result = co_await result_from_store(self, user, "the user authorized, but the grant has been removed since "
                                                          "(revoked, or lost)");
+    // The grant stored now may be a later authorization's, for other scopes: it must still
+    // cover what this link asked for.
+    if (result.grant)
+        for (const auto& s : scopes)
+            if (!result.grant->token.has_scope(s)) {
+                result = authorization_result{};
+                result.outcome = authorization_outcome::failed;
+                result.code = make_error_code(errc::no_grant);
+                result.description = fmt::format("the user authorized, but the grant stored now lacks the link's "
+                                                 "'{}' scope (authorized again since, for other scopes)",
+                                                 s);
+                break;
+            }
     receiver->deliver(nullptr, std::move(result));
 }
 

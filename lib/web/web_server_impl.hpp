@@ -170,6 +170,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     void on_recorded_outcome(const std::string& text);
     static asio::awaitable<void> settle_from_store(std::shared_ptr<impl> self, std::string nonce, web::settled_message m);
     static asio::awaitable<void> deliver_stored_grant(std::shared_ptr<impl> self, snowflake user,
+                                                      std::vector<std::string> scopes,
                                                       web::result_receiver_ptr receiver);
     static asio::awaitable<authorization_result> result_from_store(std::shared_ptr<impl> self, snowflake user,
                                                                    std::string missing);
@@ -205,6 +206,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     std::pair<std::string, state_claims> make_link(snowflake user, const scope_list& scopes,
                                                    const authorization_options& options);
     server::response start_linked_role(const asio::ip::address& peer);
+    static web::answer denial_page(std::string_view error_text);
     bool from_linked_role_browser(const server::request& req, const state_claims& claims) const;
     asio::awaitable<web::answer> push_linked_role(const user& who, const access_token& token);
     asio::awaitable<revocation> revoke_or_forget(snowflake user);

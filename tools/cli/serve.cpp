@@ -4,6 +4,8 @@
 // the bot on its control interface, and stops gracefully on SIGTERM or SIGINT.
 #include "serve.hpp"
 
+#include <asio/ip/address.hpp>
+
 #include "control_server.hpp"
 #include "model_json.hpp" // iso8601
 
@@ -330,6 +332,15 @@ asio::awaitable<std::string> serve_command(invocation& in)
         if (ec != std::errc() || end != port->data() + port->size() || n > 65535)
             throw usage_error("--port takes a port from 0 to 65535");
         config.port = static_cast<std::uint16_t>(n);
+    }
+    // A reverse proxy in front: exempt from the per-peer connection cap, and its X-Forwarded-For
+    // names the client for the per-client limits (docs/deployment.md).
+    for (const auto& proxy : in.args.list("trusted-proxy")) {
+        std::error_code ec;
+        (void)asio::ip::make_address(proxy, ec);
+        if (ec)
+            throw usage_error("--trusted-proxy takes literal IP addresses (127.0.0.1, ::1, 10.0.0.5), not '" + proxy + "'");
+        config.limits.trusted_proxies.push_back(proxy);
     }
     if (auto key = setting(in.args, in.env, "public-key")) {
         config.verify_key = *key;

@@ -24,10 +24,11 @@ struct incoming_request {
     /// Expect and Upgrade, and HTTP/2's pseudo-fields (":authority", ...). Host may be left out.
     std::vector<std::pair<std::string, std::string>> headers{};
     std::string body{}; ///< the body, whole (the events path's POST)
-    /// The client's address as the bot's server knows it ("203.0.113.7", "2001:db8::1"; behind
-    /// a reverse proxy, the address the proxy forwarded for): the linked roles path limits each
-    /// client by it (web_server_config::linked_roles_per_minute). Left empty, the request is not
-    /// counted per client.
+    /// The client's address as the bot's server knows it ("203.0.113.7", "2001:db8::1", with a
+    /// port or not: "203.0.113.7:51000", "[2001:db8::1]:51000"; behind a reverse proxy, the
+    /// address the proxy forwarded for): the linked roles path limits each client by it
+    /// (web_server_config::linked_roles_per_minute). Left empty (or not an address), the request
+    /// is not counted per client.
     std::string peer{};
 };
 
