@@ -197,7 +197,14 @@ TEST_CASE("a message heard twice, or from outside the window, is a replay")
     CHECK_FALSE(replays.first(a, now + std::chrono::seconds(1)));
     CHECK_FALSE(replays.first(*key.open(key.seal("old", now - std::chrono::minutes(6))), now));
     CHECK_FALSE(replays.first(*key.open(key.seal("future", now + std::chrono::minutes(6))), now));
-    // Bounded: the oldest are forgotten first.
-    for (int i = 0; i < 10; ++i)
+    // Bounded, and a tag still inside its window is never forgotten to make room (it could be
+    // replayed then): past the capacity, new messages are refused instead.
+    for (int i = 0; i < 3; ++i)
         CHECK(replays.first(*key.open(key.seal("m" + std::to_string(i), now + std::chrono::milliseconds(i + 1))), now));
+    auto overflow = *key.open(key.seal("m3", now + std::chrono::milliseconds(4)));
+    CHECK_FALSE(replays.first(overflow, now));
+    CHECK_FALSE(replays.first(a, now)); // the oldest is still remembered: its replay is refused
+    // Once their window has passed the tags go, and room is made.
+    auto later = now + std::chrono::minutes(6);
+    CHECK(replays.first(*key.open(key.seal("fresh", later)), later));
 }

@@ -226,3 +226,27 @@ TEST_CASE("the bot's server names the client: the linked roles path counts visit
         co_await web.stop();
     }());
 }
+
+TEST_CASE("over https the linked roles cookie is __Host- prefixed: Secure, Path=/, no Domain")
+{
+    embedded f;
+    auto c = embedded::config();
+    c.linked_roles_path = "/linked-role";
+    c.linked_roles_hook = [](const oauth2::user&, const oauth2::access_token&)
+        -> asio::awaitable<std::optional<oauth2::role_connection>> { co_return std::nullopt; };
+    auto cc = f.client.config();
+    cc.redirect_uri = "https://bot.example/discord/callback"; // the bot's own server terminates TLS
+    oauth2::client secure_client(f.io.get_executor(), cc);
+    oauth2::web_server web(f.io.get_executor(), secure_client, c);
+    web.start();
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto answer = co_await web.handle_request(embedded::get("/linked-role"));
+        CHECK(answer.status == 302);
+        auto cookie = header(answer, "set-cookie");
+        CHECK(cookie.starts_with("__Host-discord_oauth2_linked_role="));
+        CHECK(cookie.find("; Secure") != std::string::npos);
+        CHECK(cookie.find("; Path=/;") != std::string::npos);
+        CHECK(cookie.find("Domain") == std::string::npos);
+        co_await web.stop();
+    }());
+}

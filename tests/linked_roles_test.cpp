@@ -151,6 +151,16 @@ TEST_CASE("a linked roles callback opened in another browser is refused, and its
         CHECK(f.hook_calls.empty());
         CHECK_FALSE(co_await f.web->access_token_for(nelly));
 
+        // The real cookie with a planted one beside it (another visit's, in the same header or
+        // another): refused, rather than one of the two picked.
+        auto doubled = co_await f.finish(v, v.cookie + "; " + other_visit.cookie);
+        CHECK(doubled.status == 403);
+        http::request two_fields{.method = "GET", .url = v.callback};
+        two_fields.fields.add("Cookie", other_visit.cookie);
+        two_fields.fields.add("Cookie", v.cookie);
+        auto planted = co_await f.browser.send(std::move(two_fields));
+        CHECK(planted.status == 403);
+
         // The person who started it still can.
         auto own = co_await f.finish(v, v.cookie);
         CHECK(own.status == 200);

@@ -300,6 +300,26 @@ TEST_CASE("key rotation: the JWKS is fetched again once for an unknown kid, and 
     }());
 }
 
+TEST_CASE("an issuer whose JWKS never answered is asked again at most once per refetch interval")
+{
+    fixture f("EdDSA");
+    auto c = f.config(airhorn);
+    c.jwks_refetch_interval = 1h;
+    oauth2::client throttled(f.io.get_executor(), c);
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        std::vector<std::string> openid_only{"openid"};
+        auto [signed_in, nonce] = co_await f.sign_in(f.client, openid_only);
+        f.discord.add_fault(em::fault::parse("GET /oauth2/keys status=503"));
+        auto token = signed_in.id_token->reveal();
+        for (int i = 0; i < 20; ++i) {
+            auto e = co_await test::expect_error([&]() { return throttled.verify_id_token(token, nonce); });
+            CHECK(e.code() != oauth2::errc::invalid_argument);
+        }
+        CHECK(f.discord.calls(keys_route) <= 3); // one fetch with its retries of a 503, not twenty
+        f.discord.clear_faults();
+    }());
+}
+
 TEST_CASE("discovery: the OpenID configuration names the JWKS and userinfo, also where RFC 8414 metadata is missing")
 {
     auto o = fixture::options();

@@ -1,6 +1,7 @@
 // The rate kept per client address (lib/server/peer_rate.hpp): bursts then the steady rate, an
 // IPv6 /64 counted as one client and a mapped IPv4 address as its IPv4 one, and a table that
 // stays bounded however many addresses come.
+#include "server/peer_network.hpp"
 #include "server/peer_rate.hpp"
 
 #include <doctest/doctest.h>
@@ -44,8 +45,25 @@ TEST_CASE("an IPv6 /64 is one client; a mapped IPv4 address is its IPv4 one")
     CHECK(rate.allow(at("192.0.2.1"), now));
     CHECK(rate.allow(at("::ffff:192.0.2.1"), now));
     CHECK_FALSE(rate.allow(at("192.0.2.1"), now));
-    // An IPv6 address whose first 64 bits look like an IPv4 key is still IPv6.
-    CHECK(rate.allow(at("8000::c000:201"), now));
+    // An IPv6 address whose last 32 bits are an IPv4 address is still IPv6.
+    CHECK(rate.allow(at("2001:db8:9::c000:201"), now));
+}
+
+TEST_CASE("the network a peer stands for: IPv4 by address, IPv6 by its prefix, mapped IPv4 as IPv4")
+{
+    using discord::oauth2::server::peer_network;
+    CHECK(peer_network(at("203.0.113.7")) == at("203.0.113.7"));
+    CHECK(peer_network(at("::ffff:203.0.113.7")) == at("203.0.113.7"));
+    CHECK(peer_network(at("2001:db8:1:2:3:4:5:6")) == at("2001:db8:1:2::"));
+    CHECK(peer_network(at("2001:db8:1:2:3:4:5:6"), 48) == at("2001:db8:1::"));
+    CHECK(peer_network(at("2001:db8:1:2ab::1"), 56) == at("2001:db8:1:200::"));
+    CHECK(peer_network(at("2001:db8:1:2:3:4:5:6"), 128) == at("2001:db8:1:2:3:4:5:6"));
+    CHECK(peer_network(at("::1"), 200) == at("::1"));
+    // A rate per /48 when configured so: two /64s of it share.
+    peer_rate wide(1, 100, 48);
+    auto now = peer_rate::clock::now();
+    CHECK(wide.allow(at("2001:db8:1:2::1"), now));
+    CHECK_FALSE(wide.allow(at("2001:db8:1:3::1"), now));
 }
 
 TEST_CASE("the table is bounded, and a full one never shuts a new client out")

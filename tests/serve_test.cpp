@@ -7,6 +7,7 @@
 #include "server/free_port.hpp"
 #include "support/postgres_cluster.hpp"
 #include "support/process.hpp"
+#include "support/query_param.hpp"
 #include "support/run.hpp"
 
 #include <discord/oauth2/client.hpp>
@@ -394,6 +395,54 @@ TEST_CASE("serve --trusted-proxy: behind a proxy, the linked roles path counts e
     auto r = test::run_program(CLI_PROGRAM, {"serve", "--trusted-proxy", "proxy.example"}, env);
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("--trusted-proxy") != std::string::npos);
+}
+
+TEST_CASE("serve never stalls when its reader does: lines are dropped, counted, and an events_missed line says so")
+{
+    scratch s;
+    auto web_port = oauth2::server::free_port();
+    auto redirect = port_url(web_port, "/callback");
+    emulator_process discord({redirect});
+    auto env = environment(discord, redirect);
+    auto socket = (s.dir / "control.sock").string();
+    serve_process serve({"--control", "unix:" + socket}, env);
+    // 3,000 denials, one event line each, while nobody reads standard output: far more than
+    // the pipe (64 KiB) and the sidecar's queue (256 KiB) hold.
+    constexpr int denials = 3000;
+    asio::io_context io;
+    http::client browser(io.get_executor());
+    auto deny = [&](int count) {
+        test::run(io, [&]() -> asio::awaitable<void> {
+            for (int i = 0; i < count; ++i) {
+                auto link = unix_request(socket, "POST", "/link", R"({"user_id":")" + nelly + R"("})");
+                REQUIRE(link.status == 200);
+                json_doc made(link.body);
+                http::request callback;
+                callback.url = redirect + "?error=access_denied&state=" + test::query_param(made.text("url"), "state");
+                auto page = co_await browser.send(std::move(callback));
+                REQUIRE(page.status == 403);
+            }
+        }(), std::chrono::seconds(120));
+    };
+    deny(denials);
+    // Still serving: the control interface answers at once (it froze here before).
+    auto alive = unix_request(socket, "POST", "/link", R"({"user_id":")" + nelly + R"("})");
+    CHECK(alive.status == 200);
+    // The bot reads again: what was queued, then, with the next event, how many it missed.
+    int received = 0;
+    for (auto line = test::read_line_within(serve.process.out, 2s); !line.empty();
+         line = test::read_line_within(serve.process.out, 2s))
+        received += line.find("\"event\":\"authorization_denied\"") != std::string::npos;
+    CHECK(received > 0);
+    CHECK(received < denials);
+    deny(1);
+    auto notice = test::read_line_within(serve.process.out, 5s);
+    INFO(notice);
+    REQUIRE(notice.find("\"event\":\"events_missed\"") != std::string::npos);
+    json_doc missed(notice);
+    CHECK(received + static_cast<int>(std::int64_t(missed.root["missed"])) == denials);
+    CHECK(test::read_line_within(serve.process.out, 5s).find("authorization_denied") != std::string::npos);
+    CHECK(serve.stop() == 0);
 }
 
 TEST_CASE("serve: a loopback control port needs the bearer key from a private file")

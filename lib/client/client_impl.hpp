@@ -117,6 +117,7 @@ struct client::impl {
     std::vector<rest::cached_key> jwks;
     std::chrono::steady_clock::time_point jwks_fetched{};
     bool jwks_loaded = false;
+    bool jwks_attempted = false; // jwks_fetched is then the last attempt's time
 
     /// The key for an ID token's `kid` (any key of `alg` when the token names none), fetching
     /// the JWKS when none is cached, when it is an hour old, or once for an unknown kid (at most

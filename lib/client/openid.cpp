@@ -101,13 +101,24 @@ asio::awaitable<jws::public_key> client::impl::id_token_key(std::optional<std::s
     if (!stale)
         if (auto key = find())
             co_return *key;
+    // At most one fetch per jwks_refetch_interval, whatever the reason: an unknown kid, keys
+    // past their age, or none ever fetched (an issuer that keeps failing is not asked again on
+    // every sign-in).
     bool may_fetch;
+    bool loaded;
     {
         std::lock_guard lock(jwks_mutex);
-        may_fetch = stale || now - jwks_fetched >= config.jwks_refetch_interval;
-        if (may_fetch)
+        may_fetch = !jwks_attempted || now - jwks_fetched >= config.jwks_refetch_interval;
+        if (may_fetch) {
+            jwks_attempted = true;
             jwks_fetched = now; // claimed before the request: concurrent misses do not fetch again
+        }
+        loaded = jwks_loaded;
     }
+    if (!may_fetch && !loaded)
+        refuse(fmt::format("the issuer's JWKS could not be fetched when last tried, and is tried again at most every "
+                           "{} ms (jwks_refetch_interval)",
+                           config.jwks_refetch_interval.count()));
     if (may_fetch) {
         http::request r;
         r.url = config.endpoints.jwks;

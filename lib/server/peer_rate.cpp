@@ -1,33 +1,20 @@
 #include "server/peer_rate.hpp"
 
+#include "server/peer_network.hpp"
+
 #include <algorithm>
 
 namespace discord::oauth2::server {
 
-peer_rate::peer_rate(std::size_t per_minute, std::size_t max_peers)
+peer_rate::peer_rate(std::size_t per_minute, std::size_t max_peers, std::size_t ipv6_prefix)
     : capacity_(static_cast<double>(per_minute)), per_second_(static_cast<double>(per_minute) / 60.0),
-      max_peers_(max_peers)
+      max_peers_(max_peers), ipv6_prefix_(ipv6_prefix)
 {
-}
-
-std::uint64_t peer_rate::key_of(const asio::ip::address& peer) noexcept
-{
-    // IPv4 (mapped or not) in the low 32 bits with bit 63 set; IPv6 by its first 64 bits with
-    // bit 63 forced clear. The two can never meet.
-    std::uint64_t key = 0;
-    if (peer.is_v6() && !peer.to_v6().is_v4_mapped()) {
-        auto bytes = peer.to_v6().to_bytes();
-        for (int i = 0; i < 8; ++i)
-            key = key << 8 | bytes[i];
-        return key & ~(std::uint64_t{1} << 63);
-    }
-    auto v4 = peer.is_v4() ? peer.to_v4() : asio::ip::make_address_v4(asio::ip::v4_mapped, peer.to_v6());
-    return std::uint64_t{1} << 63 | v4.to_uint();
 }
 
 bool peer_rate::allow(const asio::ip::address& peer, clock::time_point now)
 {
-    auto key = key_of(peer);
+    auto key = peer_network(peer, ipv6_prefix_);
     std::lock_guard lock(mutex_);
     auto it = buckets_.find(key);
     if (it == buckets_.end()) {

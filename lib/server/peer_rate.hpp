@@ -1,5 +1,6 @@
-// A rate per client address: a token bucket each, where an IPv6 /64 counts as one address (one
-// subscriber gets a whole /64) and an IPv4-mapped address as its IPv4 one. The table is
+// A rate per client address: a token bucket each, where an IPv6 network counts as one address
+// (a /64 by default: one subscriber gets a whole /64) and an IPv4-mapped address as its IPv4
+// one (server/peer_network.hpp). The table is
 // bounded: when it is full, peers whose bucket has filled up again are forgotten (a sweep at
 // most once per token's refill time), and if it is still full, some peer is forgotten to make
 // room. Past max_peers addresses the rate holds only approximately, but it never locks new
@@ -11,7 +12,6 @@
 
 #include <chrono>
 #include <cstddef>
-#include <cstdint>
 #include <mutex>
 #include <unordered_map>
 
@@ -23,7 +23,7 @@ public:
 
     /// `per_minute` (at least 1) requests a minute per peer, in bursts of as many; at most
     /// `max_peers` tracked.
-    explicit peer_rate(std::size_t per_minute, std::size_t max_peers = 65'536);
+    explicit peer_rate(std::size_t per_minute, std::size_t max_peers = 65'536, std::size_t ipv6_prefix = 64);
 
     /// True when `peer` may go on at `now` (and counts it); false past its rate. Never false for
     /// a peer not in the table.
@@ -40,13 +40,13 @@ private:
         double tokens = 0;
         clock::time_point at;
     };
-    [[nodiscard]] static std::uint64_t key_of(const asio::ip::address& peer) noexcept;
 
     double capacity_;
     double per_second_;
     std::size_t max_peers_;
+    std::size_t ipv6_prefix_;
     std::mutex mutex_;
-    std::unordered_map<std::uint64_t, bucket> buckets_;
+    std::unordered_map<asio::ip::address, bucket> buckets_; // by the peer's network
     clock::time_point next_sweep_{};
 };
 

@@ -1,6 +1,7 @@
 #include "server/server.hpp"
 
 #include "core/serial_executor.hpp"
+#include "server/peer_network.hpp"
 
 #include <discord/oauth2/error.hpp>
 
@@ -262,7 +263,7 @@ asio::awaitable<void> server::impl::accept_loop(tcp::acceptor& acceptor)
         bool from_proxy = !peer_ec && std::find(trusted.begin(), trusted.end(), remote) != trusted.end();
         std::optional<asio::ip::address> peer;
         if (limits.max_connections_per_peer > 0 && !peer_ec && !from_proxy)
-            peer = remote;
+            peer = peer_network(remote, limits.ipv6_peer_prefix);
         bool over_peer = peer && per_peer[*peer] >= limits.max_connections_per_peer;
         bool over = over_peer || serving >= limits.max_connections;
         if (over) {

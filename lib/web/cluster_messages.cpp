@@ -257,10 +257,13 @@ bool message_replays::first(const authenticated_message& m, std::chrono::system_
     if (m.sent_at < now - window_ || m.sent_at > now + window_)
         return false;
     std::lock_guard lock(mutex_);
-    while (!by_time_.empty() && (by_time_.begin()->first < now - window_ || seen_.size() >= capacity_)) {
+    // Only tags whose window has passed are forgotten: one still inside it could be replayed.
+    while (!by_time_.empty() && by_time_.begin()->first < now - window_) {
         seen_.erase(by_time_.begin()->second);
         by_time_.erase(by_time_.begin());
     }
+    if (seen_.size() >= capacity_ && !seen_.contains(m.tag))
+        return false; // full of live tags: refused (and counted by the caller) rather than one forgotten
     if (!seen_.emplace(m.tag, m.sent_at).second)
         return false;
     by_time_.emplace(m.sent_at, m.tag);

@@ -71,7 +71,8 @@ private:
 
 /// Remembers the tags of the messages heard in the last `window`, so that a message heard again
 /// (a replay by whoever can NOTIFY) is refused, and refuses messages older or newer than that.
-/// Thread-safe; bounded (the oldest are forgotten first past `capacity`).
+/// Thread-safe; bounded: a tag is forgotten only once its window has passed, and with
+/// `capacity` tags still inside it, a new message is refused (the caller counts it dropped).
 class message_replays {
 public:
     explicit message_replays(std::chrono::seconds window = std::chrono::minutes(5), std::size_t capacity = 100'000)

@@ -12,6 +12,7 @@
 
 #include "core/attempt.hpp"
 #include "core/hex.hpp"
+#include "http/headers.hpp"
 
 #include <discord/oauth2/scope.hpp>
 
@@ -22,15 +23,18 @@
 namespace discord::oauth2 {
 namespace {
 
-constexpr std::string_view cookie_name = "discord_oauth2_linked_role";
+// Over https the name carries the __Host- prefix: browsers then take it only with Secure,
+// Path=/ and no Domain, so a sibling subdomain cannot plant one for this host.
+constexpr std::string_view plain_cookie_name = "discord_oauth2_linked_role";
+constexpr std::string_view host_cookie_name = "__Host-discord_oauth2_linked_role";
 
 std::string cookie_value(const state_claims& claims)
 {
     return hex::encode(reinterpret_cast<const unsigned char*>(claims.nonce.data()), claims.nonce.size());
 }
 
-// The value of cookie `name` in a Cookie header ("a=1; b=2"), if there.
-std::optional<std::string_view> find_cookie(std::string_view header, std::string_view name)
+// Every value of cookie `name` in a Cookie header ("a=1; b=2"), added to `found`.
+void find_cookies(std::string_view header, std::string_view name, std::vector<std::string_view>& found)
 {
     while (!header.empty()) {
         auto end = header.find(';');
@@ -38,12 +42,11 @@ std::optional<std::string_view> find_cookie(std::string_view header, std::string
         while (!pair.empty() && pair.front() == ' ')
             pair.remove_prefix(1);
         if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=')
-            return pair.substr(name.size() + 1);
+            found.push_back(pair.substr(name.size() + 1));
         if (end == std::string_view::npos)
             break;
         header.remove_prefix(end + 1);
     }
-    return std::nullopt;
 }
 
 } // namespace
@@ -70,20 +73,25 @@ server::response web_server::impl::start_linked_role(const asio::ip::address& pe
     r.fields.add("Location", link);
     r.fields.add("Cache-Control", "no-store");
     // Lax: the callback is a top-level navigation from Discord, which Lax cookies follow.
-    r.fields.add("Set-Cookie", fmt::format("{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{}", cookie_name,
-                                           cookie_value(claims), config.state_lifetime.count(),
-                                           redirect_parts.scheme == "https" ? "; Secure" : ""));
+    bool https = redirect_parts.scheme == "https";
+    r.fields.add("Set-Cookie", fmt::format("{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{}",
+                                           https ? host_cookie_name : plain_cookie_name, cookie_value(claims),
+                                           config.state_lifetime.count(), https ? "; Secure" : ""));
     return r;
 }
 
 bool web_server::impl::from_linked_role_browser(const server::request& req, const state_claims& claims) const
 {
-    auto header = req.fields.find("cookie");
-    if (!header)
-        return false;
-    auto value = find_cookie(*header, cookie_name);
+    // Every Cookie field counts; two values of the cookie (one planted beside the real one) are
+    // refused rather than one of them picked.
+    auto name = redirect_parts.scheme == "https" ? host_cookie_name : plain_cookie_name;
+    std::vector<std::string_view> values;
+    for (const auto& [field, text] : req.fields)
+        if (http::iequals(field, "cookie"))
+            find_cookies(text, name, values);
     auto expected = cookie_value(claims);
-    return value && value->size() == expected.size() && CRYPTO_memcmp(value->data(), expected.data(), expected.size()) == 0;
+    return values.size() == 1 && values[0].size() == expected.size()
+        && CRYPTO_memcmp(values[0].data(), expected.data(), expected.size()) == 0;
 }
 
 asio::awaitable<web::answer> web_server::impl::push_linked_role(const user& who, const access_token& token)

@@ -59,7 +59,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
             if (!config.linked_roles_hook)
                 throw error(errc::invalid_argument, "linked_roles_path needs linked_roles_hook: what to push for a user");
             if (config.linked_roles_per_minute > 0)
-                visits.emplace(config.linked_roles_per_minute);
+                visits.emplace(config.linked_roles_per_minute, 65'536, config.limits.ipv6_peer_prefix);
         }
         keeper.emplace(executor, discord, config.store, config.auto_refresh.value_or(refresher_config{}));
         keeper->on_grant_lost = [this](const grant_lost& lost) {

@@ -16,14 +16,19 @@ webhook_verdict refuse(int status, std::string reason)
     return v;
 }
 
-// Unix seconds, as Discord writes them: digits only.
+// Times past the year 2200 are refused before they become nanoseconds: system_clock counts
+// nanoseconds in 64 bits, which end in 2262 (as states and cluster messages bound theirs).
+constexpr std::int64_t max_seconds = 7'258'118'400;
+
+// Unix seconds, as Discord writes them: digits only, and a time system_clock can hold. Checked
+// before the signature: an unauthenticated header must not overflow anything.
 std::optional<std::chrono::system_clock::time_point> unix_seconds(std::string_view text)
 {
     std::int64_t seconds = 0;
     if (text.empty() || text.size() > 12)
         return std::nullopt;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-    if (ec != std::errc() || end != text.data() + text.size() || seconds < 0)
+    if (ec != std::errc() || end != text.data() + text.size() || seconds < 0 || seconds > max_seconds)
         return std::nullopt;
     return std::chrono::system_clock::time_point(std::chrono::seconds(seconds));
 }

@@ -7,6 +7,7 @@
 #include <asio/ip/address.hpp>
 
 #include "control_server.hpp"
+#include "line_writer.hpp"
 #include "model_json.hpp" // iso8601
 
 #include "core/attempt.hpp"
@@ -31,7 +32,10 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <charconv>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 
@@ -84,13 +88,6 @@ std::string event_line(const oauth2::event& e)
     }
     w.end_object();
     return w.take();
-}
-
-void print_line(const std::string& line)
-{
-    std::fwrite(line.data(), 1, line.size(), stdout);
-    std::fputc('\n', stdout);
-    std::fflush(stdout);
 }
 
 server::response json_answer(int status, std::string body)
@@ -357,6 +354,10 @@ asio::awaitable<std::string> serve_command(invocation& in)
             -> asio::awaitable<std::optional<oauth2::role_connection>> { co_return std::nullopt; };
     }
 
+    // Event lines never stall the I/O thread, whether the bot reads them or not; a bot that has
+    // gone (a closed pipe) is no reason to die of SIGPIPE either.
+    std::signal(SIGPIPE, SIG_IGN);
+    line_writer out(STDOUT_FILENO);
     oauth2::web_server web(executor, in.client, config);
     web.start();
     auto scopes = in.args.list("scope");
@@ -388,7 +389,7 @@ asio::awaitable<std::string> serve_command(invocation& in)
     else
         ready.value(origin + config.linked_roles_path);
     ready.field("control", control.where()).end_object();
-    print_line(ready.take());
+    out.write(ready.take());
 
     // SIGTERM or SIGINT: the control interface closes and the web server stops gracefully, which
     // ends the event stream below; the stop is awaited before `web` goes out of scope.
@@ -407,7 +408,7 @@ asio::awaitable<std::string> serve_command(invocation& in)
         });
     });
     while (auto e = co_await events.next())
-        print_line(event_line(*e));
+        out.write(event_line(*e));
     control.stop();
     if (stopping && !stop_done) {
         std::error_code ignored;

@@ -82,7 +82,8 @@ struct client_config {
     /// OpenID Connect: the clock difference allowed when an ID token's `exp` and `iat` are checked.
     std::chrono::seconds clock_skew{60};
     /// OpenID Connect: an ID token naming a key the cached JWKS lacks fetches the JWKS again,
-    /// at most this often (so forged `kid`s cannot make the client hammer the issuer).
+    /// at most this often (so forged `kid`s cannot make the client hammer the issuer); a JWKS
+    /// that could not be fetched is tried again at most this often too.
     std::chrono::milliseconds jwks_refetch_interval{10'000};
     /// Told about every request, retry and wait (log.hpp); never given a secret.
     oauth2::logger logger{};

@@ -19,6 +19,10 @@ struct server_limits {
     /// Connections one peer address may hold at once (0: no per-peer cap); one more is answered
     /// 503 and closed. A browser opens a handful; this keeps one client from holding them all.
     std::size_t max_connections_per_peer = 32;
+    /// IPv6 peers are counted by their first this many bits, for the per-peer cap and the
+    /// per-client limits (a /64 is what one subscriber gets; 128 counts each address). IPv4
+    /// peers are counted by address.
+    std::size_t ipv6_peer_prefix = 64;
     /// Peer addresses exempt from the per-peer cap: a reverse proxy in front of the server,
     /// which carries many clients' requests and limits each of them itself. Their requests'
     /// X-Forwarded-For names the client (its last entry that is not a trusted proxy) for the
