@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <thread>
 
 namespace em = discord::oauth2::emulator;
 namespace oauth2 = discord::oauth2;
@@ -243,4 +244,69 @@ TEST_CASE("an events path needs the application's public key; without a path the
     CHECK_THROWS_AS(oauth2::web_server(io.get_executor(), c, config), oauth2::error);
     config.events_path = "/discord/events";
     CHECK_NOTHROW(oauth2::web_server(io.get_executor(), c, config));
+}
+
+TEST_CASE("a replay at the window's last moment is refused, however late its turn comes")
+{
+    // The server's work runs one handler at a time here, so that the replay's turn can be made
+    // to come after the first request's window has passed: its nonce must be spent at once.
+    test::ed25519_signer discord_key;
+    asio::io_context io;
+    oauth2::client client(io.get_executor(), test::flow_client_config("http://127.0.0.1:1", "http://127.0.0.1:53134/callback"));
+    auto c = fixture::config(discord_key);
+    c.listen = false;
+    c.events_window = 1s;
+    oauth2::web_server web(io.get_executor(), client, c);
+    web.start();
+    int acted = 0;
+    auto events = web.events(oauth2::event_filter{event_kind::application_deauthorized, std::nullopt});
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        while (co_await events.next())
+            ++acted;
+    }, asio::detached);
+
+    // Signed at the start of a second (Discord's timestamps are whole seconds).
+    auto now = std::chrono::system_clock::now();
+    auto second = std::chrono::time_point_cast<std::chrono::seconds>(now);
+    if (now - second > 200ms) {
+        std::this_thread::sleep_until(second + 1s);
+        second += 1s;
+    }
+    auto ts = std::to_string(second.time_since_epoch().count());
+    auto body = event_body("APPLICATION_DEAUTHORIZED", deauthorized_nelly, std::chrono::system_clock::now());
+    auto request = [&] {
+        oauth2::incoming_request r;
+        r.method = "POST";
+        r.target = "/discord/events";
+        r.headers = {{"Content-Type", "application/json"},
+                     {"X-Signature-Ed25519", discord_key.sign_hex(ts + body)},
+                     {"X-Signature-Timestamp", ts}};
+        r.body = body;
+        return r;
+    };
+    int answered = 0;
+    auto answer = [&](std::exception_ptr, oauth2::outgoing_response a) {
+        CHECK(a.status == 204);
+        ++answered;
+    };
+    asio::co_spawn(io, web.handle_request(request()), answer);
+    for (int i = 0; i < 100 && (answered < 1 || acted < 1); ++i) {
+        io.restart(); // without a listener the io_context runs out of work between requests
+        io.run_for(20ms);
+    }
+    CHECK(acted == 1);
+
+    // The replay, 0.95 s after the timestamp: inside the window when it is checked, and its
+    // turn to be spent only after the first request's window has passed.
+    std::this_thread::sleep_until(second + 950ms);
+    asio::co_spawn(io, web.handle_request(request()), answer);
+    io.restart();
+    io.run_one(); // the request is checked and answered; anything it left for later waits
+    std::this_thread::sleep_until(second + 1100ms);
+    io.restart();
+    io.run_for(300ms);
+    CHECK(answered == 2);
+    CHECK(acted == 1);
+    test::run(io, web.stop());
+    test::drain(io);
 }

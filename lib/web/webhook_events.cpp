@@ -55,7 +55,26 @@ asio::awaitable<server::response> web_server::impl::webhook(server::request& req
         auto nonce = "webhook:" + std::string(header("x-signature-ed25519"));
         std::transform(nonce.begin(), nonce.end(), nonce.begin(),
                        [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        auto expires = verdict.signed_at + config.events_window;
+        // Kept until the window has passed for certain: a request taken at the window's last
+        // moment is spent after it, and its replay must still find it then.
+        auto expires = verdict.signed_at + 2 * config.events_window;
+        if (!config.cluster) {
+            // In one process the nonce is spent in the same step as the window check: nothing
+            // runs between them in which the first one's entry could be forgotten.
+            try {
+                if (!replays.consume_now(nonce, expires))
+                    co_return server::response::plain(204); // a replay: acknowledged, ignored
+            } catch (const error& e) {
+                // The guard is full: Discord sends it again later, when there may be room.
+                publish_error("events", e.code(), e.what(), payload.user_id, false);
+                co_return server::response::plain(503);
+            }
+            asio::co_spawn(executor, [](std::shared_ptr<impl> self, json::webhook_payload payload) -> asio::awaitable<void> {
+                auto under_way = self->callbacks_in_flight.scope();
+                co_await act_on_webhook(std::move(self), std::move(payload));
+            }(shared_from_this(), std::move(payload)), asio::detached);
+            co_return server::response::plain(204);
+        }
         asio::co_spawn(executor, [](std::shared_ptr<impl> self, std::string nonce, std::chrono::system_clock::time_point expires,
                                     json::webhook_payload payload) -> asio::awaitable<void> {
             auto under_way = self->callbacks_in_flight.scope();
