@@ -246,10 +246,11 @@ TEST_CASE("an events path needs the application's public key; without a path the
     CHECK_NOTHROW(oauth2::web_server(io.get_executor(), c, config));
 }
 
-TEST_CASE("a replay at the window's last moment is refused, however late its turn comes")
+TEST_CASE("a replay at the window's last moment is refused, and its act does not come later")
 {
-    // The server's work runs one handler at a time here, so that the replay's turn can be made
-    // to come after the first request's window has passed: its nonce must be spent at once.
+    // The server's work runs one handler at a time here, and the replay's answer comes before
+    // the first request's window has passed while whatever it left for later runs after: the
+    // replay must have been refused in the step that checked its window.
     test::ed25519_signer discord_key;
     asio::io_context io;
     oauth2::client client(io.get_executor(), test::flow_client_config("http://127.0.0.1:1", "http://127.0.0.1:53134/callback"));
