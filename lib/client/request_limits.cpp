@@ -155,15 +155,13 @@ void request_limits::learn(const std::string& route, const limit_key& who, const
     // then refused at once rather than drawing a 429), up to a bound for hostile numbers.
     auto max = std::max<std::chrono::milliseconds>(max_wait(), longest_hold);
     bool shared = r.fields.find("x-ratelimit-scope") == "shared";
+    bool global = r.status == 429 && r.fields.find("x-ratelimit-global") == "true";
     std::lock_guard lock(mutex_);
     if (auto bucket = r.fields.find("x-ratelimit-bucket")) {
         auto id = hash_of(*bucket) | 1; // 0 is the global limit's
-        if (auto known = route_buckets_.find(route); known == route_buckets_.end())
-            route_buckets_.emplace(route, id);
-        else
-            known->second = id;
+        route_buckets_[route] = id;
         // A bucket's 429 without a count still says the bucket is empty.
-        bool bucket_limited = r.status == 429 && r.fields.find("x-ratelimit-global") != "true";
+        bool bucket_limited = r.status == 429 && !global;
         auto remaining = bucket_limited && !r.fields.find("x-ratelimit-remaining") ? 0 : remaining_of(r);
         auto reset = discord_wait(header_seconds(r, "x-ratelimit-reset-after"), std::chrono::milliseconds(0), max);
         if (shared && r.status == 429) {
@@ -176,7 +174,7 @@ void request_limits::learn(const std::string& route, const limit_key& who, const
             release({who.credential, who.major, id});
         }
     }
-    if (r.status == 429 && r.fields.find("x-ratelimit-global") == "true")
+    if (global)
         hold({who.credential, 0, 0}, now + discord_wait(header_seconds(r, "retry-after"), std::chrono::seconds(1), max),
              now);
 

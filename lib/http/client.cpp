@@ -128,11 +128,7 @@ struct transfer {
         auto colon = line.find(':');
         if (colon == std::string_view::npos || colon == 0)
             return n;
-        auto value = line.substr(colon + 1);
-        while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-            value.remove_prefix(1);
-        while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
-            value.remove_suffix(1);
+        auto value = trim_ows(line.substr(colon + 1));
         auto name = line.substr(0, colon);
         if (iequals(name, "content-length")) {
             std::size_t length = 0;

@@ -56,6 +56,17 @@ inline constexpr std::array<bool, 256> token_chars = [] {
     return false;
 }
 
+/// `s` without the optional whitespace (spaces and tabs) HTTP allows around a field value or a
+/// list element.
+[[nodiscard]] inline std::string_view trim_ows(std::string_view s) noexcept
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
+}
+
 class headers {
     struct entry {
         std::uint32_t name_offset;

@@ -28,21 +28,11 @@ bool is_value_char(unsigned char c) noexcept
     return c == ' ' || c == '\t' || (c >= 0x21 && c != 0x7f);
 }
 
-std::string_view trim_ows(std::string_view s) noexcept
-{
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
-
 bool has_token(std::string_view list, std::string_view token) noexcept
 {
     while (!list.empty()) {
         auto comma = list.find(',');
-        auto item = list.substr(0, comma);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
-            item.remove_prefix(1);
-        item = trim_ows(item);
+        auto item = http::trim_ows(list.substr(0, comma));
         if (http::iequals(item, token))
             return true;
         if (comma == std::string_view::npos)
@@ -191,7 +181,7 @@ request_parser::result request_parser::feed(std::string_view data, std::size_t& 
             [[fallthrough]];
         case state::value:
             if (c == '\r') {
-                request_.fields.add(name_, trim_ows(value_));
+                request_.fields.add(name_, http::trim_ows(value_));
                 name_.clear();
                 state_ = state::field_lf;
             } else if (is_value_char(c)) {

@@ -93,12 +93,8 @@ std::optional<asio::ip::address> forwarded_client(const http::headers& fields,
         std::string_view rest = *list;
         while (!rest.empty()) {
             auto comma = rest.rfind(',');
-            auto entry = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
+            auto entry = http::trim_ows(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
             rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
-            while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t'))
-                entry.remove_prefix(1);
-            while (!entry.empty() && (entry.back() == ' ' || entry.back() == '\t'))
-                entry.remove_suffix(1);
             std::error_code ec;
             auto address = asio::ip::make_address(std::string(entry), ec);
             if (ec || address.is_unspecified())

@@ -57,7 +57,6 @@ server::response web_server::impl::start_linked_role(const asio::ip::address& pe
     // record, an event): one client may start only so many a minute. Unknown peers (a bot's own
     // server that did not say) are not counted.
     if (visits && !peer.is_unspecified() && !visits->allow(peer, server::peer_rate::clock::now())) {
-        ++visits_refused;
         auto page = web::render(config.pages, web::answer{429, web::page_kind::error, "Too many attempts",
                                                           "Too many linked roles attempts came from your network. "
                                                           "Please wait a minute and try again from Discord."});

@@ -272,9 +272,10 @@ pending_authorizations::record* pending_authorizations::enrol(const state_claims
     }
     // Expired links leave here too: the timer may be late on a busy thread, and after close()
     // it no longer runs for them. Their waiters and followers are answered off the mutex.
-    if (!expiries_.empty() && expiries_.begin()->first <= steady::now()) {
+    auto steady_now = steady::now();
+    if (!expiries_.empty() && expiries_.begin()->first <= steady_now) {
         auto answers = std::make_shared<expired_answers>();
-        expire(steady::now(), *answers);
+        expire(steady_now, *answers);
         if (!answers->empty())
             asio::post(executor_, [answers] { answers->deliver(); });
     }
@@ -284,9 +285,9 @@ pending_authorizations::record* pending_authorizations::enrol(const state_claims
     if (from == origin::link ? links_ >= max_pending_ : callbacks >= max_pending_)
         return nullptr;
     auto now = std::chrono::system_clock::now();
-    auto until = steady::now()
+    auto until = steady_now
         + std::chrono::duration_cast<steady::duration>(std::max(claims.expires_at - now, std::chrono::system_clock::duration::zero()));
-    auto [it, added] = records_.try_emplace(claims.nonce);
+    auto it = records_.try_emplace(claims.nonce).first;
     auto& r = it->second;
     r.user = claims.user_id;
     r.issued_at = claims.issued_at;

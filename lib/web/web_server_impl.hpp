@@ -101,7 +101,6 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     std::shared_ptr<web::pending_authorizations> authorizations;
     // Linked roles visits per client address (config.linked_roles_per_minute; none when 0).
     std::optional<server::peer_rate> visits;
-    std::atomic<std::uint64_t> visits_refused{0};
     core::work_counter callbacks_in_flight; // stop() waits for them, up to its grace period
 
     // The callback path, and the linked roles and events paths when set (embedded_requests.cpp).

@@ -58,34 +58,35 @@ asio::awaitable<server::response> web_server::impl::webhook(server::request& req
         // Kept until the window has passed for certain: a request taken at the window's last
         // moment is spent after it, and its replay must still find it then.
         auto expires = verdict.signed_at + 2 * config.events_window;
+        // In one process the nonce is spent in the same step as the window check: nothing runs
+        // between them in which the first one's entry could be forgotten. The cluster's guard
+        // is a database's: spent after the answer.
+        bool spent = false;
         if (!config.cluster) {
-            // In one process the nonce is spent in the same step as the window check: nothing
-            // runs between them in which the first one's entry could be forgotten.
             try {
                 if (!replays.consume_now(nonce, expires))
                     co_return server::response::plain(204); // a replay: acknowledged, ignored
+                spent = true;
             } catch (const error& e) {
                 // The guard is full: Discord sends it again later, when there may be room.
                 publish_error("events", e.code(), e.what(), payload.user_id, false);
                 co_return server::response::plain(503);
             }
-            asio::co_spawn(executor, [](std::shared_ptr<impl> self, json::webhook_payload payload) -> asio::awaitable<void> {
-                auto under_way = self->callbacks_in_flight.scope();
-                co_await act_on_webhook(std::move(self), std::move(payload));
-            }(shared_from_this(), std::move(payload)), asio::detached);
-            co_return server::response::plain(204);
         }
         asio::co_spawn(executor, [](std::shared_ptr<impl> self, std::string nonce, std::chrono::system_clock::time_point expires,
-                                    json::webhook_payload payload) -> asio::awaitable<void> {
+                                    json::webhook_payload payload, bool spent) -> asio::awaitable<void> {
             auto under_way = self->callbacks_in_flight.scope();
-            auto first = co_await core::attempt(self->nonces().consume(nonce, expires));
-            if (first.failure) {
-                self->publish_error("events", first.failure->code(), first.failure->what(), payload.user_id, false);
-                co_return;
+            if (!spent) {
+                auto first = co_await core::attempt(self->nonces().consume(nonce, expires));
+                if (first.failure) {
+                    self->publish_error("events", first.failure->code(), first.failure->what(), payload.user_id, false);
+                    co_return;
+                }
+                if (!*first.value)
+                    co_return;
             }
-            if (*first.value)
-                co_await act_on_webhook(std::move(self), std::move(payload));
-        }(shared_from_this(), std::move(nonce), expires, std::move(payload)), asio::detached);
+            co_await act_on_webhook(std::move(self), std::move(payload));
+        }(shared_from_this(), std::move(nonce), expires, std::move(payload), spent), asio::detached);
     }
     co_return server::response::plain(204);
 }
