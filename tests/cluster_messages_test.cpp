@@ -160,7 +160,7 @@ TEST_CASE("sealed messages open only under the same state key, unaltered; the ke
     web::message_key key(state);
     auto now = std::chrono::system_clock::now();
     auto sealed = key.seal("t=event&k=0&u=1&c=0", now);
-    CHECK(sealed.starts_with("m1."));
+    CHECK(sealed.starts_with("m2." + state.id_text() + "."));
     auto opened = key.open(sealed);
     REQUIRE(opened);
     CHECK(opened->text == "t=event&k=0&u=1&c=0");
@@ -185,6 +185,38 @@ TEST_CASE("sealed messages open only under the same state key, unaltered; the ke
     // A tag made with the state key itself (or a key derived for anything else) does not pass.
     auto raw = discord::oauth2::mac::tag(state.bytes().reveal(), "m1.1.t=event&k=0&u=1&c=0");
     CHECK_FALSE(key.open("m1." + discord::oauth2::base64::encode_url(raw) + ".1.t=event&k=0&u=1&c=0"));
+}
+
+TEST_CASE("mid-rotation, instances hear each other: every key of the ring verifies, the first signs")
+{
+    auto old_key = oauth2::state_key::generate();
+    auto new_key = oauth2::state_key::generate();
+    web::message_key not_promoted(oauth2::state_key_ring({old_key, new_key}));
+    web::message_key promoted(oauth2::state_key_ring({new_key, old_key}));
+    web::message_key dropped_old(new_key);
+    auto now = std::chrono::system_clock::now();
+    auto from_old = not_promoted.seal("a", now);
+    auto from_new = promoted.seal("b", now);
+    CHECK(from_old.starts_with("m2." + old_key.id_text() + "."));
+    CHECK(from_new.starts_with("m2." + new_key.id_text() + "."));
+    CHECK(promoted.open(from_old));
+    CHECK(not_promoted.open(from_new));
+    CHECK(dropped_old.open(from_new));
+    CHECK_FALSE(dropped_old.open(from_old)); // its key is gone
+
+    // A message signed before key ids ("m1.": the tag over "m1.<ms>.<text>" under the old key's
+    // derived key) is verified under each key of the ring.
+    auto derived = discord::oauth2::mac::derive_key(old_key.bytes().reveal(), "discord-oauth2 cluster messages v1");
+    auto ms = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+    auto tag = discord::oauth2::mac::tag(derived, "m1." + ms + ".c");
+    auto unnamed = "m1." + discord::oauth2::base64::encode_url(tag) + "." + ms + ".c";
+    auto opened = promoted.open(unnamed);
+    REQUIRE(opened);
+    CHECK(opened->text == "c");
+    CHECK_FALSE(dropped_old.open(unnamed));
+    // A message naming a key the ring holds, but tagged under another of its keys, fails.
+    auto renamed = "m2." + old_key.id_text() + from_new.substr(3 + 8);
+    CHECK_FALSE(promoted.open(renamed));
 }
 
 TEST_CASE("a message heard twice, or from outside the window, is a replay")

@@ -11,6 +11,7 @@
 #include "support/run.hpp"
 
 #include <discord/oauth2/client.hpp>
+#include <discord/oauth2/state.hpp>
 
 #include <asio/io_context.hpp>
 
@@ -18,6 +19,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -125,8 +127,9 @@ http_answer tcp_request(const std::string& base, const std::string& method, cons
     return json_request(method, base + target, body, key.empty() ? "" : "Bearer " + key);
 }
 
-// A person opening `link` at the emulator, signed in as `user`, then the redirect to the callback.
-int open_link(const std::string& link, const std::string& user)
+// A person opening `link` at the emulator, signed in as `user`, then the redirect to the callback;
+// the callback's status, and its page in `page` when given.
+int open_link(const std::string& link, const std::string& user, std::string* page = nullptr)
 {
     asio::io_context io;
     http::client browser(io.get_executor());
@@ -137,7 +140,10 @@ int open_link(const std::string& link, const std::string& user)
         auto redirect = co_await browser.send(std::move(consent));
         http::request callback;
         callback.url = std::string(redirect.fields.find("location").value_or(""));
-        status = (co_await browser.send(std::move(callback))).status;
+        auto answer = co_await browser.send(std::move(callback));
+        status = answer.status;
+        if (page)
+            *page = std::string(answer.body.view());
     }());
     return status;
 }
@@ -215,6 +221,39 @@ struct serve_process {
             lines.push_back(line);
             if (line.find("\"event\":\"" + kind + "\"") != std::string::npos
                 && (user.empty() || line.find("\"user_id\":\"" + user + "\"") != std::string::npos))
+                return line;
+        }
+    }
+
+    // Waits until `count` lines with `"event":"KIND"` for `user` were printed; whether they were.
+    bool await_events(const std::string& kind, const std::string& user, std::size_t count)
+    {
+        auto matches = [&] {
+            return static_cast<std::size_t>(std::count_if(lines.begin(), lines.end(), [&](const std::string& l) {
+                return l.find("\"event\":\"" + kind + "\"") != std::string::npos
+                    && l.find("\"user_id\":\"" + user + "\"") != std::string::npos;
+            }));
+        };
+        while (matches() < count) {
+            auto line = test::read_line_within(process.out, 20s);
+            if (line.empty())
+                return false;
+            lines.push_back(line);
+        }
+        return true;
+    }
+
+    // SIGHUP, and the keys_reloaded line it prints (after any error lines).
+    std::string reload_keys()
+    {
+        ::kill(process.pid, SIGHUP);
+        auto before = lines.size();
+        for (;;) {
+            auto line = test::read_line_within(process.out, 20s);
+            if (line.empty())
+                return {};
+            lines.push_back(line);
+            if (line.find("\"event\":\"keys_reloaded\"") != std::string::npos && lines.size() > before)
                 return line;
         }
     }
@@ -542,4 +581,142 @@ TEST_CASE("two serve processes over one PostgreSQL store are one bot: both print
         });
         CHECK(count == 1);
     }
+}
+
+TEST_CASE("rotating keys on two serve processes over PostgreSQL, as docs/security.md says, while links are made and redeemed")
+{
+    scratch s;
+    test::postgres_cluster db;
+    auto port_a = oauth2::server::free_port();
+    auto port_b = oauth2::server::free_port();
+    auto redirect = port_url(port_a, "/callback");
+    emulator_process discord({redirect});
+    const std::string old_state(64, '1'), new_state(64, '2'), old_store(64, '3'), new_store(64, '4');
+    auto id_of = [](const std::string& hex) {
+        std::string bytes;
+        for (std::size_t i = 0; i < hex.size(); i += 2)
+            bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+        return oauth2::state_key::from_bytes(bytes).id_text();
+    };
+    // Each instance has its own key files, so that one can be a step ahead of the other.
+    auto keys = [&](const std::string& who, const std::string& state, const std::string& store) {
+        s.file("state-" + who + ".key", state);
+        s.file("store-" + who + ".key", store);
+    };
+    keys("a", old_state + "\n", old_store + "\n");
+    keys("b", old_state + "\n", old_store + "\n");
+    auto env = environment(discord, redirect);
+    env["DISCORD_STORE"] = db.url();
+    auto socket_a = (s.dir / "a.sock").string();
+    auto socket_b = (s.dir / "b.sock").string();
+    auto env_a = env, env_b = env;
+    env_a["DISCORD_STATE_KEY_FILE"] = (s.dir / "state-a.key").string();
+    env_a["DISCORD_STORE_KEY_FILE"] = (s.dir / "store-a.key").string();
+    env_b["DISCORD_STATE_KEY_FILE"] = (s.dir / "state-b.key").string();
+    env_b["DISCORD_STORE_KEY_FILE"] = (s.dir / "store-b.key").string();
+    serve_process a({"--control", "unix:" + socket_a}, env_a);
+    serve_process b({"--control", "unix:" + socket_b, "--port", std::to_string(port_b)}, env_b);
+    // The emulator's four people.
+    const std::string discord_user = "268473310986240001", zoe = "175928847299117063", xiaolong = "613425648685547541";
+    auto make_link = [&](const std::string& socket, const std::string& user) {
+        auto link = unix_request(socket, "POST", "/link", R"({"user_id":")" + user + R"("})");
+        REQUIRE(link.status == 200);
+        return json_doc(link.body).text("url");
+    };
+    // A link made on one instance, its callback coming to A (which holds the redirect URI), and
+    // the maker hearing the outcome: B only through the cluster's signed messages.
+    auto flow = [&](serve_process& maker, const std::string& socket, const std::string& user) {
+        CHECK(open_link(make_link(socket, user), user) == 200);
+        CHECK_FALSE(maker.await_event("authorization_code_exchanged", user).empty());
+    };
+    auto token_status = [&](const std::string& socket, const std::string& user, std::string* body = nullptr) {
+        auto answer = unix_request(socket, "GET", "/grants/" + user + "/token");
+        if (body)
+            *body = answer.body;
+        return answer.status;
+    };
+
+    // Before the rotation: two grants under the old store key, and two links under the old
+    // state key: one redeemed only after the rotation, one never before the old key goes.
+    flow(a, socket_a, nelly);
+    flow(b, socket_b, discord_user);
+    auto early_link = make_link(socket_b, zoe);
+    auto stale_link = make_link(socket_b, xiaolong);
+
+    // 1. The new key added second everywhere: nothing seals with it yet.
+    keys("a", old_state + "\n" + new_state + "\n", old_store + "\n" + new_store + "\n");
+    keys("b", old_state + "\n" + new_state + "\n", old_store + "\n" + new_store + "\n");
+    for (auto* p : {&a, &b}) {
+        auto line = p->reload_keys();
+        CHECK(line.find("\"state_key\":\"" + id_of(old_state) + "\"") != std::string::npos);
+        CHECK(line.find("\"complete\":true") != std::string::npos);
+    }
+    flow(b, socket_b, zoe);
+
+    // 2. Promoted on A first: A seals grants and signs its cluster messages under the new keys
+    // while B still seals its links under the old one; each opens and verifies the other's.
+    keys("a", new_state + "\n" + old_state + "\n", new_store + "\n" + old_store + "\n");
+    auto promoted = a.reload_keys();
+    CHECK(promoted.find("\"state_key\":\"" + id_of(new_state) + "\"") != std::string::npos);
+    CHECK(promoted.find("\"store_key\":\"" + id_of(new_store) + "\"") != std::string::npos);
+    flow(b, socket_b, xiaolong); // B's link (old key) redeemed at A, whose outcome (new key) B hears
+    keys("b", new_state + "\n" + old_state + "\n", new_store + "\n" + old_store + "\n");
+    CHECK(b.reload_keys().find("\"store_key\":\"" + id_of(new_store) + "\"") != std::string::npos);
+    // A link made before the rotation redeems after it.
+    CHECK(open_link(early_link, zoe) == 200);
+    CHECK(b.await_events("authorization_code_exchanged", zoe, 2));
+
+    // A ring that lacks a grant's key (Nelly's is still under the old one): a clear error naming
+    // the key, and the grant there again once the key is back.
+    keys("a", new_state + "\n" + old_state + "\n", new_store + "\n");
+    CHECK(a.reload_keys().find("\"complete\":true") != std::string::npos);
+    std::string body;
+    CHECK(token_status(socket_a, nelly, &body) == 500);
+    INFO(body);
+    CHECK(body.find("wrong_store_key") != std::string::npos);
+    CHECK(body.find("sealed under key " + id_of(old_store)) != std::string::npos);
+    CHECK(token_status(socket_b, nelly) == 200); // B still holds the old key
+    keys("a", new_state + "\n" + old_state + "\n", new_store + "\n" + old_store + "\n");
+    CHECK(a.reload_keys().find("\"complete\":true") != std::string::npos);
+    CHECK(token_status(socket_a, nelly) == 200);
+
+    // 3. grants rekey, beside the live instances: Nelly's and discord's grants re-sealed.
+    auto rekey_env = env;
+    rekey_env["DISCORD_STORE_KEY_FILE"] = (s.dir / "store-a.key").string();
+    auto rekeyed = test::run_program(CLI_PROGRAM, {"grants", "rekey"}, rekey_env);
+    INFO(rekeyed.err);
+    REQUIRE(rekeyed.exit_code == 0);
+    json_doc report(rekeyed.out);
+    CHECK(std::int64_t(report.root["resealed"]) == 2);
+    CHECK(std::int64_t(report.root["current"]) == 2);
+    auto again = test::run_program(CLI_PROGRAM, {"grants", "rekey"}, rekey_env);
+    REQUIRE(again.exit_code == 0);
+    CHECK(std::int64_t(json_doc(again.out).root["resealed"]) == 0);
+
+    // 4. After a link lifetime the old keys go: every grant still opens, on both; a link sealed
+    // only under the dropped state key gets the expired-link page.
+    keys("a", new_state + "\n", new_store + "\n");
+    keys("b", new_state + "\n", new_store + "\n");
+    for (auto* p : {&a, &b})
+        CHECK(p->reload_keys().find("\"complete\":true") != std::string::npos);
+    for (const auto& user : {nelly, discord_user, zoe, xiaolong}) {
+        CAPTURE(user);
+        CHECK(token_status(socket_a, user) == 200);
+        CHECK(token_status(socket_b, user) == 200);
+    }
+    std::string page;
+    CHECK(open_link(stale_link, xiaolong, &page) == 400);
+    CHECK(page.find("expired") != std::string::npos);
+    flow(b, socket_b, nelly);
+
+    // A bad key file on SIGHUP keeps the ring in use and says so.
+    s.file("store-b.key", "not a key\n");
+    auto refused = b.reload_keys();
+    CHECK(refused.find("\"complete\":false") != std::string::npos);
+    CHECK(std::any_of(b.lines.begin(), b.lines.end(), [](const std::string& l) {
+        return l.find("\"event\":\"error\"") != std::string::npos && l.find("line 1 is not a key") != std::string::npos;
+    }));
+    CHECK(token_status(socket_b, nelly) == 200);
+    CHECK(a.stop() == 0);
+    CHECK(b.stop() == 0);
 }

@@ -2,6 +2,9 @@
 // schema, and every way a stored grant can be tampered with.
 #include "support/run.hpp"
 
+#include "core/aead.hpp"
+#include "store/grant_codec.hpp"
+
 #include <discord/oauth2/error.hpp>
 #include <discord/oauth2/sqlite_token_store.hpp>
 
@@ -326,4 +329,128 @@ TEST_CASE("group commit: concurrent writes share commits, yet no caller is answe
     // The store (its worker thread) goes before the io_context it answers on: the worker may be
     // still inside post() when the last answer has already run here (TSan saw the race).
     store.reset();
+}
+
+namespace {
+
+// What a store written before key ids holds: the key check and a grant without an id.
+void write_as_before_key_ids(const std::string& db, const oauth2::store_key& key, const oauth2::stored_grant& g)
+{
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
+    auto check = discord::oauth2::aead::seal(key.bytes().reveal(), "discord-oauth2 token store", "key-check");
+    std::string head(1, '\x01');
+    for (int i = 7; i >= 0; --i)
+        head.push_back(static_cast<char>((g.user_id.value() >> (i * 8)) & 0xFF));
+    auto sealed = head + discord::oauth2::aead::seal(key.bytes().reveal(), discord::oauth2::store::encode_token(g.token), "grant" + head);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(h, "UPDATE meta SET value = ? WHERE name = 'key_check'", -1, &st, nullptr) == SQLITE_OK);
+    sqlite3_bind_blob(st, 1, check.data(), static_cast<int>(check.size()), SQLITE_TRANSIENT);
+    CHECK(sqlite3_step(st) == SQLITE_DONE);
+    sqlite3_finalize(st);
+    REQUIRE(sqlite3_prepare_v2(h, "INSERT INTO grants VALUES (?, 1, 0, 0, ?)", -1, &st, nullptr) == SQLITE_OK);
+    sqlite3_bind_int64(st, 1, static_cast<std::int64_t>(g.user_id.value()));
+    sqlite3_bind_blob(st, 2, sealed.data(), static_cast<int>(sealed.size()), SQLITE_TRANSIENT);
+    CHECK(sqlite3_step(st) == SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+}
+
+} // namespace
+
+TEST_CASE("a key rotation: old grants open under the ring, rekey re-seals them, the old key can go")
+{
+    scratch s;
+    auto old_key = oauth2::store_key::generate();
+    auto new_key = oauth2::store_key::generate();
+    asio::io_context io;
+    {
+        auto store = oauth2::sqlite_token_store::open(s.db(), old_key);
+        test::run(io, [&]() -> asio::awaitable<void> {
+            for (std::uint64_t u = 1; u <= 300; ++u) // more than one batch
+                co_await store->save(grant_for(snowflake(u), "token-" + std::to_string(u)));
+        }());
+    }
+    // A store written before key ids, too: its check and one grant have no id.
+    write_as_before_key_ids(s.db(), old_key, grant_for(snowflake(1000), "token-1000"));
+
+    // The new key alone does not open the store, and says which key it was written under.
+    try {
+        (void)oauth2::sqlite_token_store::open(s.db(), new_key);
+        FAIL("the store opened under a key it was not written with");
+    } catch (const oauth2::error& e) {
+        CHECK(e.code() == oauth2::errc::wrong_store_key);
+        CHECK(std::string(e.what()).find(new_key.id_text()) != std::string::npos);
+    }
+    {
+        // Added second: still sealing with the old key; then promoted at run time.
+        auto store = oauth2::sqlite_token_store::open(s.db(), oauth2::store_key_ring({old_key, new_key}));
+        oauth2::store_key_ring promoted({new_key, old_key}); // named: see docs/compilers.md
+        test::run(io, [&]() -> asio::awaitable<void> {
+            co_await store->set_keys(promoted);
+            co_await store->save(grant_for(snowflake(2000), "token-2000")); // under the new key
+            CHECK((*co_await store->load(snowflake(7))).token.token.reveal() == "token-7");
+            CHECK((*co_await store->load(snowflake(1000))).token.token.reveal() == "token-1000");
+            auto first = co_await store->rekey();
+            CHECK(first.resealed == 301);
+            CHECK(first.current == 1);
+            CHECK(first.failed.empty());
+            // Nothing left to do: a second run (as after a kill) finds every grant current.
+            auto second = co_await store->rekey();
+            CHECK(second.resealed == 0);
+            CHECK(second.current == 302);
+            // Versions are left alone: a compare-and-swap made before the rekey still holds.
+            auto g = *co_await store->load(snowflake(8));
+            CHECK(g.version == 1);
+            g.token.token = secret("token-8-refreshed");
+            CHECK(co_await store->compare_and_swap(g));
+        }());
+    }
+    // The old key dropped: every grant opens, and the store with them.
+    auto store = oauth2::sqlite_token_store::open(s.db(), new_key);
+    test::run(io, [&]() -> asio::awaitable<void> {
+        CHECK((*co_await store->load(snowflake(1))).token.token.reveal() == "token-1");
+        CHECK((*co_await store->load(snowflake(8))).token.token.reveal() == "token-8-refreshed");
+        CHECK((*co_await store->load(snowflake(1000))).token.token.reveal() == "token-1000");
+        CHECK((*co_await store->load(snowflake(2000))).token.token.reveal() == "token-2000");
+    }());
+}
+
+TEST_CASE("a ring that lacks a grant's key: a clear error naming it, nothing changed, the grant back with the key")
+{
+    scratch s;
+    auto old_key = oauth2::store_key::generate();
+    auto new_key = oauth2::store_key::generate();
+    asio::io_context io;
+    auto store = oauth2::sqlite_token_store::open(s.db(), old_key);
+    oauth2::store_key_ring promoted({new_key, old_key}); // named: see docs/compilers.md
+    oauth2::store_key_ring dropped(new_key);
+    oauth2::store_key_ring unrelated(oauth2::store_key::generate());
+    test::run(io, [&]() -> asio::awaitable<void> {
+        co_await store->save(grant_for(snowflake(1), "one"));
+        co_await store->set_keys(promoted);
+        co_await store->save(grant_for(snowflake(2), "two"));
+        // The old key dropped before a rekey: the store (its check now under the new key) stays
+        // open, user 1's grant fails naming its key, and rekey lists it without touching it.
+        co_await store->set_keys(dropped);
+        auto missing = co_await test::expect_error([&]() -> asio::awaitable<void> { (void)co_await store->load(snowflake(1)); });
+        CHECK(missing.code() == oauth2::errc::wrong_store_key);
+        CHECK(std::string(missing.what()).find("sealed under key " + old_key.id_text()) != std::string::npos);
+        CHECK(std::string(missing.what()).find("one") == std::string::npos);
+        auto report = co_await store->rekey();
+        CHECK(report.resealed == 0);
+        CHECK(report.current == 1);
+        REQUIRE(report.failed.size() == 1);
+        CHECK(report.failed[0].user_id == snowflake(1));
+        CHECK(report.failed[0].reason.find(old_key.id_text()) != std::string::npos);
+        auto users = co_await store->list();
+        CHECK(users.size() == 2); // nothing deleted
+        co_await store->set_keys(promoted);
+        CHECK((*co_await store->load(snowflake(1))).token.token.reveal() == "one");
+        // A ring that opens nothing of the store is refused, and the ring in use kept.
+        auto refused = co_await test::expect_error(
+            [&]() -> asio::awaitable<void> { co_await store->set_keys(unrelated); });
+        CHECK(refused.code() == oauth2::errc::wrong_store_key);
+        CHECK((*co_await store->load(snowflake(2))).token.token.reveal() == "two");
+    }());
 }

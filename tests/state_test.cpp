@@ -3,6 +3,7 @@
 #include <discord/oauth2/state.hpp>
 #include <discord/oauth2/store_key.hpp>
 
+#include "core/aead.hpp"
 #include "core/base64.hpp"
 
 #include <asio/co_spawn.hpp>
@@ -84,7 +85,7 @@ TEST_CASE("a sealed state opens to its claims, is short, and hides what it carri
     CHECK_FALSE(oauth2::open_state(key, oauth2::seal_state(key, no_verifier)).code_verifier);
 }
 
-TEST_CASE("flipping any byte, another key, or garbage: invalid_state")
+TEST_CASE("flipping any byte or garbage: invalid_state; a key id the ring lacks: state_expired")
 {
     auto key = oauth2::state_key::generate();
     auto sealed = oauth2::seal_state(key, claims_for(7));
@@ -94,10 +95,13 @@ TEST_CASE("flipping any byte, another key, or garbage: invalid_state")
             auto tampered = raw;
             tampered[i] = static_cast<char>(tampered[i] ^ bit);
             CAPTURE(i);
-            CHECK(code_of(key, discord::oauth2::base64::encode_url(tampered)) == oauth2::errc::invalid_state);
+            // Bytes 1 to 4 name the key: changed, they name one the ring lacks (a link older
+            // than the rotation that dropped its key), which reads as expired.
+            auto expected = i >= 1 && i <= 4 ? oauth2::errc::state_expired : oauth2::errc::invalid_state;
+            CHECK(code_of(key, discord::oauth2::base64::encode_url(tampered)) == expected);
         }
     }
-    CHECK(code_of(oauth2::state_key::generate(), sealed) == oauth2::errc::invalid_state);
+    CHECK(code_of(oauth2::state_key::generate(), sealed) == oauth2::errc::state_expired);
     CHECK(code_of(key, sealed.substr(0, sealed.size() - 4)) == oauth2::errc::invalid_state);
     CHECK(code_of(key, sealed + "AAAA") == oauth2::errc::invalid_state);
     CHECK(code_of(key, "not a state!") == oauth2::errc::invalid_state);
@@ -206,4 +210,46 @@ TEST_CASE("a state key is a basic_key of its own purpose: from a file too, and n
         CHECK(std::string(e.what()).starts_with("a state key is 32 bytes, not 5"));
     }
     fs::remove_all(dir);
+}
+
+TEST_CASE("a ring opens states under any of its keys; a retired key's links read as expired, naming the key")
+{
+    auto old_key = oauth2::state_key::generate();
+    auto new_key = oauth2::state_key::generate();
+    auto before = oauth2::seal_state(old_key, claims_for(11));
+    // Mid-rotation: the new key added second (still sealing with the old), then promoted.
+    oauth2::state_key_ring added({old_key, new_key});
+    oauth2::state_key_ring promoted({new_key, old_key});
+    auto during = oauth2::seal_state(added, claims_for(12));
+    auto after = oauth2::seal_state(promoted, claims_for(13));
+    for (const auto* ring : {&added, &promoted}) {
+        CHECK(oauth2::open_state(*ring, before).user_id == oauth2::snowflake(11));
+        CHECK(oauth2::open_state(*ring, during).user_id == oauth2::snowflake(12));
+        CHECK(oauth2::open_state(*ring, after).user_id == oauth2::snowflake(13));
+    }
+    // An instance that has not added the new key yet cannot open the promoted one's links: the
+    // runbook adds the key everywhere before anyone seals with it.
+    CHECK(code_of(old_key, after) == oauth2::errc::state_expired);
+    try {
+        (void)oauth2::open_state(new_key, before);
+        FAIL("a state under a dropped key opened");
+    } catch (const oauth2::error& e) {
+        CHECK(e.code() == oauth2::errc::state_expired);
+        CHECK(std::string(e.what()).find("key " + old_key.id_text()) != std::string::npos);
+    }
+}
+
+TEST_CASE("a state sealed before key ids (version 2) opens under whichever key of the ring opens it")
+{
+    auto old_key = oauth2::state_key::generate();
+    auto new_key = oauth2::state_key::generate();
+    // Version 2's layout: version | iv | ciphertext | tag, the version byte the associated data.
+    auto raw = *discord::oauth2::base64::decode_url(oauth2::seal_state(old_key, claims_for(21)));
+    auto plain = discord::oauth2::aead::open(old_key.bytes().reveal(), raw.substr(5), raw.substr(0, 5));
+    REQUIRE(plain);
+    std::string v2(1, '\x02');
+    auto old_format = discord::oauth2::base64::encode_url(v2 + discord::oauth2::aead::seal(old_key.bytes().reveal(), *plain, v2));
+    oauth2::state_key_ring promoted({new_key, old_key});
+    CHECK(oauth2::open_state(promoted, old_format).user_id == oauth2::snowflake(21));
+    CHECK(code_of(new_key, old_format) == oauth2::errc::invalid_state);
 }

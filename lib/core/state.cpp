@@ -17,11 +17,15 @@
 namespace discord::oauth2 {
 namespace {
 
-// Layout: version(1) | iv(12) | ciphertext | tag(16), base64url. The version byte is also the
-// additional authenticated data, so it cannot be changed without failing the tag.
+// Layout: version(1) | key id(4) | iv(12) | ciphertext | tag(16), base64url. The version byte
+// and the key id are also the additional authenticated data, so neither can be changed without
+// failing the tag. Version 3 added the key id (key rings); version 2 states, sealed before it,
+// still open under whichever key of the ring opens them (they have no id to pick one by).
 // Version 2 added the requested scopes; version 1 states (which lack them) are refused, since a
 // callback could not tell whether their scope was edited.
-constexpr unsigned char version = 2;
+constexpr unsigned char version = 3;
+constexpr unsigned char unnamed_key_version = 2;
+constexpr std::size_t key_id_size = 4;
 constexpr std::size_t max_scopes = 1024;
 constexpr std::size_t max_text = 2048;
 // Times past the year 2200 are refused before they become nanoseconds: system_clock counts
@@ -61,7 +65,7 @@ std::int64_t seconds(std::chrono::system_clock::time_point t)
 
 } // namespace
 
-std::string seal_state(const state_key& key, state_claims claims)
+std::string seal_state(const state_key_ring& keys, state_claims claims)
 {
     if (claims.flow.size() > max_flow)
         throw error(errc::invalid_argument, fmt::format("a state's flow is at most {} bytes", max_flow));
@@ -96,14 +100,16 @@ std::string seal_state(const state_key& key, state_claims claims)
     plain.push_back(static_cast<char>(scopes.size() & 0xFF));
     plain += scopes;
 
+    const auto& key = keys.current();
     std::string out(1, static_cast<char>(version));
-    // The version byte is authenticated as associated data, so it cannot be changed either.
-    out += aead::seal(key.bytes().reveal(), plain, std::string_view(reinterpret_cast<const char*>(&version), 1));
+    for (int i = 3; i >= 0; --i)
+        out.push_back(static_cast<char>((key.id() >> (i * 8)) & 0xFF));
+    out += aead::seal(key.bytes().reveal(), plain, out); // version and key id: the associated data
     OPENSSL_cleanse(plain.data(), plain.size());
     return base64::encode_url(out);
 }
 
-state_claims open_state(const state_key& key, std::string_view text,
+state_claims open_state(const state_key_ring& keys, std::string_view text,
                         std::chrono::system_clock::time_point now)
 {
     if (text.size() > max_text)
@@ -113,11 +119,28 @@ state_claims open_state(const state_key& key, std::string_view text,
         invalid("not base64url");
     if (raw->size() < 1 + aead::overhead + 8 * 3 + nonce_size + 4)
         invalid("too short");
-    if (static_cast<unsigned char>((*raw)[0]) != version)
+    std::string_view sealed = *raw;
+    std::optional<std::string> opened;
+    if (static_cast<unsigned char>(sealed[0]) == version) {
+        if (sealed.size() < 1 + key_id_size + aead::overhead + 8 * 3 + nonce_size + 4)
+            invalid("too short");
+        std::uint32_t id = 0;
+        for (std::size_t i = 1; i <= key_id_size; ++i)
+            id = (id << 8) | static_cast<unsigned char>(sealed[i]);
+        const auto* key = keys.find(id);
+        if (!key)
+            throw error(errc::state_expired,
+                        fmt::format("this authorization link was sealed under key {}, which has since been retired: "
+                                    "start again",
+                                    key_id_text(id)));
+        opened = aead::open(key->bytes().reveal(), sealed.substr(1 + key_id_size), sealed.substr(0, 1 + key_id_size));
+    } else if (static_cast<unsigned char>(sealed[0]) == unnamed_key_version) {
+        for (const auto& key : keys.keys())
+            if ((opened = aead::open(key.bytes().reveal(), sealed.substr(1), sealed.substr(0, 1))))
+                break;
+    } else {
         invalid("unknown version");
-
-    auto opened = aead::open(key.bytes().reveal(), std::string_view(*raw).substr(1),
-                             std::string_view(reinterpret_cast<const char*>(&version), 1));
+    }
     if (!opened)
         invalid("authentication failed");
     auto& plain = *opened;
@@ -178,9 +201,9 @@ state_claims open_state(const state_key& key, std::string_view text,
     return claims;
 }
 
-asio::awaitable<state_claims> open_state_once(const state_key& key, std::string text, replay_guard& guard)
+asio::awaitable<state_claims> open_state_once(state_key_ring keys, std::string text, replay_guard& guard)
 {
-    auto claims = open_state(key, text);
+    auto claims = open_state(keys, text);
     if (!co_await guard.consume(claims.nonce, claims.expires_at))
         throw error(errc::state_replayed, "this authorization link was already used: start again if needed");
     co_return claims;

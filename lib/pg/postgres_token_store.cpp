@@ -1,11 +1,12 @@
 #include <discord/oauth2/postgres_token_store.hpp>
 
-#include "core/aead.hpp"
 #include "core/attempt.hpp"
 #include "core/base64.hpp"
 #include "core/random.hpp"
 #include "pg/connection.hpp"
+#include "core/replaceable.hpp"
 #include "pg/pool.hpp"
+#include "store/key_check.hpp"
 #include "store/sealed_grant.hpp"
 
 #include <discord/oauth2/error.hpp>
@@ -20,14 +21,17 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <limits>
 #include <functional>
 #include <mutex>
 
 namespace discord::oauth2 {
 namespace {
 
-constexpr std::string_view key_check_plain = "discord-oauth2 token store";
-constexpr std::string_view key_check_aad = "key-check";
+// Grants a rekey reads at a time.
+constexpr int rekey_batch = 256;
+// Times a rekey reads a grant again that another writer changed under it.
+constexpr int rekey_attempts = 5;
 // Serialises schema changes between instances that open the store at the same moment.
 constexpr const char* migration_lock = "SELECT pg_advisory_lock(729711)";
 constexpr const char* migration_unlock = "SELECT pg_advisory_unlock(729711)";
@@ -46,6 +50,23 @@ std::string id_of(snowflake s)
 {
     return std::to_string(static_cast<std::int64_t>(s.value()));
 }
+
+// What to write as the key check, given what `SELECT value ... 'key_check'` found: nothing when
+// it is under the ring's current key; throws wrong_store_key when no key of the ring opens it.
+std::optional<std::string> key_check_to_write(const store_key_ring& ring, const pg::result& found)
+{
+    if (!found.rows.empty()) {
+        auto sealed = base64::decode_url(found.rows[0][0].value_or(""));
+        if (!sealed)
+            throw error(errc::wrong_store_key, "the token store's key check is malformed: was it written by another program?");
+        if (store::open_key_check(ring, *sealed))
+            return std::nullopt;
+    }
+    return base64::encode_url(store::seal_key_check(ring.current()));
+}
+
+constexpr const char* key_check_upsert = "INSERT INTO discord_oauth2_meta VALUES ('key_check', $1)"
+                                         " ON CONFLICT (name) DO UPDATE SET value = excluded.value";
 
 } // namespace
 
@@ -147,8 +168,9 @@ struct postgres_token_store::impl : std::enable_shared_from_this<impl> {
     asio::any_io_executor executor;
     std::string url;
     postgres_options options;
-    secret key_holder;    // wiped when the store goes
-    std::string_view key; // its bytes
+    explicit impl(store_key_ring ring) : keys(std::move(ring)) {}
+
+    core::replaceable<store_key_ring> keys; // a SIGHUP may replace them (set_keys)
     std::unique_ptr<pg::pool> statements;
     std::unique_ptr<pg::pool> locks; // one session: advisory locks belong to the session holding them
     std::string origin = base64::encode_url(random::bytes(12)); // this instance, in NOTIFY payloads
@@ -200,15 +222,9 @@ struct postgres_token_store::impl : std::enable_shared_from_this<impl> {
                 (void)co_await db.query("UPDATE discord_oauth2_meta SET value = '2' WHERE name = 'schema_version'");
             }
             auto check = co_await db.query("SELECT value FROM discord_oauth2_meta WHERE name = 'key_check'");
-            if (check.rows.empty()) {
-                pg::parameters p{base64::encode_url(aead::seal(key, key_check_plain, key_check_aad))};
-                (void)co_await db.query("INSERT INTO discord_oauth2_meta VALUES ('key_check', $1)", p);
-            } else {
-                auto sealed = base64::decode_url(*check.rows[0][0]);
-                auto plain = sealed ? aead::open(key, *sealed, key_check_aad) : std::nullopt;
-                if (!plain || *plain != key_check_plain)
-                    throw error(errc::wrong_store_key,
-                                "the token store was written with another key: give the key it was created with");
+            if (auto value = key_check_to_write(*keys.get(), check)) {
+                pg::parameters p{std::move(*value)};
+                (void)co_await db.query(key_check_upsert, p);
             }
         } catch (...) {
             failure = std::current_exception();
@@ -222,7 +238,7 @@ struct postgres_token_store::impl : std::enable_shared_from_this<impl> {
     {
         return {id_of(g.user_id), seconds_of(g.token.expires_at),
                 std::to_string((g.refresh_in_flight ? 1 : 0) | (g.needs_reauthorization ? 2 : 0)),
-                base64::encode_url(store::seal_grant(key, g.user_id, g.token))};
+                base64::encode_url(store::seal_grant(keys.get()->current(), g.user_id, g.token))};
     }
 };
 
@@ -255,24 +271,22 @@ private:
 };
 
 asio::awaitable<std::shared_ptr<postgres_token_store>> postgres_token_store::open(asio::any_io_executor executor,
-                                                                                std::string url, store_key key)
+                                                                                std::string url, store_key_ring keys)
 {
     postgres_options defaults;
-    co_return co_await open(std::move(executor), std::move(url), std::move(key), defaults);
+    co_return co_await open(std::move(executor), std::move(url), std::move(keys), defaults);
 }
 
 asio::awaitable<std::shared_ptr<postgres_token_store>> postgres_token_store::open(asio::any_io_executor executor,
-                                                                                std::string url, store_key key,
+                                                                                std::string url, store_key_ring keys,
                                                                                 postgres_options options)
 {
     if (options.pool_size == 0)
         throw error(errc::invalid_argument, "postgres_options::pool_size must be at least 1");
-    auto i = std::make_unique<impl>();
+    auto i = std::make_unique<impl>(std::move(keys));
     i->executor = executor;
     i->url = url;
     i->options = options;
-    i->key_holder = key.bytes();
-    i->key = i->key_holder.reveal();
     // The first connections fail at once with the server's reason: a wrong URL, role or
     // password is not something to retry.
     auto first = co_await pg::connection::connect(executor, url);
@@ -323,8 +337,82 @@ asio::awaitable<std::optional<stored_grant>> postgres_token_store::load(snowflak
     auto sealed = base64::decode_url(*row[2]);
     if (!sealed)
         throw error(errc::grant_altered, fmt::format("the stored grant of user {} is malformed", user.value()));
-    g.token = store::open_grant(impl_->key, user, *sealed);
+    g.token = store::open_grant(*impl_->keys.get(), user, *sealed);
     co_return g;
+}
+
+asio::awaitable<void> postgres_token_store::set_keys(store_key_ring keys)
+{
+    pg::parameters none;
+    auto found = co_await impl_->run("SELECT value FROM discord_oauth2_meta WHERE name = 'key_check'", none);
+    auto value = key_check_to_write(keys, found);
+    impl_->keys.set(std::move(keys));
+    if (value) {
+        pg::parameters p{std::move(*value)};
+        (void)co_await impl_->run(key_check_upsert, p);
+    }
+}
+
+asio::awaitable<rekey_report> postgres_token_store::rekey()
+{
+    rekey_report report;
+    std::string after = std::to_string(std::numeric_limits<std::int64_t>::min());
+    for (;;) {
+        auto ring = impl_->keys.get();
+        pg::parameters page{after, std::to_string(rekey_batch)};
+        auto batch = co_await impl_->run("SELECT user_id, sealed FROM discord_oauth2_grants WHERE user_id > $1::bigint"
+                                         " ORDER BY user_id LIMIT $2::int",
+                                         page);
+        if (batch.rows.empty())
+            break;
+        after = batch.rows.back()[0].value_or(after);
+        for (const auto& row : batch.rows) {
+            std::string id = row[0].value_or("0");
+            snowflake user(static_cast<std::uint64_t>(std::stoll(id)));
+            std::optional<std::string> text = row[1];
+            for (int attempt = 0;; ++attempt) {
+                auto sealed = text ? base64::decode_url(*text) : std::nullopt;
+                if (!text)
+                    break; // erased meanwhile
+                if (sealed && store::sealed_under(ring->current(), *sealed)) {
+                    ++report.current;
+                    break;
+                }
+                if (attempt == rekey_attempts) {
+                    report.failed.push_back({user, "the grant kept changing while it was re-sealed: run rekey again"});
+                    break;
+                }
+                std::string resealed;
+                try {
+                    if (!sealed)
+                        throw error(errc::grant_altered, fmt::format("the stored grant of user {} is malformed", user.value()));
+                    auto token = store::open_grant(*ring, user, *sealed);
+                    resealed = base64::encode_url(store::seal_grant(ring->current(), user, token));
+                } catch (const error& e) {
+                    report.failed.push_back({user, e.what()});
+                    break;
+                }
+                // Changed only if it is still the row read (the sealed text is unique to its
+                // write); the version is left alone, so nobody's compare-and-swap fails.
+                pg::parameters p{resealed, id, *text};
+                auto updated = co_await impl_->run("UPDATE discord_oauth2_grants SET sealed = $1 WHERE user_id = $2"
+                                                   " AND sealed = $3 RETURNING user_id",
+                                                   p);
+                if (!updated.rows.empty()) {
+                    ++report.resealed;
+                    break;
+                }
+                pg::parameters again{id};
+                auto now = co_await impl_->run("SELECT sealed FROM discord_oauth2_grants WHERE user_id = $1", again);
+                text = now.rows.empty() ? std::nullopt : now.rows[0][0];
+                if (text && *text == resealed) {
+                    ++report.resealed; // our own update, sent again after a broken connection
+                    break;
+                }
+            }
+        }
+    }
+    co_return report;
 }
 
 asio::awaitable<std::optional<std::uint64_t>> postgres_token_store::compare_and_swap(stored_grant grant)

@@ -10,16 +10,22 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <charconv>
+
 namespace discord::oauth2 {
 namespace {
 
 constexpr std::string_view format_name = "discord-oauth2 grants";
 
-std::string aad_for(std::uint64_t user)
+// Version 1 binds each token to its user; version 2 to its user and the key id the export names.
+std::string aad_for(std::uint64_t user, std::optional<std::uint32_t> key_id = std::nullopt)
 {
     std::string aad = "export";
     for (int i = 7; i >= 0; --i)
         aad.push_back(static_cast<char>((user >> (i * 8)) & 0xFF));
+    if (key_id)
+        for (int i = 3; i >= 0; --i)
+            aad.push_back(static_cast<char>((*key_id >> (i * 8)) & 0xFF));
     return aad;
 }
 
@@ -30,17 +36,18 @@ std::string aad_for(std::uint64_t user)
 
 } // namespace
 
-asio::awaitable<std::string> export_grants(token_store& store, const store_key& key)
+asio::awaitable<std::string> export_grants(token_store& store, store_key_ring keys)
 {
+    const auto& key = keys.current();
     json::writer w;
-    w.begin_object().field("format", format_name).field("version", 1).key("grants").begin_array();
+    w.begin_object().field("format", format_name).field("version", 2).field("key_id", key.id_text()).key("grants").begin_array();
     auto users = co_await store.list();
     for (auto user : users) {
         auto grant = co_await store.load(user);
         if (!grant)
             continue; // erased meanwhile
         auto plain = store::encode_token(grant->token);
-        auto sealed = aead::seal(key.bytes().reveal(), plain, aad_for(user.value()));
+        auto sealed = aead::seal(key.bytes().reveal(), plain, aad_for(user.value(), key.id()));
         std::fill(plain.begin(), plain.end(), '\0');
         w.begin_object()
             .field("user_id", user.to_string())
@@ -55,7 +62,7 @@ asio::awaitable<std::string> export_grants(token_store& store, const store_key& 
     co_return w.take();
 }
 
-asio::awaitable<std::size_t> import_grants(token_store& store, const store_key& key, std::string_view document)
+asio::awaitable<std::size_t> import_grants(token_store& store, store_key_ring keys, std::string_view document)
 {
     // Everything is opened first: an import either saves every grant or none.
     std::vector<stored_grant> grants;
@@ -69,8 +76,26 @@ asio::awaitable<std::size_t> import_grants(token_store& store, const store_key& 
         if (root["format"].get(name) || name != format_name)
             not_an_export("its \"format\" is not \"discord-oauth2 grants\"");
         int64_t version = 0;
-        if (root["version"].get(version) || version != 1)
-            not_an_export("its version is not 1");
+        if (root["version"].get(version) || (version != 1 && version != 2))
+            not_an_export("its version is not 1 or 2");
+        // Version 2 names the key its tokens are sealed under; version 1 (before key ids) is
+        // opened with whichever key of the ring opens it.
+        std::optional<std::uint32_t> key_id;
+        const store_key* named = nullptr;
+        if (version == 2) {
+            std::string_view id_text;
+            std::uint32_t id = 0;
+            if (root["key_id"].get(id_text) || id_text.size() != 8
+                || std::from_chars(id_text.data(), id_text.data() + 8, id, 16).ptr != id_text.data() + 8)
+                not_an_export("its \"key_id\" is not 8 hexadecimal digits");
+            named = keys.find(id);
+            if (!named)
+                throw error(errc::wrong_store_key,
+                            fmt::format("this export is sealed under store key {}, which the ring lacks (it holds {}): "
+                                        "give the key it was exported with",
+                                        key_id_text(id), keys.ids_text()));
+            key_id = id;
+        }
         simdjson::dom::array list;
         if (root["grants"].get(list))
             not_an_export("it has no \"grants\" array");
@@ -86,7 +111,11 @@ asio::awaitable<std::size_t> import_grants(token_store& store, const store_key& 
             if (!user)
                 not_an_export("a grant's user_id is not a snowflake");
             auto sealed = base64::decode_url(sealed_text);
-            auto plain = sealed ? aead::open(key.bytes().reveal(), *sealed, aad_for(user->value())) : std::nullopt;
+            std::optional<std::string> plain;
+            if (sealed && named)
+                plain = aead::open(named->bytes().reveal(), *sealed, aad_for(user->value(), key_id));
+            for (std::size_t k = 0; sealed && !named && !plain && k < keys.keys().size(); ++k)
+                plain = aead::open(keys.keys()[k].bytes().reveal(), *sealed, aad_for(user->value()));
             if (!plain) {
                 if (!first_failure)
                     first_failure = user->value();

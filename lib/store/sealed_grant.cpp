@@ -7,61 +7,93 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
+#include <openssl/crypto.h>
 
 namespace discord::oauth2::store {
 namespace {
 
-constexpr unsigned char row_format = 1;
+constexpr unsigned char unnamed_key_format = 1;
+constexpr unsigned char row_format = 2;
+constexpr std::size_t header_size = 1 + 8 + 4; // format, owner, key id
 
-std::string be64(std::uint64_t v)
+void put_be(std::string& out, std::uint64_t v, int bytes)
 {
-    std::string out;
-    for (int i = 7; i >= 0; --i)
+    for (int i = bytes - 1; i >= 0; --i)
         out.push_back(static_cast<char>((v >> (i * 8)) & 0xFF));
-    return out;
 }
 
-std::uint64_t from_be64(std::string_view s)
+std::uint64_t get_be(std::string_view s, std::size_t at, std::size_t bytes)
 {
     std::uint64_t v = 0;
-    for (std::size_t i = 0; i < 8; ++i)
-        v = (v << 8) | static_cast<unsigned char>(s[i]);
+    for (std::size_t i = 0; i < bytes; ++i)
+        v = (v << 8) | static_cast<unsigned char>(s[at + i]);
     return v;
 }
 
-std::string aad_for(std::uint64_t owner)
+// Format 1's associated data: "grant", the format byte and the owner.
+std::string unnamed_key_aad(std::uint64_t owner)
 {
-    return "grant" + std::string(1, static_cast<char>(row_format)) + be64(owner);
+    std::string aad = "grant" + std::string(1, static_cast<char>(unnamed_key_format));
+    put_be(aad, owner, 8);
+    return aad;
 }
 
 } // namespace
 
-std::string seal_grant(std::string_view key, snowflake user, const access_token& token)
+std::string seal_grant(const store_key& key, snowflake user, const access_token& token)
 {
     auto plain = encode_token(token);
     std::string sealed(1, static_cast<char>(row_format));
-    sealed += be64(user.value());
-    sealed += aead::seal(key, plain, aad_for(user.value()));
-    std::fill(plain.begin(), plain.end(), '\0');
+    put_be(sealed, user.value(), 8);
+    put_be(sealed, key.id(), 4);
+    sealed += aead::seal(key.bytes().reveal(), plain, "grant" + sealed);
+    OPENSSL_cleanse(plain.data(), plain.size());
     return sealed;
 }
 
-access_token open_grant(std::string_view key, snowflake user, std::string_view sealed)
+bool sealed_under(const store_key& key, std::string_view sealed) noexcept
 {
-    if (sealed.size() < 9 || static_cast<unsigned char>(sealed[0]) != row_format)
+    return sealed.size() >= header_size && static_cast<unsigned char>(sealed[0]) == row_format
+        && get_be(sealed, 9, 4) == key.id();
+}
+
+access_token open_grant(const store_key_ring& keys, snowflake user, std::string_view sealed)
+{
+    auto format = sealed.empty() ? 0 : static_cast<unsigned char>(sealed[0]);
+    if (sealed.size() < 9 || (format != row_format && format != unnamed_key_format)
+        || (format == row_format && sealed.size() < header_size))
         throw error(errc::grant_altered, fmt::format("the stored grant of user {} is malformed", user.value()));
-    auto owner = from_be64(sealed.substr(1, 8));
+    auto owner = get_be(sealed, 1, 8);
     if (owner != user.value())
         throw error(errc::grant_copied,
                     fmt::format("the stored grant of user {} belongs to user {}: the row was copied; refusing it",
                                 user.value(), owner));
-    auto plain = aead::open(key, sealed.substr(9), aad_for(owner));
+    std::optional<std::string> plain;
+    if (format == row_format) {
+        auto id = static_cast<std::uint32_t>(get_be(sealed, 9, 4));
+        const auto* key = keys.find(id);
+        if (!key)
+            throw error(errc::wrong_store_key,
+                        fmt::format("the stored grant of user {} is sealed under key {}, which the ring lacks (it holds "
+                                    "{}): put that key back in the store key file; nothing was changed",
+                                    user.value(), key_id_text(id), keys.ids_text()));
+        plain = aead::open(key->bytes().reveal(), sealed.substr(header_size), "grant" + std::string(sealed.substr(0, header_size)));
+    } else {
+        auto aad = unnamed_key_aad(owner);
+        for (const auto& key : keys.keys())
+            if ((plain = aead::open(key.bytes().reveal(), sealed.substr(9), aad)))
+                break;
+    }
+    if (!plain && format == unnamed_key_format && keys.keys().size() > 0)
+        throw error(errc::grant_altered,
+                    fmt::format("the stored grant of user {} opens under no key of the ring ({}): it was altered, or "
+                                "sealed (before keys had ids) under a key the ring lacks",
+                                user.value(), keys.ids_text()));
     if (!plain)
         throw error(errc::grant_altered,
                     fmt::format("the stored grant of user {} failed authentication: it was altered", user.value()));
     auto token = decode_token(*plain);
-    std::fill(plain->begin(), plain->end(), '\0');
+    OPENSSL_cleanse(plain->data(), plain->size());
     return token;
 }
 

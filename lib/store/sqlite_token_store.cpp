@@ -1,6 +1,7 @@
 #include <discord/oauth2/sqlite_token_store.hpp>
 
-#include "core/aead.hpp"
+#include "core/replaceable.hpp"
+#include "store/key_check.hpp"
 #include "store/sealed_grant.hpp"
 
 #include <discord/oauth2/error.hpp>
@@ -23,13 +24,15 @@
 
 #include <fmt/format.h>
 
+#include <limits>
 #include <mutex>
 
 namespace discord::oauth2 {
 namespace {
 
-constexpr std::string_view key_check_plain = "discord-oauth2 token store";
-constexpr std::string_view key_check_aad = "key-check";
+// Grants a rekey re-seals in one transaction: short enough that the bot's own writes wait
+// little between batches.
+constexpr int rekey_batch = 256;
 
 std::int64_t to_db(snowflake s)
 {
@@ -44,9 +47,10 @@ struct statement {
 } // namespace
 
 struct sqlite_token_store::impl {
+    explicit impl(store_key_ring ring) : keys(std::move(ring)) {}
+
     sqlite3* db = nullptr;
-    secret key_holder;  // wiped when the store goes
-    std::string_view key; // its bytes
+    core::replaceable<store_key_ring> keys; // a SIGHUP may replace them (set_keys)
     asio::thread_pool worker{1}; // SQLite's calls, off the callers' event loops
     std::mutex mutex;            // one statement at a time on the connection
 
@@ -105,26 +109,85 @@ struct sqlite_token_store::impl {
         }
     }
 
-    void check_key()
+    // Throws wrong_store_key unless `ring` opens the key check; writes it (again) under the
+    // ring's current key when it is missing or under another key, so that the check follows a
+    // rotation and still opens once the old key is dropped.
+    void check_key(const store_key_ring& ring)
     {
         auto st = prepare("SELECT value FROM meta WHERE name = 'key_check'");
         int rc = sqlite3_step(st.s);
         if (rc == SQLITE_ROW) {
             std::string_view sealed(static_cast<const char*>(sqlite3_column_blob(st.s, 0)),
                                     static_cast<std::size_t>(sqlite3_column_bytes(st.s, 0)));
-            auto plain = aead::open(key, sealed, key_check_aad);
-            if (!plain || *plain != key_check_plain)
-                throw error(errc::wrong_store_key,
-                            "the token store was written with another key: give the key it was created with");
-            return;
-        }
-        if (rc != SQLITE_DONE)
+            if (store::open_key_check(ring, sealed))
+                return;
+        } else if (rc != SQLITE_DONE) {
             fail("read the key check");
-        auto sealed = aead::seal(key, key_check_plain, key_check_aad);
-        auto insert = prepare("INSERT INTO meta (name, value) VALUES ('key_check', ?)");
-        sqlite3_bind_blob(insert.s, 1, sealed.data(), static_cast<int>(sealed.size()), SQLITE_TRANSIENT);
-        if (sqlite3_step(insert.s) != SQLITE_DONE)
+        }
+        auto sealed = store::seal_key_check(ring.current());
+        auto write = prepare("INSERT INTO meta (name, value) VALUES ('key_check', ?)"
+                             " ON CONFLICT (name) DO UPDATE SET value = excluded.value");
+        sqlite3_bind_blob(write.s, 1, sealed.data(), static_cast<int>(sealed.size()), SQLITE_TRANSIENT);
+        if (sqlite3_step(write.s) != SQLITE_DONE)
             fail("write the key check");
+    }
+
+    void set_keys(store_key_ring ring)
+    {
+        std::lock_guard lock(mutex);
+        check_key(ring);
+        keys.set(std::move(ring));
+    }
+
+    // One batch of a rekey: the grants after `after`, in one transaction (so that no other
+    // process writes a row between its read and its update). The last user it looked at, or
+    // nullopt when there were none.
+    std::optional<std::int64_t> rekey_batch_after(std::int64_t after, rekey_report& report)
+    {
+        std::lock_guard lock(mutex);
+        auto ring = keys.get();
+        exec("BEGIN IMMEDIATE", "begin a rekey");
+        std::optional<std::int64_t> last;
+        try {
+            auto read = prepare("SELECT user_id, sealed FROM grants WHERE user_id > ? ORDER BY user_id LIMIT ?");
+            sqlite3_bind_int64(read.s, 1, after);
+            sqlite3_bind_int(read.s, 2, rekey_batch);
+            int rc;
+            while ((rc = sqlite3_step(read.s)) == SQLITE_ROW) {
+                last = sqlite3_column_int64(read.s, 0);
+                snowflake user(static_cast<std::uint64_t>(*last));
+                std::string_view sealed(static_cast<const char*>(sqlite3_column_blob(read.s, 1)),
+                                        static_cast<std::size_t>(sqlite3_column_bytes(read.s, 1)));
+                if (store::sealed_under(ring->current(), sealed)) {
+                    ++report.current;
+                    continue;
+                }
+                std::string resealed;
+                try {
+                    auto token = store::open_grant(*ring, user, sealed);
+                    resealed = store::seal_grant(ring->current(), user, token);
+                } catch (const error& e) {
+                    report.failed.push_back({user, e.what()});
+                    continue;
+                }
+                // The sealed text is unique to its write: the row changes only if it is still
+                // the one read (the version is left alone).
+                auto update = prepare("UPDATE grants SET sealed = ? WHERE user_id = ? AND sealed = ?");
+                sqlite3_bind_blob(update.s, 1, resealed.data(), static_cast<int>(resealed.size()), SQLITE_TRANSIENT);
+                sqlite3_bind_int64(update.s, 2, *last);
+                sqlite3_bind_blob(update.s, 3, sealed.data(), static_cast<int>(sealed.size()), SQLITE_TRANSIENT);
+                if (sqlite3_step(update.s) != SQLITE_DONE)
+                    fail("re-seal a grant");
+                ++report.resealed;
+            }
+            if (rc != SQLITE_DONE)
+                fail("read grants to re-seal");
+            exec("COMMIT", "commit a rekey");
+        } catch (...) {
+            sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+            throw;
+        }
+        return last;
     }
 
     std::optional<stored_grant> load(snowflake user)
@@ -145,7 +208,7 @@ struct sqlite_token_store::impl {
         g.needs_reauthorization = flags & 2;
         std::string_view sealed(static_cast<const char*>(sqlite3_column_blob(st.s, 2)),
                                 static_cast<std::size_t>(sqlite3_column_bytes(st.s, 2)));
-        g.token = store::open_grant(key, user, sealed);
+        g.token = store::open_grant(*keys.get(), user, sealed);
         return g;
     }
 
@@ -217,7 +280,7 @@ struct sqlite_token_store::impl {
             fail("read a grant's version");
         if (expected && *expected != current)
             return std::nullopt;
-        auto sealed = store::seal_grant(key, g.user_id, g.token);
+        auto sealed = store::seal_grant(keys.get()->current(), g.user_id, g.token);
         auto next = current + 1;
         auto upsert = prepare("INSERT INTO grants (user_id, version, expires_at, flags, sealed) VALUES (?, ?, ?, ?, ?)"
                               " ON CONFLICT (user_id) DO UPDATE SET version = excluded.version,"
@@ -305,11 +368,9 @@ struct sqlite_token_store::impl {
     }
 };
 
-std::shared_ptr<sqlite_token_store> sqlite_token_store::open(const std::string& path, store_key key)
+std::shared_ptr<sqlite_token_store> sqlite_token_store::open(const std::string& path, store_key_ring keys)
 {
-    auto i = std::make_unique<impl>();
-    i->key_holder = key.bytes();
-    i->key = i->key_holder.reveal();
+    auto i = std::make_unique<impl>(std::move(keys));
     // A new database is made here, readable by its owner only (SQLite gives its -wal and -shm
     // files the database's mode), and a symbolic link is never followed: another local user
     // cannot point the store at a file of their choosing.
@@ -332,7 +393,7 @@ std::shared_ptr<sqlite_token_store> sqlite_token_store::open(const std::string& 
         // WAL and synchronous commits: a committed grant survives a crash or a power cut.
         i->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;", "set its journal mode");
         i->migrate();
-        i->check_key();
+        i->check_key(*i->keys.get());
     } catch (const error& e) {
         if (e.code() == errc::store_failed)
             throw error(errc::invalid_argument,
@@ -344,6 +405,33 @@ std::shared_ptr<sqlite_token_store> sqlite_token_store::open(const std::string& 
 
 sqlite_token_store::sqlite_token_store(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 sqlite_token_store::~sqlite_token_store() = default;
+
+asio::awaitable<void> sqlite_token_store::set_keys(store_key_ring keys)
+{
+    auto* i = impl_.get();
+    auto ring = std::make_shared<store_key_ring>(std::move(keys));
+    auto work = [i, ring] {
+        i->set_keys(*ring);
+        return true;
+    };
+    (void)co_await i->on_worker<bool>(std::move(work));
+}
+
+asio::awaitable<rekey_report> sqlite_token_store::rekey()
+{
+    auto* i = impl_.get();
+    auto report = std::make_shared<rekey_report>();
+    std::int64_t after = std::numeric_limits<std::int64_t>::min();
+    // One batch at a time on the store's thread, so that the bot's own writes go between them.
+    for (;;) {
+        auto work = [i, report, after] { return i->rekey_batch_after(after, *report); };
+        auto last = co_await i->on_worker<std::optional<std::int64_t>>(std::move(work));
+        if (!last)
+            break;
+        after = *last;
+    }
+    co_return std::move(*report);
+}
 
 // Not coroutines: the work is handed to the store's thread by value (see on_worker).
 asio::awaitable<std::optional<stored_grant>> sqlite_token_store::load(snowflake user)

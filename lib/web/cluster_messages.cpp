@@ -205,7 +205,14 @@ std::optional<std::variant<settled_message, event>> decode_message(std::string_v
 
 namespace {
 
-constexpr std::string_view envelope_version = "m1.";
+constexpr std::string_view unnamed_key_envelope = "m1.";
+constexpr std::string_view envelope_version = "m2.";
+
+// The tag over `signed_part` ("<ms>.<text>") under `key`, the envelope's prefix included.
+bool tag_holds(const secret& key, std::string_view prefix, std::string_view signed_part, std::string_view tag)
+{
+    return mac::verify(key.reveal(), std::string(prefix) + std::string(signed_part), tag);
+}
 
 std::int64_t milliseconds(std::chrono::system_clock::time_point t)
 {
@@ -214,30 +221,58 @@ std::int64_t milliseconds(std::chrono::system_clock::time_point t)
 
 } // namespace
 
-message_key::message_key(const state_key& key)
-    : key_(mac::derive_key(key.bytes().reveal(), "discord-oauth2 cluster messages v1"))
+message_key::message_key(const state_key_ring& keys)
 {
+    for (const auto& key : keys.keys())
+        keys_.push_back({key.id(), key.id_text(),
+                         secret(mac::derive_key(key.bytes().reveal(), "discord-oauth2 cluster messages v1"))});
 }
 
 std::string message_key::seal(std::string_view text, std::chrono::system_clock::time_point now) const
 {
+    const auto& key = keys_.front();
+    auto prefix = std::string(envelope_version) + key.id_text + ".";
     auto signed_part = std::to_string(milliseconds(now)) + "." + std::string(text);
-    auto tag = mac::tag(key_.reveal(), std::string(envelope_version) + signed_part);
-    return std::string(envelope_version) + base64::encode_url(tag) + "." + signed_part;
+    auto tag = mac::tag(key.key.reveal(), prefix + signed_part);
+    return prefix + base64::encode_url(tag) + "." + signed_part;
 }
 
 std::optional<authenticated_message> message_key::open(std::string_view sealed) const
 {
-    if (sealed.size() > 8000 || !sealed.starts_with(envelope_version))
+    if (sealed.size() > 8000)
         return std::nullopt;
-    auto rest = sealed.substr(envelope_version.size());
+    std::string_view prefix, rest;
+    const derived* named = nullptr;
+    if (sealed.starts_with(envelope_version)) {
+        // "m2.<8 hex digits>.": the key is the ring's with that id, or the message is dropped.
+        if (sealed.size() < envelope_version.size() + 9 || sealed[envelope_version.size() + 8] != '.')
+            return std::nullopt;
+        prefix = sealed.substr(0, envelope_version.size() + 9);
+        auto id_text = sealed.substr(envelope_version.size(), 8);
+        for (const auto& key : keys_)
+            if (key.id_text == id_text)
+                named = &key;
+        if (!named)
+            return std::nullopt;
+    } else if (sealed.starts_with(unnamed_key_envelope)) {
+        prefix = sealed.substr(0, unnamed_key_envelope.size());
+    } else {
+        return std::nullopt;
+    }
+    rest = sealed.substr(prefix.size());
     auto dot = rest.find('.');
     if (dot == std::string_view::npos)
         return std::nullopt;
     auto tag = base64::decode_url(rest.substr(0, dot));
     auto signed_part = rest.substr(dot + 1);
-    if (!tag || tag->size() != mac::tag_size
-        || !mac::verify(key_.reveal(), std::string(envelope_version) + std::string(signed_part), *tag))
+    if (!tag || tag->size() != mac::tag_size)
+        return std::nullopt;
+    bool holds = false;
+    if (named)
+        holds = tag_holds(named->key, prefix, signed_part, *tag);
+    for (std::size_t k = 0; !named && !holds && k < keys_.size(); ++k)
+        holds = tag_holds(keys_[k].key, prefix, signed_part, *tag);
+    if (!holds)
         return std::nullopt;
     auto time_end = signed_part.find('.');
     if (time_end == std::string_view::npos)

@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace discord::oauth2::web {
 
@@ -54,19 +55,28 @@ struct authenticated_message {
     std::string tag; ///< raw, for recognising a replay
 };
 
-/// The key that signs what the instances tell each other: HKDF-SHA256 of the state key with its
-/// own label (never the state key itself, so a tag can never help open or forge a state).
+/// The keys that sign what the instances tell each other: for each state key of the ring,
+/// HKDF-SHA256 of it with its own label (never the state key itself, so a tag can never help
+/// open or forge a state). The ring's current key signs; every key verifies, so that instances
+/// part-way through a rotation (one has promoted the new key, another not yet) hear each other.
 class message_key {
 public:
-    explicit message_key(const state_key& key);
+    explicit message_key(const state_key_ring& keys);
 
-    /// "m1.<tag>.<ms since epoch>.<text>", the tag (base64url) over everything but itself.
+    /// "m2.<key id>.<tag>.<ms since epoch>.<text>", the tag (base64url) over everything but
+    /// itself, the key id (8 hexadecimal digits) the state key's.
     [[nodiscard]] std::string seal(std::string_view text, std::chrono::system_clock::time_point now) const;
-    /// The text when `sealed` was made with this key; nullopt for anything else.
+    /// The text when `sealed` was made with a key of the ring (an "m1." message, from before
+    /// key ids, under any of them); nullopt for anything else.
     [[nodiscard]] std::optional<authenticated_message> open(std::string_view sealed) const;
 
 private:
-    secret key_;
+    struct derived {
+        std::uint32_t id;
+        std::string id_text;
+        secret key;
+    };
+    std::vector<derived> keys_; // the current one first
 };
 
 /// Remembers the tags of the messages heard in the last `window`, so that a message heard again

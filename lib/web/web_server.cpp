@@ -115,7 +115,7 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
     std::error_code state_error;
     if (state_text) {
         try {
-            claims = open_state(key, *state_text);
+            claims = open_state(keys()->ring, *state_text);
         } catch (const error& e) {
             state_error = e.code();
         }
@@ -217,7 +217,7 @@ asio::awaitable<web::answer> web_server::impl::answer_replay(const std::string& 
     std::shared_ptr<web::answer_channel> follower;
     std::string nonce;
     try {
-        auto peek = open_state(key, state_text); // authentic already; only for its nonce
+        auto peek = open_state(keys()->ring, state_text); // authentic already; only for its nonce
         nonce = peek.nonce;
         auto ex = co_await asio::this_coro::executor;
         auto replay = authorizations->follow(peek, config.cluster != nullptr, ex);
@@ -558,8 +558,9 @@ std::pair<std::string, state_claims> web_server::impl::make_link(snowflake user,
         claims.code_verifier = pair.verifier;
         request.code_verifier = std::move(pair.verifier);
     }
-    request.state = seal_state(key, claims);
-    auto opened = open_state(key, request.state); // for its nonce
+    auto ring = keys(); // one ring for both: a SIGHUP may replace it between them
+    request.state = seal_state(ring->ring, claims);
+    auto opened = open_state(ring->ring, request.state); // for its nonce
     if (asks_openid(request.scopes.names()))
         request.nonce = openid_nonce(opened.nonce);
     return {discord.authorization_url(request).url, std::move(opened)};
@@ -570,7 +571,12 @@ void web_server::submit_pending(std::string_view url)
     auto state = state_of(url);
     if (!state)
         throw error(errc::invalid_state, "the URL has no state parameter");
-    impl_->authorizations->open(open_state(impl_->key, *state));
+    impl_->authorizations->open(open_state(impl_->keys()->ring, *state));
+}
+
+void web_server::set_keys(state_key_ring keys)
+{
+    impl_->state_keys.set(impl::keys_for(std::move(keys)));
 }
 
 std::size_t web_server::pending_count() const
@@ -625,7 +631,7 @@ void web_server::start_wait(snowflake user, std::string url, std::chrono::millis
         return refuse(errc::invalid_state, "the URL has no state parameter");
     state_claims claims;
     try {
-        claims = open_state(self->key, *state);
+        claims = open_state(self->keys()->ring, *state);
     } catch (const error& e) {
         if (e.code() != errc::state_expired)
             return refuse(static_cast<errc>(e.code().value()), e.what());

@@ -48,7 +48,7 @@ asio::awaitable<bool> web_server::impl::consume(const state_claims& claims)
 // anything that fails is dropped and counted.
 void web_server::impl::on_cluster_message(const std::string& text)
 {
-    auto opened = cluster_key.open(text);
+    auto opened = keys()->cluster.open(text);
     if (!opened || !cluster_replays.first(*opened, std::chrono::system_clock::now())) {
         ++cluster_dropped;
         return;
@@ -78,7 +78,7 @@ void web_server::impl::on_cluster_message(const std::string& text)
 // message, and then only for the record of the same user.
 void web_server::impl::on_recorded_outcome(const std::string& text)
 {
-    auto opened = cluster_key.open(text);
+    auto opened = keys()->cluster.open(text);
     auto message = opened ? web::decode_message(opened->text) : std::nullopt;
     auto* m = message ? std::get_if<web::settled_message>(&*message) : nullptr;
     if (!m) {

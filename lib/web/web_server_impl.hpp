@@ -5,6 +5,7 @@
 #include <discord/oauth2/web_server.hpp>
 
 #include "core/ed25519.hpp"
+#include "core/replaceable.hpp"
 #include "core/url_parts.hpp"
 #include "core/work_counter.hpp"
 #include "server/peer_rate.hpp"
@@ -25,8 +26,8 @@ namespace discord::oauth2 {
 
 struct web_server::impl : std::enable_shared_from_this<impl> {
     impl(asio::any_io_executor ex, oauth2::client& c, web_server_config cfg)
-        : executor(std::move(ex)), discord(c), config(std::move(cfg)), key(config.key ? *config.key : state_key::generate()),
-          cluster_key(key),
+        : executor(std::move(ex)), discord(c), config(std::move(cfg)),
+          state_keys(keys_for(config.key ? *config.key : state_key_ring(state_key::generate()))),
           // Links and as many callback-only states (pending_authorizations' two caps).
           replays(config.max_pending > SIZE_MAX / 2 ? SIZE_MAX : 2 * config.max_pending),
           linked_role_replays(config.max_pending),
@@ -82,8 +83,18 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     asio::any_io_executor executor;
     oauth2::client& discord;
     web_server_config config;
-    state_key key;
-    web::message_key cluster_key;     // signs what the instances tell each other
+    // The state keys, and the cluster's keys derived from them: replaced together by set_keys.
+    struct key_set {
+        state_key_ring ring;
+        web::message_key cluster; // signs what the instances tell each other
+    };
+    static key_set keys_for(state_key_ring ring)
+    {
+        web::message_key cluster(ring);
+        return {std::move(ring), std::move(cluster)};
+    }
+    core::replaceable<key_set> state_keys;
+    std::shared_ptr<const key_set> keys() const { return state_keys.get(); }
     web::message_replays cluster_replays;
     std::atomic<std::uint64_t> cluster_dropped{0}; // messages refused: no valid tag, replayed, malformed
     std::string path;
@@ -114,7 +125,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
         if (share && config.cluster)
             asio::co_spawn(executor,
                            broadcast(shared_from_this(),
-                                     cluster_key.seal(web::encode_message(e), std::chrono::system_clock::now())),
+                                     keys()->cluster.seal(web::encode_message(e), std::chrono::system_clock::now())),
                            asio::detached);
         hub.publish(e);
     }
@@ -145,7 +156,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
             m.code = result->code;
             m.description = result->description;
             m.page = a;
-            unshared = cluster_key.seal(web::encode_message(m), std::chrono::system_clock::now());
+            unshared = keys()->cluster.seal(web::encode_message(m), std::chrono::system_clock::now());
         }
         authorizations->settle(nonce, a, std::move(result), std::move(unshared));
     }

@@ -586,7 +586,7 @@ asio::awaitable<std::string> grants_command(invocation& in)
 {
     const auto& words = in.args.words;
     if (words.size() != 2)
-        throw usage_error("grants needs one of list, refresh, revoke, export or import");
+        throw usage_error("grants needs one of list, refresh, revoke, export, import or rekey");
     const auto& action = words[1];
     auto store = co_await required_store(in);
     writer w;
@@ -644,8 +644,8 @@ asio::awaitable<std::string> grants_command(invocation& in)
             throw oauth2::error(oauth2::errc::no_grant, fmt::format("nothing was {}: {}", action == "refresh" ? "refreshed" : "revoked",
                                                                     failed.front().second));
     } else if (action == "export") {
-        auto key_file = setting(in.args, in.env, "store-key-file");
-        auto document = co_await oauth2::export_grants(*store, oauth2::store_key::from_file(*key_file)) + "\n";
+        auto keys = oauth2::store_key_ring::from_file(*setting(in.args, in.env, "store-key-file"));
+        auto document = co_await oauth2::export_grants(*store, keys) + "\n";
         auto file = in.args.value("file");
         if (!file)
             co_return document;
@@ -661,11 +661,23 @@ asio::awaitable<std::string> grants_command(invocation& in)
         } else {
             document.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
         }
-        auto key_file = setting(in.args, in.env, "store-key-file");
-        auto n = co_await oauth2::import_grants(*store, oauth2::store_key::from_file(*key_file), document);
+        auto keys = oauth2::store_key_ring::from_file(*setting(in.args, in.env, "store-key-file"));
+        auto n = co_await oauth2::import_grants(*store, keys, document);
         w.begin_object().field("imported", static_cast<std::uint64_t>(n)).end_object();
+    } else if (action == "rekey") {
+        auto report = co_await rekey_store(*store);
+        if (!report.failed.empty())
+            throw oauth2::error(oauth2::errc::wrong_store_key,
+                                fmt::format("{} grant(s) could not be re-sealed and were left as they were ({} re-sealed, "
+                                            "{} already current); the first: {}",
+                                            report.failed.size(), report.resealed, report.current,
+                                            report.failed.front().reason));
+        w.begin_object()
+            .field("resealed", static_cast<std::uint64_t>(report.resealed))
+            .field("current", static_cast<std::uint64_t>(report.current))
+            .end_object();
     } else {
-        throw usage_error("grants needs one of list, refresh, revoke, export or import, not '" + action + "'");
+        throw usage_error("grants needs one of list, refresh, revoke, export, import or rekey, not '" + action + "'");
     }
     co_return w.take() + "\n";
 }
@@ -724,10 +736,12 @@ const std::vector<command>& table()
          "Runs the callback server on the redirect URI, opens the link in a browser (or prints it), waits for\n"
          "the authorization and prints the grant; with --store it is saved there too. --device uses the device\n"
          "flow instead: the code is shown on stderr (a QR code on a terminal)."},
-        {"grants", "list|refresh|revoke|export|import [--user ID | --all] [--file F] (with --store)",
+        {"grants", "list|refresh|revoke|export|import|rekey [--user ID | --all] [--file F] (with --store)",
          {{"user", k::value}, {"all", k::flag}, {"file", k::value}}, grants_command, true,
          "Manages the grants of a store (--store sqlite:PATH or a postgres:// URL, with --store-key-file):\n"
-         "lists them, refreshes or revokes one user's or all, exports them sealed under the store key, imports."},
+         "lists them, refreshes or revokes one user's or all, exports them sealed under the store key, imports;\n"
+         "rekey re-seals under the key file's first key every grant sealed under another of its keys (beside a\n"
+         "live bot; run it again if it was stopped) and prints how many it re-sealed and how many were current."},
         {"role-connection",
          "get|put|delete [--access-token -|@FILE] [--platform-name N] [--platform-username U] [--metadata K=V...]",
          {{"platform-name", k::value}, {"platform-username", k::value}, {"metadata", k::list}},

@@ -1,5 +1,8 @@
 #include "control_server.hpp"
 
+#include "core/key_file.hpp"
+#include "core/replaceable.hpp"
+
 #include "json/writer.hpp"
 #include "server/request_parser.hpp"
 #include "server/response.hpp"
@@ -44,15 +47,20 @@ constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 using oauth2::errc;
 using oauth2::error;
 
-// Whether `key` is the bearer key of `req`'s Authorization header, in constant time.
-bool bears(const server::request& req, const oauth2::secret& key)
+// Whether one of `keys` is the bearer key of `req`'s Authorization header, each compared in
+// constant time (every key is compared: how many there are is no secret, which one matched is).
+bool bears(const server::request& req, const std::vector<oauth2::secret>& keys)
 {
     auto header = req.fields.find("authorization");
     if (!header || !header->starts_with("Bearer "))
         return false;
     auto given = header->substr(7);
-    const auto& expected = key.reveal();
-    return given.size() == expected.size() && CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
+    bool found = false;
+    for (const auto& key : keys) {
+        const auto& expected = key.reveal();
+        found |= given.size() == expected.size() && CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
+    }
+    return found;
 }
 
 // The control interface answers in JSON, its own mistakes included: {"error": "not_found",
@@ -115,7 +123,8 @@ local::acceptor bind_unix(const asio::any_io_executor& executor, const std::stri
 
 struct control_server::impl : std::enable_shared_from_this<impl> {
     impl(asio::any_io_executor ex, std::vector<control_route> r, control_options o)
-        : strand(asio::make_strand(ex)), table(std::move(r)), options(std::move(o))
+        : strand(asio::make_strand(ex)), table(std::move(r)), options(std::move(o)),
+          keys(std::make_shared<oauth2::core::replaceable<std::vector<oauth2::secret>>>(options.bearer_keys))
     {
         for (const auto& route : table)
             routes.add(route.method, route.pattern, route.handler);
@@ -125,6 +134,9 @@ struct control_server::impl : std::enable_shared_from_this<impl> {
     std::vector<control_route> table;
     server::router routes;
     control_options options;
+    // A SIGHUP may replace them; shared with the guarded routes, which the TCP server may keep
+    // past this object.
+    std::shared_ptr<oauth2::core::replaceable<std::vector<oauth2::secret>>> keys;
     std::optional<local::acceptor> unix_acceptor;
     std::optional<server::server> tcp;
     std::set<std::shared_ptr<local::socket>> open_sockets;
@@ -233,15 +245,14 @@ void control_server::start()
     if (ec || !address.is_loopback())
         throw error(errc::invalid_argument,
                     fmt::format("the control port must be on loopback (127.0.0.1 or ::1), not {}", i.options.tcp_address));
-    if (!i.options.bearer_key)
+    if (i.options.bearer_keys.empty())
         throw error(errc::invalid_argument, "a control port needs a bearer key (--control-key-file)");
-    // Every route behind the key: each handler wrapped.
-    auto key = *i.options.bearer_key;
+    // Every route behind the keys: each handler wrapped.
     server::router guarded;
     for (const auto& route : i.table)
         guarded.add(route.method, route.pattern,
-                    [key, h = route.handler](server::request& req) -> asio::awaitable<server::response> {
-                        if (!bears(req, key))
+                    [keys = i.keys, h = route.handler](server::request& req) -> asio::awaitable<server::response> {
+                        if (!bears(req, *keys->get()))
                             co_return unauthorized();
                         co_return co_await h(req);
                     });
@@ -251,6 +262,13 @@ void control_server::start()
     o.port = i.options.tcp_port;
     i.tcp.emplace(i.strand, std::move(guarded), std::move(o));
     i.tcp->start();
+}
+
+void control_server::set_keys(std::vector<oauth2::secret> keys)
+{
+    if (keys.empty())
+        throw error(errc::invalid_argument, "a control port needs a bearer key");
+    impl_->keys->set(std::move(keys));
 }
 
 void control_server::stop()
@@ -284,34 +302,25 @@ std::string control_server::where() const
     return fmt::format("http://{}:{}", host, i.tcp ? i.tcp->port() : 0);
 }
 
-oauth2::secret read_control_key(const std::string& file)
+std::vector<oauth2::secret> read_control_keys(const std::string& file)
 {
-    int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        throw error(errc::invalid_argument, fmt::format("the control key file {} cannot be opened (a symbolic link is refused): {}",
-                                                        file, std::strerror(errno)));
-    struct stat st {};
-    std::string text(4096, '\0');
-    ssize_t n = -1;
-    bool private_file = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && !(st.st_mode & (S_IRWXG | S_IRWXO));
-    if (private_file)
-        n = ::read(fd, text.data(), text.size());
-    ::close(fd);
-    if (!private_file)
+    auto content = oauth2::core::read_key_file(file, "control key");
+    std::vector<oauth2::secret> keys;
+    oauth2::core::for_each_key_line(content.reveal(), [&](std::size_t line_number, std::string_view line) {
+        // Its length is checked once it is a secret: checked before, g++ 12 at -O2 concludes that
+        // the move into the secret copies 32 to 48 bytes out of a short string's buffer and warns
+        // (-Warray-bounds, wrongly: a string that long is never in the short buffer).
+        oauth2::secret key{std::string(line)};
+        if (key.reveal().size() < 32)
+            throw error(errc::invalid_argument,
+                        fmt::format("the control key on line {} of {} must be at least 32 characters (openssl rand -hex 32)",
+                                    line_number, file));
+        keys.push_back(std::move(key));
+    });
+    if (keys.empty())
         throw error(errc::invalid_argument,
-                    fmt::format("the control key file {} must be a regular file that only its owner can read (chmod 600)", file));
-    if (n < 0)
-        throw error(errc::invalid_argument, fmt::format("the control key file {} cannot be read", file));
-    text.resize(static_cast<std::size_t>(n));
-    text = text.substr(0, text.find_first_of("\r\n"));
-    // Its length is checked once it is a secret: checked before, g++ 12 at -O3 concludes that
-    // the move into the secret copies 32 to 48 bytes out of a short string's buffer and warns
-    // (-Warray-bounds, wrongly: a string that long is never in the short buffer).
-    oauth2::secret key(std::move(text));
-    if (key.reveal().size() < 32)
-        throw error(errc::invalid_argument,
-                    fmt::format("the control key in {} must be at least 32 characters (openssl rand -hex 32)", file));
-    return key;
+                    fmt::format("the control key file {} holds no key (at least 32 characters; openssl rand -hex 32)", file));
+    return keys;
 }
 
 } // namespace cli

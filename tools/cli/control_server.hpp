@@ -32,8 +32,9 @@ struct control_options {
     std::string unix_path;
     std::string tcp_address = "127.0.0.1"; ///< must be a loopback address
     std::uint16_t tcp_port = 0;            ///< 0: a free one
-    /// Required for TCP: the key every request must bear. Ignored for a Unix socket.
-    std::optional<oauth2::secret> bearer_key;
+    /// Required for TCP: the keys a request may bear (any one of them; several while the key is
+    /// rotated). Ignored for a Unix socket.
+    std::vector<oauth2::secret> bearer_keys;
 };
 
 class control_server {
@@ -46,6 +47,9 @@ public:
     /// Binds and serves. Throws `error`: invalid_argument (a TCP address off loopback, TCP without
     /// a key, a Unix path that exists and is not a socket), address_in_use (a live socket or port).
     void start();
+    /// Accepts `keys` from now on instead of the bearer keys it had (a rotation, on SIGHUP).
+    /// Throws `error` (invalid_argument) for an empty list. Thread-safe.
+    void set_keys(std::vector<oauth2::secret> keys);
     /// Stops accepting, closes connections and removes the Unix socket's file.
     void stop();
     /// "unix:PATH" or "http://127.0.0.1:PORT".
@@ -57,9 +61,10 @@ private:
     std::shared_ptr<impl> impl_;
 };
 
-/// The key in `file`: its first line, at least 32 characters. The file must not be readable by
-/// group or others, nor a symbolic link. Throws `error` (invalid_argument) saying what is wrong,
-/// never the key.
-[[nodiscard]] oauth2::secret read_control_key(const std::string& file);
+/// The keys in `file`: one a line, each at least 32 characters (blank lines and lines starting
+/// with `#` ignored); several while the key is rotated. The file must not be readable by group
+/// or others, nor a symbolic link. Throws `error` (invalid_argument) saying what is wrong (a bad
+/// key by its line number), never a key.
+[[nodiscard]] std::vector<oauth2::secret> read_control_keys(const std::string& file);
 
 } // namespace cli

@@ -23,6 +23,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/redirect_error.hpp>
+#include <asio/experimental/as_tuple.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
@@ -112,6 +113,10 @@ server::response failure(const oauth2::error& e)
         return problem(404, "no_grant", e.what());
     if (code == oauth2::errc::invalid_argument || code == oauth2::errc::too_many_pending)
         return problem(400, "invalid_argument", e.what());
+    // The grant is sealed under a store key this instance's ring lacks: its operator's to mend
+    // (the message names the key id); the grant is left as it is.
+    if (code == oauth2::errc::wrong_store_key)
+        return problem(500, "wrong_store_key", e.what());
     return problem(502, "failed", e.what());
 }
 
@@ -282,8 +287,73 @@ control_options control_settings(const invocation& in)
     auto key_file = setting(in.args, in.env, "control-key-file");
     if (!key_file)
         throw usage_error("a control port needs --control-key-file F (or DISCORD_CONTROL_KEY_FILE): the key every request must bear");
-    o.bearer_key = read_control_key(*key_file);
+    o.bearer_keys = read_control_keys(*key_file);
     return o;
+}
+
+// What a SIGHUP reloads: each key file serve was given, and what uses it.
+struct reload_targets {
+    std::optional<std::string> state_file, store_file, control_file;
+    oauth2::web_server* web = nullptr;
+    std::shared_ptr<oauth2::token_store> store;
+    control_server* control = nullptr;
+};
+
+std::string error_line(std::string_view message)
+{
+    writer w;
+    w.begin_object().field("event", "error").field("where", "keys").field("message", message).end_object();
+    return w.take();
+}
+
+// On each SIGHUP, every key file read again and handed to what uses it (a key rotation without a
+// restart); a file that cannot be read, or a ring that does not open the store, keeps the keys in
+// use and prints an error line; then a keys_reloaded line names the ids of the keys that seal.
+asio::awaitable<void> reload_keys_on_hangup(asio::signal_set& hangups, reload_targets& t, line_writer& out)
+{
+    for (;;) {
+        constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+        auto [ec, number] = co_await hangups.async_wait(use_tuple);
+        (void)number;
+        if (ec)
+            co_return;
+        writer done;
+        done.begin_object().field("event", "keys_reloaded");
+        bool failed = false;
+        if (t.state_file) {
+            try {
+                auto ring = oauth2::state_key_ring::from_file(*t.state_file);
+                done.field("state_key", ring.current().id_text());
+                t.web->set_keys(std::move(ring));
+            } catch (const std::exception& e) {
+                out.write(error_line(e.what()));
+                failed = true;
+            }
+        }
+        if (t.store_file && t.store) {
+            try {
+                auto ring = oauth2::store_key_ring::from_file(*t.store_file);
+                auto id = ring.current().id_text();
+                co_await set_store_keys(*t.store, std::move(ring));
+                done.field("store_key", id);
+            } catch (const std::exception& e) {
+                out.write(error_line(e.what()));
+                failed = true;
+            }
+        }
+        if (t.control_file && t.control) {
+            try {
+                auto keys = read_control_keys(*t.control_file);
+                done.field("control_keys", static_cast<std::uint64_t>(keys.size()));
+                t.control->set_keys(std::move(keys));
+            } catch (const std::exception& e) {
+                out.write(error_line(e.what()));
+                failed = true;
+            }
+        }
+        done.field("complete", !failed).end_object();
+        out.write(done.take());
+    }
 }
 
 std::string origin_of(const std::string& url)
@@ -311,11 +381,11 @@ asio::awaitable<std::string> serve_command(invocation& in)
         if (!state_key_file)
             throw usage_error("serve over PostgreSQL needs --state-key-file F (or DISCORD_STATE_KEY_FILE): the key every "
                               "instance seals its links with");
-        config.key = oauth2::state_key::from_file(*state_key_file);
+        config.key = oauth2::state_key_ring::from_file(*state_key_file);
     } else
 #endif
     if (auto state_key_file = setting(in.args, in.env, "state-key-file")) {
-        config.key = oauth2::state_key::from_file(*state_key_file);
+        config.key = oauth2::state_key_ring::from_file(*state_key_file);
     }
     config.auto_refresh = oauth2::refresher_config{};
     // How long a link stays valid (the web server's state_lifetime); whole seconds, as states are sealed.
@@ -370,8 +440,28 @@ asio::awaitable<std::string> serve_command(invocation& in)
         {"PUT", "/grants/{user}/role-connection", [state](server::request& req) { return state->role_connection(req); }},
         {"DELETE", "/grants/{user}", [state](server::request& req) { return state->revoke(req); }},
     };
-    control_server control(executor, std::move(routes), control_settings(in));
+    auto control_options = control_settings(in);
+    bool control_tcp = control_options.unix_path.empty();
+    control_server control(executor, std::move(routes), std::move(control_options));
     control.start();
+
+    // SIGHUP: the key files read again (docs/serve.md, "Rotating keys").
+    reload_targets reload;
+    reload.state_file = setting(in.args, in.env, "state-key-file");
+    if (config.store)
+        reload.store_file = setting(in.args, in.env, "store-key-file");
+    if (control_tcp)
+        reload.control_file = setting(in.args, in.env, "control-key-file");
+    reload.web = &web;
+    reload.store = config.store;
+    reload.control = &control;
+    asio::signal_set hangups(executor, SIGHUP);
+    asio::steady_timer reloads_ended(executor, asio::steady_timer::time_point::max());
+    bool reloads_done = false;
+    asio::co_spawn(executor, reload_keys_on_hangup(hangups, reload, out), [&](std::exception_ptr) {
+        reloads_done = true;
+        reloads_ended.cancel();
+    });
 
     // Every event, from the first: subscribed before the ready line is printed.
     auto events = web.events();
@@ -410,6 +500,12 @@ asio::awaitable<std::string> serve_command(invocation& in)
     while (auto e = co_await events.next())
         out.write(event_line(*e));
     control.stop();
+    std::error_code cancelled;
+    hangups.cancel(cancelled);
+    if (!reloads_done) {
+        std::error_code ignored;
+        co_await reloads_ended.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
     if (stopping && !stop_done) {
         std::error_code ignored;
         co_await stopped.async_wait(asio::redirect_error(asio::use_awaitable, ignored));

@@ -139,8 +139,9 @@ asio::awaitable<std::shared_ptr<oauth2::token_store>> grant_store(const argument
     auto key_file = setting(args, env, "store-key-file");
     if (!key_file)
         throw usage_error("a store needs its key: pass --store-key-file or set DISCORD_STORE_KEY_FILE "
-                          "(64 hexadecimal digits; e.g. `openssl rand -hex 32 > grants.key`)");
-    auto key = oauth2::store_key::from_file(*key_file);
+                          "(64 hexadecimal digits; e.g. `openssl rand -hex 32 > grants.key`; during a rotation, "
+                          "one key a line, the one that seals first)");
+    auto key = oauth2::store_key_ring::from_file(*key_file);
     if (!postgres)
         co_return oauth2::sqlite_token_store::open(where->substr(7), std::move(key));
 #if DISCORD_OAUTH2_HAVE_POSTGRES
@@ -150,6 +151,32 @@ asio::awaitable<std::shared_ptr<oauth2::token_store>> grant_store(const argument
     throw usage_error("this discord-oauth2 was built without PostgreSQL support (-Dpostgres=disabled): "
                       "--store takes sqlite:PATH");
 #endif
+}
+
+asio::awaitable<void> set_store_keys(oauth2::token_store& store, oauth2::store_key_ring keys)
+{
+    if (auto* sqlite = dynamic_cast<oauth2::sqlite_token_store*>(&store)) {
+        co_await sqlite->set_keys(std::move(keys));
+        co_return;
+    }
+#if DISCORD_OAUTH2_HAVE_POSTGRES
+    if (auto* postgres = dynamic_cast<oauth2::postgres_token_store*>(&store)) {
+        co_await postgres->set_keys(std::move(keys));
+        co_return;
+    }
+#endif
+    throw usage_error("only a durable store (sqlite:PATH or a postgres:// URL) has keys");
+}
+
+asio::awaitable<oauth2::rekey_report> rekey_store(oauth2::token_store& store)
+{
+    if (auto* sqlite = dynamic_cast<oauth2::sqlite_token_store*>(&store))
+        co_return co_await sqlite->rekey();
+#if DISCORD_OAUTH2_HAVE_POSTGRES
+    if (auto* postgres = dynamic_cast<oauth2::postgres_token_store*>(&store))
+        co_return co_await postgres->rekey();
+#endif
+    throw usage_error("rekey needs a durable store (sqlite:PATH or a postgres:// URL)");
 }
 
 std::chrono::milliseconds duration_option(const arguments& args, std::string_view name, std::chrono::milliseconds fallback)

@@ -6,6 +6,8 @@
 #include "arguments.hpp"
 
 #include <discord/oauth2/client.hpp>
+#include <discord/oauth2/rekey.hpp>
+#include <discord/oauth2/store_key.hpp>
 #include <discord/oauth2/token_store.hpp>
 
 #include <chrono>
@@ -72,6 +74,11 @@ inline constexpr shared_option command_variables[] = {
 /// option; the store's own errors (unreachable, wrong key) otherwise.
 [[nodiscard]] asio::awaitable<std::shared_ptr<oauth2::token_store>> grant_store(const arguments& args,
                                                                               const environment& env);
+
+/// A durable store's set_keys (sqlite or postgres); usage_error for any other store.
+[[nodiscard]] asio::awaitable<void> set_store_keys(oauth2::token_store& store, oauth2::store_key_ring keys);
+/// A durable store's rekey (sqlite or postgres); usage_error for any other store.
+[[nodiscard]] asio::awaitable<oauth2::rekey_report> rekey_store(oauth2::token_store& store);
 
 /// A duration option ("90" or "90s", "2m" or "2min", "1h", "1500ms"), `fallback` when absent;
 /// usage_error naming it when it is not one, not positive, or longer than a day.

@@ -16,15 +16,18 @@
 
 namespace discord::oauth2 {
 
-/// Every grant of `store` as JSON: {"format": "discord-oauth2 grants", "version": 1, "grants":
-/// [{"user_id", "expires_at", "refresh_in_flight", "needs_reauthorization", "sealed"}]}.
-[[nodiscard]] asio::awaitable<std::string> export_grants(token_store& store, const store_key& key);
+/// Every grant of `store` as JSON, sealed under `keys.current()`: {"format": "discord-oauth2
+/// grants", "version": 2, "key_id": the key's id (8 hexadecimal digits), "grants": [{"user_id",
+/// "expires_at", "refresh_in_flight", "needs_reauthorization", "sealed"}]}.
+[[nodiscard]] asio::awaitable<std::string> export_grants(token_store& store, store_key_ring keys);
 
 /// Saves every grant of an export into `store` (replacing grants of the same users) and returns
-/// how many. Throws `error`: invalid_argument for a document that is not an export,
-/// grant_altered (or wrong_store_key when no grant opens) naming the user otherwise. Nothing is
-/// saved unless every grant opens.
-[[nodiscard]] asio::awaitable<std::size_t> import_grants(token_store& store, const store_key& key,
+/// how many. The export's key is the ring's key with its `key_id`; a version 1 export (before
+/// key ids) opens under whichever key opens it. Throws `error`: invalid_argument for a document
+/// that is not an export, wrong_store_key when the ring lacks the export's key (naming its id)
+/// or no grant opens, grant_altered naming the user otherwise. Nothing is saved unless every
+/// grant opens.
+[[nodiscard]] asio::awaitable<std::size_t> import_grants(token_store& store, store_key_ring keys,
                                                          std::string_view document);
 
 } // namespace discord::oauth2

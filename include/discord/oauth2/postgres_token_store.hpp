@@ -3,6 +3,7 @@
 #pragma once
 
 #include <discord/oauth2/cluster.hpp>
+#include <discord/oauth2/rekey.hpp>
 #include <discord/oauth2/store_key.hpp>
 #include <discord/oauth2/token_store.hpp>
 
@@ -56,19 +57,39 @@ struct postgres_options {
 /// target; pkg-config: `discord-oauth2-postgres`). README.md, "Using the library", shows both.
 class postgres_token_store final : public token_store, public cluster {
 public:
-    /// Connects, creates or migrates the schema, and checks the key. Throws `error`:
-    /// invalid_argument (malformed URL), store_failed (unreachable, refused, with the server's
-    /// reason and never the password), wrong_store_key. A wrong URL or password fails at once:
-    /// only later connections are retried.
+    /// Connects, creates or migrates the schema, and checks the keys: new grants are sealed
+    /// under `keys.current()`, a grant opens under whichever key of the ring it names, and the
+    /// store's key check must open under one of them (it is written again under the current key
+    /// when it was under another). Throws `error`: invalid_argument (malformed URL),
+    /// store_failed (unreachable, refused, with the server's reason and never the password),
+    /// wrong_store_key (naming the key id the store was written under). A wrong URL or password
+    /// fails at once: only later connections are retried.
     [[nodiscard]] static asio::awaitable<std::shared_ptr<postgres_token_store>> open(asio::any_io_executor executor,
-                                                                                   std::string url, store_key key,
+                                                                                   std::string url, store_key_ring keys,
                                                                                    postgres_options options);
     /// The same with default options.
     [[nodiscard]] static asio::awaitable<std::shared_ptr<postgres_token_store>> open(asio::any_io_executor executor,
-                                                                                   std::string url, store_key key);
+                                                                                   std::string url, store_key_ring keys);
     /// Stops listening; the connections close when the last operation using them has ended.
     ~postgres_token_store() override;
 
+    /// Uses `keys` from now on (a rotation; `discord-oauth2 serve` calls it on SIGHUP), once
+    /// the store's key check opens under one of them, and writes the check again under the new
+    /// current key. Throws `error` wrong_store_key (the ring in use is kept) or store_failed.
+    /// Every instance of a cluster needs each key that any of them seals with (docs/security.md,
+    /// "Rotating keys").
+    asio::awaitable<void> set_keys(store_key_ring keys);
+    /// Re-seals, under the current key, every grant sealed under another key of the ring (or
+    /// before keys had ids), 256 rows read at a time, each update checked against the row read
+    /// (compare-and-swap on the sealed text; versions are left alone, so no instance's
+    /// compare-and-swap fails because of it). Runs beside live instances and their refreshers;
+    /// stopped at any point, a second run finishes the job. Grants it cannot open are left as
+    /// they were and listed in the report. Throws `error` store_failed.
+    asio::awaitable<rekey_report> rekey();
+
+    /// Throws grant_altered, grant_copied or wrong_store_key (sealed under a key the ring lacks:
+    /// the message names its id; nothing is changed, and the grant opens again once the key is
+    /// back).
     asio::awaitable<std::optional<stored_grant>> load(snowflake user) override;
     asio::awaitable<std::optional<std::uint64_t>> compare_and_swap(stored_grant grant) override;
     asio::awaitable<std::uint64_t> save(stored_grant grant) override;

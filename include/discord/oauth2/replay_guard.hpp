@@ -32,6 +32,6 @@ public:
 /// Opens a state (open_state: authenticity, then expiry) and consumes its nonce with `guard`.
 /// Throws `error`: invalid_state, state_expired, state_replayed when the nonce was consumed
 /// before, or the guard's error when it cannot tell. `guard` must outlive the operation.
-[[nodiscard]] asio::awaitable<state_claims> open_state_once(const state_key& key, std::string text, replay_guard& guard);
+[[nodiscard]] asio::awaitable<state_claims> open_state_once(state_key_ring keys, std::string text, replay_guard& guard);
 
 } // namespace discord::oauth2

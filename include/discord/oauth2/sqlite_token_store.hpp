@@ -1,6 +1,7 @@
 // The durable token store of one process, on SQLite (see `sqlite_token_store` below).
 #pragma once
 
+#include <discord/oauth2/rekey.hpp>
 #include <discord/oauth2/store_key.hpp>
 #include <discord/oauth2/token_store.hpp>
 
@@ -15,7 +16,7 @@ namespace discord::oauth2 {
 /// not open.
 ///
 /// @code
-/// auto store = oauth2::sqlite_token_store::open("grants.db", oauth2::store_key::from_file("grants.key"));
+/// auto store = oauth2::sqlite_token_store::open("grants.db", oauth2::store_key_ring::from_file("grants.key"));
 /// config.store = store;
 /// @endcode
 ///
@@ -26,14 +27,31 @@ namespace discord::oauth2 {
 /// each completes only after the commit that holds it, and all of a failed group fail.
 class sqlite_token_store final : public token_store {
 public:
-    /// Opens (or creates) the database at `path` and migrates its schema. Throws `error`:
-    /// wrong_store_key when the file was written with another key, invalid_argument when it
-    /// cannot be opened or is not one of ours.
-    [[nodiscard]] static std::shared_ptr<sqlite_token_store> open(const std::string& path, store_key key);
+    /// Opens (or creates) the database at `path` and migrates its schema. New grants are sealed
+    /// under `keys.current()`; a grant opens under whichever key of the ring it names. Throws
+    /// `error`: wrong_store_key when no key of the ring is the one the file was written with
+    /// (the message names that key's id), invalid_argument when it cannot be opened or is not
+    /// one of ours.
+    [[nodiscard]] static std::shared_ptr<sqlite_token_store> open(const std::string& path, store_key_ring keys);
     /// Finishes the writes under way and closes the file.
     ~sqlite_token_store() override;
 
-    /// Load throws grant_altered (a changed byte) or grant_copied (a row from another user).
+    /// Uses `keys` from now on (a rotation; `discord-oauth2 serve` calls it on SIGHUP), once
+    /// the store's key check opens under one of them, and writes the check again under the new
+    /// current key. Throws `error` wrong_store_key (the ring in use is kept) or store_failed.
+    /// Loads and writes already under way finish with the ring they started with.
+    asio::awaitable<void> set_keys(store_key_ring keys);
+    /// Re-seals, under the current key, every grant sealed under another key of the ring (or
+    /// before keys had ids), in batches of 256 on the store's thread, each checked against the
+    /// row it read, so it may run beside a live bot, its refresher and other processes on the
+    /// same file; versions are left alone (nobody's compare-and-swap fails because of it).
+    /// Stopped at any point, a second run finishes the job. Grants it cannot open are left as
+    /// they were and listed in the report. Throws `error` store_failed.
+    asio::awaitable<rekey_report> rekey();
+
+    /// Load throws grant_altered (a changed byte), grant_copied (a row from another user) or
+    /// wrong_store_key (sealed under a key the ring lacks: the message names its id; nothing is
+    /// changed, and the grant opens again once the key is back).
     asio::awaitable<std::optional<stored_grant>> load(snowflake user) override;
     asio::awaitable<std::optional<std::uint64_t>> compare_and_swap(stored_grant grant) override;
     asio::awaitable<std::uint64_t> save(stored_grant grant) override;

@@ -36,20 +36,28 @@ struct state_key_purpose {
 };
 
 /// The 32-byte key states are sealed with (AES-256-GCM). Keep it secret; every instance of a bot
-/// that serves callbacks needs the same one. Rotate it and outstanding states become invalid.
+/// that serves callbacks needs it. Rotate it with a state_key_ring, so that the links already
+/// sent still open (docs/security.md, "Rotating keys").
 using state_key = basic_key<state_key_purpose>;
+/// The state keys of a rotation: the first seals new states (and signs cluster messages), every
+/// one opens (and verifies).
+using state_key_ring = basic_key_ring<state_key_purpose>;
 
 extern template class basic_key<state_key_purpose>;
+extern template class basic_key_ring<state_key_purpose>;
 
-/// The sealed state: base64url, about 190 characters for a short `flow` and a few scopes.
-/// Throws `error` (invalid_argument) for a flow, verifier or scope list over its limit, or a
-/// scope that is empty or holds a space.
-[[nodiscard]] std::string seal_state(const state_key& key, state_claims claims);
+/// The sealed state, under the ring's current key and naming that key's id: base64url, about
+/// 200 characters for a short `flow` and a few scopes. Throws `error` (invalid_argument) for a
+/// flow, verifier or scope list over its limit, or a scope that is empty or holds a space.
+[[nodiscard]] std::string seal_state(const state_key_ring& keys, state_claims claims);
 
-/// Opens a state: authenticity, then expiry at `now`. Single use is the caller's, with a
-/// replay_guard (open_state_once in replay_guard.hpp does both). Throws `error` with
-/// invalid_state (malformed or forged) or state_expired.
-[[nodiscard]] state_claims open_state(const state_key& key, std::string_view text,
+/// Opens a state under the key it names (a state sealed before keys had ids opens under
+/// whichever key of the ring opens it): authenticity, then expiry at `now`. Single use is the
+/// caller's, with a replay_guard (open_state_once in replay_guard.hpp does both). Throws `error`
+/// with invalid_state (malformed or forged) or state_expired (expired, or sealed under a key the
+/// ring no longer holds: a link older than the rotation that dropped its key; the message names
+/// the key id).
+[[nodiscard]] state_claims open_state(const state_key_ring& keys, std::string_view text,
                                       std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 } // namespace discord::oauth2

@@ -61,9 +61,11 @@ struct web_server_config {
     /// TLS with these PEM files; plain HTTP when absent.
     std::optional<std::string> tls_certificate_chain_file{};
     std::optional<std::string> tls_private_key_file{}; ///< with tls_certificate_chain_file
-    /// Seals the states. A random one when absent; give the same key to every instance that
-    /// may receive callbacks for URLs made by another.
-    std::optional<state_key> key{};
+    /// Seals the states (the ring's current key; every key of it opens them) and, through HKDF,
+    /// signs the cluster's messages. A random key when absent; give the same ring to every
+    /// instance that may receive callbacks for URLs made by another. A state_key converts.
+    /// Rotate with set_keys (docs/security.md, "Rotating keys").
+    std::optional<state_key_ring> key{};
     std::chrono::seconds state_lifetime{600}; ///< how long an authorization URL stays valid
     /// Links the server remembers until they expire, answered or not (a link's record keeps how
     /// its callback ended, never a token, and leaves when the link expires); authorization_url
@@ -281,6 +283,12 @@ public:
     /// Registers a URL built elsewhere with this server's key (as the seed's SubmitPendingOAuth2Url).
     /// Throws `error` (invalid_state, state_expired) when its state is not one of ours.
     void submit_pending(std::string_view url);
+    /// Uses `keys` for states and cluster messages from now on (a key rotation;
+    /// `discord-oauth2 serve` calls it on SIGHUP): links are sealed, and messages signed, under
+    /// `keys.current()`; a state or message under any key of the ring is accepted. A link sealed
+    /// under a key the ring no longer holds gets the expired-link page. Thread-safe; callbacks
+    /// under way finish with the ring they started with.
+    void set_keys(state_key_ring keys);
     /// Authorizations registered and not answered yet. A link leaves when it expires.
     [[nodiscard]] std::size_t pending_count() const;
     /// Every link and callback the server remembers until it expires, answered ones included: at
