@@ -99,6 +99,8 @@ struct instance {
         config.cluster = db;
         config.event_queue_capacity = 16;
         config.limits.max_connections_per_peer = 0; // every simulated browser shares 127.0.0.1
+        config.exchanges_per_minute_per_client = 0; // and the flows run as fast as the instances take them
+        config.exchanges_per_second = 0;
         std::promise<void> started;
         asio::post(io, [&] {
             web.emplace(io.get_executor(), *discord, std::move(config));

@@ -115,6 +115,8 @@ int main(int argc, char** argv)
     oauth2::web_server_config wc;
     wc.limits.max_connections = 16384;
     wc.limits.max_connections_per_peer = 0; // every browser here is 127.0.0.1
+    wc.exchanges_per_minute_per_client = 0; // and every user's code is exchanged as it comes
+    wc.exchanges_per_second = 0;
     oauth2::web_server web(io.get_executor(), client, wc);
     web.start();
     http::client_options bo;

@@ -95,6 +95,8 @@ int flows(int total, int concurrency)
     oauth2::web_server_config wc;
     wc.event_queue_capacity = 16;
     wc.limits.max_connections_per_peer = 0; // every simulated browser shares 127.0.0.1
+    wc.exchanges_per_minute_per_client = 0; // and the flows run as fast as the server takes them
+    wc.exchanges_per_second = 0;
     oauth2::web_server web(io.get_executor(), discord, wc);
     web.start();
     http::client browser(io.get_executor());

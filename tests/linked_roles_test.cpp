@@ -298,6 +298,59 @@ TEST_CASE("a flood of linked roles visits and denials meets its limits while a r
     }
 }
 
+TEST_CASE("made-up codes on linked roles states from one client: at most its limit reach Discord, another client links")
+{
+    fixture f;
+    oauth2::web_server_config c;
+    // This process plays a reverse proxy: the X-Forwarded-For it sets names each client.
+    c.limits.trusted_proxies = {"127.0.0.1"};
+    const auto per_client = c.exchanges_per_minute_per_client; // the default
+    f.start([](const oauth2::user&, const oauth2::access_token&) -> asio::awaitable<std::optional<oauth2::role_connection>> {
+        co_return std::nullopt;
+    }, c);
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        // Named first: g++ 12 destroys the defaulted options of a constructor call holding a co_await twice.
+        auto ex = co_await asio::this_coro::executor;
+        http::client attacker(ex);
+        constexpr int pairs = 200;
+        std::map<int, int> answers; // the callbacks' statuses
+        auto exchanges = f.discord.calls("POST /api/v10/oauth2/token");
+        auto started = std::chrono::steady_clock::now();
+        for (int i = 0; i < pairs; ++i) {
+            // Each visit from an address of its own (visits are limited per client too), every
+            // callback from one: a visit's state and cookie, and a code nobody issued.
+            http::request open{.method = "GET", .url = f.origin() + "/discord/linked-role"};
+            open.fields.add("X-Forwarded-For", "10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256));
+            auto visit = co_await attacker.send(open);
+            REQUIRE(visit.status == 302);
+            auto cookie = std::string(visit.fields.find("set-cookie").value_or(""));
+            auto state = test::query_param(std::string(visit.fields.find("location").value_or("")), "state");
+            http::request callback{.method = "GET",
+                                   .url = f.redirect + "?code=made-up&state=" + oauth2::url::percent_encode(state)};
+            callback.fields.add("Cookie", cookie.substr(0, cookie.find(';')));
+            callback.fields.add("X-Forwarded-For", "203.0.113.66");
+            auto page = co_await attacker.send(std::move(callback));
+            ++answers[page.status];
+            if (page.status == 429)
+                CHECK(page.fields.contains("retry-after"));
+        }
+        auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        auto exchanged = f.discord.calls("POST /api/v10/oauth2/token") - exchanges;
+        // Its burst, and what its rate gave back while the flood ran (before the limit: 200).
+        CHECK(exchanged >= per_client);
+        CHECK(exchanged <= per_client + static_cast<std::uint64_t>(seconds * static_cast<double>(per_client) / 60) + 1);
+        CHECK(answers[502] == static_cast<int>(exchanged)); // Discord refused each made-up code it saw
+        CHECK(answers[429] == pairs - static_cast<int>(exchanged));
+        CHECK(f.web->exchanges_refused() == static_cast<std::uint64_t>(answers[429]));
+
+        // A real person, another client, links as usual.
+        auto v = co_await f.authorize_from_linked_roles();
+        auto linked = co_await f.finish(v, v.cookie);
+        CHECK(linked.status == 200);
+        CHECK(f.web->exchanges_refused() == static_cast<std::uint64_t>(answers[429]));
+    }());
+}
+
 TEST_CASE("linked roles configuration: a path needs a hook, and the flow name is the path's own")
 {
     asio::io_context io;

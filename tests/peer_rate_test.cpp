@@ -34,6 +34,29 @@ TEST_CASE("a burst of per_minute, then one every 60/per_minute seconds")
     CHECK(rate.retry_after() == 6s);
 }
 
+TEST_CASE("a request given back is counted no more, up to the burst; a forgotten peer gets nothing")
+{
+    peer_rate rate(2, 1);
+    auto now = peer_rate::clock::now();
+    CHECK(rate.allow(at("203.0.113.7"), now));
+    CHECK(rate.allow(at("203.0.113.7"), now));
+    CHECK_FALSE(rate.allow(at("203.0.113.7"), now));
+    rate.give_back(at("203.0.113.7"));
+    CHECK(rate.allow(at("203.0.113.7"), now));
+    CHECK_FALSE(rate.allow(at("203.0.113.7"), now));
+    // Never past the burst: three given back to a full bucket still leave two.
+    CHECK(rate.allow(at("203.0.113.7"), now + 61s));
+    for (int i = 0; i < 3; ++i)
+        rate.give_back(at("203.0.113.7"));
+    CHECK(rate.allow(at("203.0.113.7"), now + 61s));
+    CHECK(rate.allow(at("203.0.113.7"), now + 61s));
+    CHECK_FALSE(rate.allow(at("203.0.113.7"), now + 61s));
+    // The table holds one peer: another one's request forgets the first, whose give-back is lost.
+    CHECK(rate.allow(at("203.0.113.8"), now + 61s));
+    rate.give_back(at("203.0.113.7"));
+    CHECK(rate.peers() == 1);
+}
+
 TEST_CASE("an IPv6 /64 is one client; a mapped IPv4 address is its IPv4 one")
 {
     peer_rate rate(2);

@@ -213,6 +213,49 @@ TEST_CASE("a replayed callback gets the first answer and never a second exchange
     }());
 }
 
+TEST_CASE("a callback past the exchange limits keeps its state: a reload completes it, and a replay costs nothing")
+{
+    auto config = fixture::with_key();
+    config.exchanges_per_second = 1; // one exchange a second, whoever sends the callback
+    fixture f(config);
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        auto first = f.web.authorization_url(nelly, identify);
+        auto second = f.web.authorization_url(xiao, identify);
+        std::optional<oauth2::authorization_result> waited;
+        asio::co_spawn(f.io, [&]() -> asio::awaitable<void> {
+            waited = co_await f.web.wait_for_access_token(xiao, second, 30s);
+        }, asio::detached);
+        auto first_callback = co_await f.redirect_for(first, nelly);
+        auto second_callback = co_await f.redirect_for(second, xiao);
+        auto exchanges = f.discord.calls("POST /api/v10/oauth2/token");
+
+        auto one = co_await f.get(first_callback);
+        CHECK(one.status == 200);
+        auto refused = co_await f.get(second_callback);
+        CHECK(refused.status == 429);
+        CHECK(refused.fields.find("retry-after").value_or("") == "1");
+        CHECK(refused.body.find("reload this page") != std::string::npos);
+        CHECK(f.web.exchanges_refused() == 1);
+        CHECK(f.discord.calls("POST /api/v10/oauth2/token") == exchanges + 1); // never sent to Discord
+        CHECK_FALSE(waited); // the second link is still open
+
+        co_await test::sleep(1100ms); // the second's token is back
+        // A double click on the first link is answered with its page and gives back what it was
+        // counted: the second's reload still finds its exchange.
+        auto again = co_await f.get(first_callback);
+        CHECK(again.status == 200);
+        auto reloaded = co_await f.get(second_callback);
+        CHECK(reloaded.status == 200);
+        CHECK(f.discord.calls("POST /api/v10/oauth2/token") == exchanges + 2);
+        auto woken = [&] { return waited.has_value(); };
+        auto settled = co_await test::wait_until(woken, 5s);
+        CHECK(settled);
+        REQUIRE(waited);
+        CHECK(waited->outcome == oauth2::authorization_outcome::authorized);
+        CHECK(f.web.exchanges_refused() == 1);
+    }());
+}
+
 TEST_CASE("cancel on the consent page: 403 cancelled page, the waiter learns at once, an event says so")
 {
     fixture f(fixture::with_key(), false);
@@ -825,6 +868,8 @@ TEST_CASE("1,000 concurrent flows through one server, each waiter gets its own u
     auto config = fixture::with_key();
     config.event_queue_capacity = 10;
     config.limits.max_connections_per_peer = 0; // a thousand browsers on one address
+    config.exchanges_per_minute_per_client = 0;  // ... each with a code to exchange, at once
+    config.exchanges_per_second = 0;
     fixture f(config);
     test::run(f.io, [&]() -> asio::awaitable<void> {
         int authorized = 0;

@@ -39,6 +39,14 @@ bool peer_rate::allow(const asio::ip::address& peer, clock::time_point now)
     return true;
 }
 
+void peer_rate::give_back(const asio::ip::address& peer)
+{
+    auto key = peer_network(peer, ipv6_prefix_);
+    std::lock_guard lock(mutex_);
+    if (auto it = buckets_.find(key); it != buckets_.end())
+        it->second.tokens = std::min(capacity_, it->second.tokens + 1.0);
+}
+
 std::chrono::seconds peer_rate::retry_after() const noexcept
 {
     return std::chrono::seconds(static_cast<long>(std::max(1.0, 1.0 / per_second_ + 0.999)));

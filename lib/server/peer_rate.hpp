@@ -29,6 +29,10 @@ public:
     /// a peer not in the table.
     [[nodiscard]] bool allow(const asio::ip::address& peer, clock::time_point now);
 
+    /// Returns the request allow() counted for `peer` when what it admitted did not happen after
+    /// all (never past the burst); nothing for a peer the table has forgotten since.
+    void give_back(const asio::ip::address& peer);
+
     /// How long a refused peer should wait for its next request.
     [[nodiscard]] std::chrono::seconds retry_after() const noexcept;
 

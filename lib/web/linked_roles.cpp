@@ -57,11 +57,10 @@ server::response web_server::impl::start_linked_role(const asio::ip::address& pe
     // record, an event): one client may start only so many a minute. Unknown peers (a bot's own
     // server that did not say) are not counted.
     if (visits && !peer.is_unspecified() && !visits->allow(peer, server::peer_rate::clock::now())) {
-        auto page = web::render(config.pages, web::answer{429, web::page_kind::error, "Too many attempts",
-                                                          "Too many linked roles attempts came from your network. "
-                                                          "Please wait a minute and try again from Discord."});
-        page.fields.add("Retry-After", std::to_string(visits->retry_after().count()));
-        return page;
+        return web::render(config.pages, web::answer{429, web::page_kind::error, "Too many attempts",
+                                                     "Too many linked roles attempts came from your network. "
+                                                     "Please wait a minute and try again from Discord.",
+                                                     visits->retry_after()});
     }
     authorization_options options;
     options.flow = std::string(linked_roles_flow);

@@ -51,7 +51,10 @@ server::response render(const page_templates& templates, const answer& a)
     }
     replace_all(html, "{{title}}", html::escape(a.title));
     replace_all(html, "{{message}}", html::escape(a.message));
-    return server::response::page(a.status, std::move(html));
+    auto page = server::response::page(a.status, std::move(html));
+    if (a.retry_after.count() > 0)
+        page.fields.add("Retry-After", std::to_string(a.retry_after.count()));
+    return page;
 }
 
 } // namespace discord::oauth2::web

@@ -6,6 +6,7 @@
 
 #include <discord/oauth2/web_server.hpp>
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,8 @@ struct answer {
     page_kind kind = page_kind::success;
     std::string title;
     std::string message;
+    /// Sent as Retry-After when positive: how long a refused request should wait (a 429).
+    std::chrono::seconds retry_after{0};
 };
 
 /// Replaces `{{title}}` and `{{message}}` (escaped) in the template for `a.kind`, or the built-in.

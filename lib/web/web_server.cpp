@@ -130,9 +130,24 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
     // published, so that a flood of them (each visit mints a state) costs only the pages.
     if (claims && claims->flow == linked_roles_flow && error_param)
         co_return denial_page(*error_param);
+    // A code with a valid state is about to be exchanged: a request to Discord's token endpoint,
+    // which a made-up code costs as much as a real one. The limits are counted before the state
+    // is spent, so that a refused callback keeps its state (and Discord's code) for a reload once
+    // the wait is over. That opens no replay: a refused callback has exchanged nothing, and
+    // consume below still lets one callback per state, and only one, on to the exchange.
+    bool exchanging = claims && !error_param;
+    if (exchanging) {
+        if (auto wait = exchanges.take(req.peer, web::exchange_limits::clock::now()))
+            co_return web::answer{429, web::page_kind::error, "Too many attempts",
+                                  "Too many authorizations are arriving just now. Please wait a moment, then reload "
+                                  "this page.",
+                                  *wait};
+    }
     if (claims) {
         auto consumed = co_await core::attempt(consume(*claims));
         if (consumed.failure) {
+            if (exchanging)
+                exchanges.give_back(req.peer); // nothing is exchanged: the reload counts instead
             // Not consumed: reloading the page sends the same callback again, and may pass.
             publish_error("callback", consumed.failure->code(),
                           std::string("a callback could not be checked for replay: ") + consumed.failure->what(),
@@ -141,6 +156,8 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
                                   "We could not check this link just now. Please reload this page in a moment."};
         }
         if (!*consumed.value) {
+            if (exchanging)
+                exchanges.give_back(req.peer); // a replay gets the first answer, never an exchange
             claims.reset();
             state_error = make_error_code(errc::state_replayed);
         }
@@ -703,6 +720,11 @@ asio::awaitable<authorization_result> web_server::impl::result_from_store(std::s
 std::uint64_t web_server::cluster_messages_dropped() const noexcept
 {
     return impl_->cluster_dropped;
+}
+
+std::uint64_t web_server::exchanges_refused() const noexcept
+{
+    return impl_->exchanges.refused();
 }
 
 event_stream web_server::events()

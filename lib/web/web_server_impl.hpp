@@ -12,6 +12,7 @@
 #include "server/server.hpp"
 #include "web/cluster_messages.hpp"
 #include "web/event_hub.hpp"
+#include "web/exchange_limits.hpp"
 #include "web/pages.hpp"
 #include "web/pending_authorizations.hpp"
 #include "json/webhook_event.hpp"
@@ -31,7 +32,8 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
           // Links and as many callback-only states (pending_authorizations' two caps).
           replays(config.max_pending > SIZE_MAX / 2 ? SIZE_MAX : 2 * config.max_pending),
           linked_role_replays(config.max_pending),
-          authorizations(web::pending_authorizations::create(executor, config.max_pending))
+          authorizations(web::pending_authorizations::create(executor, config.max_pending)),
+          exchanges(config.exchanges_per_minute_per_client, config.exchanges_per_second, config.limits.ipv6_peer_prefix)
     {
         if (!config.store)
             config.store = std::make_shared<memory_token_store>();
@@ -112,6 +114,9 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     std::shared_ptr<web::pending_authorizations> authorizations;
     // Linked roles visits per client address (config.linked_roles_per_minute; none when 0).
     std::optional<server::peer_rate> visits;
+    // Code exchanges per client address and in all (config.exchanges_per_minute_per_client,
+    // config.exchanges_per_second), counted before a state is spent.
+    web::exchange_limits exchanges;
     core::work_counter callbacks_in_flight; // stop() waits for them, up to its grace period
 
     // The callback path, and the linked roles and events paths when set (embedded_requests.cpp).

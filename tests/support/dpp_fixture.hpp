@@ -124,6 +124,8 @@ struct fixture {
         oauth2::web_server_config c;
         c.key = oauth2::state_key::generate();
         c.limits.max_connections_per_peer = 0; // a thousand browsers on one address
+        c.exchanges_per_minute_per_client = 0;  // ... each with a code to exchange, at once
+        c.exchanges_per_second = 0;
         return c;
     }
 

@@ -125,6 +125,22 @@ struct web_server_config {
     /// in limits.trusted_proxies so that its X-Forwarded-For says who the client is; with
     /// handle_request, set incoming_request::peer. 0: no limit.
     std::size_t linked_roles_per_minute = 10;
+    /// How many authorization codes the callbacks of one client address (an IPv6 /64 counts as
+    /// one) may have exchanged a minute, in bursts of as many. Each callback that brings a code
+    /// with an unspent state costs a request to Discord's token endpoint, whether the code is
+    /// real or made up: a client holding states (each linked roles visit mints one, and so may a
+    /// site's login button) could otherwise spend the bot's token endpoint budget and the
+    /// invalid requests Cloudflare bans an address for. Past it the callback is answered 429
+    /// with Retry-After before its state is spent, so that a reload completes it; each refusal
+    /// is counted (exchanges_refused()). Behind a reverse proxy, list it in
+    /// limits.trusted_proxies, or every client counts as the proxy; with handle_request, set
+    /// incoming_request::peer (a request without one counts only in exchanges_per_second).
+    /// 0: no limit.
+    std::size_t exchanges_per_minute_per_client = 30;
+    /// How many codes this server exchanges a second in all, whoever sends them, in bursts of as
+    /// many: what a flood from many addresses meets. Past it, the same 429. Each instance of a
+    /// cluster counts its own. 0: no limit.
+    std::size_t exchanges_per_second = 50;
     /// What a browser (or anyone else) may hold of the server: connections in all and per peer
     /// address (32; set trusted_proxies when a reverse proxy forwards to it), the first-byte,
     /// read, idle and write timeouts, and request sizes.
@@ -340,6 +356,11 @@ public:
     /// user than the link's. Each is dropped; a rising count means someone else talks on the
     /// cluster's channel (docs/security.md).
     [[nodiscard]] std::uint64_t cluster_messages_dropped() const noexcept;
+
+    /// Callbacks refused before their code was exchanged, past exchanges_per_minute_per_client or
+    /// exchanges_per_second (each answered 429, its state left unspent). A rising count is a
+    /// client spending states on made-up codes, or more people at once than the limits allow.
+    [[nodiscard]] std::uint64_t exchanges_refused() const noexcept;
 
     // Per-user grants, in the configured token_store.
     /// The stored access token as it is (possibly expired or lost; see fresh_access_token).
