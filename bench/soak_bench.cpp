@@ -39,6 +39,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -236,12 +237,18 @@ int main(int argc, char** argv)
     run.control_key = std::string(64, 'c');
     write_private(dir / "store.key", std::string(64, '5'));
     write_private(dir / "control.key", run.control_key);
+    // A bot this busy raises serve's limits on code exchanges (50 a second in all, 30 a minute
+    // per client): to twice what the flows need, so that the limits are on the path and refuse
+    // no flow.
+    auto exchanges_per_second = fmt::format("{:.0f}", std::max(50.0, std::ceil(2 * s.rate)));
+    auto exchanges_per_client = fmt::format("{:.0f}", std::max(30.0, std::ceil(2 * s.rate * 60 / s.users)));
     auto serve = test::spawn(SERVE_PROGRAM,
                              {"serve", "--store", "sqlite:" + (dir / "grants.db").string(), "--store-key-file",
                               (dir / "store.key").string(), "--control", run.control, "--control-key-file",
                               (dir / "control.key").string(), "--port", std::to_string(web_port), "--link-lifetime",
                               std::to_string(s.link_lifetime) + "s", "--linked-roles-path", "/linked-role",
-                              "--trusted-proxy", "127.0.0.1"},
+                              "--trusted-proxy", "127.0.0.1", "--exchanges-per-second", exchanges_per_second,
+                              "--exchanges-per-minute-per-client", exchanges_per_client},
                              {{"DISCORD_CLIENT_ID", "159799960412356608"},
                               {"DISCORD_CLIENT_SECRET", "emulator-airhorn-client-secret-0123456789"},
                               {"DISCORD_REDIRECT_URI", run.redirect},

@@ -401,7 +401,8 @@ TEST_CASE("serve --link-lifetime: a link expires when the operator says; a malfo
     }
 }
 
-TEST_CASE("serve --trusted-proxy: behind a proxy, the linked roles path counts each client it forwards for")
+TEST_CASE("serve --trusted-proxy: behind a proxy, the linked roles path counts each client it forwards for; "
+          "the exchange limits take whole numbers")
 {
     scratch s;
     auto web_port = oauth2::server::free_port();
@@ -434,6 +435,9 @@ TEST_CASE("serve --trusted-proxy: behind a proxy, the linked roles path counts e
     auto r = test::run_program(CLI_PROGRAM, {"serve", "--trusted-proxy", "proxy.example"}, env);
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("--trusted-proxy") != std::string::npos);
+    auto many = test::run_program(CLI_PROGRAM, {"serve", "--exchanges-per-second", "many"}, env);
+    CHECK(many.exit_code == 2);
+    CHECK(many.err.find("--exchanges-per-second takes a whole number") != std::string::npos);
 }
 
 TEST_CASE("serve never stalls when its reader does: lines are dropped, counted, and an events_missed line says so")

@@ -776,11 +776,12 @@ const std::vector<command>& table()
          "Creates a group DM of users who granted gdm.join, or adds one more user to it."},
         {"serve",
          "[--public-key HEX] [--events-path P] [--linked-roles-path P] [--scope S...] [--port N] [--link-lifetime 10m] "
-         "[--trusted-proxy ADDRESS...] [--control unix:PATH|http://127.0.0.1:PORT] [--control-key-file F] "
-         "[--state-key-file F] [--store ...]",
+         "[--trusted-proxy ADDRESS...] [--exchanges-per-minute-per-client 30] [--exchanges-per-second 50] "
+         "[--control unix:PATH|http://127.0.0.1:PORT] [--control-key-file F] [--state-key-file F] [--store ...]",
          {{"public-key", k::value}, {"events-path", k::value}, {"linked-roles-path", k::value}, {"scope", k::list},
           {"control", k::value}, {"control-key-file", k::value}, {"state-key-file", k::value}, {"port", k::value},
-          {"link-lifetime", k::value}, {"trusted-proxy", k::list}},
+          {"link-lifetime", k::value}, {"trusted-proxy", k::list}, {"exchanges-per-minute-per-client", k::value},
+          {"exchanges-per-second", k::value}},
          serve_command, false,
          "Runs the callback web server for a bot in any language: one JSON line when ready and one per event\n"
          "on stdout, links and tokens on its control interface, grants kept fresh in --store (docs/serve.md).\n"

@@ -356,6 +356,20 @@ asio::awaitable<void> reload_keys_on_hangup(asio::signal_set& hangups, reload_ta
     }
 }
 
+// A count option such as --exchanges-per-second: a whole number, 0 for no limit; `fallback`
+// when absent.
+std::size_t count_option(const arguments& args, std::string_view name, std::size_t fallback)
+{
+    auto text = args.value(name);
+    if (!text)
+        return fallback;
+    std::size_t n = 0;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+    if (text->empty() || ec != std::errc() || end != text->data() + text->size())
+        throw usage_error(fmt::format("--{} takes a whole number (0: no limit)", name));
+    return n;
+}
+
 std::string origin_of(const std::string& url)
 {
     auto scheme_end = url.find("//");
@@ -409,6 +423,11 @@ asio::awaitable<std::string> serve_command(invocation& in)
             throw usage_error("--trusted-proxy takes literal IP addresses (127.0.0.1, ::1, 10.0.0.5), not '" + proxy + "'");
         config.limits.trusted_proxies.push_back(proxy);
     }
+    // Code exchanges per client and in all, before a callback's state is spent: a real crowd
+    // behind one address (a campus NAT), or a bot busier than the defaults, raises them.
+    config.exchanges_per_minute_per_client =
+        count_option(in.args, "exchanges-per-minute-per-client", config.exchanges_per_minute_per_client);
+    config.exchanges_per_second = count_option(in.args, "exchanges-per-second", config.exchanges_per_second);
     if (auto key = setting(in.args, in.env, "public-key")) {
         config.verify_key = *key;
         config.events_path = in.args.value("events-path").value_or("/discord/events");
