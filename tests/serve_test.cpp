@@ -521,7 +521,7 @@ TEST_CASE("serve: a loopback control port needs the bearer key from a private fi
     auto readable = s.file("readable.key", key + "\n", false);
     auto r1 = test::run_program(CLI_PROGRAM, {"serve", "--control", port_url(control_port, ""), "--control-key-file", readable}, env);
     CHECK(r1.exit_code == 1);
-    CHECK(r1.err.find("only its owner can read") != std::string::npos);
+    CHECK(r1.err.find("chmod 600") != std::string::npos);
     CHECK(r1.err.find(key) == std::string::npos);
     auto short_key = s.file("short.key", "too-short\n");
     auto r2 = test::run_program(CLI_PROGRAM, {"serve", "--control", port_url(control_port, ""), "--control-key-file", short_key}, env);

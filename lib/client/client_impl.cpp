@@ -2,6 +2,7 @@
 
 #include "core/attempt.hpp"
 #include "core/base64.hpp"
+#include "core/wipe.hpp"
 #include "json/decode.hpp"
 
 #include <discord/oauth2/error.hpp>
@@ -33,6 +34,28 @@ std::string rest::with_query(const std::string& url, const url::parameters& para
     return url + (url.find('?') == std::string::npos ? '?' : '&') + url::encode_query(params);
 }
 
+void rest::add_authorization(http::headers& fields, std::string_view scheme, const secret& credential)
+{
+    std::string value;
+    value.reserve(scheme.size() + 1 + credential.reveal().size());
+    value.append(scheme).append(" ").append(credential.reveal());
+    fields.add("Authorization", value);
+    core::wipe(value);
+}
+
+namespace {
+
+// The deleter of a request sent with credentials: its buffers are wiped when the last of the
+// caller's retries and the HTTP transfer lets go of it.
+void wipe_and_delete(const http::request* r) noexcept
+{
+    auto* owned = const_cast<http::request*>(r); // made with new, not const, in client::impl::send
+    http::wipe(*owned);
+    delete owned;
+}
+
+} // namespace
+
 client::impl::impl(asio::any_io_executor ex, client_config c)
     : config(std::move(c)), http(ex, [&] {
           http::client_options o;
@@ -47,9 +70,15 @@ client::impl::impl(asio::any_io_executor ex, client_config c)
         throw error(errc::invalid_argument, "client_config.client_id is not set");
     if (config.client_secret && config.client_secret->empty())
         throw error(errc::invalid_argument, "client_config.client_secret is empty; leave it unset for a public client");
-    if (config.client_secret)
-        basic_authorization = secret(
-            "Basic " + base64::encode(secret(config.client_id.to_string() + ":" + config.client_secret->reveal()).reveal()));
+    if (config.client_secret) {
+        // Each step in a buffer that is wiped: the pair and its encoding are the credentials too.
+        secret pair(config.client_id.to_string() + ":" + config.client_secret->reveal());
+        std::string encoded = base64::encode(pair.reveal());
+        std::string value = "Basic ";
+        value += encoded;
+        core::wipe(encoded);
+        basic_authorization = secret(std::move(value));
+    }
 }
 
 void client::impl::require_scope(const access_token& token, std::string_view scope, std::string_view operation) const
@@ -73,6 +102,10 @@ http::request client::impl::token_request(const std::string& url, url::parameter
         form.emplace_back("client_id", config.client_id.to_string());
     }
     r.body = url::encode_query(form);
+    // The form dies here with the code, verifier, refresh token or token it carried; the body
+    // is wiped by send() once it has been sent.
+    for (auto& field : form)
+        core::wipe(field.second);
     return r;
 }
 
@@ -80,7 +113,7 @@ http::request client::impl::api_get(const std::string& path, const access_token&
 {
     http::request r;
     r.url = rest::with_query(config.endpoints.api + path, query);
-    r.fields.add("Authorization", "Bearer " + token.token.reveal());
+    rest::add_authorization(r.fields, "Bearer", token.token);
     return r;
 }
 
@@ -91,7 +124,7 @@ http::request client::impl::bot_request(std::string method, const std::string& p
     http::request r;
     r.method = std::move(method);
     r.url = config.endpoints.api + path;
-    r.fields.add("Authorization", "Bot " + config.bot_token->reveal());
+    rest::add_authorization(r.fields, "Bot", *config.bot_token);
     return r;
 }
 
@@ -113,8 +146,10 @@ std::chrono::milliseconds client::impl::backoff(int attempt)
 asio::awaitable<http::response> client::impl::send(http::request r, std::string route, repeat kind)
 {
     const auto& policy = config.retries;
-    // Every attempt sends the same request, shared with the HTTP layer rather than copied.
-    auto shared = std::make_shared<const http::request>(std::move(r));
+    // Every attempt sends the same request, shared with the HTTP layer rather than copied. It
+    // carries credentials (an Authorization field; a form with a code, a verifier, a refresh
+    // token): wiped when the last holder lets go of it.
+    std::shared_ptr<const http::request> shared(new http::request(std::move(r)), &wipe_and_delete);
     // Limits and the breaker count per credential and major parameter: other users' limits and
     // dead tokens, and other guilds' buckets, never hold this request.
     auto who = rest::limit_key::of(shared->fields.find("authorization").value_or(""),
@@ -225,6 +260,12 @@ asio::awaitable<access_token> client::impl::token_call(http::request r, std::str
 {
     auto response = co_await send(std::move(r), std::string(operation), kind);
     auto received = std::chrono::system_clock::now();
+    // The answer holds the new tokens until they are decoded into secrets: wiped on every way
+    // out, a refusal or a body that does not decode included.
+    struct wiped_on_exit {
+        http::response& answer;
+        ~wiped_on_exit() { http::wipe(answer); }
+    } wiped{response};
     rest::throw_unless_success(response, operation);
     co_return json::decode_access_token(response.body, received);
 }

@@ -32,6 +32,10 @@ std::string join_scopes(const std::vector<std::string>& scopes);
 /// `url` with `params` appended as its query (after any query it already has).
 std::string with_query(const std::string& url, const url::parameters& params);
 
+/// Adds `Authorization: SCHEME CREDENTIAL` to `fields`, through a buffer that is wiped once
+/// the field holds it (a concatenated temporary would be freed with the credential in it).
+void add_authorization(http::headers& fields, std::string_view scheme, const secret& credential);
+
 /// One of the issuer's ID token keys (OpenID Connect), with its `kid`.
 struct cached_key {
     std::string kid;

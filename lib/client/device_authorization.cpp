@@ -25,6 +25,11 @@ asio::awaitable<device_authorization> client::start_device_authorization(scope_l
     auto request = impl_->token_request(impl_->config.endpoints.device_authorization, std::move(form));
     auto response = co_await impl_->send(std::move(request), "the device authorization", impl::repeat::never);
     auto received = std::chrono::system_clock::now();
+    // The answer holds the device code until it is decoded into a secret: wiped on every way out.
+    struct wiped_on_exit {
+        http::response& answer;
+        ~wiped_on_exit() { http::wipe(answer); }
+    } wiped{response};
     rest::throw_unless_success(response, "the device authorization");
     auto authorization = json::decode_device_authorization(response.body, received);
     authorization.scopes = scopes.names();

@@ -195,7 +195,7 @@ asio::awaitable<openid_userinfo> client::get_userinfo(const access_token& token)
     impl_->require_scope(token, "openid", "get_userinfo");
     http::request r;
     r.url = impl_->config.endpoints.userinfo;
-    r.fields.add("Authorization", "Bearer " + token.token.reveal());
+    rest::add_authorization(r.fields, "Bearer", token.token);
     auto response = co_await impl_->send(std::move(r), "GET /oauth2/userinfo", impl::repeat::safe);
     rest::throw_unless_success(response, "GET /oauth2/userinfo");
     co_return json::decode_openid_userinfo(response.body);

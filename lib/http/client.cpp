@@ -1,6 +1,7 @@
 #include "http/client.hpp"
 
 #include "core/serial_executor.hpp"
+#include "core/wipe.hpp"
 #include "http/curl_failure.hpp"
 #include "http/multi_driver.hpp"
 
@@ -19,6 +20,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <cstring>
 #include <unordered_map>
 #include <vector>
 
@@ -95,7 +97,16 @@ struct transfer {
     std::unique_ptr<completion> done;
     asio::cancellation_slot slot;
 
-    ~transfer() { curl_slist_free_all(header_list); }
+    // Every request may carry a credential (an Authorization field, a form with a code or a
+    // refresh token): what this transfer holds of it is wiped before it is freed. curl's own
+    // copies (the request it builds to send, TLS records) are libcurl's and OpenSSL's to free.
+    ~transfer()
+    {
+        for (auto* line = header_list; line; line = line->next)
+            core::wipe(line->data, std::strlen(line->data));
+        curl_slist_free_all(header_list);
+        wipe(owned);
+    }
 
     static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* self)
     {
@@ -388,10 +399,14 @@ std::unique_ptr<transfer> transfer_for(const request& req, std::size_t limit)
     validate(req);
     auto t = std::make_unique<transfer>();
     t->limit = limit;
-    std::string line; // one buffer for every line: curl copies each
+    // One buffer for every line: curl copies each. It held an Authorization field last time.
+    struct wiped_line {
+        std::string text;
+        ~wiped_line() { core::wipe(text); }
+    } line;
     for (const auto& [name, value] : req.fields) {
-        line.assign(name).append(": ").append(value);
-        auto* grown = curl_slist_append(t->header_list, line.c_str());
+        line.text.assign(name).append(": ").append(value);
+        auto* grown = curl_slist_append(t->header_list, line.text.c_str());
         if (!grown)
             throw std::bad_alloc();
         t->header_list = grown;
@@ -407,6 +422,18 @@ std::unique_ptr<transfer> transfer_for(const request& req, std::size_t limit)
 }
 
 } // namespace
+
+void wipe(request& r) noexcept
+{
+    core::wipe(r.body);
+    r.fields.wipe();
+}
+
+void wipe(response& r) noexcept
+{
+    r.body.wipe();
+    r.fields.wipe();
+}
 
 asio::awaitable<response> client::start(std::unique_ptr<transfer> t)
 {

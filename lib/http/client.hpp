@@ -42,6 +42,13 @@ struct response {
     int version = 0;
 };
 
+/// Overwrites the body and the header fields (core::wipe), then empties them: for a request that
+/// carried credentials, once it has been sent for the last time.
+void wipe(request& r) noexcept;
+
+/// The same for a response's body and fields: for an answer that carried tokens.
+void wipe(response& r) noexcept;
+
 struct client_options {
     /// Whole-request timeout unless the request sets its own.
     std::chrono::milliseconds timeout{30'000};

@@ -1,5 +1,7 @@
 #include "http/headers.hpp"
 
+#include "core/wipe.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -45,6 +47,12 @@ void headers::set(std::string_view name, std::string_view value)
         return iequals(std::string_view(bytes_).substr(e.name_offset, e.name_size), name);
     });
     add(name, copy);
+}
+
+void headers::wipe() noexcept
+{
+    core::wipe(bytes_);
+    entries_.clear();
 }
 
 void headers::reserve(std::size_t fields, std::size_t bytes)

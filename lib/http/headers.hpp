@@ -117,6 +117,10 @@ public:
         bytes_.clear();
         entries_.clear();
     }
+    /// Overwrites every name and value (core::wipe), then clears: for fields that carried a
+    /// credential (Authorization).
+    void wipe() noexcept;
+
     /// Room for `fields` fields of `bytes` bytes in all.
     void reserve(std::size_t fields, std::size_t bytes = 0);
 

@@ -1,5 +1,7 @@
 #include "http/padded_buffer.hpp"
 
+#include "core/wipe.hpp"
+
 #include <algorithm>
 #include <cstring>
 
@@ -15,6 +17,13 @@ void padded_buffer::reserve(std::size_t n)
         std::memcpy(bigger.get(), data_.get(), size_);
     data_ = std::move(bigger);
     capacity_ = cap;
+}
+
+void padded_buffer::wipe() noexcept
+{
+    if (data_)
+        core::wipe(data_.get(), size_);
+    size_ = 0;
 }
 
 void padded_buffer::append(const char* data, std::size_t n)

@@ -20,6 +20,8 @@ public:
     void append(const char* data, std::size_t n);
     void reserve(std::size_t n);
     void clear() noexcept { size_ = 0; }
+    /// Overwrites the contents (core::wipe), then clears: for a body that carried tokens.
+    void wipe() noexcept;
 
     [[nodiscard]] const char* data() const noexcept { return data_ ? data_.get() : empty_; }
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
