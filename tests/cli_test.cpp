@@ -15,6 +15,9 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <simdjson.h>
@@ -520,6 +523,80 @@ TEST_CASE("login runs the callback server, waits for the browser, and prints the
     CHECK(waited.err.find(client_secret) == std::string::npos);
     auto bad = f.cli({"login", "--scope", "identify", "--timeout", "soon"});
     CHECK(bad.exit_code == 2);
+}
+
+namespace {
+
+// What a `discord-oauth2 login` waiting for its browser shows of its dumpability: whether a
+// SIGABRT left a core dump (the kernel says so in the wait status), and who owns its /proc
+// directory (root, for a process that is not dumpable, unless we are root ourselves). It runs
+// in a scratch directory, where a core file of the default pattern lands, with the core size
+// limit raised as far as this process may.
+struct dumpability {
+    bool dumped = false;
+    uid_t proc_owner = 0;
+};
+
+dumpability observe_login(const cli_fixture& f, const std::vector<std::string>& extra,
+                          const std::map<std::string, std::string>& extra_env)
+{
+    auto dir = std::filesystem::temp_directory_path() / ("cli-core-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto here = std::filesystem::current_path();
+    rlimit before{};
+    ::getrlimit(RLIMIT_CORE, &before);
+    rlimit raised = before;
+    raised.rlim_cur = before.rlim_max; // the child inherits it
+    ::setrlimit(RLIMIT_CORE, &raised);
+    std::filesystem::current_path(dir);
+    auto env = f.env;
+    env.insert(extra_env.begin(), extra_env.end());
+    std::vector<std::string> args{"login", "--scope", "identify", "--no-browser", "--timeout", "30s"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto c = test::spawn(CLI_PROGRAM, args, env);
+    std::filesystem::current_path(here);
+    ::setrlimit(RLIMIT_CORE, &before);
+    // The link is printed once the command runs: long after main decided about dumps.
+    auto intro = test::read_line(c.err);
+    CHECK(intro.starts_with("Open this link to authorize"));
+    dumpability seen;
+    struct stat st {};
+    if (::stat(("/proc/" + std::to_string(c.pid)).c_str(), &st) == 0)
+        seen.proc_owner = st.st_uid;
+    ::kill(c.pid, SIGABRT);
+    int status = 0;
+    ::waitpid(c.pid, &status, 0);
+    ::close(c.out);
+    ::close(c.err);
+    std::filesystem::remove_all(dir);
+    seen.dumped = WIFSIGNALED(status) && WCOREDUMP(status);
+    return seen;
+}
+
+} // namespace
+
+TEST_CASE("the command line is not dumpable: a crash leaves no core file unless --allow-core-dumps says so")
+{
+    cli_fixture f;
+    std::map<std::string, std::string> none;
+    auto by_default = observe_login(f, {}, none);
+    auto allowed = observe_login(f, {"--allow-core-dumps"}, none);
+    std::map<std::string, std::string> variable{{"DISCORD_ALLOW_CORE_DUMPS", "1"}};
+    auto by_variable = observe_login(f, {}, variable);
+    CHECK_FALSE(by_default.dumped);
+    if (allowed.dumped) {
+        CHECK(by_variable.dumped);
+    } else {
+        // This system writes no core file for anyone (a core size limit this process cannot
+        // raise, a sanitizer that turns them off): the dumps alone do not tell the two apart.
+        MESSAGE("no core dump even with --allow-core-dumps: only /proc's owner can tell (not as root)");
+    }
+    // A process that is not dumpable has its /proc entries owned by root; root sees no difference.
+    if (auto me = ::geteuid(); me != 0) {
+        CHECK(by_default.proc_owner == 0);
+        CHECK(allowed.proc_owner == me);
+        CHECK(by_variable.proc_owner == me);
+    }
 }
 
 TEST_CASE("login --user binds the link to that account and refuses another")

@@ -818,6 +818,10 @@ constexpr std::string_view secrets_note =
     "variables (DISCORD_ACCESS_TOKEN, DISCORD_CODE, DISCORD_CODE_VERIFIER, DISCORD_REFRESH_TOKEN,\n"
     "DISCORD_TOKEN, DISCORD_ID_TOKEN and those above).\n";
 
+constexpr std::string_view core_dumps_note =
+    "The process is not dumpable: a crash leaves no core file, and other processes of the user cannot\n"
+    "read its memory, secrets included. --allow-core-dumps (or DISCORD_ALLOW_CORE_DUMPS=1) allows both.\n";
+
 std::string shared_options_text()
 {
     std::string text = "options of every command (or the environment variable named):\n";
@@ -838,6 +842,7 @@ std::string usage_text()
     text += "\n--api-base URL puts the token, revoke and API endpoints under URL (as Discord lays them out).\n";
     text += exit_statuses;
     text += secrets_note;
+    text += core_dumps_note;
     text += "serve also reads DISCORD_PUBLIC_KEY, DISCORD_CONTROL, DISCORD_CONTROL_KEY_FILE and\n"
             "DISCORD_STATE_KEY_FILE.\n";
     return text;
@@ -853,6 +858,7 @@ std::string command_help(const command& c)
     text += "\n";
     text += exit_statuses;
     text += secrets_note;
+    text += core_dumps_note;
     return text;
 }
 

@@ -18,6 +18,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+#include <sys/prctl.h>
 
 namespace {
 
@@ -40,6 +44,7 @@ std::vector<cli::option_spec> all_options()
         all.push_back({o.name, cli::option_kind::value});
     all.push_back({"help", cli::option_kind::flag});
     all.push_back({"version", cli::option_kind::flag});
+    all.push_back({"allow-core-dumps", cli::option_kind::flag});
     for (const auto& c : cli::commands())
         for (const auto& o : c.options)
             if (std::none_of(all.begin(), all.end(), [&](const cli::option_spec& s) { return s.name == o.name; }))
@@ -53,17 +58,29 @@ void check_options_belong(const cli::arguments& args, const cli::command& c)
         bool shared = std::any_of(std::begin(cli::shared_options), std::end(cli::shared_options),
                                   [&](const cli::shared_option& o) { return o.name == name; });
         bool own = std::any_of(c.options.begin(), c.options.end(), [&](const cli::option_spec& o) { return o.name == name; });
-        if (!shared && !own && name != "help" && name != "version")
+        if (!shared && !own && name != "help" && name != "version" && name != "allow-core-dumps")
             throw cli::usage_error(fmt::format("{} does not take --{}", c.name, name));
     }
     if (!c.has_action && args.words.size() > 1)
         throw cli::usage_error(fmt::format("{} takes no operand '{}'", c.name, args.words[1]));
 }
 
+// Whether the operator asked for core dumps: --allow-core-dumps, or DISCORD_ALLOW_CORE_DUMPS=1.
+bool core_dumps_allowed(const cli::arguments& args)
+{
+    const char* variable = std::getenv("DISCORD_ALLOW_CORE_DUMPS");
+    return args.has("allow-core-dumps") || (variable && std::string_view(variable) == "1");
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
+    // Not dumpable from the start: the secrets this process reads (the client secret in its
+    // environment, tokens, keys, a grant store's plaintext) would otherwise be in the core file a
+    // crash leaves, and any process of the same user could read its memory (/proc/PID/mem,
+    // ptrace). The operator who wants a core file says so; nothing secret is read before that.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     std::vector<std::string> words(argv + 1, argv + argc);
     const cli::command* command = nullptr;
     try {
@@ -71,6 +88,8 @@ int main(int argc, char** argv)
         if (!words.empty() && !words.front().starts_with("--"))
             command = cli::find_command(words.front());
         auto args = cli::parse_arguments(words, all_options());
+        if (core_dumps_allowed(args))
+            ::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
         if (args.has("version")) {
             fmt::print("discord-oauth2 {}\n", DISCORD_OAUTH2_VERSION);
             return 0;
