@@ -513,7 +513,24 @@ TEST_CASE("serve: a loopback control port needs the bearer key from a private fi
         auto nowhere = tcp_request(base, "GET", "/nowhere", "", key);
         CHECK(nowhere.status == 404);
         CHECK(nowhere.body == R"({"error":"not_found","message":"Not Found"})");
+
+        // The key rotated on SIGHUP: both accepted while the bot moves, then only the new one.
+        const std::string next = "fedcba9876543210fedcba9876543210fedcba9876543210";
+        CHECK(tcp_request(base, "POST", "/link", body, next).status == 401);
+        s.file("control.key", "# the new key first\n" + next + "\n" + key + "\n");
+        CHECK(serve.reload_keys().find("\"control_keys\":2") != std::string::npos);
+        CHECK(tcp_request(base, "POST", "/link", body, next).status == 200);
+        CHECK(tcp_request(base, "POST", "/link", body, key).status == 200);
+        s.file("control.key", next + "\n");
+        CHECK(serve.reload_keys().find("\"control_keys\":1") != std::string::npos);
+        CHECK(tcp_request(base, "POST", "/link", body, key).status == 401);
+        CHECK(tcp_request(base, "POST", "/link", body, next).status == 200);
+        // A note without its # is not made a key: the reload is refused, the keys kept.
+        s.file("control.key", next + "\nrotated on Monday by the operator on call, see ticket\n");
+        CHECK(serve.reload_keys().find("\"complete\":false") != std::string::npos);
+        CHECK(tcp_request(base, "POST", "/link", body, next).status == 200);
         CHECK(serve.stop() == 0);
+        s.file("control.key", key + "\n");
     }
 
     // Refused at start, with one line saying why: a key file others can read, a short key, a
@@ -652,7 +669,7 @@ TEST_CASE("rotating keys on two serve processes over PostgreSQL, as docs/securit
     keys("b", old_state + "\n" + new_state + "\n", old_store + "\n" + new_store + "\n");
     for (auto* p : {&a, &b}) {
         auto line = p->reload_keys();
-        CHECK(line.find("\"state_key\":\"" + id_of(old_state) + "\"") != std::string::npos);
+        CHECK(line.find("\"state_keys\":[\"" + id_of(old_state) + "\",\"" + id_of(new_state) + "\"]") != std::string::npos);
         CHECK(line.find("\"complete\":true") != std::string::npos);
     }
     flow(b, socket_b, zoe);
@@ -661,11 +678,11 @@ TEST_CASE("rotating keys on two serve processes over PostgreSQL, as docs/securit
     // while B still seals its links under the old one; each opens and verifies the other's.
     keys("a", new_state + "\n" + old_state + "\n", new_store + "\n" + old_store + "\n");
     auto promoted = a.reload_keys();
-    CHECK(promoted.find("\"state_key\":\"" + id_of(new_state) + "\"") != std::string::npos);
-    CHECK(promoted.find("\"store_key\":\"" + id_of(new_store) + "\"") != std::string::npos);
+    CHECK(promoted.find("\"state_keys\":[\"" + id_of(new_state) + "\",\"" + id_of(old_state) + "\"]") != std::string::npos);
+    CHECK(promoted.find("\"store_keys\":[\"" + id_of(new_store) + "\",\"" + id_of(old_store) + "\"]") != std::string::npos);
     flow(b, socket_b, xiaolong); // B's link (old key) redeemed at A, whose outcome (new key) B hears
     keys("b", new_state + "\n" + old_state + "\n", new_store + "\n" + old_store + "\n");
-    CHECK(b.reload_keys().find("\"store_key\":\"" + id_of(new_store) + "\"") != std::string::npos);
+    CHECK(b.reload_keys().find("\"store_keys\":[\"" + id_of(new_store) + "\",") != std::string::npos);
     // A link made before the rotation redeems after it.
     CHECK(open_link(early_link, zoe) == 200);
     CHECK(b.await_events("authorization_code_exchanged", zoe, 2));
@@ -722,5 +739,7 @@ TEST_CASE("rotating keys on two serve processes over PostgreSQL, as docs/securit
     }));
     CHECK(token_status(socket_b, nelly) == 200);
     CHECK(a.stop() == 0);
+    // A SIGTERM while a reload is under way (the store's round trip) still stops it.
+    ::kill(b.process.pid, SIGHUP);
     CHECK(b.stop() == 0);
 }

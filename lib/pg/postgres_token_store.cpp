@@ -21,7 +21,6 @@
 #include <fmt/format.h>
 
 #include <atomic>
-#include <limits>
 #include <functional>
 #include <mutex>
 
@@ -346,26 +345,37 @@ asio::awaitable<void> postgres_token_store::set_keys(store_key_ring keys)
     pg::parameters none;
     auto found = co_await impl_->run("SELECT value FROM discord_oauth2_meta WHERE name = 'key_check'", none);
     auto value = key_check_to_write(keys, found);
-    impl_->keys.set(std::move(keys));
     if (value) {
         pg::parameters p{std::move(*value)};
         (void)co_await impl_->run(key_check_upsert, p);
     }
+    impl_->keys.set(std::move(keys)); // only once the check is written: a failure keeps the ring in use
 }
 
 asio::awaitable<rekey_report> postgres_token_store::rekey()
 {
     rekey_report report;
-    std::string after = std::to_string(std::numeric_limits<std::int64_t>::min());
+    // The check too, so that it follows the current key whoever wrote it last (an instance or a
+    // script still on the old first key): once the old key is dropped, the store still opens.
+    {
+        pg::parameters none;
+        auto found = co_await impl_->run("SELECT value FROM discord_oauth2_meta WHERE name = 'key_check'", none);
+        if (auto value = key_check_to_write(*impl_->keys.get(), found)) {
+            pg::parameters p{std::move(*value)};
+            (void)co_await impl_->run(key_check_upsert, p);
+        }
+    }
+    std::optional<std::string> after; // none before the first batch: every user id is visited
     for (;;) {
         auto ring = impl_->keys.get();
         pg::parameters page{after, std::to_string(rekey_batch)};
-        auto batch = co_await impl_->run("SELECT user_id, sealed FROM discord_oauth2_grants WHERE user_id > $1::bigint"
+        auto batch = co_await impl_->run("SELECT user_id, sealed FROM discord_oauth2_grants"
+                                         " WHERE $1::bigint IS NULL OR user_id > $1::bigint"
                                          " ORDER BY user_id LIMIT $2::int",
                                          page);
         if (batch.rows.empty())
             break;
-        after = batch.rows.back()[0].value_or(after);
+        after = batch.rows.back()[0];
         for (const auto& row : batch.rows) {
             std::string id = row[0].value_or("0");
             snowflake user(static_cast<std::uint64_t>(std::stoll(id)));

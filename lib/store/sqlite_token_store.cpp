@@ -24,7 +24,6 @@
 
 #include <fmt/format.h>
 
-#include <limits>
 #include <mutex>
 
 namespace discord::oauth2 {
@@ -142,15 +141,21 @@ struct sqlite_token_store::impl {
     // One batch of a rekey: the grants after `after`, in one transaction (so that no other
     // process writes a row between its read and its update). The last user it looked at, or
     // nullopt when there were none.
-    std::optional<std::int64_t> rekey_batch_after(std::int64_t after, rekey_report& report)
+    std::optional<std::int64_t> rekey_batch_after(std::optional<std::int64_t> after, rekey_report& report)
     {
         std::lock_guard lock(mutex);
         auto ring = keys.get();
         exec("BEGIN IMMEDIATE", "begin a rekey");
         std::optional<std::int64_t> last;
         try {
-            auto read = prepare("SELECT user_id, sealed FROM grants WHERE user_id > ? ORDER BY user_id LIMIT ?");
-            sqlite3_bind_int64(read.s, 1, after);
+            if (!after)
+                check_key(*ring); // the check follows the current key, whoever wrote it last
+            auto read = prepare("SELECT user_id, sealed FROM grants WHERE ?1 IS NULL OR user_id > ?1"
+                                " ORDER BY user_id LIMIT ?2");
+            if (after)
+                sqlite3_bind_int64(read.s, 1, *after);
+            else
+                sqlite3_bind_null(read.s, 1);
             sqlite3_bind_int(read.s, 2, rekey_batch);
             int rc;
             while ((rc = sqlite3_step(read.s)) == SQLITE_ROW) {
@@ -421,14 +426,14 @@ asio::awaitable<rekey_report> sqlite_token_store::rekey()
 {
     auto* i = impl_.get();
     auto report = std::make_shared<rekey_report>();
-    std::int64_t after = std::numeric_limits<std::int64_t>::min();
+    std::optional<std::int64_t> after; // none before the first batch: every user id is visited
     // One batch at a time on the store's thread, so that the bot's own writes go between them.
     for (;;) {
         auto work = [i, report, after] { return i->rekey_batch_after(after, *report); };
         auto last = co_await i->on_worker<std::optional<std::int64_t>>(std::move(work));
         if (!last)
             break;
-        after = *last;
+        after = last;
     }
     co_return std::move(*report);
 }

@@ -315,6 +315,12 @@ std::vector<oauth2::secret> read_control_keys(const std::string& file)
             throw error(errc::invalid_argument,
                         fmt::format("the control key on line {} of {} must be at least 32 characters (openssl rand -hex 32)",
                                     line_number, file));
+        // A note is not a key: every line is accepted as a bearer key, so one with spaces in it
+        // (a note left without its #) is refused rather than made a credential.
+        if (key.reveal().find_first_of(" \t") != std::string::npos)
+            throw error(errc::invalid_argument,
+                        fmt::format("line {} of the control key file {} holds a space: a key has none (start a note with #)",
+                                    line_number, file));
         keys.push_back(std::move(key));
     });
     if (keys.empty())

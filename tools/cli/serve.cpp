@@ -306,16 +306,46 @@ std::string error_line(std::string_view message)
     return w.take();
 }
 
+// The reload loop's end, shared with its completion handler: serve_command may be gone by then
+// (an exception between the spawn and the end), and a stop must end the loop even when a reload
+// is under way (a PostgreSQL round trip) rather than only when a SIGHUP wait is pending.
+struct reload_loop_state {
+    explicit reload_loop_state(asio::any_io_executor ex) : ended(ex, asio::steady_timer::time_point::max()) {}
+    bool stopping = false;
+    bool done = false;
+    asio::steady_timer ended; // cancelled when the loop has returned
+};
+
+// The ids of a ring's keys, the one that seals first.
+template <class Ring>
+std::vector<std::string> ids_of(const Ring& ring)
+{
+    std::vector<std::string> ids;
+    for (const auto& key : ring.keys())
+        ids.push_back(key.id_text());
+    return ids;
+}
+
+void write_ids(writer& w, std::string_view name, const std::vector<std::string>& ids)
+{
+    w.key(name).begin_array();
+    for (const auto& id : ids)
+        w.value(id);
+    w.end_array();
+}
+
 // On each SIGHUP, every key file read again and handed to what uses it (a key rotation without a
 // restart); a file that cannot be read, or a ring that does not open the store, keeps the keys in
-// use and prints an error line; then a keys_reloaded line names the ids of the keys that seal.
-asio::awaitable<void> reload_keys_on_hangup(asio::signal_set& hangups, reload_targets& t, line_writer& out)
+// use and prints an error line; then a keys_reloaded line names the ids of every key, the one that
+// seals first, so that an operator can check each instance before the rotation's next step.
+asio::awaitable<void> reload_keys_on_hangup(asio::signal_set& hangups, reload_targets& t, line_writer& out,
+                                            std::shared_ptr<reload_loop_state> loop)
 {
     for (;;) {
         constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
         auto [ec, number] = co_await hangups.async_wait(use_tuple);
         (void)number;
-        if (ec)
+        if (ec || loop->stopping)
             co_return;
         writer done;
         done.begin_object().field("event", "keys_reloaded");
@@ -323,7 +353,7 @@ asio::awaitable<void> reload_keys_on_hangup(asio::signal_set& hangups, reload_ta
         if (t.state_file) {
             try {
                 auto ring = oauth2::state_key_ring::from_file(*t.state_file);
-                done.field("state_key", ring.current().id_text());
+                write_ids(done, "state_keys", ids_of(ring));
                 t.web->set_keys(std::move(ring));
             } catch (const std::exception& e) {
                 out.write(error_line(e.what()));
@@ -333,10 +363,14 @@ asio::awaitable<void> reload_keys_on_hangup(asio::signal_set& hangups, reload_ta
         if (t.store_file && t.store) {
             try {
                 auto ring = oauth2::store_key_ring::from_file(*t.store_file);
-                auto id = ring.current().id_text();
+                auto ids = ids_of(ring);
                 co_await set_store_keys(*t.store, std::move(ring));
-                done.field("store_key", id);
+                if (loop->stopping)
+                    co_return; // stopped meanwhile: the store is going, and so are the lines
+                write_ids(done, "store_keys", ids);
             } catch (const std::exception& e) {
+                if (loop->stopping)
+                    co_return;
                 out.write(error_line(e.what()));
                 failed = true;
             }
@@ -383,6 +417,9 @@ asio::awaitable<std::string> serve_command(invocation& in)
     if (in.client.config().redirect_uri.empty())
         throw usage_error("serve needs the redirect URI: pass --redirect-uri or set DISCORD_REDIRECT_URI");
     auto executor = co_await asio::this_coro::executor;
+    // Taken first: a SIGHUP while the store opens and the servers start waits for the reload
+    // loop instead of ending the process (SIGHUP's default).
+    asio::signal_set hangups(executor, SIGHUP);
 
     oauth2::web_server_config config;
     config.store = co_await grant_store(in.args, in.env);
@@ -474,13 +511,22 @@ asio::awaitable<std::string> serve_command(invocation& in)
     reload.web = &web;
     reload.store = config.store;
     reload.control = &control;
-    asio::signal_set hangups(executor, SIGHUP);
-    asio::steady_timer reloads_ended(executor, asio::steady_timer::time_point::max());
-    bool reloads_done = false;
-    asio::co_spawn(executor, reload_keys_on_hangup(hangups, reload, out), [&](std::exception_ptr) {
-        reloads_done = true;
-        reloads_ended.cancel();
+    auto reload_loop = std::make_shared<reload_loop_state>(executor);
+    asio::co_spawn(executor, reload_keys_on_hangup(hangups, reload, out, reload_loop), [reload_loop](std::exception_ptr) {
+        reload_loop->done = true;
+        reload_loop->ended.cancel();
     });
+    // Whatever way serve_command leaves, the loop ends before what it uses does.
+    struct end_reloads {
+        asio::signal_set& hangups;
+        reload_loop_state& loop;
+        ~end_reloads()
+        {
+            loop.stopping = true;
+            std::error_code ignored;
+            hangups.cancel(ignored);
+        }
+    } reloads_end_first{hangups, *reload_loop};
 
     // Every event, from the first: subscribed before the ready line is printed.
     auto events = web.events();
@@ -519,11 +565,12 @@ asio::awaitable<std::string> serve_command(invocation& in)
     while (auto e = co_await events.next())
         out.write(event_line(*e));
     control.stop();
+    reload_loop->stopping = true;
     std::error_code cancelled;
     hangups.cancel(cancelled);
-    if (!reloads_done) {
+    if (!reload_loop->done) {
         std::error_code ignored;
-        co_await reloads_ended.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+        co_await reload_loop->ended.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     }
     if (stopping && !stop_done) {
         std::error_code ignored;

@@ -60,7 +60,9 @@ public:
     /// A ring of one key.
     basic_key_ring(basic_key<Purpose> key); // NOLINT: implicit, so a key is a ring
     /// `keys`, the first the one that seals. Throws `error` (invalid_argument) for an empty list
-    /// or a key listed twice (two keys with the same id), naming the id.
+    /// or a key listed twice (two keys with the same id), naming the id. Build it in a named
+    /// variable, not inside a co_await expression: g++ 12 cannot compile a braced list there
+    /// (docs/compilers.md).
     explicit basic_key_ring(std::vector<basic_key<Purpose>> keys);
     /// A file holding one key a line, 64 hexadecimal digits each (blank lines and lines starting
     /// with `#` ignored), or one key as 32 raw bytes; the first key seals. The same checks as

@@ -54,9 +54,10 @@ extern template class basic_key_ring<state_key_purpose>;
 /// Opens a state under the key it names (a state sealed before keys had ids opens under
 /// whichever key of the ring opens it): authenticity, then expiry at `now`. Single use is the
 /// caller's, with a replay_guard (open_state_once in replay_guard.hpp does both). Throws `error`
-/// with invalid_state (malformed or forged) or state_expired (expired, or sealed under a key the
-/// ring no longer holds: a link older than the rotation that dropped its key; the message names
-/// the key id).
+/// with invalid_state (malformed, or failing authentication under the key it names) or
+/// state_expired (expired; or naming a key the ring does not hold, checked before any decryption:
+/// a link older than the rotation that dropped its key, or a state of another deployment or a
+/// forged one; the message names the key id).
 [[nodiscard]] state_claims open_state(const state_key_ring& keys, std::string_view text,
                                       std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 

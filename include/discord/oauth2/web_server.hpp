@@ -302,8 +302,8 @@ public:
     /// Uses `keys` for states and cluster messages from now on (a key rotation;
     /// `discord-oauth2 serve` calls it on SIGHUP): links are sealed, and messages signed, under
     /// `keys.current()`; a state or message under any key of the ring is accepted. A link sealed
-    /// under a key the ring no longer holds gets the expired-link page. Thread-safe; callbacks
-    /// under way finish with the ring they started with.
+    /// under a key the ring no longer holds gets the expired-link page. Thread-safe; a callback
+    /// under way may see either ring.
     void set_keys(state_key_ring keys);
     /// Authorizations registered and not answered yet. A link leaves when it expires.
     [[nodiscard]] std::size_t pending_count() const;
