@@ -112,7 +112,8 @@ TEST_CASE("forged, mis-keyed, replayed and planted cluster messages never wake a
         auto other_key = web::message_key(oauth2::state_key::generate()).seal(forged, std::chrono::system_clock::now());
         co_await notify(other_key);
         auto sealed = web::message_key(state_key).seal(forged, std::chrono::system_clock::now());
-        auto tag_only = sealed.substr(0, sealed.find('.', 3) + 1) + "1." + forged; // a real tag, for other text
+        // A real tag, for other text: "m2.<key id>.<tag>." kept, the time and text replaced.
+        auto tag_only = sealed.substr(0, sealed.find('.', sealed.find('.', 3) + 1) + 1) + "1." + forged;
         co_await notify(tag_only);
         auto waited = co_await a.web->wait_for_access_token(nelly, link, 500ms);
         CHECK(waited.outcome == oauth2::authorization_outcome::timed_out);
