@@ -13,7 +13,7 @@ namespace discord::oauth2 {
 /// A grant a rekey could not re-seal, and why (its key is missing from the ring, or it does not
 /// open); it is left as it was.
 struct rekey_failure {
-    snowflake user_id;
+    snowflake user_id;  ///< whose grant
     std::string reason; ///< the error's message: names the key id, never a key or a token
 };
 
