@@ -704,6 +704,9 @@ TEST_CASE("rotating keys on two serve processes over PostgreSQL, as docs/securit
     // 3. grants rekey, beside the live instances: Nelly's and discord's grants re-sealed.
     auto rekey_env = env;
     rekey_env["DISCORD_STORE_KEY_FILE"] = (s.dir / "store-a.key").string();
+    // The store's own work talks to nobody: no client id is asked for.
+    rekey_env.erase("DISCORD_CLIENT_ID");
+    rekey_env.erase("DISCORD_CLIENT_SECRET");
     auto rekeyed = test::run_program(CLI_PROGRAM, {"grants", "rekey"}, rekey_env);
     INFO(rekeyed.err);
     REQUIRE(rekeyed.exit_code == 0);

@@ -114,7 +114,13 @@ int main(int argc, char** argv)
 
         auto env = cli::process_environment();
         asio::io_context io(1);
-        discord::oauth2::client client(io.get_executor(), cli::client_settings(args, env, !command->bearer_only));
+        // The store's own work (listing, moving and re-sealing grants) sends nothing to Discord:
+        // no client id is asked for; refresh and revoke do talk to Discord, and need one.
+        bool store_only = command->name == "grants" && args.words.size() == 2
+            && (args.words[1] == "list" || args.words[1] == "export" || args.words[1] == "import"
+                || args.words[1] == "rekey");
+        discord::oauth2::client client(io.get_executor(),
+                                       cli::client_settings(args, env, !command->bearer_only && !store_only));
         cli::invocation in{args, env, client};
         std::string output;
         std::exception_ptr failure;

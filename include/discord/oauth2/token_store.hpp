@@ -57,10 +57,13 @@ public:
     /// The user's grant, or nullopt when none is stored.
     [[nodiscard]] virtual asio::awaitable<std::optional<stored_grant>> load(snowflake user) = 0;
     /// Writes `grant` if the stored version is still `grant.version` (0: nothing stored yet).
-    /// Returns the new version, or nullopt when another writer came first.
+    /// Returns the new version, or nullopt when another writer came first. Under g++ 12, name the
+    /// grant in a variable before the co_await: a braced or designated list written in the call
+    /// is destroyed twice by that compiler (GCC bug 100611, docs/compilers.md), and this virtual
+    /// function cannot refuse it at compile time as the client's operations do.
     [[nodiscard]] virtual asio::awaitable<std::optional<std::uint64_t>> compare_and_swap(stored_grant grant) = 0;
     /// Writes `grant` whatever is stored (a new authorization replaces the old grant); returns
-    /// the new version.
+    /// the new version. Under g++ 12, name the grant first, as for compare_and_swap.
     virtual asio::awaitable<std::uint64_t> save(stored_grant grant) = 0;
     /// True when there was a grant to remove.
     virtual asio::awaitable<bool> erase(snowflake user) = 0;
