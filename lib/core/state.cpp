@@ -4,6 +4,7 @@
 #include "core/aead.hpp"
 
 #include "core/base64.hpp"
+#include "core/key_id.hpp"
 #include "core/random.hpp"
 
 #include <discord/oauth2/error.hpp>
@@ -102,8 +103,7 @@ std::string seal_state(const state_key_ring& keys, state_claims claims)
 
     const auto& key = keys.current();
     std::string out(1, static_cast<char>(version));
-    for (int i = 3; i >= 0; --i)
-        out.push_back(static_cast<char>((key.id() >> (i * 8)) & 0xFF));
+    out += core::key_id_bytes(key.id());
     out += aead::seal(key.bytes().reveal(), plain, out); // version and key id: the associated data
     OPENSSL_cleanse(plain.data(), plain.size());
     return base64::encode_url(out);
@@ -124,9 +124,7 @@ state_claims open_state(const state_key_ring& keys, std::string_view text,
     if (static_cast<unsigned char>(sealed[0]) == version) {
         if (sealed.size() < 1 + key_id_size + aead::overhead + 8 * 3 + nonce_size + 4)
             invalid("too short");
-        std::uint32_t id = 0;
-        for (std::size_t i = 1; i <= key_id_size; ++i)
-            id = (id << 8) | static_cast<unsigned char>(sealed[i]);
+        auto id = core::key_id_from(sealed.substr(1));
         const auto* key = keys.find(id);
         if (!key)
             throw error(errc::state_expired,

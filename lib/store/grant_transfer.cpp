@@ -2,6 +2,7 @@
 
 #include "core/aead.hpp"
 #include "core/base64.hpp"
+#include "core/key_id.hpp"
 #include "json/writer.hpp"
 #include "store/grant_codec.hpp"
 
@@ -24,8 +25,7 @@ std::string aad_for(std::uint64_t user, std::optional<std::uint32_t> key_id = st
     for (int i = 7; i >= 0; --i)
         aad.push_back(static_cast<char>((user >> (i * 8)) & 0xFF));
     if (key_id)
-        for (int i = 3; i >= 0; --i)
-            aad.push_back(static_cast<char>((*key_id >> (i * 8)) & 0xFF));
+        aad += core::key_id_bytes(*key_id);
     return aad;
 }
 

@@ -1,6 +1,7 @@
 #include "store/key_check.hpp"
 
 #include "core/aead.hpp"
+#include "core/key_id.hpp"
 
 #include <discord/oauth2/error.hpp>
 
@@ -12,19 +13,11 @@ namespace {
 constexpr std::string_view plain_text = "discord-oauth2 token store";
 constexpr std::string_view aad = "key-check";
 
-std::string id_bytes(std::uint32_t id)
-{
-    std::string out;
-    for (int i = 3; i >= 0; --i)
-        out.push_back(static_cast<char>((id >> (i * 8)) & 0xFF));
-    return out;
-}
-
 } // namespace
 
 std::string seal_key_check(const store_key& key)
 {
-    auto id = id_bytes(key.id());
+    auto id = core::key_id_bytes(key.id());
     return id + aead::seal(key.bytes().reveal(), plain_text, std::string(aad) + id);
 }
 
@@ -32,9 +25,7 @@ bool open_key_check(const store_key_ring& keys, std::string_view sealed)
 {
     // With an id: exactly 4 bytes more than a check without one.
     if (sealed.size() == 4 + aead::overhead + plain_text.size()) {
-        std::uint32_t id = 0;
-        for (std::size_t i = 0; i < 4; ++i)
-            id = (id << 8) | static_cast<unsigned char>(sealed[i]);
+        auto id = core::key_id_from(sealed);
         const auto* key = keys.find(id);
         auto plain = key ? aead::open(key->bytes().reveal(), sealed.substr(4), std::string(aad) + std::string(sealed.substr(0, 4)))
                          : std::nullopt;

@@ -1,6 +1,7 @@
 #include "store/sealed_grant.hpp"
 
 #include "core/aead.hpp"
+#include "core/key_id.hpp"
 #include "store/grant_codec.hpp"
 
 #include <discord/oauth2/error.hpp>
@@ -45,7 +46,7 @@ std::string seal_grant(const store_key& key, snowflake user, const access_token&
     auto plain = encode_token(token);
     std::string sealed(1, static_cast<char>(row_format));
     put_be(sealed, user.value(), 8);
-    put_be(sealed, key.id(), 4);
+    sealed += core::key_id_bytes(key.id());
     sealed += aead::seal(key.bytes().reveal(), plain, "grant" + sealed);
     OPENSSL_cleanse(plain.data(), plain.size());
     return sealed;
@@ -54,7 +55,7 @@ std::string seal_grant(const store_key& key, snowflake user, const access_token&
 bool sealed_under(const store_key& key, std::string_view sealed) noexcept
 {
     return sealed.size() >= header_size && static_cast<unsigned char>(sealed[0]) == row_format
-        && get_be(sealed, 9, 4) == key.id();
+        && core::key_id_from(sealed.substr(9)) == key.id();
 }
 
 access_token open_grant(const store_key_ring& keys, snowflake user, std::string_view sealed)
@@ -70,7 +71,7 @@ access_token open_grant(const store_key_ring& keys, snowflake user, std::string_
                                 user.value(), owner));
     std::optional<std::string> plain;
     if (format == row_format) {
-        auto id = static_cast<std::uint32_t>(get_be(sealed, 9, 4));
+        auto id = core::key_id_from(sealed.substr(9));
         const auto* key = keys.find(id);
         if (!key)
             throw error(errc::wrong_store_key,
