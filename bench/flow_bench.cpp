@@ -12,11 +12,17 @@
 // connections), after a warm-up round that opens the connections a client keeps.
 //
 //   flow_bench [--tls] [--flows N] [--rounds R] [--in-flight N] [--only ours|http|plain|socket]
+//   flow_bench --metrics-cost [--flows N] [--rounds R] [--in-flight N]
+//
+// --metrics-cost runs oauth2::client alone twice over, alternating: without a metrics observer,
+// and counting into a Prometheus registry (as serve --metrics does), and prints what counting
+// costs a flow as the ratio of their CPU per flow.
 //
 // To profile one client's measured run alone (the emulator child is sampled too; tell the two
 // apart with --sort pid):
 //   mkfifo ctl; FLOW_BENCH_PERF_CONTROL=ctl perf record -D -1 --control fifo:ctl -- flow_bench --only ours
 #include "flow_setup.hpp"
+#include "counting_observer.hpp"
 #include "measure.hpp"
 
 #include "core/base64.hpp"
@@ -433,6 +439,43 @@ figures measured(const running_emulator& e, Runner& runner, int in_flight, const
     return f;
 }
 
+// The client with and without an observer, alternating rounds; the best round of each.
+bool metrics_cost(const running_emulator& discord, const std::vector<int>& levels, int flows, int rounds)
+{
+    bench::counting_observer observed;
+    const auto& counted = observed.observer;
+    const char* what = observed.what;
+    fmt::print("What counting costs a flow (exchange + /users/@me + refresh + revoke): oauth2::client without a\n"
+               "metrics observer, and counting into {}; best of {} rounds, alternating.\n\n", what, rounds);
+    fmt::print("{:>9} {:>6} | {:>9} {:>9} {:>7} | {:>10} {:>10} {:>7}\n", "in flight", "flows", "off /s", "on /s",
+               "on/off", "off CPU", "on CPU", "on/off");
+    bool ok = true;
+    for (int in_flight : levels) {
+        int total = in_flight == 1 ? std::max(1, flows / 4) : flows;
+        auto warm = std::max(in_flight, total / 10);
+        ours_runner off(discord);
+        ours_runner on(discord, counted);
+        off.run(in_flight, flow_setup::make_codes(discord, warm));
+        on.run(in_flight, flow_setup::make_codes(discord, warm));
+        figures best_off, best_on;
+        for (int round = 0; round < rounds; ++round) {
+            auto a = off.run(in_flight, flow_setup::make_codes(discord, total));
+            auto b = on.run(in_flight, flow_setup::make_codes(discord, total));
+            ok = ok && a.ok == total && b.ok == total;
+            if (round == 0 || a.cpu < best_off.cpu)
+                best_off = a;
+            if (round == 0 || b.cpu < best_on.cpu)
+                best_on = b;
+        }
+        fmt::print("{:>9} {:>6} | {:>9.0f} {:>9.0f} {:>6.3f}x | {:>8.1f}us {:>8.1f}us {:>6.3f}x\n", in_flight, total,
+                   best_off.per_second(), best_on.per_second(), best_on.per_second() / best_off.per_second(),
+                   best_off.cpu_us_per_flow(), best_on.cpu_us_per_flow(),
+                   best_on.cpu_us_per_flow() / best_off.cpu_us_per_flow());
+        std::fflush(stdout);
+    }
+    return ok;
+}
+
 int main(int argc, char** argv)
 {
     int flows = 4000;
@@ -440,6 +483,7 @@ int main(int argc, char** argv)
     bool tls = false;
     std::vector<int> levels{1, 64, 512};
     std::string only; // "ours", "http", "plain" or "socket": run one alone (for profilers)
+    bool cost = false;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         if (arg == "--flows" && i + 1 < argc)
@@ -452,8 +496,11 @@ int main(int argc, char** argv)
             only = argv[++i];
         else if (arg == "--tls")
             tls = true;
+        else if (arg == "--metrics-cost")
+            cost = true;
         else {
-            fmt::print(stderr, "usage: {} [--tls] [--flows N] [--rounds R] [--in-flight N] [--only ours|http|plain|socket]\n",
+            fmt::print(stderr, "usage: {} [--tls] [--flows N] [--rounds R] [--in-flight N] [--only ours|http|plain|socket] "
+                               "[--metrics-cost]\n",
                        argv[0]);
             return 2;
         }
@@ -464,6 +511,8 @@ int main(int argc, char** argv)
         fmt::print(stderr, "the emulator did not start\n");
         return 1;
     }
+    if (cost)
+        return flow_setup::finish(discord, metrics_cost(discord, levels, flows, rounds));
 
     fmt::print("The full flow (code exchange + GET /users/@me + refresh + revoke) through oauth2::client and\n"
                "through plain libcurl-multi loops sending the same requests; emulator in a child process{},\n"

@@ -152,7 +152,10 @@ inline int finish(running_emulator& e, bool all_ok)
 /// opens the connections, the measured rounds reuse them, as a bot's long-lived client does.
 class ours_runner {
 public:
-    explicit ours_runner(const running_emulator& e) : client_(io_.get_executor(), config_for(e)) {}
+    explicit ours_runner(const running_emulator& e, std::shared_ptr<discord::oauth2::metrics_observer> metrics = nullptr)
+        : client_(io_.get_executor(), config_for(e, std::move(metrics)))
+    {
+    }
 
     figures run(int in_flight, const std::vector<std::string>& codes)
     {
@@ -186,9 +189,11 @@ public:
     }
 
 private:
-    static discord::oauth2::client_config config_for(const running_emulator& e)
+    static discord::oauth2::client_config config_for(const running_emulator& e,
+                                                     std::shared_ptr<discord::oauth2::metrics_observer> metrics)
     {
         discord::oauth2::client_config config;
+        config.metrics = std::move(metrics);
         config.client_id = discord::oauth2::snowflake(159799960412356608ULL);
         config.client_secret = discord::oauth2::secret(client_secret);
         config.redirect_uri = redirect;

@@ -3,6 +3,10 @@
 //
 //   web_server_bench [--flows N] [--concurrency C]   complete callback flows per second, and the
 //                                                    callback's p50/p99 latency, C at once
+//   web_server_bench --metrics-cost N [--rounds R]   the same flows with the library's metrics off
+//                                                    and counted into a Prometheus registry (the
+//                                                    way serve --metrics counts), alternating; the
+//                                                    CPU per flow of each and their ratio
 //   web_server_bench --serve                         a web server for wrk's invalid-state run
 //   web_server_bench --memory N                      RSS for N pending authorizations, a coroutine
 //                                                    waiting for each (--memory-handlers: a handler)
@@ -14,6 +18,7 @@
 #include "child_process.hpp"
 #include "emulator_child.hpp"
 #include "emulator.hpp"
+#include "counting_observer.hpp"
 #include "measure.hpp"
 
 #include "http/client.hpp"
@@ -83,15 +88,29 @@ oauth2::client_config offline_client()
     return c;
 }
 
+struct flow_figures {
+    int total = 0;
+    int authorized = 0;
+    double seconds = 0;
+    double cpu = 0;
+    double p50_ms = 0;
+    double p99_ms = 0;
+    [[nodiscard]] double cpu_us_per_flow() const { return cpu * 1e6 / total; }
+};
+
 // Complete flows: URL, Discord's redirect (auto-approved), the callback (exchange, /oauth2/@me,
-// store, page), and the waiter woken.
-int flows(int total, int concurrency)
+// store, page), and the waiter woken; counted by `metrics` when there is one.
+flow_figures run_flows(int total, int concurrency, std::shared_ptr<oauth2::metrics_observer> metrics)
 {
+    flow_figures f;
+    f.total = total;
     auto child = start_child([](int fd) { return serve_emulator(fd, bench_options()); });
     if (child.pid < 0)
-        return 1;
+        return f;
     asio::io_context io(1);
-    oauth2::client discord(io.get_executor(), config_for(child.ready_line));
+    auto config = config_for(child.ready_line);
+    config.metrics = std::move(metrics);
+    oauth2::client discord(io.get_executor(), config);
     oauth2::web_server_config wc;
     wc.event_queue_capacity = 16;
     wc.limits.max_connections_per_peer = 0; // every simulated browser shares 127.0.0.1
@@ -126,14 +145,59 @@ int flows(int total, int concurrency)
         }, asio::detached);
     while (done < total)
         io.run_one();
-    double seconds = std::chrono::duration<double>(clock_type::now() - start).count();
-    double cpu = cpu_seconds() - cpu_start;
+    f.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+    f.cpu = cpu_seconds() - cpu_start;
+    f.authorized = authorized;
+    f.p50_ms = percentile(callback_ms, 0.50);
+    f.p99_ms = percentile(callback_ms, 0.99);
     stop_child(child);
+    return f;
+}
+
+int flows(int total, int concurrency)
+{
+    auto f = run_flows(total, concurrency, nullptr);
     fmt::print("complete callback flows: {} at {} concurrent: {:.0f} flows/s, callback p50 {:.2f} ms, p99 {:.2f} ms, "
                "{:.0f} us CPU per flow in this process (web server + client + browser driver); {} authorized\n",
-               total, concurrency, total / seconds, percentile(callback_ms, 0.50), percentile(callback_ms, 0.99),
-               cpu * 1e6 / total, authorized);
-    return authorized == total ? 0 : 1;
+               total, concurrency, total / f.seconds, f.p50_ms, f.p99_ms, f.cpu_us_per_flow(), f.authorized);
+    return f.authorized == total ? 0 : 1;
+}
+
+// What counting costs a flow: the same flows with no observer, and with the one serve --metrics
+// uses (a Prometheus registry; the counting observer where this build lacks prometheus-cpp),
+// alternating so that the machine's drift touches both alike; the best round of each.
+int metrics_cost(int total, int concurrency, int rounds)
+{
+    bench::counting_observer observed;
+    const auto& counted = observed.observer;
+    const char* what = observed.what;
+    (void)run_flows(std::max(1, total / 10), concurrency, nullptr); // warm-up: the allocator, the page cache
+    flow_figures best_off, best_on;
+    bool ok = true;
+    for (int round = 0; round < rounds; ++round) {
+        // Each goes first in every other round: neither always meets a fresh emulator child.
+        flow_figures off, on;
+        if (round % 2 == 0) {
+            off = run_flows(total, concurrency, nullptr);
+            on = run_flows(total, concurrency, counted);
+        } else {
+            on = run_flows(total, concurrency, counted);
+            off = run_flows(total, concurrency, nullptr);
+        }
+        ok = ok && off.authorized == total && on.authorized == total;
+        if (round == 0 || off.cpu < best_off.cpu)
+            best_off = off;
+        if (round == 0 || on.cpu < best_on.cpu)
+            best_on = on;
+    }
+    fmt::print("metrics' cost, {} complete callback flows at {} concurrent, best of {} rounds, alternating:\n"
+               "  metrics off: {:.0f} flows/s, {:.1f} us CPU per flow\n"
+               "  counted into {}: {:.0f} flows/s, {:.1f} us CPU per flow\n"
+               "  CPU per flow on / off: {:.3f}x; flows/s on / off: {:.3f}x\n",
+               total, concurrency, rounds, total / best_off.seconds, best_off.cpu_us_per_flow(), what,
+               total / best_on.seconds, best_on.cpu_us_per_flow(), best_on.cpu_us_per_flow() / best_off.cpu_us_per_flow(),
+               (total / best_on.seconds) / (total / best_off.seconds));
+    return ok ? 0 : 1;
 }
 
 // A web server alone, for wrk against the callback with states that do not open.
@@ -276,6 +340,8 @@ int main(int argc, char** argv)
 {
     int total = 20000;
     int concurrency = 256;
+    int cost_flows = 0;
+    int rounds = 5;
     redirect_uri = "http://127.0.0.1:" + std::to_string(free_port()) + "/callback";
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
@@ -289,14 +355,21 @@ int main(int argc, char** argv)
             return records(std::stoi(argv[++i]));
         if (arg == "--memory-handlers" && i + 1 < argc)
             return memory(std::stoi(argv[++i]), false);
-        if (arg == "--flows" && i + 1 < argc)
+        if (arg == "--metrics-cost" && i + 1 < argc)
+            cost_flows = std::stoi(argv[++i]);
+        else if (arg == "--rounds" && i + 1 < argc)
+            rounds = std::stoi(argv[++i]);
+        else if (arg == "--flows" && i + 1 < argc)
             total = std::stoi(argv[++i]);
         else if (arg == "--concurrency" && i + 1 < argc)
             concurrency = std::stoi(argv[++i]);
         else {
-            fmt::print(stderr, "usage: {} [--flows N] [--concurrency C] | --serve | --memory N | --memory-handlers N | --baseline N | --records N\n", argv[0]);
+            fmt::print(stderr, "usage: {} [--flows N] [--concurrency C] | --metrics-cost N [--rounds R] | --serve | "
+                               "--memory N | --memory-handlers N | --baseline N | --records N\n", argv[0]);
             return 2;
         }
     }
+    if (cost_flows > 0)
+        return metrics_cost(cost_flows, concurrency, rounds);
     return flows(total, concurrency);
 }

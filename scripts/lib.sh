@@ -8,10 +8,13 @@ cd "$ROOT"
 # Debian 12 package names. Build: compilers, meson, and every library the project finds with
 # dependency(). Test: clang 16 with its sanitizer and libFuzzer runtimes, cmake for the package
 # check, nghttpd as an HTTP/2 server for the client's tests, doxygen for the API reference,
-# Boost (Boost.Asio adapter) and zlib (D++, which scripts/dpp.sh builds).
+# Boost (Boost.Asio adapter), zlib (D++, which scripts/dpp.sh builds) and prometheus: promtool,
+# which checks the alerting rules in deploy/prometheus (tests/ops/check_ops.sh) and serve's
+# /metrics, and the server that scrapes serve in tests/serve_metrics_test.cpp.
 BUILD_PACKAGES=(g++ meson ninja-build pkg-config ccache libasio-dev libcurl4-openssl-dev libsimdjson-dev
-                libfmt-dev libssl-dev libsqlite3-dev libpq-dev doctest-dev libqrencode-dev)
-TEST_PACKAGES=(clang-16 libclang-rt-16-dev cmake nghttp2-server chromium postgresql doxygen libboost-dev zlib1g-dev)
+                libfmt-dev libssl-dev libsqlite3-dev libpq-dev doctest-dev libqrencode-dev prometheus-cpp-dev)
+TEST_PACKAGES=(clang-16 libclang-rt-16-dev cmake nghttp2-server chromium postgresql doxygen libboost-dev zlib1g-dev
+               prometheus)
 
 # Where the tests read Discord's OpenAPI document (tests/openapi/fetch_spec.mjs puts it there;
 # tests/meson.build names the same path).

@@ -77,10 +77,10 @@ TEST_CASE("hostile bucket and global headers never hold a route past the longest
                      answer(200, {{"x-ratelimit-bucket", "b1"}, {"x-ratelimit-remaining", value},
                                   {"x-ratelimit-reset-after", value}}),
                      now);
-        CHECK(limits.earliest("GET /users/@me", key("Bearer a")) <= now + request_limits::longest_hold);
+        CHECK(limits.earliest("GET /users/@me", key("Bearer a")).when <= now + request_limits::longest_hold);
         limits.learn("GET /users/@me", key("Bearer a"),
                      answer(429, {{"x-ratelimit-global", "true"}, {"retry-after", value}}), now);
-        CHECK(limits.earliest("GET /oauth2/@me", key("Bearer a")) <= now + request_limits::longest_hold);
+        CHECK(limits.earliest("GET /oauth2/@me", key("Bearer a")).when <= now + request_limits::longest_hold);
     }
     // A bucket that says 0 remaining for 2.5 s holds its route, and only its route, that long.
     request_limits limits(policy());
@@ -89,8 +89,9 @@ TEST_CASE("hostile bucket and global headers never hold a route past the longest
                  answer(200, {{"x-ratelimit-bucket", "b1"}, {"x-ratelimit-remaining", "0"},
                               {"x-ratelimit-reset-after", "2.5"}}),
                  now);
-    CHECK(limits.earliest("GET /users/@me", key("Bearer a")) == now + 2500ms);
-    CHECK(limits.earliest("GET /users/@me/guilds", key("Bearer a")) <= now);
+    CHECK(limits.earliest("GET /users/@me", key("Bearer a")).when == now + 2500ms);
+    CHECK(limits.earliest("GET /users/@me", key("Bearer a")).scope == discord::oauth2::rate_limit_scope::bucket);
+    CHECK(limits.earliest("GET /users/@me/guilds", key("Bearer a")).when <= now);
 }
 
 TEST_CASE("buckets are kept per credential and major parameter, as Discord keys them")
@@ -101,26 +102,26 @@ TEST_CASE("buckets are kept per credential and major parameter, as Discord keys 
                               {"x-ratelimit-reset-after", "9.5"}});
     // User A spent the connections bucket: A waits, B, C and D (other tokens) do not.
     limits.learn("GET /users/@me/connections", key("Bearer A"), empty, now);
-    CHECK(limits.earliest("GET /users/@me/connections", key("Bearer A")) == now + 9500ms);
+    CHECK(limits.earliest("GET /users/@me/connections", key("Bearer A")).when == now + 9500ms);
     for (auto other : {"Bearer B", "Bearer C", "Bearer D", "Bot t", "Basic c", ""})
-        CHECK(limits.earliest("GET /users/@me/connections", key(other)) <= now);
+        CHECK(limits.earliest("GET /users/@me/connections", key(other)).when <= now);
     // A route whose bucket Discord has not named yet holds nobody.
-    CHECK(limits.earliest("GET /users/@me/guilds", key("Bearer A")) <= now);
+    CHECK(limits.earliest("GET /users/@me/guilds", key("Bearer A")).when <= now);
 
     // The bot's member-add bucket spent on one guild: the other guild goes on.
     limits.learn("PUT /guilds/{guild}/members/{user}", key("Bot t", "1"), empty, now);
-    CHECK(limits.earliest("PUT /guilds/{guild}/members/{user}", key("Bot t", "1")) == now + 9500ms);
-    CHECK(limits.earliest("PUT /guilds/{guild}/members/{user}", key("Bot t", "2")) <= now);
+    CHECK(limits.earliest("PUT /guilds/{guild}/members/{user}", key("Bot t", "1")).when == now + 9500ms);
+    CHECK(limits.earliest("PUT /guilds/{guild}/members/{user}", key("Bot t", "2")).when <= now);
     // An answer with requests left releases the bucket at once.
     limits.learn("PUT /guilds/{guild}/members/{user}", key("Bot t", "1"),
                  answer(201, {{"x-ratelimit-bucket", "c0ffee"}, {"x-ratelimit-remaining", "4"}}), now + 1s);
-    CHECK(limits.earliest("PUT /guilds/{guild}/members/{user}", key("Bot t", "1")) <= now + 1s);
+    CHECK(limits.earliest("PUT /guilds/{guild}/members/{user}", key("Bot t", "1")).when <= now + 1s);
 
     // A bucket's 429 holds its credential even without a count.
     limits.learn("GET /users/@me", key("Bearer B"),
                  answer(429, {{"x-ratelimit-bucket", "beef"}, {"x-ratelimit-reset-after", "3"}}), now);
-    CHECK(limits.earliest("GET /users/@me", key("Bearer B")) == now + 3s);
-    CHECK(limits.earliest("GET /users/@me", key("Bearer C")) <= now);
+    CHECK(limits.earliest("GET /users/@me", key("Bearer B")).when == now + 3s);
+    CHECK(limits.earliest("GET /users/@me", key("Bearer C")).when <= now);
 }
 
 TEST_CASE("the global limit is per credential; a shared limit holds everyone and is not an invalid request")
@@ -132,10 +133,11 @@ TEST_CASE("the global limit is per credential; a shared limit holds everyone and
     limits.learn("GET /users/@me", key("Bearer A"),
                  answer(429, {{"x-ratelimit-global", "true"}, {"x-ratelimit-scope", "global"}, {"retry-after", "4"}}),
                  now);
-    CHECK(limits.earliest("GET /users/@me", key("Bearer A")) == now + 4s);
-    CHECK(limits.earliest("GET /users/@me/guilds", key("Bearer A")) == now + 4s);
-    CHECK(limits.earliest("GET /users/@me", key("Bearer B")) <= now);
-    CHECK(limits.earliest("GET /users/@me", key("Bot t")) <= now);
+    CHECK(limits.earliest("GET /users/@me", key("Bearer A")).when == now + 4s);
+    CHECK(limits.earliest("GET /users/@me", key("Bearer A")).scope == discord::oauth2::rate_limit_scope::global);
+    CHECK(limits.earliest("GET /users/@me/guilds", key("Bearer A")).when == now + 4s);
+    CHECK(limits.earliest("GET /users/@me", key("Bearer B")).when <= now);
+    CHECK(limits.earliest("GET /users/@me", key("Bot t")).when <= now);
 
     // A shared (per-resource) limit: every credential waits on that resource, none on another.
     for (int i = 0; i < 5; ++i)
@@ -143,8 +145,12 @@ TEST_CASE("the global limit is per credential; a shared limit holds everyone and
                      answer(429, {{"x-ratelimit-bucket", "ab"}, {"x-ratelimit-remaining", "0"},
                                   {"x-ratelimit-reset-after", "2"}, {"x-ratelimit-scope", "shared"}}),
                      now);
-    CHECK(limits.earliest("PUT /guilds/{guild}/members/{user}", key("Bot u", "7")) == now + 2s);
-    CHECK(limits.earliest("PUT /guilds/{guild}/members/{user}", key("Bot u", "8")) <= now);
+    CHECK(limits.earliest("PUT /guilds/{guild}/members/{user}", key("Bot u", "7")).when == now + 2s);
+    CHECK(limits.earliest("PUT /guilds/{guild}/members/{user}", key("Bot u", "7")).scope
+          == discord::oauth2::rate_limit_scope::shared);
+    CHECK(limits.earliest("PUT /guilds/{guild}/members/{user}", key("Bot t", "7")).scope
+          == discord::oauth2::rate_limit_scope::shared);
+    CHECK(limits.earliest("PUT /guilds/{guild}/members/{user}", key("Bot u", "8")).when <= now);
     // Five shared 429s and one global one: the net (3 a window) counts only the global one.
     CHECK_FALSE(limits.stopped_until(key("Bearer C"), now));
     // Two more user 429s reach it: Discord counts them toward the ban.
@@ -152,6 +158,9 @@ TEST_CASE("the global limit is per credential; a shared limit holds everyone and
     CHECK_FALSE(limits.stopped_until(key("Bearer C"), now));
     limits.learn("GET /users/@me", key("Bearer A"), answer(429, {{"x-ratelimit-scope", "user"}}), now);
     CHECK(limits.stopped_until(key("Bearer C"), now));
+    // The window's count, as a gauge reads it: 3 now, 0 once the window has passed.
+    CHECK(limits.invalid_in_window(now) == 3);
+    CHECK(limits.invalid_in_window(now + p.invalid_window) == 0);
 }
 
 TEST_CASE("the tables stay under their caps with 100,000 credentials, and ended holds leave")
@@ -171,7 +180,7 @@ TEST_CASE("the tables stay under their caps with 100,000 credentials, and ended 
     CHECK(limits.held_limits() <= request_limits::max_holds);
     CHECK(limits.tracked_credentials() <= request_limits::max_tracked);
     // The newest holds were kept (the soonest-ending ones made room).
-    CHECK(limits.earliest("GET /users/@me", key("Bearer user-99999", "89")) > now + 4s);
+    CHECK(limits.earliest("GET /users/@me", key("Bearer user-99999", "89")).when > now + 4s);
     // Past every window, the next answer clears them all.
     limits.learn("GET /users/@me", key("Bearer late"),
                  answer(200, {{"x-ratelimit-bucket", "c0ffee"}, {"x-ratelimit-remaining", "0"},

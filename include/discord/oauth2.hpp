@@ -16,8 +16,10 @@
 #include <discord/oauth2/log.hpp>
 #include <discord/oauth2/memory_replay_guard.hpp>
 #include <discord/oauth2/memory_token_store.hpp>
+#include <discord/oauth2/metrics.hpp>
 #include <discord/oauth2/permissions.hpp>
 #include <discord/oauth2/postgres_token_store.hpp>
+#include <discord/oauth2/prometheus.hpp>
 #include <discord/oauth2/secret.hpp>
 #include <discord/oauth2/snowflake.hpp>
 #include <discord/oauth2/sqlite_token_store.hpp>

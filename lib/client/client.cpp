@@ -131,6 +131,14 @@ const client_config& client::config() const noexcept
     return impl_->config;
 }
 
+std::size_t client::invalid_requests_in_window() const
+{
+    auto count = impl_->limits.invalid_in_window(std::chrono::steady_clock::now());
+    if (impl_->config.metrics)
+        impl_->config.metrics->invalid_requests_changed(count);
+    return count;
+}
+
 client::executor_type client::get_executor() const noexcept
 {
     return impl_->http.get_executor();

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 namespace discord::oauth2 {
 
@@ -32,6 +33,33 @@ std::string rest::with_query(const std::string& url, const url::parameters& para
     if (params.empty())
         return url;
     return url + (url.find('?') == std::string::npos ? '?' : '&') + url::encode_query(params);
+}
+
+std::string_view rest::metric_route(std::string_view route) noexcept
+{
+    // The client's names for the token endpoint's grants and a few short route names, as the
+    // routes Discord documents; every other name is its own label when it is one.
+    static const std::unordered_map<std::string_view, std::string_view> labels = [] {
+        std::unordered_map<std::string_view, std::string_view> m{
+            {"the code exchange", "POST /oauth2/token (authorization_code)"},
+            {"the token refresh", "POST /oauth2/token (refresh_token)"},
+            {"the client credentials grant", "POST /oauth2/token (client_credentials)"},
+            {"the device token poll", "POST /oauth2/token (device_code)"},
+            {"the revocation", "POST /oauth2/token/revoke"},
+            {"the device authorization", "POST /oauth2/device/authorize"},
+            {"GET jwks", "GET jwks_uri"},
+            {"GET role-connection", "GET /users/@me/applications/{application}/role-connection"},
+            {"PUT role-connection", "PUT /users/@me/applications/{application}/role-connection"},
+            {"DELETE role-connection", "DELETE /users/@me/applications/{application}/role-connection"},
+            {"GET role-connections/metadata", "GET /applications/{application}/role-connections/metadata"},
+            {"PUT role-connections/metadata", "PUT /applications/{application}/role-connections/metadata"},
+        };
+        for (auto label : request_routes())
+            m.emplace(label, label);
+        return m;
+    }();
+    auto it = labels.find(route);
+    return it != labels.end() ? it->second : std::string_view("other");
 }
 
 void rest::add_authorization(http::headers& fields, std::string_view scheme, const secret& credential)
@@ -146,6 +174,8 @@ std::chrono::milliseconds client::impl::backoff(int attempt)
 asio::awaitable<http::response> client::impl::send(http::request r, std::string route, repeat kind)
 {
     const auto& policy = config.retries;
+    auto* observer = config.metrics.get();
+    auto label = rest::metric_route(route);
     // Every attempt sends the same request, shared with the HTTP layer rather than copied. It
     // carries credentials (an Authorization field; a form with a code, a verifier, a refresh
     // token): wiped when the last holder lets go of it.
@@ -154,6 +184,7 @@ asio::awaitable<http::response> client::impl::send(http::request r, std::string 
     // dead tokens, and other guilds' buckets, never hold this request.
     auto who = rest::limit_key::of(shared->fields.find("authorization").value_or(""),
                                    rest::major_parameter(shared->url, config.endpoints.api));
+    auto milliseconds = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
     for (int tries = 1;; ++tries) {
         auto now = std::chrono::steady_clock::now();
         auto stopped = limits.stopped_until(who, now);
@@ -164,10 +195,12 @@ asio::awaitable<http::response> client::impl::send(http::request r, std::string 
                                        route, policy.invalid_request_limit, policy.invalid_requests_per_window,
                                        policy.invalid_window.count(),
                                        std::chrono::duration_cast<std::chrono::seconds>(*stopped - now).count() + 1);
-            log(log_level::error, "{}", message);
+            log(log_level::error, {{"route", label}, {"resume_ms", std::int64_t(milliseconds(*stopped - now))}}, "{}",
+                message);
             throw error(errc::unauthorized, message);
         }
-        if (auto when = limits.earliest(route, who); when > now) {
+        if (auto held = limits.earliest(route, who); held.when > now) {
+            auto when = held.when;
             if (when - now > policy.max_rate_limit_wait) {
                 error_details details;
                 details.retry_after = std::chrono::duration<double>(when - now).count();
@@ -176,18 +209,26 @@ asio::awaitable<http::response> client::impl::send(http::request r, std::string 
                                         route, *details.retry_after),
                             0, std::move(details));
             }
-            log(log_level::info, "{} waits {} ms for Discord's rate limit", route,
-                std::chrono::duration_cast<std::chrono::milliseconds>(when - now).count());
+            log(log_level::info,
+                {{"route", label}, {"wait_ms", std::int64_t(milliseconds(when - now))}, {"scope", to_string(held.scope)}},
+                "{} waits {} ms for Discord's rate limit", route, milliseconds(when - now));
+            if (observer)
+                observer->rate_limit_waited(held.scope, when - now);
             co_await sleep(when - now);
+            now = std::chrono::steady_clock::now();
         }
 
         auto sent = co_await core::attempt(http.send(shared));
+        auto answered = std::chrono::steady_clock::now();
         const auto& failure = sent.failure;
         if (failure) {
+            if (observer)
+                observer->request_finished(label, 0, answered - now);
             auto code = failure->code();
             bool maybe_sent = code == errc::connection_lost || code == errc::timeout || code == errc::transport;
             if (kind == repeat::never && maybe_sent) {
-                log(log_level::warning, "{}: the answer was lost ({}); not sending it again", route, failure->what());
+                log(log_level::warning, {{"route", label}, {"error", failure->code().message()}},
+                    "{}: the answer was lost ({}); not sending it again", route, failure->what());
                 throw error(errc::outcome_unknown,
                             fmt::format("the answer to {} was lost ({}); it may have taken effect at Discord, and "
                                         "it was not sent again: a code or refresh token it used may now be spent",
@@ -196,19 +237,30 @@ asio::awaitable<http::response> client::impl::send(http::request r, std::string 
             bool retryable = maybe_sent || code == errc::connection_refused;
             if (kind == repeat::safe && retryable && tries < policy.max_attempts) {
                 auto wait = backoff(tries);
-                log(log_level::warning, "{}: {}; retrying in {} ms (attempt {} of {})", route, failure->what(),
-                    wait.count(), tries + 1, policy.max_attempts);
+                log(log_level::warning,
+                    {{"route", label}, {"error", failure->code().message()}, {"wait_ms", std::int64_t(wait.count())},
+                     {"attempt", std::int64_t(tries + 1)}},
+                    "{}: {}; retrying in {} ms (attempt {} of {})", route, failure->what(), wait.count(), tries + 1,
+                    policy.max_attempts);
                 co_await sleep(wait);
                 continue;
             }
-            log(log_level::debug, "{}: failed after {} attempt(s): {}", route, tries, failure->what());
+            log(log_level::debug, {{"route", label}, {"attempts", std::int64_t(tries)}, {"error", failure->code().message()}},
+                "{}: failed after {} attempt(s): {}", route, tries, failure->what());
             throw *failure;
         }
         auto& response = *sent.value;
-        auto answered = std::chrono::steady_clock::now();
         limits.learn(route, who, response, answered);
-        log(log_level::debug, "{}: {} in {:.1f} ms", route, response.status,
-            std::chrono::duration<double, std::milli>(answered - now).count());
+        if (observer) {
+            observer->request_finished(label, response.status, answered - now);
+            observer->invalid_requests_changed(limits.invalid_in_window(answered));
+        }
+        if (logging()) {
+            double took = std::chrono::duration<double, std::milli>(answered - now).count();
+            log(log_level::debug,
+                {{"route", label}, {"status", std::int64_t(response.status)}, {"duration_ms", took}},
+                "{}: {} in {:.1f} ms", route, response.status, took);
+        }
 
         if (response.status == 429) {
             auto said = rest::header_seconds(response, "retry-after");
@@ -221,7 +273,15 @@ asio::awaitable<http::response> client::impl::send(http::request r, std::string 
                 || *said > std::chrono::duration<double>(policy.max_rate_limit_wait).count());
             auto wait = rest::discord_wait(said, std::chrono::seconds(1), policy.max_rate_limit_wait);
             if (!too_long && tries < policy.max_attempts + 2) {
-                log(log_level::info, "{} was rate-limited by Discord; waiting {} ms", route, wait.count());
+                auto scope = response.fields.find("x-ratelimit-global") == "true" ? rate_limit_scope::global
+                    : response.fields.find("x-ratelimit-scope") == "shared"      ? rate_limit_scope::shared
+                                                                                 : rate_limit_scope::bucket;
+                log(log_level::info,
+                    {{"route", label}, {"status", std::int64_t(429)}, {"wait_ms", std::int64_t(wait.count())},
+                     {"scope", to_string(scope)}},
+                    "{} was rate-limited by Discord; waiting {} ms", route, wait.count());
+                if (observer)
+                    observer->rate_limit_waited(scope, wait + std::chrono::milliseconds(1));
                 co_await sleep(wait + std::chrono::milliseconds(1));
                 continue;
             }
@@ -230,8 +290,11 @@ asio::awaitable<http::response> client::impl::send(http::request r, std::string 
         if (kind == repeat::safe && (response.status == 502 || response.status == 503 || response.status == 504)
             && tries < policy.max_attempts) {
             auto wait = backoff(tries);
-            log(log_level::warning, "{}: {}; retrying in {} ms (attempt {} of {})", route, response.status,
-                wait.count(), tries + 1, policy.max_attempts);
+            log(log_level::warning,
+                {{"route", label}, {"status", std::int64_t(response.status)}, {"wait_ms", std::int64_t(wait.count())},
+                 {"attempt", std::int64_t(tries + 1)}},
+                "{}: {}; retrying in {} ms (attempt {} of {})", route, response.status, wait.count(), tries + 1,
+                policy.max_attempts);
             co_await sleep(wait);
             continue;
         }

@@ -17,6 +17,8 @@
 #include <asio/awaitable.hpp>
 
 #include <chrono>
+#include <initializer_list>
+#include <span>
 #include <mutex>
 #include <random>
 #include <string>
@@ -25,6 +27,10 @@
 
 namespace discord::oauth2 {
 namespace rest {
+
+/// The label a request to `route` (as send() names it: "GET /users/@me", "the code exchange")
+/// is counted and logged under: one of request_routes(), "other" for a name it does not know.
+std::string_view metric_route(std::string_view route) noexcept;
 
 /// Scopes as OAuth2 sends them: separated by single spaces.
 std::string join_scopes(const std::vector<std::string>& scopes);
@@ -53,11 +59,27 @@ struct client::impl {
     /// encoding it per request was 5% of a flow's CPU.
     std::optional<secret> basic_authorization;
 
+    [[nodiscard]] bool logging() const noexcept { return config.logger || config.log_records; }
+
+    // A line for both loggers; `fields` are what it names, as values, for the record logger.
+    template <class... Args>
+    void log(log_level level, std::initializer_list<log_field> fields, fmt::format_string<Args...> format,
+             Args&&... args) const
+    {
+        if (!logging())
+            return;
+        auto message = fmt::format(format, std::forward<Args>(args)...);
+        if (config.logger)
+            config.logger(level, message);
+        if (config.log_records) {
+            std::span<const log_field> named(fields.begin(), fields.size());
+            config.log_records(log_record{level, message, named});
+        }
+    }
     template <class... Args>
     void log(log_level level, fmt::format_string<Args...> format, Args&&... args) const
     {
-        if (config.logger)
-            config.logger(level, fmt::format(format, std::forward<Args>(args)...));
+        log(level, {}, format, std::forward<Args>(args)...);
     }
 
     void require_scope(const access_token& token, std::string_view scope, std::string_view operation) const;

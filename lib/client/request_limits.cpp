@@ -121,17 +121,32 @@ void request_limits::release(const hold_key& key)
     }
 }
 
-steady_time request_limits::earliest(const std::string& route, const limit_key& who)
+request_limits::send_time request_limits::earliest(const std::string& route, const limit_key& who)
 {
     std::lock_guard lock(mutex_);
+    send_time t;
     if (holds_.empty())
-        return {};
-    auto when = held_until({who.credential, 0, 0});
+        return t;
+    auto consider = [&](steady_time until, rate_limit_scope scope) {
+        if (until > t.when) {
+            t.when = until;
+            t.scope = scope;
+        }
+    };
+    consider(held_until({who.credential, 0, 0}), rate_limit_scope::global);
     if (auto b = route_buckets_.find(route); b != route_buckets_.end()) {
-        when = std::max(when, held_until({who.credential, who.major, b->second}));
-        when = std::max(when, held_until({0, who.major, b->second}));
+        consider(held_until({who.credential, who.major, b->second}), rate_limit_scope::bucket);
+        consider(held_until({0, who.major, b->second}), rate_limit_scope::shared);
     }
-    return when;
+    return t;
+}
+
+std::size_t request_limits::invalid_in_window(steady_time now)
+{
+    std::lock_guard lock(mutex_);
+    if (now >= window_start_ + policy_.invalid_window)
+        return 0;
+    return static_cast<std::size_t>(invalid_in_window_);
 }
 
 std::optional<steady_time> request_limits::stopped_until(const limit_key& who, steady_time now)

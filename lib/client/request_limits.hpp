@@ -54,9 +54,17 @@ class request_limits {
 public:
     explicit request_limits(retry_policy policy) : policy_(std::move(policy)) {}
 
+    /// When a request may be sent, and which limit holds it until then.
+    struct send_time {
+        steady_time when{};
+        rate_limit_scope scope = rate_limit_scope::bucket;
+    };
     /// When `route` may next be sent as `who`: its credential's global limit, its own exhausted
     /// bucket, or the bucket's shared limit on the same resource, whichever ends last.
-    [[nodiscard]] steady_time earliest(const std::string& route, const limit_key& who);
+    [[nodiscard]] send_time earliest(const std::string& route, const limit_key& who);
+
+    /// Invalid answers counted in the window that holds `now` (0 once it has passed).
+    [[nodiscard]] std::size_t invalid_in_window(steady_time now);
 
     /// Until when sending as `who` is stopped by the breaker, if it is: its own count, or, for a
     /// Bearer credential, the count of invalid answers in the window.

@@ -478,6 +478,15 @@ asio::awaitable<std::vector<snowflake>> postgres_token_store::list()
     co_return out;
 }
 
+asio::awaitable<std::size_t> postgres_token_store::count()
+{
+    pg::parameters none;
+    auto r = co_await impl_->run("SELECT count(*) FROM discord_oauth2_grants", std::move(none));
+    if (r.rows.size() != 1 || !r.rows[0][0])
+        throw error(errc::store_failed, "counting the grants gave no number");
+    co_return static_cast<std::size_t>(std::stoull(*r.rows[0][0]));
+}
+
 asio::awaitable<std::vector<snowflake>> postgres_token_store::list_expiring_before(std::chrono::system_clock::time_point when)
 {
     pg::parameters p{seconds_of(when)};

@@ -80,6 +80,18 @@ asio::awaitable<std::vector<snowflake>> memory_token_store::list_expiring_before
 
 namespace discord::oauth2 {
 
+asio::awaitable<std::size_t> token_store::count()
+{
+    auto users = co_await list();
+    co_return users.size();
+}
+
+asio::awaitable<std::size_t> memory_token_store::count()
+{
+    std::lock_guard lock(mutex_);
+    co_return grants_.size();
+}
+
 asio::awaitable<std::unique_ptr<grant_lock>> token_store::lock_grant(snowflake)
 {
     co_return nullptr;

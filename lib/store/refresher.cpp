@@ -51,6 +51,12 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
     core::work_counter loop_running; // the scan loop has not returned yet: stop() waits for it
     std::optional<asio::steady_timer> scan_timer;
 
+    void count(refresh_outcome outcome) const noexcept
+    {
+        if (const auto& observer = discord.config().metrics)
+            observer->refresh_finished(outcome);
+    }
+
     void lost(snowflake user, std::error_code code, std::string reason)
     {
         if (on_lost && *on_lost)
@@ -160,9 +166,12 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
                 rotated.token = renewed;
                 rotated.refresh_in_flight = false;
                 // Committed before anyone sees the new token: if this fails, nobody uses it.
-                if (!co_await store->compare_and_swap(rotated))
+                if (!co_await store->compare_and_swap(rotated)) {
+                    count(refresh_outcome::failed);
                     throw error(errc::store_failed,
                                 fmt::format("the grant of user {} changed while it was being refreshed", user));
+                }
+                count(refresh_outcome::refreshed);
                 if (on_refreshed && *on_refreshed)
                     (*on_refreshed)(user, renewed);
                 co_return renewed;
@@ -176,13 +185,16 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
             if (dead || unknown || !probe)
                 (void)co_await store->compare_and_swap(settled);
             if (dead || unknown) {
+                count(refresh_outcome::lost);
                 lost(user, failure->code(), failure->what());
                 throw *failure;
             }
             // Transient: Discord answered without rotating, or nothing reached it.
             auto wait = config.retry_backoff * (1 << std::min(tries - 1, 10));
-            if (tries >= config.max_attempts || std::chrono::system_clock::now() + wait >= grant.token.expires_at)
+            if (tries >= config.max_attempts || std::chrono::system_clock::now() + wait >= grant.token.expires_at) {
+                count(refresh_outcome::failed);
                 throw *failure;
+            }
             co_await sleep(wait);
         }
     }
@@ -191,8 +203,25 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
     {
         auto self = shared_from_this();
         core::work_counter::scope_guard leaving(loop_running, std::adopt_lock); // entered by start()
+        const auto& observer = discord.config().metrics;
         while (running) {
-            auto due = co_await store->list_expiring_before(std::chrono::system_clock::now() + config.margin);
+            // A store that does not answer (PostgreSQL restarting) skips this scan, not every
+            // scan after it: the loop waits and asks again.
+            auto listed = co_await core::attempt(
+                store->list_expiring_before(std::chrono::system_clock::now() + config.margin));
+            std::vector<snowflake> due;
+            if (listed.value)
+                due = std::move(*listed.value);
+            if (observer) {
+                observer->store_reachable(!listed.failure);
+                if (!listed.failure) {
+                    auto counted = co_await core::attempt(store->count());
+                    if (counted.value)
+                        observer->grants_counted(*counted.value);
+                    else
+                        observer->store_reachable(false);
+                }
+            }
             std::size_t next = 0;
             core::work_counter active;
             // At most max_in_flight refreshes at once, each through the user's flight.

@@ -470,6 +470,18 @@ asio::awaitable<std::vector<snowflake>> sqlite_token_store::list()
         [i] { return i->users("SELECT user_id FROM grants ORDER BY user_id", std::nullopt); });
 }
 
+asio::awaitable<std::size_t> sqlite_token_store::count()
+{
+    auto* i = impl_.get();
+    return i->on_worker<std::size_t>([i] {
+        std::lock_guard lock(i->mutex);
+        auto st = i->prepare("SELECT count(*) FROM grants");
+        if (sqlite3_step(st.s) != SQLITE_ROW)
+            i->fail("count grants");
+        return static_cast<std::size_t>(sqlite3_column_int64(st.s, 0));
+    });
+}
+
 asio::awaitable<std::vector<snowflake>> sqlite_token_store::list_expiring_before(std::chrono::system_clock::time_point when)
 {
     auto* i = impl_.get();

@@ -66,6 +66,8 @@ server::response web_server::impl::start_linked_role(const asio::ip::address& pe
     options.flow = std::string(linked_roles_flow);
     static const scope_list scopes{scope::role_connections_write, scope::identify};
     auto [link, claims] = make_link(snowflake{}, scopes, options);
+    if (metrics)
+        metrics->link_created();
     server::response r;
     r.status = 302;
     r.fields.add("Location", link);

@@ -34,6 +34,7 @@ pending_authorizations::pending_authorizations(asio::any_io_executor ex, std::si
 void pending_authorizations::open(const state_claims& claims)
 {
     std::lock_guard lock(mutex_);
+    report_on_exit reported{*this};
     if (closed_)
         throw error(errc::stopped, "the web server has stopped");
     if (!enrol(claims, origin::link))
@@ -46,6 +47,7 @@ void pending_authorizations::open(const state_claims& claims)
 bool pending_authorizations::begin_callback(const state_claims& claims, bool replay_only)
 {
     std::lock_guard lock(mutex_);
+    report_on_exit reported{*this};
     auto* r = enrol(claims, replay_only ? origin::replay_only : origin::callback);
     if (r && !r->outcome)
         r->answering = true;
@@ -56,6 +58,7 @@ pending_authorizations::replay pending_authorizations::follow(const state_claims
                                                               const asio::any_io_executor& ex)
 {
     std::lock_guard lock(mutex_);
+    report_on_exit reported{*this};
     auto it = records_.find(claims.nonce);
     if (it != records_.end() && it->second.outcome)
         return {it->second.outcome->page, nullptr};
@@ -83,6 +86,7 @@ void pending_authorizations::settle(const std::string& nonce, const answer& page
     std::vector<std::shared_ptr<answer_channel>> followers;
     {
         std::lock_guard lock(mutex_);
+        report_on_exit reported{*this};
         auto it = records_.find(nonce);
         if (it == records_.end())
             return;
@@ -128,6 +132,7 @@ pending_authorizations::wait_answer pending_authorizations::wait(const state_cla
                                                                  asio::cancellation_slot slot)
 {
     std::lock_guard lock(mutex_);
+    report_on_exit reported{*this};
     wait_answer answer;
     auto* r = enrol(claims, origin::link);
     if (!r) {
@@ -208,6 +213,7 @@ void pending_authorizations::end_waiters()
     std::vector<result_receiver_ptr> waiting;
     {
         std::lock_guard lock(mutex_);
+        report_on_exit reported{*this};
         for (auto& [nonce, r] : records_) {
             auto taken = take_waiters(r);
             for (auto& w : taken)
@@ -228,6 +234,7 @@ std::size_t pending_authorizations::end_waiters_of(snowflake user, std::chrono::
     std::vector<result_receiver_ptr> waiting;
     {
         std::lock_guard lock(mutex_);
+        report_on_exit reported{*this};
         for (auto& [nonce, r] : records_) {
             if (r.user != user || r.issued_at >= before || r.outcome)
                 continue;
@@ -240,6 +247,26 @@ std::size_t pending_authorizations::end_waiters_of(snowflake user, std::chrono::
     for (auto& w : waiting)
         w->deliver(nullptr, result);
     return waiting.size();
+}
+
+void pending_authorizations::observe(std::shared_ptr<metrics_observer> observer)
+{
+    std::lock_guard lock(mutex_);
+    observer_ = std::move(observer);
+}
+
+void pending_authorizations::report()
+{
+    if (!observer_)
+        return;
+    if (pending_ != reported_pending_) {
+        reported_pending_ = pending_;
+        observer_->links_pending_changed(pending_);
+    }
+    if (waiters_.size() != reported_waiters_) {
+        reported_waiters_ = waiters_.size();
+        observer_->waiters_changed(reported_waiters_);
+    }
 }
 
 std::size_t pending_authorizations::pending()
@@ -412,6 +439,7 @@ void pending_authorizations::on_timer()
     expired_answers expired;
     {
         std::lock_guard lock(mutex_);
+        report_on_exit reported{*this};
         timer_armed_for_.reset();
         auto now = steady::now();
         while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
@@ -439,6 +467,7 @@ void pending_authorizations::cancel_wait(std::uint64_t id)
     result_receiver_ptr cancelled;
     {
         std::lock_guard lock(mutex_);
+        report_on_exit reported{*this};
         auto w = waiters_.find(id);
         if (w == waiters_.end())
             return; // already answered

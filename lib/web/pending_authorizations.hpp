@@ -120,6 +120,10 @@ public:
     /// Receivers registered by wait() and not answered yet.
     [[nodiscard]] std::size_t waiting();
 
+    /// Tells `observer` the pending links and the waiters whenever either changes (null: nobody).
+    /// Set before the registry is used.
+    void observe(std::shared_ptr<metrics_observer> observer);
+
     pending_authorizations(const pending_authorizations&) = delete;
     pending_authorizations& operator=(const pending_authorizations&) = delete;
 
@@ -188,6 +192,14 @@ private:
     void on_timer();
     void cancel_wait(std::uint64_t id);
 
+    // Called with mutex_ held, at the end of whatever changed the counts: tells the observer
+    // what changed since it was last told (a relaxed store each on the observer's side).
+    void report();
+    struct report_on_exit {
+        pending_authorizations& self;
+        ~report_on_exit() { self.report(); }
+    };
+
     asio::any_io_executor executor_;
     std::size_t max_pending_;
     std::mutex mutex_;
@@ -201,6 +213,9 @@ private:
     std::uint64_t next_waiter_ = 0;
     std::optional<asio::steady_timer> timer_;
     std::optional<steady::time_point> timer_armed_for_;
+    std::shared_ptr<metrics_observer> observer_;
+    std::size_t reported_pending_ = 0;
+    std::size_t reported_waiters_ = 0;
 };
 
 } // namespace discord::oauth2::web

@@ -94,11 +94,14 @@ std::optional<std::string> state_of(std::string_view url_text)
 asio::awaitable<server::response> web_server::impl::callback(server::request& req)
 {
     auto under_way = callbacks_in_flight.scope();
-    auto a = co_await handle(req);
+    auto outcome = callback_outcome::failed;
+    auto a = co_await handle(req, outcome);
+    if (metrics)
+        metrics->callback_answered(outcome);
     co_return web::render(config.pages, a);
 }
 
-asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
+asio::awaitable<web::answer> web_server::impl::handle(server::request& req, callback_outcome& outcome)
 {
     auto error_param = req.query_param("error");
     auto code = req.query_param("code");
@@ -107,6 +110,7 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
 
     // Neither Discord's answer nor its error: nothing to act on, and the state stays unspent so
     // that the real callback (a prefetch or a mangled link may come first) still works.
+    outcome = callback_outcome::invalid_state;
     if (!error_param && (!code || code->empty() || !state_text || state_text->empty()))
         co_return invalid(400, "Invalid link", "This link is missing part of Discord's answer. Please start again from the bot.");
 
@@ -128,8 +132,10 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
     // A linked roles denial concerns nobody who waits (whoever opens the path is unknown until a
     // grant names them): it gets its page and nothing else. Nothing is spent, remembered or
     // published, so that a flood of them (each visit mints a state) costs only the pages.
-    if (claims && claims->flow == linked_roles_flow && error_param)
+    if (claims && claims->flow == linked_roles_flow && error_param) {
+        outcome = callback_outcome::denied;
         co_return denial_page(*error_param);
+    }
     // A code with a valid state is about to be exchanged: a request to Discord's token endpoint,
     // which a made-up code costs as much as a real one. The limits are counted before the state
     // is spent, so that a refused callback keeps its state (and Discord's code) for a reload once
@@ -137,6 +143,7 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
     // consume below still lets one callback per state, and only one, on to the exchange.
     bool exchanging = claims && !error_param;
     if (exchanging) {
+        outcome = callback_outcome::rate_limited;
         if (auto wait = exchanges.take(req.peer, web::exchange_limits::clock::now()))
             co_return web::answer{429, web::page_kind::error, "Too many attempts",
                                   "Too many authorizations are arriving just now. Please wait a moment, then reload "
@@ -149,6 +156,7 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
             if (exchanging)
                 exchanges.give_back(req.peer); // nothing is exchanged: the reload counts instead
             // Not consumed: reloading the page sends the same callback again, and may pass.
+            outcome = callback_outcome::failed;
             publish_error("callback", consumed.failure->code(),
                           std::string("a callback could not be checked for replay: ") + consumed.failure->what(),
                           claims->user_id);
@@ -168,14 +176,18 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
         // Anyone can write these: cut short before they reach a result, an event or a log.
         std::string error_text(utf8::prefix(*error_param, max_error_text));
         std::string description(utf8::prefix(req.query_param("error_description").value_or(""), max_error_text * 4));
+        outcome = callback_outcome::denied;
         co_return co_await answer_denial(error_text, description, claims);
     }
+    outcome = callback_outcome::expired;
     if (state_error == errc::state_expired)
         co_return invalid(400, "Link expired", "This authorization link has expired. Please start again from the bot.");
     if (state_error == errc::state_replayed) {
         std::string replayed(*state_text);
+        outcome = callback_outcome::replay;
         co_return co_await answer_replay(replayed);
     }
+    outcome = callback_outcome::invalid_state;
     if (state_error || !claims)
         co_return invalid(400, "Invalid link", "This authorization link is not valid. Please start again from the bot.");
     std::string code_text(*code);
@@ -183,6 +195,11 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req)
     if (iss)
         issuer.emplace(*iss);
     auto a = co_await answer_fresh_code(code_text, *claims, issuer);
+    // A refusal of the account or the scopes is a 403 page; a failed linked roles push after
+    // the grant was stored is the error page of an authorization all the same.
+    outcome = a.status == 200 ? callback_outcome::authorized
+        : a.status == 403     ? callback_outcome::refused_account
+                              : callback_outcome::failed;
     co_await share_outcome(claims->nonce);
     co_return a;
 }
@@ -543,6 +560,8 @@ std::string web_server::authorization_url(snowflake user, const scope_list& scop
         throw error(errc::invalid_argument, "the flow name linked_roles is the linked roles path's own");
     auto [link, claims] = impl_->make_link(user, scopes, options);
     impl_->authorizations->open(claims);
+    if (impl_->metrics)
+        impl_->metrics->link_created();
     return link;
 }
 
@@ -589,6 +608,8 @@ void web_server::submit_pending(std::string_view url)
     if (!state)
         throw error(errc::invalid_state, "the URL has no state parameter");
     impl_->authorizations->open(open_state(impl_->keys()->ring, *state));
+    if (impl_->metrics)
+        impl_->metrics->link_created();
 }
 
 void web_server::set_keys(state_key_ring keys)

@@ -50,12 +50,12 @@ void web_server::impl::on_cluster_message(const std::string& text)
 {
     auto opened = keys()->cluster.open(text);
     if (!opened || !cluster_replays.first(*opened, std::chrono::system_clock::now())) {
-        ++cluster_dropped;
+        drop_cluster_message();
         return;
     }
     auto message = web::decode_message(opened->text);
     if (!message) {
-        ++cluster_dropped;
+        drop_cluster_message();
         return;
     }
     if (auto* e = std::get_if<event>(&*message)) {
@@ -82,7 +82,7 @@ void web_server::impl::on_recorded_outcome(const std::string& text)
     auto message = opened ? web::decode_message(opened->text) : std::nullopt;
     auto* m = message ? std::get_if<web::settled_message>(&*message) : nullptr;
     if (!m) {
-        ++cluster_dropped;
+        drop_cluster_message();
         return;
     }
     auto nonce = base64::decode_url(m->nonce);
@@ -91,7 +91,7 @@ void web_server::impl::on_recorded_outcome(const std::string& text)
         return;
     // A link made for one user is never completed with another's grant, whoever signed it.
     if (m->outcome == authorization_outcome::authorized && *user != snowflake{} && *user != m->user) {
-        ++cluster_dropped;
+        drop_cluster_message();
         return;
     }
     authorization_result result;

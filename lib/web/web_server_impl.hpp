@@ -27,7 +27,7 @@ namespace discord::oauth2 {
 
 struct web_server::impl : std::enable_shared_from_this<impl> {
     impl(asio::any_io_executor ex, oauth2::client& c, web_server_config cfg)
-        : executor(std::move(ex)), discord(c), config(std::move(cfg)),
+        : executor(std::move(ex)), discord(c), config(std::move(cfg)), metrics(c.config().metrics),
           state_keys(keys_for(config.key ? *config.key : state_key_ring(state_key::generate()))),
           // Links and as many callback-only states (pending_authorizations' two caps).
           replays(config.max_pending > SIZE_MAX / 2 ? SIZE_MAX : 2 * config.max_pending),
@@ -64,6 +64,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
             if (config.linked_roles_per_minute > 0)
                 visits.emplace(config.linked_roles_per_minute, 65'536, config.limits.ipv6_peer_prefix);
         }
+        authorizations->observe(metrics);
         keeper.emplace(executor, discord, config.store, config.auto_refresh.value_or(refresher_config{}));
         keeper->on_grant_lost = [this](const grant_lost& lost) {
             event e;
@@ -85,6 +86,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     asio::any_io_executor executor;
     oauth2::client& discord;
     web_server_config config;
+    std::shared_ptr<metrics_observer> metrics; // the client's (client_config::metrics); null: nothing counted
     // The state keys, and the cluster's keys derived from them: replaced together by set_keys.
     struct key_set {
         state_key_ring ring;
@@ -99,6 +101,13 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     std::shared_ptr<const key_set> keys() const { return state_keys.get(); }
     web::message_replays cluster_replays;
     std::atomic<std::uint64_t> cluster_dropped{0}; // messages refused: no valid tag, replayed, malformed
+    // Counted, and told to the metrics observer.
+    void drop_cluster_message() noexcept
+    {
+        ++cluster_dropped;
+        if (metrics)
+            metrics->cluster_message_dropped();
+    }
     std::string path;
     url::parts redirect_parts;
     std::optional<ed25519::public_key> verify_key; // set when the events endpoint is on
@@ -204,7 +213,8 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<server::response> webhook(server::request& req);
     static asio::awaitable<void> act_on_webhook(std::shared_ptr<impl> self, json::webhook_payload payload);
     asio::awaitable<void> forget_deauthorized(snowflake user, std::chrono::system_clock::time_point when);
-    asio::awaitable<web::answer> handle(server::request& req);
+    // `outcome` is set to how the callback ended, for the metrics.
+    asio::awaitable<web::answer> handle(server::request& req, callback_outcome& outcome);
     // The callback's three branches (web_server.cpp): Discord's error, a state used before, a
     // fresh code.
     asio::awaitable<web::answer> answer_denial(const std::string& error_text, const std::string& description,

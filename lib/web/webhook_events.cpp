@@ -42,10 +42,22 @@ asio::awaitable<server::response> web_server::impl::webhook(server::request& req
     auto verdict = web::check_webhook(*verify_key, config.events_window, config.events_max_body,
                                       header("x-signature-ed25519"), header("x-signature-timestamp"), req.body,
                                       std::chrono::system_clock::now());
+    // Counted by type only once the body is signed and read: before that, the type is the
+    // sender's word. Unknown types are "other" (metrics.hpp keeps the labels closed).
+    std::string type = !verdict.payload          ? "unknown"
+        : verdict.payload->type == 0                 ? "PING"
+        : verdict.payload->event                     ? verdict.payload->event->type
+                                                     : "other";
+    auto count = [&](webhook_outcome outcome) {
+        if (metrics)
+            metrics->webhook_event_received(type, outcome);
+    };
     // Anyone can knock: a refused request gets its status and nothing else (not even an event,
     // which would let anyone fill the streams).
-    if (verdict.status != 204)
+    if (verdict.status != 204) {
+        count(verdict.outcome);
         co_return server::response::plain(verdict.status);
+    }
     // Acknowledged now (Discord wants an answer within seconds); acted on after.
     auto payload = std::move(*verdict.payload);
     if (payload.type == 1 && payload.event) {
@@ -64,12 +76,16 @@ asio::awaitable<server::response> web_server::impl::webhook(server::request& req
         bool spent = false;
         if (!config.cluster) {
             try {
-                if (!replays.consume_now(nonce, expires))
+                if (!replays.consume_now(nonce, expires)) {
+                    count(webhook_outcome::replay);
                     co_return server::response::plain(204); // a replay: acknowledged, ignored
+                }
                 spent = true;
+                count(webhook_outcome::accepted);
             } catch (const error& e) {
                 // The guard is full: Discord sends it again later, when there may be room.
                 publish_error("events", e.code(), e.what(), payload.user_id, false);
+                count(webhook_outcome::unavailable);
                 co_return server::response::plain(503);
             }
         }
@@ -87,7 +103,11 @@ asio::awaitable<server::response> web_server::impl::webhook(server::request& req
             }
             co_await act_on_webhook(std::move(self), std::move(payload));
         }(shared_from_this(), std::move(nonce), expires, std::move(payload), spent), asio::detached);
+        if (!spent)
+            count(webhook_outcome::accepted); // a replay across the cluster is found after the answer
+        co_return server::response::plain(204);
     }
+    count(webhook_outcome::accepted); // a PING, or a body without an event: nothing to act on
     co_return server::response::plain(204);
 }
 

@@ -8,10 +8,11 @@
 namespace discord::oauth2::web {
 namespace {
 
-webhook_verdict refuse(int status, std::string reason)
+webhook_verdict refuse(int status, webhook_outcome outcome, std::string reason)
 {
     webhook_verdict v;
     v.status = status;
+    v.outcome = outcome;
     v.reason = std::move(reason);
     return v;
 }
@@ -40,27 +41,28 @@ webhook_verdict check_webhook(const ed25519::public_key& key, std::chrono::secon
                               std::chrono::system_clock::time_point now)
 {
     if (body.size() > max_body)
-        return refuse(413, "the body is larger than the events endpoint takes");
+        return refuse(413, webhook_outcome::too_large, "the body is larger than the events endpoint takes");
     if (signature.empty() || timestamp.empty())
-        return refuse(401, "X-Signature-Ed25519 or X-Signature-Timestamp is missing");
+        return refuse(401, webhook_outcome::bad_signature, "X-Signature-Ed25519 or X-Signature-Timestamp is missing");
     auto signed_at = unix_seconds(timestamp);
     if (!signed_at)
-        return refuse(401, "X-Signature-Timestamp is not a time");
+        return refuse(401, webhook_outcome::bad_signature, "X-Signature-Timestamp is not a time");
     if (*signed_at < now - window || *signed_at > now + window)
-        return refuse(401, "X-Signature-Timestamp is outside the accepted window");
+        return refuse(401, webhook_outcome::stale, "X-Signature-Timestamp is outside the accepted window");
     std::string message;
     message.reserve(timestamp.size() + body.size());
     message.append(timestamp).append(body);
     if (!ed25519::verify(key, message, signature))
-        return refuse(401, "the signature is not the application's public key's");
+        return refuse(401, webhook_outcome::bad_signature, "the signature is not the application's public key's");
     webhook_verdict v;
     v.signed_at = *signed_at;
     try {
         v.payload = json::decode_webhook(body);
     } catch (const error& e) {
-        return refuse(400, e.what());
+        return refuse(400, webhook_outcome::malformed, e.what());
     }
     v.status = 204;
+    v.outcome = webhook_outcome::accepted;
     return v;
 }
 

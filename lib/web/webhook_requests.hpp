@@ -7,6 +7,8 @@
 #include "core/ed25519.hpp"
 #include "json/webhook_event.hpp"
 
+#include <discord/oauth2/metrics.hpp>
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -20,6 +22,7 @@ struct webhook_verdict {
     std::string reason; ///< why it was refused, for logs and error events (never a secret)
     std::optional<json::webhook_payload> payload; ///< set with 204
     std::chrono::system_clock::time_point signed_at; ///< X-Signature-Timestamp, when it parsed
+    webhook_outcome outcome = webhook_outcome::bad_signature; ///< how it is counted (accepted with 204)
 };
 
 /// Checks one request: `signature` and `timestamp` are the X-Signature-Ed25519 and

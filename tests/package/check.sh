@@ -2,7 +2,9 @@
 # Installs the library from BUILD_DIR into a scratch prefix, then builds programs against it as
 # bot authors do, through find_package(discord-oauth2) and through pkg-config, and runs the
 # seed's whole flow (link, callback, wait, connections, revoke) with each against the installed
-# emulator; once more built with -fsanitize=address and run without ASAN_OPTIONS.
+# emulator; once more built with -fsanitize=address and run without ASAN_OPTIONS. The optional
+# libraries each get a consumer of their own: discord-oauth2-postgres always (the tests need it),
+# discord-oauth2-prometheus where the build made it (prometheus-cpp-core found).
 set -euo pipefail
 build_dir="$(cd "$1" && pwd)"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -22,20 +24,31 @@ kind="$([ -e "$(dirname "$pcdir")/libdiscord-oauth2.so" ] && echo shared || echo
 
 # Every public header is installed, the framework adapters too: D++ and Boost are needed only by
 # the bots that include them, not to build the library.
-for header in dpp.hpp boost.hpp result.hpp cdn.hpp; do
+for header in dpp.hpp boost.hpp result.hpp cdn.hpp prometheus.hpp; do
     if [ ! -f "$prefix/include/discord/oauth2/$header" ]; then
         echo "discord/oauth2/$header is not installed" >&2
         exit 1
     fi
 done
 
-# no_libpq PROGRAM: a program that does not use PostgreSQL must not depend on libpq.
-no_libpq() {
-    if ldd "$1" | grep -q libpq; then
-        echo "$1 links libpq without using PostgreSQL" >&2
+# no_optional_libraries PROGRAM: a program that uses neither PostgreSQL nor Prometheus must depend
+# on neither libpq nor prometheus-cpp.
+no_optional_libraries() {
+    if ldd "$1" | grep -E 'libpq|libprometheus' >&2; then
+        echo "$1 links libpq or prometheus-cpp without using them" >&2
         exit 1
     fi
 }
+
+# discord-oauth2-prometheus is built where prometheus-cpp-core was found; then it is installed,
+# with its pkg-config file.
+have_prometheus="$(meson introspect "$build_dir" --targets |
+    python3 -c 'import json,sys; print("yes" if any(t["name"] == "discord-oauth2-prometheus" for t in json.load(sys.stdin)) else "no")')"
+if [ "$have_prometheus" = yes ]; then
+    for file in "$pcdir/discord-oauth2-prometheus.pc" "$(dirname "$pcdir")/libdiscord-oauth2-prometheus.$([ "$kind" = shared ] && echo so || echo a)"; do
+        [ -f "$file" ] || { echo "discord-oauth2-prometheus was built but $file is not installed" >&2; exit 1; }
+    done
+fi
 
 # The installed emulator, approving every authorization at once as its first user, with a free
 # port's callback registered (and no rate limits: the flow has reads in flight at once).
@@ -56,14 +69,19 @@ run_flow() {
     fi
 }
 
-echo "package check ($kind): CMake find_package, with and without the postgres component"
-cmake -S "$here/consumer" -B "$scratch/cmake" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
+echo "package check ($kind): CMake find_package, with and without the postgres component (prometheus: $have_prometheus)"
+cmake -S "$here/consumer" -B "$scratch/cmake" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release \
+    -DWITH_PROMETHEUS="$([ "$have_prometheus" = yes ] && echo ON || echo OFF)" >/dev/null
 cmake --build "$scratch/cmake" -j2 >/dev/null
 run_flow "$scratch/cmake/consumer_flow"
-no_libpq "$scratch/cmake/consumer_flow"
+no_optional_libraries "$scratch/cmake/consumer_flow"
 run_flow "$scratch/cmake/consumer_flow_asan"
 "$scratch/cmake/consumer_postgres" | grep -q "consumer: postgres store_failed caught" ||
     { echo "CMake postgres consumer failed" >&2; exit 1; }
+if [ "$have_prometheus" = yes ]; then
+    "$scratch/cmake/consumer_prometheus" | grep -q "consumer: prometheus counted" ||
+        { echo "CMake prometheus consumer failed" >&2; exit 1; }
+fi
 if cmake -S "$here/consumer" -B "$scratch/cmake-unknown" -DCMAKE_PREFIX_PATH="$prefix" \
         -DASK_UNKNOWN_COMPONENT=ON >/dev/null 2>&1; then
     echo "find_package accepted an unknown component" >&2
@@ -72,16 +90,25 @@ fi
 
 echo "package check ($kind): pkg-config"
 flags="$(PKG_CONFIG_PATH="$pcdir" pkg-config --define-variable=prefix="$prefix" --cflags --libs discord-oauth2)"
-case " $flags " in *" -lpq "*) echo "pkg-config discord-oauth2 asks for libpq: $flags" >&2; exit 1 ;; esac
+case " $flags " in *" -lpq "* | *" -lprometheus-cpp-core "*)
+    echo "pkg-config discord-oauth2 asks for libpq or prometheus-cpp: $flags" >&2; exit 1 ;;
+esac
 # shellcheck disable=SC2086
 c++ -std=c++20 "$here/consumer/flow.cpp" -o "$scratch/pc-consumer" $flags
 run_flow "$scratch/pc-consumer"
-no_libpq "$scratch/pc-consumer"
+no_optional_libraries "$scratch/pc-consumer"
 pg_flags="$(PKG_CONFIG_PATH="$pcdir" pkg-config --define-variable=prefix="$prefix" --cflags --libs discord-oauth2-postgres)"
 # shellcheck disable=SC2086
 c++ -std=c++20 "$here/consumer/postgres.cpp" -o "$scratch/pc-consumer-postgres" $pg_flags
 "$scratch/pc-consumer-postgres" | grep -q "consumer: postgres store_failed caught" ||
     { echo "pkg-config postgres consumer failed" >&2; exit 1; }
+if [ "$have_prometheus" = yes ]; then
+    prom_flags="$(PKG_CONFIG_PATH="$pcdir" pkg-config --define-variable=prefix="$prefix" --cflags --libs discord-oauth2-prometheus)"
+    # shellcheck disable=SC2086
+    c++ -std=c++20 "$here/consumer/prometheus.cpp" -o "$scratch/pc-consumer-prometheus" $prom_flags
+    "$scratch/pc-consumer-prometheus" | grep -q "consumer: prometheus counted" ||
+        { echo "pkg-config prometheus consumer failed" >&2; exit 1; }
+fi
 if [ "$kind" = static ]; then
     # Once, not per kind: a CMake project that builds the library from this checkout itself.
     echo "package check: a CMake project building the library from source (cmake/DiscordOAuth2External.cmake)"

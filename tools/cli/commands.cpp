@@ -777,15 +777,17 @@ const std::vector<command>& table()
         {"serve",
          "[--public-key HEX] [--events-path P] [--linked-roles-path P] [--scope S...] [--port N] [--link-lifetime 10m] "
          "[--trusted-proxy ADDRESS...] [--exchanges-per-minute-per-client 30] [--exchanges-per-second 50] "
-         "[--control unix:PATH|http://127.0.0.1:PORT] [--control-key-file F] [--state-key-file F] [--store ...]",
+         "[--control unix:PATH|http://127.0.0.1:PORT] [--control-key-file F] [--state-key-file F] [--store ...] "
+         "[--metrics [ADDRESS:]PORT] [--log-format text|json] [--log-level info]",
          {{"public-key", k::value}, {"events-path", k::value}, {"linked-roles-path", k::value}, {"scope", k::list},
           {"control", k::value}, {"control-key-file", k::value}, {"state-key-file", k::value}, {"port", k::value},
           {"link-lifetime", k::value}, {"trusted-proxy", k::list}, {"exchanges-per-minute-per-client", k::value},
-          {"exchanges-per-second", k::value}},
+          {"exchanges-per-second", k::value}, {"metrics", k::value}},
          serve_command, false,
          "Runs the callback web server for a bot in any language: one JSON line when ready and one per event\n"
          "on stdout, links and tokens on its control interface, grants kept fresh in --store (docs/serve.md).\n"
-         "Stops gracefully on SIGTERM or SIGINT."},
+         "Stops gracefully on SIGTERM or SIGINT. --metrics serves /metrics (Prometheus), /healthz and /readyz\n"
+         "(docs/operations.md)."},
     };
     return all;
 }
@@ -843,8 +845,10 @@ std::string usage_text()
     text += exit_statuses;
     text += secrets_note;
     text += core_dumps_note;
-    text += "serve also reads DISCORD_PUBLIC_KEY, DISCORD_CONTROL, DISCORD_CONTROL_KEY_FILE and\n"
-            "DISCORD_STATE_KEY_FILE.\n";
+    text += "serve also reads DISCORD_PUBLIC_KEY, DISCORD_CONTROL, DISCORD_CONTROL_KEY_FILE,\n"
+            "DISCORD_STATE_KEY_FILE and DISCORD_METRICS.\n";
+    text += "--log-format text|json and --log-level debug|info|warning|error write the library's log records\n"
+            "to stderr (none without either; json: one object a line, never a secret).\n";
     return text;
 }
 
@@ -853,8 +857,8 @@ std::string command_help(const command& c)
     std::string text = fmt::format("usage: discord-oauth2 {} {}\n\n{}\n\n", c.name, c.synopsis, c.summary);
     text += shared_options_text();
     if (c.name == "serve")
-        text += "  and DISCORD_PUBLIC_KEY, DISCORD_CONTROL, DISCORD_CONTROL_KEY_FILE, DISCORD_STATE_KEY_FILE for\n"
-                "  --public-key, --control, --control-key-file and --state-key-file\n";
+        text += "  and DISCORD_PUBLIC_KEY, DISCORD_CONTROL, DISCORD_CONTROL_KEY_FILE, DISCORD_STATE_KEY_FILE,\n"
+                "  DISCORD_METRICS for --public-key, --control, --control-key-file, --state-key-file and --metrics\n";
     text += "\n";
     text += exit_statuses;
     text += secrets_note;

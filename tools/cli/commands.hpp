@@ -6,6 +6,7 @@
 
 #include <asio/awaitable.hpp>
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -20,6 +21,9 @@ struct invocation {
     oauth2::client& client;
     /// The access token, once read (it may come from stdin, which is read once).
     std::optional<oauth2::access_token> bearer_token = std::nullopt;
+    /// serve --metrics: the Prometheus text of what the client's metrics observer counted
+    /// (empty without --metrics).
+    std::function<std::string()> metrics_exposition = {};
 };
 
 struct command {

@@ -8,6 +8,14 @@
 // Exit status: 0 done, 1 the operation failed (one line on stderr), 2 a usage error (one line
 // on stderr and where to read more: `discord-oauth2 COMMAND --help`).
 #include "commands.hpp"
+#include "log_output.hpp"
+#if DISCORD_OAUTH2_HAVE_PROMETHEUS
+#include "prometheus_text.hpp"
+
+#include <discord/oauth2/prometheus.hpp>
+
+#include <prometheus/registry.h>
+#endif
 
 #include <discord/oauth2/error.hpp>
 
@@ -119,9 +127,23 @@ int main(int argc, char** argv)
         bool store_only = command->name == "grants" && args.words.size() == 2
             && (args.words[1] == "list" || args.words[1] == "export" || args.words[1] == "import"
                 || args.words[1] == "rekey");
-        discord::oauth2::client client(io.get_executor(),
-                                       cli::client_settings(args, env, !command->bearer_only && !store_only));
+        auto config = cli::client_settings(args, env, !command->bearer_only && !store_only);
+        cli::configure_logging(args, env, config);
+        // serve --metrics: what the client, the web server and the refresher count goes to a
+        // Prometheus registry of this process, which serve's operator endpoint exposes.
+        std::function<std::string()> exposition;
+        if (command->name == "serve" && cli::setting(args, env, "metrics")) {
+#if DISCORD_OAUTH2_HAVE_PROMETHEUS
+            auto registry = std::make_shared<prometheus::Registry>();
+            config.metrics = discord::oauth2::make_prometheus_metrics(*registry);
+            exposition = [registry] { return cli::prometheus_text(*registry); };
+#else
+            throw cli::usage_error("--metrics needs Prometheus support, which this build lacks (prometheus-cpp)");
+#endif
+        }
+        discord::oauth2::client client(io.get_executor(), std::move(config));
         cli::invocation in{args, env, client};
+        in.metrics_exposition = std::move(exposition);
         std::string output;
         std::exception_ptr failure;
         asio::co_spawn(io, cli::run_command(*command, in), [&](std::exception_ptr e, std::string out) {

@@ -8,6 +8,7 @@
 
 #include "control_server.hpp"
 #include "line_writer.hpp"
+#include "metrics_endpoint.hpp"
 #include "model_json.hpp" // iso8601
 
 #include "core/attempt.hpp"
@@ -21,6 +22,7 @@
 #include <discord/oauth2/web_server.hpp>
 
 #include <asio/co_spawn.hpp>
+#include <asio/ip/tcp.hpp>
 #include <asio/detached.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -404,6 +406,86 @@ std::size_t count_option(const arguments& args, std::string_view name, std::size
     return n;
 }
 
+// What an awaited operation ended with, when it ended before its deadline.
+template <class T>
+struct deadline_race {
+    explicit deadline_race(asio::any_io_executor ex) : done(std::move(ex), asio::steady_timer::time_point::max()) {}
+    asio::steady_timer done;
+    std::optional<T> value;
+    std::string failure;
+    bool finished = false;
+};
+
+// Runs `operation` and waits for it at most `limit`: the answer, or why there is none. An
+// operation that outlives the wait runs on and is ignored (its state is shared, not ours).
+template <class T>
+asio::awaitable<std::pair<std::optional<T>, std::string>> within(asio::awaitable<T> operation,
+                                                                 std::chrono::milliseconds limit)
+{
+    auto ex = co_await asio::this_coro::executor;
+    auto race = std::make_shared<deadline_race<T>>(ex);
+    asio::co_spawn(ex, std::move(operation), [race](std::exception_ptr e, T value) {
+        race->finished = true;
+        if (e) {
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& failure) {
+                race->failure = failure.what();
+            } catch (...) {
+                race->failure = "an unknown failure";
+            }
+        } else {
+            race->value = std::move(value);
+        }
+        race->done.cancel();
+    });
+    if (!race->finished) {
+        race->done.expires_after(limit);
+        std::error_code ignored;
+        co_await race->done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
+    if (!race->finished)
+        co_return std::pair{std::optional<T>{}, fmt::format("no answer within {} ms", limit.count())};
+    co_return std::pair{std::move(race->value), race->failure};
+}
+
+asio::awaitable<bool> connects(asio::ip::tcp::endpoint to)
+{
+    asio::ip::tcp::socket socket(co_await asio::this_coro::executor);
+    co_await socket.async_connect(to, asio::use_awaitable);
+    std::error_code ignored;
+    socket.close(ignored);
+    co_return true;
+}
+
+// Ready: the callback listener takes a connection and the store answers a query (counting
+// its grants, which the metrics show). Each within 2 s: a readiness probe must not hang.
+asio::awaitable<readiness> check_ready(oauth2::web_server& web, std::shared_ptr<oauth2::token_store> store,
+                                       std::string listen_address, std::shared_ptr<oauth2::metrics_observer> observer)
+{
+    readiness r;
+    std::error_code ec;
+    auto address = asio::ip::make_address(listen_address, ec);
+    if (ec || address.is_unspecified())
+        address = asio::ip::address_v4::loopback();
+    // Named: no braced temporary inside a co_await expression (g++ 12, docs/compilers.md).
+    asio::ip::tcp::endpoint listener(address, web.port());
+    constexpr std::chrono::milliseconds patience(2000);
+    auto listening = co_await within(connects(listener), patience);
+    auto counted = co_await within(store->count(), patience);
+    if (observer) {
+        observer->store_reachable(counted.first.has_value());
+        if (counted.first)
+            observer->grants_counted(*counted.first);
+    }
+    if (!listening.first)
+        r.reason = "the callback listener does not accept connections: " + listening.second;
+    else if (!counted.first)
+        r.reason = "the token store does not answer: " + counted.second;
+    r.ready = r.reason.empty();
+    co_return r;
+}
+
 std::string origin_of(const std::string& url)
 {
     auto scheme_end = url.find("//");
@@ -416,6 +498,10 @@ asio::awaitable<std::string> serve_command(invocation& in)
 {
     if (in.client.config().redirect_uri.empty())
         throw usage_error("serve needs the redirect URI: pass --redirect-uri or set DISCORD_REDIRECT_URI");
+    // Read before anything opens: a mistake in it is a usage error, not a half-started serve.
+    std::optional<metrics_endpoint_options> metrics_options;
+    if (auto where = setting(in.args, in.env, "metrics"))
+        metrics_options = metrics_address(*where);
     auto executor = co_await asio::this_coro::executor;
     // Taken first: a SIGHUP while the store opens and the servers start waits for the reload
     // loop instead of ending the process (SIGHUP's default).
@@ -496,6 +582,20 @@ asio::awaitable<std::string> serve_command(invocation& in)
         {"PUT", "/grants/{user}/role-connection", [state](server::request& req) { return state->role_connection(req); }},
         {"DELETE", "/grants/{user}", [state](server::request& req) { return state->revoke(req); }},
     };
+    // The operator's endpoint: metrics, liveness and readiness (docs/operations.md).
+    std::optional<metrics_endpoint> operator_endpoint;
+    if (metrics_options) {
+        auto options = std::move(*metrics_options);
+        options.exposition = in.metrics_exposition;
+        // Not a coroutine: the check's coroutine takes copies, never the lambda's captures.
+        options.check = [&web, store = config.store, observer = in.client.config().metrics, &client = in.client,
+                         listen = config.listen_address]() {
+            (void)client.invalid_requests_in_window(); // the window's gauge falls to 0 when it ends
+            return check_ready(web, store, listen, observer);
+        };
+        operator_endpoint.emplace(executor, std::move(options));
+        operator_endpoint->start();
+    }
     auto control_options = control_settings(in);
     bool control_tcp = control_options.unix_path.empty();
     control_server control(executor, std::move(routes), std::move(control_options));
@@ -543,7 +643,13 @@ asio::awaitable<std::string> serve_command(invocation& in)
         ready.null();
     else
         ready.value(origin + config.linked_roles_path);
-    ready.field("control", control.where()).end_object();
+    ready.field("control", control.where());
+    ready.key("metrics_url");
+    if (operator_endpoint)
+        ready.value(operator_endpoint->where());
+    else
+        ready.null();
+    ready.end_object();
     out.write(ready.take());
 
     // SIGTERM or SIGINT: the control interface closes and the web server stops gracefully, which
@@ -556,6 +662,8 @@ asio::awaitable<std::string> serve_command(invocation& in)
         if (ec)
             return;
         stopping = true;
+        if (operator_endpoint)
+            operator_endpoint->stopping();
         control.stop();
         asio::co_spawn(executor, web.stop(std::chrono::seconds(5)), [&](std::exception_ptr) {
             stop_done = true;
@@ -565,6 +673,8 @@ asio::awaitable<std::string> serve_command(invocation& in)
     while (auto e = co_await events.next())
         out.write(event_line(*e));
     control.stop();
+    if (operator_endpoint)
+        operator_endpoint->stop();
     reload_loop->stopping = true;
     std::error_code cancelled;
     hangups.cancel(cancelled);

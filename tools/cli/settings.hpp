@@ -35,6 +35,7 @@ inline constexpr shared_option shared_options[] = {
     {"authorize-url", "DISCORD_AUTHORIZE_URL"}, {"ca-file", "DISCORD_CA_FILE"},
     {"bot-token", "DISCORD_BOT_TOKEN"},       {"access-token", "DISCORD_ACCESS_TOKEN"},
     {"store", "DISCORD_STORE"},               {"store-key-file", "DISCORD_STORE_KEY_FILE"},
+    {"log-format", "DISCORD_LOG_FORMAT"},     {"log-level", "DISCORD_LOG_LEVEL"},
 };
 
 /// Options of single commands that hold secrets, and the variable each may come from instead.
@@ -52,6 +53,7 @@ inline constexpr shared_option command_variables[] = {
     {"control", "DISCORD_CONTROL"},
     {"control-key-file", "DISCORD_CONTROL_KEY_FILE"},
     {"state-key-file", "DISCORD_STATE_KEY_FILE"},
+    {"metrics", "DISCORD_METRICS"},
 };
 
 /// The option, else its variable.

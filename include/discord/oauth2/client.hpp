@@ -11,6 +11,7 @@
 #include <discord/oauth2/endpoints.hpp>
 #include <discord/oauth2/guild.hpp>
 #include <discord/oauth2/log.hpp>
+#include <discord/oauth2/metrics.hpp>
 #include <discord/oauth2/openid.hpp>
 #include <discord/oauth2/scope.hpp>
 #include <discord/oauth2/secret.hpp>
@@ -87,6 +88,14 @@ struct client_config {
     std::chrono::milliseconds jwks_refetch_interval{10'000};
     /// Told about every request, retry and wait (log.hpp); never given a secret.
     oauth2::logger logger{};
+    /// The same lines as records with their fields apart (route, status, duration_ms, ...), for
+    /// structured logs such as JSON (log.hpp). Both are called when both are set.
+    oauth2::record_logger log_records{};
+    /// Told what the client counts (metrics.hpp): every request to Discord, its status and
+    /// duration, every wait for Discord's limits, the invalid requests in Discord's window. Web
+    /// servers and refreshers made with this client report to it too (links, callbacks,
+    /// waiters, refreshes, grants, webhook events). Null: nothing is counted.
+    std::shared_ptr<metrics_observer> metrics{};
 };
 
 /// The OAuth2 flow of an authorization URL.
@@ -216,6 +225,13 @@ public:
 
     /// The configuration it was made with.
     [[nodiscard]] const client_config& config() const noexcept;
+
+    /// Discord's invalid requests (401, 403, and 429 but shared ones) this client drew in
+    /// Discord's current 10-minute window, 0 once it has passed: the distance to the ban
+    /// Cloudflare gives an address past 10,000 (the client itself stops sending Bearer requests
+    /// at retry_policy::invalid_requests_per_window). Also reported to config().metrics, so that
+    /// a gauge falls back to 0 after a quiet window: ask it before a scrape. Any thread.
+    [[nodiscard]] std::size_t invalid_requests_in_window() const;
 
     /// The URL to send the user to. Every value is percent-encoded.
     [[nodiscard]] authorization_link authorization_url(const authorization_request& request) const;

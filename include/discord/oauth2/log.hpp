@@ -9,8 +9,11 @@
 // thread running the operation and must not throw.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <span>
 #include <string_view>
+#include <variant>
 
 namespace discord::oauth2 {
 
@@ -29,5 +32,24 @@ enum class log_level {
 /// whatever thread the client's work runs on; it must not block. An empty logger logs nothing
 /// (the default).
 using logger = std::function<void(log_level, std::string_view)>;
+
+/// One named value of a log record: "route" ("GET /users/@me"), "status" (429), "duration_ms"
+/// (12.5), "wait_ms", "attempt", "error". Never a secret, a token or a user-supplied URL.
+struct log_field {
+    std::string_view name;                                      ///< what it is
+    std::variant<std::string_view, std::int64_t, double> value; ///< text or a number
+};
+
+/// A log line with its fields apart, for structured logs. Everything it refers to lives only
+/// for the call: copy what is kept.
+struct log_record {
+    log_level level = log_level::debug; ///< how much it matters
+    std::string_view message;           ///< the same sentence the plain logger gets
+    std::span<const log_field> fields;  ///< what the sentence names, as values
+};
+
+/// Told what the client does, as records (client_config::log_records). The same threads and
+/// rules as `logger`: it must not block or throw.
+using record_logger = std::function<void(const log_record&)>;
 
 } // namespace discord::oauth2

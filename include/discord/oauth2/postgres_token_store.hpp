@@ -95,6 +95,7 @@ public:
     asio::awaitable<std::uint64_t> save(stored_grant grant) override;
     asio::awaitable<bool> erase(snowflake user) override;
     asio::awaitable<std::vector<snowflake>> list() override;
+    asio::awaitable<std::size_t> count() override;
     asio::awaitable<std::vector<snowflake>> list_expiring_before(std::chrono::system_clock::time_point when) override;
     /// A session advisory lock on the grant, polled until free.
     asio::awaitable<std::unique_ptr<grant_lock>> lock_grant(snowflake user) override;

@@ -57,6 +57,7 @@ public:
     asio::awaitable<std::uint64_t> save(stored_grant grant) override;
     asio::awaitable<bool> erase(snowflake user) override;
     asio::awaitable<std::vector<snowflake>> list() override;
+    asio::awaitable<std::size_t> count() override;
     asio::awaitable<std::vector<snowflake>> list_expiring_before(std::chrono::system_clock::time_point when) override;
 
     /// The schema version this build writes.

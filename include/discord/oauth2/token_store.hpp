@@ -69,6 +69,10 @@ public:
     virtual asio::awaitable<bool> erase(snowflake user) = 0;
     /// Every user with a grant, in ascending id order.
     [[nodiscard]] virtual asio::awaitable<std::vector<snowflake>> list() = 0;
+    /// How many grants are stored (what the `discord_oauth2_grants` gauge shows, and a query
+    /// that tells whether the store answers). The default counts list(); the stores of this
+    /// library count without listing.
+    [[nodiscard]] virtual asio::awaitable<std::size_t> count();
     /// The users whose access token expires before `when`, soonest first.
     [[nodiscard]] virtual asio::awaitable<std::vector<snowflake>> list_expiring_before(
         std::chrono::system_clock::time_point when) = 0;
