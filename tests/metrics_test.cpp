@@ -6,6 +6,7 @@
 #include "http/client.hpp"
 #include "server/free_port.hpp"
 #include "support/ed25519_signer.hpp"
+#include "support/query_param.hpp"
 #include "support/run.hpp"
 #include "support/web_flow.hpp"
 
@@ -165,6 +166,13 @@ TEST_CASE("a flow is counted: link, waiter, callback, replay, forgery, refresh, 
         auto base = "http://127.0.0.1:" + std::to_string(f.web.port()) + f.web.callback_path();
         auto bad = co_await f.get(base + "?code=made-up&state=not-a-state-of-ours");
         CHECK(bad.status == 400);
+        // `error=` is anyone's to write: without a state of ours it is no denial.
+        auto forged_denial = co_await f.get(base + "?error=access_denied&state=not-a-state-of-ours");
+        CHECK(forged_denial.status == 403);
+        // A real state with a made-up code: Discord refuses the code, which is the sender's doing.
+        auto second = f.web.authorization_url(nelly, identify);
+        auto made_up = co_await f.get(base + "?code=made-up&state=" + test::query_param(second, "state"));
+        CHECK(made_up.status == 502);
 
         (void)co_await f.web.refresh_access_token(nelly);
         auto revoked = co_await f.web.revoke_access_token(nelly);
@@ -177,14 +185,17 @@ TEST_CASE("a flow is counted: link, waiter, callback, replay, forgery, refresh, 
         CHECK(refused.code() == oauth2::errc::unauthorized);
 
         auto s = f.counted->snapshot();
-        CHECK(s.links_created == 1);
+        CHECK(s.links_created == 2);
         CHECK(s.links_pending == 0);
         CHECK(s.waiters == 0);
         CHECK(s.callbacks_with(callback_outcome::authorized) == 1);
         CHECK(s.callbacks_with(callback_outcome::replay) == 1);
-        CHECK(s.callbacks_with(callback_outcome::invalid_state) == 1);
+        CHECK(s.callbacks_with(callback_outcome::invalid_state) == 2);
+        CHECK(s.callbacks_with(callback_outcome::denied) == 0);
+        CHECK(s.callbacks_with(callback_outcome::code_refused) == 1);
         CHECK(s.callbacks_with(callback_outcome::failed) == 0);
         CHECK(s.requests_to("POST /oauth2/token (authorization_code)", 200) == 1);
+        CHECK(s.requests_to("POST /oauth2/token (authorization_code)", 400) == 1);
         CHECK(s.requests_to("GET /oauth2/@me", 200) == 1);
         CHECK(s.requests_to("POST /oauth2/token (refresh_token)", 200) == 1);
         CHECK(s.requests_to("POST /oauth2/token/revoke", 200) == 1);
@@ -231,4 +242,64 @@ TEST_CASE("webhook requests are counted by outcome, and by type only once signed
         CHECK(count("APPLICATION_AUTHORIZED", oauth2::webhook_outcome::bad_signature) == 0);
         co_await f.web.stop(1s);
     }());
+}
+
+namespace {
+
+// A store whose writes fail, as a full disk or a read-only database does; it holds nothing.
+struct failing_store final : oauth2::token_store {
+    asio::awaitable<std::optional<oauth2::stored_grant>> load(snowflake) override { co_return std::nullopt; }
+    asio::awaitable<std::optional<std::uint64_t>> compare_and_swap(oauth2::stored_grant) override
+    {
+        throw oauth2::error(oauth2::errc::store_failed, "the disk is full");
+    }
+    asio::awaitable<std::uint64_t> save(oauth2::stored_grant) override
+    {
+        throw oauth2::error(oauth2::errc::store_failed, "the disk is full");
+    }
+    asio::awaitable<bool> erase(snowflake) override { co_return false; }
+    asio::awaitable<std::vector<snowflake>> list() override { co_return std::vector<snowflake>{}; }
+    asio::awaitable<std::vector<snowflake>> list_expiring_before(std::chrono::system_clock::time_point) override
+    {
+        co_return std::vector<snowflake>{};
+    }
+};
+
+} // namespace
+
+TEST_CASE("a grant the store could not save is a failed callback and the store down, though the person was authorized")
+{
+    asio::io_context io;
+    auto redirect = "http://127.0.0.1:" + std::to_string(oauth2::server::free_port()) + "/discord/callback";
+    em::emulator discord(io.get_executor(), test::flow_emulator_options(redirect));
+    discord.start();
+    auto counted = std::make_shared<oauth2::metrics_counters>();
+    auto config = test::flow_client_config(discord.url(), redirect);
+    config.metrics = counted;
+    oauth2::client client(io.get_executor(), config);
+    oauth2::web_server_config wc;
+    wc.store = std::make_shared<failing_store>();
+    std::optional<oauth2::web_server> web(std::in_place, io.get_executor(), client, wc);
+    web->start();
+    http::client browser(io.get_executor());
+    test::run(io, [&]() -> asio::awaitable<void> {
+        auto link = web->authorization_url(nelly, identify);
+        http::request consent;
+        consent.url = link + "&emulator_user=" + nelly.to_string();
+        auto redirected = co_await browser.send(std::move(consent));
+        http::request callback;
+        callback.url = std::string(redirected.fields.find("location").value_or(""));
+        auto page = co_await browser.send(std::move(callback));
+        CHECK(page.status == 200); // the person did authorize
+        auto s = counted->snapshot();
+        CHECK(s.callbacks_with(callback_outcome::failed) == 1);
+        CHECK(s.callbacks_with(callback_outcome::authorized) == 0);
+        CHECK_FALSE(s.store_up);
+        // A link left pending takes itself out of the gauge with its web server.
+        (void)web->authorization_url(nelly, identify);
+        CHECK(counted->snapshot().links_pending == 1);
+        co_await web->stop(1s);
+    }());
+    web.reset();
+    CHECK(counted->snapshot().links_pending == 0);
 }

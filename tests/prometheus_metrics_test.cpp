@@ -86,7 +86,7 @@ constexpr oauth2::callback_outcome callback_outcomes[] = {
     oauth2::callback_outcome::authorized, oauth2::callback_outcome::denied,
     oauth2::callback_outcome::invalid_state, oauth2::callback_outcome::expired,
     oauth2::callback_outcome::replay, oauth2::callback_outcome::refused_account,
-    oauth2::callback_outcome::rate_limited, oauth2::callback_outcome::failed};
+    oauth2::callback_outcome::rate_limited, oauth2::callback_outcome::code_refused, oauth2::callback_outcome::failed};
 constexpr oauth2::refresh_outcome refresh_outcomes[] = {oauth2::refresh_outcome::refreshed,
                                                         oauth2::refresh_outcome::lost,
                                                         oauth2::refresh_outcome::failed};
@@ -189,7 +189,7 @@ TEST_CASE("requests, waits, links, callbacks, refreshes, the store and webhook e
     observer->callback_answered(oauth2::callback_outcome::denied);
     observer->callback_answered(oauth2::callback_outcome::replay);
     observer->waiters_changed(4);
-    observer->waiters_changed(1);
+    observer->waiters_changed(-3); // changes add up: one waiter left
     observer->refresh_finished(oauth2::refresh_outcome::refreshed);
     observer->refresh_finished(oauth2::refresh_outcome::lost);
     observer->grants_counted(1234567);
@@ -383,7 +383,7 @@ TEST_CASE("4 threads at once, while Prometheus scrapes: every count adds up")
                 observer->link_created();
                 observer->webhook_event_received(i % 2 == 0 ? "NOT_AN_EVENT_TYPE" : "ALSO_NOT_ONE",
                                                  oauth2::webhook_outcome::accepted);
-                observer->waiters_changed(static_cast<std::size_t>(t));
+                observer->waiters_changed(t % 2 == 0 ? 1 : -1); // the four threads' changes cancel out
             }
         });
     start.arrive_and_wait();
@@ -414,4 +414,5 @@ TEST_CASE("4 threads at once, while Prometheus scrapes: every count adds up")
                                    label("outcome", oauth2::to_string(oauth2::webhook_outcome::accepted)) + "," +
                                        label("type", "other"),
                                    all)));
+    CHECK(has_line(scraped, series("discord_oauth2_waiters", "", "0")));
 }

@@ -94,7 +94,7 @@ TEST_CASE("serve --metrics: /healthz, /readyz, and /metrics after a whole flow p
     serve_process serve({"--control", "unix:" + f.socket, "--metrics", "127.0.0.1:" + std::to_string(f.metrics_port),
                          "--log-format", "json", "--log-level", "debug"},
                         f.env);
-    CHECK(json_doc(serve.lines.front()).text("metrics_url") == f.metrics_url(""));
+    CHECK(json_doc(serve.lines.front()).text("metrics_url") == f.metrics_url("/metrics"));
 
     CHECK(get(f.metrics_url("/healthz")).status == 200);
     auto ready = get(f.metrics_url("/readyz"));
@@ -118,6 +118,7 @@ TEST_CASE("serve --metrics: /healthz, /readyz, and /metrics after a whole flow p
     CHECK(sample(metrics.body, "discord_oauth2_links_pending") == 0);
     CHECK(sample(metrics.body, "discord_oauth2_waiters") == 0);
     CHECK(sample(metrics.body, "discord_oauth2_grants") == 0); // revoked
+    CHECK(sample(metrics.body, R"(discord_oauth2_callbacks_total{outcome="code_refused"})") == 0);
     CHECK(sample(metrics.body,
                  R"x(discord_oauth2_requests_total{route="POST /oauth2/token (authorization_code)",status="200"})x")
           == 1);
@@ -147,6 +148,28 @@ TEST_CASE("serve --metrics: /healthz, /readyz, and /metrics after a whole flow p
             ++records;
     }
     CHECK(records == 1);
+}
+
+TEST_CASE("serve --metrics without --store: the grants in memory are the store /readyz and /metrics ask")
+{
+    flow_setup f;
+    serve_process serve({"--control", "unix:" + f.socket, "--metrics", std::to_string(f.metrics_port)}, f.env);
+    CHECK(json_doc(serve.lines.front()).text("metrics_url") == f.metrics_url("/metrics"));
+    auto ready = get(f.metrics_url("/readyz"));
+    CHECK(ready.status == 200);
+    auto link = unix_request(f.socket, "POST", "/link", R"({"user_id":")" + nelly + R"("})");
+    REQUIRE(link.status == 200);
+    CHECK(open_link(json_doc(link.body).text("url"), nelly) == 200);
+    REQUIRE_FALSE(serve.await_event("authorization_code_exchanged", nelly).empty());
+    std::this_thread::sleep_for(1100ms); // past the second a check is reused for
+    auto metrics = get(f.metrics_url("/metrics"));
+    CHECK(metrics.status == 200);
+    CHECK(sample(metrics.body, "discord_oauth2_grants") == 1);
+    CHECK(sample(metrics.body, "discord_oauth2_store_up") == 1);
+    auto alive = get(f.metrics_url("/healthz"));
+    CHECK(alive.status == 200);
+    CHECK(alive.body == R"({"status":"ok"})");
+    CHECK(serve.stop() == 0);
 }
 
 TEST_CASE("serve --metrics and --log-format refuse what they cannot take")

@@ -87,6 +87,7 @@ std::string_view to_string(callback_outcome outcome) noexcept
     case callback_outcome::replay: return "replay";
     case callback_outcome::refused_account: return "refused_account";
     case callback_outcome::rate_limited: return "rate_limited";
+    case callback_outcome::code_refused: return "code_refused";
     case callback_outcome::failed: return "failed";
     }
     return "failed";
@@ -124,9 +125,9 @@ void metrics_observer::request_finished(std::string_view, int, std::chrono::nano
 void metrics_observer::rate_limit_waited(rate_limit_scope, std::chrono::nanoseconds) noexcept {}
 void metrics_observer::invalid_requests_changed(std::size_t) noexcept {}
 void metrics_observer::link_created() noexcept {}
-void metrics_observer::links_pending_changed(std::size_t) noexcept {}
+void metrics_observer::links_pending_changed(std::int64_t) noexcept {}
 void metrics_observer::callback_answered(callback_outcome) noexcept {}
-void metrics_observer::waiters_changed(std::size_t) noexcept {}
+void metrics_observer::waiters_changed(std::int64_t) noexcept {}
 void metrics_observer::refresh_finished(refresh_outcome) noexcept {}
 void metrics_observer::grants_counted(std::size_t) noexcept {}
 void metrics_observer::store_reachable(bool) noexcept {}
@@ -194,9 +195,9 @@ void metrics_counters::invalid_requests_changed(std::size_t count) noexcept
 
 void metrics_counters::link_created() noexcept { links_created_.fetch_add(1, std::memory_order_relaxed); }
 
-void metrics_counters::links_pending_changed(std::size_t count) noexcept
+void metrics_counters::links_pending_changed(std::int64_t delta) noexcept
 {
-    links_pending_.store(count, std::memory_order_relaxed);
+    links_pending_.fetch_add(delta, std::memory_order_relaxed);
 }
 
 void metrics_counters::callback_answered(callback_outcome outcome) noexcept
@@ -204,7 +205,7 @@ void metrics_counters::callback_answered(callback_outcome outcome) noexcept
     callbacks_[index_of(outcome)].fetch_add(1, std::memory_order_relaxed);
 }
 
-void metrics_counters::waiters_changed(std::size_t count) noexcept { waiters_.store(count, std::memory_order_relaxed); }
+void metrics_counters::waiters_changed(std::int64_t delta) noexcept { waiters_.fetch_add(delta, std::memory_order_relaxed); }
 
 void metrics_counters::refresh_finished(refresh_outcome outcome) noexcept
 {
@@ -235,10 +236,10 @@ metrics_snapshot metrics_counters::snapshot() const
     s.rate_limit_wait_seconds = static_cast<double>(rate_limit_wait_ns_.load(std::memory_order_relaxed)) / 1e9;
     s.invalid_requests_in_window = invalid_requests_.load(std::memory_order_relaxed);
     s.links_created = links_created_.load(std::memory_order_relaxed);
-    s.links_pending = links_pending_.load(std::memory_order_relaxed);
+    s.links_pending = static_cast<std::size_t>(std::max<std::int64_t>(0, links_pending_.load(std::memory_order_relaxed)));
     for (std::size_t i = 0; i < s.callbacks.size(); ++i)
         s.callbacks[i] = callbacks_[i].load(std::memory_order_relaxed);
-    s.waiters = waiters_.load(std::memory_order_relaxed);
+    s.waiters = static_cast<std::size_t>(std::max<std::int64_t>(0, waiters_.load(std::memory_order_relaxed)));
     for (std::size_t i = 0; i < s.refreshes.size(); ++i)
         s.refreshes[i] = refreshes_[i].load(std::memory_order_relaxed);
     s.grants = grants_.load(std::memory_order_relaxed);

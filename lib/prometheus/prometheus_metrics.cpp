@@ -44,7 +44,7 @@ constexpr rate_limit_scope all_scopes[] = {rate_limit_scope::bucket, rate_limit_
 constexpr callback_outcome all_callback_outcomes[] = {
     callback_outcome::authorized, callback_outcome::denied,          callback_outcome::invalid_state,
     callback_outcome::expired,    callback_outcome::replay,          callback_outcome::refused_account,
-    callback_outcome::rate_limited, callback_outcome::failed};
+    callback_outcome::rate_limited, callback_outcome::code_refused, callback_outcome::failed};
 constexpr refresh_outcome all_refresh_outcomes[] = {refresh_outcome::refreshed, refresh_outcome::lost,
                                                     refresh_outcome::failed};
 constexpr webhook_outcome all_webhook_outcomes[] = {
@@ -286,7 +286,7 @@ public:
 
     void link_created() noexcept override { links_created_->Increment(); }
 
-    void links_pending_changed(std::size_t count) noexcept override { links_pending_->Set(static_cast<double>(count)); }
+    void links_pending_changed(std::int64_t delta) noexcept override { links_pending_->Increment(static_cast<double>(delta)); }
 
     void callback_answered(callback_outcome outcome) noexcept override
     {
@@ -295,7 +295,7 @@ public:
             callbacks_[i]->Increment();
     }
 
-    void waiters_changed(std::size_t count) noexcept override { waiters_->Set(static_cast<double>(count)); }
+    void waiters_changed(std::int64_t delta) noexcept override { waiters_->Increment(static_cast<double>(delta)); }
 
     void refresh_finished(refresh_outcome outcome) noexcept override
     {

@@ -57,6 +57,22 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
             observer->refresh_finished(outcome);
     }
 
+    // A refresh that ended in an exception, counted: every failure but what is not a refresh
+    // that failed (no grant; a grant lost, counted where it was found lost, or flagged before).
+    void count_failure(std::exception_ptr e) const noexcept
+    {
+        try {
+            std::rethrow_exception(e);
+        } catch (const error& failure) {
+            auto code = failure.code();
+            if (code == errc::no_grant || code == errc::invalid_grant || code == errc::outcome_unknown)
+                return;
+            count(refresh_outcome::failed);
+        } catch (...) {
+            count(refresh_outcome::failed); // the store's, or memory
+        }
+    }
+
     void lost(snowflake user, std::error_code code, std::string reason)
     {
         if (on_lost && *on_lost)
@@ -77,6 +93,8 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
             return;
         asio::co_spawn(executor, run(user, force),
                        [self = shared_from_this(), user](std::exception_ptr e, access_token token) {
+                           if (e)
+                               self->count_failure(e);
                            std::vector<receiver_ptr> waiting;
                            {
                                std::lock_guard lock(self->mutex);
@@ -166,11 +184,9 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
                 rotated.token = renewed;
                 rotated.refresh_in_flight = false;
                 // Committed before anyone sees the new token: if this fails, nobody uses it.
-                if (!co_await store->compare_and_swap(rotated)) {
-                    count(refresh_outcome::failed);
+                if (!co_await store->compare_and_swap(rotated))
                     throw error(errc::store_failed,
                                 fmt::format("the grant of user {} changed while it was being refreshed", user));
-                }
                 count(refresh_outcome::refreshed);
                 if (on_refreshed && *on_refreshed)
                     (*on_refreshed)(user, renewed);
@@ -191,10 +207,8 @@ struct refresher::impl : std::enable_shared_from_this<impl> {
             }
             // Transient: Discord answered without rotating, or nothing reached it.
             auto wait = config.retry_backoff * (1 << std::min(tries - 1, 10));
-            if (tries >= config.max_attempts || std::chrono::system_clock::now() + wait >= grant.token.expires_at) {
-                count(refresh_outcome::failed);
+            if (tries >= config.max_attempts || std::chrono::system_clock::now() + wait >= grant.token.expires_at)
                 throw *failure;
-            }
             co_await sleep(wait);
         }
     }

@@ -259,13 +259,26 @@ void pending_authorizations::report()
 {
     if (!observer_)
         return;
+    // Changes, not totals: the web servers of one client add up in the observer's gauges.
+    auto delta = [](std::size_t now, std::size_t before) {
+        return static_cast<std::int64_t>(now) - static_cast<std::int64_t>(before);
+    };
     if (pending_ != reported_pending_) {
+        observer_->links_pending_changed(delta(pending_, reported_pending_));
         reported_pending_ = pending_;
-        observer_->links_pending_changed(pending_);
     }
     if (waiters_.size() != reported_waiters_) {
+        observer_->waiters_changed(delta(waiters_.size(), reported_waiters_));
         reported_waiters_ = waiters_.size();
-        observer_->waiters_changed(reported_waiters_);
+    }
+}
+
+pending_authorizations::~pending_authorizations()
+{
+    // What this registry added to the observer's gauges goes with it.
+    if (observer_) {
+        observer_->links_pending_changed(-static_cast<std::int64_t>(reported_pending_));
+        observer_->waiters_changed(-static_cast<std::int64_t>(reported_waiters_));
     }
 }
 

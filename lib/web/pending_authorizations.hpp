@@ -124,6 +124,8 @@ public:
     /// Set before the registry is used.
     void observe(std::shared_ptr<metrics_observer> observer);
 
+    /// Takes back from the observer what this registry's links and waiters added.
+    ~pending_authorizations();
     pending_authorizations(const pending_authorizations&) = delete;
     pending_authorizations& operator=(const pending_authorizations&) = delete;
 

@@ -176,7 +176,11 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req, call
         // Anyone can write these: cut short before they reach a result, an event or a log.
         std::string error_text(utf8::prefix(*error_param, max_error_text));
         std::string description(utf8::prefix(req.query_param("error_description").value_or(""), max_error_text * 4));
-        outcome = callback_outcome::denied;
+        // A denial counts as one only with a state of ours: `error=` is anyone's to write.
+        outcome = claims                                 ? callback_outcome::denied
+            : state_error == errc::state_expired         ? callback_outcome::expired
+            : state_error == errc::state_replayed        ? callback_outcome::replay
+                                                         : callback_outcome::invalid_state;
         co_return co_await answer_denial(error_text, description, claims);
     }
     outcome = callback_outcome::expired;
@@ -194,12 +198,7 @@ asio::awaitable<web::answer> web_server::impl::handle(server::request& req, call
     std::optional<std::string> issuer;
     if (iss)
         issuer.emplace(*iss);
-    auto a = co_await answer_fresh_code(code_text, *claims, issuer);
-    // A refusal of the account or the scopes is a 403 page; a failed linked roles push after
-    // the grant was stored is the error page of an authorization all the same.
-    outcome = a.status == 200 ? callback_outcome::authorized
-        : a.status == 403     ? callback_outcome::refused_account
-                              : callback_outcome::failed;
+    auto a = co_await answer_fresh_code(code_text, *claims, issuer, outcome);
     co_await share_outcome(claims->nonce);
     co_return a;
 }
@@ -283,8 +282,10 @@ asio::awaitable<web::answer> web_server::impl::answer_replay(const std::string& 
 // A fresh code for a state used for the first time: the exchange, then who authorized and for
 // what, then the grant stored and the waiters woken. Every refusal fails closed.
 asio::awaitable<web::answer> web_server::impl::answer_fresh_code(const std::string& code, const state_claims& claims,
-                                                                   const std::optional<std::string>& iss)
+                                                                   const std::optional<std::string>& iss,
+                                                                   callback_outcome& outcome)
 {
+    outcome = callback_outcome::failed;
     // At the cap, the callback is still served; it is just not remembered for replays.
     authorizations->begin_callback(claims, claims.flow == linked_roles_flow);
     auto fail = [&](int status, web::page_kind kind, std::string title, std::string message, std::error_code ec,
@@ -306,6 +307,7 @@ asio::awaitable<web::answer> web_server::impl::answer_fresh_code(const std::stri
         auto why = fmt::format("the callback's iss names another issuer (expected {}, arrived {})", expected_issuer,
                                arrived);
         publish_error("callback", make_error_code(errc::invalid_request), why + "; it was refused", claims.user_id);
+        outcome = callback_outcome::invalid_state; // not Discord's answer: someone else's making
         co_return fail(400, web::page_kind::invalid, "Invalid link",
                        "This answer did not come from Discord. Please start again from the bot.",
                        make_error_code(errc::invalid_request), why);
@@ -320,6 +322,11 @@ asio::awaitable<web::answer> web_server::impl::answer_fresh_code(const std::stri
     auto exchange = co_await core::attempt(discord.exchange_code(code, claims.code_verifier));
     if (const auto& failure = exchange.failure) {
         publish_error("exchange", failure->code(), failure->what(), claims.user_id);
+        // Discord refusing the code (made up, spent, expired, a verifier that does not match) is
+        // the sender's doing; anything else (5xx, no answer, invalid_client) is the bot's to mend.
+        auto code_error = failure->code();
+        outcome = code_error == errc::invalid_grant || code_error == errc::invalid_request ? callback_outcome::code_refused
+                                                                                            : callback_outcome::failed;
         co_return fail(502, web::page_kind::error, "Authorization failed",
                        "Discord did not accept the authorization. Please start again from the bot.", failure->code(),
                        failure->what());
@@ -401,11 +408,13 @@ asio::awaitable<web::answer> web_server::impl::answer_fresh_code(const std::stri
     if (refused) {
         (void)co_await revoke_grant(token, claims.user_id); // published if it fails; the refusal stands
         publish_error("callback", refused->code, refused->description + "; the new grant was revoked", claims.user_id);
+        outcome = refused->status == 403 ? callback_outcome::refused_account : callback_outcome::failed;
         co_return fail(refused->status, refused->status == 403 ? web::page_kind::invalid : web::page_kind::error,
                        std::move(refused->title), std::move(refused->message), refused->code,
                        std::move(refused->description));
     }
 
+    bool stored = true; // nothing to store without a user
     if (authorized != snowflake{}) {
         // The store's own code when it gives one (store_failed, grant_altered, ...), else store_failed.
         std::optional<std::pair<std::error_code, std::string>> store_failure;
@@ -417,8 +426,12 @@ asio::awaitable<web::answer> web_server::impl::answer_fresh_code(const std::stri
         } catch (const std::exception& e) {
             store_failure.emplace(make_error_code(errc::store_failed), std::string("the token store failed: ") + e.what());
         }
-        if (store_failure)
+        if (store_failure) {
             publish_error("store", store_failure->first, store_failure->second, authorized);
+            if (metrics)
+                metrics->store_reachable(false);
+        }
+        stored = !store_failure;
     }
 
     event exchanged;
@@ -432,6 +445,9 @@ asio::awaitable<web::answer> web_server::impl::answer_fresh_code(const std::stri
                   "You have authorized the application. You can close this tab and return to Discord."};
     if (claims.flow == linked_roles_flow && signed_in)
         a = co_await push_linked_role(*signed_in, token);
+    // Authorized for the person; for the operator, a grant that was not saved (or a linked roles
+    // push that failed) is a failure to mend.
+    outcome = stored && a.status == 200 ? callback_outcome::authorized : callback_outcome::failed;
     authorization_result result;
     result.outcome = authorization_outcome::authorized;
     result.grant = std::make_shared<const authorized_grant>(authorized_grant{authorized, std::move(token), std::move(id_claims)});

@@ -220,8 +220,9 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<web::answer> answer_denial(const std::string& error_text, const std::string& description,
                                                const std::optional<state_claims>& claims);
     asio::awaitable<web::answer> answer_replay(const std::string& state_text);
+    // `outcome` is set to how it ended, for the metrics.
     asio::awaitable<web::answer> answer_fresh_code(const std::string& code, const state_claims& claims,
-                                                   const std::optional<std::string>& iss);
+                                                   const std::optional<std::string>& iss, callback_outcome& outcome);
     asio::awaitable<std::optional<error>> revoke_grant(const access_token& token, snowflake user);
 
     // The linked roles verification URL (linked_roles.cpp): its start, the browser check at the

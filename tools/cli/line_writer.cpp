@@ -27,10 +27,11 @@ bool write_all(int fd, const std::string& text)
 
 } // namespace
 
-line_writer::line_writer(int fd, std::size_t max_bytes) : state_(std::make_shared<state>())
+line_writer::line_writer(int fd, std::size_t max_bytes, loss_notice notice) : state_(std::make_shared<state>())
 {
     state_->fd = fd;
     state_->max_bytes = max_bytes;
+    state_->notice = std::move(notice);
     thread_ = std::thread(run, state_);
 }
 
@@ -62,7 +63,8 @@ void line_writer::write(std::string line)
     }
     if (s.missed > 0) {
         // Room again after a loss: the reader learns how many lines it did not get, first.
-        auto notice = fmt::format(R"({{"event":"events_missed","missed":{}}})", s.missed) + '\n';
+        auto notice = (s.notice ? s.notice(s.missed) : fmt::format(R"({{"event":"events_missed","missed":{}}})", s.missed))
+            + '\n';
         s.bytes += notice.size();
         s.lines.push_back(std::move(notice));
         s.missed = 0;

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,8 +19,11 @@ namespace cli {
 
 class line_writer {
 public:
-    /// Writes to `fd`, holding at most `max_bytes` of lines not yet written.
-    explicit line_writer(int fd, std::size_t max_bytes = 256 * 1024);
+    /// The line that says how many lines were dropped (without its newline).
+    using loss_notice = std::function<std::string(std::uint64_t dropped)>;
+    /// Writes to `fd`, holding at most `max_bytes` of lines not yet written; after a loss,
+    /// `notice` says how many (serve's events_missed line when empty).
+    explicit line_writer(int fd, std::size_t max_bytes = 256 * 1024, loss_notice notice = {});
     /// Writes what is queued (for up to `drain` seconds, if the reader still reads), then stops.
     ~line_writer();
     line_writer(const line_writer&) = delete;
@@ -44,6 +48,7 @@ private:
         std::uint64_t dropped = 0; // dropped in all
         bool stopping = false;
         bool finished = false;
+        loss_notice notice;
     };
     static void run(std::shared_ptr<state> s);
 

@@ -1,9 +1,11 @@
 #include "log_output.hpp"
 
+#include "line_writer.hpp"
 #include "log_lines.hpp"
 
-#include <cstdio>
-#include <mutex>
+#include <unistd.h>
+
+#include <array>
 #include <optional>
 
 namespace cli {
@@ -16,16 +18,6 @@ std::optional<oauth2::log_level> level_named(std::string_view name)
         if (name == oauth2::to_string(level))
             return level;
     return std::nullopt;
-}
-
-// One write a line: lines of several threads never interleave, and a line is never split.
-void write_line(std::string line)
-{
-    static std::mutex mutex;
-    line += '\n';
-    std::lock_guard lock(mutex);
-    std::fwrite(line.data(), 1, line.size(), stderr);
-    std::fflush(stderr);
 }
 
 } // namespace
@@ -42,11 +34,18 @@ void configure_logging(const arguments& args, const environment& env, oauth2::cl
     if (!level)
         throw usage_error("--log-level takes debug, info, warning or error");
     bool json = format && *format == "json";
-    config.log_records = [json, least = *level](const oauth2::log_record& record) {
+    // Through a bounded queue a thread of its own writes: a log reader that stalls (a full pipe,
+    // a stuck journald) costs log lines, counted in the line that follows, never the I/O thread.
+    auto out = std::make_shared<line_writer>(STDERR_FILENO, 256 * 1024, [json](std::uint64_t dropped) {
+        std::array<oauth2::log_field, 1> fields{{{"dropped", static_cast<std::int64_t>(dropped)}}};
+        oauth2::log_record notice{oauth2::log_level::warning, "log lines were dropped: stderr was not read", fields};
+        return json ? log_line_json(notice, std::chrono::system_clock::now()) : log_line_text(notice);
+    });
+    config.log_records = [json, least = *level, out](const oauth2::log_record& record) {
         if (record.level < least)
             return;
         try {
-            write_line(json ? log_line_json(record, std::chrono::system_clock::now()) : log_line_text(record));
+            out->write(json ? log_line_json(record, std::chrono::system_clock::now()) : log_line_text(record));
         } catch (...) {
             // A log line that cannot be made (out of memory) is not worth the operation.
         }

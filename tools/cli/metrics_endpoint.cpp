@@ -8,6 +8,8 @@
 
 #include <asio/ip/address.hpp>
 #include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -57,17 +59,37 @@ struct metrics_endpoint::impl {
     metrics_endpoint_options options;
     std::atomic<bool> stopping{false};
     std::optional<server::server> http;
-    // The last check, reused for a second: a flood of scrapes or probes costs the store one
-    // query a second, not one a request. Touched only on the strand.
+    // One check at a time, and its result reused for a second: however many scrapes and probes
+    // arrive, the store is asked at most one query a second (one at a time while it hangs), and
+    // the callback listener gets one connection. Touched only on the strand.
     std::optional<readiness> last;
     std::chrono::steady_clock::time_point checked_at;
+    std::shared_ptr<asio::steady_timer> under_way; // cancelled when the check under way ends
 
     // Holds the endpoint while it runs: the endpoint may stop meanwhile.
     static asio::awaitable<readiness> check(std::shared_ptr<impl> self)
     {
-        auto now = std::chrono::steady_clock::now();
-        if (self->last && now - self->checked_at < std::chrono::seconds(1))
+        if (auto running = self->under_way) {
+            std::error_code ignored;
+            co_await running->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+            co_await asio::post(self->strand, asio::use_awaitable);
+            readiness unknown{false, "the check did not end"};
+            co_return self->last.value_or(unknown);
+        }
+        if (self->last && std::chrono::steady_clock::now() - self->checked_at < std::chrono::seconds(1))
             co_return *self->last;
+        auto running = std::make_shared<asio::steady_timer>(self->strand, asio::steady_timer::time_point::max());
+        self->under_way = running;
+        // The waiters are released however the check ends.
+        struct release {
+            impl& self;
+            ~release()
+            {
+                self.under_way.reset();
+                timer->cancel();
+            }
+            std::shared_ptr<asio::steady_timer> timer;
+        } released{*self, running};
         auto check = self->options.check;
         auto state = co_await check();
         co_await asio::post(self->strand, asio::use_awaitable); // back on the strand, whatever the check ran on
@@ -78,6 +100,14 @@ struct metrics_endpoint::impl {
 };
 
 namespace {
+
+server::response liveness(bool alive)
+{
+    auto r = server::response::with_body(alive ? 200 : 503, "application/json",
+                                         alive ? R"({"status":"ok"})" : R"({"status":"stopping"})");
+    r.fields.add("Cache-Control", "no-store");
+    return r;
+}
 
 server::response json_status(int status, bool ready, std::string_view reason)
 {
@@ -110,9 +140,7 @@ void metrics_endpoint::start()
     std::weak_ptr<impl> weak = impl_;
     routes.add("GET", "/healthz", [weak](server::request&) -> asio::awaitable<server::response> {
         auto self = weak.lock();
-        if (!self || self->stopping)
-            co_return json_status(503, false, "stopping");
-        co_return json_status(200, true, {});
+        co_return liveness(self && !self->stopping);
     });
     routes.add("GET", "/readyz", [weak](server::request&) -> asio::awaitable<server::response> {
         auto self = weak.lock();

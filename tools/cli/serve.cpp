@@ -16,6 +16,7 @@
 #include "json/writer.hpp"
 
 #include <discord/oauth2/error.hpp>
+#include <discord/oauth2/memory_token_store.hpp>
 #if DISCORD_OAUTH2_HAVE_POSTGRES
 #include <discord/oauth2/postgres_token_store.hpp>
 #endif
@@ -416,23 +417,28 @@ struct deadline_race {
     bool finished = false;
 };
 
-// Runs `operation` and waits for it at most `limit`: the answer, or why there is none. An
-// operation that outlives the wait runs on and is ignored (its state is shared, not ours).
+// Runs `operation` and waits for it at most `limit`: the answer, or why there is none (the
+// failure's kind, never its text: a store's error may name hosts, users and paths, and a probe
+// is anyone's on the port). An operation that outlives the wait runs on and is ignored; what it
+// works on is kept alive by `keep` until it ends.
 template <class T>
 asio::awaitable<std::pair<std::optional<T>, std::string>> within(asio::awaitable<T> operation,
-                                                                 std::chrono::milliseconds limit)
+                                                                 std::chrono::milliseconds limit,
+                                                                 std::shared_ptr<void> keep)
 {
     auto ex = co_await asio::this_coro::executor;
     auto race = std::make_shared<deadline_race<T>>(ex);
-    asio::co_spawn(ex, std::move(operation), [race](std::exception_ptr e, T value) {
+    asio::co_spawn(ex, std::move(operation), [race, keep = std::move(keep)](std::exception_ptr e, T value) {
         race->finished = true;
         if (e) {
             try {
                 std::rethrow_exception(e);
-            } catch (const std::exception& failure) {
-                race->failure = failure.what();
+            } catch (const oauth2::error& failure) {
+                race->failure = failure.code().message();
+            } catch (const std::system_error& failure) {
+                race->failure = failure.code().message();
             } catch (...) {
-                race->failure = "an unknown failure";
+                race->failure = "it failed";
             }
         } else {
             race->value = std::move(value);
@@ -471,8 +477,8 @@ asio::awaitable<readiness> check_ready(oauth2::web_server& web, std::shared_ptr<
     // Named: no braced temporary inside a co_await expression (g++ 12, docs/compilers.md).
     asio::ip::tcp::endpoint listener(address, web.port());
     constexpr std::chrono::milliseconds patience(2000);
-    auto listening = co_await within(connects(listener), patience);
-    auto counted = co_await within(store->count(), patience);
+    auto listening = co_await within(connects(listener), patience, nullptr);
+    auto counted = co_await within(store->count(), patience, store);
     if (observer) {
         observer->store_reachable(counted.first.has_value());
         if (counted.first)
@@ -509,6 +515,11 @@ asio::awaitable<std::string> serve_command(invocation& in)
 
     oauth2::web_server_config config;
     config.store = co_await grant_store(in.args, in.env);
+    // Without --store the grants live in memory: made here rather than by the web server, so
+    // that the readiness check asks the store the web server uses.
+    bool store_given = config.store != nullptr;
+    if (!store_given)
+        config.store = std::make_shared<oauth2::memory_token_store>();
 #if DISCORD_OAUTH2_HAVE_POSTGRES
     if (auto shared = std::dynamic_pointer_cast<oauth2::postgres_token_store>(config.store)) {
         // Several serve processes over one database are one bot: they share the cluster, and
@@ -604,7 +615,7 @@ asio::awaitable<std::string> serve_command(invocation& in)
     // SIGHUP: the key files read again (docs/serve.md, "Rotating keys").
     reload_targets reload;
     reload.state_file = setting(in.args, in.env, "state-key-file");
-    if (config.store)
+    if (store_given)
         reload.store_file = setting(in.args, in.env, "store-key-file");
     if (control_tcp)
         reload.control_file = setting(in.args, in.env, "control-key-file");
@@ -646,7 +657,7 @@ asio::awaitable<std::string> serve_command(invocation& in)
     ready.field("control", control.where());
     ready.key("metrics_url");
     if (operator_endpoint)
-        ready.value(operator_endpoint->where());
+        ready.value(operator_endpoint->where() + "/metrics");
     else
         ready.null();
     ready.end_object();

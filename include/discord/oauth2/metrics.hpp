@@ -42,9 +42,10 @@ enum class callback_outcome {
     invalid_state,   ///< a state that is not ours (forged, malformed, missing)
     expired,         ///< a state of ours whose link has expired (or sealed under a key dropped since)
     replay,          ///< a state used before (answered with the first callback's page)
-    refused_account, ///< another account than the link's, or fewer scopes than it asked for
+    refused_account, ///< another account than the link's, fewer scopes than it asked for, an ID token that does not verify
     rate_limited,    ///< past the exchange limits: 429 before the state was spent
-    failed,          ///< the exchange or the store failed
+    code_refused,    ///< Discord refused the code (invalid_grant, invalid_request): made up, spent or expired
+    failed,          ///< the bot's side failed: the exchange (5xx, no answer, invalid_client), the store, the linked roles push
 };
 
 /// How a refresh of a stored grant ended.
@@ -56,13 +57,13 @@ enum class refresh_outcome {
 
 /// What became of a request at the webhook events endpoint.
 enum class webhook_outcome {
-    accepted,      ///< signed, fresh, read and acted on (or a PING answered)
+    accepted,      ///< signed, fresh, read and acted on (or a PING answered); in a cluster, a replay too (found after the answer)
     replay,        ///< a signed request taken before: acknowledged, ignored
     bad_signature, ///< no signature or timestamp, or a signature that is not the application's key's
-    stale,         ///< its timestamp is outside the window (an old replay or a wrong clock)
+    stale,         ///< its timestamp is outside the window, checked before the signature: an old replay, a wrong clock, or made up
     malformed,     ///< signed but not an event body the endpoint reads
-    too_large,     ///< over the body limit
-    unavailable,   ///< answered 503 (the replay guard is full, or the cluster's did not answer)
+    too_large,     ///< over events_max_body (a body over the server's limits.max_body is refused before it is counted)
+    unavailable,   ///< answered 503 (the replay guard is full)
 };
 
 /// The label value of each enum: "bucket", "authorized", "refreshed", "bad_signature", ...
@@ -109,19 +110,22 @@ public:
     /// An authorization URL was made (web_server::authorization_url, submit_pending, a linked
     /// roles visit).
     virtual void link_created() noexcept;
-    /// The links of a web server not answered yet and not expired are now `count`.
-    virtual void links_pending_changed(std::size_t count) noexcept;
+    /// The links not answered yet and not expired went up (or down, when negative) by `delta`:
+    /// a change, so that several web servers of one client add up. A web server that is
+    /// destroyed takes its own away.
+    virtual void links_pending_changed(std::int64_t delta) noexcept;
     /// A callback was answered with `outcome`.
     virtual void callback_answered(callback_outcome outcome) noexcept;
-    /// The waits (wait_for_access_token) a web server holds are now `count`.
-    virtual void waiters_changed(std::size_t count) noexcept;
+    /// The waits (wait_for_access_token) the web servers hold went up (or down) by `delta`.
+    virtual void waiters_changed(std::int64_t delta) noexcept;
     /// A refresh of a stored grant ended with `outcome`.
     virtual void refresh_finished(refresh_outcome outcome) noexcept;
     /// The store holds `count` grants (counted by the refresher at each scan, and when a
-    /// program asks token_store::count and reports it).
+    /// program asks token_store::count and reports it). Several refreshers of one client over
+    /// different stores overwrite each other's count: give each store a client of its own.
     virtual void grants_counted(std::size_t count) noexcept;
-    /// Whether the token store answered a query: the refresher's scans, and whoever checks
-    /// readiness (`discord-oauth2 serve` at every scrape and /readyz).
+    /// Whether the token store answered: the refresher's scans and its writes, a callback's
+    /// save, and whoever checks readiness (`discord-oauth2 serve` at scrapes and /readyz).
     virtual void store_reachable(bool answered) noexcept;
     /// A request reached the webhook events endpoint: `type` is one of webhook_event_types().
     virtual void webhook_event_received(std::string_view type, webhook_outcome outcome) noexcept;
@@ -150,7 +154,7 @@ struct metrics_snapshot {
     std::size_t invalid_requests_in_window = 0;        ///< as last reported
     std::uint64_t links_created = 0;                   ///< authorization URLs made
     std::size_t links_pending = 0;                     ///< as last reported
-    std::array<std::uint64_t, 8> callbacks{};          ///< by callback_outcome
+    std::array<std::uint64_t, 9> callbacks{};          ///< by callback_outcome
     std::size_t waiters = 0;                           ///< as last reported
     std::array<std::uint64_t, 3> refreshes{};          ///< by refresh_outcome
     std::size_t grants = 0;                            ///< as last counted
@@ -187,9 +191,9 @@ public:
     void rate_limit_waited(rate_limit_scope scope, std::chrono::nanoseconds waited) noexcept override;
     void invalid_requests_changed(std::size_t count) noexcept override;
     void link_created() noexcept override;
-    void links_pending_changed(std::size_t count) noexcept override;
+    void links_pending_changed(std::int64_t delta) noexcept override;
     void callback_answered(callback_outcome outcome) noexcept override;
-    void waiters_changed(std::size_t count) noexcept override;
+    void waiters_changed(std::int64_t delta) noexcept override;
     void refresh_finished(refresh_outcome outcome) noexcept override;
     void grants_counted(std::size_t count) noexcept override;
     void store_reachable(bool answered) noexcept override;
@@ -202,9 +206,9 @@ private:
     std::atomic<std::int64_t> rate_limit_wait_ns_{0};
     std::atomic<std::size_t> invalid_requests_{0};
     std::atomic<std::uint64_t> links_created_{0};
-    std::atomic<std::size_t> links_pending_{0};
-    std::atomic<std::uint64_t> callbacks_[8]{};
-    std::atomic<std::size_t> waiters_{0};
+    std::atomic<std::int64_t> links_pending_{0};
+    std::atomic<std::uint64_t> callbacks_[9]{};
+    std::atomic<std::int64_t> waiters_{0};
     std::atomic<std::uint64_t> refreshes_[3]{};
     std::atomic<std::size_t> grants_{0};
     std::atomic<bool> store_up_{true};
