@@ -6,7 +6,11 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
+#include <thread>
+
+#include <unistd.h>
 
 namespace oauth2 = discord::oauth2;
 using namespace std::chrono_literals;
@@ -38,4 +42,39 @@ TEST_CASE("a record as text: its level, then the sentence, control characters sh
     oauth2::log_record record{oauth2::log_level::error, "not sending\r\nerror: a forged line\x1b[2J", {}};
     auto line = cli::log_line_text(record);
     CHECK(line == "error: not sending\\x0d\\x0aerror: a forged line\\x1b[2J");
+}
+
+TEST_CASE("a log reader that stops reading costs log lines, counted, never the thread that logs")
+{
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    auto logger = cli::log_writer(fds[1], true, oauth2::log_level::info);
+    const std::string long_text(400, 'x');
+    std::array<oauth2::log_field, 1> fields{{{"route", std::string_view("GET /users/@me")}}};
+    // About 10 MB while nobody reads: far past the pipe (64 KiB) and the queue (256 KiB). A
+    // logger that wrote on this thread would block here for good (the suite's timeout).
+    for (int i = 0; i < 20'000; ++i)
+        logger(oauth2::log_record{oauth2::log_level::warning, long_text, fields});
+    logger(oauth2::log_record{oauth2::log_level::debug, "below the level: never written", {}});
+
+    std::string read;
+    std::thread reader([&] {
+        char buffer[65536];
+        for (ssize_t n; (n = ::read(fds[0], buffer, sizeof buffer)) > 0;)
+            read.append(buffer, static_cast<std::size_t>(n));
+    });
+    std::this_thread::sleep_for(200ms); // the queue drains into the reader
+    logger(oauth2::log_record{oauth2::log_level::error, "the reader is back", {}});
+    logger = nullptr; // the queue's last lines out, its thread gone
+    ::close(fds[1]);
+    reader.join();
+    ::close(fds[0]);
+
+    auto lines = std::count(read.begin(), read.end(), '\n');
+    CHECK(lines > 100);
+    CHECK(lines < 20'000);
+    auto notice = read.find(R"("message":"log lines were dropped: stderr was not read","dropped":)");
+    REQUIRE(notice != std::string::npos);
+    CHECK(read.find("the reader is back", notice) != std::string::npos);
+    CHECK(read.find("below the level") == std::string::npos);
 }

@@ -1,10 +1,14 @@
 #include "log_lines.hpp"
 
+#include "line_writer.hpp"
+
 #include "json/writer.hpp"
 
 #include <fmt/format.h>
 
+#include <array>
 #include <ctime>
+#include <memory>
 #include <variant>
 
 namespace cli {
@@ -66,6 +70,24 @@ std::string log_line_text(const oauth2::log_record& record)
             line += c;
     }
     return line;
+}
+
+oauth2::record_logger log_writer(int fd, bool json, oauth2::log_level least)
+{
+    auto out = std::make_shared<line_writer>(fd, 256 * 1024, [json](std::uint64_t dropped) {
+        std::array<oauth2::log_field, 1> fields{{{"dropped", static_cast<std::int64_t>(dropped)}}};
+        oauth2::log_record notice{oauth2::log_level::warning, "log lines were dropped: stderr was not read", fields};
+        return json ? log_line_json(notice, std::chrono::system_clock::now()) : log_line_text(notice);
+    });
+    return [json, least, out](const oauth2::log_record& record) {
+        if (record.level < least)
+            return;
+        try {
+            out->write(json ? log_line_json(record, std::chrono::system_clock::now()) : log_line_text(record));
+        } catch (...) {
+            // A log line that cannot be made (out of memory) is not worth the operation.
+        }
+    };
 }
 
 } // namespace cli

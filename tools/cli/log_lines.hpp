@@ -20,4 +20,10 @@ namespace oauth2 = discord::oauth2;
 /// "warning: MESSAGE" (the level, then the sentence), control characters as \xNN.
 [[nodiscard]] std::string log_line_text(const oauth2::log_record& record);
 
+/// A record logger that writes the records of `least` level and above to `fd`, as JSON lines or
+/// text, through a bounded queue a thread of its own writes (line_writer): a reader that stalls
+/// (a full pipe, a stuck journald) costs log lines, and a record of how many follows once there
+/// is room, never the caller's thread. The queue lives as long as the logger's copies.
+[[nodiscard]] oauth2::record_logger log_writer(int fd, bool json, oauth2::log_level least);
+
 } // namespace cli

@@ -1,11 +1,9 @@
 #include "log_output.hpp"
 
-#include "line_writer.hpp"
 #include "log_lines.hpp"
 
 #include <unistd.h>
 
-#include <array>
 #include <optional>
 
 namespace cli {
@@ -33,23 +31,7 @@ void configure_logging(const arguments& args, const environment& env, oauth2::cl
     auto level = level_named(level_text.value_or("info"));
     if (!level)
         throw usage_error("--log-level takes debug, info, warning or error");
-    bool json = format && *format == "json";
-    // Through a bounded queue a thread of its own writes: a log reader that stalls (a full pipe,
-    // a stuck journald) costs log lines, counted in the line that follows, never the I/O thread.
-    auto out = std::make_shared<line_writer>(STDERR_FILENO, 256 * 1024, [json](std::uint64_t dropped) {
-        std::array<oauth2::log_field, 1> fields{{{"dropped", static_cast<std::int64_t>(dropped)}}};
-        oauth2::log_record notice{oauth2::log_level::warning, "log lines were dropped: stderr was not read", fields};
-        return json ? log_line_json(notice, std::chrono::system_clock::now()) : log_line_text(notice);
-    });
-    config.log_records = [json, least = *level, out](const oauth2::log_record& record) {
-        if (record.level < least)
-            return;
-        try {
-            out->write(json ? log_line_json(record, std::chrono::system_clock::now()) : log_line_text(record));
-        } catch (...) {
-            // A log line that cannot be made (out of memory) is not worth the operation.
-        }
-    };
+    config.log_records = log_writer(STDERR_FILENO, format && *format == "json", *level);
 }
 
 } // namespace cli
