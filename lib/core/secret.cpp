@@ -1,5 +1,7 @@
 #include <discord/oauth2/secret.hpp>
 
+#include "core/wipe.hpp"
+
 #include <openssl/crypto.h>
 
 namespace discord::oauth2 {
@@ -37,8 +39,7 @@ void secret::wipe() noexcept
 {
     // The whole buffer, not only the current value: a shorter value may have replaced a longer one.
     value_.resize(value_.capacity()); // within capacity: no allocation
-    OPENSSL_cleanse(value_.data(), value_.size());
-    value_.clear();
+    core::wipe(value_);
 }
 
 bool operator==(const secret& a, const secret& b) noexcept

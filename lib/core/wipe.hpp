@@ -1,6 +1,6 @@
 // Wiping a plain buffer that carried a secret on its way (a request's body and headers, a token
 // endpoint's answer, a key file's text) before its memory is freed or reused, so that the secret
-// does not linger in freed memory, a core dump or swap. OPENSSL_cleanse, which the compiler may not
+// does not linger in freed memory, a core dump or swap. explicit_bzero, which the compiler may not
 // drop as a dead store. Values kept for long are `secret`s, which wipe themselves.
 #pragma once
 
