@@ -175,7 +175,8 @@ asio::awaitable<http::response> client::impl::send(http::request r, std::string 
 {
     const auto& policy = config.retries;
     auto* observer = config.metrics.get();
-    auto label = rest::metric_route(route);
+    // The route's label, for the metrics and the log records: looked up only when either is on.
+    auto label = observer || logging() ? rest::metric_route(route) : std::string_view();
     // Every attempt sends the same request, shared with the HTTP layer rather than copied. It
     // carries credentials (an Authorization field; a form with a code, a verifier, a refresh
     // token): wiped when the last holder lets go of it.

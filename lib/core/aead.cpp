@@ -1,10 +1,10 @@
 #include "core/aead.hpp"
 
 #include "core/random.hpp"
+#include "core/wipe.hpp"
 
 #include <discord/oauth2/error.hpp>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <memory>
@@ -59,7 +59,7 @@ std::optional<std::string> open(std::string_view key, std::string_view sealed, s
         && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, tag_size, tag.data()) == 1
         && EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + n, &n) == 1;
     if (!ok) {
-        OPENSSL_cleanse(plain.data(), plain.size());
+        core::wipe(plain.data(), plain.size());
         return std::nullopt;
     }
     return plain;

@@ -1,10 +1,10 @@
 #include "core/ed25519.hpp"
 
 #include "core/hex.hpp"
+#include "core/wipe.hpp"
 
 #include <discord/oauth2/error.hpp>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <memory>
@@ -60,7 +60,7 @@ signing_key signing_key::from_seed_hex(std::string_view seed_hex)
         throw error(errc::invalid_argument, "an Ed25519 private key must be 64 hexadecimal digits");
     auto key = std::make_unique<pkey>();
     key->key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), seed.size());
-    OPENSSL_cleanse(seed.data(), seed.size());
+    core::wipe(seed.data(), seed.size());
     if (!key->key)
         throw error(errc::transport, "OpenSSL refused the Ed25519 private key");
     return signing_key(std::move(key));

@@ -6,10 +6,9 @@
 #include "core/base64.hpp"
 #include "core/key_id.hpp"
 #include "core/random.hpp"
+#include "core/wipe.hpp"
 
 #include <discord/oauth2/error.hpp>
-
-#include <openssl/crypto.h>
 
 #include <fmt/format.h>
 
@@ -105,7 +104,7 @@ std::string seal_state(const state_key_ring& keys, state_claims claims)
     std::string out(1, static_cast<char>(version));
     out += core::key_id_bytes(key.id());
     out += aead::seal(key.bytes().reveal(), plain, out); // version and key id: the associated data
-    OPENSSL_cleanse(plain.data(), plain.size());
+    core::wipe(plain.data(), plain.size());
     return base64::encode_url(out);
 }
 
@@ -143,9 +142,9 @@ state_claims open_state(const state_key_ring& keys, std::string_view text,
         invalid("authentication failed");
     auto& plain = *opened;
     // The plaintext holds the verifier: wiped on every way out, the refusals included.
-    struct wipe {
+    struct wiped_on_exit {
         std::string& text;
-        ~wipe() { OPENSSL_cleanse(text.data(), text.size()); }
+        ~wiped_on_exit() { core::wipe(text.data(), text.size()); }
     } wiper{plain};
 
     state_claims claims;

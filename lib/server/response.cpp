@@ -15,10 +15,21 @@ response response::with_body(int status, std::string_view content_type, std::str
     return r;
 }
 
+response response::uncached(int status, std::string_view content_type, std::string body)
+{
+    auto r = with_body(status, content_type, std::move(body));
+    r.fields.add("Cache-Control", "no-store");
+    return r;
+}
+
+response response::json(int status, std::string body)
+{
+    return uncached(status, "application/json", std::move(body));
+}
+
 response response::page(int status, std::string html)
 {
-    auto r = with_body(status, "text/html; charset=utf-8", std::move(html));
-    r.fields.add("Cache-Control", "no-store");
+    auto r = uncached(status, "text/html; charset=utf-8", std::move(html));
     r.fields.add("Referrer-Policy", "no-referrer");
     r.fields.add("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
     r.fields.add("X-Content-Type-Options", "nosniff");

@@ -24,6 +24,11 @@ struct response {
 
     /// A response with `Content-Type` set and `body`.
     static response with_body(int status, std::string_view content_type, std::string body);
+    /// `body` as `content_type` that no cache keeps (`Cache-Control: no-store`): an answer that
+    /// holds a user's data, or says how things stand now (an API's JSON, a metrics scrape).
+    static response uncached(int status, std::string_view content_type, std::string body);
+    /// A JSON `body`, uncached.
+    static response json(int status, std::string body);
     /// An HTML page for a person, with the headers every page carries (docs/security.md): no caching, no
     /// referrer, a CSP allowing inline style only, no MIME sniffing, no framing.
     static response page(int status, std::string html);

@@ -2,13 +2,12 @@
 
 #include "core/aead.hpp"
 #include "core/key_id.hpp"
+#include "core/wipe.hpp"
 #include "store/grant_codec.hpp"
 
 #include <discord/oauth2/error.hpp>
 
 #include <fmt/format.h>
-
-#include <openssl/crypto.h>
 
 namespace discord::oauth2::store {
 namespace {
@@ -48,7 +47,7 @@ std::string seal_grant(const store_key& key, snowflake user, const access_token&
     put_be(sealed, user.value(), 8);
     sealed += core::key_id_bytes(key.id());
     sealed += aead::seal(key.bytes().reveal(), plain, "grant" + sealed);
-    OPENSSL_cleanse(plain.data(), plain.size());
+    core::wipe(plain.data(), plain.size());
     return sealed;
 }
 
@@ -94,7 +93,7 @@ access_token open_grant(const store_key_ring& keys, snowflake user, std::string_
         throw error(errc::grant_altered,
                     fmt::format("the stored grant of user {} failed authentication: it was altered", user.value()));
     auto token = decode_token(*plain);
-    OPENSSL_cleanse(plain->data(), plain->size());
+    core::wipe(plain->data(), plain->size());
     return token;
 }
 

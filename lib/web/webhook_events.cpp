@@ -44,10 +44,12 @@ asio::awaitable<server::response> web_server::impl::webhook(server::request& req
                                       std::chrono::system_clock::now());
     // Counted by type only once the body is signed and read: before that, the type is the
     // sender's word. Unknown types are "other" (metrics.hpp keeps the labels closed).
-    std::string type = !verdict.payload          ? "unknown"
-        : verdict.payload->type == 0                 ? "PING"
-        : verdict.payload->event                     ? verdict.payload->event->type
-                                                     : "other";
+    std::string type;
+    if (metrics)
+        type = !verdict.payload         ? "unknown"
+            : verdict.payload->type == 0 ? "PING"
+            : verdict.payload->event     ? verdict.payload->event->type
+                                         : "other";
     auto count = [&](webhook_outcome outcome) {
         if (metrics)
             metrics->webhook_event_received(type, outcome);

@@ -75,9 +75,7 @@ server::response json_problem(int status, std::string_view detail)
         .field("error", slug)
         .field("message", detail.empty() ? std::string(server::reason_phrase(status)) : std::string(detail))
         .end_object();
-    auto r = server::response::with_body(status, "application/json", w.take());
-    r.fields.add("Cache-Control", "no-store");
-    return r;
+    return server::response::json(status, w.take());
 }
 
 server::response unauthorized()

@@ -103,10 +103,7 @@ namespace {
 
 server::response liveness(bool alive)
 {
-    auto r = server::response::with_body(alive ? 200 : 503, "application/json",
-                                         alive ? R"({"status":"ok"})" : R"({"status":"stopping"})");
-    r.fields.add("Cache-Control", "no-store");
-    return r;
+    return server::response::json(alive ? 200 : 503, alive ? R"({"status":"ok"})" : R"({"status":"stopping"})");
 }
 
 server::response json_status(int status, bool ready, std::string_view reason)
@@ -116,9 +113,7 @@ server::response json_status(int status, bool ready, std::string_view reason)
     if (!reason.empty())
         w.field("reason", reason);
     w.end_object();
-    auto r = server::response::with_body(status, "application/json", w.take());
-    r.fields.add("Cache-Control", "no-store");
-    return r;
+    return server::response::json(status, w.take());
 }
 
 } // namespace
@@ -155,9 +150,7 @@ void metrics_endpoint::start()
             co_return server::response::plain(503);
         auto exposition = self->options.exposition;
         (void)co_await impl::check(self); // the store's gauges, as of this scrape (or the last second)
-        auto r = server::response::with_body(200, "text/plain; version=0.0.4; charset=utf-8", exposition());
-        r.fields.add("Cache-Control", "no-store");
-        co_return r;
+        co_return server::response::uncached(200, "text/plain; version=0.0.4; charset=utf-8", exposition());
     });
     server::server_options o;
     o.addresses = {i.options.address};

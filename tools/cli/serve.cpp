@@ -94,18 +94,11 @@ std::string event_line(const oauth2::event& e)
     return w.take();
 }
 
-server::response json_answer(int status, std::string body)
-{
-    auto r = server::response::with_body(status, "application/json", std::move(body));
-    r.fields.add("Cache-Control", "no-store");
-    return r;
-}
-
 server::response problem(int status, std::string_view error, std::string_view message)
 {
     writer w;
     w.begin_object().field("error", error).field("message", message).end_object();
-    return json_answer(status, w.take());
+    return server::response::json(status, w.take());
 }
 
 // A failure of the library as the control interface answers it.
@@ -168,7 +161,7 @@ struct sidecar {
             auto url = web.authorization_url(*user, views, options);
             writer w;
             w.begin_object().field("url", url).field("user_id", user->to_string()).end_object();
-            co_return json_answer(200, w.take());
+            co_return server::response::json(200, w.take());
         } catch (const oauth2::error& e) {
             co_return failure(e);
         }
@@ -194,7 +187,7 @@ struct sidecar {
         for (const auto& s : t.scopes)
             w.value(s);
         w.end_array().end_object();
-        co_return json_answer(200, w.take());
+        co_return server::response::json(200, w.take());
     }
 
     // PUT /grants/{user}/role-connection {"platform_name", "platform_username", "metadata": {}}
@@ -238,7 +231,7 @@ struct sidecar {
         for (const auto& [k, v] : stored.metadata)
             w.field(k, v);
         w.end_object().end_object();
-        co_return json_answer(200, w.take());
+        co_return server::response::json(200, w.take());
     }
 
     // DELETE /grants/{user}: revoked at Discord and removed.
@@ -254,7 +247,7 @@ struct sidecar {
         auto name = r == oauth2::revocation::revoked ? "revoked" : r == oauth2::revocation::forgotten ? "forgotten" : "no_grant";
         writer w;
         w.begin_object().field("user_id", user->to_string()).field("revocation", name).end_object();
-        co_return json_answer(200, w.take());
+        co_return server::response::json(200, w.take());
     }
 };
 

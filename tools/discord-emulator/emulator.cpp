@@ -358,9 +358,7 @@ std::uint64_t emulator::calls(const std::string& route) const
 
 server::response json_response(int status, std::string body)
 {
-    auto r = server::response::with_body(status, "application/json", std::move(body));
-    r.fields.add("Cache-Control", "no-store");
-    return r;
+    return server::response::json(status, std::move(body));
 }
 
 server::response oauth_error(int status, std::string_view error, std::string_view description)
