@@ -159,6 +159,36 @@ TEST_CASE("a shared request is sent again without a copy and stays as it was")
     }());
 }
 
+TEST_CASE("every header field is sent, as many and as long as there are")
+{
+    // The transfer keeps a few short lines in place and the rest on the heap: both are sent.
+    fixture f;
+    http::client client(f.io.get_executor());
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        for (int count : {1, 4, 5, 12}) {
+            for (std::size_t length : {std::size_t{3}, std::size_t{150}, std::size_t{1000}}) {
+                for (bool post : {false, true}) {
+                    http::request r = get(f.base + "/fields");
+                    std::string expected;
+                    for (int i = 0; i < count; ++i) {
+                        auto name = "X-Field-" + std::to_string(i);
+                        auto value = std::string(length, static_cast<char>('a' + i));
+                        r.fields.add(name, value);
+                        expected += name + ": " + value + "\n";
+                    }
+                    if (post) {
+                        r.method = "POST";
+                        r.body = "a=1";
+                    }
+                    auto answer = co_await client.send(std::move(r));
+                    CHECK(answer.status == 200);
+                    CHECK(answer.body.view() == expected);
+                }
+            }
+        }
+    }());
+}
+
 TEST_CASE("connections are reused across sequential requests")
 {
     fixture f;

@@ -348,6 +348,17 @@ TEST_CASE("unknown fields are ignored, nulls accepted, and wrong shapes name the
     REQUIRE(connections.size() == 1);
     CHECK(connections[0].type == "a-service-from-the-future");
 
+    // A failure names where it is, through items and nested objects (the path is made only
+    // once a decode fails).
+    CHECK_THROWS_WITH_AS(
+        json::decode_connections(buffer(
+            R"([{"id":"a","name":"n","type":"t","verified":true,"friend_sync":false,"show_activity":true,)"
+            R"("two_way_link":false,"visibility":1},{"id":"b","name":7}])")),
+        doctest::Contains("[1].name should be a string"), oauth2::error);
+    CHECK_THROWS_WITH_AS(json::decode_user(buffer(R"({"id":"1","username":"x","avatar":null,)"
+                                                  R"("primary_guild":{"identity_guild_id":"1","tag":5}})")),
+                         doctest::Contains("primary_guild.tag should be a string"), oauth2::error);
+
     struct bad_case {
         const char* json;
         const char* mentions;

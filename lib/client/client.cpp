@@ -8,6 +8,7 @@
 #include "core/url_encoding.hpp"
 #include "core/url_parts.hpp"
 #include "core/utf8.hpp"
+#include "core/wipe.hpp"
 #include "http/client.hpp"
 #include "json/decode.hpp"
 #include "json/writer.hpp"
@@ -24,6 +25,8 @@
 #include <asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <array>
+#include <span>
 #include <charconv>
 #include <cmath>
 #include <mutex>
@@ -204,11 +207,12 @@ asio::awaitable<access_token> client::exchange_code(std::string code, std::optio
 {
     if (code.empty())
         throw error(errc::invalid_argument, "exchange_code needs the code from the redirect");
-    url::parameters form{{"grant_type", "authorization_code"}, {"code", std::move(code)}};
-    form.emplace_back("redirect_uri", impl_->config.redirect_uri);
-    if (code_verifier)
-        form.emplace_back("code_verifier", code_verifier->reveal());
-    auto request = impl_->token_request(impl_->config.endpoints.token, std::move(form));
+    const std::array<url::field_view, 4> form{{{"grant_type", "authorization_code"},
+                                               {"code", code},
+                                               {"redirect_uri", impl_->config.redirect_uri},
+                                               {"code_verifier", code_verifier ? std::string_view(code_verifier->reveal()) : std::string_view()}}};
+    auto request = impl_->token_request(impl_->config.endpoints.token, std::span(form).first(code_verifier ? 4 : 3));
+    core::wipe(code); // a code is spent once sent, but not before
     co_return co_await impl_->token_call(std::move(request), "the code exchange", impl::repeat::never);
 }
 
@@ -216,9 +220,8 @@ asio::awaitable<access_token> client::refresh(secret refresh_token)
 {
     if (refresh_token.empty())
         throw error(errc::invalid_argument, "refresh needs a refresh token");
-    url::parameters form{{"grant_type", "refresh_token"}};
-    form.emplace_back("refresh_token", refresh_token.reveal());
-    auto request = impl_->token_request(impl_->config.endpoints.token, std::move(form));
+    const std::array<url::field_view, 2> form{{{"grant_type", "refresh_token"}, {"refresh_token", refresh_token.reveal()}}};
+    auto request = impl_->token_request(impl_->config.endpoints.token, form);
     co_return co_await impl_->token_call(std::move(request), "the token refresh", impl::repeat::never);
 }
 
@@ -228,9 +231,9 @@ asio::awaitable<access_token> client::client_credentials(scope_list scopes)
         throw error(errc::invalid_argument, "the client credentials grant needs the client secret");
     if (scopes.empty())
         throw error(errc::invalid_argument, "the client credentials grant needs at least one scope");
-    url::parameters form{{"grant_type", "client_credentials"}};
-    form.emplace_back("scope", rest::join_scopes(scopes.names()));
-    auto request = impl_->token_request(impl_->config.endpoints.token, std::move(form));
+    auto joined = rest::join_scopes(scopes.names());
+    const std::array<url::field_view, 2> form{{{"grant_type", "client_credentials"}, {"scope", joined}}};
+    auto request = impl_->token_request(impl_->config.endpoints.token, form);
     // Asking again is harmless: nothing is spent by this grant.
     co_return co_await impl_->token_call(std::move(request), "the client credentials grant", impl::repeat::safe);
 }
@@ -239,11 +242,11 @@ asio::awaitable<void> client::revoke(secret token, token_type_hint hint)
 {
     if (token.empty())
         throw error(errc::invalid_argument, "revoke needs a token");
-    url::parameters form;
-    form.emplace_back("token", token.reveal());
-    if (hint != token_type_hint::none)
-        form.emplace_back("token_type_hint", hint == token_type_hint::access_token ? "access_token" : "refresh_token");
-    auto request = impl_->token_request(impl_->config.endpoints.revoke, std::move(form));
+    const std::array<url::field_view, 2> form{
+        {{"token", token.reveal()},
+         {"token_type_hint", hint == token_type_hint::access_token ? "access_token" : "refresh_token"}}};
+    auto request = impl_->token_request(impl_->config.endpoints.revoke,
+                                        std::span(form).first(hint != token_type_hint::none ? 2 : 1));
     auto response = co_await impl_->send(std::move(request), "the revocation", impl::repeat::safe);
     rest::throw_unless_success(response, "the revocation");
 }

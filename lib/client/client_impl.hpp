@@ -84,8 +84,9 @@ struct client::impl {
 
     void require_scope(const access_token& token, std::string_view scope, std::string_view operation) const;
 
-    // A form POST to a token endpoint, with the client's authentication.
-    http::request token_request(const std::string& url, url::parameters form) const;
+    // A form POST to a token endpoint, with the client's authentication. The form is encoded
+    // from the caller's strings (a code, a verifier, a refresh token), which it wipes itself.
+    http::request token_request(const std::string& url, std::span<const url::field_view> form) const;
 
     http::request api_get(const std::string& path, const access_token& token, url::parameters query = {}) const;
 
@@ -129,7 +130,8 @@ struct client::impl {
     // Sends `r` for `route` ("GET /users/@me"), honouring Discord's limits. 429s are waited out
     // (Discord did not process them). Requests that are safe to repeat are retried on connection
     // failures and 502/503/504; the others never are: a lost answer becomes outcome_unknown.
-    asio::awaitable<http::response> send(http::request r, std::string route, repeat kind);
+    // `route` is a name that outlives the call (a literal, or a string in the caller's frame).
+    asio::awaitable<http::response> send(http::request r, std::string_view route, repeat kind);
 
     // Not a coroutine: the strings handed to bearer_get must not be temporaries of a co_await
     // expression (g++ 12). Its callers are coroutines, so its errors still come out of co_await.

@@ -76,7 +76,7 @@ client::edit_command_permissions(const access_token& token, snowflake guild_id, 
     request.body = body.take();
     static constexpr std::string_view route = "PUT /applications/{application}/guilds/{guild}/commands/{command}/permissions";
     // The whole set replaces the whole set: the same PUT twice leaves the same overwrites.
-    auto response = co_await impl_->send(std::move(request), std::string(route), impl::repeat::safe);
+    auto response = co_await impl_->send(std::move(request), route, impl::repeat::safe);
     rest::throw_unless_success(response, route);
     co_return json::decode_guild_command_permissions(response.body);
 }

@@ -11,6 +11,7 @@
 #include <asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <array>
 
 namespace discord::oauth2 {
 
@@ -21,8 +22,9 @@ asio::awaitable<device_authorization> client::start_device_authorization(scope_l
     for (const auto& s : scopes)
         if (s.empty() || s.find(' ') != std::string::npos)
             throw error(errc::invalid_argument, fmt::format("'{}' is not a scope", s));
-    url::parameters form{{"scope", rest::join_scopes(scopes.names())}};
-    auto request = impl_->token_request(impl_->config.endpoints.device_authorization, std::move(form));
+    auto joined = rest::join_scopes(scopes.names());
+    const std::array<url::field_view, 1> form{{{"scope", joined}}};
+    auto request = impl_->token_request(impl_->config.endpoints.device_authorization, form);
     auto response = co_await impl_->send(std::move(request), "the device authorization", impl::repeat::never);
     auto received = std::chrono::system_clock::now();
     // The answer holds the device code until it is decoded into a secret: wiped on every way out.
@@ -52,9 +54,9 @@ asio::awaitable<access_token> client::wait_for_device_token(const device_authori
         co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, waited));
         if (waited)
             throw error(errc::cancelled, "the wait for the device token was cancelled");
-        url::parameters form{{"grant_type", "urn:ietf:params:oauth:grant-type:device_code"}};
-        form.emplace_back("device_code", authorization.device_code.reveal());
-        auto request = impl_->token_request(impl_->config.endpoints.token, std::move(form));
+        const std::array<url::field_view, 2> form{
+            {{"grant_type", "urn:ietf:params:oauth:grant-type:device_code"}, {"device_code", authorization.device_code.reveal()}}};
+        auto request = impl_->token_request(impl_->config.endpoints.token, form);
         // Never repeated: a poll whose answer was lost may have spent the device code.
         auto polled = co_await core::attempt(impl_->token_call(std::move(request), "the device token poll", impl::repeat::never));
         if (polled.value)

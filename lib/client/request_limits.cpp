@@ -21,24 +21,11 @@ std::chrono::milliseconds discord_wait(std::optional<double> seconds, std::chron
     return std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(ms));
 }
 
-std::optional<double> header_seconds(const http::response& r, std::string_view name)
-{
-    auto h = r.fields.find(name);
-    if (!h)
-        return std::nullopt;
-    double v = 0;
-    auto [end, ec] = std::from_chars(h->data(), h->data() + h->size(), v);
-    if (ec != std::errc() || end != h->data() + h->size())
-        return std::nullopt;
-    return v;
-}
-
 namespace {
 
 // X-RateLimit-Remaining as a count: anything but a whole number from 0 up is "unknown" (1).
-long remaining_of(const http::response& r)
+long remaining_of(std::optional<std::string_view> h)
 {
-    auto h = r.fields.find("x-ratelimit-remaining");
     long v = 1;
     if (!h)
         return v;
@@ -48,12 +35,60 @@ long remaining_of(const http::response& r)
     return v;
 }
 
+std::optional<double> seconds_of(std::optional<std::string_view> h)
+{
+    if (!h)
+        return std::nullopt;
+    double v = 0;
+    auto [end, ec] = std::from_chars(h->data(), h->data() + h->size(), v);
+    if (ec != std::errc() || end != h->data() + h->size())
+        return std::nullopt;
+    return v;
+}
+
+// The X-RateLimit-* fields of an answer (the first of each name), read in one pass over its
+// fields rather than one search per name. An absent field is a view with no data (a present
+// one, empty or not, points into the answer); plain views, as g++ 12 sees optional views read
+// here as maybe uninitialised.
+struct rate_limit_fields {
+    std::string_view bucket, remaining, reset_after, scope, global;
+
+    static std::optional<std::string_view> field(std::string_view v)
+    {
+        return v.data() ? std::optional(v) : std::nullopt;
+    }
+
+    explicit rate_limit_fields(const http::headers& fields)
+    {
+        constexpr std::string_view prefix = "x-ratelimit-";
+        for (auto [name, value] : fields) {
+            if (name.size() <= prefix.size() || !http::iequals(name.substr(0, prefix.size()), prefix))
+                continue;
+            auto rest = name.substr(prefix.size());
+            auto take = [&](std::string_view& slot, std::string_view suffix) {
+                if (!slot.data() && http::iequals(rest, suffix))
+                    slot = value.data() ? value : std::string_view(name.data() + name.size(), 0);
+            };
+            take(bucket, "bucket");
+            take(remaining, "remaining");
+            take(reset_after, "reset-after");
+            take(scope, "scope");
+            take(global, "global");
+        }
+    }
+};
+
 std::uint64_t hash_of(std::string_view text) noexcept
 {
     return std::hash<std::string_view>{}(text);
 }
 
 } // namespace
+
+std::optional<double> header_seconds(const http::response& r, std::string_view name)
+{
+    return seconds_of(r.fields.find(name));
+}
 
 std::string_view major_parameter(std::string_view url, std::string_view api) noexcept
 {
@@ -121,7 +156,7 @@ void request_limits::release(const hold_key& key)
     }
 }
 
-request_limits::send_time request_limits::earliest(const std::string& route, const limit_key& who)
+request_limits::send_time request_limits::earliest(std::string_view route, const limit_key& who)
 {
     std::lock_guard lock(mutex_);
     send_time t;
@@ -163,22 +198,25 @@ std::optional<steady_time> request_limits::stopped_until(const limit_key& who, s
     return it->second.stopped_until;
 }
 
-void request_limits::learn(const std::string& route, const limit_key& who, const http::response& r,
-                           steady_time now)
+void request_limits::learn(std::string_view route, const limit_key& who, const http::response& r, steady_time now)
 {
     // A hold lasts what Discord said, even past the caller's longest wait (a request in it is
     // then refused at once rather than drawing a 429), up to a bound for hostile numbers.
     auto max = std::max<std::chrono::milliseconds>(max_wait(), longest_hold);
-    bool shared = r.fields.find("x-ratelimit-scope") == "shared";
-    bool global = r.status == 429 && r.fields.find("x-ratelimit-global") == "true";
+    rate_limit_fields said(r.fields);
+    bool shared = said.scope == "shared";
+    bool global = r.status == 429 && said.global == "true";
     std::lock_guard lock(mutex_);
-    if (auto bucket = r.fields.find("x-ratelimit-bucket")) {
+    if (auto bucket = rate_limit_fields::field(said.bucket)) {
         auto id = hash_of(*bucket) | 1; // 0 is the global limit's
-        route_buckets_[route] = id;
+        if (auto known = route_buckets_.find(route); known != route_buckets_.end())
+            known->second = id;
+        else
+            route_buckets_.emplace(route, id);
         // A bucket's 429 without a count still says the bucket is empty.
         bool bucket_limited = r.status == 429 && !global;
-        auto remaining = bucket_limited && !r.fields.find("x-ratelimit-remaining") ? 0 : remaining_of(r);
-        auto reset = discord_wait(header_seconds(r, "x-ratelimit-reset-after"), std::chrono::milliseconds(0), max);
+        auto remaining = bucket_limited && !said.remaining.data() ? 0 : remaining_of(rate_limit_fields::field(said.remaining));
+        auto reset = discord_wait(seconds_of(rate_limit_fields::field(said.reset_after)), std::chrono::milliseconds(0), max);
         if (shared && r.status == 429) {
             // A shared limit is the resource's, whoever asks: it holds every credential there, but
             // never longer than a caller would wait (one answer must not close a route for all).

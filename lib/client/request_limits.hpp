@@ -14,6 +14,7 @@
 #include <chrono>
 #include <compare>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -61,7 +62,7 @@ public:
     };
     /// When `route` may next be sent as `who`: its credential's global limit, its own exhausted
     /// bucket, or the bucket's shared limit on the same resource, whichever ends last.
-    [[nodiscard]] send_time earliest(const std::string& route, const limit_key& who);
+    [[nodiscard]] send_time earliest(std::string_view route, const limit_key& who);
 
     /// Invalid answers counted in the window that holds `now` (0 once it has passed).
     [[nodiscard]] std::size_t invalid_in_window(steady_time now);
@@ -71,7 +72,7 @@ public:
     [[nodiscard]] std::optional<steady_time> stopped_until(const limit_key& who, steady_time now);
 
     /// Learns from an answer to `route` sent as `who`.
-    void learn(const std::string& route, const limit_key& who, const http::response& r, steady_time now);
+    void learn(std::string_view route, const limit_key& who, const http::response& r, steady_time now);
 
     /// The longest a 429 may be waited out (the policy's max_rate_limit_wait).
     [[nodiscard]] std::chrono::milliseconds max_wait() const noexcept { return policy_.max_rate_limit_wait; }
@@ -111,7 +112,11 @@ private:
     retry_policy policy_;
     std::mutex mutex_; // the client may be shared by coroutines on several threads
     // Our route names ("GET /users/@me") are a fixed set: Discord's bucket id for each, hashed.
-    std::unordered_map<std::string, std::uint64_t> route_buckets_;
+    struct route_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view route) const noexcept { return std::hash<std::string_view>{}(route); }
+    };
+    std::unordered_map<std::string, std::uint64_t, route_hash, std::equal_to<>> route_buckets_;
     // Only exhausted buckets and global limits are kept: a bucket with requests left holds
     // nothing. Indexed by when they end, so the ended ones go in O(log n) as answers arrive and,
     // at max_holds, the one ending soonest makes room (at worst one request meets a 429).

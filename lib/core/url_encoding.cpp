@@ -102,7 +102,10 @@ std::string percent_encode(std::string_view text)
     return out;
 }
 
-std::string encode_query(const parameters& params)
+namespace {
+
+template <class Pairs>
+std::string encode_pairs(const Pairs& params)
 {
     std::size_t size = 0;
     for (const auto& [name, value] : params)
@@ -117,6 +120,18 @@ std::string encode_query(const parameters& params)
         append_encoded(out, value);
     }
     return out;
+}
+
+} // namespace
+
+std::string encode_query(const parameters& params)
+{
+    return encode_pairs(params);
+}
+
+std::string encode_query(std::span<const field_view> params)
+{
+    return encode_pairs(params);
 }
 
 } // namespace discord::oauth2::url

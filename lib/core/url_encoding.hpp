@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,6 +13,10 @@
 namespace discord::oauth2::url {
 
 using parameters = std::vector<std::pair<std::string, std::string>>;
+
+/// A name and a value to encode, as views: a form of credentials is encoded from where they are,
+/// with no copy of its own to wipe.
+using field_view = std::pair<std::string_view, std::string_view>;
 
 /// Decodes %XX escapes (and '+' as a space when `plus_is_space`). nullopt on a malformed
 /// escape or an encoded NUL.
@@ -26,5 +31,6 @@ using parameters = std::vector<std::pair<std::string, std::string>>;
 
 /// `a=1&b=2` with both sides percent-encoded: a URL query or a form body.
 [[nodiscard]] std::string encode_query(const parameters& params);
+[[nodiscard]] std::string encode_query(std::span<const field_view> params);
 
 } // namespace discord::oauth2::url

@@ -21,44 +21,10 @@
 #include <atomic>
 #include <charconv>
 #include <cstring>
-#include <unordered_map>
 #include <vector>
 
 namespace discord::oauth2::http {
 namespace {
-
-// The waiting coroutine, type-erased; resumed through its own executor, never from inside curl.
-struct completion {
-    virtual ~completion() = default;
-    /// Consumes the completion: it deletes itself once the handler has run.
-    virtual void complete(std::exception_ptr failure, response&& result) = 0;
-};
-
-template <class Handler>
-struct completion_for final : completion {
-    completion_for(Handler h, const asio::any_io_executor& fallback)
-        : handler(std::move(h)),
-          work(asio::prefer(asio::get_associated_executor(handler, fallback), asio::execution::outstanding_work.tracked))
-    {
-    }
-
-    // The outcome is parked here and the posted function carries only this object's address:
-    // a small function fits Asio's recycled handler memory, a response-sized one would not.
-    void complete(std::exception_ptr f, response&& r) override
-    {
-        failure = std::move(f);
-        result = std::move(r);
-        auto executor = std::move(work);
-        asio::post(executor, [self = std::unique_ptr<completion_for>(this)]() mutable {
-            std::move(self->handler)(std::move(self->failure), std::move(self->result));
-        });
-    }
-
-    Handler handler;
-    asio::any_io_executor work; // keeps the handler's io_context running until we complete
-    std::exception_ptr failure;
-    response result;
-};
 
 // Headers built from data must not smuggle a second header or request.
 void validate(const request& req)
@@ -82,10 +48,93 @@ constexpr std::size_t max_header_bytes = 256 * 1024;
 
 } // namespace
 
+// The request's header lines as curl reads them (CURLOPT_HTTPHEADER): a curl_slist whose nodes
+// and text live in the transfer itself, not one node and one copy per line from
+// curl_slist_append. curl only reads the list, and keeps no pointer into it once the handle is
+// reset (client::impl::complete); the text held an Authorization field, so it is wiped.
+class header_lines {
+public:
+    header_lines() = default;
+    header_lines(const header_lines&) = delete;
+    header_lines& operator=(const header_lines&) = delete;
+    ~header_lines() { core::wipe(text_, used_); }
+
+    void build(const request& req)
+    {
+        // "Expect:" keeps curl from waiting for "100 Continue" before sending larger bodies.
+        bool no_expect = !req.body.empty() && !req.fields.contains("expect");
+        std::size_t lines = req.fields.size() + (no_expect ? 1 : 0);
+        std::size_t bytes = no_expect ? sizeof "Expect:" : 0;
+        for (const auto& [name, value] : req.fields)
+            bytes += name.size() + 2 + value.size() + 1;
+        nodes_ = inline_nodes_;
+        text_ = inline_text_;
+        if (lines > std::size(inline_nodes_)) {
+            more_nodes_ = std::make_unique<curl_slist[]>(lines);
+            nodes_ = more_nodes_.get();
+        }
+        if (bytes > sizeof inline_text_) {
+            more_text_ = std::make_unique_for_overwrite<char[]>(bytes);
+            text_ = more_text_.get();
+        }
+        std::size_t n = 0;
+        auto line = [&](std::string_view a, std::string_view b, std::string_view c) {
+            char* start = text_ + used_;
+            for (auto part : {a, b, c}) {
+                std::memcpy(text_ + used_, part.data(), part.size());
+                used_ += part.size();
+            }
+            text_[used_++] = '\0';
+            nodes_[n].data = start;
+            nodes_[n].next = nullptr;
+            if (n > 0)
+                nodes_[n - 1].next = &nodes_[n];
+            ++n;
+        };
+        for (const auto& [name, value] : req.fields)
+            line(name, ": ", value);
+        if (no_expect)
+            line("Expect:", {}, {});
+        head_ = n ? nodes_ : nullptr;
+    }
+
+    [[nodiscard]] curl_slist* list() const noexcept { return head_; }
+
+private:
+    // Room for what the client sends (a content type, a Basic or Bearer credential, "Expect:")
+    // while the whole transfer stays within glibc's per-thread cache of small blocks (1,032
+    // bytes): a larger block takes malloc's slow path and consolidates its free lists.
+    curl_slist inline_nodes_[4];
+    char inline_text_[200];
+    std::unique_ptr<curl_slist[]> more_nodes_;
+    std::unique_ptr<char[]> more_text_;
+    curl_slist* nodes_ = nullptr;
+    char* text_ = inline_text_;
+    std::size_t used_ = 0;
+    curl_slist* head_ = nullptr;
+};
+
+// One request in flight: what curl writes into, what it reads from, and (in transfer_op) the
+// waiting coroutine's handler, in one allocation.
 struct transfer {
+    transfer() = default;
+    transfer(const transfer&) = delete;
+    transfer& operator=(const transfer&) = delete;
+
+    // Every request may carry a credential (an Authorization field, a form with a code or a
+    // refresh token): what this transfer holds of it is wiped before it is freed (header_lines
+    // wipes its own). curl's own copies (the request it builds to send, TLS records) are
+    // libcurl's and OpenSSL's to free.
+    virtual ~transfer() { wipe(owned); }
+
+    /// Hands the outcome (`resp`, or `failure`) to the waiting coroutine through its own
+    /// executor, never from inside curl; `self` is this transfer, freed before the handler runs.
+    virtual void complete(std::unique_ptr<transfer> self, std::exception_ptr failure) = 0;
+
     std::uint64_t serial = 0;
+    std::uint32_t slot = 0; // index in client::impl::slots while active
     CURL* easy = nullptr;
-    curl_slist* header_list = nullptr;
+    header_lines lines;
     request owned;                        // what send(request&&) took over
     std::shared_ptr<const request> shared; // or what send(shared_ptr) shares with its caller
     const request* req = nullptr;         // whichever of the two this transfer sends
@@ -94,19 +143,7 @@ struct transfer {
     std::size_t header_bytes = 0;
     bool too_large = false;
     char errbuf[CURL_ERROR_SIZE] = {};
-    std::unique_ptr<completion> done;
-    asio::cancellation_slot slot;
-
-    // Every request may carry a credential (an Authorization field, a form with a code or a
-    // refresh token): what this transfer holds of it is wiped before it is freed. curl's own
-    // copies (the request it builds to send, TLS records) are libcurl's and OpenSSL's to free.
-    ~transfer()
-    {
-        for (auto* line = header_list; line; line = line->next)
-            core::wipe(line->data, std::strlen(line->data));
-        curl_slist_free_all(header_list);
-        wipe(owned);
-    }
+    asio::cancellation_slot cancel_slot;
 
     static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* self)
     {
@@ -154,6 +191,39 @@ struct transfer {
     }
 };
 
+namespace {
+
+template <class Handler>
+struct transfer_op final : transfer {
+    transfer_op(Handler h, const asio::any_io_executor& fallback)
+        : handler(std::move(h)),
+          work(asio::prefer(asio::get_associated_executor(handler, fallback), asio::execution::outstanding_work.tracked))
+    {
+    }
+
+    // The posted function carries only the transfer's address: a small function fits Asio's
+    // recycled handler memory, a response-sized one would not.
+    void complete(std::unique_ptr<transfer> self, std::exception_ptr f) override
+    {
+        failure = std::move(f);
+        auto executor = std::move(work);
+        asio::post(executor, [self = std::move(self)]() mutable {
+            auto& op = static_cast<transfer_op&>(*self);
+            auto h = std::move(op.handler);
+            auto f = std::move(op.failure);
+            auto result = std::move(op.resp);
+            self.reset(); // the request's credentials are wiped before the caller goes on
+            std::move(h)(std::move(f), std::move(result));
+        });
+    }
+
+    Handler handler;
+    asio::any_io_executor work; // keeps the handler's io_context running until we complete
+    std::exception_ptr failure;
+};
+
+} // namespace
+
 struct client::impl : std::enable_shared_from_this<impl> {
     impl(asio::any_io_executor ex, client_options o)
         : executor(std::move(ex)), strand(core::serial_executor(executor)), options(std::move(o))
@@ -180,11 +250,22 @@ struct client::impl : std::enable_shared_from_this<impl> {
             curl_multi_setopt(driver->handle(), CURLMOPT_MAXCONNECTS, static_cast<long>(options.max_idle_connections));
     }
 
-    template <class Handler>
-    void initiate(Handler handler, std::unique_ptr<transfer> t)
+    // The transfer is made here, with the handler inside it: one allocation a request.
+    template <class Handler, class Source>
+    void initiate(Handler handler, Source source)
     {
+        auto t = std::make_unique<transfer_op<Handler>>(std::move(handler), executor);
+        if constexpr (std::is_same_v<Source, request>) {
+            t->owned = std::move(source);
+            t->req = &t->owned;
+        } else {
+            t->shared = std::move(source);
+            t->req = t->shared.get();
+        }
+        t->limit = options.max_response_bytes;
+        t->lines.build(*t->req);
         t->serial = ++serials;
-        auto slot = asio::get_associated_cancellation_slot(handler);
+        auto slot = asio::get_associated_cancellation_slot(t->handler);
         if (slot.is_connected()) {
             slot.assign([weak = weak_from_this(), serial = t->serial](asio::cancellation_type type) {
                 if (type == asio::cancellation_type::none)
@@ -192,10 +273,11 @@ struct client::impl : std::enable_shared_from_this<impl> {
                 if (auto self = weak.lock())
                     asio::dispatch(self->strand, [self, serial] { self->cancel(serial); });
             });
-            t->slot = slot;
+            t->cancel_slot = slot;
         }
-        t->done = std::make_unique<completion_for<Handler>>(std::move(handler), executor);
-        asio::dispatch(strand, [self = shared_from_this(), t = std::move(t)]() mutable { self->start(std::move(t)); });
+        asio::dispatch(strand, [self = shared_from_this(), t = std::unique_ptr<transfer>(std::move(t))]() mutable {
+            self->start(std::move(t));
+        });
     }
 
     // Easy handles are kept and reused. Options that are the same for every request of this
@@ -255,7 +337,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
             curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
             curl_easy_setopt(e, CURLOPT_POSTFIELDS, req.body.c_str());
         }
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.header_list);
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.lines.list());
     }
 
     void start(std::unique_ptr<transfer> t)
@@ -266,11 +348,19 @@ struct client::impl : std::enable_shared_from_this<impl> {
         }
         t->easy = acquire();
         configure(*t);
-        auto serial = t->serial;
         auto* easy = t->easy;
-        active.emplace(serial, std::move(t));
-        if (active.size() > peak_active) {
-            peak_active = active.size();
+        if (free_slots.empty()) {
+            t->slot = static_cast<std::uint32_t>(slots.size());
+            slot_serials.push_back(t->serial);
+            slots.push_back(std::move(t));
+        } else {
+            t->slot = free_slots.back();
+            free_slots.pop_back();
+            slot_serials[t->slot] = t->serial;
+            slots[t->slot] = std::move(t);
+        }
+        if (++active_count > peak_active) {
+            peak_active = active_count;
             // curl sizes its cache by the handles added at the moment a connection is returned,
             // which drops whenever finished requests are handed back before their coroutines send
             // again: it would then close connections the next requests need. Size it by the
@@ -283,15 +373,23 @@ struct client::impl : std::enable_shared_from_this<impl> {
         driver->add(easy);
     }
 
+    // Takes an active transfer out of its slot (the slot is free for the next request).
+    std::unique_ptr<transfer> release(std::uint32_t slot)
+    {
+        auto t = std::move(slots[slot]);
+        slot_serials[slot] = 0;
+        free_slots.push_back(slot);
+        --active_count;
+        return t;
+    }
+
     void finish(CURL* easy, CURLcode code)
     {
         transfer* raw = nullptr;
         curl_easy_getinfo(easy, CURLINFO_PRIVATE, &raw);
-        auto it = raw ? active.find(raw->serial) : active.end();
-        if (it == active.end())
+        if (!raw || raw->slot >= slots.size() || slots[raw->slot].get() != raw)
             return;
-        auto t = std::move(it->second);
-        active.erase(it);
+        auto t = release(raw->slot);
         driver->remove(easy);
 
         long connects = 0;
@@ -318,21 +416,23 @@ struct client::impl : std::enable_shared_from_this<impl> {
 
     void cancel(std::uint64_t serial)
     {
-        auto it = active.find(serial);
-        if (it == active.end())
-            return; // already finished: the completion is on its way
-        auto t = std::move(it->second);
-        active.erase(it);
-        driver->remove(t->easy);
-        complete(std::move(t), std::make_exception_ptr(error(errc::cancelled, "the HTTP request was cancelled")));
+        // Searched for only on cancellation (a scan of one number per request in flight); a
+        // finished transfer's slot holds another request or none.
+        for (std::uint32_t slot = 0; slot < slot_serials.size(); ++slot) {
+            if (slot_serials[slot] == serial) {
+                auto t = release(slot);
+                driver->remove(t->easy);
+                complete(std::move(t), std::make_exception_ptr(error(errc::cancelled, "the HTTP request was cancelled")));
+                return;
+            }
+        }
+        // already finished: the completion is on its way
     }
 
     void complete(std::unique_ptr<transfer> t, std::exception_ptr failure)
     {
-        if (t->slot.is_connected())
-            t->slot.clear();
-        auto* done = t->done.release();
-        auto result = std::move(t->resp);
+        if (t->cancel_slot.is_connected())
+            t->cancel_slot.clear();
         if (t->easy) {
             // The handle must not keep pointers into the transfer we are about to free.
             curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, nullptr);
@@ -345,17 +445,23 @@ struct client::impl : std::enable_shared_from_this<impl> {
                 spare.push_back(t->easy);
             else
                 curl_easy_cleanup(t->easy);
+            t->easy = nullptr;
         }
-        t.reset();
-        done->complete(failure, std::move(result));
+        auto* raw = t.get();
+        raw->complete(std::move(t), failure);
     }
 
     void close()
     {
         closed = true;
-        auto pending = std::move(active);
-        active.clear();
-        for (auto& [serial, t] : pending) {
+        auto pending = std::move(slots);
+        slots.clear();
+        slot_serials.clear();
+        free_slots.clear();
+        active_count = 0;
+        for (auto& t : pending) {
+            if (!t)
+                continue;
             driver->remove(t->easy);
             complete(std::move(t), std::make_exception_ptr(error(errc::cancelled, "the HTTP client was destroyed")));
         }
@@ -366,7 +472,11 @@ struct client::impl : std::enable_shared_from_this<impl> {
     multi_driver::strand_type strand;
     client_options options;
     std::shared_ptr<multi_driver> driver;
-    std::unordered_map<std::uint64_t, std::unique_ptr<transfer>> active;
+    // Active transfers by slot, and the free slots: a steady load reuses them without allocating.
+    std::vector<std::unique_ptr<transfer>> slots;
+    std::vector<std::uint64_t> slot_serials; // each slot's request, 0 when free: what cancel() scans
+    std::vector<std::uint32_t> free_slots;
+    std::size_t active_count = 0;
     std::vector<CURL*> spare;
     std::size_t peak_active = 0;
     std::size_t cache_size = 0; // CURLMOPT_MAXCONNECTS as we set it
@@ -391,38 +501,6 @@ asio::awaitable<response> client::send(const request& req)
     return send(request(req));
 }
 
-namespace {
-
-// The transfer's header list, built from the request's fields.
-std::unique_ptr<transfer> transfer_for(const request& req, std::size_t limit)
-{
-    validate(req);
-    auto t = std::make_unique<transfer>();
-    t->limit = limit;
-    // One buffer for every line: curl copies each. It held an Authorization field last time.
-    struct wiped_line {
-        std::string text;
-        ~wiped_line() { core::wipe(text); }
-    } line;
-    for (const auto& [name, value] : req.fields) {
-        line.text.assign(name).append(": ").append(value);
-        auto* grown = curl_slist_append(t->header_list, line.text.c_str());
-        if (!grown)
-            throw std::bad_alloc();
-        t->header_list = grown;
-    }
-    // curl would otherwise wait for "100 Continue" before sending larger bodies.
-    if (!req.body.empty() && !req.fields.contains("expect")) {
-        auto* grown = curl_slist_append(t->header_list, "Expect:");
-        if (!grown)
-            throw std::bad_alloc();
-        t->header_list = grown;
-    }
-    return t;
-}
-
-} // namespace
-
 void wipe(request& r) noexcept
 {
     core::wipe(r.body);
@@ -435,32 +513,29 @@ void wipe(response& r) noexcept
     r.fields.wipe();
 }
 
-asio::awaitable<response> client::start(std::unique_ptr<transfer> t)
+template <class Source>
+asio::awaitable<response> client::start(Source source)
 {
     return asio::async_initiate<const asio::use_awaitable_t<>, void(std::exception_ptr, response)>(
-        [self = impl_](auto handler, std::unique_ptr<transfer> t) { self->initiate(std::move(handler), std::move(t)); },
-        asio::use_awaitable, std::move(t));
+        [self = impl_](auto handler, Source source) { self->initiate(std::move(handler), std::move(source)); },
+        asio::use_awaitable, std::move(source));
 }
 
-// Not a coroutine, and the request is taken by reference: it is moved onto the heap before
+// Not a coroutine, and the request is taken by reference: it is moved into the operation before
 // send() returns. g++ 12 copies a by-value aggregate argument built in a coroutine's
 // `co_await f({...})` bitwise, leaving its strings pointing into the caller's frame.
 asio::awaitable<response> client::send(request&& req)
 {
-    auto t = transfer_for(req, impl_->options.max_response_bytes);
-    t->owned = std::move(req);
-    t->req = &t->owned;
-    return start(std::move(t));
+    validate(req);
+    return start(std::move(req));
 }
 
 asio::awaitable<response> client::send(const std::shared_ptr<const request>& req)
 {
     if (!req)
         throw error(errc::invalid_argument, "no request to send");
-    auto t = transfer_for(*req, impl_->options.max_response_bytes);
-    t->shared = req;
-    t->req = t->shared.get();
-    return start(std::move(t));
+    validate(*req);
+    return start(req);
 }
 
 client::executor_type client::get_executor() const noexcept

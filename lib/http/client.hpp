@@ -23,8 +23,6 @@
 
 namespace discord::oauth2::http {
 
-struct transfer;
-
 struct request {
     std::string method = "GET";
     std::string url;
@@ -93,7 +91,8 @@ public:
     struct impl;
 
 private:
-    asio::awaitable<response> start(std::unique_ptr<transfer> t);
+    template <class Source> // request or std::shared_ptr<const request>
+    asio::awaitable<response> start(Source source);
 
     std::shared_ptr<impl> impl_;
 };

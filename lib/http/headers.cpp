@@ -3,6 +3,7 @@
 #include "core/wipe.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 namespace discord::oauth2::http {
@@ -30,41 +31,53 @@ void headers::add(std::string_view name, std::string_view value)
         add(n, v);
         return;
     }
-    // Offsets are 32-bit; every parser in front of this caps headers far below that.
-    if (bytes_.size() + name.size() + value.size() > UINT32_MAX)
+    // Sizes are 32-bit; every parser in front of this caps headers far below that.
+    if (name.size() > UINT32_MAX - value.size() || bytes_.size() + prefix + name.size() + value.size() > UINT32_MAX)
         throw std::length_error("HTTP header block too large");
-    entry e{static_cast<std::uint32_t>(bytes_.size()), static_cast<std::uint32_t>(name.size()),
-            static_cast<std::uint32_t>(bytes_.size() + name.size()), static_cast<std::uint32_t>(value.size())};
+    const std::uint32_t sizes[2] = {static_cast<std::uint32_t>(name.size()), static_cast<std::uint32_t>(value.size())};
+    bytes_.reserve(bytes_.size() + prefix + name.size() + value.size());
+    bytes_.append(reinterpret_cast<const char*>(sizes), prefix);
     bytes_.append(name);
     bytes_.append(value);
-    entries_.push_back(e);
+    ++count_;
 }
 
 void headers::set(std::string_view name, std::string_view value)
 {
-    std::string copy(value); // `value` may point into bytes_, which add() may grow
-    std::erase_if(entries_, [&](const entry& e) {
-        return iequals(std::string_view(bytes_).substr(e.name_offset, e.name_size), name);
-    });
+    std::string copy(value); // `value` may point into bytes_, which is compacted below
+    std::size_t kept = 0;
+    std::size_t fields = 0;
+    for (std::size_t offset = 0; offset < bytes_.size();) {
+        auto next = next_offset(offset);
+        if (!iequals(field_at(offset).first, name)) {
+            if (kept != offset)
+                std::memmove(bytes_.data() + kept, bytes_.data() + offset, next - offset);
+            kept += next - offset;
+            ++fields;
+        }
+        offset = next;
+    }
+    core::wipe(bytes_.data() + kept, bytes_.size() - kept); // the removed fields may have been a credential
+    bytes_.resize(kept);
+    count_ = fields;
     add(name, copy);
 }
 
 void headers::wipe() noexcept
 {
     core::wipe(bytes_);
-    entries_.clear();
+    count_ = 0;
 }
 
 void headers::reserve(std::size_t fields, std::size_t bytes)
 {
-    entries_.reserve(fields);
-    bytes_.reserve(bytes);
+    bytes_.reserve(fields * prefix + bytes);
 }
 
 std::optional<std::string_view> headers::find(std::string_view name) const noexcept
 {
-    for (std::size_t i = 0; i < entries_.size(); ++i) {
-        auto [n, v] = at(i);
+    for (std::size_t offset = 0; offset < bytes_.size(); offset = next_offset(offset)) {
+        auto [n, v] = field_at(offset);
         if (iequals(n, name))
             return v;
     }
@@ -74,8 +87,8 @@ std::optional<std::string_view> headers::find(std::string_view name) const noexc
 std::size_t headers::count(std::string_view name) const noexcept
 {
     std::size_t n = 0;
-    for (std::size_t i = 0; i < entries_.size(); ++i)
-        n += iequals(at(i).first, name) ? 1 : 0;
+    for (std::size_t offset = 0; offset < bytes_.size(); offset = next_offset(offset))
+        n += iequals(field_at(offset).first, name) ? 1 : 0;
     return n;
 }
 

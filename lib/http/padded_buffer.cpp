@@ -11,7 +11,10 @@ void padded_buffer::reserve(std::size_t n)
 {
     if (n + padding <= capacity_)
         return;
-    std::size_t cap = std::max<std::size_t>(n + padding, capacity_ ? capacity_ * 2 : 1024);
+    // The first block is what was asked for (a response's Content-Length, usually): a 1 KiB
+    // minimum put Discord's few-hundred-byte answers past glibc's small-block cache, where
+    // every allocation consolidates malloc's free lists.
+    std::size_t cap = std::max<std::size_t>(n + padding, capacity_ ? capacity_ * 2 : 256);
     auto bigger = std::make_unique_for_overwrite<char[]>(cap);
     if (size_)
         std::memcpy(bigger.get(), data_.get(), size_);

@@ -21,15 +21,32 @@ namespace {
 using simdjson::ondemand::object;
 using simdjson::ondemand::value;
 
-// Where a decode is, for error messages ("guild.roles[0].id").
+// Where a decode is, for error messages ("guild.roles[0].id"): a chain of the enclosing
+// fields and items, made into text only when a decode fails. Building the path of every field
+// as it was read cost a string (and often an allocation) per field of every answer. The keys
+// are views into the parser's string buffer, which outlives the decode.
 struct context {
-    std::string path;
+    const context* parent = nullptr;
+    std::string_view key;  // this field's name
+    std::size_t index = 0; // this item's index, when `item`
+    bool item = false;
+
+    [[nodiscard]] std::string path() const
+    {
+        if (!parent)
+            return {};
+        auto above = parent->path();
+        if (item)
+            return fmt::format("{}[{}]", above, index);
+        return above.empty() ? std::string(key) : above + "." + std::string(key);
+    }
 };
 
 [[noreturn]] void fail(const context& at, std::string_view what)
 {
+    auto path = at.path();
     throw error(errc::invalid_response,
-                fmt::format("Discord's answer is not as expected: {} {}", at.path.empty() ? "the body" : at.path, what));
+                fmt::format("Discord's answer is not as expected: {} {}", path.empty() ? "the body" : path, what));
 }
 
 std::string text(value v, const context& at)
@@ -178,7 +195,7 @@ void each_field(value v, const context& at, required_fields required, F&& f)
         for (std::size_t i = 0; i < required.size(); ++i)
             if (required[i] == key)
                 seen |= std::uint64_t{1} << i;
-        context inner{at.path.empty() ? std::string(key) : at.path + "." + std::string(key)};
+        context inner{&at, key};
         f(key, field.value(), inner);
     }
     for (std::size_t i = 0; i < required.size(); ++i)
@@ -200,7 +217,7 @@ void each_item(value v, const context& at, F&& f)
         fail(at, "should be an array");
     std::size_t i = 0;
     for (auto item : a) {
-        context inner{fmt::format("{}[{}]", at.path, i++)};
+        context inner{&at, {}, i++, true};
         f(item.value(), inner);
     }
 }

@@ -57,6 +57,15 @@ srv::router test_routes()
         resp.fields.add("X-Twice", "2");
         co_return resp;
     });
+    auto fields = [=](srv::request& req) -> asio::awaitable<srv::response> {
+        std::string lines;
+        for (auto [name, value] : req.fields)
+            if (name.size() > 2 && (name[0] == 'x' || name[0] == 'X') && name[1] == '-')
+                lines.append(name).append(": ").append(value).append("\n");
+        co_return text(lines);
+    };
+    r.add("GET", "/fields", fields);
+    r.add("POST", "/fields", fields);
     r.add("GET", "/reset", [](srv::request&) -> asio::awaitable<srv::response> {
         auto resp = srv::response::plain(200, "never sent");
         resp.how = srv::response::delivery::reset;
