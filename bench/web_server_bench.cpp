@@ -7,6 +7,11 @@
 //                                                    and counted into a Prometheus registry (the
 //                                                    way serve --metrics counts), alternating; the
 //                                                    CPU per flow of each and their ratio
+//   web_server_bench --parts N [--rounds R]         the CPU of a complete callback flow beside its
+//                                                    parts measured alone at the same concurrency:
+//                                                    the client's exchange + /oauth2/@me, the
+//                                                    store's save, the browser driver's two
+//                                                    requests; the rest is the web server's own
 //   web_server_bench --serve                         a web server for wrk's invalid-state run
 //   web_server_bench --memory N                      RSS for N pending authorizations, a coroutine
 //                                                    waiting for each (--memory-handlers: a handler)
@@ -19,6 +24,7 @@
 #include "emulator_child.hpp"
 #include "emulator.hpp"
 #include "counting_observer.hpp"
+#include "flow_setup.hpp"
 #include "measure.hpp"
 
 #include "http/client.hpp"
@@ -200,6 +206,113 @@ int metrics_cost(int total, int concurrency, int rounds)
     return ok ? 0 : 1;
 }
 
+// The parts of a callback flow, each alone at the same concurrency, in CPU per flow of this
+// process: `step` runs one flow's part and is spawned `concurrency` times over `total` flows.
+template <class Step>
+double part_cpu_us(asio::io_context& io, int total, int concurrency, bool& failed, Step step)
+{
+    int started = 0, done = 0;
+    io.restart(); // a loop that ran out of work after an earlier part stays stopped until then
+    double cpu_start = cpu_seconds();
+    for (int i = 0; i < concurrency; ++i)
+        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+            while (started < total) {
+                int n = started++;
+                try {
+                    co_await step(n);
+                } catch (const std::exception& e) {
+                    fmt::print(stderr, "a part failed: {}\n", e.what());
+                    failed = true;
+                }
+                ++done;
+            }
+        }, asio::detached);
+    while (done < total)
+        if (io.run_one() == 0) {
+            fmt::print(stderr, "the event loop ran out of work with {} of {} flows done\n", done, total);
+            failed = true;
+            break;
+        }
+    return (cpu_seconds() - cpu_start) * 1e6 / total;
+}
+
+// The complete flow's CPU beside the sum of its parts: the client's two requests (the code
+// exchange and /oauth2/@me, as the callback sends them), the store's save (the web server's
+// default, a memory_token_store), and the browser driver's two requests (timed against the
+// emulator: a request's client side costs the same whoever answers it). What is left of the
+// flow's CPU is the web server's own: the callback's HTTP, the state, the links, the waiter, the
+// page. Best of `rounds` for each, alternating.
+int parts(int total, int concurrency, int rounds)
+{
+    double best_full = 0, best_client = 0, best_store = 0, best_browser = 0;
+    bool ok = true;
+    bool failed = false;
+    (void)run_flows(std::max(1, total / 10), concurrency, nullptr); // warm-up
+    for (int round = 0; round < rounds; ++round) {
+        auto full = run_flows(total, concurrency, nullptr);
+        ok = ok && full.authorized == total;
+
+        auto emulator = flow_setup::start_emulator(false);
+        auto codes = flow_setup::make_codes(emulator, total);
+        asio::io_context io(1);
+        oauth2::client_config config = config_for(emulator.base);
+        config.redirect_uri = flow_setup::redirect;
+        oauth2::client discord(io.get_executor(), config);
+        int authorized = 0;
+        auto client = part_cpu_us(io, total, concurrency, failed, [&](int n) -> asio::awaitable<void> {
+            auto token = co_await discord.exchange_code(codes[static_cast<std::size_t>(n)]);
+            auto info = co_await discord.get_authorization_info(token);
+            authorized += info.user.has_value();
+        });
+        ok = ok && authorized == total;
+
+        // The browser's two requests: the authorization URL (a redirect from the emulator), and a
+        // second GET in place of the callback.
+        http::client browser(io.get_executor());
+        const auto link = emulator.base + "/oauth2/authorize?client_id=" + flow_setup::client_id
+            + "&response_type=code&scope=identify&state=s&redirect_uri="
+            + discord::oauth2::url::percent_encode(flow_setup::redirect);
+        auto driver = part_cpu_us(io, total, concurrency, failed, [&](int) -> asio::awaitable<void> {
+            http::request authorize;
+            authorize.url = link;
+            auto redirect = co_await browser.send(std::move(authorize));
+            http::request again;
+            again.url = link;
+            auto second = co_await browser.send(std::move(again));
+            ok = ok && redirect.status == 302 && second.status == 302;
+        });
+        stop_child(emulator.child);
+
+        // The grants the callback would store: one user's, as in the flows above.
+        oauth2::memory_token_store store;
+        oauth2::access_token token;
+        token.token = oauth2::secret("access-token-for-the-store-part");
+        token.refresh_token = oauth2::secret("refresh-token-for-the-store-part");
+        token.scopes = {"identify"};
+        auto saved = part_cpu_us(io, total, concurrency, failed, [&](int) -> asio::awaitable<void> {
+            oauth2::stored_grant grant{nelly, token};
+            co_await store.save(std::move(grant));
+        });
+
+        auto keep = [round](double& best, double v) { best = round == 0 ? v : std::min(best, v); };
+        keep(best_full, full.cpu_us_per_flow());
+        keep(best_client, client);
+        keep(best_store, saved);
+        keep(best_browser, driver);
+    }
+    ok = ok && !failed;
+    double own = best_full - best_client - best_store - best_browser;
+    fmt::print("a callback flow's CPU beside its parts, {} flows at {} concurrent, best of {} rounds (us per flow):\n"
+               "  the complete flow (URL, redirect, callback: exchange + /oauth2/@me + store + page, waiter): {:.1f}\n"
+               "  the client's exchange + /oauth2/@me alone: {:.1f}\n"
+               "  the store's save alone: {:.1f}\n"
+               "  the browser driver's two requests alone: {:.1f}\n"
+               "  the web server's own share: {:.1f} ({:.1f}% of the flow; {:.1f}% of the flow without the driver)\n",
+               total, concurrency, rounds, best_full, best_client, best_store, best_browser, own,
+               100.0 * own / best_full, 100.0 * own / (best_full - best_browser));
+    return ok ? 0 : 1;
+}
+
 // A web server alone, for wrk against the callback with states that do not open.
 int serve()
 {
@@ -341,6 +454,7 @@ int main(int argc, char** argv)
     int total = 20000;
     int concurrency = 256;
     int cost_flows = 0;
+    int parts_flows = 0;
     int rounds = 5;
     redirect_uri = "http://127.0.0.1:" + std::to_string(free_port()) + "/callback";
     for (int i = 1; i < argc; ++i) {
@@ -357,6 +471,8 @@ int main(int argc, char** argv)
             return memory(std::stoi(argv[++i]), false);
         if (arg == "--metrics-cost" && i + 1 < argc)
             cost_flows = std::stoi(argv[++i]);
+        else if (arg == "--parts" && i + 1 < argc)
+            parts_flows = std::stoi(argv[++i]);
         else if (arg == "--rounds" && i + 1 < argc)
             rounds = std::stoi(argv[++i]);
         else if (arg == "--flows" && i + 1 < argc)
@@ -364,12 +480,14 @@ int main(int argc, char** argv)
         else if (arg == "--concurrency" && i + 1 < argc)
             concurrency = std::stoi(argv[++i]);
         else {
-            fmt::print(stderr, "usage: {} [--flows N] [--concurrency C] | --metrics-cost N [--rounds R] | --serve | "
+            fmt::print(stderr, "usage: {} [--flows N] [--concurrency C] | --metrics-cost N [--rounds R] | --parts N [--rounds R] | --serve | "
                                "--memory N | --memory-handlers N | --baseline N | --records N\n", argv[0]);
             return 2;
         }
     }
     if (cost_flows > 0)
         return metrics_cost(cost_flows, concurrency, rounds);
+    if (parts_flows > 0)
+        return parts(parts_flows, concurrency, rounds);
     return flows(total, concurrency);
 }
