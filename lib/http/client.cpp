@@ -81,6 +81,8 @@ public:
         auto line = [&](std::string_view a, std::string_view b, std::string_view c) {
             char* start = text_ + used_;
             for (auto part : {a, b, c}) {
+                if (part.empty())
+                    continue; // memcpy's source must not be null, even for no bytes
                 std::memcpy(text_ + used_, part.data(), part.size());
                 used_ += part.size();
             }
