@@ -131,7 +131,11 @@ struct transfer {
 
     /// Hands the outcome (`resp`, or `failure`) to the waiting coroutine through its own
     /// executor, never from inside curl; `self` is this transfer, freed before the handler runs.
-    virtual void complete(std::unique_ptr<transfer> self, std::exception_ptr failure) = 0;
+    /// `at_once`: the coroutine may resume inside this call when its executor is the one running
+    /// here (an answer from the network: it cannot complete again before the event loop turns);
+    /// otherwise (a cancellation, a destroyed client) it is posted, so that a caller that sends
+    /// again at once cannot recurse.
+    virtual void complete(std::unique_ptr<transfer> self, std::exception_ptr failure, bool at_once) = 0;
 
     std::uint64_t serial = 0;
     std::uint32_t slot = 0; // index in client::impl::slots while active
@@ -203,20 +207,26 @@ struct transfer_op final : transfer {
     {
     }
 
-    // The posted function carries only the transfer's address: a small function fits Asio's
-    // recycled handler memory, a response-sized one would not.
-    void complete(std::unique_ptr<transfer> self, std::exception_ptr f) override
+    // The function carries only the transfer's address: a small function fits Asio's recycled
+    // handler memory, a response-sized one would not. Dispatched, the coroutine resumes here
+    // when it runs on this thread's io_context: no trip through the scheduler's queue (and the
+    // extra poll of the reactor a queued handler costs) for every answer.
+    void complete(std::unique_ptr<transfer> self, std::exception_ptr f, bool at_once) override
     {
         failure = std::move(f);
         auto executor = std::move(work);
-        asio::post(executor, [self = std::move(self)]() mutable {
+        auto deliver = [self = std::move(self)]() mutable {
             auto& op = static_cast<transfer_op&>(*self);
             auto h = std::move(op.handler);
             auto f = std::move(op.failure);
             auto result = std::move(op.resp);
             self.reset(); // the request's credentials are wiped before the caller goes on
             std::move(h)(std::move(f), std::move(result));
-        });
+        };
+        if (at_once)
+            asio::dispatch(executor, std::move(deliver));
+        else
+            asio::post(executor, std::move(deliver));
     }
 
     Handler handler;
@@ -413,7 +423,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
             failure = std::make_exception_ptr(describe_curl_failure(
                 {easy, code, t->too_large, t->errbuf, t->req->url, t->limit, !options.proxy.empty()}));
         }
-        complete(std::move(t), failure);
+        complete(std::move(t), failure, true);
     }
 
     void cancel(std::uint64_t serial)
@@ -431,7 +441,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
         // already finished: the completion is on its way
     }
 
-    void complete(std::unique_ptr<transfer> t, std::exception_ptr failure)
+    void complete(std::unique_ptr<transfer> t, std::exception_ptr failure, bool at_once = false)
     {
         if (t->cancel_slot.is_connected())
             t->cancel_slot.clear();
@@ -450,7 +460,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
             t->easy = nullptr;
         }
         auto* raw = t.get();
-        raw->complete(std::move(t), failure);
+        raw->complete(std::move(t), failure, at_once);
     }
 
     void close()

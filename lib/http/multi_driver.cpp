@@ -295,6 +295,13 @@ void multi_driver::drain()
 {
     if (!finished_.empty())
         return; // re-entered from on_done_: the outer drain picks the new messages up
+    // on_done_ may resume the caller's coroutine here, which may throw out of its handler or
+    // destroy the client (shutting this driver down and freeing the other handles): the list
+    // is emptied on every way out, and nothing more is handed over once shut down.
+    struct emptied {
+        std::vector<std::pair<CURL*, CURLcode>>& list;
+        ~emptied() { list.clear(); }
+    } guard{finished_};
     int queued = 0;
     for (;;) {
         while (CURLMsg* msg = curl_multi_info_read(multi_, &queued))
@@ -304,9 +311,11 @@ void multi_driver::drain()
             return;
         // Handed over only now: `on_done` removes handles, which must not happen while the
         // message queue is being read.
-        for (std::size_t i = 0; i < finished_.size(); ++i)
+        for (std::size_t i = 0; i < finished_.size() && !shut_down_; ++i)
             on_done_(finished_[i].first, finished_[i].second);
         finished_.clear();
+        if (shut_down_)
+            return;
     }
 }
 
