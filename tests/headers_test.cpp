@@ -56,6 +56,27 @@ TEST_CASE("adding a value that points into the list itself is safe")
     auto self = *h.find("original");
     h.set("Original", self);
     CHECK(h.find("original") == std::string(100, 'v'));
+
+    // A name that points into the list too: set() moves the fields it keeps.
+    headers g;
+    g.add("Remove-Me", "1");
+    g.add("Keep", "2");
+    g.add("remove-me", "3");
+    g.add("Also-Kept", std::string(60, 'k'));
+    auto name = g.at(0).first; // a view of g's own first name
+    g.set(name, "4");
+    CHECK(g.size() == 3);
+    CHECK(g.count("remove-me") == 1);
+    CHECK(g.find("REMOVE-ME") == "4");
+    CHECK(g.find("keep") == "2");
+    CHECK(g.find("also-kept") == std::string(60, 'k'));
+
+    // A list moved from is empty.
+    headers moved = std::move(g);
+    CHECK(moved.size() == 3);
+    CHECK(g.empty()); // NOLINT(bugprone-use-after-move): what a moved-from list says is the point
+    CHECK(g.size() == 0);
+    CHECK(g.begin() == g.end());
 }
 
 TEST_CASE("iequals compares ASCII letters without case and nothing else")

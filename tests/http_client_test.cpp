@@ -502,6 +502,72 @@ TEST_CASE("a coroutine that destroys the client when its answer arrives leaves t
     CHECK(other == 0);
 }
 
+TEST_CASE("a coroutine that cancels another request of the same round never gets that request's answer")
+{
+    // Each answer's coroutine, resumed inside the client's round, cancels the next request (whose
+    // answer may be finished later in the same round) and sends a new one at once (which may get
+    // the cancelled request's handle): every answer must still be its own request's.
+    fixture f;
+    http::client client(f.io.get_executor());
+    constexpr int n = 128;
+    std::vector<asio::cancellation_signal> signals(n);
+    int own = 0, foreign = 0, cancelled = 0, finished = 0;
+    for (int i = 0; i < n; ++i)
+        asio::co_spawn(f.io, [&, i]() -> asio::awaitable<void> {
+            try {
+                auto ex = co_await asio::this_coro::executor;
+                auto op = client.send(get(f.base + "/items/" + std::to_string(i)));
+                auto bound = asio::bind_cancellation_slot(signals[i].slot(), asio::use_awaitable);
+                auto first = co_await asio::co_spawn(ex, std::move(op), bound);
+                ++(first.body.view() == std::to_string(i) ? own : foreign);
+                signals[(i + 1) % n].emit(asio::cancellation_type::terminal);
+                auto again = co_await client.send(get(f.base + "/items/" + std::to_string(i + 1000)));
+                ++(again.body.view() == std::to_string(i + 1000) ? own : foreign);
+            } catch (const oauth2::error& e) {
+                cancelled += e.code() == oauth2::errc::cancelled;
+            }
+            ++finished;
+        }, asio::detached);
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (finished < n && std::chrono::steady_clock::now() < deadline)
+        f.io.run_one_for(100ms);
+    CHECK(finished == n);
+    CHECK(foreign == 0);
+    CHECK(own + cancelled >= n);
+}
+
+TEST_CASE("completion handlers that throw in one round all run, and the client goes on")
+{
+    fixture f;
+    http::client client(f.io.get_executor());
+    constexpr int n = 32;
+    int handled = 0, thrown = 0;
+    for (int i = 0; i < n; ++i)
+        asio::co_spawn(f.io, client.send(get(f.base + "/")), [&](std::exception_ptr, http::response) {
+            ++handled;
+            throw std::runtime_error("the caller's handler failed");
+        });
+    // Out of run() they come one by one, or, for handlers resumed in one handler of Asio's,
+    // together as asio::multiple_exceptions (as Asio reports any handlers that throw there).
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (handled < n && std::chrono::steady_clock::now() < deadline) {
+        try {
+            f.io.run_one_for(100ms);
+        } catch (const std::exception&) {
+            ++thrown;
+        }
+    }
+    CHECK(handled == n);
+    CHECK(thrown >= 1);
+    f.io.restart();
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 3; ++i) {
+            auto r = co_await client.send(get(f.base + "/"));
+            CHECK(r.status == 200);
+        }
+    }());
+}
+
 TEST_CASE("a completion handler that throws leaves the client working")
 {
     fixture f;

@@ -6,8 +6,14 @@
 
 #include <doctest/doctest.h>
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <new>
 #include <string>
 #include <string_view>
 
@@ -20,7 +26,78 @@ const std::string_view answer =
     R"({"access_token":"6qrZcUqja7812RVdnEKjpzOL4CvHBFG","token_type":"Bearer","expires_in":604800,)"
     R"("refresh_token":"D43f5y0ahjqew82jZ4NViEr2YafMKhue","scope":"identify"})";
 
+// Every block this program gives back is searched for the marker first: a buffer that grew
+// while it held a token must have wiped the block it left.
+constexpr std::string_view marker = "D43f5y0ahjqew82jZ4NViEr2YafMKhue";
+std::atomic<int> freed_with_marker{0};
+
+void inspect_and_free(void* p) noexcept
+{
+    if (!p)
+        return;
+    auto size = malloc_usable_size(p);
+    if (size >= marker.size() && memmem(p, size, marker.data(), marker.size()))
+        ++freed_with_marker;
+    std::free(p);
+}
+
 } // namespace
+
+// new and delete both on malloc, so that the sanitizers see matching pairs.
+void* operator new(std::size_t n)
+{
+    if (void* p = std::malloc(n ? n : 1))
+        return p;
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t n)
+{
+    if (void* p = std::malloc(n ? n : 1))
+        return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept
+{
+    inspect_and_free(p);
+}
+void operator delete(void* p, std::size_t) noexcept
+{
+    inspect_and_free(p);
+}
+void operator delete[](void* p) noexcept
+{
+    inspect_and_free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept
+{
+    inspect_and_free(p);
+}
+
+TEST_CASE("buffers that grow while they hold a token wipe the blocks they leave")
+{
+    // A body: the first block is the size asked for; the rest of a token answer grows it.
+    {
+        http::padded_buffer body;
+        body.reserve(40);
+        std::string first = "{\"refresh_token\":\"" + std::string(marker) + "\",";
+        body.append(first.data(), first.size());
+        std::string rest(2000, ' ');
+        freed_with_marker = 0;
+        body.append(rest.data(), rest.size());
+        CHECK(freed_with_marker == 0);
+        body.wipe();
+    }
+    // Header fields: an Authorization field added first, then more fields than its block holds.
+    {
+        http::headers fields;
+        fields.add("Authorization", "Bearer " + std::string(marker));
+        freed_with_marker = 0;
+        for (int i = 0; i < 20; ++i)
+            fields.add("X-Field-" + std::to_string(i), std::string(40, 'v'));
+        CHECK(freed_with_marker == 0);
+        fields.wipe();
+    }
+}
 
 TEST_CASE("wipe overwrites the bytes it is given, and empties a string")
 {

@@ -211,8 +211,14 @@ asio::awaitable<access_token> client::exchange_code(std::string code, std::optio
                                                {"code", code},
                                                {"redirect_uri", impl_->config.redirect_uri},
                                                {"code_verifier", code_verifier ? std::string_view(code_verifier->reveal()) : std::string_view()}}};
-    auto request = impl_->token_request(impl_->config.endpoints.token, std::span(form).first(code_verifier ? 4 : 3));
-    core::wipe(code); // a code is spent once sent, but not before
+    http::request request;
+    {
+        struct wiped_code {
+            std::string& text;
+            ~wiped_code() { core::wipe(text); } // even if the request cannot be made
+        } wiped{code};
+        request = impl_->token_request(impl_->config.endpoints.token, std::span(form).first(code_verifier ? 4 : 3));
+    }
     co_return co_await impl_->token_call(std::move(request), "the code exchange", impl::repeat::never);
 }
 

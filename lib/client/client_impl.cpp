@@ -124,7 +124,7 @@ http::request client::impl::token_request(const std::string& url, std::span<cons
     http::request r;
     r.method = "POST";
     r.url = url;
-    r.fields.reserve(2, 128);
+    r.fields.reserve(2, 192); // a content type and a Basic credential, without growing
     r.fields.add("Content-Type", "application/x-www-form-urlencoded");
     if (basic_authorization) {
         r.fields.add("Authorization", basic_authorization->reveal());
@@ -226,8 +226,9 @@ asio::awaitable<http::response> client::impl::send(http::request r, std::string_
 
         // core::attempt, written out: one coroutine frame fewer a request.
         core::attempted<http::response> sent;
+        auto sending = http.send(shared); // a request the HTTP layer refuses is not a failed send
         try {
-            sent.value.emplace(co_await http.send(shared));
+            sent.value.emplace(co_await std::move(sending));
         } catch (const error& e) {
             sent.failure.emplace(e);
         }

@@ -104,14 +104,24 @@ std::string percent_encode(std::string_view text)
 
 namespace {
 
+// The length of `text` encoded.
+std::size_t encoded_size(std::string_view text) noexcept
+{
+    std::size_t n = text.size();
+    for (unsigned char c : text)
+        n += unreserved_table[c] ? 0 : 2;
+    return n;
+}
+
 template <class Pairs>
 std::string encode_pairs(const Pairs& params)
 {
+    // Sized exactly: a body that grew once a code was in it would free a copy unwiped.
     std::size_t size = 0;
     for (const auto& [name, value] : params)
-        size += name.size() + value.size() + 2;
+        size += encoded_size(name) + encoded_size(value) + 2;
     std::string out;
-    out.reserve(size + size / 4);
+    out.reserve(size);
     for (const auto& [name, value] : params) {
         if (!out.empty())
             out.push_back('&');

@@ -116,6 +116,16 @@ private:
     curl_slist* head_ = nullptr;
 };
 
+// A request taken over by send(request&&) until its transfer is made: wiped if the operation is
+// never started (an awaitable dropped unawaited, a failed allocation).
+struct owned_request {
+    explicit owned_request(request&& r) : value(std::move(r)) {}
+    owned_request(owned_request&&) = default;
+    owned_request& operator=(owned_request&&) = default;
+    ~owned_request() { wipe(value); }
+    request value;
+};
+
 // One request in flight: what curl writes into, what it reads from, and (in transfer_op) the
 // waiting coroutine's handler, in one allocation.
 struct transfer {
@@ -267,8 +277,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
     void initiate(Handler handler, Source source)
     {
         auto t = std::make_unique<transfer_op<Handler>>(std::move(handler), executor);
-        if constexpr (std::is_same_v<Source, request>) {
-            t->owned = std::move(source);
+        if constexpr (std::is_same_v<Source, owned_request>) {
+            t->owned = std::move(source.value);
             t->req = &t->owned;
         } else {
             t->shared = std::move(source);
@@ -358,7 +368,16 @@ struct client::impl : std::enable_shared_from_this<impl> {
             complete(std::move(t), std::make_exception_ptr(error(errc::cancelled, "the HTTP client was destroyed")));
             return;
         }
-        t->easy = acquire();
+        try {
+            t->easy = acquire();
+            // Room first, so that placing the transfer below cannot fail halfway.
+            slots.reserve(slots.size() + 1);
+            slot_serials.reserve(slots.size() + 1);
+            free_slots.reserve(slots.size() + 1);
+        } catch (...) {
+            complete(std::move(t), std::current_exception());
+            return;
+        }
         configure(*t);
         auto* easy = t->easy;
         if (free_slots.empty()) {
@@ -423,7 +442,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
             failure = std::make_exception_ptr(describe_curl_failure(
                 {easy, code, t->too_large, t->errbuf, t->req->url, t->limit, !options.proxy.empty()}));
         }
-        complete(std::move(t), failure, true);
+        complete(std::move(t), failure, driver->resume_at_once());
     }
 
     void cancel(std::uint64_t serial)
@@ -445,8 +464,11 @@ struct client::impl : std::enable_shared_from_this<impl> {
     {
         if (t->cancel_slot.is_connected())
             t->cancel_slot.clear();
+        if (failure)
+            wipe(t->resp); // a part of an answer (a token answer cut off) is not handed over
         if (t->easy) {
             // The handle must not keep pointers into the transfer we are about to free.
+            curl_easy_setopt(t->easy, CURLOPT_PRIVATE, nullptr);
             curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, nullptr);
             curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, nullptr);
             curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, nullptr);
@@ -539,7 +561,7 @@ asio::awaitable<response> client::start(Source source)
 asio::awaitable<response> client::send(request&& req)
 {
     validate(req);
-    return start(std::move(req));
+    return start(owned_request(std::move(req)));
 }
 
 asio::awaitable<response> client::send(const std::shared_ptr<const request>& req)

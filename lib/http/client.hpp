@@ -91,7 +91,7 @@ public:
     struct impl;
 
 private:
-    template <class Source> // request or std::shared_ptr<const request>
+    template <class Source> // a request taken over (wiped unless sent), or std::shared_ptr<const request>
     asio::awaitable<response> start(Source source);
 
     std::shared_ptr<impl> impl_;

@@ -35,7 +35,16 @@ void headers::add(std::string_view name, std::string_view value)
     if (name.size() > UINT32_MAX - value.size() || bytes_.size() + prefix + name.size() + value.size() > UINT32_MAX)
         throw std::length_error("HTTP header block too large");
     const std::uint32_t sizes[2] = {static_cast<std::uint32_t>(name.size()), static_cast<std::uint32_t>(value.size())};
-    bytes_.reserve(bytes_.size() + prefix + name.size() + value.size());
+    auto needed = bytes_.size() + prefix + name.size() + value.size();
+    if (needed > bytes_.capacity()) {
+        // Grown by hand: the block given back may hold a credential (an Authorization field
+        // added first), so it is wiped before it is freed.
+        std::string bigger;
+        bigger.reserve(std::max(needed, bytes_.capacity() * 2));
+        bigger.append(bytes_);
+        core::wipe(bytes_);
+        bytes_.swap(bigger);
+    }
     bytes_.append(reinterpret_cast<const char*>(sizes), prefix);
     bytes_.append(name);
     bytes_.append(value);
@@ -44,12 +53,18 @@ void headers::add(std::string_view name, std::string_view value)
 
 void headers::set(std::string_view name, std::string_view value)
 {
-    std::string copy(value); // `value` may point into bytes_, which is compacted below
+    // `name` and `value` may point into bytes_, which is compacted below; the value may be a
+    // credential, so its copy is wiped.
+    std::string name_copy(name);
+    struct wiped_copy {
+        std::string text;
+        ~wiped_copy() { core::wipe(text); }
+    } copy{std::string(value)};
     std::size_t kept = 0;
     std::size_t fields = 0;
     for (std::size_t offset = 0; offset < bytes_.size();) {
         auto next = next_offset(offset);
-        if (!iequals(field_at(offset).first, name)) {
+        if (!iequals(field_at(offset).first, name_copy)) {
             if (kept != offset)
                 std::memmove(bytes_.data() + kept, bytes_.data() + offset, next - offset);
             kept += next - offset;
@@ -60,7 +75,7 @@ void headers::set(std::string_view name, std::string_view value)
     core::wipe(bytes_.data() + kept, bytes_.size() - kept); // the removed fields may have been a credential
     bytes_.resize(kept);
     count_ = fields;
-    add(name, copy);
+    add(name_copy, copy.text);
 }
 
 void headers::wipe() noexcept

@@ -104,6 +104,22 @@ public:
         std::size_t offset_ = 0;
     };
 
+    headers() = default;
+    headers(const headers&) = default;
+    headers& operator=(const headers&) = default;
+    /// A list moved from is empty.
+    headers(headers&& other) noexcept : bytes_(std::move(other.bytes_)), count_(std::exchange(other.count_, 0))
+    {
+        other.bytes_.clear();
+    }
+    headers& operator=(headers&& other) noexcept
+    {
+        bytes_ = std::move(other.bytes_);
+        other.bytes_.clear();
+        count_ = std::exchange(other.count_, 0);
+        return *this;
+    }
+
     void add(std::string_view name, std::string_view value);
     /// Replaces every field called `name` by one with `value`.
     void set(std::string_view name, std::string_view value);

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <exception>
 #include <system_error>
 
 namespace discord::oauth2::http {
@@ -99,6 +100,11 @@ void multi_driver::add(CURL* easy)
 void multi_driver::remove(CURL* easy)
 {
     curl_multi_remove_handle(multi_, easy);
+    // A transfer cancelled by a coroutine resumed earlier in this round: its handle may be
+    // reused at once, so its finished entry must not be handed over.
+    for (auto& entry : finished_)
+        if (entry.first == easy)
+            entry.first = nullptr;
 }
 
 void multi_driver::shutdown()
@@ -219,7 +225,12 @@ void multi_driver::on_events()
         if (shut_down_)
             return;
     }
-    drain();
+    try {
+        drain();
+    } catch (...) {
+        await_events(); // a handler's exception goes on to run()'s caller; the client keeps going
+        throw;
+    }
     await_events(); // more may be ready than one round takes: the set's fd is still readable then
 }
 
@@ -295,28 +306,47 @@ void multi_driver::drain()
 {
     if (!finished_.empty())
         return; // re-entered from on_done_: the outer drain picks the new messages up
-    // on_done_ may resume the caller's coroutine here, which may throw out of its handler or
-    // destroy the client (shutting this driver down and freeing the other handles): the list
-    // is emptied on every way out, and nothing more is handed over once shut down.
+    // on_done_ may resume the caller's coroutine here, which may cancel another transfer of
+    // this round (remove() forgets its entry), destroy the client (shutting this driver down and
+    // freeing the other handles: nothing more is handed over), or throw out of its handler: the
+    // rest of the round is then handed over posted (no second throw can come through here) and
+    // the first exception goes on once the round is done. The list is emptied on every way out.
     struct emptied {
         std::vector<std::pair<CURL*, CURLcode>>& list;
-        ~emptied() { list.clear(); }
-    } guard{finished_};
+        bool& at_once;
+        ~emptied()
+        {
+            list.clear();
+            at_once = true;
+        }
+    } guard{finished_, resume_at_once_};
+    std::exception_ptr thrown;
     int queued = 0;
     for (;;) {
         while (CURLMsg* msg = curl_multi_info_read(multi_, &queued))
             if (msg->msg == CURLMSG_DONE)
                 finished_.emplace_back(msg->easy_handle, msg->data.result);
         if (finished_.empty())
-            return;
+            break;
         // Handed over only now: `on_done` removes handles, which must not happen while the
         // message queue is being read.
-        for (std::size_t i = 0; i < finished_.size() && !shut_down_; ++i)
-            on_done_(finished_[i].first, finished_[i].second);
+        for (std::size_t i = 0; i < finished_.size() && !shut_down_; ++i) {
+            if (!finished_[i].first)
+                continue;
+            try {
+                on_done_(finished_[i].first, finished_[i].second);
+            } catch (...) {
+                if (!thrown)
+                    thrown = std::current_exception();
+                resume_at_once_ = false;
+            }
+        }
         finished_.clear();
         if (shut_down_)
-            return;
+            break;
     }
+    if (thrown)
+        std::rethrow_exception(thrown);
 }
 
 } // namespace discord::oauth2::http

@@ -47,6 +47,9 @@ public:
     void remove(CURL* easy);
     /// Cancels the wait and the timer, so the io_context can finish.
     void shutdown();
+    /// Whether a finished transfer handed over now may resume its caller inside this round:
+    /// false for the rest of a round in which a resumed caller's handler threw.
+    [[nodiscard]] bool resume_at_once() const noexcept { return resume_at_once_; }
 
 private:
     // What we know of one fd number; indexed by the number.
@@ -90,6 +93,7 @@ private:
     std::optional<std::chrono::steady_clock::time_point> timer_armed_for_;
     bool timeout_posted_ = false;
     bool shut_down_ = false;
+    bool resume_at_once_ = true;
 };
 
 } // namespace discord::oauth2::http

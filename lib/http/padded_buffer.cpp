@@ -16,8 +16,10 @@ void padded_buffer::reserve(std::size_t n)
     // every allocation consolidates malloc's free lists.
     std::size_t cap = std::max<std::size_t>(n + padding, capacity_ ? capacity_ * 2 : 256);
     auto bigger = std::make_unique_for_overwrite<char[]>(cap);
-    if (size_)
+    if (size_) {
         std::memcpy(bigger.get(), data_.get(), size_);
+        core::wipe(data_.get(), size_); // a token answer's first part must not stay in freed memory
+    }
     data_ = std::move(bigger);
     capacity_ = cap;
 }
