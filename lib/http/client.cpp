@@ -421,7 +421,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
         if (!raw || raw->slot >= slots.size() || slots[raw->slot].get() != raw)
             return;
         auto t = release(raw->slot);
-        driver->remove(easy);
+        driver->remove_finished(easy);
 
         long connects = 0;
         curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects);

@@ -107,6 +107,11 @@ void multi_driver::remove(CURL* easy)
             entry.first = nullptr;
 }
 
+void multi_driver::remove_finished(CURL* easy)
+{
+    curl_multi_remove_handle(multi_, easy);
+}
+
 void multi_driver::shutdown()
 {
     shut_down_ = true;

@@ -45,6 +45,9 @@ public:
     /// Both run on the strand. Adding arms curl's timer, which starts the transfer.
     void add(CURL* easy);
     void remove(CURL* easy);
+    /// The same for the transfer being handed over by on_done: its own entry is the only one of
+    /// the round (remove() would search the round for it: quadratic in the transfers a round).
+    void remove_finished(CURL* easy);
     /// Cancels the wait and the timer, so the io_context can finish.
     void shutdown();
     /// Whether a finished transfer handed over now may resume its caller inside this round:

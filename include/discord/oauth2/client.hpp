@@ -209,7 +209,9 @@ struct guild_page {
 /// executor must run for them to complete. Arguments taken by value are moved into the
 /// operation; those the awaitable forms take by reference (the access_token) must stay alive
 /// until it completes, which they do in `co_await client.get_connections(grant.token)`. The
-/// `async_` forms take everything by value, as Asio does.
+/// `async_` forms take everything by value, as Asio does. An operation completes through its
+/// caller's own executor, never inside libcurl: at once, in the client's turn of the event loop,
+/// when that executor is the one running there (as asio::dispatch does), else posted to it.
 class client {
 public:
     /// The executor the client's I/O runs on.
