@@ -71,20 +71,6 @@ void rest::add_authorization(http::headers& fields, std::string_view scheme, con
     core::wipe(value);
 }
 
-namespace {
-
-// A request sent with credentials: its buffers are wiped when the last of the caller's retries
-// and the HTTP transfer lets go of it. Made with make_shared: the request and its count in one
-// allocation.
-struct wiped_request : http::request {
-    explicit wiped_request(http::request&& r) : http::request(std::move(r)) {}
-    wiped_request(const wiped_request&) = delete;
-    wiped_request& operator=(const wiped_request&) = delete;
-    ~wiped_request() { http::wipe(*this); }
-};
-
-} // namespace
-
 client::impl::impl(asio::any_io_executor ex, client_config c)
     : config(std::move(c)), http(ex, [&] {
           http::client_options o;
@@ -185,7 +171,7 @@ asio::awaitable<http::response> client::impl::send(http::request r, std::string_
     // Every attempt sends the same request, shared with the HTTP layer rather than copied. It
     // carries credentials (an Authorization field; a form with a code, a verifier, a refresh
     // token): wiped when the last holder lets go of it.
-    std::shared_ptr<const http::request> shared = std::make_shared<const wiped_request>(std::move(r));
+    std::shared_ptr<const http::request> shared = std::make_shared<const http::wiped_request>(std::move(r));
     // Limits and the breaker count per credential and major parameter: other users' limits and
     // dead tokens, and other guilds' buckets, never hold this request.
     auto who = rest::limit_key::of(shared->fields.find("authorization").value_or(""),

@@ -116,16 +116,6 @@ private:
     curl_slist* head_ = nullptr;
 };
 
-// A request taken over by send(request&&) until its transfer is made: wiped if the operation is
-// never started (an awaitable dropped unawaited, a failed allocation).
-struct owned_request {
-    explicit owned_request(request&& r) : value(std::move(r)) {}
-    owned_request(owned_request&&) = default;
-    owned_request& operator=(owned_request&&) = default;
-    ~owned_request() { wipe(value); }
-    request value;
-};
-
 // One request in flight: what curl writes into, what it reads from, and (in transfer_op) the
 // waiting coroutine's handler, in one allocation.
 struct transfer {
@@ -277,8 +267,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
     void initiate(Handler handler, Source source)
     {
         auto t = std::make_unique<transfer_op<Handler>>(std::move(handler), executor);
-        if constexpr (std::is_same_v<Source, owned_request>) {
-            t->owned = std::move(source.value);
+        if constexpr (std::is_same_v<Source, wiped_request>) {
+            t->owned = std::move(static_cast<request&>(source));
             t->req = &t->owned;
         } else {
             t->shared = std::move(source);
@@ -561,7 +551,7 @@ asio::awaitable<response> client::start(Source source)
 asio::awaitable<response> client::send(request&& req)
 {
     validate(req);
-    return start(owned_request(std::move(req)));
+    return start(wiped_request(std::move(req))); // wiped if the operation never starts
 }
 
 asio::awaitable<response> client::send(const std::shared_ptr<const request>& req)

@@ -47,6 +47,18 @@ void wipe(request& r) noexcept;
 /// The same for a response's body and fields: for an answer that carried tokens.
 void wipe(response& r) noexcept;
 
+/// A request that wipes its body and fields when it is destroyed: one that carries credentials,
+/// held until it is sent for the last time (the client's shared requests, and what
+/// send(request&&) takes over until its transfer is made).
+struct wiped_request : request {
+    explicit wiped_request(request&& r) noexcept : request(std::move(r)) {}
+    wiped_request(wiped_request&&) noexcept = default;
+    wiped_request(const wiped_request&) = delete;
+    wiped_request& operator=(const wiped_request&) = delete;
+    wiped_request& operator=(wiped_request&&) = delete;
+    ~wiped_request() { wipe(*this); }
+};
+
 struct client_options {
     /// Whole-request timeout unless the request sets its own.
     std::chrono::milliseconds timeout{30'000};
