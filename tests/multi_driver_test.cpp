@@ -2,7 +2,9 @@
 // loopback peer on its own thread: concurrent transfers each finish once, kept-alive connections
 // are reused (their sockets stay registered while parked), a peer that closes a parked connection
 // does not make the loop spin, one that refuses a connection is handled, curl's timer ends a transfer the peer never answers, and shutdown()
-// lets the io_context finish. The driver also runs on a strand of a thread pool.
+// lets the io_context finish. The driver also runs on a strand of a thread pool. Requests sent
+// from inside a round (by a done handler, as a resumed coroutine sends its next one) start
+// without waiting for another turn of the loop, and run() still returns after the last.
 #include "http/curl_global.hpp"
 #include "http/multi_driver.hpp"
 
@@ -14,12 +16,14 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
 #include <asio/read_until.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
 #include <asio/write.hpp>
 
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <functional>
 #include <future>
 #include <map>
 #include <string>
@@ -35,6 +39,7 @@ enum class behaviour {
     answer_and_keep,  // 200, keep-alive
     answer_and_close, // 200, then closes the connection
     never_answer,     // reads the request and stays silent
+    answer_late,      // 200 after 300 ms, keep-alive
 };
 
 // A loopback HTTP/1.1 peer on its own thread, counting the connections it accepts.
@@ -95,6 +100,16 @@ private:
                 serve(s, buffer); // keeps reading: the connection stays open, silent
                 return;
             }
+            if (behaviour_ == behaviour::answer_late) {
+                auto later = std::make_shared<asio::steady_timer>(io_, 300ms);
+                later->async_wait([this, s, buffer, later](std::error_code) { answer(s, buffer); });
+                return;
+            }
+            answer(s, buffer);
+        });
+    }
+    void answer(std::shared_ptr<asio::ip::tcp::socket> s, std::shared_ptr<std::string> buffer)
+    {
             bool close = behaviour_ == behaviour::answer_and_close;
             auto reply = std::make_shared<std::string>(std::string("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n")
                                                        + (close ? "Connection: close\r\n" : "") + "\r\nok");
@@ -109,7 +124,6 @@ private:
                 }
                 serve(s, buffer);
             });
-        });
     }
 
     behaviour behaviour_;
@@ -308,6 +322,76 @@ TEST_CASE("shutdown() lets the io_context finish while a transfer is still open"
     io.run_for(30s);
     CHECK(io.stopped()); // nothing of the driver keeps it running
     CHECK(pending.finished == 0);
+}
+
+// A driver whose done handler hands each finished transfer to `next`, inside the round, as a
+// coroutine resumed at once sends its next request.
+std::shared_ptr<http::multi_driver> make_chaining_driver(asio::io_context& io, std::function<void(http::multi_driver&, CURL*, CURLcode)> next)
+{
+    http::ensure_curl_global();
+    auto holder = std::make_shared<std::weak_ptr<http::multi_driver>>();
+    auto driver = std::make_shared<http::multi_driver>(io.get_executor(), [holder, next = std::move(next)](CURL* easy, CURLcode code) {
+        if (auto d = holder->lock()) {
+            d->remove_finished(easy);
+            next(*d, easy, code);
+        }
+    });
+    *holder = driver;
+    return driver;
+}
+
+TEST_CASE("requests sent from inside a round are started, and run() returns once the last one is done")
+{
+    // Answered late: curl arms its request timeout while each one waits.
+    peer server(behaviour::answer_late);
+    asio::io_context io;
+    constexpr int n = 4;
+    int finished = 0;
+    std::string* body = nullptr;
+    auto driver = make_chaining_driver(io, [&](http::multi_driver& d, CURL* easy, CURLcode code) {
+        CHECK(code == CURLE_OK);
+        CHECK(*body == "ok");
+        if (++finished < n) {
+            body->clear();
+            d.add(easy); // the next request, from inside the round
+        }
+    });
+    // The request timeout is far beyond the wait below: if the driver's timer stayed armed for
+    // it after the last transfer, run() would not return in time.
+    transfer t(*driver, server.url(), 600'000);
+    body = &t.body;
+    driver->add(t.easy);
+    auto ran = std::async(std::launch::async, [&] { io.run(); });
+    auto status = ran.wait_for(60s);
+    if (status != std::future_status::ready)
+        io.stop(); // so that the failure below is reported instead of waiting out the timeout
+    REQUIRE(status == std::future_status::ready);
+    CHECK(finished == n);
+    CHECK(server.connections() == 1);
+}
+
+TEST_CASE("requests that fail at once, sent again and again from inside the round, let other handlers run")
+{
+    asio::io_context io;
+    bool stop = false;
+    int failed = 0;
+    auto driver = make_chaining_driver(io, [&](http::multi_driver& d, CURL* easy, CURLcode code) {
+        CHECK(code == CURLE_UNSUPPORTED_PROTOCOL);
+        ++failed;
+        if (!stop)
+            d.add(easy);
+    });
+    transfer t(*driver, "nosuchscheme://127.0.0.1/");
+    driver->add(t.easy);
+    // Runs only if the driver yields to the loop between the failures.
+    asio::post(io, [&] { stop = true; });
+    auto ran = std::async(std::launch::async, [&] { io.run(); });
+    auto status = ran.wait_for(60s);
+    if (status != std::future_status::ready)
+        io.stop(); // so that the failure below is reported instead of waiting out the timeout
+    REQUIRE(status == std::future_status::ready);
+    CHECK(stop);
+    CHECK(failed >= 1);
 }
 
 TEST_CASE("on a strand of a thread pool: many transfers from other threads, each finished once")

@@ -94,12 +94,16 @@ int multi_driver::on_close(void* self_ptr, curl_socket_t fd)
 
 void multi_driver::add(CURL* easy)
 {
-    curl_multi_add_handle(multi_, easy);
+    if (curl_multi_add_handle(multi_, easy) == CURLM_OK)
+        ++transfers_;
 }
 
 void multi_driver::remove(CURL* easy)
 {
-    curl_multi_remove_handle(multi_, easy);
+    if (curl_multi_remove_handle(multi_, easy) == CURLM_OK && transfers_ > 0)
+        --transfers_;
+    if (!in_round_)
+        settle_timer();
     // A transfer cancelled by a coroutine resumed earlier in this round: its handle may be
     // reused at once, so its finished entry must not be handed over.
     for (auto& entry : finished_)
@@ -109,7 +113,10 @@ void multi_driver::remove(CURL* easy)
 
 void multi_driver::remove_finished(CURL* easy)
 {
-    curl_multi_remove_handle(multi_, easy);
+    if (curl_multi_remove_handle(multi_, easy) == CURLM_OK && transfers_ > 0)
+        --transfers_;
+    if (!in_round_)
+        settle_timer();
 }
 
 void multi_driver::shutdown()
@@ -202,6 +209,7 @@ void multi_driver::await_events()
 
 void multi_driver::on_events()
 {
+    round_guard round{*this};
     epoll_event ready[64];
     int count = ::epoll_wait(events_.native_handle(), ready, 64, 0);
     for (int i = 0; i < count; ++i) {
@@ -243,29 +251,24 @@ int multi_driver::on_timer(CURLM*, long timeout_ms, void* self_ptr)
 {
     auto& self = *static_cast<multi_driver*>(self_ptr);
     if (timeout_ms < 0) {
-        // Nothing for curl to time: a wait left armed would keep io_context::run() from
-        // returning until it expired (up to the connect or request timeout of a finished transfer).
+        // Nothing for curl to time. Inside a round the timer is settled when the round ends: a
+        // transfer that finished is mostly followed by the next one its caller sends at once,
+        // whose deadline comes later than the one armed, which may then stay armed.
         self.curl_deadline_.reset();
-        if (self.timer_armed_for_) {
-            self.timer_armed_for_.reset();
-            self.timer_.cancel();
-        }
+        if (!self.in_round_)
+            self.settle_timer();
         return 0;
     }
     if (timeout_ms == 0) {
-        // Run from the event loop, never from inside curl's callback; coalesced.
+        // Run from the event loop, never from inside curl's callback; coalesced. Asked for inside
+        // a round (a caller resumed there sent its next request), it runs once the round's
+        // answers are handed over, without a trip through the scheduler.
         self.curl_deadline_.reset();
-        if (!self.timeout_posted_) {
-            self.timeout_posted_ = true;
-            asio::post(self.strand_, [weak = self.weak_from_this()] {
-                auto driver = weak.lock();
-                if (!driver)
-                    return;
-                driver->timeout_posted_ = false;
-                if (!driver->shut_down_)
-                    driver->act(CURL_SOCKET_TIMEOUT, 0);
-            });
+        if (self.in_round_) {
+            self.timeout_due_ = true;
+            return 0;
         }
+        self.post_timeout();
         return 0;
     }
     auto when = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
@@ -273,6 +276,50 @@ int multi_driver::on_timer(CURLM*, long timeout_ms, void* self_ptr)
     if (!self.timer_armed_for_ || *self.timer_armed_for_ > when)
         self.arm_timer(when);
     return 0;
+}
+
+void multi_driver::post_timeout()
+{
+    if (timeout_posted_)
+        return;
+    timeout_posted_ = true;
+    asio::post(strand_, [weak = weak_from_this()] {
+        auto driver = weak.lock();
+        if (!driver)
+            return;
+        driver->timeout_posted_ = false;
+        if (!driver->shut_down_)
+            driver->act(CURL_SOCKET_TIMEOUT, 0);
+    });
+}
+
+multi_driver::round_guard::~round_guard()
+{
+    if (!outermost)
+        return;
+    driver.in_round_ = false;
+    if (driver.shut_down_)
+        return;
+    try {
+        if (driver.timeout_due_) { // left by a round cut short by a handler's exception
+            driver.timeout_due_ = false;
+            driver.post_timeout();
+        }
+        driver.settle_timer();
+    } catch (...) {
+        // Out of memory posting a handler, or a timer that cannot be cancelled: curl's own
+        // deadline (the request timeout) still ends its transfers.
+    }
+}
+
+void multi_driver::settle_timer()
+{
+    // With no transfer left and nothing for curl to time, a wait left armed would keep
+    // io_context::run() from returning until it expired (up to the request timeout).
+    if (curl_deadline_ || transfers_ > 0 || !timer_armed_for_ || shut_down_)
+        return;
+    timer_armed_for_.reset();
+    timer_.cancel();
 }
 
 void multi_driver::arm_timer(std::chrono::steady_clock::time_point when)
@@ -302,6 +349,7 @@ void multi_driver::on_timer_expired()
 
 void multi_driver::act(curl_socket_t fd, int events)
 {
+    round_guard round{*this};
     int running = 0;
     curl_multi_socket_action(multi_, fd, events, &running);
     drain();
@@ -326,13 +374,27 @@ void multi_driver::drain()
         }
     } guard{finished_, resume_at_once_};
     std::exception_ptr thrown;
+    bool inline_timeout_run = false;
     int queued = 0;
     for (;;) {
         while (CURLMsg* msg = curl_multi_info_read(multi_, &queued))
             if (msg->msg == CURLMSG_DONE)
                 finished_.emplace_back(msg->easy_handle, msg->data.result);
-        if (finished_.empty())
-            break;
+        if (finished_.empty()) {
+            // A timeout curl asked for during the round: once a round, so that callers that keep
+            // sending requests which fail at once still let the loop's other handlers run.
+            if (!timeout_due_ || shut_down_)
+                break;
+            timeout_due_ = false;
+            if (inline_timeout_run) {
+                post_timeout();
+                break;
+            }
+            inline_timeout_run = true;
+            int running = 0;
+            curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+            continue;
+        }
         // Handed over only now: `on_done` removes handles, which must not happen while the
         // message queue is being read.
         for (std::size_t i = 0; i < finished_.size() && !shut_down_; ++i) {

@@ -67,6 +67,17 @@ private:
     static curl_socket_t on_open(void* self, curlsocktype purpose, curl_sockaddr* address);
     static int on_close(void* self, curl_socket_t fd);
 
+    // A round: one curl_multi_socket_action and the hand-over of what finished in it. While one
+    // runs, a timeout curl asks for waits for the round's end, and the timer is settled then.
+    struct round_guard {
+        multi_driver& driver;
+        bool outermost;
+        explicit round_guard(multi_driver& d) noexcept : driver(d), outermost(!d.in_round_) { d.in_round_ = true; }
+        ~round_guard();
+        round_guard(const round_guard&) = delete;
+        round_guard& operator=(const round_guard&) = delete;
+    };
+
     watched& entry(curl_socket_t fd);
     bool register_events(curl_socket_t fd, watched& w, unsigned events);
     void unregister(curl_socket_t fd, watched& w);
@@ -75,6 +86,8 @@ private:
     void cancel_wait() noexcept;
     void on_events();
     void arm_timer(std::chrono::steady_clock::time_point when);
+    void post_timeout();
+    void settle_timer();
     void on_timer_expired();
     void act(curl_socket_t fd, int events);
     void drain();
@@ -95,6 +108,9 @@ private:
     std::optional<std::chrono::steady_clock::time_point> curl_deadline_;
     std::optional<std::chrono::steady_clock::time_point> timer_armed_for_;
     bool timeout_posted_ = false;
+    bool timeout_due_ = false;     // curl asked for a 0 timeout during the round under way
+    bool in_round_ = false;
+    std::size_t transfers_ = 0;    // easy handles in the multi handle
     bool shut_down_ = false;
     bool resume_at_once_ = true;
 };
