@@ -11,6 +11,7 @@
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/bind_executor.hpp>
+#include <asio/co_spawn.hpp>
 #include <asio/cancellation_signal.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/deferred.hpp>
@@ -21,6 +22,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <optional>
 #include <thread>
 
 namespace em = discord::oauth2::emulator;
@@ -150,6 +152,45 @@ TEST_CASE("deferred and as_tuple(use_awaitable); a local refusal is an error cod
                                                                        asio::experimental::as_tuple(asio::use_awaitable));
         CHECK(gone == errc::unauthorized);
     }());
+}
+
+TEST_CASE("bad arguments fail when the operation is awaited or run, never when it is made")
+{
+    fixture f;
+    // exchange_code and refresh are not coroutines themselves: their checks must still come
+    // out of co_await, and reach an async form's handler instead of its caller.
+    std::optional<asio::awaitable<oauth2::access_token>> no_code, no_token;
+    CHECK_NOTHROW(no_code.emplace(f.client.exchange_code("")));
+    CHECK_NOTHROW(no_token.emplace(f.client.refresh(secret())));
+    std::atomic<int> done = 0;
+    asio::co_spawn(f.io, std::move(*no_code), [&](std::exception_ptr e, oauth2::access_token) {
+        REQUIRE(e);
+        try {
+            std::rethrow_exception(e);
+        } catch (const oauth2::error& failure) {
+            CHECK(failure.code() == errc::invalid_argument);
+        }
+        ++done;
+    });
+    asio::co_spawn(f.io, std::move(*no_token), [&](std::exception_ptr e, oauth2::access_token) {
+        CHECK(e);
+        ++done;
+    });
+    std::error_code exchanged, refreshed;
+    CHECK_NOTHROW(f.client.async_exchange_code("", std::nullopt, [&](std::error_code ec, oauth2::access_token) {
+        exchanged = ec;
+        ++done;
+    }));
+    CHECK_NOTHROW(f.client.async_refresh(secret(), [&](std::error_code ec, oauth2::access_token) {
+        refreshed = ec;
+        ++done;
+    }));
+    f.io.restart();
+    for (int i = 0; i < 3000 && done < 4; ++i)
+        f.io.run_one_for(10ms);
+    REQUIRE(done == 4);
+    CHECK(exchanged == errc::invalid_argument);
+    CHECK(refreshed == errc::invalid_argument);
 }
 
 TEST_CASE("with_details: Discord's description and the sentence for people, never the secret")

@@ -86,4 +86,20 @@ TEST_CASE("iequals compares ASCII letters without case and nothing else")
     CHECK_FALSE(iequals("a", "b"));
     CHECK_FALSE(iequals("[", "{")); // differ by 0x20 but are not letters
     CHECK(iequals("", ""));
+    // Eight bytes at a time: every byte of a word, and the bytes after the last whole word.
+    CHECK(iequals("X-RateLimit-Reset-After", "x-ratelimit-reset-after"));
+    CHECK_FALSE(iequals("x-ratelimit-reset-after", "x-ratelimit-reset-aftes"));
+    CHECK_FALSE(iequals("x-ratelimit-reset-after", "y-ratelimit-reset-after"));
+    CHECK(iequals("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"));
+    CHECK_FALSE(iequals("@@@@@@@@", "````````")); // 0x40 and 0x60: one bit apart, no letters
+    CHECK_FALSE(iequals("[\\]^_[\\]", "{|}~\x7f{|}"));
+    CHECK_FALSE(iequals("\xC0\xC1\xC2\xC3\xC4\xC5\xC6\xC7", "\xE0\xE1\xE2\xE3\xE4\xE5\xE6\xE7")); // not ASCII
+    CHECK(iequals("\xC0\xC1\xC2\xC3\xC4\xC5\xC6\xC7", "\xC0\xC1\xC2\xC3\xC4\xC5\xC6\xC7"));
+    for (int c = 0; c < 256; ++c) // every byte against its case-flipped twin, in a word
+        for (int d : {c ^ 0x20, c}) {
+            std::string a(8, static_cast<char>(c));
+            std::string b(8, static_cast<char>(d));
+            bool letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+            CHECK(iequals(a, b) == (c == d || letter));
+        }
 }

@@ -164,140 +164,170 @@ std::chrono::milliseconds client::impl::backoff(int attempt)
 
 asio::awaitable<http::response> client::impl::send(http::request r, std::string_view route, repeat kind)
 {
-    const auto& policy = config.retries;
-    auto* observer = config.metrics.get();
-    // The route's label, for the metrics and the log records: looked up only when either is on.
-    auto label = observer || logging() ? rest::metric_route(route) : std::string_view();
     // Every attempt sends the same request, shared with the HTTP layer rather than copied. It
     // carries credentials (an Authorization field; a form with a code, a verifier, a refresh
     // token): wiped when the last holder lets go of it.
-    std::shared_ptr<const http::request> shared = std::make_shared<const http::wiped_request>(std::move(r));
-    // Limits and the breaker count per credential and major parameter: other users' limits and
-    // dead tokens, and other guilds' buckets, never hold this request.
-    auto who = rest::limit_key::of(shared->fields.find("authorization").value_or(""),
-                                   rest::major_parameter(shared->url, config.endpoints.api));
+    return send(std::make_shared<const http::wiped_request>(std::move(r)), route, kind);
+}
+
+std::chrono::steady_clock::duration client::impl::wait_before_sending(std::string_view route, std::string_view label,
+                                                                     const rest::limit_key& who,
+                                                                     std::chrono::steady_clock::time_point now)
+{
+    const auto& policy = config.retries;
     auto milliseconds = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
-    for (int tries = 1;; ++tries) {
-        auto now = std::chrono::steady_clock::now();
-        auto stopped = limits.stopped_until(who, now);
-        if (stopped) {
-            auto message = fmt::format("not sending {}: Discord answered 401 or 403 too often ({} times in a "
-                                       "row to this credential, or {} times in {} minutes in all), and Discord "
-                                       "bans callers that keep failing; check the tokens (sending resumes in {} s)",
-                                       route, policy.invalid_request_limit, policy.invalid_requests_per_window,
-                                       policy.invalid_window.count(),
-                                       std::chrono::duration_cast<std::chrono::seconds>(*stopped - now).count() + 1);
-            log(log_level::error, {{"route", label}, {"resume_ms", std::int64_t(milliseconds(*stopped - now))}}, "{}",
-                message);
-            throw error(errc::unauthorized, message);
-        }
-        if (auto held = limits.earliest(route, who); held.when > now) {
-            auto when = held.when;
-            if (when - now > policy.max_rate_limit_wait) {
-                error_details details;
-                details.retry_after = std::chrono::duration<double>(when - now).count();
-                throw error(errc::rate_limited,
-                            fmt::format("{} is rate-limited for {:.1f} s, longer than the configured wait; not sent",
-                                        route, *details.retry_after),
-                            0, std::move(details));
-            }
-            log(log_level::info,
-                {{"route", label}, {"wait_ms", std::int64_t(milliseconds(when - now))}, {"scope", to_string(held.scope)}},
-                "{} waits {} ms for Discord's rate limit", route, milliseconds(when - now));
-            if (observer)
-                observer->rate_limit_waited(held.scope, when - now);
-            co_await sleep(when - now);
-            now = std::chrono::steady_clock::now();
-        }
+    if (auto stopped = limits.stopped_until(who, now)) {
+        auto message = fmt::format("not sending {}: Discord answered 401 or 403 too often ({} times in a "
+                                   "row to this credential, or {} times in {} minutes in all), and Discord "
+                                   "bans callers that keep failing; check the tokens (sending resumes in {} s)",
+                                   route, policy.invalid_request_limit, policy.invalid_requests_per_window,
+                                   policy.invalid_window.count(),
+                                   std::chrono::duration_cast<std::chrono::seconds>(*stopped - now).count() + 1);
+        log(log_level::error, {{"route", label}, {"resume_ms", std::int64_t(milliseconds(*stopped - now))}}, "{}",
+            message);
+        throw error(errc::unauthorized, message);
+    }
+    auto held = limits.earliest(route, who);
+    if (held.when <= now)
+        return {};
+    auto wait = held.when - now;
+    if (wait > policy.max_rate_limit_wait) {
+        error_details details;
+        details.retry_after = std::chrono::duration<double>(wait).count();
+        throw error(errc::rate_limited,
+                    fmt::format("{} is rate-limited for {:.1f} s, longer than the configured wait; not sent", route,
+                                *details.retry_after),
+                    0, std::move(details));
+    }
+    log(log_level::info, {{"route", label}, {"wait_ms", std::int64_t(milliseconds(wait))}, {"scope", to_string(held.scope)}},
+        "{} waits {} ms for Discord's rate limit", route, milliseconds(wait));
+    if (auto* observer = config.metrics.get())
+        observer->rate_limit_waited(held.scope, wait);
+    return wait;
+}
 
-        // core::attempt, written out: one coroutine frame fewer a request.
-        core::attempted<http::response> sent;
-        auto sending = http.send(shared); // a request the HTTP layer refuses is not a failed send
-        try {
-            sent.value.emplace(co_await std::move(sending));
-        } catch (const error& e) {
-            sent.failure.emplace(e);
+std::chrono::steady_clock::duration client::impl::retry_after_failure(const std::exception_ptr& thrown,
+                                                                     std::string_view route, std::string_view label,
+                                                                     repeat kind, int tries,
+                                                                     std::chrono::steady_clock::time_point sent_at)
+{
+    const auto& policy = config.retries;
+    if (auto* observer = config.metrics.get())
+        observer->request_finished(label, 0, std::chrono::steady_clock::now() - sent_at);
+    try {
+        std::rethrow_exception(thrown);
+    } catch (const error& failure) {
+        auto code = failure.code();
+        bool maybe_sent = code == errc::connection_lost || code == errc::timeout || code == errc::transport;
+        if (kind == repeat::never && maybe_sent) {
+            log(log_level::warning, {{"route", label}, {"error", code.message()}},
+                "{}: the answer was lost ({}); not sending it again", route, failure.what());
+            throw error(errc::outcome_unknown,
+                        fmt::format("the answer to {} was lost ({}); it may have taken effect at Discord, and "
+                                    "it was not sent again: a code or refresh token it used may now be spent",
+                                    route, failure.what()));
         }
-        auto answered = std::chrono::steady_clock::now();
-        const auto& failure = sent.failure;
-        if (failure) {
-            if (observer)
-                observer->request_finished(label, 0, answered - now);
-            auto code = failure->code();
-            bool maybe_sent = code == errc::connection_lost || code == errc::timeout || code == errc::transport;
-            if (kind == repeat::never && maybe_sent) {
-                log(log_level::warning, {{"route", label}, {"error", failure->code().message()}},
-                    "{}: the answer was lost ({}); not sending it again", route, failure->what());
-                throw error(errc::outcome_unknown,
-                            fmt::format("the answer to {} was lost ({}); it may have taken effect at Discord, and "
-                                        "it was not sent again: a code or refresh token it used may now be spent",
-                                        route, failure->what()));
-            }
-            bool retryable = maybe_sent || code == errc::connection_refused;
-            if (kind == repeat::safe && retryable && tries < policy.max_attempts) {
-                auto wait = backoff(tries);
-                log(log_level::warning,
-                    {{"route", label}, {"error", failure->code().message()}, {"wait_ms", std::int64_t(wait.count())},
-                     {"attempt", std::int64_t(tries + 1)}},
-                    "{}: {}; retrying in {} ms (attempt {} of {})", route, failure->what(), wait.count(), tries + 1,
-                    policy.max_attempts);
-                co_await sleep(wait);
-                continue;
-            }
-            log(log_level::debug, {{"route", label}, {"attempts", std::int64_t(tries)}, {"error", failure->code().message()}},
-                "{}: failed after {} attempt(s): {}", route, tries, failure->what());
-            throw *failure;
-        }
-        auto& response = *sent.value;
-        limits.learn(route, who, response, answered);
-        if (observer) {
-            observer->request_finished(label, response.status, answered - now);
-            observer->invalid_requests_changed(limits.invalid_in_window(answered));
-        }
-        if (logging()) {
-            double took = std::chrono::duration<double, std::milli>(answered - now).count();
-            log(log_level::debug,
-                {{"route", label}, {"status", std::int64_t(response.status)}, {"duration_ms", took}},
-                "{}: {} in {:.1f} ms", route, response.status, took);
-        }
-
-        if (response.status == 429) {
-            auto said = rest::header_seconds(response, "retry-after");
-            try {
-                said = json::decode_rate_limit(response.body).retry_after;
-            } catch (const error&) {
-            }
-            // Past the configured wait it is the caller's rate_limited, not a sleep of months.
-            bool too_long = said && (!std::isfinite(*said)
-                || *said > std::chrono::duration<double>(policy.max_rate_limit_wait).count());
-            auto wait = rest::discord_wait(said, std::chrono::seconds(1), policy.max_rate_limit_wait);
-            if (!too_long && tries < policy.max_attempts + 2) {
-                auto scope = response.fields.find("x-ratelimit-global") == "true" ? rate_limit_scope::global
-                    : response.fields.find("x-ratelimit-scope") == "shared"      ? rate_limit_scope::shared
-                                                                                 : rate_limit_scope::bucket;
-                log(log_level::info,
-                    {{"route", label}, {"status", std::int64_t(429)}, {"wait_ms", std::int64_t(wait.count())},
-                     {"scope", to_string(scope)}},
-                    "{} was rate-limited by Discord; waiting {} ms", route, wait.count());
-                if (observer)
-                    observer->rate_limit_waited(scope, wait + std::chrono::milliseconds(1));
-                co_await sleep(wait + std::chrono::milliseconds(1));
-                continue;
-            }
-            co_return std::move(response);
-        }
-        if (kind == repeat::safe && (response.status == 502 || response.status == 503 || response.status == 504)
-            && tries < policy.max_attempts) {
+        bool retryable = maybe_sent || code == errc::connection_refused;
+        if (kind == repeat::safe && retryable && tries < policy.max_attempts) {
             auto wait = backoff(tries);
             log(log_level::warning,
-                {{"route", label}, {"status", std::int64_t(response.status)}, {"wait_ms", std::int64_t(wait.count())},
+                {{"route", label}, {"error", code.message()}, {"wait_ms", std::int64_t(wait.count())},
                  {"attempt", std::int64_t(tries + 1)}},
-                "{}: {}; retrying in {} ms (attempt {} of {})", route, response.status, wait.count(), tries + 1,
+                "{}: {}; retrying in {} ms (attempt {} of {})", route, failure.what(), wait.count(), tries + 1,
                 policy.max_attempts);
-            co_await sleep(wait);
-            continue;
+            return wait;
         }
-        co_return std::move(response);
+        log(log_level::debug, {{"route", label}, {"attempts", std::int64_t(tries)}, {"error", code.message()}},
+            "{}: failed after {} attempt(s): {}", route, tries, failure.what());
+        throw;
+    }
+}
+
+std::optional<std::chrono::steady_clock::duration>
+client::impl::retry_after_answer(const http::response& response, std::string_view route, std::string_view label,
+                                 const rest::limit_key& who, repeat kind, int tries,
+                                 std::chrono::steady_clock::time_point sent_at)
+{
+    const auto& policy = config.retries;
+    auto answered = std::chrono::steady_clock::now();
+    limits.learn(route, who, response, answered);
+    if (auto* observer = config.metrics.get()) {
+        observer->request_finished(label, response.status, answered - sent_at);
+        observer->invalid_requests_changed(limits.invalid_in_window(answered));
+    }
+    if (logging()) {
+        double took = std::chrono::duration<double, std::milli>(answered - sent_at).count();
+        log(log_level::debug, {{"route", label}, {"status", std::int64_t(response.status)}, {"duration_ms", took}},
+            "{}: {} in {:.1f} ms", route, response.status, took);
+    }
+
+    if (response.status == 429) {
+        auto said = rest::header_seconds(response, "retry-after");
+        try {
+            said = json::decode_rate_limit(response.body).retry_after;
+        } catch (const error&) {
+        }
+        // Past the configured wait it is the caller's rate_limited, not a sleep of months.
+        bool too_long = said && (!std::isfinite(*said)
+            || *said > std::chrono::duration<double>(policy.max_rate_limit_wait).count());
+        auto wait = rest::discord_wait(said, std::chrono::seconds(1), policy.max_rate_limit_wait);
+        if (too_long || tries >= policy.max_attempts + 2)
+            return std::nullopt;
+        auto scope = response.fields.find("x-ratelimit-global") == "true" ? rate_limit_scope::global
+            : response.fields.find("x-ratelimit-scope") == "shared"      ? rate_limit_scope::shared
+                                                                         : rate_limit_scope::bucket;
+        log(log_level::info,
+            {{"route", label}, {"status", std::int64_t(429)}, {"wait_ms", std::int64_t(wait.count())},
+             {"scope", to_string(scope)}},
+            "{} was rate-limited by Discord; waiting {} ms", route, wait.count());
+        if (auto* observer = config.metrics.get())
+            observer->rate_limit_waited(scope, wait + std::chrono::milliseconds(1));
+        return wait + std::chrono::milliseconds(1);
+    }
+    if (kind == repeat::safe && (response.status == 502 || response.status == 503 || response.status == 504)
+        && tries < policy.max_attempts) {
+        auto wait = backoff(tries);
+        log(log_level::warning,
+            {{"route", label}, {"status", std::int64_t(response.status)}, {"wait_ms", std::int64_t(wait.count())},
+             {"attempt", std::int64_t(tries + 1)}},
+            "{}: {}; retrying in {} ms (attempt {} of {})", route, response.status, wait.count(), tries + 1,
+            policy.max_attempts);
+        return wait;
+    }
+    return std::nullopt;
+}
+
+// The decisions around each attempt are plain functions: g++ gives every named local of a
+// coroutine its own place in the frame, and a frame past malloc's per-thread cache (1,032
+// bytes) costs a slow allocation and free for every request.
+asio::awaitable<http::response> client::impl::send(std::shared_ptr<const http::request> shared, std::string_view route,
+                                                  repeat kind)
+{
+    // The route's label, for the metrics and the log records: looked up only when either is on.
+    const auto label = config.metrics || logging() ? rest::metric_route(route) : std::string_view();
+    // Limits and the breaker count per credential and major parameter: other users' limits and
+    // dead tokens, and other guilds' buckets, never hold this request.
+    const auto who = rest::limit_key::of(shared->fields.find("authorization").value_or(""),
+                                         rest::major_parameter(shared->url, config.endpoints.api));
+    for (int tries = 1;; ++tries) {
+        auto sent_at = std::chrono::steady_clock::now();
+        if (auto held = wait_before_sending(route, label, who, sent_at); held.count() > 0) {
+            co_await sleep(held);
+            sent_at = std::chrono::steady_clock::now();
+        }
+        std::optional<http::response> answer;
+        std::exception_ptr failure;
+        auto sending = http.send(shared); // a request the HTTP layer refuses is not a failed send
+        try {
+            answer.emplace(co_await std::move(sending));
+        } catch (const error&) {
+            failure = std::current_exception();
+        }
+        auto again = failure ? retry_after_failure(failure, route, label, kind, tries, sent_at)
+                             : retry_after_answer(*answer, route, label, who, kind, tries, sent_at);
+        if (!again)
+            co_return std::move(*answer);
+        co_await sleep(*again);
     }
 }
 
@@ -318,7 +348,19 @@ asio::awaitable<std::vector<partial_guild>> client::impl::guilds(const access_to
                       &json::decode_partial_guilds);
 }
 
+asio::awaitable<access_token> client::impl::failed_token_call(std::exception_ptr failure)
+{
+    std::rethrow_exception(failure);
+    co_return access_token{}; // not reached: makes this a coroutine, which throws when awaited
+}
+
 asio::awaitable<access_token> client::impl::token_call(http::request r, std::string_view operation, repeat kind)
+{
+    return token_call(std::make_shared<const http::wiped_request>(std::move(r)), operation, kind);
+}
+
+asio::awaitable<access_token> client::impl::token_call(std::shared_ptr<const http::request> r, std::string_view operation,
+                                                       repeat kind)
 {
     auto response = co_await send(std::move(r), operation, kind);
     auto received = std::chrono::system_clock::now();

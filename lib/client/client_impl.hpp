@@ -19,7 +19,9 @@
 #include <chrono>
 #include <initializer_list>
 #include <span>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -105,7 +107,9 @@ struct client::impl {
     {
         if (!scope.empty())
             require_scope(token, scope, operation);
-        auto request = api_get(path, token, std::move(query));
+        // Shared before the co_await: a request held in the frame would take its whole size there.
+        std::shared_ptr<const http::request> request =
+            std::make_shared<const http::wiped_request>(api_get(path, token, std::move(query)));
         auto response = co_await send(std::move(request), route, repeat::safe);
         rest::throw_unless_success(response, route);
         co_return decode(response.body);
@@ -131,13 +135,36 @@ struct client::impl {
     // (Discord did not process them). Requests that are safe to repeat are retried on connection
     // failures and 502/503/504; the others never are: a lost answer becomes outcome_unknown.
     // `route` is a name that outlives the call (a literal, or a string in the caller's frame).
+    // Not a coroutine: shares `r` (wiped when the last holder lets go) and returns the next.
     asio::awaitable<http::response> send(http::request r, std::string_view route, repeat kind);
+    asio::awaitable<http::response> send(std::shared_ptr<const http::request> r, std::string_view route, repeat kind);
+    // send()'s decisions around an attempt: how long the limits hold it (0: none; throws when
+    // the breaker stops it or the wait is past the configured one), and after a failure or an
+    // answer how long to wait before sending again (throws, or nullopt, when it is final).
+    std::chrono::steady_clock::duration wait_before_sending(std::string_view route, std::string_view label,
+                                                            const rest::limit_key& who,
+                                                            std::chrono::steady_clock::time_point now);
+    std::chrono::steady_clock::duration retry_after_failure(const std::exception_ptr& failure, std::string_view route,
+                                                            std::string_view label, repeat kind, int tries,
+                                                            std::chrono::steady_clock::time_point sent_at);
+    std::optional<std::chrono::steady_clock::duration>
+    retry_after_answer(const http::response& response, std::string_view route, std::string_view label,
+                       const rest::limit_key& who, repeat kind, int tries, std::chrono::steady_clock::time_point sent_at);
 
     // Not a coroutine: the strings handed to bearer_get must not be temporaries of a co_await
     // expression (g++ 12). Its callers are coroutines, so its errors still come out of co_await.
     asio::awaitable<std::vector<partial_guild>> guilds(const access_token& token, client::guild_page page);
 
+    // A token endpoint's answer, decoded (the first is not a coroutine: it shares `r`).
     asio::awaitable<access_token> token_call(http::request r, std::string_view operation, repeat kind);
+    asio::awaitable<access_token> token_call(std::shared_ptr<const http::request> r, std::string_view operation,
+                                             repeat kind);
+
+    // The operation for what went wrong before a request could be made: it fails when awaited.
+    // Operations that are not coroutines themselves (one frame fewer a request, for the hot
+    // ones) return it, so that their bad arguments still come out of co_await, as from every
+    // other operation, and reach an async_ form's handler.
+    static asio::awaitable<access_token> failed_token_call(std::exception_ptr failure);
 
     // The issuer's ID token keys (OpenID Connect), by kid; guarded by jwks_mutex, never held
     // across a co_await.

@@ -3,20 +3,46 @@
 #include "core/wipe.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 
 namespace discord::oauth2::http {
 
+namespace {
+
+// Eight ASCII bytes with their capitals made small (a SWAR step: bytes past 0x7f are left alone).
+std::uint64_t lower_eight(std::uint64_t x) noexcept
+{
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    auto seven = x & (ones * 0x7f);
+    auto at_least_a = seven + ones * (0x80 - 'A'); // high bit set: >= 'A'
+    auto past_z = seven + ones * (0x80 - 'Z' - 1);  // high bit set: > 'Z'
+    auto capital = at_least_a & ~past_z & ~x & (ones * 0x80);
+    return x | (capital >> 2); // 0x80 >> 2 is 0x20, the bit between a capital and its small letter
+}
+
+} // namespace
+
 bool iequals(std::string_view a, std::string_view b) noexcept
 {
     if (a.size() != b.size())
         return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        auto lower = [](unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; };
-        if (lower(static_cast<unsigned char>(a[i])) != lower(static_cast<unsigned char>(b[i])))
+    // Header names are compared in eight-byte words: a byte at a time was a visible share of a
+    // request's cost (every response field is looked at for the rate-limit ones).
+    std::size_t i = 0;
+    for (; i + 8 <= a.size(); i += 8) {
+        std::uint64_t x;
+        std::uint64_t y;
+        std::memcpy(&x, a.data() + i, 8);
+        std::memcpy(&y, b.data() + i, 8);
+        if (x != y && lower_eight(x) != lower_eight(y))
             return false;
     }
+    auto lower = [](unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; };
+    for (; i < a.size(); ++i)
+        if (lower(static_cast<unsigned char>(a[i])) != lower(static_cast<unsigned char>(b[i])))
+            return false;
     return true;
 }
 
@@ -45,9 +71,15 @@ void headers::add(std::string_view name, std::string_view value)
         core::wipe(bytes_);
         bytes_.swap(bigger);
     }
-    bytes_.append(reinterpret_cast<const char*>(sizes), prefix);
-    bytes_.append(name);
-    bytes_.append(value);
+    // One resize and three copies into the room made (three appends checked the size three times).
+    auto at = bytes_.size();
+    bytes_.resize(needed);
+    char* out = bytes_.data() + at;
+    std::memcpy(out, sizes, prefix);
+    if (!name.empty())
+        std::memcpy(out + prefix, name.data(), name.size());
+    if (!value.empty())
+        std::memcpy(out + prefix + name.size(), value.data(), value.size());
     ++count_;
 }
 
