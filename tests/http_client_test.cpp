@@ -189,6 +189,37 @@ TEST_CASE("every header field is sent, as many and as long as there are")
     }());
 }
 
+TEST_CASE("no Expect: 100-continue wait, for small bodies and for bodies past curl's threshold")
+{
+    srv::server_options options;
+    options.limits.max_body = 2 * 1024 * 1024;
+    fixture f(options);
+    test::run(f.io, [&]() -> asio::awaitable<void> {
+        http::client client(f.io.get_executor());
+        // A token form's size, under the 1 KiB where the client leaves the header list alone,
+        // and one past libcurl's 1 MiB, where it adds "Expect:" to keep curl from asking.
+        for (std::size_t size : {std::size_t{200}, std::size_t{1024}, std::size_t{1536 * 1024}}) {
+            http::request post;
+            post.method = "POST";
+            post.url = f.base + "/echo";
+            post.body.assign(size, 'x');
+            auto echoed = co_await client.send(std::move(post));
+            CHECK(echoed.status == 200);
+            CHECK(echoed.body.size() == size);
+            CHECK_FALSE(echoed.fields.find("x-expect"));
+        }
+        // A caller's own Expect field is sent as it is.
+        http::request asking;
+        asking.method = "POST";
+        asking.url = f.base + "/echo";
+        asking.body.assign(2000, 'y');
+        asking.fields.add("Expect", "100-continue");
+        auto answered = co_await client.send(std::move(asking));
+        CHECK(answered.status == 200);
+        CHECK(answered.fields.find("x-expect") == "100-continue");
+    }());
+}
+
 TEST_CASE("connections are reused across sequential requests")
 {
     fixture f;

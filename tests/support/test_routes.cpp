@@ -24,7 +24,10 @@ srv::router test_routes()
     });
     r.add("POST", "/echo", [](srv::request& req) -> asio::awaitable<srv::response> {
         auto type = req.fields.find("content-type").value_or("application/octet-stream");
-        co_return srv::response::with_body(200, type, req.body);
+        auto echoed = srv::response::with_body(200, type, req.body);
+        if (auto expect = req.fields.find("expect"))
+            echoed.fields.add("X-Expect", *expect);
+        co_return echoed;
     });
     for (const char* method : {"PUT", "DELETE", "PATCH"})
         r.add(method, "/method", [=](srv::request& req) -> asio::awaitable<srv::response> {
