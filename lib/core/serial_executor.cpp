@@ -4,19 +4,7 @@
 #include <asio/io_context_strand.hpp>
 #include <asio/strand.hpp>
 
-#include <typeinfo>
-
 namespace discord::oauth2::core {
-namespace {
-
-// Asio 1.22's any_executor::target<T>() casts without checking the type: check it here.
-template <class T>
-const T* target_as(const asio::any_io_executor& executor)
-{
-    return executor.target_type() == typeid(T) ? executor.target<T>() : nullptr;
-}
-
-} // namespace
 
 asio::any_io_executor serial_executor(const asio::any_io_executor& executor)
 {

@@ -9,7 +9,17 @@
 
 #include <asio/any_io_executor.hpp>
 
+#include <typeinfo>
+
 namespace discord::oauth2::core {
+
+/// The executor inside `executor` when it is a `T`, else null. Asio 1.22's
+/// any_executor::target<T>() casts without checking the type: this checks it.
+template <class T>
+const T* target_as(const asio::any_io_executor& executor) noexcept
+{
+    return executor.target_type() == typeid(T) ? executor.target<T>() : nullptr;
+}
 
 [[nodiscard]] asio::any_io_executor serial_executor(const asio::any_io_executor& executor);
 

@@ -12,6 +12,7 @@
 #include <asio/async_result.hpp>
 #include <asio/dispatch.hpp>
 #include <asio/execution/outstanding_work.hpp>
+#include <asio/io_context.hpp>
 #include <asio/post.hpp>
 #include <asio/prefer.hpp>
 #include <asio/use_awaitable.hpp>
@@ -201,6 +202,16 @@ struct transfer {
 
 namespace {
 
+// Whether `ex` is an io_context's executor (of type `Executor`) running on this thread: dispatch
+// would then call the function at once, but only after wrapping it for the type-erased executor
+// (an allocation and two indirect calls, twice a request).
+template <class Executor>
+bool runs_here(const asio::any_io_executor& ex) noexcept
+{
+    const auto* target = core::target_as<Executor>(ex);
+    return target && target->running_in_this_thread();
+}
+
 template <class Handler>
 struct transfer_op final : transfer {
     transfer_op(Handler h, const asio::any_io_executor& fallback)
@@ -225,10 +236,16 @@ struct transfer_op final : transfer {
             self.reset(); // the request's credentials are wiped before the caller goes on
             std::move(h)(std::move(f), std::move(result));
         };
-        if (at_once)
-            asio::dispatch(executor, std::move(deliver));
-        else
+        if (!at_once) {
             asio::post(executor, std::move(deliver));
+            return;
+        }
+        using tracked_io = decltype(asio::prefer(std::declval<asio::io_context::executor_type>(),
+                                                 asio::execution::outstanding_work.tracked));
+        if (runs_here<tracked_io>(executor))
+            deliver(); // as dispatch would
+        else
+            asio::dispatch(executor, std::move(deliver));
     }
 
     Handler handler;
@@ -288,6 +305,10 @@ struct client::impl : std::enable_shared_from_this<impl> {
                     asio::dispatch(self->strand, [self, serial] { self->cancel(serial); });
             });
             t->cancel_slot = slot;
+        }
+        if (runs_here<asio::io_context::executor_type>(strand)) { // an io_context(1) of this thread
+            start(std::move(t)); // as dispatch would
+            return;
         }
         asio::dispatch(strand, [self = shared_from_this(), t = std::unique_ptr<transfer>(std::move(t))]() mutable {
             self->start(std::move(t));
