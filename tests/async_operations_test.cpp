@@ -173,7 +173,12 @@ TEST_CASE("bad arguments fail when the operation is awaited or run, never when i
         ++done;
     });
     asio::co_spawn(f.io, std::move(*no_token), [&](std::exception_ptr e, oauth2::access_token) {
-        CHECK(e);
+        REQUIRE(e);
+        try {
+            std::rethrow_exception(e);
+        } catch (const oauth2::error& failure) {
+            CHECK(failure.code() == errc::invalid_argument);
+        }
         ++done;
     });
     std::error_code exchanged, refreshed;

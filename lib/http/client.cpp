@@ -135,9 +135,10 @@ struct transfer {
     /// Hands the outcome (`resp`, or `failure`) to the waiting coroutine through its own
     /// executor, never from inside curl; `self` is this transfer, freed before the handler runs.
     /// `at_once`: the coroutine may resume inside this call when its executor is the one running
-    /// here (an answer from the network: it cannot complete again before the event loop turns);
-    /// otherwise (a cancellation, a destroyed client) it is posted, so that a caller that sends
-    /// again at once cannot recurse.
+    /// here (an answer from the network, handed over by the driver's round: a request the
+    /// coroutine sends then is started and, if it fails at once, handed over by the same round's
+    /// loop, never by a nested call); otherwise (a cancellation, a destroyed client) it is
+    /// posted, so that a caller that sends again at once cannot recurse.
     virtual void complete(std::unique_ptr<transfer> self, std::exception_ptr failure, bool at_once) = 0;
 
     std::uint64_t serial = 0;
@@ -242,8 +243,11 @@ struct transfer_op final : transfer {
         }
         using tracked_io = decltype(asio::prefer(std::declval<asio::io_context::executor_type>(),
                                                  asio::execution::outstanding_work.tracked));
+        // Run as dispatch would run it, with one difference: an exception from the handler goes
+        // through the driver's round (which hands the rest of the round over posted and rethrows
+        // it to run()'s caller) instead of being kept by the io_context until the handler ends.
         if (runs_here<tracked_io>(executor))
-            deliver(); // as dispatch would
+            deliver();
         else
             asio::dispatch(executor, std::move(deliver));
     }
@@ -307,7 +311,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
             t->cancel_slot = slot;
         }
         if (runs_here<asio::io_context::executor_type>(strand)) { // an io_context(1) of this thread
-            start(std::move(t)); // as dispatch would
+            start(std::move(t)); // as dispatch would (start completes the transfer with its own failures)
             return;
         }
         asio::dispatch(strand, [self = shared_from_this(), t = std::unique_ptr<transfer>(std::move(t))]() mutable {
