@@ -6,19 +6,26 @@
 
 namespace discord::oauth2 {
 
-asio::awaitable<std::optional<stored_grant>> memory_token_store::load(snowflake user)
+std::optional<stored_grant> memory_token_store::load_now(snowflake user)
 {
     std::lock_guard lock(mutex_);
     auto it = grants_.find(user);
     if (it == grants_.end())
-        co_return std::nullopt;
+        return std::nullopt;
     stored_grant g;
     g.user_id = user;
     g.token = store::decode_token(it->second.token);
     g.version = it->second.version;
     g.refresh_in_flight = it->second.refresh_in_flight;
     g.needs_reauthorization = it->second.needs_reauthorization;
-    co_return g;
+    return g;
+}
+
+asio::awaitable<std::optional<stored_grant>> memory_token_store::load(snowflake user)
+{
+    // The grant is built outside the coroutine: a local of it would take a second grant's room
+    // in the frame beside the result's, past malloc's per-thread cache.
+    co_return load_now(user);
 }
 
 asio::awaitable<std::optional<std::uint64_t>> memory_token_store::compare_and_swap(stored_grant grant)

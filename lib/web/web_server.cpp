@@ -319,8 +319,16 @@ asio::awaitable<web::answer> web_server::impl::answer_fresh_code(const std::stri
     received.claims = claims;
     publish(std::move(received));
 
-    auto exchange = co_await core::attempt(discord.exchange_code(code, claims.code_verifier));
-    if (const auto& failure = exchange.failure) {
+    // Awaited in place, not through core::attempt: its frame (2.4 KiB, the token twice) was past
+    // malloc's per-thread cache, a slow allocation and free every callback.
+    std::optional<access_token> issued;
+    std::optional<error> exchange_failure;
+    try {
+        issued.emplace(co_await discord.exchange_code(code, claims.code_verifier));
+    } catch (const error& e) {
+        exchange_failure.emplace(e);
+    }
+    if (const auto& failure = exchange_failure) {
         publish_error("exchange", failure->code(), failure->what(), claims.user_id);
         // Discord refusing the code (made up, spent, expired, a verifier that does not match) is
         // the sender's doing; anything else (5xx, no answer, invalid_client) is the bot's to mend.
@@ -331,7 +339,7 @@ asio::awaitable<web::answer> web_server::impl::answer_fresh_code(const std::stri
                        "Discord did not accept the authorization. Please start again from the bot.", failure->code(),
                        failure->what());
     }
-    access_token token = std::move(*exchange.value);
+    access_token token = std::move(*issued);
 
     // Who authorized, and for what? A grant that does not cover the scopes the link asked for
     // came from an edited link; a link made for a user needs `identify` to prove who clicked.
@@ -360,9 +368,14 @@ asio::awaitable<web::answer> web_server::impl::answer_fresh_code(const std::stri
     snowflake authorized = claims.user_id;
     std::optional<user> signed_in; // who, when Discord said
     if (!refused && token.has_scope("identify")) {
-        auto info = co_await core::attempt(discord.get_authorization_info(token));
-        const auto& unknown = info.failure;
-        const auto& who = info.value ? info.value->user : std::optional<user>{};
+        std::optional<authorization_info> info;
+        std::optional<error> unknown;
+        try {
+            info.emplace(co_await discord.get_authorization_info(token));
+        } catch (const error& e) {
+            unknown.emplace(e);
+        }
+        const auto& who = info ? info->user : std::optional<user>{};
         if (unknown || !who)
             refused = refusal{502, "Authorization failed",
                               "We could not confirm which Discord account authorized. Please start again from the bot.",
@@ -738,9 +751,13 @@ asio::awaitable<void> web_server::impl::deliver_stored_grant(std::shared_ptr<imp
 asio::awaitable<authorization_result> web_server::impl::result_from_store(std::shared_ptr<impl> self, snowflake user,
                                                                           std::string missing)
 {
-    auto loaded = co_await core::attempt(self->config.store->load(user));
-    const auto& failure = loaded.failure;
-    auto grant = loaded.value ? std::move(*loaded.value) : std::nullopt;
+    std::optional<stored_grant> grant;
+    std::optional<error> failure;
+    try {
+        grant = co_await self->config.store->load(user);
+    } catch (const error& e) {
+        failure.emplace(e);
+    }
     authorization_result result;
     if (grant) {
         result.outcome = authorization_outcome::authorized;

@@ -23,6 +23,9 @@ public:
     asio::awaitable<std::vector<snowflake>> list_expiring_before(std::chrono::system_clock::time_point when) override;
 
 private:
+    // What load() returns, built outside its coroutine (the coroutine frame stays small).
+    std::optional<stored_grant> load_now(snowflake user);
+
     // Tokens kept encoded (about 150 bytes) rather than as access_token objects (about 700 with
     // their optional webhook and guild): a fleet of grants costs a quarter of the memory.
     struct entry {
