@@ -110,20 +110,20 @@ private:
     }
     void answer(std::shared_ptr<asio::ip::tcp::socket> s, std::shared_ptr<std::string> buffer)
     {
-            bool close = behaviour_ == behaviour::answer_and_close;
-            auto reply = std::make_shared<std::string>(std::string("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n")
-                                                       + (close ? "Connection: close\r\n" : "") + "\r\nok");
-            asio::async_write(*s, asio::buffer(*reply), [this, s, buffer, reply, close](std::error_code ec, std::size_t) {
-                if (ec)
-                    return;
-                if (close) {
-                    std::error_code ignored;
-                    s->shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-                    s->close(ignored);
-                    return;
-                }
-                serve(s, buffer);
-            });
+        bool close = behaviour_ == behaviour::answer_and_close;
+        auto reply = std::make_shared<std::string>(std::string("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n")
+                                                   + (close ? "Connection: close\r\n" : "") + "\r\nok");
+        asio::async_write(*s, asio::buffer(*reply), [this, s, buffer, reply, close](std::error_code ec, std::size_t) {
+            if (ec)
+                return;
+            if (close) {
+                std::error_code ignored;
+                s->shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+                s->close(ignored);
+                return;
+            }
+            serve(s, buffer);
+        });
     }
 
     behaviour behaviour_;
@@ -340,6 +340,17 @@ std::shared_ptr<http::multi_driver> make_chaining_driver(asio::io_context& io, s
     return driver;
 }
 
+// Whether io.run() returns by itself within `limit`; if not, it is stopped, so that the failure
+// is reported instead of waiting out a transfer's timeout.
+bool runs_out_within(asio::io_context& io, std::chrono::seconds limit)
+{
+    auto ran = std::async(std::launch::async, [&] { io.run(); });
+    if (ran.wait_for(limit) == std::future_status::ready)
+        return true;
+    io.stop();
+    return false;
+}
+
 TEST_CASE("requests sent from inside a round are started, and run() returns once the last one is done")
 {
     // Answered late: curl arms its request timeout while each one waits.
@@ -361,11 +372,7 @@ TEST_CASE("requests sent from inside a round are started, and run() returns once
     transfer t(*driver, server.url(), 600'000);
     body = &t.body;
     driver->add(t.easy);
-    auto ran = std::async(std::launch::async, [&] { io.run(); });
-    auto status = ran.wait_for(60s);
-    if (status != std::future_status::ready)
-        io.stop(); // so that the failure below is reported instead of waiting out the timeout
-    REQUIRE(status == std::future_status::ready);
+    REQUIRE(runs_out_within(io, 60s));
     CHECK(finished == n);
     CHECK(server.connections() == 1);
 }
@@ -387,11 +394,7 @@ TEST_CASE("requests that fail at once, sent again and again from inside the roun
     driver->add(t.easy);
     // Runs only if the driver yields to the loop between the failures.
     asio::post(io, [&] { stop = true; });
-    auto ran = std::async(std::launch::async, [&] { io.run(); });
-    auto status = ran.wait_for(60s);
-    if (status != std::future_status::ready)
-        io.stop(); // so that the failure below is reported instead of waiting out the timeout
-    REQUIRE(status == std::future_status::ready);
+    REQUIRE(runs_out_within(io, 60s));
     CHECK(stop);
     CHECK(failed >= 1);
     CHECK(failed < give_up);

@@ -5,6 +5,10 @@
 //   auto exchanged = co_await attempt(discord.exchange_code(code, verifier));
 //   if (exchanged.failure) { co_await ...; co_return ...; }
 //   auto& token = *exchanged.value;
+//
+// It is a coroutine of its own, whose frame holds the value twice (its result and the awaited
+// one): where the value is large and the path hot (the callback's exchange and /oauth2/@me, the
+// waiter's store load), the caller writes the try and catch around its own co_await instead.
 #pragma once
 
 #include <discord/oauth2/error.hpp>

@@ -100,10 +100,7 @@ void multi_driver::add(CURL* easy)
 
 void multi_driver::remove(CURL* easy)
 {
-    if (curl_multi_remove_handle(multi_, easy) == CURLM_OK && transfers_ > 0)
-        --transfers_;
-    if (!in_round_)
-        settle_timer();
+    remove_finished(easy);
     // A transfer cancelled by a coroutine resumed earlier in this round: its handle may be
     // reused at once, so its finished entry must not be handed over.
     for (auto& entry : finished_)
