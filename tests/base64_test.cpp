@@ -33,3 +33,23 @@ TEST_CASE("decoding rejects what is not strictly base64")
     CHECK(base64::decode(base64::encode(all)) == all);
     CHECK(base64::decode_url(base64::encode_url(all)) == all);
 }
+
+TEST_CASE("every length round-trips, and a bad character anywhere is refused")
+{
+    std::string bytes;
+    for (int n = 0; n < 40; ++n) {
+        CHECK(base64::decode(base64::encode(bytes)) == bytes);
+        CHECK(base64::decode_url(base64::encode_url(bytes)) == bytes);
+        auto url = base64::encode_url(bytes);
+        for (std::size_t at = 0; at < url.size(); ++at) {
+            auto bad = url;
+            bad[at] = '.';
+            CHECK_FALSE(base64::decode_url(bad));
+        }
+        bytes.push_back(static_cast<char>(0xA5 ^ (n * 37)));
+    }
+    // Leftover bits in the last character, for both short tails.
+    CHECK_FALSE(base64::decode_url("Zh"));  // one byte and 4 leftover bits set
+    CHECK_FALSE(base64::decode_url("Zm9")); // two bytes and 2 leftover bits set
+    CHECK(base64::decode_url("Zm8") == "fo");
+}

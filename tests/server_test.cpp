@@ -1,3 +1,4 @@
+#include "server/response.hpp"
 #include "server/server.hpp"
 #include "support/raw_client.hpp"
 #include "support/request_table.hpp"
@@ -30,6 +31,44 @@ asio::awaitable<void> write(test::connection& c, std::string_view bytes)
 }
 
 } // namespace
+
+TEST_CASE("a response's head: its fields, its length, and no field that could split the block")
+{
+    auto page = srv::response::page(200, "<p>hi</p>");
+    auto head = srv::serialize_head(page, true);
+    CHECK(head.starts_with("HTTP/1.1 200 OK\r\n"));
+    CHECK(head.find("Content-Length: 9\r\n") != std::string::npos);
+    CHECK(head.find("Connection: close") == std::string::npos);
+    CHECK(head.ends_with("\r\n\r\n"));
+    CHECK(srv::serialize_head(page, false).find("Connection: close\r\n") != std::string::npos);
+    // A caller's own Content-Length or Connection never reaches the wire beside ours.
+    auto own = srv::response::plain(200);
+    own.fields.add("content-length", "999");
+    own.fields.add("Connection", "upgrade");
+    auto own_head = srv::serialize_head(own, true);
+    CHECK(own_head.find("999") == std::string::npos);
+    CHECK(own_head.find("upgrade") == std::string::npos);
+
+    // Values made from request data: every byte that would end a line, or a name's colon, anywhere.
+    const std::string_view breaks[] = {"\r", "\n", std::string_view("\0", 1)};
+    for (auto bad : breaks)
+        for (std::size_t at : {0, 3, 6}) {
+            std::string value = "abcdef";
+            value.insert(at, bad);
+            auto r = srv::response::plain(200);
+            r.fields.add("X-Echo", value);
+            CHECK_THROWS_AS((void)srv::serialize_head(r, true), std::invalid_argument);
+        }
+    for (std::string_view name : {"X-A:b", "X-A\r", "\nX-A"}) {
+        auto r = srv::response::plain(200);
+        r.fields.add(name, "fine");
+        CHECK_THROWS_AS((void)srv::serialize_head(r, true), std::invalid_argument);
+    }
+    auto colon_in_value = srv::response::plain(200);
+    colon_in_value.fields.add("Location", "https://example.com:8443/a?b=c");
+    CHECK(srv::serialize_head(colon_in_value, true).find("Location: https://example.com:8443/a?b=c\r\n")
+          != std::string::npos);
+}
 
 TEST_CASE("every request of the table gets its status over a real socket, and errors close")
 {

@@ -4,6 +4,7 @@
 #include "client/role_metadata.hpp"
 #include "core/attempt.hpp"
 #include "core/base64.hpp"
+#include "core/digest.hpp"
 #include "core/random.hpp"
 #include "core/url_encoding.hpp"
 #include "core/url_parts.hpp"
@@ -14,8 +15,6 @@
 #include "json/writer.hpp"
 
 #include <discord/oauth2/error.hpp>
-
-#include <openssl/sha.h>
 
 #include <fmt/format.h>
 
@@ -116,9 +115,8 @@ pkce_pair make_pkce()
 
 std::string pkce_challenge(std::string_view verifier)
 {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(verifier.data()), verifier.size(), digest);
-    return base64::encode_url(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+    auto hash = digest::sha256(verifier);
+    return base64::encode_url(std::string_view(reinterpret_cast<const char*>(hash.data()), hash.size()));
 }
 
 

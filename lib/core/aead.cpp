@@ -22,6 +22,16 @@ const unsigned char* bytes(std::string_view s)
     return reinterpret_cast<const unsigned char*>(s.data());
 }
 
+// Fetched once. Named by EVP_aes_256_gcm(), OpenSSL 3 looks the cipher up in the provider store
+// on every init, which cost as much as sealing a state; a fetched EVP_CIPHER is thread-safe to
+// share. Freed at exit before OpenSSL's own cleanup (registered earlier).
+const EVP_CIPHER* aes_256_gcm()
+{
+    static const std::unique_ptr<EVP_CIPHER, decltype(&EVP_CIPHER_free)> fetched(
+        EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr), &EVP_CIPHER_free);
+    return fetched ? fetched.get() : EVP_aes_256_gcm();
+}
+
 } // namespace
 
 std::string seal(std::string_view key, std::string_view plain, std::string_view aad)
@@ -34,7 +44,7 @@ std::string seal(std::string_view key, std::string_view plain, std::string_view 
     auto* cipher_out = reinterpret_cast<unsigned char*>(out.data() + iv_size);
     cipher_ctx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
     int n = 0;
-    if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes(key), bytes(iv)) != 1
+    if (!ctx || EVP_EncryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, bytes(key), bytes(iv)) != 1
         || (!aad.empty() && EVP_EncryptUpdate(ctx.get(), nullptr, &n, bytes(aad), static_cast<int>(aad.size())) != 1)
         || EVP_EncryptUpdate(ctx.get(), cipher_out, &n, bytes(plain), static_cast<int>(plain.size())) != 1
         || EVP_EncryptFinal_ex(ctx.get(), cipher_out + n, &n) != 1
@@ -52,7 +62,7 @@ std::optional<std::string> open(std::string_view key, std::string_view sealed, s
     std::string tag(sealed.substr(sealed.size() - tag_size));
     cipher_ctx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
     int n = 0;
-    bool ok = ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes(key), bytes(sealed)) == 1
+    bool ok = ctx && EVP_DecryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, bytes(key), bytes(sealed)) == 1
         && (aad.empty() || EVP_DecryptUpdate(ctx.get(), nullptr, &n, bytes(aad), static_cast<int>(aad.size())) == 1)
         && EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &n, bytes(sealed) + iv_size,
                              static_cast<int>(cipher_size)) == 1

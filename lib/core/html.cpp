@@ -2,20 +2,27 @@
 
 namespace discord::oauth2::html {
 
+// Runs of plain text are appended whole: every page escapes its title and message.
 std::string escape(std::string_view text)
 {
     std::string out;
     out.reserve(text.size() + 16);
-    for (char c : text) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out += c;
+    std::size_t from = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        std::string_view entity;
+        switch (text[i]) {
+        case '&': entity = "&amp;"; break;
+        case '<': entity = "&lt;"; break;
+        case '>': entity = "&gt;"; break;
+        case '"': entity = "&quot;"; break;
+        case '\'': entity = "&#39;"; break;
+        default: continue;
         }
+        out.append(text.substr(from, i - from));
+        out.append(entity);
+        from = i + 1;
     }
+    out.append(text.substr(from));
     return out;
 }
 

@@ -83,14 +83,27 @@ std::string_view reason_phrase(int status) noexcept
     }
 }
 
+namespace {
+
+// Whether `text` holds a byte that would split the header block (or a ':' in a name). One pass:
+// std::string::find_first_of calls memchr for every byte, a visible share of a page's cost.
+bool splits_header(std::string_view text, bool is_name) noexcept
+{
+    for (char c : text)
+        if (c == '\r' || c == '\n' || (is_name ? c == ':' : c == '\0'))
+            return true;
+    return false;
+}
+
+} // namespace
+
 std::string serialize_head(const response& r, bool keep_alive)
 {
     fmt::memory_buffer out;
     fmt::format_to(std::back_inserter(out), "HTTP/1.1 {} {}\r\n", r.status, reason_phrase(r.status));
     for (const auto& [name, value] : r.fields) {
         // A value built from request data must never split the header block.
-        if (name.find_first_of("\r\n:") != std::string::npos || value.find_first_of("\r\n") != std::string::npos
-            || value.find('\0') != std::string::npos)
+        if (splits_header(name, true) || splits_header(value, false))
             throw std::invalid_argument("response header contains a line break");
         if (!http::iequals(name, "content-length") && !http::iequals(name, "connection"))
             fmt::format_to(std::back_inserter(out), "{}: {}\r\n", name, value);

@@ -2,6 +2,8 @@
 
 #include "core/html.hpp"
 
+#include <span>
+
 namespace discord::oauth2::web {
 namespace {
 
@@ -21,10 +23,40 @@ h1{margin:0 0 12px;font-size:22px;color:#f2f3f5}p{margin:0;color:#b5bac1}
 <body><main><div class="mark">{{symbol}}</div><h1>{{title}}</h1><p>{{message}}</p></main></body></html>
 )";
 
-void replace_all(std::string& text, std::string_view placeholder, std::string_view value)
+// One placeholder and what takes its place.
+struct substitution {
+    std::string_view placeholder;
+    std::string_view value;
+};
+
+// `page` with each placeholder replaced, in one pass: a value is never searched again, so text
+// that holds a placeholder's name (a title naming "{{message}}") stays as it is.
+std::string fill(std::string_view page, std::span<const substitution> substitutions)
 {
-    for (auto at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder, at + value.size()))
-        text.replace(at, placeholder.size(), value);
+    std::string out;
+    out.reserve(page.size() + 512);
+    for (std::size_t at = 0;;) {
+        auto open = page.find("{{", at);
+        if (open == std::string_view::npos) {
+            out.append(page.substr(at));
+            return out;
+        }
+        out.append(page.substr(at, open - at));
+        const auto rest = page.substr(open);
+        const substitution* match = nullptr;
+        for (const auto& s : substitutions)
+            if (rest.starts_with(s.placeholder)) {
+                match = &s;
+                break;
+            }
+        if (match) {
+            out.append(match->value);
+            at = open + match->placeholder.size();
+        } else {
+            out.append("{{");
+            at = open + 2;
+        }
+    }
 }
 
 const std::string& custom(const page_templates& t, page_kind kind)
@@ -43,14 +75,22 @@ const std::string& custom(const page_templates& t, page_kind kind)
 server::response render(const page_templates& templates, const answer& a)
 {
     const auto& own = custom(templates, a.kind);
-    std::string html = own.empty() ? std::string(builtin) : own;
+    const auto title = html::escape(a.title);
+    const auto message = html::escape(a.message);
+    std::string html;
     if (own.empty()) {
         bool good = a.kind == page_kind::success;
-        replace_all(html, "{{colour}}", good ? "#23a55a" : a.kind == page_kind::cancelled ? "#80848e" : "#f23f43");
-        replace_all(html, "{{symbol}}", good ? "&#10003;" : a.kind == page_kind::cancelled ? "&#8617;" : "!");
+        const substitution all[] = {
+            {"{{title}}", title},
+            {"{{message}}", message},
+            {"{{colour}}", good ? "#23a55a" : a.kind == page_kind::cancelled ? "#80848e" : "#f23f43"},
+            {"{{symbol}}", good ? "&#10003;" : a.kind == page_kind::cancelled ? "&#8617;" : "!"},
+        };
+        html = fill(builtin, all);
+    } else {
+        const substitution texts[] = {{"{{title}}", title}, {"{{message}}", message}};
+        html = fill(own, texts);
     }
-    replace_all(html, "{{title}}", html::escape(a.title));
-    replace_all(html, "{{message}}", html::escape(a.message));
     auto page = server::response::page(a.status, std::move(html));
     if (a.retry_after.count() > 0)
         page.fields.add("Retry-After", std::to_string(a.retry_after.count()));

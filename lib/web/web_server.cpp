@@ -3,6 +3,7 @@
 #include "core/attempt.hpp"
 #include "core/base64.hpp"
 #include "core/mac.hpp"
+#include "core/random.hpp"
 #include "core/url_encoding.hpp"
 #include "core/url_parts.hpp"
 #include "core/utf8.hpp"
@@ -612,10 +613,16 @@ std::pair<std::string, state_claims> web_server::impl::make_link(snowflake user,
     request.guild_id = options.guild_id;
     request.disable_guild_select = options.disable_guild_select;
 
+    if (config.state_lifetime <= std::chrono::seconds::zero())
+        throw error(errc::invalid_argument, "web_server_config::state_lifetime must be positive: its links would "
+                                            "have expired when made");
+    // The claims as the state will carry them (whole seconds, the nonce made here), so that the
+    // link's record needs no second look at the state just sealed.
     state_claims claims;
     claims.user_id = user;
-    claims.issued_at = std::chrono::system_clock::now();
-    claims.expires_at = claims.issued_at + config.state_lifetime;
+    claims.issued_at = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    claims.expires_at = std::chrono::floor<std::chrono::seconds>(claims.issued_at + config.state_lifetime);
+    claims.nonce = random::bytes(16);
     claims.flow = options.flow;
     claims.scopes = request.scopes.names();
     if (uses_pkce(request)) {
@@ -625,10 +632,9 @@ std::pair<std::string, state_claims> web_server::impl::make_link(snowflake user,
     }
     auto ring = keys(); // one ring for both: a SIGHUP may replace it between them
     request.state = seal_state(ring->ring, claims);
-    auto opened = open_state(ring->ring, request.state); // for its nonce
     if (asks_openid(request.scopes.names()))
-        request.nonce = openid_nonce(opened.nonce);
-    return {discord.authorization_url(request).url, std::move(opened)};
+        request.nonce = openid_nonce(claims.nonce);
+    return {discord.authorization_url(request).url, std::move(claims)};
 }
 
 void web_server::submit_pending(std::string_view url)

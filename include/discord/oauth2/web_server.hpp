@@ -66,7 +66,9 @@ struct web_server_config {
     /// instance that may receive callbacks for URLs made by another. A state_key converts.
     /// Rotate with set_keys (docs/security.md, "Rotating keys").
     std::optional<state_key_ring> key{};
-    std::chrono::seconds state_lifetime{600}; ///< how long an authorization URL stays valid
+    /// How long an authorization URL stays valid; authorization_url throws invalid_argument
+    /// unless it is positive.
+    std::chrono::seconds state_lifetime{600};
     /// Links the server remembers until they expire, answered or not (a link's record keeps how
     /// its callback ended, never a token, and leaves when the link expires); authorization_url
     /// throws too_many_pending past it. Callbacks of states this server did not make (another
