@@ -35,6 +35,22 @@ TEST_CASE("parse_query keeps order and duplicates and decodes both sides")
     CHECK(url::parse_query("")->empty());
 }
 
+TEST_CASE("query_value finds the first parameter of a name, decoded as parse_query decodes it")
+{
+    CHECK(url::query_value("a=1&state=x%2By+z&state=2", "state") == "x+y z");
+    CHECK(url::query_value("st%61te=encoded&state=plain", "state") == "encoded");
+    CHECK(url::query_value("&&flag&b=2", "flag") == "");
+    CHECK(url::query_value("a=1&b=2", "state") == std::nullopt);
+    CHECK(url::query_value("", "state") == std::nullopt);
+    CHECK(url::query_value("states=1&xstate=2", "state") == std::nullopt);
+    CHECK(url::query_value("state=%zz", "state") == std::nullopt); // its value fails to decode
+    CHECK(url::query_value("a=%zz&state=ok", "state") == "ok");    // another's is not read
+    auto all = url::parse_query("client_id=1&state=abc%2D_&scope=identify+email");
+    REQUIRE(all);
+    for (const auto& [name, value] : *all)
+        CHECK(url::query_value("client_id=1&state=abc%2D_&scope=identify+email", name) == value);
+}
+
 TEST_CASE("percent_encode leaves only unreserved characters and round-trips")
 {
     CHECK(url::percent_encode("AZaz09-._~") == "AZaz09-._~");

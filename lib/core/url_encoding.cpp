@@ -71,6 +71,23 @@ std::optional<parameters> parse_query(std::string_view query)
     return out;
 }
 
+std::optional<std::string> query_value(std::string_view query, std::string_view name)
+{
+    while (!query.empty()) {
+        auto amp = query.find('&');
+        auto segment = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        auto eq = segment.find('=');
+        auto raw_name = segment.substr(0, eq);
+        bool named = raw_name.find_first_of("%+") == std::string_view::npos
+            ? raw_name == name
+            : percent_decode(raw_name, true) == name;
+        if (!segment.empty() && named)
+            return percent_decode(eq == std::string_view::npos ? std::string_view{} : segment.substr(eq + 1), true);
+    }
+    return std::nullopt;
+}
+
 namespace {
 
 // RFC 3986's unreserved characters, as a table: the test is one load per byte.

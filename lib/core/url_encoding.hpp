@@ -26,6 +26,11 @@ using field_view = std::pair<std::string_view, std::string_view>;
 /// a name without '=' gets an empty value. nullopt when any part fails to decode.
 [[nodiscard]] std::optional<parameters> parse_query(std::string_view query);
 
+/// The decoded value of the first parameter named `name` in `query`, as parse_query would give
+/// it; nullopt when there is none or its value fails to decode. Only what it needs is decoded:
+/// the other parameters are not checked.
+[[nodiscard]] std::optional<std::string> query_value(std::string_view query, std::string_view name);
+
 /// Encodes every byte outside RFC 3986's unreserved set (ALPHA DIGIT - . _ ~) as %XX.
 [[nodiscard]] std::string percent_encode(std::string_view text);
 

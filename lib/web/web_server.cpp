@@ -81,13 +81,7 @@ std::optional<std::string> state_of(std::string_view url_text)
     auto parts = url::split(url_text);
     if (!parts)
         return std::nullopt;
-    auto params = url::parse_query(parts->query);
-    if (!params)
-        return std::nullopt;
-    for (const auto& [k, v] : *params)
-        if (k == "state")
-            return v;
-    return std::nullopt;
+    return url::query_value(parts->query, "state");
 }
 
 } // namespace
@@ -626,9 +620,11 @@ std::pair<std::string, state_claims> web_server::impl::make_link(snowflake user,
     claims.flow = options.flow;
     claims.scopes = request.scopes.names();
     if (uses_pkce(request)) {
-        auto pair = make_pkce();
-        claims.code_verifier = pair.verifier;
-        request.code_verifier = std::move(pair.verifier);
+        // The verifier alone, as make_pkce makes it: the client derives the challenge for the
+        // URL, once (a SHA-256 per link, not two).
+        secret verifier(random::url_safe(48));
+        claims.code_verifier = verifier;
+        request.code_verifier = std::move(verifier);
     }
     auto ring = keys(); // one ring for both: a SIGHUP may replace it between them
     request.state = seal_state(ring->ring, claims);
