@@ -266,20 +266,27 @@ int parts(int total, int concurrency, int rounds)
         });
         ok = ok && authorized == total;
 
-        // The browser's two requests: the authorization URL (a redirect from the emulator), and a
-        // second GET in place of the callback.
+        // The browser's two requests as the flows send them: an authorization URL a web server
+        // made (its sealed state, PKCE challenge and redirect URI: curl's cost for a URL grows
+        // with its length), answered by the emulator's redirect; then a GET of the URL it
+        // redirects to, sent to the emulator in place of the callback (the same path and query;
+        // the emulator answers 404). The links are made before the measurement.
+        oauth2::web_server link_maker(io.get_executor(), discord, oauth2::web_server_config{});
+        std::vector<std::string> links;
+        links.reserve(static_cast<std::size_t>(total));
+        for (int i = 0; i < total; ++i)
+            links.push_back(link_maker.authorization_url(nelly, identify));
         http::client browser(io.get_executor());
-        const auto link = emulator.base + "/oauth2/authorize?client_id=" + flow_setup::client_id
-            + "&response_type=code&scope=identify&state=s&redirect_uri="
-            + discord::oauth2::url::percent_encode(flow_setup::redirect);
-        auto driver = part_cpu_us(io, total, concurrency, failed, [&](int) -> asio::awaitable<void> {
+        auto driver = part_cpu_us(io, total, concurrency, failed, [&](int n) -> asio::awaitable<void> {
             http::request authorize;
-            authorize.url = link;
+            authorize.url = links[static_cast<std::size_t>(n)];
             auto redirect = co_await browser.send(std::move(authorize));
+            auto location = redirect.fields.find("location").value_or("");
+            auto path = location.find("/callback");
             http::request again;
-            again.url = link;
+            again.url = emulator.base + std::string(location.substr(path == std::string_view::npos ? 0 : path));
             auto second = co_await browser.send(std::move(again));
-            ok = ok && redirect.status == 302 && second.status == 302;
+            ok = ok && redirect.status == 302 && path != std::string_view::npos && second.status == 404;
         });
         stop_child(emulator.child);
 
@@ -306,7 +313,7 @@ int parts(int total, int concurrency, int rounds)
                "  the complete flow (URL, redirect, callback: exchange + /oauth2/@me + store + page, waiter): {:.1f}\n"
                "  the client's exchange + /oauth2/@me alone: {:.1f}\n"
                "  the store's save alone: {:.1f}\n"
-               "  the browser driver's two requests alone: {:.1f}\n"
+               "  the browser driver's two requests alone (the same URLs, answered by the emulator): {:.1f}\n"
                "  the web server's own share: {:.1f} ({:.1f}% of the flow; {:.1f}% of the flow without the driver)\n",
                total, concurrency, rounds, best_full, best_client, best_store, best_browser, own,
                100.0 * own / best_full, 100.0 * own / (best_full - best_browser));
