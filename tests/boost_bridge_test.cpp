@@ -7,6 +7,7 @@
 
 #include <discord/oauth2.hpp>
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
@@ -113,10 +114,10 @@ TEST_CASE("destroying the bridge cancels what is in flight: the completion says 
         on_io([]() -> asio::awaitable<void> {
             asio::steady_timer hour(co_await asio::this_coro::executor, 1h);
             co_await hour.async_wait(asio::use_awaitable);
-        }(), [&](std::exception_ptr e) {
+        }(), boost::asio::bind_executor(app, [&](std::exception_ptr e) {
             failure = e;
             completed = true;
-        });
+        }));
         while (on_io.running() == 0)
             std::this_thread::sleep_for(5ms);
     } // ~boost_bridge: the hour is cancelled and its completion posted to `app`
