@@ -42,6 +42,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 
 #include <malloc.h>
 #include <string>
@@ -236,6 +237,39 @@ double part_cpu_us(asio::io_context& io, int total, int concurrency, bool& faile
     return (cpu_seconds() - cpu_start) * 1e6 / total;
 }
 
+// Each part measured in a function of its own, kept out of line and apart (noipa: the three
+// alike are not folded into one), so that callgrind can count each part's instructions alone
+// (CPU time on a shared machine moves more between runs than the web server's share does), one
+// run a part, e.g. the driver's:
+//   valgrind --tool=callgrind --toggle-collect='*measure_part_driver*'
+//            web_server_bench --parts 2000 --rounds 1
+// (the process that prints the figures is the one whose count matters: the emulator children
+// forked while it counted report their own).
+using part_step = std::function<asio::awaitable<void>(int)>;
+
+[[gnu::noipa]] flow_figures measure_part_flow(int total, int concurrency)
+{
+    return run_flows(total, concurrency, nullptr);
+}
+
+[[gnu::noipa]] double measure_part_client(asio::io_context& io, int total, int concurrency, bool& failed,
+                                             const part_step& step)
+{
+    return part_cpu_us(io, total, concurrency, failed, step);
+}
+
+[[gnu::noipa]] double measure_part_driver(asio::io_context& io, int total, int concurrency, bool& failed,
+                                             const part_step& step)
+{
+    return part_cpu_us(io, total, concurrency, failed, step);
+}
+
+[[gnu::noipa]] double measure_part_store(asio::io_context& io, int total, int concurrency, bool& failed,
+                                            const part_step& step)
+{
+    return part_cpu_us(io, total, concurrency, failed, step);
+}
+
 // The complete flow's CPU beside the sum of its parts: the client's two requests (the code
 // exchange and /oauth2/@me, as the callback sends them), the store's save (the web server's
 // default, a memory_token_store), and the browser driver's two requests (timed against the
@@ -249,7 +283,7 @@ int parts(int total, int concurrency, int rounds)
     bool failed = false;
     (void)run_flows(std::max(1, total / 10), concurrency, nullptr); // warm-up
     for (int round = 0; round < rounds; ++round) {
-        auto full = run_flows(total, concurrency, nullptr);
+        auto full = measure_part_flow(total, concurrency);
         ok = ok && full.authorized == total;
 
         auto emulator = flow_setup::start_emulator(false);
@@ -259,7 +293,7 @@ int parts(int total, int concurrency, int rounds)
         config.redirect_uri = flow_setup::redirect;
         oauth2::client discord(io.get_executor(), config);
         int authorized = 0;
-        auto client = part_cpu_us(io, total, concurrency, failed, [&](int n) -> asio::awaitable<void> {
+        auto client = measure_part_client(io, total, concurrency, failed, [&](int n) -> asio::awaitable<void> {
             auto token = co_await discord.exchange_code(codes[static_cast<std::size_t>(n)]);
             auto info = co_await discord.get_authorization_info(token);
             authorized += info.user.has_value();
@@ -277,7 +311,7 @@ int parts(int total, int concurrency, int rounds)
         for (int i = 0; i < total; ++i)
             links.push_back(link_maker.authorization_url(nelly, identify));
         http::client browser(io.get_executor());
-        auto driver = part_cpu_us(io, total, concurrency, failed, [&](int n) -> asio::awaitable<void> {
+        auto driver = measure_part_driver(io, total, concurrency, failed, [&](int n) -> asio::awaitable<void> {
             http::request authorize;
             authorize.url = links[static_cast<std::size_t>(n)];
             auto redirect = co_await browser.send(std::move(authorize));
@@ -296,7 +330,7 @@ int parts(int total, int concurrency, int rounds)
         token.token = oauth2::secret("access-token-for-the-store-part");
         token.refresh_token = oauth2::secret("refresh-token-for-the-store-part");
         token.scopes = {"identify"};
-        auto saved = part_cpu_us(io, total, concurrency, failed, [&](int) -> asio::awaitable<void> {
+        auto saved = measure_part_store(io, total, concurrency, failed, [&](int) -> asio::awaitable<void> {
             oauth2::stored_grant grant{nelly, token};
             co_await store.save(std::move(grant));
         });
