@@ -237,7 +237,7 @@ double part_cpu_us(asio::io_context& io, int total, int concurrency, bool& faile
     return (cpu_seconds() - cpu_start) * 1e6 / total;
 }
 
-// Each part measured in a function of its own, kept out of line and apart (noipa: the three
+// Each part measured in a function of its own, kept out of line and apart (g++'s noipa: the three
 // alike are not folded into one), so that callgrind can count each part's instructions alone
 // (CPU time on a shared machine moves more between runs than the web server's share does), one
 // run a part, e.g. the driver's:
@@ -247,24 +247,30 @@ double part_cpu_us(asio::io_context& io, int total, int concurrency, bool& faile
 // forked while it counted report their own).
 using part_step = std::function<asio::awaitable<void>(int)>;
 
-[[gnu::noipa]] flow_figures measure_part_flow(int total, int concurrency)
+#if defined(__clang__)
+#define MEASURED_APART [[gnu::noinline]]
+#else
+#define MEASURED_APART [[gnu::noipa]]
+#endif
+
+MEASURED_APART flow_figures measure_part_flow(int total, int concurrency)
 {
     return run_flows(total, concurrency, nullptr);
 }
 
-[[gnu::noipa]] double measure_part_client(asio::io_context& io, int total, int concurrency, bool& failed,
+MEASURED_APART double measure_part_client(asio::io_context& io, int total, int concurrency, bool& failed,
                                              const part_step& step)
 {
     return part_cpu_us(io, total, concurrency, failed, step);
 }
 
-[[gnu::noipa]] double measure_part_driver(asio::io_context& io, int total, int concurrency, bool& failed,
+MEASURED_APART double measure_part_driver(asio::io_context& io, int total, int concurrency, bool& failed,
                                              const part_step& step)
 {
     return part_cpu_us(io, total, concurrency, failed, step);
 }
 
-[[gnu::noipa]] double measure_part_store(asio::io_context& io, int total, int concurrency, bool& failed,
+MEASURED_APART double measure_part_store(asio::io_context& io, int total, int concurrency, bool& failed,
                                             const part_step& step)
 {
     return part_cpu_us(io, total, concurrency, failed, step);
