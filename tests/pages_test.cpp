@@ -48,6 +48,8 @@ TEST_CASE("a custom template: only title and message are filled; other braces st
     mine.error = "{{title}}|{{message}}|{{colour}}|{{symbol}}|{{|}}|{{";
     web::answer a{502, web::page_kind::error, "T<", "M>"};
     CHECK(web::render(mine, a).body == "T&lt;|M&gt;|{{colour}}|{{symbol}}|{{|}}|{{");
+    mine.error = "{{{title}}}{{{{message}}";
+    CHECK(web::render(mine, a).body == "{T&lt;}{{M&gt;");
     // The other kinds keep the built-in page.
     web::answer ok{200, web::page_kind::success, "Fine", "Yes"};
     CHECK(web::render(mine, ok).body.starts_with("<!doctype html>"));

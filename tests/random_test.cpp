@@ -44,6 +44,27 @@ TEST_CASE("threads draw their own bytes")
             CHECK(seen.insert(d.substr(at, 16)).second);
 }
 
+TEST_CASE("a thread's draws after its page is gone come from OpenSSL")
+{
+    // A thread_local destroyed after the page (made before it) draws in its destructor.
+    struct draws_at_exit {
+        std::string* out = nullptr;
+        ~draws_at_exit()
+        {
+            if (out)
+                *out = random_bytes::bytes(32);
+        }
+    };
+    std::string late;
+    std::thread([&late] {
+        thread_local draws_at_exit last;
+        last.out = &late;                 // made first: destroyed after the page below
+        (void)random_bytes::bytes(16);    // the page, made now
+    }).join();
+    REQUIRE(late.size() == 32);
+    CHECK(late.find_first_not_of(late[0]) != std::string::npos);
+}
+
 TEST_CASE("a forked child does not draw the bytes its parent draws next")
 {
     // The parent's page is filled; a child that kept a copy of it would hand out the very bytes

@@ -1132,6 +1132,18 @@ TEST_CASE("page templates replace the built-in pages, escaped; a public base URL
     oauth2::web_server_config proxied;
     proxied.public_base_url = "https://bot.example.com";
     CHECK_THROWS_AS(oauth2::web_server(f.io.get_executor(), f.client, proxied), oauth2::error);
+
+    // A link's lifetime: more than nothing, and no later than open_state can read back.
+    for (auto lifetime : {std::chrono::seconds(0), std::chrono::seconds(-5), std::chrono::seconds(367LL * 24 * 3600),
+                          std::chrono::seconds(8'000'000'000LL)}) {
+        oauth2::web_server_config odd;
+        odd.state_lifetime = lifetime;
+        CHECK_THROWS_AS(oauth2::web_server(f.io.get_executor(), f.client, odd), oauth2::error);
+    }
+    oauth2::web_server_config year;
+    year.state_lifetime = std::chrono::hours(24 * 366);
+    oauth2::web_server longest(f.io.get_executor(), f.client, year);
+    CHECK(longest.authorization_url(nelly, identify).find("state=") != std::string::npos);
 }
 
 TEST_CASE("auto refresh: grants kept fresh in the background, a lost grant is an event and listed")

@@ -28,6 +28,11 @@ void from_openssl(unsigned char* out, std::size_t count)
 // draws afresh rather than repeating its parent's bytes, whichever way it was forked; and
 // MADV_DONTDUMP, so a core dump holds none of the bytes still to come. Where the kernel refuses
 // either, every draw goes to OpenSSL directly.
+// Set when this thread's pool is destroyed. A thread_local (or, on the main thread, a static)
+// destroyed after it may still draw, and must go to OpenSSL, never to the unmapped page. A flag
+// of its own, trivially destroyed: a store into the dying pool itself would be dropped as dead.
+thread_local bool pool_gone = false;
+
 class page_pool {
 public:
     page_pool() = default;
@@ -39,6 +44,7 @@ public:
             core::wipe(page_, size_);
             ::munmap(page_, size_);
         }
+        pool_gone = true;
     }
 
     /// Fills `out` from the page; false when this thread has no page (the kernel refused one).
@@ -48,6 +54,7 @@ public:
             return false;
         auto& left = header();
         if (left < count) {
+            left = 0; // a refill that fails leaves nothing to hand out, not half-written bytes
             from_openssl(bytes(), capacity());
             left = capacity();
         }
@@ -57,9 +64,6 @@ public:
         left -= count;
         return true;
     }
-
-    /// The most one draw takes from the page; larger ones go to OpenSSL whole.
-    [[nodiscard]] std::size_t largest() const noexcept { return 256; }
 
 private:
     bool map()
@@ -94,13 +98,16 @@ private:
 
 thread_local page_pool pool;
 
+// The most one draw takes from the page; larger ones go to OpenSSL whole.
+constexpr std::size_t largest_from_pool = 256;
+
 } // namespace
 
 std::string bytes(std::size_t count)
 {
     std::string out(count, '\0');
     auto* data = reinterpret_cast<unsigned char*>(out.data());
-    if (count > pool.largest() || !pool.take(data, count))
+    if (count > largest_from_pool || pool_gone || !pool.take(data, count))
         from_openssl(data, count);
     return out;
 }

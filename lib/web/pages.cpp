@@ -53,8 +53,8 @@ std::string fill(std::string_view page, std::span<const substitution> substituti
             out.append(match->value);
             at = open + match->placeholder.size();
         } else {
-            out.append("{{");
-            at = open + 2;
+            out.push_back('{'); // one: "{{{title}}}" still fills the placeholder after it
+            at = open + 1;
         }
     }
 }

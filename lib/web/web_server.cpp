@@ -76,6 +76,9 @@ namespace {
 // kept of each (bytes; a longer text is the sender's, not Discord's).
 constexpr std::size_t max_error_text = 64;
 
+// The `state` of a link the application hands back (a wait, a link made elsewhere). Only that
+// value is decoded: another parameter that does not decode no longer refuses the URL, and the
+// state itself is then opened and checked as always.
 std::optional<std::string> state_of(std::string_view url_text)
 {
     auto parts = url::split(url_text);
@@ -607,9 +610,6 @@ std::pair<std::string, state_claims> web_server::impl::make_link(snowflake user,
     request.guild_id = options.guild_id;
     request.disable_guild_select = options.disable_guild_select;
 
-    if (config.state_lifetime <= std::chrono::seconds::zero())
-        throw error(errc::invalid_argument, "web_server_config::state_lifetime must be positive: its links would "
-                                            "have expired when made");
     // The claims as the state will carry them (whole seconds, the nonce made here), so that the
     // link's record needs no second look at the state just sealed.
     state_claims claims;

@@ -42,8 +42,10 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
             throw error(errc::invalid_argument, "the client's redirect URI must be an absolute http or https URL");
         if (!config.public_base_url.empty() && !discord.config().redirect_uri.starts_with(config.public_base_url))
             throw error(errc::invalid_argument, "the client's redirect URI does not start with public_base_url");
-        if (config.state_lifetime.count() <= 0)
-            throw error(errc::invalid_argument, "state_lifetime must be positive");
+        // At most a year: the links' records stay until they expire, and a state's expiry must
+        // stay within what open_state accepts (make_link computes the claims without opening).
+        if (config.state_lifetime.count() <= 0 || config.state_lifetime > std::chrono::hours(24 * 366))
+            throw error(errc::invalid_argument, "state_lifetime must be positive and at most a year");
         path = redirect->path;
         redirect_parts = *redirect;
         if (!config.events_path.empty()) {

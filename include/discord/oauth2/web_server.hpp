@@ -66,8 +66,8 @@ struct web_server_config {
     /// instance that may receive callbacks for URLs made by another. A state_key converts.
     /// Rotate with set_keys (docs/security.md, "Rotating keys").
     std::optional<state_key_ring> key{};
-    /// How long an authorization URL stays valid; authorization_url throws invalid_argument
-    /// unless it is positive.
+    /// How long an authorization URL stays valid: more than zero and at most a year (the
+    /// constructor throws invalid_argument otherwise).
     std::chrono::seconds state_lifetime{600};
     /// Links the server remembers until they expire, answered or not (a link's record keeps how
     /// its callback ended, never a token, and leaves when the link expires); authorization_url
