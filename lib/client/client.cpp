@@ -1,6 +1,7 @@
 #include <discord/oauth2/client.hpp>
 
 #include "client/client_impl.hpp"
+#include "client/pkce.hpp"
 #include "client/role_metadata.hpp"
 #include "core/attempt.hpp"
 #include "core/base64.hpp"
@@ -105,12 +106,17 @@ implicit_grant parse_implicit_fragment(std::string_view fragment)
     return g;
 }
 
-pkce_pair make_pkce()
+secret new_pkce_verifier()
 {
     // 48 random bytes are 64 base64url characters, all in RFC 7636's unreserved set.
-    auto verifier = random::url_safe(48);
-    auto challenge = pkce_challenge(verifier);
-    return {secret(std::move(verifier)), std::move(challenge)};
+    return secret(random::url_safe(48));
+}
+
+pkce_pair make_pkce()
+{
+    auto verifier = new_pkce_verifier();
+    auto challenge = pkce_challenge(verifier.reveal());
+    return {std::move(verifier), std::move(challenge)};
 }
 
 std::string pkce_challenge(std::string_view verifier)

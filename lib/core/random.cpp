@@ -21,6 +21,11 @@ void from_openssl(unsigned char* out, std::size_t count)
         throw error(errc::transport, "the system's random generator failed");
 }
 
+// Set when this thread's pool is destroyed. A thread_local (or, on the main thread, a static)
+// destroyed after it may still draw, and must go to OpenSSL, never to the unmapped page. A flag
+// of its own, trivially destroyed: a store into the dying pool itself would be dropped as dead.
+thread_local bool pool_gone = false;
+
 // Each thread draws from a page of OpenSSL's output, taken a page at a time: RAND_bytes costs
 // about 7,000 instructions a call whatever it is asked for, and a link takes three draws (the
 // nonce, the PKCE verifier, the state's IV). A byte is handed out once and wiped from the page as
@@ -28,11 +33,6 @@ void from_openssl(unsigned char* out, std::size_t count)
 // draws afresh rather than repeating its parent's bytes, whichever way it was forked; and
 // MADV_DONTDUMP, so a core dump holds none of the bytes still to come. Where the kernel refuses
 // either, every draw goes to OpenSSL directly.
-// Set when this thread's pool is destroyed. A thread_local (or, on the main thread, a static)
-// destroyed after it may still draw, and must go to OpenSSL, never to the unmapped page. A flag
-// of its own, trivially destroyed: a store into the dying pool itself would be dropped as dead.
-thread_local bool pool_gone = false;
-
 class page_pool {
 public:
     page_pool() = default;

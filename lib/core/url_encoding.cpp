@@ -52,9 +52,17 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
     return out;
 }
 
-std::optional<parameters> parse_query(std::string_view query)
+namespace {
+
+// One `name=value` segment of a query, still encoded; a name without '=' has an empty value.
+struct raw_parameter {
+    std::string_view name;
+    std::string_view value;
+};
+
+// Takes the next non-empty segment off the front of `query`; nullopt once none is left.
+std::optional<raw_parameter> next_parameter(std::string_view& query)
 {
-    parameters out;
     while (!query.empty()) {
         auto amp = query.find('&');
         auto segment = query.substr(0, amp);
@@ -62,8 +70,20 @@ std::optional<parameters> parse_query(std::string_view query)
         if (segment.empty())
             continue;
         auto eq = segment.find('=');
-        auto name = percent_decode(segment.substr(0, eq), true);
-        auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : segment.substr(eq + 1), true);
+        return raw_parameter{segment.substr(0, eq),
+                             eq == std::string_view::npos ? std::string_view{} : segment.substr(eq + 1)};
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+std::optional<parameters> parse_query(std::string_view query)
+{
+    parameters out;
+    while (auto raw = next_parameter(query)) {
+        auto name = percent_decode(raw->name, true);
+        auto value = percent_decode(raw->value, true);
         if (!name || !value)
             return std::nullopt;
         out.emplace_back(std::move(*name), std::move(*value));
@@ -73,17 +93,12 @@ std::optional<parameters> parse_query(std::string_view query)
 
 std::optional<std::string> query_value(std::string_view query, std::string_view name)
 {
-    while (!query.empty()) {
-        auto amp = query.find('&');
-        auto segment = query.substr(0, amp);
-        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-        auto eq = segment.find('=');
-        auto raw_name = segment.substr(0, eq);
-        bool named = raw_name.find_first_of("%+") == std::string_view::npos
-            ? raw_name == name
-            : percent_decode(raw_name, true) == name;
-        if (!segment.empty() && named)
-            return percent_decode(eq == std::string_view::npos ? std::string_view{} : segment.substr(eq + 1), true);
+    while (auto raw = next_parameter(query)) {
+        bool named = raw->name.find_first_of("%+") == std::string_view::npos
+            ? raw->name == name
+            : percent_decode(raw->name, true) == name;
+        if (named)
+            return percent_decode(raw->value, true);
     }
     return std::nullopt;
 }

@@ -1,5 +1,6 @@
 #include <discord/oauth2/web_server.hpp>
 
+#include "client/pkce.hpp"
 #include "core/attempt.hpp"
 #include "core/base64.hpp"
 #include "core/mac.hpp"
@@ -620,9 +621,9 @@ std::pair<std::string, state_claims> web_server::impl::make_link(snowflake user,
     claims.flow = options.flow;
     claims.scopes = request.scopes.names();
     if (uses_pkce(request)) {
-        // The verifier alone, as make_pkce makes it: the client derives the challenge for the
-        // URL, once (a SHA-256 per link, not two).
-        secret verifier(random::url_safe(48));
+        // The verifier alone: the client derives the challenge for the URL, once (a SHA-256 a
+        // link, not two).
+        auto verifier = new_pkce_verifier();
         claims.code_verifier = verifier;
         request.code_verifier = std::move(verifier);
     }
